@@ -1,0 +1,1 @@
+"""Application services (Qt-free): workspace, jobs, settings, plugins."""

@@ -1,0 +1,355 @@
+"""The gas network: one GeoDataFrame per feature class, a CRS, and a version that every edit bumps.
+
+Derived structures (topology arrays, spatial index, render buffers, valve segments …) are cached per *version* with
+:meth:`GasNetwork.cached`; nothing derived is ever stored on its own. Views and services learn about edits through the
+psygnal ``changed`` signal; the network never calls into them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from psygnal import Signal
+from pyproj import CRS
+
+from console.errors import SchemaError, UnknownFeatureError
+from console.network._schema import LAYERS, LINK_LAYERS, NODE_LAYERS, Column, LayerSpec
+
+__all__ = ["GasNetwork", "coerce_layer", "empty_layer"]
+
+T = TypeVar("T")
+
+
+def _dtype_for(col: Column) -> Any:
+    if col.kind is float:
+        return "float64"
+    if col.kind is int:
+        return "int64"
+    if col.kind is bool:
+        return "bool"
+    if col.kind is str:
+        return "str"
+    return pd.CategoricalDtype([m.value for m in col.kind])  # a StrEnum code list
+
+
+def empty_layer(name: str, crs: CRS | None) -> gpd.GeoDataFrame:
+    """An empty GeoDataFrame with the layer's columns and dtypes."""
+    spec = LAYERS[name]
+    data = {"id": pd.Series([], dtype="str")}
+    for col in spec.columns:
+        data[col.name] = pd.Series([], dtype=_dtype_for(col))
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+def coerce_layer(name: str, frame: pd.DataFrame, crs: CRS | None, source: str = "") -> gpd.GeoDataFrame:
+    """Return ``frame`` as a layer that follows the schema: all columns present, typed, code lists checked.
+
+    Missing optional columns get their default; a missing required column, a value outside a code list or a
+    geometry of the wrong type raises :class:`SchemaError` naming the layer, column and the first offending ids.
+    Extra columns are kept (utilities carry their own attributes) after the schema's columns.
+    """
+    spec = LAYERS[name]
+    where = f"{source}: layer {name!r}" if source else f"layer {name!r}"
+    if "id" not in frame.columns:
+        raise SchemaError(f"{where} has no 'id' column")
+    n = len(frame)
+    ids = frame["id"].astype("str")
+    if ids.isna().any() or (ids == "").any():
+        bad = np.flatnonzero((ids.isna() | (ids == "")).to_numpy())[:5]
+        raise SchemaError(f"{where}: features at rows {bad.tolist()} have no id")
+    out: dict[str, Any] = {"id": ids.to_numpy()}
+    for col in spec.columns:
+        if col.name not in frame.columns:
+            if col.required and n:
+                raise SchemaError(f"{where} lacks required column {col.name!r}")
+            default = col.default.value if hasattr(col.default, "value") else col.default
+            values = pd.Series([default] * n, dtype=_dtype_for(col)) if n else pd.Series([], dtype=_dtype_for(col))
+            out[col.name] = values.to_numpy() if not isinstance(values.dtype, pd.CategoricalDtype) else values
+            continue
+        out[col.name] = _coerce_column(spec, col, frame[col.name], ids, where)
+    geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame.get("geometry")
+    if geometry is None:
+        raise SchemaError(f"{where} has no geometry")
+    geoms = np.asarray(geometry.array if hasattr(geometry, "array") else geometry, dtype=object)
+    _check_geometry(spec, geoms, ids, where)
+    extra = [c for c in frame.columns if c not in out and c != "geometry" and c != getattr(frame, "_geometry_column_name", "geometry")]
+    for c in extra:
+        out[c] = frame[c].to_numpy()
+    result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    result.index = pd.RangeIndex(n)
+    return result
+
+
+def _coerce_column(spec: LayerSpec, col: Column, values: pd.Series, ids: pd.Series, where: str) -> Any:
+    dtype = _dtype_for(col)
+    if isinstance(dtype, pd.CategoricalDtype):
+        raw = values.astype("object")
+        missing = raw.isna() | (raw.astype("str") == "")
+        if missing.any():
+            if col.required:
+                bad = ids[missing].head(5).tolist()
+                raise SchemaError(f"{where}: column {col.name!r} is empty for {bad}")
+            raw = raw.where(~missing, col.default.value if hasattr(col.default, "value") else col.default)
+        text = raw.astype("str")
+        bad_mask = ~text.isin(dtype.categories)
+        if bad_mask.any():
+            bad_vals = sorted(set(raw[bad_mask].astype(str)))[:5]
+            bad_ids = ids[bad_mask].head(5).tolist()
+            raise SchemaError(
+                f"{where}: column {col.name!r} has values {bad_vals} outside {list(dtype.categories)} (features {bad_ids})"
+            )
+        return pd.Categorical(text, categories=dtype.categories)
+    if col.kind is str:
+        return values.astype("object").where(values.notna(), col.default or "").astype("str").to_numpy()
+    if col.kind is bool:
+        if values.dtype == bool:
+            return values.to_numpy()
+        mapped = values.map(_parse_bool)
+        bad_mask = mapped.isna() & values.notna()
+        if bad_mask.any():
+            raise SchemaError(f"{where}: column {col.name!r} is not true/false for {ids[bad_mask].head(5).tolist()}")
+        return mapped.fillna(bool(col.default)).astype(bool).to_numpy()
+    numeric = pd.to_numeric(values, errors="coerce")
+    bad_mask = numeric.isna() & values.notna() & (values.astype("str") != "")
+    if bad_mask.any():
+        raise SchemaError(f"{where}: column {col.name!r} is not numeric for {ids[bad_mask].head(5).tolist()}")
+    if col.kind is int:
+        return numeric.fillna(col.default if col.default is not None else 0).round().astype("int64").to_numpy()
+    if col.required and numeric.isna().any():
+        raise SchemaError(f"{where}: column {col.name!r} is empty for {ids[numeric.isna()].head(5).tolist()}")
+    return numeric.fillna(col.default if col.default is not None else np.nan).astype("float64").to_numpy()
+
+
+def _parse_bool(v: object) -> object:
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer, float, np.floating)) and not pd.isna(v):
+        return bool(v)
+    s = str(v).strip().lower()
+    if s in {"true", "t", "yes", "y", "1"}:
+        return True
+    if s in {"false", "f", "no", "n", "0"}:
+        return False
+    return None
+
+
+def _check_geometry(spec: LayerSpec, geoms: np.ndarray, ids: pd.Series, where: str) -> None:
+    if not len(geoms):
+        return
+    type_ids = shapely.get_type_id(geoms)
+    want = 0 if spec.geometry == "Point" else 1  # shapely GeometryType.POINT / LINESTRING
+    bad = (type_ids != want) | shapely.is_empty(geoms)
+    if bad.any():
+        raise SchemaError(f"{where}: features {ids[bad].head(5).tolist()} need a non-empty {spec.geometry} geometry")
+
+
+class GasNetwork:
+    """A gas network: feature layers, CRS, name and an edit version.
+
+    Parameters
+    ----------
+    layers
+        Layer name → DataFrame/GeoDataFrame; missing layers are empty. Frames are coerced to the schema.
+    crs
+        The coordinate reference system of every layer (a pyproj CRS or anything pyproj accepts).
+    name
+        A human name for title bars and reports.
+    """
+
+    changed = Signal(int)  # the new version, after every edit
+
+    def __init__(
+        self,
+        layers: Mapping[str, pd.DataFrame] | None = None,
+        crs: Any = None,
+        name: str = "network",
+        *,
+        source: str = "",
+        _trusted: bool = False,
+    ) -> None:
+        self.crs: CRS | None = CRS.from_user_input(crs) if crs is not None else None
+        self.name = name
+        self.source = source
+        self._version = 0
+        self._cache: dict[str, tuple[int, Any]] = {}
+        layers = dict(layers or {})
+        unknown = set(layers) - set(LAYERS)
+        if unknown:
+            raise SchemaError(f"{source or name}: unknown layers {sorted(unknown)}; layers are {list(LAYERS)}")
+        self._layers: dict[str, gpd.GeoDataFrame] = {}
+        for lname in LAYERS:
+            frame = layers.get(lname)
+            if frame is None or len(frame) == 0:
+                self._layers[lname] = empty_layer(lname, self.crs)
+            elif _trusted:
+                self._layers[lname] = frame
+            else:
+                self._layers[lname] = coerce_layer(lname, frame, self.crs, source)
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def __getitem__(self, layer: str) -> gpd.GeoDataFrame:
+        return self._layers[layer]
+
+    @property
+    def layers(self) -> Mapping[str, gpd.GeoDataFrame]:
+        return dict(self._layers)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(frame) for name, frame in self._layers.items()}
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of every feature; NaNs for an empty network."""
+        boxes = [f.total_bounds for f in self._layers.values() if len(f)]
+        if not boxes:
+            return (np.nan, np.nan, np.nan, np.nan)
+        b = np.vstack(boxes)
+        return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """Return the value cached under ``key`` for this version, building it once if needed."""
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == self._version:
+            return hit[1]
+        value = build()
+        self._cache[key] = (self._version, value)
+        return value
+
+    @property
+    def topology(self):  # -> Topology (imported lazily: topology imports this module's types)
+        from console.network._topology import build_topology
+
+        return self.cached("topology", lambda: build_topology(self))
+
+    @property
+    def spatial(self):  # -> SpatialIndex
+        from console.network._spatial import SpatialIndex
+
+        return self.cached("spatial", lambda: SpatialIndex(self))
+
+    def _feature_index(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+        def build() -> tuple[pd.Index, np.ndarray, np.ndarray]:
+            names = list(self._layers)
+            ids = np.concatenate([self._layers[n]["id"].to_numpy(dtype=object) for n in names])
+            layer_code = np.concatenate([np.full(len(self._layers[n]), i, np.int8) for i, n in enumerate(names)])
+            rows = np.concatenate([np.arange(len(self._layers[n]), dtype=np.int32) for n in names])
+            return pd.Index(ids), layer_code, rows
+
+        return self.cached("feature_index", build)
+
+    def locate(self, feature_id: str) -> tuple[str, int]:
+        """(layer name, row) of a feature id; raises UnknownFeatureError."""
+        index, layer_code, rows = self._feature_index()
+        pos = index.get_indexer([feature_id])[0] if index.is_unique else _first(index, feature_id)
+        if pos < 0:
+            raise UnknownFeatureError(feature_id, self.name)
+        return list(self._layers)[layer_code[pos]], int(rows[pos])
+
+    def feature(self, feature_id: str) -> dict[str, Any]:
+        """All attributes of one feature as a plain dict (``layer`` added)."""
+        layer, row = self.locate(feature_id)
+        record = self._layers[layer].iloc[row].to_dict()
+        record["layer"] = layer
+        return record
+
+    def node_layers(self) -> Iterable[tuple[str, gpd.GeoDataFrame]]:
+        return ((n, self._layers[n]) for n in NODE_LAYERS)
+
+    def link_layers(self) -> Iterable[tuple[str, gpd.GeoDataFrame]]:
+        return ((n, self._layers[n]) for n in LINK_LAYERS)
+
+    def snapshot(self) -> GasNetwork:
+        """A copy that later edits of this network do not affect (cheap: pandas copy-on-write)."""
+        snap = GasNetwork(
+            {n: f.copy(deep=False) for n, f in self._layers.items()},
+            self.crs,
+            self.name,
+            source=self.source,
+            _trusted=True,
+        )
+        snap._version = self._version
+        snap._cache = dict(self._cache)
+        return snap
+
+    # -- editing (use console.network.edit commands for undoable edits) -------------------------------------------
+    def replace_layer(self, layer: str, frame: pd.DataFrame) -> None:
+        """Replace a whole layer (coerced to the schema) and bump the version."""
+        self._layers[layer] = coerce_layer(layer, frame, self.crs, self.source)
+        self._bump()
+
+    def set_values(self, layer: str, rows: np.ndarray, column: str, values: Any) -> None:
+        """Set ``column`` at positional ``rows`` of ``layer`` (values coerced to the schema) and bump the version."""
+        frame = self._layers[layer].copy(deep=False)
+        spec = LAYERS[layer]
+        if column == "geometry":
+            frame.loc[frame.index[rows], "geometry"] = values
+            _check_geometry(spec, np.asarray(frame.geometry.array, dtype=object), frame["id"], f"layer {layer!r}")
+        else:
+            if column == "id":
+                raise SchemaError("feature ids are not edited in place; delete and re-add the feature")
+            col = spec.column(column)
+            series = pd.Series(np.broadcast_to(np.asarray(values, dtype=object), (len(rows),)))
+            coerced = _coerce_column(spec, col, series, frame["id"].iloc[rows].reset_index(drop=True), f"layer {layer!r}")
+            column_values = frame[column].copy()
+            column_values.iloc[rows] = np.asarray(coerced)
+            frame[column] = column_values
+        self._layers[layer] = frame
+        self._bump()
+
+    def add_features(self, layer: str, frame: pd.DataFrame) -> list[str]:
+        """Append features (coerced to the schema) to ``layer``; ids must be new to the whole network."""
+        new = coerce_layer(layer, frame, self.crs, self.source)
+        index, _, _ = self._feature_index()
+        ids = new["id"].to_numpy(dtype=object)
+        clash = ids[pd.Index(ids).isin(index)]
+        dup_new = pd.Index(ids)[pd.Index(ids).duplicated()]
+        if len(clash) or len(dup_new):
+            raise SchemaError(f"layer {layer!r}: ids already in use: {sorted(set(clash) | set(dup_new))[:5]}")
+        old = self._layers[layer]
+        combined = pd.concat([old, new], ignore_index=True) if len(old) else new
+        self._layers[layer] = gpd.GeoDataFrame(combined, geometry="geometry", crs=self.crs)
+        self._bump()
+        return ids.tolist()
+
+    def remove_features(self, layer: str, ids: Iterable[str]) -> gpd.GeoDataFrame:
+        """Remove features by id from ``layer`` and return them (for undo). Nodes still used by links are refused."""
+        ids = list(ids)
+        frame = self._layers[layer]
+        mask = frame["id"].isin(ids).to_numpy()
+        missing = sorted(set(ids) - set(frame["id"][mask]))
+        if missing:
+            raise UnknownFeatureError(missing[0], f"layer {layer!r}")
+        if layer in NODE_LAYERS:
+            used = []
+            for _, links in self.link_layers():
+                hit = links["from_node"].isin(ids) | links["to_node"].isin(ids)
+                used += links["id"][hit].tolist()
+            if used:
+                raise SchemaError(f"nodes {ids[:5]} are still ends of links {used[:5]}; remove those links first")
+        removed = frame[mask].reset_index(drop=True)
+        self._layers[layer] = frame[~mask].reset_index(drop=True)
+        self._bump()
+        return removed
+
+    def _bump(self) -> None:
+        self._version += 1
+        self.changed.emit(self._version)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{n}={len(f)}" for n, f in self._layers.items() if len(f))
+        crs = self.crs.to_string() if self.crs else "no CRS"
+        return f"<GasNetwork {self.name!r} v{self._version} {crs}: {parts}>"
+
+
+def _first(index: pd.Index, key: str) -> int:
+    hits = np.flatnonzero(index == key)
+    return int(hits[0]) if len(hits) else -1

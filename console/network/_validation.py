@@ -1,0 +1,325 @@
+"""Validation report: the data problems a utility's GIS team fixes before trusting an analysis.
+
+Every check is vectorised over the topology arrays, so a 1,000,000-pipe network validates in seconds. Each finding
+names the features involved; the report serialises to JSON for the CLI (``gasops info``) and the GUI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from console.network._crs import outside_area_of_use
+from console.network._schema import LAYERS, NODE_LAYERS
+
+__all__ = ["CHECKS", "Finding", "ValidationReport", "validate"]
+
+#: check name → (severity, what it means)
+CHECKS: dict[str, tuple[str, str]] = {
+    "duplicate_id": ("error", "the same id is used by more than one feature"),
+    "unknown_node": ("error", "a link refers to a node id that does not exist"),
+    "unsnapped_endpoint": ("error", "a pipe's geometry does not start/end at its from/to node"),
+    "zero_length": ("error", "a pipe has zero length"),
+    "class_change_without_regulator": ("error", "pipes of different pressure classes meet without a regulator"),
+    "regulator_class_mismatch": ("warning", "a regulator's inlet/outlet class differs from the pipes at that side"),
+    "disconnected_component": ("warning", "part of the network is not connected to the rest"),
+    "dangling_end": ("warning", "a pipe ends at a junction with nothing else attached (no end cap, customer, …)"),
+    "isolated_node": ("warning", "a node with no link at all"),
+    "length_mismatch": ("warning", "length_m differs from the geometry's length by more than 5 % and 1 m"),
+    "unknown_sensor_feature": ("warning", "a sensor sits on a feature id that does not exist"),
+    "outside_area_of_use": ("error", "a feature lies outside the area of use of the network's CRS"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem (or one group of related problems) with the ids of the features involved."""
+
+    check: str
+    severity: str
+    message: str
+    feature_ids: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"feature_ids": list(self.feature_ids)}
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    network: str
+    version: int
+    findings: tuple[Finding, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error (warnings allowed)."""
+        return not any(f.severity == "error" for f in self.findings)
+
+    def by_check(self, check: str) -> list[Finding]:
+        if check not in CHECKS:
+            raise KeyError(f"unknown check {check!r}; checks are {', '.join(CHECKS)}")
+        return [f for f in self.findings if f.check == check]
+
+    def ids(self, check: str) -> set[str]:
+        """Every feature id named by the findings of one check."""
+        return {i for f in self.by_check(check) for i in f.feature_ids}
+
+    def summary(self) -> dict[str, int]:
+        """check → number of features it names (checks that found nothing are 0)."""
+        return {check: len(self.ids(check)) for check in CHECKS}
+
+    def to_dict(self) -> dict:
+        return {
+            "network": self.network,
+            "version": self.version,
+            "ok": self.ok,
+            "summary": self.summary(),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    def format_text(self, max_ids: int = 8) -> str:
+        if not self.findings:
+            return "validation: no problems found"
+        lines = []
+        for f in self.findings:
+            ids = ", ".join(f.feature_ids[:max_ids])
+            more = f" … (+{len(f.feature_ids) - max_ids})" if len(f.feature_ids) > max_ids else ""
+            lines.append(f"{f.severity.upper():7} {f.check}: {f.message}" + (f" [{ids}{more}]" if ids else ""))
+        return "\n".join(lines)
+
+
+def _finding(check: str, message: str, ids) -> Finding:
+    return Finding(check, CHECKS[check][0], message, tuple(str(i) for i in ids))
+
+
+def validate(network, *, snap_tolerance: float | None = None) -> ValidationReport:
+    """Run every check on ``network`` and return the report.
+
+    Parameters
+    ----------
+    snap_tolerance
+        Largest distance (map units) between a pipe end and its node still counted as snapped; default 0.01 m in a
+        projected CRS, 1e-7 degrees in a geographic one.
+    """
+    topo = network.topology
+    if snap_tolerance is None:
+        snap_tolerance = 1e-7 if (network.crs is not None and network.crs.is_geographic) else 0.01
+    findings: list[Finding] = []
+    findings += _duplicate_ids(network)
+    findings += _unknown_nodes(network, topo)
+    findings += _pipe_geometry(network, topo, snap_tolerance)
+    findings += _pressure_classes(network, topo)
+    findings += _connectivity(network, topo)
+    findings += _sensors(network)
+    findings += _area_of_use(network)
+    return ValidationReport(network.name, network.version, tuple(findings))
+
+
+def _duplicate_ids(network) -> list[Finding]:
+    ids = pd.Series(np.concatenate([f["id"].to_numpy(dtype=object) for f in network.layers.values()]))
+    dup = ids[ids.duplicated(keep=False)]
+    if dup.empty:
+        return []
+    unique = pd.unique(dup)
+    return [_finding("duplicate_id", f"{len(unique)} ids are used by more than one feature", unique)]
+
+
+def _unknown_nodes(network, topo) -> list[Finding]:
+    bad = (topo.link_from < 0) | (topo.link_to < 0)
+    if not bad.any():
+        return []
+    return [_finding("unknown_node", f"{int(bad.sum())} links refer to node ids that do not exist", topo.link_ids[bad])]
+
+
+def _pipe_geometry(network, topo, tolerance: float) -> list[Finding]:
+    pipes = network["pipes"]
+    if pipes.empty:
+        return []
+    out = []
+    geoms = np.asarray(pipes.geometry.array, dtype=object)
+    ids = pipes["id"].to_numpy(dtype=object)
+    geom_len = shapely.length(geoms)
+    length_attr = pipes["length_m"].to_numpy()
+    zero = (geom_len <= 1e-3) | (length_attr <= 1e-3)
+    if zero.any():
+        out.append(_finding("zero_length", f"{int(zero.sum())} pipes have zero length", ids[zero]))
+    if network.crs is None or not network.crs.is_geographic:
+        diff = np.abs(geom_len - length_attr)
+        mismatch = (diff > 1.0) & (diff > 0.05 * np.maximum(geom_len, length_attr)) & ~zero
+        if mismatch.any():
+            out.append(_finding("length_mismatch", f"{int(mismatch.sum())} pipes' length_m disagrees with their geometry", ids[mismatch]))
+    rows = topo.layer_links("pipes")
+    frm, to = topo.link_from[rows], topo.link_to[rows]
+    start = shapely.get_coordinates(shapely.get_point(geoms, 0))
+    end = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    known = (frm >= 0) & (to >= 0)
+    d_start = np.full(len(rows), np.inf)
+    d_end = np.full(len(rows), np.inf)
+    d_start[known] = np.hypot(*(start[known] - topo.node_xy[frm[known]]).T)
+    d_end[known] = np.hypot(*(end[known] - topo.node_xy[to[known]]).T)
+    unsnapped = known & ((d_start > tolerance) | (d_end > tolerance))
+    if unsnapped.any():
+        worst = float(np.max(np.maximum(d_start, d_end)[unsnapped]))
+        out.append(
+            _finding(
+                "unsnapped_endpoint",
+                f"{int(unsnapped.sum())} pipes do not start/end at their nodes (worst gap {worst:.3g} map units)",
+                ids[unsnapped],
+            )
+        )
+    return out
+
+
+def _pressure_classes(network, topo) -> list[Finding]:
+    pipes = network["pipes"]
+    if pipes.empty:
+        return []
+    out = []
+    rows = topo.layer_links("pipes")
+    codes = pipes["pressure_class"].cat.codes.to_numpy().astype(np.int64)
+    frm, to = topo.link_from[rows], topo.link_to[rows]
+    node = np.concatenate([frm, to])
+    cls = np.concatenate([codes, codes])
+    keep = (node >= 0) & (cls >= 0)
+    pairs = np.unique(np.stack([node[keep], cls[keep]], axis=1), axis=0)
+    n_classes = np.bincount(pairs[:, 0], minlength=topo.n_nodes)
+    mixed = np.flatnonzero(n_classes > 1)
+    categories = list(pipes["pressure_class"].cat.categories)
+    if len(mixed):
+        out.append(
+            _finding(
+                "class_change_without_regulator",
+                f"{len(mixed)} nodes join pipes of different pressure classes without a regulator",
+                topo.node_ids[mixed],
+            )
+        )
+    # The class each node is on (when its pipes agree): -1 where no pipe or mixed.
+    node_class = np.full(topo.n_nodes, -1, np.int64)
+    single = pairs[n_classes[pairs[:, 0]] == 1]
+    node_class[single[:, 0]] = single[:, 1]
+    # Valves and other links pass gas without reducing pressure: both ends must be on one class.
+    for layer in ("valves", "links"):
+        lrows = topo.layer_links(layer)
+        if not len(lrows):
+            continue
+        a, b = topo.link_from[lrows], topo.link_to[lrows]
+        ok = (a >= 0) & (b >= 0)
+        ca = np.where(ok, node_class[np.maximum(a, 0)], -1)
+        cb = np.where(ok, node_class[np.maximum(b, 0)], -1)
+        bad = (ca >= 0) & (cb >= 0) & (ca != cb)
+        if bad.any():
+            out.append(
+                _finding(
+                    "class_change_without_regulator",
+                    f"{int(bad.sum())} {layer} join different pressure classes without a regulator",
+                    topo.link_ids[lrows][bad],
+                )
+            )
+    regs = network["regulators"]
+    if len(regs):
+        lrows = topo.layer_links("regulators")
+        a, b = topo.link_from[lrows], topo.link_to[lrows]
+        code_of = {c: i for i, c in enumerate(categories)}
+        inlet = regs["inlet_class"].astype(str).map(code_of).to_numpy(dtype=float)
+        outlet = regs["outlet_class"].astype(str).map(code_of).to_numpy(dtype=float)
+        ca = np.where(a >= 0, node_class[np.maximum(a, 0)], -1)
+        cb = np.where(b >= 0, node_class[np.maximum(b, 0)], -1)
+        bad = ((ca >= 0) & (ca != inlet)) | ((cb >= 0) & (cb != outlet))
+        if bad.any():
+            out.append(
+                _finding(
+                    "regulator_class_mismatch",
+                    f"{int(bad.sum())} regulators' inlet/outlet classes differ from the pipes they connect",
+                    regs["id"].to_numpy(dtype=object)[bad],
+                )
+            )
+    return out
+
+
+def _connectivity(network, topo) -> list[Finding]:
+    out = []
+    degree = topo.degree
+    junction = topo.node_layer == NODE_LAYERS.index("junctions")
+    dangling = junction & (degree == 1)
+    if dangling.any():
+        out.append(_finding("dangling_end", f"{int(dangling.sum())} pipe ends stop at a bare junction", topo.node_ids[dangling]))
+    isolated = degree == 0
+    if isolated.any():
+        out.append(_finding("isolated_node", f"{int(isolated.sum())} nodes have no link", topo.node_ids[isolated]))
+    if topo.n_components > 1:
+        sizes = np.bincount(topo.component, minlength=topo.n_components)
+        main = int(np.argmax(sizes))
+        gate = topo.node_layer == NODE_LAYERS.index("gate_stations")
+        fed = np.zeros(topo.n_components, bool)
+        fed[topo.component[gate]] = True
+        known = topo.link_from >= 0
+        link_comp = np.full(topo.n_links, -1, np.int64)
+        link_comp[known] = topo.component[topo.link_from[known]]
+        node_order = np.argsort(topo.component, kind="stable")
+        node_starts = np.searchsorted(topo.component[node_order], np.arange(topo.n_components + 1))
+        link_order = np.argsort(link_comp, kind="stable")
+        link_starts = np.searchsorted(link_comp[link_order], np.arange(topo.n_components + 1))
+        # Largest first; a node with no link at all is reported as an isolated node instead.
+        for comp in np.argsort(-sizes, kind="stable"):
+            members = node_order[node_starts[comp] : node_starts[comp + 1]]
+            links = link_order[link_starts[comp] : link_starts[comp + 1]]
+            if comp == main or (len(members) == 1 and isolated[members[0]]):
+                continue
+            supply = "with its own gate station" if fed[comp] else "with no gate station"
+            out.append(
+                _finding(
+                    "disconnected_component",
+                    f"{len(members)} nodes and {len(links)} links are cut off from the main network ({supply})",
+                    np.concatenate([topo.node_ids[members], topo.link_ids[links]]),
+                )
+            )
+    return out
+
+
+def _sensors(network) -> list[Finding]:
+    sensors = network["sensors"]
+    if sensors.empty:
+        return []
+    index, _, _ = network._feature_index()
+    fid = sensors["feature_id"].to_numpy(dtype=object)
+    has = fid != ""
+    unknown = has & (index.get_indexer(fid) < 0)
+    if not unknown.any():
+        return []
+    return [_finding("unknown_sensor_feature", f"{int(unknown.sum())} sensors sit on unknown features", sensors["id"].to_numpy(dtype=object)[unknown])]
+
+
+def _area_of_use(network) -> list[Finding]:
+    if network.crs is None or network.crs.area_of_use is None:
+        return []
+    bad_ids = []
+    for name, frame in network.layers.items():
+        if frame.empty:
+            continue
+        geoms = np.asarray(frame.geometry.array, dtype=object)
+        if LAYERS[name].geometry == "LineString":
+            # Both ends of a line must be inside; checking ends keeps this vectorised at 1M pipes.
+            a = shapely.get_coordinates(shapely.get_point(geoms, 0))
+            b = shapely.get_coordinates(shapely.get_point(geoms, -1))
+            bad = outside_area_of_use(network.crs, a[:, 0], a[:, 1]) | outside_area_of_use(network.crs, b[:, 0], b[:, 1])
+        else:
+            xy = shapely.get_coordinates(geoms)
+            bad = outside_area_of_use(network.crs, xy[:, 0], xy[:, 1])
+        if bad.any():
+            bad_ids.append(frame["id"].to_numpy(dtype=object)[bad])
+    if not bad_ids:
+        return []
+    ids = np.concatenate(bad_ids)
+    aou = network.crs.area_of_use
+    return [
+        _finding(
+            "outside_area_of_use",
+            f"{len(ids)} features lie outside {network.crs.name}'s area of use ({aou.name}: "
+            f"{aou.west:.1f}–{aou.east:.1f}°E, {aou.south:.1f}–{aou.north:.1f}°N)",
+            ids,
+        )
+    ]
+
