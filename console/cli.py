@@ -12,6 +12,8 @@ Exit codes: 0 success, 1 a reported error (one line on stderr naming the file/fe
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import sys
 import time
@@ -23,7 +25,9 @@ from console.errors import GasOpsError
 
 __all__ = ["main", "build_parser"]
 
-SUBCOMMANDS = ("info", "convert", "demo", "gui")
+# Analysis packages add their own subcommands (``add_parser(subparsers)``; heavy imports stay inside handlers so
+# ``gasops --help`` and the GUI start fast).
+COMMAND_MODULES = ("console.isolation._cli", "console.hydraulics._cli", "console.ledger._cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,17 +58,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("output")
     demo.add_argument("--pipes", type=int, default=30_000, help="target number of pipes (default 30000)")
     demo.add_argument("--seed", type=int, default=2026)
+
+    gui.set_defaults(handler=_gui)
+    info.set_defaults(handler=_info)
+    convert.set_defaults(handler=_convert)
+    demo.set_defaults(handler=_demo)
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name.rsplit(".", 1)[0]) is not None and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
-        argv = ["gui", *argv]
     parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
+        argv = ["gui", *argv]  # `gasops` and `gasops FILE` open the GUI
     args = parser.parse_args(argv)
     try:
-        return _COMMANDS[args.command](args)
+        return int(args.handler(args))
     except GasOpsError as exc:
         print(f"gasops: error: {exc}", file=sys.stderr)
         return 1
@@ -80,11 +93,11 @@ def _gui(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from console.io import read_network
+    from console.app.workspace import open_network
     from console.network import LAYERS, validate
 
     t0 = time.perf_counter()
-    network = read_network(args.file, crs=args.crs)
+    network = open_network(args.file, crs=args.crs)
     load_s = time.perf_counter() - t0
     report = validate(network)
     counts = network.counts()
@@ -132,9 +145,10 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from console.io import read_network, reproject, write_network
+    from console.app.workspace import open_network
+    from console.io import reproject, write_network
 
-    network = read_network(args.input, crs=args.crs)
+    network = open_network(args.input, crs=args.crs)
     if args.to_crs:
         network = reproject(network, args.to_crs)
     out = write_network(network, args.output)
@@ -157,5 +171,3 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"wrote {out} in {time.perf_counter() - t0:.1f} s (generated in {gen_s:.1f} s): {counts}")
     return 0
 
-
-_COMMANDS = {"gui": _gui, "info": _info, "convert": _convert, "demo": _demo}

@@ -53,13 +53,13 @@ def ensure_demo(n_pipes: int = DEMO_PIPES, seed: int = DEMO_SEED, feedback: Feed
     return path
 
 
-def open_network(path: str | os.PathLike, feedback: Feedback | None = None) -> GasNetwork:
-    """Read any supported network file (see console.io.FORMATS)."""
-    from console.io import read_network
+def open_network(path: str | os.PathLike, feedback: Feedback | None = None, *, crs: object = None) -> GasNetwork:
+    """Read a network file with the reader registered for its kind (built-in formats and plugins)."""
+    from console.app.plugins import default_registry
 
     if feedback:
         feedback.progress(0.1, f"Reading {Path(path).name}…")
-    network = read_network(path)
+    network = default_registry().open(path, crs=crs)
     if feedback:
         feedback.progress(0.8, "Building topology…")
     network.topology  # noqa: B018 - warm the cache off the UI thread

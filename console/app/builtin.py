@@ -1,0 +1,29 @@
+"""The built-in features, registered through the same plugin mechanism a third-party plugin uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+__all__ = ["register"]
+
+BUILTIN_FORMATS = (
+    (".gpkg", "GeoPackage (native project file)"),
+    (".geojson", "GeoJSON"),
+    (".json", "GeoJSON"),
+    (".shp", "Shapefile (a folder of .shp files, one per layer)"),
+    (".net", "GasLib XML network"),
+    (".xml", "GasLib XML network"),
+    (".inp", "EPANET input file"),
+)
+
+
+def _read(path: str | Path, crs: Any = None) -> Any:
+    from console.io import read_network
+
+    return read_network(path, crs=crs)
+
+
+def register(registry) -> None:
+    for ext, description in BUILTIN_FORMATS:
+        registry.add_reader(ext, _read, description)
