@@ -1,6 +1,7 @@
 """The gas network model (Qt-free): feature layers, schema, topology, spatial index, validation, demo, edits."""
 
 from console.network._crs import cgcs2000_gk3_crs, cgcs2000_gk3_zone, outside_area_of_use, to_lonlat
+from console.network._demo import generate_demo
 from console.network._edit import AddFeatures, EditCommand, MoveNode, RemoveFeatures, SetAttribute
 from console.network._model import GasNetwork, coerce_layer, empty_layer
 from console.network._schema import (
@@ -59,6 +60,7 @@ __all__ = [
     "cgcs2000_gk3_zone",
     "coerce_layer",
     "empty_layer",
+    "generate_demo",
     "layer_spec",
     "outside_area_of_use",
     "to_lonlat",

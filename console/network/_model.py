@@ -58,11 +58,11 @@ def coerce_layer(name: str, frame: pd.DataFrame, crs: CRS | None, source: str = 
     if "id" not in frame.columns:
         raise SchemaError(f"{where} has no 'id' column")
     n = len(frame)
-    ids = frame["id"].astype("str")
+    ids = frame["id"] if _is_text(frame["id"]) else frame["id"].astype("str")
     if ids.isna().any() or (ids == "").any():
         bad = np.flatnonzero((ids.isna() | (ids == "")).to_numpy())[:5]
         raise SchemaError(f"{where}: features at rows {bad.tolist()} have no id")
-    out: dict[str, Any] = {"id": ids.to_numpy()}
+    out: dict[str, Any] = {"id": ids.array}
     for col in spec.columns:
         if col.name not in frame.columns:
             if col.required and n:
@@ -75,37 +75,55 @@ def coerce_layer(name: str, frame: pd.DataFrame, crs: CRS | None, source: str = 
     geometry = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame.get("geometry")
     if geometry is None:
         raise SchemaError(f"{where} has no geometry")
-    geoms = np.asarray(geometry.array if hasattr(geometry, "array") else geometry, dtype=object)
+    geom_values = geometry.array if isinstance(geometry, gpd.GeoSeries) else np.asarray(geometry, dtype=object)
+    geoms = np.asarray(geom_values, dtype=object)
     _check_geometry(spec, geoms, ids, where)
     extra = [c for c in frame.columns if c not in out and c != "geometry" and c != getattr(frame, "_geometry_column_name", "geometry")]
     for c in extra:
         out[c] = frame[c].to_numpy()
-    result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    geo = gpd.GeoSeries(geom_values, crs=crs) if isinstance(geom_values, gpd.array.GeometryArray) else gpd.GeoSeries(geoms, crs=crs)
+    if geo.crs != crs:
+        geo = geo.set_crs(crs, allow_override=True)
+    result = gpd.GeoDataFrame(out, geometry=geo.reset_index(drop=True), crs=crs)
     result.index = pd.RangeIndex(n)
     return result
 
 
+def _is_text(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.StringDtype)
+
+
 def _coerce_column(spec: LayerSpec, col: Column, values: pd.Series, ids: pd.Series, where: str) -> Any:
+    # Fast paths: a column already in its schema dtype passes through untouched (a 1M-pipe load must not copy
+    # every string column three times).
     dtype = _dtype_for(col)
+    default = col.default.value if hasattr(col.default, "value") else col.default
     if isinstance(dtype, pd.CategoricalDtype):
-        raw = values.astype("object")
-        missing = raw.isna() | (raw.astype("str") == "")
+        if isinstance(values.dtype, pd.CategoricalDtype) and list(values.dtype.categories) == list(dtype.categories):
+            if not values.isna().any():
+                return values.array
+            if col.required:
+                raise SchemaError(f"{where}: column {col.name!r} is empty for {ids[values.isna()].head(5).tolist()}")
+            return values.fillna(default).array
+        text = values.astype("str") if not _is_text(values) else values
+        missing = values.isna() | (text == "")
         if missing.any():
             if col.required:
-                bad = ids[missing].head(5).tolist()
-                raise SchemaError(f"{where}: column {col.name!r} is empty for {bad}")
-            raw = raw.where(~missing, col.default.value if hasattr(col.default, "value") else col.default)
-        text = raw.astype("str")
+                raise SchemaError(f"{where}: column {col.name!r} is empty for {ids[missing].head(5).tolist()}")
+            text = text.where(~missing, default)
         bad_mask = ~text.isin(dtype.categories)
         if bad_mask.any():
-            bad_vals = sorted(set(raw[bad_mask].astype(str)))[:5]
+            bad_vals = sorted(set(text[bad_mask].astype(str)))[:5]
             bad_ids = ids[bad_mask].head(5).tolist()
             raise SchemaError(
                 f"{where}: column {col.name!r} has values {bad_vals} outside {list(dtype.categories)} (features {bad_ids})"
             )
         return pd.Categorical(text, categories=dtype.categories)
     if col.kind is str:
-        return values.astype("object").where(values.notna(), col.default or "").astype("str").to_numpy()
+        if _is_text(values):
+            return values.fillna(default or "").array if values.isna().any() else values.array
+        filled = values.astype("object").where(values.notna(), default or "")
+        return filled.astype("str").array
     if col.kind is bool:
         if values.dtype == bool:
             return values.to_numpy()
@@ -114,15 +132,23 @@ def _coerce_column(spec: LayerSpec, col: Column, values: pd.Series, ids: pd.Seri
         if bad_mask.any():
             raise SchemaError(f"{where}: column {col.name!r} is not true/false for {ids[bad_mask].head(5).tolist()}")
         return mapped.fillna(bool(col.default)).astype(bool).to_numpy()
-    numeric = pd.to_numeric(values, errors="coerce")
-    bad_mask = numeric.isna() & values.notna() & (values.astype("str") != "")
-    if bad_mask.any():
-        raise SchemaError(f"{where}: column {col.name!r} is not numeric for {ids[bad_mask].head(5).tolist()}")
+    if values.dtype.kind in "iuf":
+        numeric = values
+    else:
+        numeric = pd.to_numeric(values, errors="coerce")
+        bad_mask = numeric.isna() & values.notna() & (values.astype("str") != "")
+        if bad_mask.any():
+            raise SchemaError(f"{where}: column {col.name!r} is not numeric for {ids[bad_mask].head(5).tolist()}")
     if col.kind is int:
+        if numeric.dtype == np.int64:
+            return numeric.to_numpy()
         return numeric.fillna(col.default if col.default is not None else 0).round().astype("int64").to_numpy()
-    if col.required and numeric.isna().any():
-        raise SchemaError(f"{where}: column {col.name!r} is empty for {ids[numeric.isna()].head(5).tolist()}")
-    return numeric.fillna(col.default if col.default is not None else np.nan).astype("float64").to_numpy()
+    has_nan = numeric.isna()
+    if col.required and has_nan.any():
+        raise SchemaError(f"{where}: column {col.name!r} is empty for {ids[has_nan].head(5).tolist()}")
+    if has_nan.any() and col.default is not None and not (isinstance(col.default, float) and np.isnan(col.default)):
+        numeric = numeric.fillna(col.default)
+    return numeric.to_numpy(dtype="float64")
 
 
 def _parse_bool(v: object) -> object:
