@@ -125,7 +125,9 @@ def _info(args: argparse.Namespace) -> int:
     print(f"network   {network.name}  ({args.file}, read in {load_s:.2f} s)")
     print(f"CRS       {info['crs'] or '—'}  {info['crs_name'] or ''}")
     if network.crs is not None and not network.crs.is_geographic:
-        print(f"extent    x {xmin:,.1f} … {xmax:,.1f}   y {ymin:,.1f} … {ymax:,.1f}   ({(xmax - xmin) / 1000:.1f} km × {(ymax - ymin) / 1000:.1f} km)")
+        print(
+            f"extent    x {xmin:,.1f} … {xmax:,.1f}   y {ymin:,.1f} … {ymax:,.1f}   ({(xmax - xmin) / 1000:.1f} km × {(ymax - ymin) / 1000:.1f} km)"
+        )
     else:
         print(f"extent    x {xmin:.6f} … {xmax:.6f}   y {ymin:.6f} … {ymax:.6f}")
     print("features")
@@ -170,4 +172,3 @@ def _demo(args: argparse.Namespace) -> int:
     counts = ", ".join(f"{n:,} {k}" for k, n in network.counts().items() if n)
     print(f"wrote {out} in {time.perf_counter() - t0:.1f} s (generated in {gen_s:.1f} s): {counts}")
     return 0
-

@@ -33,7 +33,9 @@ def make_network(nodes, links=(), sensors=(), *, crs=4529, origin=ORIGIN, name="
         nid, layer, x, y, *rest = node
         attrs = rest[0] if rest else {}
         xy[nid] = (ox + x, oy + y)
-        rows[layer].append({"id": nid, **NODE_DEFAULTS.get(layer, {}), **attrs, "geometry": shapely.Point(ox + x, oy + y)})
+        rows[layer].append(
+            {"id": nid, **NODE_DEFAULTS.get(layer, {}), **attrs, "geometry": shapely.Point(ox + x, oy + y)}
+        )
     for link in links:
         lid, layer, a, b, *rest = link
         attrs = dict(rest[0]) if rest else {}
@@ -44,7 +46,9 @@ def make_network(nodes, links=(), sensors=(), *, crs=4529, origin=ORIGIN, name="
                 attrs = {**PIPE_DEFAULTS, "length_m": geom.length, **attrs}
         else:
             geom = shapely.Point((pa[0] + pb[0]) / 2, (pa[1] + pb[1]) / 2)
-        rows[layer].append({"id": lid, "from_node": a, "to_node": b, **LINK_DEFAULTS.get(layer, {}), **attrs, "geometry": geom})
+        rows[layer].append(
+            {"id": lid, "from_node": a, "to_node": b, **LINK_DEFAULTS.get(layer, {}), **attrs, "geometry": geom}
+        )
     for sensor in sensors:
         sid, kind, fid, x, y = sensor
         rows["sensors"].append({"id": sid, "kind": kind, "feature_id": fid, "geometry": shapely.Point(ox + x, oy + y)})

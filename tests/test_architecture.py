@@ -23,7 +23,9 @@ def test_contracts_cover_every_domain_package():
 
 
 def test_ruff_is_clean():
-    result = subprocess.run([str(BIN / "ruff"), "check", "console", "tests", "plugins"], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(BIN / "ruff"), "check", "console", "tests", "plugins"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -62,7 +62,9 @@ class JobRunner:
     def __init__(self, max_workers: int = 2) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="gasops-job")
 
-    def submit(self, fn: Callable[..., T], *args: Any, feedback: Feedback | None = None, **kwargs: Any) -> tuple[Future[T], Feedback]:
+    def submit(
+        self, fn: Callable[..., T], *args: Any, feedback: Feedback | None = None, **kwargs: Any
+    ) -> tuple[Future[T], Feedback]:
         feedback = feedback or Feedback()
         return self._pool.submit(fn, *args, feedback=feedback, **kwargs), feedback
 

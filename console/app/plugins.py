@@ -78,7 +78,9 @@ def _entry_points(group: str) -> Iterable[EntryPoint]:
     return entry_points(group=group)
 
 
-def load_plugins(registry: PluginRegistry, *, names: Iterable[str] | None = None, group: str = ENTRY_POINT_GROUP) -> list[LoadedPlugin]:
+def load_plugins(
+    registry: PluginRegistry, *, names: Iterable[str] | None = None, group: str = ENTRY_POINT_GROUP
+) -> list[LoadedPlugin]:
     """Call ``register(registry)`` of every entry point in ``group`` (or only those in ``names``)."""
     wanted = set(names) if names is not None else None
     loaded = []

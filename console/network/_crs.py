@@ -48,4 +48,10 @@ def outside_area_of_use(crs: CRS | None, x: np.ndarray, y: np.ndarray) -> np.nda
     lat = np.asarray(lat)
     # A small margin: surveyed features right on a zone border are still valid in that zone.
     margin = 0.05
-    return ~np.isfinite(lon) | (lon < aou.west - margin) | (lon > aou.east + margin) | (lat < aou.south - margin) | (lat > aou.north + margin)
+    return (
+        ~np.isfinite(lon)
+        | (lon < aou.west - margin)
+        | (lon > aou.east + margin)
+        | (lat < aou.south - margin)
+        | (lat > aou.north + margin)
+    )

@@ -119,7 +119,12 @@ class MoveNode(EditCommand):
                 coords = [np.asarray(g.coords) for g in geoms]  # a handful of pipes per node
                 for c in coords:
                     c[index] = (x, y)
-                self.network.set_values("pipes", rows, "geometry", shapely.linestrings(coords) if len(coords) > 1 else [shapely.LineString(coords[0])])
+                self.network.set_values(
+                    "pipes",
+                    rows,
+                    "geometry",
+                    shapely.linestrings(coords) if len(coords) > 1 else [shapely.LineString(coords[0])],
+                )
         return (old.x, old.y)
 
     def redo(self) -> None:

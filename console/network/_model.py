@@ -78,10 +78,18 @@ def coerce_layer(name: str, frame: pd.DataFrame, crs: CRS | None, source: str = 
     geom_values = geometry.array if isinstance(geometry, gpd.GeoSeries) else np.asarray(geometry, dtype=object)
     geoms = np.asarray(geom_values, dtype=object)
     _check_geometry(spec, geoms, ids, where)
-    extra = [c for c in frame.columns if c not in out and c != "geometry" and c != getattr(frame, "_geometry_column_name", "geometry")]
+    extra = [
+        c
+        for c in frame.columns
+        if c not in out and c != "geometry" and c != getattr(frame, "_geometry_column_name", "geometry")
+    ]
     for c in extra:
         out[c] = frame[c].to_numpy()
-    geo = gpd.GeoSeries(geom_values, crs=crs) if isinstance(geom_values, gpd.array.GeometryArray) else gpd.GeoSeries(geoms, crs=crs)
+    geo = (
+        gpd.GeoSeries(geom_values, crs=crs)
+        if isinstance(geom_values, gpd.array.GeometryArray)
+        else gpd.GeoSeries(geoms, crs=crs)
+    )
     if geo.crs != crs:
         geo = geo.set_crs(crs, allow_override=True)
     result = gpd.GeoDataFrame(out, geometry=geo.reset_index(drop=True), crs=crs)
@@ -324,7 +332,9 @@ class GasNetwork:
                 raise SchemaError("feature ids are not edited in place; delete and re-add the feature")
             col = spec.column(column)
             series = pd.Series(np.broadcast_to(np.asarray(values, dtype=object), (len(rows),)))
-            coerced = _coerce_column(spec, col, series, frame["id"].iloc[rows].reset_index(drop=True), f"layer {layer!r}")
+            coerced = _coerce_column(
+                spec, col, series, frame["id"].iloc[rows].reset_index(drop=True), f"layer {layer!r}"
+            )
             column_values = frame[column].copy()
             column_values.iloc[rows] = np.asarray(coerced)
             frame[column] = column_values

@@ -15,7 +15,18 @@ from shapely import STRtree
 __all__ = ["SpatialIndex", "Hit"]
 
 # Layers checked for identify, topmost first (drawn last on the map).
-PICK_ORDER = ("sensors", "gate_stations", "regulators", "valves", "customers", "risers", "end_caps", "junctions", "links", "pipes")
+PICK_ORDER = (
+    "sensors",
+    "gate_stations",
+    "regulators",
+    "valves",
+    "customers",
+    "risers",
+    "end_caps",
+    "junctions",
+    "links",
+    "pipes",
+)
 
 
 @dataclass(frozen=True)

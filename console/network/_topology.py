@@ -94,8 +94,7 @@ def build_topology(network) -> Topology:
     node_layer = np.concatenate([np.full(len(f), i, np.int8) for i, f in enumerate(node_frames)])
     node_row = np.concatenate([np.arange(len(f), dtype=np.int32) for f in node_frames])
     node_xy = np.vstack(
-        [shapely.get_coordinates(np.asarray(f.geometry.array, dtype=object)) for f in node_frames]
-        or [np.empty((0, 2))]
+        [shapely.get_coordinates(np.asarray(f.geometry.array, dtype=object)) for f in node_frames] or [np.empty((0, 2))]
     ).reshape(-1, 2)
     node_lookup = _unique_lookup(node_ids)
 

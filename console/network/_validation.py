@@ -151,7 +151,13 @@ def _pipe_geometry(network, topo, tolerance: float) -> list[Finding]:
         diff = np.abs(geom_len - length_attr)
         mismatch = (diff > 1.0) & (diff > 0.05 * np.maximum(geom_len, length_attr)) & ~zero
         if mismatch.any():
-            out.append(_finding("length_mismatch", f"{int(mismatch.sum())} pipes' length_m disagrees with their geometry", ids[mismatch]))
+            out.append(
+                _finding(
+                    "length_mismatch",
+                    f"{int(mismatch.sum())} pipes' length_m disagrees with their geometry",
+                    ids[mismatch],
+                )
+            )
     rows = topo.layer_links("pipes")
     frm, to = topo.link_from[rows], topo.link_to[rows]
     start, end = line_endpoints(geoms)
@@ -248,7 +254,11 @@ def _connectivity(network, topo) -> list[Finding]:
     junction = topo.node_layer == NODE_LAYERS.index("junctions")
     dangling = junction & (degree == 1)
     if dangling.any():
-        out.append(_finding("dangling_end", f"{int(dangling.sum())} pipe ends stop at a bare junction", topo.node_ids[dangling]))
+        out.append(
+            _finding(
+                "dangling_end", f"{int(dangling.sum())} pipe ends stop at a bare junction", topo.node_ids[dangling]
+            )
+        )
     isolated = degree == 0
     if isolated.any():
         out.append(_finding("isolated_node", f"{int(isolated.sum())} nodes have no link", topo.node_ids[isolated]))
@@ -292,7 +302,13 @@ def _sensors(network) -> list[Finding]:
     unknown = has & (index.get_indexer(fid) < 0)
     if not unknown.any():
         return []
-    return [_finding("unknown_sensor_feature", f"{int(unknown.sum())} sensors sit on unknown features", sensors["id"].to_numpy(dtype=object)[unknown])]
+    return [
+        _finding(
+            "unknown_sensor_feature",
+            f"{int(unknown.sum())} sensors sit on unknown features",
+            sensors["id"].to_numpy(dtype=object)[unknown],
+        )
+    ]
 
 
 def _area_of_use(network) -> list[Finding]:
@@ -306,7 +322,9 @@ def _area_of_use(network) -> list[Finding]:
         if LAYERS[name].geometry == "LineString":
             # Both ends of a line must be inside; checking ends keeps this vectorised at 1M pipes.
             a, b = line_endpoints(geoms)
-            bad = outside_area_of_use(network.crs, a[:, 0], a[:, 1]) | outside_area_of_use(network.crs, b[:, 0], b[:, 1])
+            bad = outside_area_of_use(network.crs, a[:, 0], a[:, 1]) | outside_area_of_use(
+                network.crs, b[:, 0], b[:, 1]
+            )
         else:
             xy = shapely.get_coordinates(geoms)
             bad = outside_area_of_use(network.crs, xy[:, 0], xy[:, 1])
@@ -324,4 +342,3 @@ def _area_of_use(network) -> list[Finding]:
             ids,
         )
     ]
-

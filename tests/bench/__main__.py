@@ -1,6 +1,6 @@
 """``make bench``: run every benchmark scenario in its own process and print the tables for the README.
 
-    python -m tests.bench [--sizes 100000,1000000] [--only network,ui]
+python -m tests.bench [--sizes 100000,1000000] [--only network,ui]
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     only = set(args.only.split(","))
-    print(f"GasOps Console benchmarks — {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(
+        f"GasOps Console benchmarks — {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
 
     if "network" in only:
         rows = []
@@ -39,7 +41,16 @@ def main() -> None:
         print(
             table(
                 "Network (targets: load 1M <= 10 s; identify <= 5 ms; peak RSS 1M <= 1,500 MB)",
-                ["pipes", "generate s", "save gpkg s", "load gpkg s", "topology s", "validate s", "identify ms (med/p95)", "peak RSS MB"],
+                [
+                    "pipes",
+                    "generate s",
+                    "save gpkg s",
+                    "load gpkg s",
+                    "topology s",
+                    "validate s",
+                    "identify ms (med/p95)",
+                    "peak RSS MB",
+                ],
                 rows,
             )
         )

@@ -37,13 +37,19 @@ def repeat_ms(fn: Callable[[], object], n: int, warmup: int = 2) -> dict[str, fl
         fn()
         samples.append((time.perf_counter() - t0) * 1000.0)
     samples.sort()
-    return {"median_ms": statistics.median(samples), "p95_ms": samples[min(len(samples) - 1, int(0.95 * len(samples)))], "n": n}
+    return {
+        "median_ms": statistics.median(samples),
+        "p95_ms": samples[min(len(samples) - 1, int(0.95 * len(samples)))],
+        "n": n,
+    }
 
 
 def run_scenario(module: str, *args: str, env: dict | None = None, timeout: float = 1800) -> dict:
     """Run ``python -m module args`` in a fresh process (clean peak RSS) and return the JSON it prints last."""
     full_env = {**os.environ, **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=full_env, cwd=ROOT, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, env=full_env, cwd=ROOT, timeout=timeout
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -54,5 +60,8 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
     out = [f"\n{title}", line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in cells]
+    out += [
+        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in cells
+    ]
     return "\n".join(out)

@@ -1,6 +1,6 @@
 """Network scenario (one process per size): generate, save and load a GeoPackage, validate, identify, peak RSS.
 
-    python -m tests.bench.bench_network --pipes 1000000
+python -m tests.bench.bench_network --pipes 1000000
 """
 
 from __future__ import annotations

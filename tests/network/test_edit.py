@@ -44,7 +44,9 @@ def test_move_node_keeps_pipes_snapped_and_undoes():
 
 def test_add_and_remove_commands_round_trip():
     net = chain(2)
-    frame = gpd.GeoDataFrame({"id": ["J7"], "elevation_m": [12.5]}, geometry=[shapely.Point(41_405_050, 3_320_050)], crs=4529)
+    frame = gpd.GeoDataFrame(
+        {"id": ["J7"], "elevation_m": [12.5]}, geometry=[shapely.Point(41_405_050, 3_320_050)], crs=4529
+    )
     add = AddFeatures(net, "junctions", frame)
     add.redo()
     assert net.feature("J7")["elevation_m"] == 12.5

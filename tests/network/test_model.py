@@ -54,7 +54,9 @@ def test_boolean_columns_parse_text_and_reject_garbage():
     assert net["valves"]["operable"].tolist() == [False]
     assert net["valves"]["accessible"].tolist() == [True]
     with pytest.raises(SchemaError, match="operable.*V1"):
-        make_network([("A", "junctions", 0, 0), ("B", "junctions", 2, 0)], [("V1", "valves", "A", "B", {"operable": "maybe"})])
+        make_network(
+            [("A", "junctions", 0, 0), ("B", "junctions", 2, 0)], [("V1", "valves", "A", "B", {"operable": "maybe"})]
+        )
 
 
 def test_pressure_class_for_pressure_follows_gb50028_bounds():

@@ -25,7 +25,9 @@ def test_chain_topology_arrays():
 
 
 def test_unknown_node_reference_is_minus_one_and_not_in_adjacency():
-    net = make_network([("A", "junctions", 0, 0), ("B", "junctions", 5, 0)], [("P1", "pipes", "A", "B"), ("P2", "pipes", "B", "X")])
+    net = make_network(
+        [("A", "junctions", 0, 0), ("B", "junctions", 5, 0)], [("P1", "pipes", "A", "B"), ("P2", "pipes", "B", "X")]
+    )
     t = net.topology
     assert t.link_to.tolist() == [1, -1]
     assert t.degree.tolist() == [1, 1]

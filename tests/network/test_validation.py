@@ -16,7 +16,12 @@ def test_clean_chain_has_no_findings():
 
 def test_dangling_end_and_isolated_node():
     net = make_network(
-        [("G", "gate_stations", 0, 0), ("J1", "junctions", 100, 0), ("J2", "junctions", 200, 0), ("J3", "junctions", 500, 500)],
+        [
+            ("G", "gate_stations", 0, 0),
+            ("J1", "junctions", 100, 0),
+            ("J2", "junctions", 200, 0),
+            ("J3", "junctions", 500, 500),
+        ],
         [("P1", "pipes", "G", "J1"), ("P2", "pipes", "J1", "J2")],
     )
     report = validate(net)
@@ -27,7 +32,13 @@ def test_dangling_end_and_isolated_node():
 
 def test_disconnected_component_names_its_features_and_supply():
     net = make_network(
-        [("G", "gate_stations", 0, 0), ("E1", "end_caps", 100, 0), ("A", "junctions", 0, 500), ("B", "end_caps", 100, 500), ("C", "end_caps", 0, 600)],
+        [
+            ("G", "gate_stations", 0, 0),
+            ("E1", "end_caps", 100, 0),
+            ("A", "junctions", 0, 500),
+            ("B", "end_caps", 100, 500),
+            ("C", "end_caps", 0, 600),
+        ],
         [("P1", "pipes", "G", "E1"), ("P2", "pipes", "A", "B"), ("P3", "pipes", "A", "C")],
     )
     report = validate(net)
@@ -47,7 +58,13 @@ def test_duplicate_ids_across_layers():
 
 def test_class_change_without_regulator_at_node_and_through_valve():
     net = make_network(
-        [("G", "gate_stations", 0, 0), ("J1", "junctions", 100, 0), ("E1", "end_caps", 200, 0), ("J2", "junctions", 100, 2), ("E2", "end_caps", 100, 100)],
+        [
+            ("G", "gate_stations", 0, 0),
+            ("J1", "junctions", 100, 0),
+            ("E1", "end_caps", 200, 0),
+            ("J2", "junctions", 100, 2),
+            ("E2", "end_caps", 100, 100),
+        ],
         [
             ("P1", "pipes", "G", "J1"),
             ("P2", "pipes", "J1", "E1", {"pressure_class": "LP"}),
@@ -59,15 +76,33 @@ def test_class_change_without_regulator_at_node_and_through_valve():
     assert report.ids("class_change_without_regulator") == {"J1"}
     # J1 is mixed, so the valve check cannot blame V1 for it; make J1 single-class and the valve is found.
     net2 = make_network(
-        [("G", "gate_stations", 0, 0), ("J1", "junctions", 100, 0), ("J2", "junctions", 100, 2), ("E2", "end_caps", 100, 100)],
-        [("P1", "pipes", "G", "J1"), ("V1", "valves", "J1", "J2"), ("P3", "pipes", "J2", "E2", {"pressure_class": "LP"})],
+        [
+            ("G", "gate_stations", 0, 0),
+            ("J1", "junctions", 100, 0),
+            ("J2", "junctions", 100, 2),
+            ("E2", "end_caps", 100, 100),
+        ],
+        [
+            ("P1", "pipes", "G", "J1"),
+            ("V1", "valves", "J1", "J2"),
+            ("P3", "pipes", "J2", "E2", {"pressure_class": "LP"}),
+        ],
     )
     assert validate(net2).ids("class_change_without_regulator") == {"V1"}
 
 
 def test_regulator_between_classes_is_fine_and_mismatch_is_flagged():
-    nodes = [("G", "gate_stations", 0, 0), ("J1", "junctions", 100, 0), ("J2", "junctions", 102, 0), ("E", "end_caps", 200, 0)]
-    links = [("P1", "pipes", "G", "J1"), ("R1", "regulators", "J1", "J2"), ("P2", "pipes", "J2", "E", {"pressure_class": "LP"})]
+    nodes = [
+        ("G", "gate_stations", 0, 0),
+        ("J1", "junctions", 100, 0),
+        ("J2", "junctions", 102, 0),
+        ("E", "end_caps", 200, 0),
+    ]
+    links = [
+        ("P1", "pipes", "G", "J1"),
+        ("R1", "regulators", "J1", "J2"),
+        ("P2", "pipes", "J2", "E", {"pressure_class": "LP"}),
+    ]
     assert validate(make_network(nodes, links)).ok
     links[1] = ("R1", "regulators", "J1", "J2", {"inlet_class": "SHP-B"})
     report = validate(make_network(nodes, links))
@@ -78,7 +113,12 @@ def test_regulator_between_classes_is_fine_and_mismatch_is_flagged():
 def test_zero_length_and_unsnapped_and_length_mismatch():
     o = (41_405_000.0, 3_320_000.0)
     net = make_network(
-        [("G", "gate_stations", 0, 0), ("J1", "junctions", 100, 0), ("J2", "junctions", 100, 0), ("E", "end_caps", 200, 0)],
+        [
+            ("G", "gate_stations", 0, 0),
+            ("J1", "junctions", 100, 0),
+            ("J2", "junctions", 100, 0),
+            ("E", "end_caps", 200, 0),
+        ],
         [
             ("P1", "pipes", "G", "J1", {"length_m": 250.0}),
             ("P2", "pipes", "J1", "J2"),
