@@ -27,7 +27,12 @@ __all__ = ["main", "build_parser"]
 
 # Analysis packages add their own subcommands (``add_parser(subparsers)``; heavy imports stay inside handlers so
 # ``gasops --help`` and the GUI start fast).
-COMMAND_MODULES = ("console.isolation._cli", "console.hydraulics._cli", "console.ledger._cli")
+COMMAND_MODULES = (
+    "console.isolation._cli",
+    "console.hydraulics._cli",
+    "console.ledger._cli",
+    "console.telemetry._cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -84,14 +84,12 @@ def coerce_layer(name: str, frame: pd.DataFrame, crs: CRS | None, source: str = 
         if c not in out and c != "geometry" and c != getattr(frame, "_geometry_column_name", "geometry")
     ]
     for c in extra:
-        out[c] = frame[c].to_numpy()
-    geo = (
-        gpd.GeoSeries(geom_values, crs=crs)
-        if isinstance(geom_values, gpd.array.GeometryArray)
-        else gpd.GeoSeries(geoms, crs=crs)
-    )
-    if geo.crs != crs:
-        geo = geo.set_crs(crs, allow_override=True)
+        out[c] = frame[c].reset_index(drop=True).array  # keeps nullable/categorical dtypes of utility columns
+    if isinstance(geom_values, gpd.array.GeometryArray) and crs is not None:
+        # Keep the vectorised array; the network's CRS is what counts (frames may come labelled otherwise).
+        geo = gpd.GeoSeries(geom_values).set_crs(crs, allow_override=True)
+    else:
+        geo = gpd.GeoSeries(geoms, crs=crs)
     result = gpd.GeoDataFrame(out, geometry=geo.reset_index(drop=True), crs=crs)
     result.index = pd.RangeIndex(n)
     return result

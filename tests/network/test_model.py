@@ -130,3 +130,23 @@ def test_spatial_nearest_prefers_points_and_respects_tolerance():
     assert net.spatial.nearest(ox + 100.5, oy + 0.4, 5).layer == "valves"
     rows = net.spatial.query_box("pipes", (ox + 10, oy - 1, ox + 20, oy + 1))
     assert rows.tolist() == [0]
+
+
+def test_frames_in_another_crs_are_relabelled_not_rejected_and_extra_dtypes_survive():
+    import pandas as pd
+
+    frame = gpd.GeoDataFrame(
+        {
+            "id": ["J1", "J2"],
+            "asset_tag": pd.array([7, None], dtype="Int64"),
+            "zone": pd.Categorical(["north", "south"]),
+        },
+        geometry=[shapely.Point(0, 0), shapely.Point(1, 1)],
+        crs=4326,
+    )
+    net = GasNetwork({"junctions": frame}, crs=4529)
+    assert net["junctions"].crs.to_epsg() == 4529
+    assert str(net["junctions"]["asset_tag"].dtype) == "Int64"
+    assert str(net["junctions"]["zone"].dtype) == "category"
+    empty_crs = GasNetwork({"junctions": frame}, crs=None)
+    assert empty_crs["junctions"].crs is None

@@ -1,0 +1,239 @@
+"""The format table, format detection and the two entry points ``read_network``/``write_network``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from console.errors import GasOpsError, NetworkFileError
+from console.io._atomic import atomic_output
+from console.io._common import clean_message
+from console.io._epanet import read_epanet
+from console.io._gaslib import read_gaslib
+from console.io._gaslib_json import read_gaslib_json
+from console.io._geojson import read_geojson, write_geojson
+from console.io._gpkg import read_gpkg, write_gpkg
+from console.io._shapefile import read_shapefile, write_shapefile
+from console.network import GasNetwork
+
+__all__ = ["FORMATS", "FileFormat", "detect_format", "read_network", "write_network"]
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """One network file format: its key, what it is, its file name endings and whether GasOps reads/writes it."""
+
+    key: str
+    label: str
+    extensions: tuple[str, ...]
+    reads: bool
+    writes: bool
+    description: str
+
+
+FORMATS: dict[str, FileFormat] = {
+    f.key: f
+    for f in (
+        FileFormat(
+            "gpkg",
+            "GeoPackage",
+            (".gpkg",),
+            True,
+            True,
+            "The native project file: one layer per feature class, CRS and extra columns kept exactly.",
+        ),
+        FileFormat(
+            "geojson",
+            "GeoJSON",
+            (".geojson", ".json"),
+            True,
+            True,
+            "One FeatureCollection, a 'layer' property per feature, a 'crs' member (projected CRSs allowed).",
+        ),
+        FileFormat(
+            "shapefile",
+            "Shapefile folder",
+            (".shp", "<folder>"),
+            True,
+            True,
+            "A folder with one .shp per layer, UTF-8 text, 10-character field names mapped back on reading.",
+        ),
+        FileFormat(
+            "gaslib",
+            "GasLib XML",
+            (".net", ".xml"),
+            True,
+            False,
+            "Import of GasLib gas transmission instances (gaslib.zib.de); pressures converted to gauge MPa.",
+        ),
+        FileFormat(
+            "gaslib-json",
+            "GasLib JSON",
+            (".json",),
+            True,
+            False,
+            "Import of GasLib instances in their JSON conversion (nodes/pipes/receipts/deliveries, SI units).",
+        ),
+        FileFormat(
+            "epanet",
+            "EPANET input",
+            (".inp",),
+            True,
+            False,
+            "Import of an EPANET water network's layout: nodes, pipes, valves, pumps, coordinates, vertices.",
+        ),
+    )
+}
+
+_ALIASES = {
+    "geopackage": "gpkg",
+    "json": "geojson",
+    "shp": "shapefile",
+    "esri shapefile": "shapefile",
+    "gaslib-xml": "gaslib",
+    "net": "gaslib",
+    "xml": "gaslib",
+    "inp": "epanet",
+}
+_BY_SUFFIX = {
+    ".gpkg": "gpkg",
+    ".geojson": "geojson",
+    ".shp": "shapefile",
+    ".net": "gaslib",
+    ".xml": "gaslib",
+    ".inp": "epanet",
+}
+_READERS: dict[str, Callable[..., GasNetwork]] = {
+    "gpkg": read_gpkg,
+    "geojson": read_geojson,
+    "shapefile": read_shapefile,
+    "gaslib": read_gaslib,
+    "gaslib-json": read_gaslib_json,
+    "epanet": read_epanet,
+}
+_WRITERS: dict[str, Callable[[GasNetwork, Path], None]] = {
+    "gpkg": write_gpkg,
+    "geojson": write_geojson,
+    "shapefile": write_shapefile,
+}
+
+
+def detect_format(path: str | os.PathLike[str]) -> str:
+    """The key in :data:`FORMATS` of a path, from its ending (and, for ``.json``, its first bytes).
+
+    A folder, or a path without an ending, is a Shapefile folder. ``.json`` is GasLib JSON when the file starts
+    like one (a ``nodes`` object and no ``FeatureCollection``), GeoJSON otherwise.
+
+    >>> detect_format("network.gpkg"), detect_format("Net3.inp"), detect_format("GasLib-11.net")
+    ('gpkg', 'epanet', 'gaslib')
+    """
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".json":
+        return _sniff_json(p)
+    if suffix in _BY_SUFFIX:
+        return _BY_SUFFIX[suffix]
+    if p.is_dir() or not suffix:
+        return "shapefile"
+    known = ", ".join(sorted({*_BY_SUFFIX, ".json"}))
+    raise NetworkFileError(p, f"unknown file type {suffix!r}; GasOps reads {known} and Shapefile folders")
+
+
+def _sniff_json(path: Path) -> str:
+    if not path.is_file():
+        return "geojson"
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    if b'"FeatureCollection"' in head:
+        return "geojson"
+    if b'"nodes"' in head and (b'"x_coord"' in head or b'"pipes"' in head):
+        return "gaslib-json"
+    return "geojson"
+
+
+def _format_key(format: str | None, path: Path) -> str:
+    if format is None:
+        return detect_format(path)
+    key = _ALIASES.get(format.lower(), format.lower())
+    if key not in FORMATS:
+        raise NetworkFileError(path, f"unknown format {format!r}; formats are {', '.join(FORMATS)}")
+    return key
+
+
+def read_network(
+    path: str | os.PathLike[str], *, crs: Any = None, format: str | None = None, **options: Any
+) -> GasNetwork:
+    """Read a network file in any format of :data:`FORMATS`.
+
+    Parameters
+    ----------
+    path
+        The file (or Shapefile folder).
+    crs
+        Assign this CRS (anything pyproj accepts) instead of the file's; coordinates are not transformed (use
+        :func:`reproject` for that). For GasLib files with WGS 84 positions it is the projection to use.
+    format
+        A key of :data:`FORMATS` (or ``geopackage``, ``shp``, ``inp`` …) when the file name does not tell.
+    **options
+        Format options: ``layer=`` for one-layer GeoJSON/Shapefile from other tools; ``pressure_class=`` and
+        ``supply_pressure_mpa=`` for EPANET.
+
+    Raises
+    ------
+    NetworkFileError
+        Naming the file and the problem, for every way a file can be missing, damaged or wrong.
+    """
+    p = Path(path)
+    key = _format_key(format, p)
+    try:
+        return _READERS[key](p, crs=crs, **options)
+    except GasOpsError:
+        raise
+    except TypeError as exc:
+        if "unexpected keyword argument" in str(exc):
+            raise TypeError(f"{FORMATS[key].label} takes no option: {exc}") from None
+        raise NetworkFileError(p, f"cannot read: {clean_message(exc)}") from exc
+    except Exception as exc:  # the boundary: whatever a reader raises reaches the user as one line
+        raise NetworkFileError(p, f"cannot read: {clean_message(exc)}") from exc
+
+
+def write_network(network: GasNetwork, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
+    """Write ``network`` atomically as GeoPackage, GeoJSON or a Shapefile folder; return the written path.
+
+    The output is built in a temporary file (or folder) next to ``path`` and renamed over it only when complete,
+    so a failure leaves no partial output and any previous file untouched.
+
+    Raises
+    ------
+    NetworkFileError
+        Naming the target and the problem (format that GasOps only imports, unstorable column, disk error …).
+    """
+    p = Path(path)
+    key = _format_key(format, p)
+    if key == "shapefile" and p.suffix.lower() == ".shp":
+        raise NetworkFileError(p, "a network is written as a folder of shapefiles: give a folder path, not a .shp")
+    writer = _WRITERS.get(key)
+    if writer is None:
+        writable = ", ".join(FORMATS[k].label for k in _WRITERS)
+        raise NetworkFileError(p, f"{FORMATS[key].label} is imported only; write {writable}")
+    temporary: list[Path] = []
+    try:
+        with atomic_output(p, folder=key == "shapefile") as tmp:
+            temporary.append(tmp)
+            writer(network, tmp)
+    except NetworkFileError as exc:
+        # Name the user's target, not the temporary file GDAL was writing when it failed.
+        problem = exc.problem
+        for tmp in temporary:
+            problem = problem.replace(str(tmp), str(p))
+        if exc.path == str(p) and problem == exc.problem:
+            raise
+        raise NetworkFileError(p, problem) from exc
+    except OSError as exc:
+        raise NetworkFileError(p, f"cannot write: {exc.strerror or exc}") from exc
+    except Exception as exc:  # the boundary: whatever a writer raises reaches the user as one line
+        raise NetworkFileError(p, f"cannot write: {clean_message(exc)}") from exc
+    return p

@@ -1,0 +1,408 @@
+"""Pulling peers' logs, collecting cosignatures and guarding against rollback (the client side of ``_server``).
+
+A pull verifies before it keeps anything: the checkpoint's signature (pinned organisation keys and the rotations
+the log itself recorded), a consistency proof from what we hold, then each chunk of entries (signature, index,
+previous-leaf chain, semantics) and a consistency proof from the chunk's end to the signed size. Only a chunk that
+passes all of this is committed, so a pull interrupted half-way resumes where it stopped, and repeating it is a
+no-op. Responses are size-capped and time-limited; a peer that misbehaves is recorded as a fault and nothing it sent
+is kept. Two checkpoints that cannot both be true are kept verbatim as an equivocation and raise the alarm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+
+import aiohttp
+
+from console.ledger._auth import canonical_target, sign_request
+from console.ledger._canonical import b64, unb64, utc_now_iso
+from console.ledger._entries import decode_entry
+from console.ledger._errors import EntryRejected, LedgerError, NoteError, PeerError, ProofError, SignatureError
+from console.ledger._note import Checkpoint, NoteVerifier, open_note, parse_note
+from console.ledger._types import SyncResult, WitnessStatus
+from console.ledger._verify import verify_consistency
+
+__all__ = ["sync_peer", "sync_all", "collect_cosignatures", "check_witnesses", "recover_from_peer", "SyncLimits"]
+
+
+@dataclass(frozen=True)
+class SyncLimits:
+    timeout_s: float = 10.0  # whole request, connect to last byte
+    max_response_bytes: int = 8 * 1024 * 1024
+    chunk_entries: int = 1000
+
+
+class _Client:
+    def __init__(self, node, peer: dict, limits: SyncLimits, session: aiohttp.ClientSession) -> None:
+        self.node, self.peer, self.limits, self.session = node, peer, limits, session
+        self.name = peer["name"]
+
+    async def request(
+        self, method: str, path: str, params: dict | None = None, body: bytes = b"", ok: tuple[int, ...] = (200,)
+    ) -> tuple[int, bytes]:
+        path_qs = canonical_target(path, params or {})
+        headers = sign_request(self.node._require_org(), self.node.origin, method, path_qs, body)
+        try:
+            async with self.session.request(
+                method, self.peer["url"] + path_qs, data=body or None, headers=headers
+            ) as resp:
+                length = resp.content_length
+                if length is not None and length > self.limits.max_response_bytes:
+                    raise PeerError(
+                        self.name,
+                        f"response of {length} bytes to {path} exceeds the {self.limits.max_response_bytes}-byte limit",
+                    )
+                buf = bytearray()
+                async for chunk in resp.content.iter_chunked(65536):
+                    buf += chunk
+                    if len(buf) > self.limits.max_response_bytes:
+                        raise PeerError(
+                            self.name, f"response to {path} exceeds the {self.limits.max_response_bytes}-byte limit"
+                        )
+                if resp.status not in ok:
+                    raise PeerError(
+                        self.name,
+                        f"{method} {path} answered HTTP {resp.status}: {bytes(buf[:200]).decode('utf-8', 'replace').strip()}",
+                    )
+                return resp.status, bytes(buf)
+        except TimeoutError as exc:
+            raise PeerError(self.name, f"{method} {path} timed out after {self.limits.timeout_s} s") from exc
+        except aiohttp.ClientError as exc:
+            raise PeerError(self.name, f"unreachable ({type(exc).__name__}: {exc})") from exc
+
+    async def checkpoint(self, origin: str) -> str:
+        _, body = await self.request("GET", "/v1/checkpoint", {"origin": origin})
+        return body.decode("utf-8", "replace")
+
+    async def proof(self, kind: str, origin: str, **sizes: int) -> list[bytes]:
+        _, body = await self.request("GET", f"/v1/{kind}", {"origin": origin, **sizes})
+        try:
+            return [unb64(p, "proof hash") for p in json.loads(body)["proof"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PeerError(self.name, f"malformed {kind} proof: {exc}") from exc
+
+    async def entries(self, origin: str, start: int, end: int) -> list[bytes]:
+        _, body = await self.request("GET", "/v1/entries", {"origin": origin, "start": start, "end": end})
+        lines = body.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()
+        if len(lines) != end - start:
+            raise PeerError(self.name, f"asked for entries {start}..{end - 1} of {origin}, got {len(lines)}")
+        return lines
+
+
+def _session(limits: SyncLimits) -> aiohttp.ClientSession:
+    timeout = aiohttp.ClientTimeout(total=limits.timeout_s)
+    return aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=4))
+
+
+def _fail(node, peer: str, problem: str, origin: str, old: int, t0: float, status: str = "rejected") -> SyncResult:
+    node.store.add_fault(peer, utc_now_iso(), problem)
+    node.store.update_peer(peer, status=status, error=problem)
+    return SyncResult(peer, origin, old, old, 0, False, status, problem, time.perf_counter() - t0)
+
+
+async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncResult:
+    node, peer = client.node, client.name
+    log = node._log(origin)
+    t0 = time.perf_counter()
+    local = log.tree.size
+    note = await client.checkpoint(origin)
+    try:
+        parsed = parse_note(note)
+        cp = Checkpoint.parse(parsed.text)
+    except NoteError as exc:
+        raise PeerError(peer, f"malformed checkpoint: {exc}") from exc
+    if cp.origin != origin:
+        raise PeerError(peer, f"asked for {origin}, got a checkpoint of {cp.origin}")
+    log_sigs = [s for s in parsed.signatures if s.name == origin]
+    try:
+        open_note(parsed.__class__(parsed.text, tuple(log_sigs)), node.log_verifiers(origin))
+        signer_known = True
+    except SignatureError as exc:
+        known_ids = {v.key_id for v in node.log_verifiers(origin)}
+        if cp.size > local and log_sigs and all(s.key_id not in known_ids for s in log_sigs):
+            signer_known = False  # maybe a key rotation inside the new entries: verified after replaying them
+        else:
+            raise PeerError(peer, f"checkpoint of {origin} size {cp.size}: {exc}") from exc
+
+    if cp.size <= local:
+        ours = log.tree.root(cp.size)
+        if cp.root_hash == ours:
+            if cp.size < local:
+                raise PeerError(
+                    peer, f"replayed an old checkpoint of {origin} (size {cp.size}; this node already holds {local})"
+                )
+            node.store_checkpoint(origin, note, peer)
+            return SyncResult(peer, origin, local, local, 0, False, "up-to-date", None, time.perf_counter() - t0)
+        mine = node.store.checkpoint_at(log.id, cp.size)
+        evidence = {"note_a": mine[0]["note"] if mine else node.checkpoint_note(origin), "note_b": note}
+        if not mine and cp.size > 0:
+            evidence["proof_a"] = [b64(p) for p in log.tree.consistency_proof(cp.size, local)]
+            evidence["root_a_at_size_b"] = b64(ours)
+        node.record_equivocation(origin, "same-size", peer, evidence)
+        return _fail(
+            node,
+            peer,
+            f"equivocation: {origin} signed two different roots for size {cp.size}",
+            origin,
+            local,
+            t0,
+            "equivocation",
+        )
+
+    if signer_known and local > 0:
+        proof = await client.proof("consistency", origin, old=local, new=cp.size)
+        try:
+            verify_consistency(local, cp.size, proof, log.tree.root(), cp.root_hash)
+        except ProofError as exc:
+            first = (await client.entries(origin, local, local + 1))[0]
+            if _authentic_fork(node, origin, first):
+                ours_note = node.checkpoint_note(origin)
+                node.record_equivocation(
+                    origin,
+                    "inconsistent",
+                    peer,
+                    {"note_a": ours_note, "note_b": note, "proof": [b64(p) for p in proof], "entry_b": first.decode()},
+                )
+                return _fail(
+                    node,
+                    peer,
+                    f"equivocation: {origin} size {cp.size} does not extend size {local}",
+                    origin,
+                    local,
+                    t0,
+                    "equivocation",
+                )
+            raise PeerError(peer, f"bad consistency proof {local}->{cp.size} for {origin}: {exc}") from exc
+
+    pos = local
+    held: list = []  # (entry, leaf) kept in memory until the checkpoint's key is known (rotation case)
+    try:
+        while pos < cp.size:
+            end = min(pos + client.limits.chunk_entries, cp.size)
+            datas = await client.entries(origin, pos, end)
+            verified = []
+            with node.lock:
+                if log.tree.size != pos:
+                    raise PeerError(peer, "the log changed during the pull; retry")
+                for i, data in enumerate(datas):
+                    try:
+                        entry = decode_entry(data)
+                        log.state.check(entry)
+                    except (ValueError, EntryRejected) as exc:
+                        raise PeerError(peer, f"entry {pos + i} of {origin} rejected: {exc}") from exc
+                    leaf = entry.leaf_hash
+                    log.state.apply(entry, leaf)
+                    log.tree.append(leaf)
+                    verified.append((entry, leaf))
+            if signer_known:
+                if end < cp.size:
+                    proof = await client.proof("consistency", origin, old=end, new=cp.size)
+                    try:
+                        verify_consistency(end, cp.size, proof, log.tree.root(), cp.root_hash)
+                    except ProofError as exc:
+                        raise PeerError(
+                            peer,
+                            f"entries {pos}..{end - 1} of {origin} are not a prefix of the signed size {cp.size}: {exc}",
+                        ) from exc
+                elif log.tree.root() != cp.root_hash:
+                    raise PeerError(peer, f"entries of {origin} do not produce the signed root of size {cp.size}")
+                with node.lock:
+                    node.ingest(origin, verified, peer)
+            else:
+                held.extend(verified)
+            pos = end
+        if not signer_known:
+            if log.tree.root() != cp.root_hash:
+                raise PeerError(peer, f"entries of {origin} do not produce the signed root of size {cp.size}")
+            try:
+                open_note(parsed.__class__(parsed.text, tuple(log_sigs)), node.log_verifiers(origin))
+            except SignatureError as exc:
+                raise PeerError(peer, f"checkpoint of {origin} size {cp.size}: {exc}") from exc
+            with node.lock:
+                node.ingest(origin, held, peer)
+    except BaseException:
+        with node.lock:
+            node._reload(log, node.store.entry_count(log.id))
+        raise
+    node.store_checkpoint(origin, note, peer)
+    cosigned = False
+    if cosign and origin != node.origin and node.witness_key is not None:
+        node.witness_add_checkpoint(
+            _witness_size(node, origin),
+            log.tree.consistency_proof(_witness_size(node, origin), cp.size)
+            if 0 < _witness_size(node, origin) < cp.size
+            else [],
+            note,
+            peer,
+        )
+        cosigned = True
+    return SyncResult(peer, origin, local, cp.size, cp.size - local, cosigned, "synced", None, time.perf_counter() - t0)
+
+
+def _witness_size(node, origin: str) -> int:
+    seen = node.store.witnessed_of(origin)
+    return seen["size"] if seen else 0
+
+
+def _authentic_fork(node, origin: str, data: bytes) -> bool:
+    """True when the first new entry is genuinely signed by the log's authority but does not chain onto ours."""
+    try:
+        entry = decode_entry(data)
+    except ValueError:
+        return False
+    state = node.state(origin)
+    author = entry.payload["author"]
+    authorised = author in {did for did, _ in state.org_keys} or (
+        author in state.operators and state.operators[author][1] is None
+    )
+    want_prev = state.last_leaf.hex() if state.last_leaf else None
+    return authorised and entry.signature_ok() and entry.payload["prev"] != want_prev
+
+
+async def _run(node, peer_names: list[str], limits: SyncLimits, fn) -> list:
+    async with _session(limits) as session:
+        out = []
+        for name in peer_names:
+            out.append(await fn(_Client(node, node.peer_row(name), limits, session)))
+        return out
+
+
+def sync_peer(node, peer: str, limits: SyncLimits | None = None) -> SyncResult:
+    """Pull the log of ``peer`` (and cosign it). Misbehaviour is recorded and returned, not raised."""
+    limits = limits or SyncLimits()
+    row = node.peer_row(peer)
+    t0 = time.perf_counter()
+
+    async def one(client: _Client) -> SyncResult:
+        try:
+            result = await _pull(client, row["origin"])
+        except PeerError as exc:
+            unreachable = exc.problem.startswith("unreachable") or "timed out" in exc.problem
+            return _fail(
+                node,
+                peer,
+                exc.problem,
+                row["origin"],
+                node.size(row["origin"]),
+                t0,
+                "unreachable" if unreachable else "rejected",
+            )
+        if result.status in ("synced", "up-to-date"):
+            node.store.update_peer(
+                peer, last_sync_at=utc_now_iso(), last_size=result.new_size, status=result.status, error=None
+            )
+        return result
+
+    result = asyncio.run(_run(node, [peer], limits, one))[0]
+    node.sync_finished.emit(result)
+    return result
+
+
+def sync_all(node, limits: SyncLimits | None = None) -> list[SyncResult]:
+    return [sync_peer(node, p["name"], limits) for p in node.store.list_peers()]
+
+
+def recover_from_peer(node, peer: str, limits: SyncLimits | None = None) -> SyncResult:
+    """Restore this node's own log from a peer that follows it (after restoring an old backup)."""
+    limits = limits or SyncLimits()
+
+    async def one(client: _Client) -> SyncResult:
+        return await _pull(client, node.origin, cosign=False)
+
+    result = asyncio.run(_run(node, [peer], limits, one))[0]
+    floor = node.witness_floor
+    if floor is not None and node.size() >= floor["size"] and node.root(size=floor["size"]) == floor["root"]:
+        node.witness_floor = None
+    return result
+
+
+def collect_cosignatures(node, limits: SyncLimits | None = None) -> WitnessStatus:
+    """Ask every peer to cosign this node's latest checkpoint (tlog-witness add-checkpoint), keep valid cosignatures."""
+    limits = limits or SyncLimits()
+    note = node.checkpoint_note()
+    cp = Checkpoint.parse(parse_note(note).text)
+    base = parse_note(note).without("").text
+
+    async def one(client: _Client) -> str | None:
+        witness = NoteVerifier.from_vkey(client.peer["witness_vkey"])
+        old = _last_cosigned_size(node, witness.name)
+        for _attempt in range(2):
+            proof = node.consistency_proof(old, cp.size) if 0 < old < cp.size else []
+            body = (f"old {old}\n" + "".join(b64(p) + "\n" for p in proof) + "\n" + note).encode("utf-8")
+            try:
+                status, reply = await client.request("POST", "/v1/add-checkpoint", body=body, ok=(200, 409))
+            except PeerError as exc:
+                node.store.update_peer(client.name, status="witness-failed", error=exc.problem)
+                return None
+            if status == 409:
+                try:
+                    old = int(reply.decode().strip())
+                except ValueError:
+                    return None
+                if old > cp.size:
+                    node.store.add_fault(client.name, utc_now_iso(), f"witness claims size {old} > our size {cp.size}")
+                    return None
+                continue
+            try:
+                sigs = parse_note(base + "\n" + reply.decode("utf-8")).signatures
+                kept = node.add_cosignatures(node.origin, base, list(sigs))
+            except (NoteError, SignatureError, UnicodeDecodeError) as exc:
+                node.store.add_fault(client.name, utc_now_iso(), f"bad cosignature: {exc}")
+                return None
+            return kept[0] if kept else None
+        return None
+
+    asyncio.run(_run(node, [p["name"] for p in node.store.list_peers()], limits, one))
+    return node.witness_status()
+
+
+def _last_cosigned_size(node, witness: str) -> int:
+    log = node._log()
+    with node.store.connect() as c:
+        from sqlalchemy import func, select
+
+        from console.ledger._store import cosignatures
+
+        size = c.execute(
+            select(func.max(cosignatures.c.size)).where(
+                cosignatures.c.log_id == log.id, cosignatures.c.witness == witness
+            )
+        ).scalar()
+    return int(size or 0)
+
+
+def check_witnesses(node, limits: SyncLimits | None = None) -> dict | None:
+    """Ask each witness for the largest checkpoint of this log it cosigned; remember the largest (rollback guard).
+
+    Unreachable witnesses are skipped (offline operation goes on); a witness that holds a checkpoint this node
+    cannot extend makes the next signature fail with :class:`CheckpointConflictError` until ``recover_from_peer``.
+    """
+    limits = limits or SyncLimits(timeout_s=3.0)
+    own = node.log_verifiers(node.origin)
+
+    async def one(client: _Client) -> dict | None:
+        try:
+            status, body = await client.request("GET", "/v1/witnessed", {"origin": node.origin}, ok=(200, 404))
+        except PeerError:
+            return None
+        if status == 404:
+            return None
+        witness = NoteVerifier.from_vkey(client.peer["witness_vkey"])
+        try:
+            opened = open_note(body.decode("utf-8"), [*own, witness])
+            cp = Checkpoint.parse(opened.note.text)
+        except (LedgerError, UnicodeDecodeError):
+            return None
+        if node.origin not in opened.verified_names() or witness.name not in opened.verified_names():
+            return None
+        return {"size": cp.size, "root": cp.root_hash, "witness": client.name, "note": opened.note.serialize()}
+
+    floors = [f for f in asyncio.run(_run(node, [p["name"] for p in node.store.list_peers()], limits, one)) if f]
+    bad = [f for f in floors if f["size"] > node.size() or node.root(size=f["size"]) != f["root"]]
+    node.witness_floor = max(bad, key=lambda f: f["size"]) if bad else None
+    return node.witness_floor

@@ -1,0 +1,106 @@
+"""Result types of the ledger service: typed, JSON-serialisable, with ids a dock can click through to."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "AppendResult",
+    "LogInfo",
+    "WitnessStatus",
+    "PeerInfo",
+    "SyncResult",
+    "LogVerification",
+    "VerifyReport",
+    "Equivocation",
+]
+
+
+class _Json:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class AppendResult(_Json):
+    origin: str
+    index: int
+    leaf_hash: str  # hex; hazard steps reference the previous step by this hash
+    type: str
+    checkpoint_size: int
+
+
+@dataclass(frozen=True)
+class WitnessStatus(_Json):
+    origin: str
+    size: int
+    root_hash: str
+    cosigners: list[str]
+    quorum: int
+    witnessed: bool
+
+
+@dataclass(frozen=True)
+class LogInfo(_Json):
+    origin: str
+    own: bool
+    size: int
+    root_hash: str
+    checkpoint_size: int
+    peer: str | None
+    witness: WitnessStatus | None = None
+
+
+@dataclass(frozen=True)
+class PeerInfo(_Json):
+    name: str
+    url: str
+    origin: str
+    last_sync_at: str | None
+    last_size: int | None
+    status: str | None
+    error: str | None
+    faults: int = 0
+
+
+@dataclass(frozen=True)
+class SyncResult(_Json):
+    peer: str
+    origin: str
+    old_size: int
+    new_size: int
+    entries_added: int
+    cosigned: bool
+    status: str  # up-to-date, synced, rejected, unreachable, equivocation
+    problem: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class LogVerification(_Json):
+    origin: str
+    size: int
+    ok: bool
+    first_bad_index: int | None = None
+    kind: str | None = None  # changed, deleted, reordered, inserted, missing, checkpoint
+    detail: str | None = None
+    checkpoints_checked: int = 0
+    signatures_checked: int = 0
+
+
+@dataclass(frozen=True)
+class VerifyReport(_Json):
+    ok: bool
+    logs: list[LogVerification] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Equivocation(_Json):
+    id: int
+    origin: str
+    kind: str  # same-size, inconsistent
+    detected_at: str
+    peer: str | None
+    evidence: dict
