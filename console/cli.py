@@ -25,17 +25,20 @@ from console.errors import GasOpsError
 
 __all__ = ["main", "build_parser"]
 
-# Analysis packages add their own subcommands (``add_parser(subparsers)``; heavy imports stay inside handlers so
-# ``gasops --help`` and the GUI start fast).
-COMMAND_MODULES = (
-    "console.isolation._cli",
-    "console.hydraulics._cli",
-    "console.ledger._cli",
-    "console.telemetry._cli",
-)
+# Analysis packages add their own subcommands through ``add_parser(subparsers)``. They are imported only when their
+# command is used (or for --help), so the GUI and the light commands start without loading scipy-heavy analyses.
+COMMAND_MODULES = {
+    "isolate": "console.isolation._cli",
+    "simulate": "console.hydraulics._cli",
+    "ledger": "console.ledger._cli",
+    "feed": "console.telemetry._cli",
+    "alarms": "console.telemetry._cli",
+}
+BUILTIN_COMMANDS = ("gui", "info", "convert", "demo")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; ``commands`` limits which analysis modules are imported (default: all)."""
     parser = argparse.ArgumentParser(
         prog="gasops",
         description="GasOps Console: GIS operations console for city gas networks (城镇燃气). "
@@ -68,18 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(handler=_info)
     convert.set_defaults(handler=_convert)
     demo.set_defaults(handler=_demo)
-    for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name.rsplit(".", 1)[0]) is not None and importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).add_parser(sub)
+    wanted = COMMAND_MODULES.keys() if commands is None else [c for c in commands if c in COMMAND_MODULES]
+    for module in dict.fromkeys(COMMAND_MODULES[c] for c in wanted):
+        if importlib.util.find_spec(module.rsplit(".", 1)[0]) is not None and importlib.util.find_spec(module):
+            importlib.import_module(module).add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
-    if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
+    if not argv or (argv[0] not in (*BUILTIN_COMMANDS, *COMMAND_MODULES) and not argv[0].startswith("-")):
         argv = ["gui", *argv]  # `gasops` and `gasops FILE` open the GUI
+    parser = build_parser(None if argv[0].startswith("-") else argv[:1])
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
