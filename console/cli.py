@@ -49,6 +49,7 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
 
     gui = sub.add_parser("gui", help="open the console window (the default)")
     gui.add_argument("file", nargs="?", help="network file to open (default: the demo district)")
+    gui.add_argument("--screenshot", metavar="PNG", help="save the window once the map is shown, then quit")
 
     info = sub.add_parser("info", help="counts per feature class, CRS, extent and validation summary")
     info.add_argument("file")
@@ -80,9 +81,9 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in (*BUILTIN_COMMANDS, *COMMAND_MODULES) and not argv[0].startswith("-")):
-        argv = ["gui", *argv]  # `gasops` and `gasops FILE` open the GUI
-    parser = build_parser(None if argv[0].startswith("-") else argv[:1])
+    if not argv or argv[0] not in (*BUILTIN_COMMANDS, *COMMAND_MODULES, "-h", "--help", "--version"):
+        argv = ["gui", *argv]  # `gasops`, `gasops FILE` and `gasops --screenshot X` open the GUI
+    parser = build_parser(None if argv[0] in ("-h", "--help") else argv[:1])
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
@@ -97,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _gui(args: argparse.Namespace) -> int:
     from console.ui.app import run_gui  # Qt is imported only when the GUI is wanted
 
-    return run_gui(args.file)
+    return run_gui(args.file, screenshot=args.screenshot)
 
 
 def _info(args: argparse.Namespace) -> int:

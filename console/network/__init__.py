@@ -1,7 +1,6 @@
 """The gas network model (Qt-free): feature layers, schema, topology, spatial index, validation, demo, edits."""
 
 from console.network._crs import cgcs2000_gk3_crs, cgcs2000_gk3_zone, outside_area_of_use, to_lonlat
-from console.network._demo import generate_demo
 from console.network._edit import AddFeatures, EditCommand, MoveNode, RemoveFeatures, SetAttribute
 from console.network._model import GasNetwork, coerce_layer, empty_layer
 from console.network._schema import (
@@ -65,3 +64,13 @@ __all__ = [
     "outside_area_of_use",
     "to_lonlat",
 ]
+
+
+def __getattr__(name: str):
+    # The demo generator pulls in scipy.spatial and friends; load it only when asked for, so opening a saved
+    # network (the usual start-up) does not pay for it.
+    if name == "generate_demo":
+        from console.network._demo import generate_demo
+
+        return generate_demo
+    raise AttributeError(f"module 'console.network' has no attribute {name!r}")

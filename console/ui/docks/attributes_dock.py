@@ -1,0 +1,192 @@
+"""The identify panel (属性): layer, id and every attribute of the identified feature, with units.
+
+Values are formatted the way a dispatcher reads them: ``DN110``, ``MP-A 中压A``, ``123.4 m``, ``yes``/``no``, ``—``
+for empty values. Units come from the schema (``LAYERS[layer].columns[*].unit``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.network import LAYERS, GasNetwork, Hit
+from console.ui.map.styles import pressure_class_label
+
+__all__ = ["AttributesDock", "format_value"]
+
+_SINGULAR = {
+    "pipes": "Pipe",
+    "valves": "Valve",
+    "regulators": "Regulator",
+    "junctions": "Junction",
+    "gate_stations": "Gate station",
+    "customers": "Customer",
+    "risers": "Riser",
+    "end_caps": "End cap",
+    "links": "Link",
+    "sensors": "Sensor",
+}
+_CLASS_COLUMNS = {"pressure_class", "inlet_class", "outlet_class"}
+_UNIT_SUFFIXES = ("_mpa", "_nm3h", "_mm", "_m", "_kpa")
+
+
+def _title(name: str, label: str = "") -> str:
+    if name == "dn":
+        label = label or "nominal diameter DN"
+    if label:
+        return label[0].upper() + label[1:]
+    for suffix in _UNIT_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return name.replace("_", " ").capitalize()
+
+
+def format_value(column: str, value: object, unit: str = "") -> str:
+    """Format one attribute for display.
+
+    >>> format_value("dn", 110, "mm"), format_value("pressure_class", "MP-A"), format_value("length_m", 123.456, "m")
+    ('DN110', 'MP-A 中压A', '123.46 m')
+    >>> format_value("install_year", 0), format_value("depth_m", float("nan"), "m"), format_value("operable", True)
+    ('unknown', '—', 'yes')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if column in _CLASS_COLUMNS:
+        return pressure_class_label(value)
+    if column == "dn":
+        return f"DN{int(value)}" if int(value) > 0 else "—"
+    if column == "install_year":
+        return str(int(value)) if int(value) > 0 else "unknown"
+    if isinstance(value, (int, np.integer)):
+        text = f"{int(value):,}"
+    elif isinstance(value, (float, np.floating)):
+        v = float(value)
+        text = f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.4g}"
+    else:
+        text = str(value)
+        if not text:
+            return "—"
+        text = (
+            text.replace("_", " ") if column not in ("id", "from_node", "to_node", "feature_id", "meter_id") else text
+        )
+    return f"{text} {unit}" if unit else text
+
+
+class AttributesDock(QDockWidget):
+    """Shows one feature; ``zoomRequested(feature_id)`` asks the map to zoom to it."""
+
+    zoomRequested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Feature 属性", parent)
+        self.setObjectName("attributesDock")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(4)
+        self.title = QLabel("Nothing identified")
+        self.title.setObjectName("panelTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle = QLabel("Click a feature with the identify tool (I), or search by id (Ctrl+F).")
+        self.subtitle.setObjectName("panelSubtitle")
+        self.subtitle.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+        self.table = QTreeWidget()
+        self.table.setColumnCount(2)
+        self.table.setHeaderLabels(["Attribute", "Value"])
+        self.table.setRootIsDecorated(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setUniformRowHeights(True)
+        self.table.header().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.zoom_button = QPushButton("Zoom to")
+        self.zoom_button.setToolTip("Centre the map on this feature")
+        self.zoom_button.clicked.connect(lambda: self._feature_id and self.zoomRequested.emit(self._feature_id))
+        self.copy_button = QPushButton("Copy id")
+        self.copy_button.clicked.connect(self._copy_id)
+        buttons.addWidget(self.zoom_button)
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.setWidget(body)
+        self._feature_id: str | None = None
+        self._values: dict[str, str] = {}
+        self.clear()
+
+    @property
+    def feature_id(self) -> str | None:
+        return self._feature_id
+
+    def values(self) -> dict[str, str]:
+        """Attribute title → displayed text (what the user sees; tests read it)."""
+        return dict(self._values)
+
+    def clear(self) -> None:
+        self._feature_id = None
+        self._values = {}
+        self.table.clear()
+        self.title.setText("Nothing identified")
+        self.subtitle.setText("Click a feature with the identify tool (I), or search by id (Ctrl+F).")
+        self.zoom_button.setEnabled(False)
+        self.copy_button.setEnabled(False)
+
+    def show_feature(self, network: GasNetwork, hit: Hit, lonlat: tuple[float, float] | None = None) -> None:
+        spec = LAYERS[hit.layer]
+        frame = network[hit.layer]
+        record = frame.iloc[hit.row]
+        self._feature_id = hit.feature_id
+        self.title.setText(f"{_SINGULAR.get(hit.layer, spec.label)} {hit.feature_id}")
+        self.subtitle.setText(f"{spec.label} {spec.label_zh} · row {hit.row:,}")
+        rows: list[tuple[str, str]] = [("Layer", f"{spec.label} {spec.label_zh}"), ("Id", hit.feature_id)]
+        known = {"id", "geometry"}
+        for col in spec.columns:
+            known.add(col.name)
+            rows.append((_title(col.name, col.label), format_value(col.name, _scalar(record[col.name]), col.unit)))
+        for name in frame.columns:  # the utility's own extra attributes
+            if name not in known and name != frame.geometry.name:
+                rows.append((name, format_value(name, _scalar(record[name]))))
+        geom = frame.geometry.array[hit.row]
+        if shapely.get_type_id(geom) == 0:
+            rows.append(("X, Y", f"{geom.x:,.2f}, {geom.y:,.2f} m"))
+        else:
+            rows.append(("Vertices", f"{shapely.get_num_coordinates(geom):,}"))
+            rows.append(("Drawn length", f"{shapely.length(geom):,.2f} m"))
+        if lonlat is not None:
+            rows.append(("Lon, lat", f"{lonlat[0]:.6f}°E, {lonlat[1]:.6f}°N"))
+        self.table.clear()
+        self._values = {}
+        for title, text in rows:
+            item = QTreeWidgetItem([title, text])
+            item.setToolTip(1, text)
+            self.table.addTopLevelItem(item)
+            self._values[title] = text
+        self.table.resizeColumnToContents(0)
+        self.zoom_button.setEnabled(True)
+        self.copy_button.setEnabled(True)
+
+    def _copy_id(self) -> None:
+        if self._feature_id:
+            QGuiApplication.clipboard().setText(self._feature_id)
+
+
+def _scalar(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
