@@ -24,6 +24,12 @@ def _read(path: str | Path, crs: Any = None) -> Any:
     return read_network(path, crs=crs)
 
 
+# Feature UIs, installed into the main window in this order (import paths: console.app never imports console.ui).
+BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = ()
+
+
 def register(registry) -> None:
     for ext, description in BUILTIN_FORMATS:
         registry.add_reader(ext, _read, description)
+    for name, target in BUILTIN_UI_EXTENSIONS:
+        registry.add_ui_extension(name, target)

@@ -2,7 +2,7 @@
 
 An entry point names a callable ``register(registry)``. The built-in file formats register the same way
 (``console.app.builtin:register``), so a plugin can do whatever the built-ins do: add a file reader for an extension,
-a dock factory for the GUI, a feed adapter or a record type (later features add their kinds to the registry).
+a UI extension for the GUI (docks, tools, overlays), a feed adapter or a record type (later features add their kinds to the registry).
 
 Loading never crashes the console: a plugin that fails to import or register is recorded with its error and skipped.
 Tests load plugins only through fixtures (``load_plugins(registry, names=[...])``), never by accident.
@@ -40,18 +40,20 @@ class LoadedPlugin:
 
 @dataclass
 class PluginRegistry:
-    """What plugins contribute. Qt-free: dock factories are stored as callables the UI calls."""
+    """What plugins contribute. Qt-free: UI extensions are stored as import paths or callables the UI calls."""
 
     readers: dict[str, tuple[str, Reader]] = field(default_factory=dict)  # ".ext" -> (description, reader)
-    docks: dict[str, Callable[..., Any]] = field(default_factory=dict)  # title -> factory(main_window) -> QWidget
+    # name -> "module:function" or a callable taking the MainWindow (the app layer never imports the UI itself)
+    ui_extensions: dict[str, str | Callable[..., Any]] = field(default_factory=dict)
     plugins: list[LoadedPlugin] = field(default_factory=list)
 
     def add_reader(self, extension: str, reader: Reader, description: str = "") -> None:
         ext = extension.lower() if extension.startswith(".") else f".{extension.lower()}"
         self.readers[ext] = (description or ext, reader)
 
-    def add_dock(self, title: str, factory: Callable[..., Any]) -> None:
-        self.docks[title] = factory
+    def add_ui_extension(self, name: str, target: str | Callable[..., Any]) -> None:
+        """A feature UI: ``"module:function"`` or a callable, called with the MainWindow when it is built."""
+        self.ui_extensions[name] = target
 
     def reader_for(self, path: str | Path) -> Reader:
         p = Path(path)

@@ -31,6 +31,7 @@ from console.errors import GasOpsError, UnknownFeatureError
 from console.network import GasNetwork, Hit
 from console.ui.docks.attributes_dock import AttributesDock
 from console.ui.docks.layers_dock import LayersDock
+from console.ui.extensions import install_extensions
 from console.ui.icons import icon
 from console.ui.map.canvas import MapCanvas
 from console.ui.map.layers import MapData, prepare_map_data
@@ -166,6 +167,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._connect()
+        self.extensions = install_extensions(self)
         self._restore_layout()
         self.apply_theme(self._theme, save=False)
 
@@ -240,7 +242,7 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_open, self.act_demo])
         m.addSeparator()
         m.addAction(self.act_quit)
-        m = bar.addMenu("&View")
+        m = self.view_menu = bar.addMenu("&View")
         m.addActions([self.act_pan, self.act_zoom_box, self.act_identify])
         m.addSeparator()
         m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_extent, self.act_find, self.act_clear])
@@ -248,8 +250,25 @@ class MainWindow(QMainWindow):
         m.addAction(self.act_theme)
         m.addAction(self.layers_dock.toggleViewAction())
         m.addAction(self.attributes_dock.toggleViewAction())
+        self.analysis_menu = bar.addMenu("&Analysis")  # features (isolation, simulation, …) add their actions here
+        self.analysis_menu.menuAction().setVisible(False)
         m = bar.addMenu("&Help")
         m.addAction(self.act_help)
+
+    def add_dock(self, dock, area=Qt.DockWidgetArea.RightDockWidgetArea, *, tabify_with=None):
+        """Add a feature's dock (with an objectName, so the layout is remembered) and its View-menu toggle."""
+        self.addDockWidget(area, dock)
+        if tabify_with is not None:
+            self.tabifyDockWidget(tabify_with, dock)
+        self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def add_analysis_action(self, action, *, toolbar: bool = False):
+        self.analysis_menu.menuAction().setVisible(True)
+        self.analysis_menu.addAction(action)
+        if toolbar:
+            self.toolbar.insertAction(self.act_theme, action)
+        return action
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()

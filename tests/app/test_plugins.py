@@ -11,7 +11,7 @@ CALLS = []
 
 def register_demo(registry):
     registry.add_reader(".demo.json", lambda path, crs=None: ("demo-reader", str(path)), "Demo JSON")
-    registry.add_dock("Demo dock", lambda window: None)
+    registry.add_ui_extension("demo", "some.module:install")
 
 
 def register_broken(registry):
@@ -39,7 +39,7 @@ def test_plugins_register_readers_and_docks_and_failures_are_recorded(fake_entry
     # The multi-part extension wins over the built-in ".json" reader.
     assert registry.open("x/site.demo.json") == ("demo-reader", "x/site.demo.json")
     assert registry.reader_for("net.gpkg") is registry.readers[".gpkg"][1]
-    assert "Demo dock" in registry.docks
+    assert registry.ui_extensions["demo"] == "some.module:install"
     assert "*.gpkg" in registry.file_filter()
 
 

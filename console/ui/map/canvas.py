@@ -73,6 +73,9 @@ class _MapViewBox(pg.ViewBox):
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
             self._canvas._on_click(self.mapSceneToView(ev.scenePos()))
+        elif ev.button() == Qt.MouseButton.RightButton:
+            ev.accept()
+            self._canvas._on_context(self.mapSceneToView(ev.scenePos()), ev.screenPos().toPoint())
         else:
             ev.ignore()
 
@@ -102,6 +105,8 @@ class MapCanvas(pg.GraphicsView):
     settled = Signal()
     networkPainted = Signal()
     styleChanged = Signal(object)
+    #: right click: (Hit or None, map x, map y, global QPoint) — features add their actions to the context menu
+    contextRequested = Signal(object, float, float, object)
 
     def __init__(self, parent=None, *, runner: JobRunner | None = None) -> None:
         super().__init__(parent, background=DARK.map_background)
@@ -258,6 +263,32 @@ class MapCanvas(pg.GraphicsView):
     @property
     def tool(self) -> str:
         return self._tool
+
+    def _on_context(self, local: QPointF, global_pos) -> None:
+        if self._data is None:
+            return
+        x, y = self.local_to_map(local)
+        self.contextRequested.emit(self.pick(x, y), x, y, global_pos)
+
+    def local_to_map(self, local: QPointF) -> tuple[float, float]:
+        """Map coordinates of a point in the view's local (origin-shifted) coordinates."""
+        ox, oy = self.origin
+        return local.x() + ox, local.y() + oy
+
+    # -- overlays (analysis results drawn above the network) ---------------------------------------------------------
+    def add_overlay(self, item, z: float = 50.0) -> None:
+        """Add a pyqtgraph item drawn in origin-shifted coordinates (use :meth:`to_local`) above the network."""
+        item.setZValue(z)
+        self.view.addItem(item, ignoreBounds=True)
+
+    def remove_overlay(self, item) -> None:
+        if item.scene() is not None:
+            self.view.removeItem(item)
+
+    def to_local(self, x, y):
+        """Origin-shifted coordinates for overlay items (map eastings of 41,400,000 m lose precision in float32)."""
+        ox, oy = self.origin
+        return np.asarray(x, dtype=float) - ox, np.asarray(y, dtype=float) - oy
 
     def _on_click(self, local: QPointF) -> None:
         x, y = local.x() + self.origin[0], local.y() + self.origin[1]
