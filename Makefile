@@ -32,9 +32,16 @@ $(STAMP_RUN): pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -e .
 	@touch $@
 
-$(STAMP_TEST): pyproject.toml | $(VENV)/bin/python
+STAMP_BENCH := $(VENV)/.stamp-bench
+
+$(STAMP_TEST): pyproject.toml packaging/reference-nodeps.txt | $(VENV)/bin/python
 	$(PIP) install -e ".[test]"
+	$(PIP) install --no-deps -r packaging/reference-nodeps.txt
 	@touch $@ $(STAMP_RUN)
+
+$(STAMP_BENCH): $(STAMP_TEST)
+	$(PIP) install -e ".[test,bench]"
+	@touch $@
 
 system-deps:
 	@bash packaging/system-deps.sh $(SYSTEM_PACKAGES)
@@ -45,7 +52,7 @@ run: $(STAMP_RUN) system-deps
 test: $(STAMP_TEST) system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP_TEST) system-deps
+bench: $(STAMP_BENCH) system-deps
 	$(PY) -m tests.bench $(BENCH_ARGS)
 
 lint: $(STAMP_TEST)

@@ -1,64 +1,43 @@
-"""``make bench``: run every benchmark scenario in its own process and print the tables for the README.
+"""``make bench``: run every benchmark scenario in its own process (clean peak RSS) and print its table.
 
-python -m tests.bench [--sizes 100000,1000000] [--only network,ui]
+python -m tests.bench [--sizes 100000,1000000] [--only network,ui,launch,isolation,hydraulics,ledger,telemetry]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import platform
+from pathlib import Path
 
-from tests.bench._common import run_scenario, table
+from tests.bench._common import ROOT, run_scenario
+
+SCENARIOS = ("network", "ui", "launch", "isolation", "hydraulics", "ledger", "telemetry")
+SIZED = {"network", "ui"}  # run once per --sizes entry
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--sizes", default="100000,1000000", help="generated network sizes in pipes")
-    parser.add_argument("--only", default="network,ui", help="scenarios: network, ui")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    parser.add_argument("--save", default=str(ROOT / "build" / "bench" / "results.json"), help="where to keep the JSON")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    only = set(args.only.split(","))
-    print(
-        f"GasOps Console benchmarks — {platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    )
-
-    if "network" in only:
-        rows = []
-        for n in sizes:
-            r = run_scenario("tests.bench.bench_network", "--pipes", str(n))
-            rows.append(
-                [
-                    f"{r['pipes']:,}",
-                    f"{r['generate_s']:.1f}",
-                    f"{r['save_gpkg_s']:.1f}",
-                    f"{r['load_gpkg_s']:.2f}",
-                    f"{r['topology_s']:.2f}",
-                    f"{r['validate_s']:.2f}",
-                    f"{r['identify_median_ms']:.2f} / {r['identify_p95_ms']:.2f}",
-                    f"{r['peak_rss_mb']:.0f}",
-                ]
-            )
-        print(
-            table(
-                "Network (targets: load 1M <= 10 s; identify <= 5 ms; peak RSS 1M <= 1,500 MB)",
-                [
-                    "pipes",
-                    "generate s",
-                    "save gpkg s",
-                    "load gpkg s",
-                    "topology s",
-                    "validate s",
-                    "identify ms (med/p95)",
-                    "peak RSS MB",
-                ],
-                rows,
-            )
-        )
-
-    if "ui" in only:
-        from tests.bench import bench_ui_driver
-
-        bench_ui_driver.report(sizes)
+    print(f"GasOps Console benchmarks — {platform.machine()}, Python {platform.python_version()}")
+    results: dict[str, object] = {}
+    for name in args.only.split(","):
+        module = f"tests.bench.bench_{name}"
+        if name not in SCENARIOS or importlib.util.find_spec(module) is None:
+            print(f"\n(no scenario {name!r})")
+            continue
+        runs = [("--pipes", str(n)) for n in sizes] if name in SIZED else [()]
+        for extra in runs:
+            key = f"{name}{'-' + extra[1] if extra else ''}"
+            results[key] = run_scenario(module, *extra, echo=True)
+    Path(args.save).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.save).write_text(json.dumps(results, indent=2))
+    print(f"\nresults saved to {args.save}")
 
 
 if __name__ == "__main__":

@@ -44,15 +44,21 @@ def repeat_ms(fn: Callable[[], object], n: int, warmup: int = 2) -> dict[str, fl
     }
 
 
-def run_scenario(module: str, *args: str, env: dict | None = None, timeout: float = 1800) -> dict:
-    """Run ``python -m module args`` in a fresh process (clean peak RSS) and return the JSON it prints last."""
+def run_scenario(module: str, *args: str, env: dict | None = None, timeout: float = 3600, echo: bool = False) -> dict:
+    """Run ``python -m module args`` in a fresh process (clean peak RSS) and return the JSON it prints last.
+
+    With ``echo``, everything else it printed (its table) is shown.
+    """
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", module, *args], capture_output=True, text=True, env=full_env, cwd=ROOT, timeout=timeout
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    lines = proc.stdout.strip().splitlines()
+    if echo:
+        print("\n".join(lines[:-1]), flush=True)
+    return json.loads(lines[-1])
 
 
 def table(title: str, header: list[str], rows: list[list[object]]) -> str:

@@ -1,0 +1,225 @@
+"""Steady-state simulation of a gas network (水力计算): request in, :class:`SimulationResult` out.
+
+How the network becomes equations (all vectorised over the topology arrays):
+
+1. *Link states.* In-service pipes carry gas; valves are open per ``normal_position`` unless the request closes
+   them (or opens a normally-closed one); ``links`` of kind ``short_pipe`` join their ends; compressors, pumps and
+   resistors are not modelled (closed, with a warning).
+2. *Node groups.* Open valves, short links, zero-length pipes and regulators standing wide open join their end
+   nodes into one group with one pressure (connected components).
+3. *Regulators* (调压器) in the active state fix the pressure of their outlet group at the set point and pass
+   whatever the outlet side takes; their state is found by an outer loop as in EPANET's PRV logic: active →
+   pass-through when the inlet falls below the set point, → closed on reverse flow; closed → active when the inlet
+   is above and the outlet below the set point. Parallel regulators into one outlet: the highest set point leads,
+   the others stand by.
+4. *Supply.* Groups reachable from a gate station (门站, fixed pressure) along pipes and through regulators
+   (inlet → outlet only) are supplied; the rest are reported as unsupplied parts by feature id.
+5. *Newton* (:mod:`._solver`) solves the looped core of the supplied groups after the dead-end trees are peeled
+   off (:mod:`._trees`; their flows follow from the demands, their pressures are marched out afterwards); flows
+   through valves and regulators are recovered from each node's balance on a spanning forest, so conservation
+   holds at every node.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+import numpy as np
+
+from console.hydraulics._errors import InfeasibleError, NotConvergedError
+from console.hydraulics._model import CLASS_CODES
+from console.hydraulics._report import build_result
+from console.hydraulics._setup import ACTIVE, CLOSED, OPEN, REQ_CLOSED, Round, Setup
+from console.hydraulics._trees import forest_flows
+from console.hydraulics._types import SimulationRequest, SimulationResult
+from console.network import GasNetwork
+
+__all__ = ["simulate", "what_if"]
+
+Q_TOL = 1e-7  # m³/s: flows below this count as none for regulator decisions
+P_TOL_PA = 1.0
+
+
+class Feedback(Protocol):
+    def progress(self, fraction: float, message: str = "") -> None: ...
+
+
+def _link_flows(s: Setup, r: Round, q_res: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All link flows (m³/s), gate supplies and node conservation residuals from the solved pipe flows."""
+    a = s.arrays
+    flow = np.zeros(a.n_links)
+    flow[s.res_pipes] = q_res
+    supplied_node = r.supplied[r.group]
+    b = np.where(supplied_node, s.demand, 0.0)
+    b += np.bincount(a.link_from[s.res_pipes], weights=q_res, minlength=a.n_nodes)
+    b -= np.bincount(a.link_to[s.res_pipes], weights=q_res, minlength=a.n_nodes)
+    edges = np.concatenate([r.zero_links, a.reg_links[r.lead]])
+    edges = edges[supplied_node[a.link_from[edges]]]
+    pref = np.zeros(a.n_nodes)
+    pref[a.gate_nodes] = 1.0
+    x, rest = forest_flows(a.n_nodes, a.link_from[edges], a.link_to[edges], b, pref)
+    flow[edges] = x
+    supply = np.zeros(a.n_nodes)
+    supply[a.gate_nodes] = rest[a.gate_nodes]
+    gate = np.zeros(a.n_nodes, dtype=bool)
+    gate[a.gate_nodes] = True
+    conservation = np.where(gate | ~supplied_node, 0.0, -rest)
+    return flow, supply, conservation
+
+
+def simulate(
+    network: GasNetwork,
+    request: SimulationRequest | None = None,
+    *,
+    initial: SimulationResult | None = None,
+    feedback: Feedback | None = None,
+) -> SimulationResult:
+    """Solve the steady state of ``network`` for ``request`` (default: natural gas, Colebrook, as found).
+
+    Parameters
+    ----------
+    network
+        The network (pass a snapshot when running off the UI thread).
+    request
+        Closed/opened links, law, gas, demand options, service limits, solver options.
+    initial
+        A previous result on the same network (e.g. the base case of a what-if) to start from.
+    feedback
+        Optional object with ``progress(fraction, message)``; it may raise to cancel (console.app.jobs.Feedback).
+
+    Raises
+    ------
+    InfeasibleError
+        The demand would need a negative absolute pressure somewhere (names the nodes).
+    NotConvergedError
+        Newton did not converge (with the residual history).
+    HydraulicModelError, UnknownFeatureError
+        Unusable data or unknown ids in the request.
+    """
+    t0 = time.perf_counter()
+    request = request or SimulationRequest()
+    if feedback is not None:
+        feedback.progress(0.02, "preparing the flow model")
+    s = Setup(network, request)
+    a = s.arrays
+    mode = np.where(s.reg_req_closed, REQ_CLOSED, ACTIVE).astype(np.int8)
+    pi_node: np.ndarray | None = None
+    q_all = np.full(a.n_pipes, np.nan)
+    if initial is not None and len(initial.node_ids) == a.n_nodes and len(initial.link_ids) == a.n_links:
+        pi_node = np.where(initial.node_supplied, initial.node_pressure_abs_pa**2, np.nan)
+        q_all = initial.link_flow_nm3h[: a.n_pipes] / 3600.0
+        wide_open = np.isin(initial.regulator_state.astype(str), ["pass_through", "bypassed"])
+        mode = np.where(s.reg_req_closed, REQ_CLOSED, np.where(wide_open, OPEN, ACTIVE)).astype(np.int8)
+    history: list[tuple[int, float, float]] = []
+    iterations = 0
+    seen: set[bytes] = set()
+    for rounds in range(1, max(1, request.solver.max_regulator_rounds) + 1):
+        seen.add(mode.tobytes())
+        r = Round(s, mode)
+        pi_start = r.start(s, pi_node)
+        q_start = q_all[s.res_pipes][r.pipe_mask]
+        about_1_m_s = np.pi / 4 * a.pipe_diameter_m[s.res_pipes][r.pipe_mask] ** 2
+        q_start = np.where(np.isfinite(q_start), q_start, about_1_m_s)
+
+        def check(it: int, fr: float, pr: float, rounds: int = rounds) -> None:
+            history.append((rounds, fr * 3600.0, pr))
+            if feedback is not None:
+                fraction = min(0.9, 0.05 + 0.03 * len(history))
+                feedback.progress(fraction, f"Newton iteration {it}: imbalance {fr * 3600:.3g} Nm³/h")
+
+        pi_group, q, sol = r.solve(s, pi_start, q_start, check)
+        iterations += sol.iterations
+        collapsed = r.free & ~(pi_group > 0)
+        if collapsed.any() or not sol.converged:
+            _raise_failure(s, r, pi_group, collapsed, sol)
+        pi_node = np.where(r.supplied[r.group], pi_group[r.group] * r.node_factor, np.nan)
+        q_res = np.zeros(len(s.res_pipes))
+        q_res[r.pipe_mask] = q
+        q_all[:] = np.nan
+        q_all[s.res_pipes] = q_res
+        flow, supply, conservation = _link_flows(s, r, q_res)
+        new_mode = _next_modes(s, r, mode, pi_node, flow)
+        if np.array_equal(new_mode, mode):
+            break
+        if new_mode.tobytes() in seen:
+            s.warnings.append("regulator states oscillate; the last consistent state is reported")
+            break
+        mode = new_mode
+    else:
+        s.warnings.append(f"regulator states still changing after {rounds} rounds; the last state is reported")
+    if feedback is not None:
+        feedback.progress(0.95, "checking pressures and velocities")
+    result = build_result(network, s, r, mode, pi_group, flow, supply, conservation, sol, iterations=iterations,
+                          rounds=rounds, history=history, seconds=time.perf_counter() - t0)  # fmt: skip
+    if feedback is not None:
+        feedback.progress(1.0, "done")
+    return result
+
+
+def _next_modes(s: Setup, r: Round, mode: np.ndarray, pi_node: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    """EPANET-style PRV status changes from the solved pressures and flows."""
+    a = s.arrays
+    g = r.group
+    rf, rt = a.link_from[a.reg_links], a.link_to[a.reg_links]
+    ok_in, ok_out = r.supplied[g[rf]], r.supplied[g[rt]]
+    p_in = np.where(ok_in, np.sqrt(np.maximum(np.nan_to_num(pi_node[rf]), 0.0)), 0.0)
+    p_out = np.where(ok_out, np.sqrt(np.maximum(np.nan_to_num(pi_node[rt]), 0.0)), 0.0)
+    q = flow[a.reg_links]
+    set_abs = s.reg_set_abs
+    new = mode.copy()
+    lead = r.lead
+    new[(mode == ACTIVE) & lead & ok_in & (p_in < set_abs - P_TOL_PA)] = OPEN
+    new[(mode == ACTIVE) & lead & (q < -Q_TOL)] = CLOSED
+    new[(mode == OPEN) & ok_in & (p_in > set_abs + P_TOL_PA)] = ACTIVE
+    new[(mode == OPEN) & (q < -Q_TOL)] = CLOSED
+    closed = mode == CLOSED
+    new[closed & ok_in & (p_in > set_abs + P_TOL_PA) & (p_out < set_abs - P_TOL_PA)] = ACTIVE
+    new[closed & ok_in & (p_in <= set_abs + P_TOL_PA) & (p_out < p_in - P_TOL_PA)] = OPEN
+    return new
+
+
+def _raise_failure(s: Setup, r: Round, pi_group: np.ndarray, collapsed: np.ndarray, sol: Any) -> None:
+    a = s.arrays
+    g = r.group
+    node_pi = np.nan_to_num(pi_group[g], nan=-1.0)
+    bad_nodes = np.flatnonzero(collapsed[g])
+    if not len(bad_nodes) and not sol.converged:
+        # Pressures heading for zero while Newton fails is the signature of an infeasible demand too.
+        free_nodes = np.flatnonzero(r.col[g] >= 0)
+        low = free_nodes[node_pi[free_nodes] < (0.05 * s.gas.atmospheric_pressure_pa) ** 2]
+        if not len(low):
+            fr, pr = sol.flow_residual * 3600.0, sol.pressure_residual
+            raise NotConvergedError(
+                f"Newton did not converge in {sol.iterations} iterations (imbalance {fr:.3g} Nm³/h, "
+                f"pipe-law residual {pr:.3g} Pa); try more iterations or check pipe data",
+                sol.history,
+            )
+        bad_nodes = low
+    order = bad_nodes[np.argsort(node_pi[bad_nodes])]
+    systems = np.unique(s.system[order]).tolist()
+    demand = float(s.demand_nm3h[np.isin(s.system, systems)].sum())
+    classes = sorted({str(CLASS_CODES[max(s.system_rank[k], 0)]) for k in systems})
+    raise InfeasibleError(
+        f"{demand:.1f} Nm³/h demand in pressure system(s) {systems[:5]} ({', '.join(classes)}) cannot be delivered "
+        f"from their supply pressure — pipes too small, supply too low or demand too high",
+        a.node_ids[order].tolist(),
+        systems,
+    )
+
+
+def what_if(
+    network: GasNetwork,
+    closed: Any,
+    request: SimulationRequest | None = None,
+    *,
+    base: SimulationResult | None = None,
+    feedback: Feedback | None = None,
+):
+    """Solve the base case (unless given) and the case with ``closed`` links shut; return (base, scenario, diff)."""
+    from console.hydraulics._diff import diff_results
+
+    request = request or SimulationRequest()
+    base = base or simulate(network, request)
+    scenario = simulate(network, request.with_closed(list(closed), label="what-if"), initial=base, feedback=feedback)
+    return base, scenario, diff_results(base, scenario)

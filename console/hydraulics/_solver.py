@@ -1,0 +1,213 @@
+"""Newton–Raphson on pipe flows and squared nodal pressures (the global gradient algorithm of Todini & Pilati,
+1988, written for gas): one sparse linear solve per iteration, vectorised assembly, backtracking line search.
+
+Unknowns are the flow ``Q`` of every resistive pipe (m³/s at base conditions) and ``π = p²`` (absolute pressure
+squared, bar²) of every free node group. Equations:
+
+* per pipe, quadratic form: ``p1² − e^s p2² = φ(Q) (e^s − 1)/s`` with ``s = 2 g Δz ρ_b T_b / (p_b T Z)``, the
+  isothermal gas-pipeline equation with elevation (Menon, *Gas Pipeline Hydraulics*, 2005: the "equivalent
+  length" L(e^s − 1)/s), exact for a pipe of constant slope; linear form: ``p1 − p2 − c (p1 + p2) Δz = φ(Q)``,
+  ``c = ρ_b T_b g / (2 p_b T Z)`` (the column at the mean density, second-order accurate — ample for LP);
+* nodes joined by open valves form a group with one unknown, the π at the group's reference elevation; a pipe end
+  at another elevation sees ``π · exp(−2 κ Δz)``, κ = ρ_b T_b g / (p_b T Z) (the isothermal gas column);
+* per equation row ``Σ outflow − Σ inflow + demand = 0``; a row is a free node group, and the balance of the outlet
+  group of an active regulator is added to the row of its inlet (the regulator passes whatever its outlet side
+  takes, its outlet pressure being fixed).
+
+Newton's step eliminates δQ = D⁻¹(J δπ − r₁) (D = dφ/dQ, J = ∂F/∂π) and solves the node system
+``Cᵀ D⁻¹ J δπ = −r₂ − Cᵀ D⁻¹ r₁`` (C the row incidence). Because π may become negative, an undersized network
+converges to a solution with π < 0 — which the caller reports as infeasible instead of returning it. Z and the
+gas-column coefficient depend on the mean pressure of each pipe and are differentiated with the rest: the
+Jacobian is exact, which the line search needs when pressures collapse in an infeasible case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from console.hydraulics._laws import PipeLaw
+
+__all__ = ["GgaProblem", "GgaSolution", "solve_gga"]
+
+PI_SCALE = 1e10  # π in bar² (p in bar): keeps the node matrix near unit scale
+P_FLOOR_PA = 1000.0  # below this absolute pressure √π is continued linearly (only infeasible iterates go there)
+
+
+@dataclass(eq=False)
+class GgaProblem:
+    """The contracted network handed to :func:`solve_gga` (indices into free columns / equation rows, −1 = none)."""
+
+    n_free: int
+    col_from: np.ndarray  # int, free column of each pipe's from-group or −1 (fixed)
+    col_to: np.ndarray
+    row_from: np.ndarray  # int, equation row of each pipe's from-group or −1 (dropped: a supply)
+    row_to: np.ndarray
+    pi_fixed_from: np.ndarray  # π (Pa²) of the from-group where it is fixed
+    pi_fixed_to: np.ndarray
+    factor_from: np.ndarray  # π at the pipe end = factor · π of its group (gas column inside a merged group)
+    factor_to: np.ndarray
+    row_demand: np.ndarray  # m³/s per row
+    law: PipeLaw
+    dz: np.ndarray  # z_to − z_from (m)
+    column_coef: float  # ρ_b T_b g / (2 p_b T): the gas-column coefficient is column_coef / Z (1/m)
+    z0: float  # Z = z0 + z_slope_per_pa · p̄ (p̄ the mean absolute pressure of a pipe)
+    z_slope_per_pa: float
+
+    def take(self, idx: np.ndarray, n_free: int, col_from: np.ndarray, col_to: np.ndarray, row_from: np.ndarray,
+             row_to: np.ndarray, row_demand: np.ndarray, pi_fixed_from: np.ndarray, pi_fixed_to: np.ndarray) -> GgaProblem:  # fmt: skip
+        """The pipes ``idx`` of this problem with new columns, rows and fixed pressures."""
+        return GgaProblem(n_free, col_from, col_to, row_from, row_to, pi_fixed_from, pi_fixed_to, self.factor_from[idx],
+                          self.factor_to[idx], row_demand, self.law.take(idx), self.dz[idx], self.column_coef, self.z0,
+                          self.z_slope_per_pa)  # fmt: skip
+
+
+@dataclass
+class GgaSolution:
+    q: np.ndarray  # m³/s per pipe
+    pi_free: np.ndarray  # Pa² per free column
+    iterations: int
+    converged: bool
+    flow_residual: float  # max |row balance| (m³/s)
+    pressure_residual: float  # max pipe-law residual as a pressure (Pa)
+    history: list[tuple[float, float]] = field(default_factory=list)  # (flow, pressure) residual per iteration
+
+
+def _pressures(problem: GgaProblem, pi_free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    pf = np.where(problem.col_from >= 0, pi_free[np.maximum(problem.col_from, 0)], problem.pi_fixed_from)
+    pt = np.where(problem.col_to >= 0, pi_free[np.maximum(problem.col_to, 0)], problem.pi_fixed_to)
+    return pf * problem.factor_from, pt * problem.factor_to
+
+
+def _sqrt_ext(pi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """√π and its derivative, continued linearly (C¹) below P_FLOOR so that negative π stays differentiable."""
+    floor2 = P_FLOOR_PA * P_FLOOR_PA
+    big = pi >= floor2
+    root = np.sqrt(np.where(big, pi, floor2))
+    p = np.where(big, root, P_FLOOR_PA + (pi - floor2) / (2.0 * P_FLOOR_PA))
+    return p, 0.5 / root
+
+
+def _evaluate(problem: GgaProblem, q: np.ndarray, pi_free: np.ndarray):
+    """Residuals and derivatives at (q, π): r1 = F − φ (F units), r2 per row, D, ∂F/∂π_from, ∂F/∂π_to."""
+    pif, pit = _pressures(problem, pi_free)
+    p1, dp1 = _sqrt_ext(pif)
+    p2, dp2 = _sqrt_ext(pit)
+    m1, m2 = np.maximum(p1, P_FLOOR_PA), np.maximum(p2, P_FLOOR_PA)
+    pm = 2.0 / 3.0 * (m1 + m2 - m1 * m2 / (m1 + m2))
+    z = problem.z0 + problem.z_slope_per_pa * pm
+    # ∂Z/∂π at each end through the mean pressure (zero where √π is continued linearly).
+    dz1 = problem.z_slope_per_pa * 2.0 / 3.0 * (1.0 - (m2 / (m1 + m2)) ** 2) * (p1 >= P_FLOOR_PA) * dp1
+    dz2 = problem.z_slope_per_pa * 2.0 / 3.0 * (1.0 - (m1 / (m1 + m2)) ** 2) * (p2 >= P_FLOOR_PA) * dp2
+    c = problem.column_coef / z * problem.dz
+    quad = problem.law.quadratic
+    phi, dphi = problem.law.phi(q, z)
+    dphi_dz = phi / z if problem.law.uses_z else np.zeros_like(phi)  # φ ∝ Z for Darcy, Weymouth, Panhandle
+    # Quadratic form, exact for an isothermal pipe of constant slope (the equivalent-length form of Menon 2005):
+    #   π1 − e^s π2 = φ (e^s − 1)/s,  s = 2 g Δz ρ_b T_b / (p_b T Z) = 4 c.
+    sq = 4.0 * c
+    e = np.exp(sq)
+    small = np.abs(sq) < 1e-8
+    safe = np.where(small, 1.0, sq)
+    g = np.where(small, 1.0 + 0.5 * sq, np.expm1(sq) / safe)
+    dg = np.where(small, 0.5, (e * (sq - 1.0) + 1.0) / (safe * safe))
+    dsq1, dsq2 = -sq / z * dz1, -sq / z * dz2  # s ∝ 1/Z
+    fq = pif - e * pit - phi * g
+    dq1 = 1.0 - pit * e * dsq1 - dphi_dz * dz1 * g - phi * dg * dsq1
+    dq2 = -e - pit * e * dsq2 - dphi_dz * dz2 * g - phi * dg * dsq2
+    # Linear form (Renouard LP): F = p1 − p2 − c (p1 + p2) (the column at the mean density; c Δz ~ 1e-4 in LP),
+    # using the clamped pressures so that the column's density cannot go negative.
+    sm = m1 + m2
+    ds1, ds2 = (p1 >= P_FLOOR_PA) * dp1, (p2 >= P_FLOOR_PA) * dp2
+    fl = p1 - p2 - c * sm - phi
+    dl1 = dp1 - c * ds1 + c * sm / z * dz1 - dphi_dz * dz1
+    dl2 = -dp2 - c * ds2 + c * sm / z * dz2 - dphi_dz * dz2
+    r1 = np.where(quad, fq, fl)
+    df1 = np.where(quad, dq1, dl1)
+    df2 = np.where(quad, dq2, dl2)
+    dphi = np.where(quad, dphi * g, dphi)
+    df1 = df1 * problem.factor_from  # derivatives with respect to the groups' π
+    df2 = df2 * problem.factor_to
+    n_rows = problem.n_free
+    r2 = problem.row_demand.copy()
+    mf, mt = problem.row_from >= 0, problem.row_to >= 0
+    r2 += np.bincount(problem.row_from[mf], weights=q[mf], minlength=n_rows)
+    r2 -= np.bincount(problem.row_to[mt], weights=q[mt], minlength=n_rows)
+    # A pipe-law residual as a pressure: quadratic residuals are divided by 2 p̄.
+    r1_pa = np.where(quad, r1 / (2.0 * pm), r1)
+    return r1, r2, dphi, df1, df2, r1_pa
+
+
+def solve_gga(
+    problem: GgaProblem,
+    q0: np.ndarray,
+    pi0: np.ndarray,
+    *,
+    max_iterations: int = 60,
+    flow_tolerance: float = 1e-9,
+    pressure_tolerance_pa: float = 1e-5,
+    check: Callable[[int, float, float], None] | None = None,
+) -> GgaSolution:
+    """Solve the contracted network from (q0, π0); tolerances in m³/s and Pa."""
+    q = np.asarray(q0, dtype=float).copy()
+    pi = np.asarray(pi0, dtype=float).copy() / PI_SCALE  # bar² inside the loop
+    nf = problem.n_free
+    rows_f, rows_t, cols_f, cols_t = problem.row_from, problem.row_to, problem.col_from, problem.col_to
+    history: list[tuple[float, float]] = []
+
+    def evaluate(qq: np.ndarray, pp: np.ndarray):
+        r1, r2, d, df1, df2, r1_pa = _evaluate(problem, qq, pp * PI_SCALE)
+        return r1 / PI_SCALE, r2, d / PI_SCALE, df1, df2, r1_pa
+
+    def merit(r1: np.ndarray, r2: np.ndarray, d: np.ndarray) -> float:
+        return float(np.dot(r2, r2) + np.dot(r1 / d, r1 / d))
+
+    r1, r2, d, df1, df2, r1_pa = evaluate(q, pi)
+    converged = False
+    iterations = 0
+    for iterations in range(1, max_iterations + 1):
+        flow_res = float(np.max(np.abs(r2), initial=0.0))
+        press_res = float(np.max(np.abs(r1_pa), initial=0.0))
+        history.append((flow_res, press_res))
+        if check is not None:
+            check(iterations, flow_res, press_res)
+        if flow_res <= flow_tolerance and press_res <= pressure_tolerance_pa:
+            converged = True
+            iterations -= 1
+            break
+        inv_d = 1.0 / d
+        # Schur complement Cᵀ D⁻¹ J: each pipe couples its ≤ 2 rows (+1 from, −1 to) with its ≤ 2 columns.
+        ri = np.concatenate([rows_f, rows_f, rows_t, rows_t])
+        ci = np.concatenate([cols_f, cols_t, cols_f, cols_t])
+        vals = np.concatenate([inv_d * df1, inv_d * df2, -inv_d * df1, -inv_d * df2])
+        keep = (ri >= 0) & (ci >= 0)
+        m = sp.csc_matrix((vals[keep], (ri[keep], ci[keep])), shape=(nf, nf))
+        w = inv_d * r1
+        rhs = -r2.copy()
+        mf, mt = rows_f >= 0, rows_t >= 0
+        rhs -= np.bincount(rows_f[mf], weights=w[mf], minlength=nf)
+        rhs += np.bincount(rows_t[mt], weights=w[mt], minlength=nf)
+        dpi = splu(m, permc_spec="COLAMD").solve(rhs) if nf else np.zeros(0)
+        jd = np.where(cols_f >= 0, df1 * dpi[np.maximum(cols_f, 0)], 0.0) + np.where(
+            cols_t >= 0, df2 * dpi[np.maximum(cols_t, 0)], 0.0
+        )
+        dq = inv_d * (jd + r1)
+        # Backtracking line search on the residual norm: flows in m³/s, pipe residuals converted to flows by the
+        # D of this iterate (a fixed scaling, so that the trial point is measured with the same yardstick).
+        m0 = merit(r1, r2, d)
+        alpha = 1.0
+        for _ in range(12):
+            trial = evaluate(q + alpha * dq, pi + alpha * dpi)
+            if merit(trial[0], trial[1], d) <= (1.0 - 1e-4 * alpha) * m0 or alpha < 1e-3:
+                break
+            alpha *= 0.5
+        q += alpha * dq
+        pi += alpha * dpi
+        r1, r2, d, df1, df2, r1_pa = trial
+    flow_res = float(np.max(np.abs(r2), initial=0.0))
+    press_res = float(np.max(np.abs(r1_pa), initial=0.0))
+    return GgaSolution(q, pi * PI_SCALE, iterations, converged, flow_res, press_res, history)
