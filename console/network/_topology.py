@@ -6,7 +6,7 @@ segments, hydraulics) starts from these arrays instead of walking features.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,8 @@ class Topology:
     component: np.ndarray  # int32 per node
     n_components: int
     _node_lookup: pd.Index
-    _link_lookup: pd.Index
+    # Built on first use: a hash index over a million link ids costs ~100 MB that most sessions never need.
+    _lazy: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -63,7 +64,11 @@ class Topology:
         return self._node_lookup.get_indexer(np.atleast_1d(np.asarray(ids, dtype=object))).astype(np.int32)
 
     def link_index(self, ids: object) -> np.ndarray:
-        return self._link_lookup.get_indexer(np.atleast_1d(np.asarray(ids, dtype=object))).astype(np.int32)
+        """Link indices of ``ids`` (vectorised); ``-1`` for unknown ids."""
+        lookup = self._lazy.get("links")
+        if lookup is None:
+            lookup = self._lazy["links"] = _unique_lookup(self.link_ids)
+        return lookup.get_indexer(np.atleast_1d(np.asarray(ids, dtype=object))).astype(np.int32)
 
     def layer_nodes(self, layer: str) -> np.ndarray:
         """Node indices of one node layer (a contiguous range)."""
@@ -106,6 +111,7 @@ def build_topology(network) -> Topology:
     to_ids = np.concatenate([f["to_node"].to_numpy(dtype=object) for f in link_frames])
     link_from = node_lookup.get_indexer(from_ids).astype(np.int32)
     link_to = node_lookup.get_indexer(to_ids).astype(np.int32)
+    del from_ids, to_ids  # a million Python strings each: release before the adjacency is built
 
     n = len(node_ids)
     ok = (link_from >= 0) & (link_to >= 0)
@@ -138,7 +144,6 @@ def build_topology(network) -> Topology:
         component=component.astype(np.int32),
         n_components=int(n_components),
         _node_lookup=node_lookup,
-        _link_lookup=_unique_lookup(link_ids),
     )
 
 

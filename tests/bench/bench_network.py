@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 
-from tests.bench._common import CACHE, peak_rss_mb, repeat_ms, timed
+from tests.bench._common import CACHE, peak_rss_mb, repeat_ms, table, timed
 
 
 def main() -> None:
@@ -39,25 +39,27 @@ def main() -> None:
     xy = np.column_stack([mids.x.to_numpy()[picks], mids.y.to_numpy()[picks]]) + rng.normal(0, 1.0, (200, 2))
     it = iter(np.vstack([xy] * 3))
     identify = repeat_ms(lambda: net.spatial.nearest(*next(it), 5.0), n=200, warmup=5)
-    print(
-        json.dumps(
-            {
-                "pipes": counts["pipes"],
-                "features": int(sum(counts.values())),
-                "generate_s": gen_s,
-                "save_gpkg_s": save_s,
-                "load_gpkg_s": load_s,
-                "gpkg_mb": path.stat().st_size / 1e6,
-                "topology_s": topo_s,
-                "validate_s": validate_s,
-                "validation_ok": report.ok,
-                "strtree_s": spatial_s,
-                "identify_median_ms": identify["median_ms"],
-                "identify_p95_ms": identify["p95_ms"],
-                "peak_rss_mb": peak_rss_mb(),
-            }
-        )
+    result = {
+        "pipes": counts["pipes"],
+        "features": int(sum(counts.values())),
+        "generate_s": gen_s,
+        "save_gpkg_s": save_s,
+        "load_gpkg_s": load_s,
+        "gpkg_mb": path.stat().st_size / 1e6,
+        "topology_s": topo_s,
+        "validate_s": validate_s,
+        "validation_ok": report.ok,
+        "strtree_s": spatial_s,
+        "identify_median_ms": identify["median_ms"],
+        "identify_p95_ms": identify["p95_ms"],
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    rows = [[k, f"{v:.3f}" if isinstance(v, float) else str(v)] for k, v in result.items()]
+    title = (
+        f"Network at {counts['pipes']:,} pipes (targets: load 1M <= 10 s, identify <= 5 ms, peak RSS 1M <= 1,500 MB)"
     )
+    print(table(title, ["measure", "value"], rows))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
