@@ -38,7 +38,7 @@ from console.network import GasNetwork, Hit
 from console.ui.map._items import SelectionItem
 from console.ui.map._symbols import POINT_STYLES
 from console.ui.map.layers import MapData, PipeLayer, PointLayer, ViewState, prepare_map_data
-from console.ui.map.styles import PipeClassification, classify_pipes
+from console.ui.map.styles import PIPE_STYLES, PipeClassification, classify_pipes, classify_values
 from console.ui.theme import DARK, Theme
 
 __all__ = ["MapCanvas", "PICK_ORDER"]
@@ -131,6 +131,7 @@ class MapCanvas(pg.GraphicsView):
         self.view.addItem(self.selection, ignoreBounds=True)
         self._selected: Hit | None = None
         self._style_job = None
+        self._named_style = "pressure_class"
         self._lod_timer = QTimer(self)
         self._lod_timer.setSingleShot(True)
         self._lod_timer.setInterval(_DEBOUNCE_MS)
@@ -165,6 +166,8 @@ class MapCanvas(pg.GraphicsView):
         selected = self._selected.feature_id if keep_view and self._selected else None
         refresh = keep_view and self._data is not None and self._data.network is data.network
         self._data = data
+        if data.classification.style in PIPE_STYLES:
+            self._named_style = data.classification.style
         self._announced = self._announced and refresh  # a re-opened network is announced again
         self._selected = None
         self.selection.set_selection()
@@ -211,7 +214,37 @@ class MapCanvas(pg.GraphicsView):
         self._style_job = start_job(self._runner, lambda feedback: classify_pipes(pipes, style))
         self._style_job.finished.connect(self._apply_classification)
 
+    def set_pipe_values(self, values, bins, colors, labels, title: str, **kwargs) -> PipeClassification:
+        """Colour the pipes by a numeric value per pipe row (an analysis result) in bins; see ``classify_values``.
+
+        :meth:`clear_pipe_values` (or choosing a named style) goes back to the network's style.
+        """
+        classification = classify_values(values, bins, colors, labels, title, **kwargs)
+        self.set_pipe_classification(classification)
+        return classification
+
+    def set_pipe_classification(self, classification: PipeClassification) -> None:
+        """Draw a ready-made classification (one code per pipe row); ``styleChanged`` follows."""
+        if self._data is None:
+            return
+        if len(classification.codes) != len(self._data.network["pipes"]):
+            raise ValueError(f"{len(classification.codes)} pipe classes for {len(self._data.network['pipes'])} pipes")
+        if self._style_job is not None:
+            self._style_job.cancel()
+        self._apply_classification(classification)
+
+    def clear_pipe_values(self) -> None:
+        """Back to the last named style (pressure class, diameter …) after :meth:`set_pipe_values`."""
+        self.set_pipe_style(self.named_style)
+
+    @property
+    def named_style(self) -> str:
+        """The last named style drawn (a key of ``PIPE_STYLES``), whatever value colouring is on top."""
+        return self._named_style
+
     def _apply_classification(self, classification: PipeClassification) -> None:
+        if classification.style in PIPE_STYLES:
+            self._named_style = classification.style
         self._style_job = None
         self.pipes.set_classification(classification)
         self.styleChanged.emit(classification)

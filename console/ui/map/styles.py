@@ -30,7 +30,9 @@ __all__ = [
     "PIPE_STYLES",
     "PipeClassification",
     "StyleClass",
+    "VALUES_STYLE",
     "classify_pipes",
+    "classify_values",
     "pressure_class_label",
     "zoom_width_factor",
 ]
@@ -71,10 +73,11 @@ class PipeClassification:
     style: str
     classes: tuple[StyleClass, ...]
     codes: np.ndarray
+    label: str = ""  # legend title of a value style (analysis results); named styles take theirs from PIPE_STYLES
 
     @property
     def title(self) -> str:
-        return PIPE_STYLES[self.style]
+        return self.label or PIPE_STYLES.get(self.style, self.style)
 
     def counts(self) -> np.ndarray:
         """Number of pipes per class (aligned with ``classes``)."""
@@ -229,3 +232,59 @@ def classify_pipes(pipes: pd.DataFrame, style: str) -> PipeClassification:
     else:
         raise KeyError(f"unknown pipe style {style!r}; styles are {', '.join(PIPE_STYLES)}")
     return PipeClassification(style, tuple(classes), np.asarray(codes, dtype=np.int8).reshape(n))
+
+
+VALUES_STYLE = "values"  # the style key of pipes coloured by an analysis result (not offered in the style list)
+_NO_VALUE = ("#56606b", "#a3a9b0")
+
+
+def classify_values(
+    values: np.ndarray,
+    bins: np.ndarray,
+    colors: list,
+    labels: list[str],
+    title: str,
+    *,
+    width_px: float = 1.8,
+    no_value_label: str = "No value 无数据",
+    no_value_colors: tuple[str, str] = _NO_VALUE,
+    no_value_width_px: float = 1.0,
+) -> PipeClassification:
+    """Classes of a numeric value per pipe (an analysis result): ``len(bins) - 1`` bins, each with its colour.
+
+    Parameters
+    ----------
+    values
+        One value per pipe row; NaN (and values outside ``bins``) fall in a trailing grey dotted "no value" class.
+    bins
+        Increasing bin edges; bin ``k`` is ``bins[k] <= v < bins[k+1]`` (the last bin includes its upper edge).
+    colors
+        One colour per bin: ``"#rrggbb"`` for both themes or a (dark, light) pair.
+    labels
+        One legend label per bin (with units).
+    title
+        The legend title.
+    no_value_label, no_value_colors, no_value_width_px
+        Legend label, (dark, light) colours and width of the dotted "no value" class.
+
+    The legend lists the highest bin first, as the named styles list the most important class first.
+
+    >>> c = classify_values(np.array([0.5, 1.5, np.nan]), np.array([0.0, 1.0, 2.0]), ["#0000ff", "#ff0000"],
+    ...                     ["0–1", "1–2"], "Example")
+    >>> [c.classes[i].label for i in c.codes]
+    ['0–1', '1–2', 'No value 无数据']
+    """
+    values = np.asarray(values, dtype=float)
+    bins = np.asarray(bins, dtype=float)
+    n_bins = len(bins) - 1
+    if n_bins < 1 or len(colors) != n_bins or len(labels) != n_bins:
+        raise ValueError(f"need increasing bins and one colour and label per bin ({n_bins} bins)")
+    if np.any(np.diff(bins) < 0):
+        raise ValueError("bins must increase")
+    pairs = [(c, c) if isinstance(c, str) else tuple(c) for c in colors]
+    classes = [StyleClass(f"bin{k}", labels[k], pairs[k], width_px) for k in reversed(range(n_bins))]
+    classes.append(StyleClass("no_value", no_value_label, no_value_colors, no_value_width_px, "dot"))
+    k = np.searchsorted(bins, values, side="right") - 1
+    k = np.where(values == bins[-1], n_bins - 1, k)
+    codes = np.where(np.isfinite(values) & (k >= 0) & (k < n_bins), n_bins - 1 - k, n_bins)
+    return PipeClassification(VALUES_STYLE, tuple(classes), codes.astype(np.int8), title)

@@ -1,0 +1,294 @@
+"""Dialogs of the ledger UI: unlock, create, report a hazard, advance a hazard's lifecycle.
+
+The passphrase fields are password fields; their text is handed to the controller once and never logged or stored.
+Each dialog validates its own fields and shows what is missing in a red line instead of closing.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.ui.ledger._register import CATEGORIES, SEVERITIES, STEP_LABELS
+
+__all__ = ["AdvanceDialog", "CreateLedgerDialog", "ReportHazardDialog", "UnlockDialog", "media_type"]
+
+_ERROR_STYLE = "color: #ff5a5a; font-weight: 600;"
+
+
+def media_type(path: str | Path) -> str:
+    return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+
+
+class _Dialog(QDialog):
+    """A form with OK/Cancel and a red error line; ``validate()`` returns an error text or None."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.on_submit = None  # () -> error text or None: the dialog closes only when the action succeeded
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.error_label = QLabel("")
+        self.error_label.setStyleSheet(_ERROR_STYLE)
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        self.intro = QLabel("")
+        self.intro.setWordWrap(True)
+        self.intro.setObjectName("panelSubtitle")
+        self.intro.hide()
+        layout.addWidget(self.intro)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    def set_intro(self, text: str) -> None:
+        self.intro.setText(text)
+        self.intro.setVisible(bool(text))
+
+    def show_error(self, text: str) -> None:
+        self.error_label.setText(text)
+        self.error_label.setVisible(bool(text))
+
+    def validate(self) -> str | None:
+        return None
+
+    def accept(self) -> None:
+        problem = self.validate()
+        if not problem and self.on_submit is not None:
+            problem = self.on_submit()
+        if problem:
+            self.show_error(problem)
+            return
+        self.show_error("")
+        super().accept()
+
+
+def _password() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+class UnlockDialog(_Dialog):
+    """Ask for the passphrase that decrypts the ledger's keys."""
+
+    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__("Unlock ledger 解锁存证账本", parent)
+        self.set_intro(
+            f"The signing keys of the ledger in {folder} are encrypted. Enter the passphrase to sign entries."
+        )
+        self.passphrase = _password()
+        self.form.addRow("Passphrase", self.passphrase)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
+
+    def validate(self) -> str | None:
+        return None if self.passphrase.text() else "Enter the passphrase."
+
+
+class CreateLedgerDialog(_Dialog):
+    """Create a ledger node: its origin (the log's name) and a passphrase, typed twice."""
+
+    def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
+        super().__init__("Create ledger 创建存证账本", parent)
+        self.set_intro(
+            f"No ledger exists in {folder} yet. Its origin names this organisation's log to its peers; "
+            "the passphrase encrypts the signing keys and cannot be recovered."
+        )
+        self.origin = QLineEdit("ledger.gas.example/city")
+        self.origin.setPlaceholderText("ledger.example-gas.cn/city")
+        self.passphrase = _password()
+        self.again = _password()
+        self.form.addRow("Origin", self.origin)
+        self.form.addRow("Passphrase", self.passphrase)
+        self.form.addRow("Again", self.again)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create")
+
+    def validate(self) -> str | None:
+        origin = self.origin.text().strip()
+        if not origin or any(c.isspace() for c in origin):
+            return "The origin must be a name without spaces, e.g. ledger.example-gas.cn/city."
+        if len(self.passphrase.text()) < 8:
+            return "Use a passphrase of at least 8 characters."
+        if self.passphrase.text() != self.again.text():
+            return "The two passphrases differ."
+        return None
+
+
+class _Attachments(QWidget):
+    """A list of evidence files with Add/Remove; files are read only when the entry is signed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setMaximumHeight(72)
+        add = QPushButton("Add files…")
+        remove = QPushButton("Remove")
+        add.clicked.connect(self._browse)
+        remove.clicked.connect(lambda: [self.list.takeItem(self.list.row(i)) for i in self.list.selectedItems()])
+        buttons = QVBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+
+    def _browse(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self,
+            "Attach photos or documents",
+            "",
+            "Photos and documents (*.jpg *.jpeg *.png *.pdf *.doc *.docx);;All (*)",
+        )
+        self.add_files(files)
+
+    def add_files(self, files) -> None:
+        for f in files:
+            self.list.addItem(str(f))
+
+    def files(self) -> list[Path]:
+        return [Path(self.list.item(i).text()) for i in range(self.list.count())]
+
+
+class ReportHazardDialog(_Dialog):
+    """Report a hazard (上报隐患) at a map location."""
+
+    def __init__(self, x: float, y: float, crs: str, asset_id: str = "", parent: QWidget | None = None) -> None:
+        super().__init__("Report hazard 上报隐患", parent)
+        self.x, self.y, self.crs = x, y, crs
+        self.set_intro(
+            "The report is signed and appended to the ledger; attached files go to the evidence store and only their "
+            "SHA-256 digests go on the ledger. Do not put names or phone numbers in the description."
+        )
+        self.location = QLabel(f"X {x:,.1f}  Y {y:,.1f} m  ({crs or 'no CRS'})")
+        self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.category = QComboBox()
+        for key, label in CATEGORIES:
+            self.category.addItem(label, key)
+        self.severity = QComboBox()
+        for key, label in SEVERITIES:
+            self.severity.addItem(label, key)
+        self.severity.setCurrentIndex(1)
+        self.asset_id = QLineEdit(asset_id)
+        self.asset_id.setPlaceholderText("pipe, valve or regulator id (optional)")
+        self.description = QPlainTextEdit()
+        self.description.setPlaceholderText("What was found, where exactly, how urgent")
+        self.description.setFixedHeight(80)
+        self.actor = QLineEdit()
+        self.actor.setPlaceholderText("inspector or crew id — kept only as a keyed digest")
+        self.attachments = _Attachments()
+        self.form.addRow("Location", self.location)
+        self.form.addRow("Category", self.category)
+        self.form.addRow("Severity", self.severity)
+        self.form.addRow("Asset id", self.asset_id)
+        self.form.addRow("Description", self.description)
+        self.form.addRow("Reported by", self.actor)
+        self.form.addRow("Photos / documents", self.attachments)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign and report")
+
+    def validate(self) -> str | None:
+        return None if self.description.toPlainText().strip() else "Describe the hazard."
+
+    def values(self) -> dict:
+        return {
+            "category": self.category.currentData(),
+            "severity": self.severity.currentData(),
+            "asset_id": self.asset_id.text().strip(),
+            "description": self.description.toPlainText().strip(),
+            "actor": self.actor.text().strip(),
+            "files": self.attachments.files(),
+        }
+
+
+class AdvanceDialog(_Dialog):
+    """Advance a hazard to its next lifecycle step with the fields that step records."""
+
+    def __init__(self, hazard_id: str, step: str, parent: QWidget | None = None) -> None:
+        super().__init__(f"{hazard_id}: {STEP_LABELS[step]}", parent)
+        self.hazard_id, self.step = hazard_id, step
+        self.fields: dict[str, QWidget] = {}
+        self.attachments: _Attachments | None = None
+        if step == "assigned":
+            self._line("assignee", "Assign to", "crew or contractor id, e.g. crew-3")
+            self._line("due", "Due", "YYYY-MM-DD (optional)")
+            self._text("note", "Note")
+        elif step == "rectified":
+            self._text("description", "What was done")
+        elif step == "verified":
+            result = QComboBox()
+            result.addItem("Pass — rectification accepted", "pass")
+            result.addItem("Fail — needs more work", "fail")
+            self.fields["result"] = result
+            self.form.addRow("Result", result)
+            self._text("note", "Note")
+        else:
+            self._text("note", "Note")
+        if step in ("rectified", "verified"):
+            self.attachments = _Attachments()
+            self.form.addRow("Photos / documents", self.attachments)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(f"Sign: {STEP_LABELS[step]}")
+
+    def _line(self, key: str, label: str, placeholder: str) -> None:
+        edit = QLineEdit()
+        edit.setPlaceholderText(placeholder)
+        self.fields[key] = edit
+        self.form.addRow(label, edit)
+
+    def _text(self, key: str, label: str) -> None:
+        edit = QPlainTextEdit()
+        edit.setFixedHeight(64)
+        self.fields[key] = edit
+        self.form.addRow(label, edit)
+
+    def set_value(self, key: str, value: str) -> None:
+        w = self.fields[key]
+        if isinstance(w, QComboBox):
+            w.setCurrentIndex(max(w.findData(value), 0))
+        elif isinstance(w, QPlainTextEdit):
+            w.setPlainText(value)
+        else:
+            w.setText(value)
+
+    def values(self) -> dict:
+        out: dict = {}
+        for key, w in self.fields.items():
+            if isinstance(w, QComboBox):
+                out[key] = w.currentData()
+            elif isinstance(w, QPlainTextEdit):
+                out[key] = w.toPlainText()
+            else:
+                out[key] = w.text()
+        out["files"] = self.attachments.files() if self.attachments else []
+        return out
+
+    def validate(self) -> str | None:
+        v = self.values()
+        if self.step == "assigned" and not v["assignee"].strip():
+            return "Say who is assigned (crew or contractor id)."
+        if self.step == "rectified" and not v["description"].strip():
+            return "Describe what was done."
+        return None
