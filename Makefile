@@ -11,10 +11,11 @@ STAMP_TEST := $(VENV)/.stamp-test
 STAMP_SYS := $(VENV)/.stamp-system
 
 # Debian packages the GUI and the test suite need (installed only when missing, only as root on Debian).
-# xvfb + Mesa for OpenGL/3D and `make run` without a display; a CJK font so 中文 labels render.
+# xvfb + Mesa for OpenGL/3D and `make run` without a display; a CJK font so 中文 labels render; mosquitto, the
+# MQTT broker the telemetry tests start on a free loopback port (and stop after).
 SYSTEM_PACKAGES := xvfb xauth libgl1 libegl1 libglx-mesa0 libgl1-mesa-dri libxkbcommon0 libxkbcommon-x11-0 \
 	libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
-	libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-wqy-microhei
+	libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-wqy-microhei mosquitto
 
 .PHONY: run test bench lint format system-deps clean help
 

@@ -144,7 +144,7 @@ def main() -> None:
     print(
         table(
             "Sustained ingest (validation + vectorised alarm evaluation + signals) in the feed worker",
-            ["history", "readings", "seconds", "readings/s", "alarm events"],
+            ["history", "readings", "seconds", "readings/s", "alarm events", "final flush s"],
             [
                 [
                     "none",
@@ -152,6 +152,7 @@ def main() -> None:
                     f"{plain['seconds']:.2f}",
                     f"{plain['per_s']:,.0f}",
                     plain["events"],
+                    "-",
                 ],
                 [
                     "console.db",
@@ -159,6 +160,7 @@ def main() -> None:
                     f"{stored['seconds']:.2f}",
                     f"{stored['per_s']:,.0f}",
                     stored["events"],
+                    f"{stored['final_flush_s']:.2f}",
                 ],
             ],
         )
@@ -182,6 +184,7 @@ def main() -> None:
                 "ingest_readings": plain["readings"],
                 "ingest_per_s": plain["per_s"],
                 "ingest_with_history_per_s": stored["per_s"],
+                "ingest_final_flush_s": stored["final_flush_s"],
                 "alarm_events": stored["events"],
                 "history_readings": hist["readings"],
                 "history_build_s": hist["build_s"],
