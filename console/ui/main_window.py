@@ -138,7 +138,9 @@ class MainWindow(QMainWindow):
     networkShown = Signal()
     loadFailed = Signal(str)  # the one-line error shown to the user
 
-    def __init__(self, parent: QWidget | None = None, *, settings: QSettings | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, settings: QSettings | None = None, defer_features: bool = False
+    ) -> None:
         super().__init__(parent)
         self.settings = settings or QSettings()
         self.runner = JobRunner(max_workers=2)
@@ -167,8 +169,24 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._connect()
-        self.extensions = install_extensions(self)
+        self.extensions: dict[str, object] = {}
+        if not defer_features:
+            self.extensions = install_extensions(self)
         self._restore_layout()
+        self.apply_theme(self._theme, save=False)
+
+    def install_features(self) -> None:
+        """Install the feature UIs (isolation, simulation, ledger …) if not yet done.
+
+        ``run_gui`` starts reading the network first and installs the features right after, so their imports
+        overlap the load instead of delaying the first map.
+        """
+        if self.extensions:
+            return
+        self.extensions = install_extensions(self)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)  # again: the features' docks exist only now
         self.apply_theme(self._theme, save=False)
 
     # -- building --------------------------------------------------------------------------------------------------
