@@ -25,7 +25,11 @@ def _read(path: str | Path, crs: Any = None) -> Any:
 
 
 # Feature UIs, installed into the main window in this order (import paths: console.app never imports console.ui).
-BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = ()
+BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = (
+    ("isolation", "console.ui.isolation:install"),
+    ("simulation", "console.ui.simulation:install"),
+    ("ledger", "console.ui.ledger:install"),
+)
 
 
 def register(registry) -> None:
