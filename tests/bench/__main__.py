@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.bench._common import ROOT, run_scenario
 
-SCENARIOS = ("network", "ui", "launch", "isolation", "hydraulics", "ledger", "telemetry")
+SCENARIOS = ("network", "ui", "launch", "isolation", "hydraulics", "ledger", "canonical", "telemetry")
 SIZED = {"network", "ui"}  # run once per --sizes entry
 
 
