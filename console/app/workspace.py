@@ -15,7 +15,16 @@ from platformdirs import user_data_dir
 from console.app.jobs import Feedback
 from console.network import GasNetwork
 
-__all__ = ["DEMO_PIPES", "DEMO_SEED", "data_dir", "demo_path", "ensure_demo", "open_network", "Workspace"]
+__all__ = [
+    "DEMO_PIPES",
+    "DEMO_SEED",
+    "data_dir",
+    "demo_path",
+    "ensure_demo",
+    "load_network",
+    "open_network",
+    "Workspace",
+]
 
 DEMO_PIPES = 30_000
 DEMO_SEED = 2026
@@ -64,6 +73,11 @@ def open_network(path: str | os.PathLike, feedback: Feedback | None = None, *, c
         feedback.progress(0.8, "Building topology…")
     network.topology  # noqa: B018 - warm the cache off the UI thread
     return network
+
+
+def load_network(path: str | os.PathLike | None = None, *, feedback: Feedback | None = None) -> GasNetwork:
+    """The network at ``path``, or the demo district (generated on first use) when ``path`` is None."""
+    return open_network(path if path is not None else ensure_demo(), feedback)
 
 
 class Workspace:

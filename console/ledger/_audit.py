@@ -48,10 +48,10 @@ def verify_node(node, *, workers: int = 1) -> VerifyReport:
     t0 = time.perf_counter()
     pool: Executor | None = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
-        results = [_verify_log(node, log, pool) for log in list(node._logs.values())]
+        results = [_verify_log(node, log, pool, workers) for log in list(node._logs.values())]
     finally:
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
     return VerifyReport(all(r.ok for r in results), results, time.perf_counter() - t0)
 
 
@@ -66,7 +66,33 @@ def _chunks(store, log_id: int) -> Iterator[list[tuple[int, bytes, bytes]]]:
         yield chunk
 
 
-def _verify_log(node, log, pool: Executor | None) -> LogVerification:
+def _submitted(
+    chunks: Iterator[list[tuple[int, bytes, bytes]]], pool: Executor | None, parts: int
+) -> Iterator[tuple[list[tuple[int, bytes, bytes]], list[tuple[int, Future]]]]:
+    """Chunks with their signature checks already running in the pool, one chunk ahead.
+
+    Each chunk's signatures are split into ``parts`` slices so every worker process is busy, and the next chunk is
+    read and submitted before the current one is handed out: while the caller replays chunk k (after collecting its
+    signature results), the workers already check chunk k+1 instead of waiting for the replay or the database read.
+    """
+    if pool is None:
+        for chunk in chunks:
+            yield chunk, []
+        return
+    ahead: list[tuple[list, list[tuple[int, Future]]]] = []
+    for chunk in chunks:
+        step = -(-len(chunk) // parts)
+        futures = [
+            (base, pool.submit(verify_signatures, [row[1] for row in chunk[base : base + step]]))
+            for base in range(0, len(chunk), step)
+        ]
+        ahead.append((chunk, futures))
+        if len(ahead) > 1:
+            yield ahead.pop(0)
+    yield from ahead
+
+
+def _verify_log(node, log, pool: Executor | None, workers: int = 1) -> LogVerification:
     store = node.store
     origin = log.origin
     state = LogState(origin)
@@ -95,17 +121,14 @@ def _verify_log(node, log, pool: Executor | None) -> LogVerification:
         return None
 
     failure = check_checkpoints(0)
-    pending: Future | None = None
-    chunks = _chunks(store, log.id)
-    for chunk in chunks:
+    chunks = _submitted(_chunks(store, log.id), pool, max(workers, 1))
+    for chunk, futures in chunks:
         if failure:
             break
-        datas = [row[1] for row in chunk]
         if pool is None:
-            sig_bad: set[int] | None = set(verify_signatures(datas))
-        else:
-            sig_bad = None
-            pending = pool.submit(verify_signatures, datas)  # signatures on the other core while we replay
+            sig_bad = set(verify_signatures([row[1] for row in chunk]))
+        else:  # the workers have moved on to the next chunk meanwhile; same answers as the serial path
+            sig_bad = {base + offset for base, future in futures for offset in future.result()}
         for offset, (idx, data, stored_leaf) in enumerate(chunk):
             if idx != position:
                 failure = (
@@ -128,7 +151,7 @@ def _verify_log(node, log, pool: Executor | None) -> LogVerification:
             except EntryRejected as exc:
                 failure = (position, "?", exc.detail)
                 break
-            if sig_bad is not None and offset in sig_bad:
+            if offset in sig_bad:
                 failure = (position, "?", "the author signature does not verify")
                 break
             state.apply(entry, leaf)
@@ -137,11 +160,6 @@ def _verify_log(node, log, pool: Executor | None) -> LogVerification:
             failure = check_checkpoints(position)
             if failure:
                 break
-        if pending is not None:
-            bad = pending.result()
-            if bad and (failure is None or chunk[bad[0]][0] < failure[0]):
-                failure = (chunk[bad[0]][0], "?", "the author signature does not verify")
-            pending = None
         signatures += len(chunk)
     if failure is None:
         latest = max(by_size, default=0)

@@ -69,15 +69,21 @@ def _encode(o: Any, out: list[str]) -> None:
             if type(k) is not str:
                 raise rfc8785.CanonicalizationError("object keys must be strings")
         # RFC 8785 orders keys by UTF-16 code units; for ASCII keys that is plain string order.
-        keys = sorted(o) if all(k.isascii() for k in o) else sorted(o, key=_utf16_key)
-        out.append("{")
-        for i, k in enumerate(keys):
-            if i:
-                out.append(",")
+        keys = sorted(o)
+        if not "".join(keys).isascii():
+            keys = sorted(o, key=_utf16_key)
+        sep = "{"
+        for k in keys:
             k.encode("utf-8")
-            out.append(encode_basestring(k))
-            out.append(":")
-            _encode(o[k], out)
+            v = o[k]
+            # Strings are most values of an entry: encode them here rather than through a recursive call.
+            if type(v) is str:
+                v.encode("utf-8")
+                out.append(f"{sep}{encode_basestring(k)}:{encode_basestring(v)}")
+            else:
+                out.append(f"{sep}{encode_basestring(k)}:")
+                _encode(v, out)
+            sep = ","
         out.append("}")
     elif o is None:
         out.append("null")

@@ -41,6 +41,7 @@ _MULTICODEC_ED25519 = b"\xed\x01"  # multicodec ed25519-pub (0xed) as an unsigne
 _KEY_FILE_FORMAT = "gasops-ledger-key/v1"
 
 
+@lru_cache(maxsize=4096)
 def did_key_from_public(public_key: bytes) -> str:
     """``did:key`` of an Ed25519 public key: multibase base58btc ('z') of 0xed 0x01 ‖ key."""
     if len(public_key) != 32:

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -43,12 +44,14 @@ def run_gui(
     *,
     argv: Sequence[str] | None = None,
     screenshot: str | os.PathLike | None = None,
+    preloaded: Future | None = None,
 ) -> int:
     """Show the main window with ``path`` (or the demo district) and run the event loop; returns the exit code.
 
     With ``screenshot``, the window is saved as a PNG once the network is on screen and the application quits
     (exit code 1 if the network could not be opened): a headless check of ``make run`` and the source of the
     README's screenshots. It prints ``shown_at=<epoch seconds>`` so a benchmark can time launch → map visible.
+    ``preloaded`` is a future of the network already being read (the CLI starts it before importing Qt).
     """
     app = create_application(argv)
     window = MainWindow(defer_features=True)
@@ -59,7 +62,9 @@ def run_gui(
     # on screen, so a dispatcher sees the network first (or at once if the file could not be opened).
     window.networkShown.connect(lambda: QTimer.singleShot(0, window.install_features))
     window.loadFailed.connect(lambda _text: QTimer.singleShot(0, window.install_features))
-    if path is None:
+    if preloaded is not None:
+        window.open_preloaded(preloaded, path)
+    elif path is None:
         window.open_demo()
     else:
         window.open_path(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from concurrent.futures import Future
 from pathlib import Path
 
 from pyproj import CRS, Transformer
@@ -83,6 +84,15 @@ def load_map_data(path: str | os.PathLike | None, style: str, feedback: Feedback
     network = open_network(path, feedback)
     data = _prepare(network, style, feedback)
     data.extras["path"] = Path(path)
+    return data
+
+
+def prepare_preloaded(future: Future, style: str, feedback: Feedback | None = None) -> MapData:
+    """Wait for a network already being read (see ``gasops``'s start-up) and prepare it for the map."""
+    network = future.result()
+    data = _prepare(network, style, feedback)
+    if network.source:
+        data.extras["path"] = Path(network.source)
     return data
 
 
@@ -371,6 +381,11 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | os.PathLike) -> JobWorker:
         """Load a network file in the background; the map shows it when ready."""
         return self._start_load(Path(path), f"Opening {Path(path).name}…")
+
+    def open_preloaded(self, future: Future, path: str | os.PathLike | None = None) -> JobWorker:
+        """Show a network whose reading already started elsewhere (the command line starts it before Qt loads)."""
+        self._path = Path(path) if path else None
+        return self._start_job(prepare_preloaded, (future, self._style), "Opening the network…")
 
     def open_demo(self) -> JobWorker:
         """Load (generating it the first time) the bundled demo district in the background."""

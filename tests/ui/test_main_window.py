@@ -245,3 +245,25 @@ def test_an_edit_redraws_the_map_in_place(qtbot, window):
     assert window.canvas.classification.class_of(row).key == "MP-B"
     assert window.canvas.map_range() == pytest.approx(view)
     assert window.canvas.selected.feature_id == "PA3"
+
+
+def test_open_preloaded_shows_a_network_read_elsewhere_and_reports_its_errors(qtbot, network):
+    from concurrent.futures import Future
+
+    from console.errors import NetworkFileError
+    from console.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    ready: Future = Future()
+    ready.set_result(network)
+    with qtbot.waitSignal(w.networkShown, timeout=30_000):
+        w.open_preloaded(ready)
+    assert w.network is network
+    failed: Future = Future()
+    failed.set_exception(NetworkFileError("site.gpkg", "truncated file"))
+    with qtbot.waitSignal(w.loadFailed, timeout=30_000) as blocker:
+        w.open_preloaded(failed)
+    assert blocker.args == ["site.gpkg: truncated file"]
+    w.close()
