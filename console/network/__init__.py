@@ -21,11 +21,12 @@ from console.network._schema import (
     ValveType,
     layer_spec,
 )
-from console.network._spatial import Hit, SpatialIndex
+from console.network._spatial import PICK_ORDER, Hit, SpatialIndex
 from console.network._topology import Topology, build_topology
 from console.network._validation import CHECKS, Finding, ValidationReport, validate
 
 __all__ = [
+    "PICK_ORDER",
     "AddFeatures",
     "CHECKS",
     "EditCommand",

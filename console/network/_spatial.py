@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-__all__ = ["SpatialIndex", "Hit"]
+__all__ = ["PICK_ORDER", "SpatialIndex", "Hit"]
 
 # Layers checked for identify, topmost first (drawn last on the map).
 PICK_ORDER = (

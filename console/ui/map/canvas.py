@@ -34,7 +34,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 
 from console.app.jobs import JobRunner
 from console.errors import UnknownFeatureError
-from console.network import GasNetwork, Hit
+from console.network import PICK_ORDER, GasNetwork, Hit
 from console.ui.map._items import SelectionItem
 from console.ui.map._symbols import POINT_STYLES
 from console.ui.map.layers import MapData, PipeLayer, PointLayer, ViewState, prepare_map_data
@@ -43,19 +43,6 @@ from console.ui.theme import DARK, Theme
 
 __all__ = ["MapCanvas", "PICK_ORDER"]
 
-# Layers identify looks at, topmost first (as drawn).
-PICK_ORDER = (
-    "sensors",
-    "gate_stations",
-    "regulators",
-    "valves",
-    "customers",
-    "risers",
-    "end_caps",
-    "junctions",
-    "links",
-    "pipes",
-)
 IDENTIFY_TOLERANCE_PX = 6.0
 _DEBOUNCE_MS = 60
 _ASYNC_STYLE_MIN_PIPES = 200_000  # classify bigger networks in a worker
