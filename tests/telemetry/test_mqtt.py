@@ -78,8 +78,11 @@ class Console:
             return [t for s, t in self.arrived if s == sensor]
 
     def settled(self, n_received):
+        # counters move when a batch is ingested, ``readings_arrived`` fires just after: wait for both
         st_ = self.feed.status()
-        return st_.received >= n_received and st_.accepted + st_.dropped_total == st_.received
+        with self.lock:
+            emitted = len(self.arrived)
+        return st_.received >= n_received and st_.accepted + st_.dropped_total == st_.received == emitted + st_.dropped_total
 
     def stop(self):
         self.service.stop()
