@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QSizePolicy,
@@ -180,6 +181,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self.extensions: dict[str, object] = {}
+        self._context_providers: list = []
+        self.context_menu: QMenu | None = None
         if not defer_features:
             self.extensions = install_extensions(self)
         self._restore_layout()
@@ -291,6 +294,34 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(dock.toggleViewAction())
         return dock
 
+    def add_context_provider(self, provider) -> None:
+        """A feature's right-click actions on the map: ``provider(menu, hit, x, y)`` adds them to the context menu.
+
+        One menu gathers every feature's actions (in the order the features were installed, separated), so
+        features never pop up menus of their own that would compete for the same click.
+        """
+        self._context_providers.append(provider)
+
+    def _on_context_request(self, hit: Hit | None, x: float, y: float, global_pos) -> None:
+        if self.network is None:
+            return
+        menu = QMenu(self.canvas)
+        for provider in self._context_providers:
+            before = len(menu.actions())
+            try:
+                provider(menu, hit, x, y)
+            except Exception as exc:  # one feature's bug must not take the others' actions away
+                log.error("context menu provider %r failed", provider, exc_info=exc)
+            if before and len(menu.actions()) > before:
+                menu.insertSeparator(menu.actions()[before])
+        if menu.isEmpty():
+            menu.deleteLater()
+            return
+        if self.context_menu is not None:
+            self.context_menu.deleteLater()
+        self.context_menu = menu
+        menu.popup(global_pos)
+
     def add_analysis_action(self, action, *, toolbar: bool = False):
         self.analysis_menu.menuAction().setVisible(True)
         self.analysis_menu.addAction(action)
@@ -334,6 +365,7 @@ class MainWindow(QMainWindow):
         c.featureIdentified.connect(self._on_feature_identified)
         c.styleChanged.connect(self._on_style_change)
         c.networkPainted.connect(self.networkShown)
+        c.contextRequested.connect(self._on_context_request)
         self.layers_dock.layerVisibilityChanged.connect(self._on_layer_visibility_change)
         self.layers_dock.pipeStyleChanged.connect(self.set_pipe_style)
         self.attributes_dock.zoomRequested.connect(self.zoom_to_feature)

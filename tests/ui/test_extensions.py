@@ -1,6 +1,6 @@
 """Feature UIs plug into the main window through the plugin registry; a broken one never stops the console."""
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QAction
 
 from console.app.plugins import PluginRegistry
@@ -55,3 +55,17 @@ def test_overlays_use_local_coordinates(window, network):
     assert abs(lx[0] + window.canvas.origin[0] - x0) < 1e-6
     window.canvas.remove_overlay(item)
     assert item.scene() is None
+
+
+def test_features_share_one_right_click_menu(window):
+    """Isolation and the hazard register add their actions to the same menu, separated, in install order."""
+    network = window.network
+    geom = network["pipes"].geometry.array[0]
+    c = geom.interpolate(0.5, normalized=True)
+    window.canvas.contextRequested.emit(window.canvas.pick(c.x, c.y), c.x, c.y, QPoint(10, 10))
+    menu = window.context_menu
+    texts = [a.text() for a in menu.actions()]
+    isolate = next(i for i, t in enumerate(texts) if t.startswith("Isolate here"))
+    report = next(i for i, t in enumerate(texts) if t.startswith("Report hazard here"))
+    assert isolate < report and any(a.isSeparator() for a in menu.actions()[isolate:report])
+    menu.close()

@@ -199,7 +199,7 @@ def test_the_context_menu_isolates_and_the_dock_lists_the_plan_in_order(qtbot, h
     ctrl = controller(window)
     x, y = point_on(net, "P3", 0.3)
     right_click(window, x, y)
-    menu = ctrl.context_menu
+    menu = window.context_menu
     assert menu is not None
     (act,) = [a for a in menu.actions() if a.text().startswith("Isolate here (关阀分析)")]
     assert "P3" in act.text()

@@ -150,7 +150,6 @@ class IsolationController(QObject):
         self._pending: _Ask | None = None
         self._tool_on = False
         self._prev_tool = "pan"
-        self.context_menu: QMenu | None = None
         self._dock_sized = False
         self._disarm_on_result = False
         self._edit_slot = _edit_slot(weakref.ref(self))
@@ -182,7 +181,7 @@ class IsolationController(QObject):
         self._edit_timer.setInterval(_EDIT_DEBOUNCE_MS)
         self._edit_timer.timeout.connect(self._on_edit_settled)
 
-        self.canvas.contextRequested.connect(self._on_context_request)
+        window.add_context_provider(self._add_context_actions)
         self.canvas.styleChanged.connect(self._on_map_data_change)
         window.networkShown.connect(self._on_network_shown)
         for act in (window.act_pan, window.act_zoom_box, window.act_identify):
@@ -473,12 +472,11 @@ class IsolationController(QObject):
             self._ensure_segments_job(network)
 
     # -- the map's context menu --------------------------------------------------------------------------------------
-    def _on_context_request(self, hit: Hit | None, x: float, y: float, global_pos) -> None:
+    def _add_context_actions(self, menu: QMenu, hit: Hit | None, x: float, y: float) -> None:
         if self.network is None:
             return
         if hit is None or hit.layer == "sensors":
             hit = pick_break(self.canvas, x, y)
-        menu = QMenu(self.canvas)
         if hit is not None:
             act = menu.addAction(f"Isolate here (关阀分析) — {hit.feature_id}")
             act.triggered.connect(lambda *_, h=hit: self.isolate_hit(h, x, y))
@@ -492,13 +490,6 @@ class IsolationController(QObject):
         if self._result is not None:
             menu.addSeparator()
             menu.addAction(self.act_clear)
-        if menu.isEmpty():
-            menu.deleteLater()
-            return
-        if self.context_menu is not None:
-            self.context_menu.deleteLater()
-        self.context_menu = menu
-        menu.popup(global_pos)
 
     # -- rows, exports -----------------------------------------------------------------------------------------------
     def zoom_to(self, feature_id: str) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QMenu
 
 from console.errors import GasOpsError
 from console.ledger import AppendResult, EntryRejected, LedgerError, LedgerNode
@@ -74,7 +73,6 @@ class LedgerController(QObject):
         self.last_error: str | None = None
         self.last_report = None
         self.dialog = None  # the dialog open now (tests drive it through this)
-        self.context_menu: QMenu | None = None
         self._rows: list[HazardRow] = []
         self._jobs: dict[str, JobWorker] = {}
 
@@ -105,7 +103,7 @@ class LedgerController(QObject):
         ld.syncRequested.connect(self.sync_now)
         ld.searchRequested.connect(self.search)
         ld.hazardRequested.connect(self._show_hazard)
-        self.canvas.contextRequested.connect(self._on_context_request)
+        window.add_context_provider(self._add_context_actions)
         window.networkShown.connect(self._draw_hazards)
         self._on_theme_change()
         self._show_node_state()
@@ -465,24 +463,12 @@ class LedgerController(QObject):
             self.refresh()
 
     # -- the map's context menu ------------------------------------------------------------------------------------------
-    def _on_context_request(self, hit, x: float, y: float, global_pos) -> None:
+    def _add_context_actions(self, menu, hit, x: float, y: float) -> None:
         if self.window.network is None:
             return
         asset = hit.feature_id if hit is not None and hit.layer not in ("customers", "junctions") else ""
-        # Another feature (isolation) may already have popped up its menu for this click: join it.
-        menu = QApplication.activePopupWidget()
-        own = not isinstance(menu, QMenu)
-        if own:
-            menu = QMenu(self.canvas)
-        else:
-            menu.addSeparator()
         act = menu.addAction("Report hazard here (上报隐患)" + (f" — {asset}" if asset else ""))
         act.triggered.connect(lambda *_: self.request_report(x, y, asset))
-        if own:
-            if self.context_menu is not None:
-                self.context_menu.deleteLater()
-            self.context_menu = menu
-            menu.popup(global_pos)
 
     # -- helpers ---------------------------------------------------------------------------------------------------------
     def _require_node(self) -> LedgerNode | None:
