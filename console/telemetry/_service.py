@@ -145,6 +145,12 @@ class TelemetryService:
             feed.state_changed.connect(self._on_feed_state_change)
             self._feeds.append(feed)
 
+    def detach(self, feed: Feed) -> None:
+        """Stop following a feed (stop it first); the next attached feed's clock becomes the service clock."""
+        if feed in self._feeds:
+            feed.state_changed.disconnect(self._on_feed_state_change)
+            self._feeds.remove(feed)
+
     def start_feed(self, feed: Feed) -> None:
         """Attach a feed and start it, handing its batches to :meth:`submit`."""
         self.attach(feed)

@@ -229,6 +229,26 @@ class SimulatorFeed(Feed):
         self._leaks = [self._prepare_leak(network, e) for e in self.events if isinstance(e, Leak)]
         self._failures = [self._prepare_failure(network, e) for e in self.events if isinstance(e, RegulatorFailure)]
 
+    def add_event(self, network: GasNetwork, event: Leak | RegulatorFailure) -> None:
+        """Script one more event, also while the feed runs (training: "a leak here, now").
+
+        ``event.at_s`` counts from the simulation start like the others (:meth:`elapsed_s` is now). ``network`` must
+        be the network the feed was built for. Readings already handed over are not changed.
+        """
+        if isinstance(event, Leak):
+            prepared = self._prepare_leak(network, event)
+            self._leaks = [*self._leaks, prepared]  # a new list: the feed thread iterates the old one safely
+        elif isinstance(event, RegulatorFailure):
+            prepared = self._prepare_failure(network, event)
+            self._failures = [*self._failures, prepared]
+        else:
+            raise TypeError(f"simulator events are Leak or RegulatorFailure, not {type(event).__name__}")
+        self.events = (*self.events, event)
+
+    def elapsed_s(self) -> float:
+        """Data seconds since the simulation start (what ``at_s`` of an event counts)."""
+        return self.clock() - self.start_t
+
     def _distances(self, network: GasNetwork):
         """A pipe-length graph without regulators (pressure zones) and distances from the zone sources."""
         topo = network.topology

@@ -110,3 +110,20 @@ def test_hydraulic_baseline_sets_the_pressure_at_peak(net):
         net, SimulatorConfig(seed=0, start_t=noon, noise=0.0, drift=0.0, baseline={"SA2": 2.1}, **QUIET)
     )
     assert feed.values(np.array([0]))[0, feed.sensors.row("SA2")] == pytest.approx(2.1)
+
+
+def test_an_event_added_while_running_gives_the_same_readings_as_one_scripted_from_the_start(net):
+    scripted = SimulatorFeed(net, SimulatorConfig(seed=3, **QUIET), [LEAK])
+    added = SimulatorFeed(net, SimulatorConfig(seed=3, **QUIET))
+    before = collect(added, 300, chunk_s=60)  # 5 minutes of normal readings, then the trainer adds the leak
+    assert added.elapsed_s() == pytest.approx(300)
+    added.add_event(net, LEAK)
+    after = collect(added, 1500, chunk_s=60)
+    want = collect(scripted, 1800, chunk_s=60)
+    got = ReadingBatch.concat([before, after])
+    np.testing.assert_array_equal(got.rows, want.rows)
+    np.testing.assert_allclose(got.value, want.value)
+    assert added.events == (LEAK,)
+    with pytest.raises(UnknownFeatureError, match="P-404"):
+        added.add_event(net, Leak("P-404", at_s=0))
+    assert added.events == (LEAK,)  # a rejected event changes nothing
