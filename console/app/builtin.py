@@ -29,6 +29,7 @@ BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = (
     ("isolation", "console.ui.isolation:install"),
     ("simulation", "console.ui.simulation:install"),
     ("ledger", "console.ui.ledger:install"),
+    ("telemetry", "console.ui.telemetry:install"),
 )
 
 

@@ -39,6 +39,7 @@ from console.telemetry._history import History, HistoryStore
 from console.telemetry._limits import AlarmLimits
 from console.telemetry._sensors import SensorTable
 from console.telemetry._types import (
+    AlarmActionError,
     AlarmEvent,
     AlarmEventKind,
     AlarmRecord,
@@ -52,6 +53,9 @@ from console.telemetry._validate import ReadingValidator
 __all__ = ["IngestResult", "SensorSnapshot", "TelemetryService"]
 
 log = logging.getLogger(__name__)
+
+MAX_COMMENT_CHARS = 1000  # operator comments and shelving reasons (stored with every alarm event)
+MAX_USER_CHARS = 120
 
 
 @dataclass(frozen=True, eq=False)
@@ -346,6 +350,11 @@ class TelemetryService:
 
     # -- operator actions -------------------------------------------------------------------------------------------
     def _act(self, fn, *args, **kwargs) -> list[AlarmEvent]:
+        for key, limit in (("comment", MAX_COMMENT_CHARS), ("text", MAX_COMMENT_CHARS), ("user", MAX_USER_CHARS)):
+            value = kwargs.get(key) or ""
+            if len(value) > limit:
+                target = " ".join(str(a) for a in args if a is not None) or "the alarms"
+                raise AlarmActionError(f"{key} for {target} is {len(value):,} characters; at most {limit:,} are kept")
         with self._lock:
             kwargs.setdefault("t", self.clock())
             events = fn(*args, **kwargs)

@@ -204,7 +204,8 @@ class SimulatorFeed(Feed):
             for sid, value in cfg.baseline.items():
                 row = s.row(sid)
                 if row >= 0 and p[row] and source[row] > 0:
-                    droop[row] = max(0.0, 1.0 - float(value) / source[row])
+                    # a solve of an undersized network can fall below atmospheric; a gauge still reads >= 5 % of set
+                    droop[row] = min(max(0.0, 1.0 - float(value) / source[row]), 0.95)
         level[p] = source[p]
         self._droop = droop
         self._source = source

@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
 
     networkShown = Signal()
     loadFailed = Signal(str)  # the one-line error shown to the user
+    closing = Signal()  # the window is closing: features stop their feeds, threads and timers
 
     def __init__(
         self, parent: QWidget | None = None, *, settings: QSettings | None = None, defer_features: bool = False
@@ -395,6 +396,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
         self.save_settings()
         if self._load_job is not None:
             self._load_job.cancel()
@@ -512,6 +514,11 @@ class MainWindow(QMainWindow):
         self.counts_label.setText(" · ".join(parts))
         where = f" — {self._path.name}" if self._path else ""
         self.setWindowTitle(f"{network.name}{where} — {APP_TITLE}")
+
+    @property
+    def network_path(self) -> Path | None:
+        """The file the shown network was read from (None for an in-memory network)."""
+        return self._path
 
     @property
     def network(self) -> GasNetwork | None:

@@ -124,7 +124,7 @@ def _stylesheet(t: Theme) -> str:
     QStatusBar::item {{ border: none; border-left: 1px solid {t.border}; }}
     QLineEdit, QComboBox {{ background: {t.base}; border: 1px solid {t.border}; border-radius: 4px; padding: 3px 6px; }}
     QLineEdit:focus, QComboBox:focus {{ border-color: {t.highlight}; }}
-    QTreeWidget, QTableWidget {{ background: {t.base}; border: none; }}
+    QTreeWidget, QTableWidget, QTableView {{ background: {t.base}; border: none; }}
     QHeaderView::section {{ background: {t.window}; border: none; border-bottom: 1px solid {t.border}; padding: 4px; }}
     QLabel#panelTitle {{ font-weight: 600; font-size: 11pt; }}
     QLabel#panelSubtitle {{ color: {t.muted_text}; }}

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from console.telemetry import (
+    AlarmActionError,
     AlarmEventKind,
     AlarmState,
     HistoryError,
@@ -80,6 +81,19 @@ def test_operator_actions_are_stored_and_signalled(net, tmp_path):
     summary = service.flood_summary()
     assert summary.activations == 1
     service.close()
+
+
+def test_operator_text_is_bounded_and_a_refused_action_changes_nothing(net):
+    service = TelemetryService(net)
+    row = service.sensors.row("MA")
+    service.ingest(ReadingBatch([row] * 4, [0.0, 5.0, 10.0, 15.0], [30.0] * 4))
+    version = service.version
+    with pytest.raises(AlarmActionError, match=r"comment for MA HI is 1,001 characters; at most 1,000"):
+        service.shelve("MA", "HI", duration_s=60.0, comment="x" * 1001, t=20.0)
+    with pytest.raises(AlarmActionError, match="user"):
+        service.acknowledge("MA", user="u" * 500, t=20.0)
+    assert service.version == version
+    assert {a.state for a in service.alarm_list()} == {AlarmState.UNACK_ACTIVE}
 
 
 def test_counters_add_up_and_without_a_store_history_is_an_error(net):

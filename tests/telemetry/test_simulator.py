@@ -127,3 +127,11 @@ def test_an_event_added_while_running_gives_the_same_readings_as_one_scripted_fr
     with pytest.raises(UnknownFeatureError, match="P-404"):
         added.add_event(net, Leak("P-404", at_s=0))
     assert added.events == (LEAK,)  # a rejected event changes nothing
+
+
+def test_a_baseline_below_atmospheric_still_reads_a_positive_gauge_pressure(net):
+    noon = "2026-01-05T11:00:00+08:00"  # demand factor 1: the baseline's full drop
+    feed = SimulatorFeed(
+        net, SimulatorConfig(seed=0, start_t=noon, noise=0.0, drift=0.0, baseline={"SA2": -20.0}, **QUIET)
+    )
+    assert feed.values(np.array([0]))[0, feed.sensors.row("SA2")] == pytest.approx(0.05 * 2.5)

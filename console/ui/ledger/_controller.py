@@ -113,7 +113,7 @@ class LedgerController(QObject):
     # -- where the node lives, opening and creating ---------------------------------------------------------------------
     @property
     def folder(self) -> Path:
-        return self._folder or default_ledger_folder(getattr(self.window, "_path", None))
+        return self._folder or default_ledger_folder(self.window.network_path)
 
     def set_folder(self, folder: str | os.PathLike) -> None:
         self.close_ledger()

@@ -1,0 +1,245 @@
+"""Trend plots (趋势曲线) of selected sensors: history from ``console.db`` plus the live tail, in a time window.
+
+One plot per unit (pressure in kPa, methane in %LEL …), stacked with a shared time axis, so curves of one kind are
+comparable and nothing is drawn against a meaningless common scale. A single sensor shows its alarm limits as
+dashed lines (amber HI/LO, red HIHI/LOLO). Long windows come back from the history as bucket means with min/max
+(the 1-min or 15-min aggregates), drawn as a band around the mean so spikes are not averaged away.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["MAX_TRENDS", "TREND_WINDOWS", "TrendDock", "TrendSeries"]
+
+MAX_TRENDS = 8
+TREND_WINDOWS = ((15 * 60, "15 min"), (3600, "1 h"), (8 * 3600, "8 h"), (24 * 3600, "24 h"), (7 * 86400, "7 days"))
+_PALETTE = ("#00e5ff", "#ffb300", "#b388ff", "#69f0ae", "#ff80ab", "#ffd740", "#40c4ff", "#ff6e40")
+_LIMIT_COLORS = {"hi": "#ffb300", "lo": "#ffb300", "hihi": "#ff2d55", "lolo": "#ff2d55"}
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """What one curve shows: a sensor's readings (or bucket means with min/max) over the window."""
+
+    sensor_id: str
+    label: str
+    unit: str
+    t: np.ndarray
+    value: np.ndarray
+    vmin: np.ndarray | None = None
+    vmax: np.ndarray | None = None
+    limits: dict[str, float] | None = None
+    resolution: str = "raw"
+
+
+class TrendDock(QDockWidget):
+    """Signals: ``windowChanged(seconds)``, ``sensorsChanged(list[sensor id])`` (the list was edited here)."""
+
+    windowChanged = Signal(float)
+    sensorsChanged = Signal(list)
+    themeMaybeChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Trends 趋势", parent)
+        self.setObjectName("trendDock")
+        self._theme = "dark"
+        self._sensors: list[str] = []
+        self._labels: dict[str, str] = {}
+        self._plots: dict[str, pg.PlotItem] = {}
+        self._curves: dict[str, list] = {}
+        self.series: list[TrendSeries] = []
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
+        top = QHBoxLayout()
+        self.title = QLabel("No sensor selected")
+        self.title.setObjectName("panelTitle")
+        top.addWidget(self.title, 1)
+        top.addWidget(QLabel("Window"))
+        self.window_combo = QComboBox()
+        for seconds, label in TREND_WINDOWS:
+            self.window_combo.addItem(label, float(seconds))
+        self.window_combo.setCurrentIndex(0)  # 15 min: what a dispatcher watches live
+        top.addWidget(self.window_combo)
+        self.remove_button = QPushButton("Remove")
+        self.clear_button = QPushButton("Clear")
+        top.addWidget(self.remove_button)
+        top.addWidget(self.clear_button)
+        layout.addLayout(top)
+        self.hint = QLabel(
+            "Identify a sensor (or the device it sits on) on the map, or select alarms and press Trend. "
+            f"Up to {MAX_TRENDS} sensors."
+        )
+        self.hint.setObjectName("panelSubtitle")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        self.list = QListWidget()
+        self.list.setMaximumWidth(240)
+        self.plot_widget = pg.GraphicsLayoutWidget()
+        self.plot_widget.setMinimumHeight(110)
+        split.addWidget(self.list)
+        split.addWidget(self.plot_widget)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split, 1)
+        scroll = QScrollArea()  # a small window scrolls the dock instead of refusing to shrink
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+
+        self.window_combo.currentIndexChanged.connect(lambda _: self.windowChanged.emit(self.window_s()))
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.clear_button.clicked.connect(lambda: self.set_sensors([], emit=True))
+        self.set_theme("dark")
+
+    # -- state -------------------------------------------------------------------------------------------------------
+    def window_s(self) -> float:
+        return float(self.window_combo.currentData())
+
+    def sensors(self) -> list[str]:
+        return list(self._sensors)
+
+    def set_sensors(self, sensor_ids: list[str], labels: dict[str, str] | None = None, *, emit: bool = False) -> None:
+        """The sensors to plot (the first :data:`MAX_TRENDS`), in order."""
+        self._sensors = list(dict.fromkeys(sensor_ids))[:MAX_TRENDS]
+        if labels:
+            self._labels.update(labels)
+        self.list.clear()
+        for k, sid in enumerate(self._sensors):
+            item = QListWidgetItem(self._labels.get(sid, sid))
+            item.setData(Qt.ItemDataRole.UserRole, sid)
+            item.setForeground(QColor(_PALETTE[k % len(_PALETTE)]))
+            self.list.addItem(item)
+        self.hint.setVisible(not self._sensors)
+        if not self._sensors:
+            self.show_series([])
+        if emit:
+            self.sensorsChanged.emit(self.sensors())
+
+    def add_sensors(self, sensor_ids: list[str], labels: dict[str, str] | None = None) -> None:
+        self.set_sensors([*self._sensors, *sensor_ids], labels, emit=True)
+
+    def _remove_selected(self) -> None:
+        gone = {i.data(Qt.ItemDataRole.UserRole) for i in self.list.selectedItems()}
+        if gone:
+            self.set_sensors([s for s in self._sensors if s not in gone], emit=True)
+
+    # -- drawing -----------------------------------------------------------------------------------------------------
+    def show_series(self, series: list[TrendSeries], now_t: float | None = None) -> None:
+        """Draw ``series`` (one per sensor, in the list's order); the x range ends at ``now_t``.
+
+        A refresh with the same sensors, units and resolution only replaces the data of the existing curves.
+        """
+        self.series = list(series)
+        shape = tuple((s.sensor_id, s.unit, s.vmin is not None, tuple(sorted(s.limits or {}))) for s in series)
+        if shape == getattr(self, "_shape", None):
+            for s in series:
+                items = self._curves[s.sensor_id]
+                if s.vmin is not None:
+                    items["lo"].setData(s.t, s.vmin)
+                    items["hi"].setData(s.t, s.vmax)
+                items["curve"].setData(s.t, s.value)
+                for key, line in items.get("limits", {}).items():
+                    line.setValue(s.limits[key])
+        else:
+            self._draw(series)
+            self._shape = shape
+        if now_t is not None:
+            for plot in self._plots.values():
+                plot.setXRange(now_t - self.window_s(), now_t, padding=0.0)
+        names = ", ".join(self._labels.get(s, s) for s in self._sensors[:3])
+        more = f" + {len(self._sensors) - 3}" if len(self._sensors) > 3 else ""
+        self.title.setText(f"{names}{more}" if self._sensors else "No sensor selected")
+
+    def _draw(self, series: list[TrendSeries]) -> None:
+        units = list(dict.fromkeys(s.unit for s in series))
+        self._rebuild(units)
+        self._curves = {}
+        for k, s in enumerate(series):
+            plot = self._plots[s.unit]
+            slot = self._sensors.index(s.sensor_id) if s.sensor_id in self._sensors else k
+            color = _PALETTE[slot % len(_PALETTE)]
+            items: dict = {}
+            if s.vmin is not None and s.vmax is not None:
+                items["lo"] = pg.PlotDataItem(s.t, s.vmin, pen=pg.mkPen(color, width=0.5))
+                items["hi"] = pg.PlotDataItem(s.t, s.vmax, pen=pg.mkPen(color, width=0.5))
+                fill = QColor(color)
+                fill.setAlpha(60)
+                items["band"] = pg.FillBetweenItem(items["lo"], items["hi"], brush=fill)
+                for key in ("lo", "hi", "band"):
+                    plot.addItem(items[key])
+            items["curve"] = pg.PlotDataItem(s.t, s.value, pen=pg.mkPen(color, width=1.6), connect="finite")
+            plot.addItem(items["curve"])
+            if s.limits and sum(x.unit == s.unit for x in series) == 1:  # limits only where they are unambiguous
+                items["limits"] = {}
+                for key, value in s.limits.items():
+                    line = pg.InfiniteLine(
+                        value, angle=0, pen=pg.mkPen(_LIMIT_COLORS[key], width=1, style=Qt.PenStyle.DashLine),
+                        label=key.upper(), labelOpts={"position": 0.03, "color": _LIMIT_COLORS[key]},
+                    )  # fmt: skip
+                    plot.addItem(line)
+                    items["limits"][key] = line
+            self._curves[s.sensor_id] = items
+
+    def _rebuild(self, units: list[str]) -> None:
+        self.plot_widget.clear()
+        self._plots = {}
+        first = None
+        for i, unit in enumerate(units):
+            axis = pg.DateAxisItem(orientation="bottom")
+            plot = self.plot_widget.addPlot(row=i, col=0, axisItems={"bottom": axis})
+            plot.setLabel("left", unit)
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setMenuEnabled(False)
+            plot.getViewBox().setMouseEnabled(x=True, y=False)
+            if first is None:
+                first = plot
+            else:
+                plot.setXLink(first)
+            if i < len(units) - 1:
+                plot.getAxis("bottom").setStyle(showValues=False)
+            self._plots[unit] = plot
+        self._style_plots()
+
+    def plots(self) -> dict[str, pg.PlotItem]:
+        return dict(self._plots)
+
+    def set_theme(self, theme: str) -> None:
+        self._theme = theme
+        self.plot_widget.setBackground("#12171d" if theme == "dark" else "#ffffff")
+        self._style_plots()
+
+    def _style_plots(self) -> None:
+        ink = "#dde5ee" if self._theme == "dark" else "#1c232b"
+        for plot in self._plots.values():
+            for name in ("left", "bottom"):
+                axis = plot.getAxis(name)
+                axis.setPen(pg.mkPen(ink))
+                axis.setTextPen(pg.mkPen(ink))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.themeMaybeChanged.emit()
