@@ -10,6 +10,7 @@ The same functions back the CLI (``gasops simulate``), the GUI's simulation dock
 formulas: :mod:`console.hydraulics._laws`; the solver: :mod:`console.hydraulics._solver`.
 """
 
+from console.hydraulics._assimilate import with_live_pressures
 from console.hydraulics._contours import ContourSet, PressureContours, nice_levels, pressure_contours
 from console.hydraulics._diff import ResultDiff, diff_results
 from console.hydraulics._errors import HydraulicModelError, HydraulicsError, InfeasibleError, NotConvergedError
@@ -79,5 +80,6 @@ __all__ = [
     "pipe_outlet_pressure",
     "pressure_contours",
     "simulate",
+    "with_live_pressures",
     "what_if",
 ]

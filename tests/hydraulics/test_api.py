@@ -14,7 +14,7 @@ def test_public_api_is_pinned():
             "PressureContours", "RegulatorState", "ResultDiff", "ServiceLimits", "SimulationRequest", "SimulationResult",
             "SolverOptions", "SystemSummary", "UnsuppliedPart", "Violation", "colebrook_white", "diff_results",
             "format_pressure", "friction_factor", "nice_levels", "pa_to_kpa", "pa_to_mpa", "pipe_outlet_pressure",
-            "pressure_contours", "simulate", "what_if",
+            "pressure_contours", "simulate", "what_if", "with_live_pressures",
         ]
     )  # fmt: skip
     for name in hydraulics.__all__:

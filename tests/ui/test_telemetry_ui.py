@@ -223,3 +223,26 @@ def test_alarm_list_rows_are_selected_by_key(live):
         dock.proxy.index(0, 0), QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
     )
     assert sorted(dock.selected_keys()) == [("MA", "HI"), ("MA", "HIHI")]
+
+
+def test_live_pressure_readings_drive_the_contours(live, qtbot):
+    w, ctrl, net = live
+    sim = w.extensions["simulation"]
+    with qtbot.waitSignal(sim.simulated, timeout=WAIT_MS):
+        sim.simulate()
+    service = ctrl.session.service
+    row = service.sensors.row("SA1")
+    now = time.time()
+    service.ingest(ReadingBatch([row] * 3, [now - 3, now - 2, now - 1], [2.1] * 3))  # the model says 2.5 kPa
+    nodes, pa = ctrl.live_pressures(sim.run.version)
+    assert nodes.tolist() == [net.topology.node_index(["A1"])[0]] and pa.tolist() == [2100.0]
+    assert ctrl.live_pressures(sim.run.version + 1) is None  # readings of another network version never mix in
+    with qtbot.waitSignal(sim.contoursShown, timeout=WAIT_MS):
+        sim.dock.contours_check.setChecked(True)
+    assert sim._live_used == 0
+    with qtbot.waitSignal(sim.contoursShown, timeout=WAIT_MS):
+        sim.dock.live_check.setChecked(True)
+    assert sim._live_used == 1
+    assert "Corrected by 1 live pressure readings" in sim.dock.contour_legend.note.text()
+    (lp,) = [c for c in sim.overlay.contours.sets if c.pressure_class == "LP"]
+    assert lp.levels_pa.min() < 2500.0 - 100.0  # the field now dips towards the 2.1 kPa reading

@@ -9,6 +9,7 @@ network or an edit makes it stale and clears the map colouring.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from console.hydraulics import (
     pressure_contours,
     simulate,
     what_if,
+    with_live_pressures,
 )
 from console.network import GasNetwork
 from console.ui.map.styles import VALUES_STYLE, PipeClassification
@@ -48,6 +50,7 @@ __all__ = ["SimulationController", "SimulationRun"]
 
 log = logging.getLogger(__name__)
 HOVER_MS = 350
+LIVE_CONTOUR_MS = 30_000
 MAX_INTERVAL_LEVELS = 40
 
 
@@ -81,10 +84,16 @@ def run_what_if(run: SimulationRun, closed: list[str], feedback=None):
     return scenario, diff, difference_classification(base, scenario)
 
 
-def run_contours(network: GasNetwork, result: SimulationResult, levels, n_levels: int, bounds=None, feedback=None):
+def run_contours(network: GasNetwork, result: SimulationResult, levels, n_levels: int, bounds=None, live=None,
+                 feedback=None) -> tuple[PressureContours, int]:  # fmt: skip
+    """Worker: the contours of ``result``, corrected by ``live`` = (node index, gauge Pa) readings when given;
+    returns them and how many readings went in."""
+    used = 0
+    if live is not None:
+        result, used = with_live_pressures(network, result, *live)
     if feedback is not None:
         feedback.progress(0.1, "Contouring pressures…")
-    return pressure_contours(network, result, levels=levels, n_levels=n_levels, bounds=bounds)
+    return pressure_contours(network, result, levels=levels, n_levels=n_levels, bounds=bounds), used
 
 
 def contour_bounds(view: tuple, full: tuple, current: tuple | None) -> tuple | None:
@@ -177,6 +186,10 @@ class SimulationController(QObject):
         self._hover.setInterval(HOVER_MS)
         self._hover.timeout.connect(self._show_hover)
         self._hover_xy: tuple[float, float] | None = None
+        self._live_timer = QTimer(self)
+        self._live_timer.setInterval(LIVE_CONTOUR_MS)
+        self._live_timer.timeout.connect(self._on_live_tick)
+        self._live_seen = -1
         self._connect()
 
     def _connect(self) -> None:
@@ -185,6 +198,7 @@ class SimulationController(QObject):
         d.cancelRequested.connect(self.cancel)
         d.colourModeChanged.connect(self._on_colour_mode_change)
         d.contoursToggled.connect(self.set_contours_visible)
+        d.liveToggled.connect(self._on_live_toggle)
         d.levelsChanged.connect(self._on_levels_change)
         d.whatIfRequested.connect(self.compare)
         d.useSelectionRequested.connect(self._add_selection)
@@ -386,17 +400,19 @@ class SimulationController(QObject):
             self._contour_job.cancel()
         run = self.run
         self._contour_bounds = contour_bounds(self.canvas.map_range(), run.network.bounds, None)
+        live = self._live_readings() if self.dock.live_check.isChecked() else None
         job = start_job(self.window.runner, run_contours, run.network, run.result, self._levels(),
-                        self.dock.levels_spin.value(), self._contour_bounds)  # fmt: skip
+                        self.dock.levels_spin.value(), self._contour_bounds, live)  # fmt: skip
         job.finished.connect(lambda contours, job=job: self._on_contours(job, contours))
         job.errored.connect(lambda exc, job=job: self._contour_job is job and self._fail(error_line(exc)))
         self._contour_job = job
         self.window.statusBar().showMessage("Contouring pressures…")
 
-    def _on_contours(self, job: JobWorker, contours: PressureContours) -> None:
+    def _on_contours(self, job: JobWorker, out: tuple[PressureContours, int]) -> None:
         if job is not self._contour_job:
             return
         self._contour_job = None
+        contours, self._live_used = out
         if not self.dock.contours_check.isChecked():
             return
         theme = self.window.theme.name
@@ -410,6 +426,13 @@ class SimulationController(QObject):
         if c is None:
             return
         note = f"Isobars and bands per pressure system; grid {c.cell_m:.0f} m, {c.buffer_m:.0f} m around the pipes."
+        if self.dock.live_check.isChecked():
+            used = getattr(self, "_live_used", 0)
+            note += (
+                f" Corrected by {used:,} live pressure readings ({time.strftime('%H:%M:%S')})."
+                if used
+                else " No live pressure readings yet: the model's field."
+            )
         self.dock.contour_legend.set_entries("Isobars 等压线", note, self.overlay.legend_rows(self.window.theme.name))
 
     def _on_view_settled(self) -> None:
@@ -425,6 +448,32 @@ class SimulationController(QObject):
     def _on_levels_change(self) -> None:
         if self.dock.contours_check.isChecked() and self.run is not None:
             self._start_contours()
+
+    # -- live readings ----------------------------------------------------------------------------------------------
+    def _telemetry(self):
+        return getattr(self.window, "extensions", {}).get("telemetry")
+
+    def _live_readings(self):
+        telemetry = self._telemetry()
+        if telemetry is None or self.run is None:
+            return None
+        self._live_seen = telemetry.live_version
+        return telemetry.live_pressures(self.run.version)
+
+    def _on_live_toggle(self, on: bool) -> None:
+        if on:
+            self._live_timer.start()
+        else:
+            self._live_timer.stop()
+        if self.run is not None and self.dock.contours_check.isChecked():
+            self._start_contours()
+
+    def _on_live_tick(self) -> None:
+        telemetry = self._telemetry()
+        if (self.run is None or not self.dock.contours_check.isChecked() or self._contour_job is not None
+                or telemetry is None or telemetry.live_version == self._live_seen):  # fmt: skip
+            return
+        self._start_contours()
 
     # -- what-if -----------------------------------------------------------------------------------------------------
     def compare(self, ids_text: str) -> JobWorker | None:

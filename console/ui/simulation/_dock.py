@@ -51,6 +51,7 @@ class SimulationDock(QDockWidget):
     whatIfRequested = Signal(str)
     useSelectionRequested = Signal()
     themeMaybeChanged = Signal()
+    liveToggled = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Simulation 水力计算", parent)
@@ -116,6 +117,13 @@ class SimulationDock(QDockWidget):
         self.contours_check = QCheckBox("Show isobars and bands")
         self.contours_check.toggled.connect(self.contoursToggled)
         ctl.addWidget(self.contours_check)
+        self.live_check = QCheckBox("Correct with live readings 实时校正")
+        self.live_check.setToolTip(
+            "Move the model's pressure field onto the pressure sensors' latest readings (each pressure system on its "
+            "own) and redraw every 30 s while a feed runs"
+        )
+        self.live_check.toggled.connect(self.liveToggled)
+        ctl.addWidget(self.live_check)
         lv = QHBoxLayout()
         lv.addWidget(QLabel("Levels ≈"))
         self.levels_spin = QSpinBox()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QMenu, QToolTip
 from console.app.live import LiveSession, MqttSettings, history_path, hydraulic_baseline
 from console.app.workspace import data_dir
 from console.errors import GasOpsError
-from console.network import GasNetwork
+from console.network import GasNetwork, SensorKind
 from console.telemetry import AlarmState, Condition, SensorStatus, TelemetryError, iso_utc
 from console.ui.telemetry._alarm_dock import AlarmDock
 from console.ui.telemetry._overlay import STATE_LABELS, SensorStateOverlay
@@ -44,6 +44,7 @@ STATUS_MS = 1000
 TREND_MS = 1000
 HOVER_MS = 300
 SIM_SEED = 2026
+_PA_PER_UNIT = {"Pa": 1.0, "kPa": 1e3, "MPa": 1e6, "bar": 1e5, "mbar": 1e2}
 
 
 def is_demo_path(path: Path | None) -> bool:
@@ -657,6 +658,30 @@ class TelemetryController(QObject):
         age = f" · {max(s.service.clock() - t, 0):,.0f} s ago ({iso_utc(t)})" if np.isfinite(t) else ""
         unack = " · UNACKNOWLEDGED" if snap.unacknowledged[row] else ""
         return f"<b>{_label(sensors, row)}</b><br>{reading}{age}<br>{STATE_LABELS[status]}{unack}"
+
+    # -- for other features -----------------------------------------------------------------------------------------
+    def live_pressures(self, network_version: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(topology node index, gauge Pa) of every pressure sensor's latest reading that is not stale, for the
+        network version the session follows (None without a session, or when ``network_version`` differs)."""
+        s = self.session
+        if s is None or (network_version is not None and network_version != self._session_version):
+            return None
+        snap = s.service.snapshot()
+        sensors = s.sensors
+        factor = np.array([_PA_PER_UNIT.get(str(u), np.nan) for u in sensors.unit])
+        fresh = (
+            sensors.mask(SensorKind.PRESSURE)
+            & (sensors.node >= 0)
+            & np.isfinite(snap.last_value)
+            & np.isfinite(factor)
+            & ~np.isin(snap.status, [int(SensorStatus.STALE), int(SensorStatus.NO_DATA)])
+        )
+        return sensors.node[fresh].astype(np.int64), snap.last_value[fresh] * factor[fresh]
+
+    @property
+    def live_version(self) -> int:
+        """Grows whenever the live state changes (-1 without a session)."""
+        return self.session.service.version if self.session is not None else -1
 
     # -- misc --------------------------------------------------------------------------------------------------------
     def _show(self, dlg) -> None:
