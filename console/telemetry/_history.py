@@ -271,22 +271,23 @@ class HistoryStore:
             k, tt, vv = keys[order], t[order], v[order]
             starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
             ends = np.r_[starts[1:], n]
-            blocks = [
-                {
-                    "sensor_key": int(k[a]),
-                    "t_first": float(tt[a]),
-                    "t_last": float(tt[b - 1]),
-                    "n": int(b - a),
-                    "t": tt[a:b].tobytes(),
-                    "v": vv[a:b].tobytes(),
-                }
-                for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
-            ]
+            # plain DBAPI executemany over tuples: SQLAlchemy's per-row dict processing cost more than the writes, and
+            # the ingest worker holds the GIL while it runs (the UI's frames wait on it)
+            s_list, e_list = starts.tolist(), ends.tolist()
+            blocks = zip(
+                k[starts].tolist(),
+                tt[starts].tolist(),
+                tt[ends - 1].tolist(),
+                (ends - starts).tolist(),
+                [tt[a:b].tobytes() for a, b in zip(s_list, e_list, strict=True)],
+                [vv[a:b].tobytes() for a, b in zip(s_list, e_list, strict=True)],
+                strict=True,
+            )
             try:
                 with self._engine.begin() as conn:
-                    conn.execute(sqlite_insert(blocks_table).on_conflict_do_nothing(), blocks)
-                    for name, table in agg_tables.items():
-                        conn.execute(_upsert(table), _aggregate_rows(k, tt, vv, RESOLUTIONS[name]))
+                    conn.exec_driver_sql(_INSERT_BLOCKS, list(blocks))
+                    for name in agg_tables:
+                        conn.exec_driver_sql(_UPSERT_AGG[name], _aggregate_tuples(k, tt, vv, RESOLUTIONS[name]))
             except SQLAlchemyError as exc:
                 raise HistoryError(f"{self.path}: cannot write readings ({exc.orig or exc})") from None
             self._pending.clear()
@@ -490,15 +491,6 @@ class HistoryStore:
         return out
 
 
-def _upsert(table: Table):
-    stmt = sqlite_insert(table)
-    c, x = table.c, stmt.excluded
-    return stmt.on_conflict_do_update(
-        index_elements=[c.sensor_key, c.bucket_t],
-        set_={"n": c.n + x.n, "sum": c.sum + x.sum, "min": func.min(c.min, x.min), "max": func.max(c.max, x.max)},
-    )
-
-
 def _aggregate_arrays(k: np.ndarray, t: np.ndarray, v: np.ndarray, width: float):
     """(key, bucket, n, sum, min, max) per sensor and bucket of readings sorted by (key, t)."""
     bucket = np.floor(t / width) * width
@@ -518,14 +510,33 @@ def _aggregate_arrays(k: np.ndarray, t: np.ndarray, v: np.ndarray, width: float)
     )
 
 
-def _aggregate_rows(k, t, v, width) -> list[dict]:
+def _aggregate_tuples(k, t, v, width) -> list[tuple]:
     keys, bucket, n, s, lo, hi = _aggregate_arrays(k, t, v, width)
-    return [
-        {"sensor_key": a, "bucket_t": b, "n": int(c), "sum": d, "min": e, "max": f}
-        for a, b, c, d, e, f in zip(
-            keys.tolist(), bucket.tolist(), n.tolist(), s.tolist(), lo.tolist(), hi.tolist(), strict=True
+    return list(
+        zip(
+            keys.tolist(),
+            bucket.tolist(),
+            n.astype(np.int64).tolist(),
+            s.tolist(),
+            lo.tolist(),
+            hi.tolist(),
+            strict=True,
         )
-    ]
+    )
+
+
+_INSERT_BLOCKS = (
+    "INSERT INTO telemetry_blocks (sensor_key, t_first, t_last, n, t, v) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+_UPSERT_AGG = {
+    name: (
+        f"INSERT INTO {table.name} (sensor_key, bucket_t, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (sensor_key, bucket_t) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum, "
+        "min = min(min, excluded.min), max = max(max, excluded.max)"
+    )
+    for name, table in agg_tables.items()
+}
 
 
 def _num(x: float | None) -> float:

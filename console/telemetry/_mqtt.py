@@ -154,14 +154,16 @@ class MqttFeed(Feed):
         self._set_state(FeedState.STOPPED)
 
     # -- paho callbacks (network thread) -------------------------------------------------------------------------
-    def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:
+    def _on_connect(self, client, _userdata, flags, reason_code, _properties) -> None:
         if reason_code.is_failure:
             self._set_state(FeedState.RECONNECTING, f"broker refused the connection: {reason_code}")
             return
         if self._connected_once:
             self.counters.add_reconnect()
         self._connected_once = True
-        client.subscribe(self.topic, qos=self.qos)  # running once the broker confirms (_on_subscribe)
+        client.subscribe(self.topic, qos=self.qos)  # running once the broker confirms (_on_subscribe) …
+        if getattr(flags, "session_present", False):  # … or now, when the broker kept our session and its subscription
+            self._set_state(FeedState.RUNNING, f"connected to {self.host}:{self.port}, session resumed")
 
     def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _properties) -> None:
         # Until the broker has the subscription, a fresh session would miss what devices publish.

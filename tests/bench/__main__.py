@@ -1,6 +1,6 @@
 """``make bench``: run every benchmark scenario in its own process (clean peak RSS) and print its table.
 
-python -m tests.bench [--sizes 100000,1000000] [--only network,ui,launch,isolation,hydraulics,ledger,telemetry]
+python -m tests.bench [--sizes 100000,1000000] [--only network,ui,launch,isolation,hydraulics,ledger,telemetry,postgis]
 """
 
 from __future__ import annotations
@@ -13,8 +13,19 @@ from pathlib import Path
 
 from tests.bench._common import ROOT, run_scenario
 
-SCENARIOS = ("network", "ui", "launch", "isolation", "hydraulics", "ledger", "canonical", "telemetry")
-SIZED = {"network", "ui"}  # run once per --sizes entry
+SCENARIOS = (
+    "network",
+    "ui",
+    "launch",
+    "isolation",
+    "hydraulics",
+    "ledger",
+    "canonical",
+    "telemetry",
+    "live_ui",
+    "postgis",
+)
+SIZED = {"network", "ui", "postgis"}  # run once per --sizes entry
 
 
 def main() -> None:

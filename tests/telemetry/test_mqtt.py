@@ -82,7 +82,10 @@ class Console:
         st_ = self.feed.status()
         with self.lock:
             emitted = len(self.arrived)
-        return st_.received >= n_received and st_.accepted + st_.dropped_total == st_.received == emitted + st_.dropped_total
+        return (
+            st_.received >= n_received
+            and st_.accepted + st_.dropped_total == st_.received == emitted + st_.dropped_total
+        )
 
     def stop(self):
         self.service.stop()
@@ -128,7 +131,8 @@ def test_broker_and_console_restarts_lose_no_qos1_message(net, mosquitto):
         mosquitto.restart()
         publishing.join(60)
         wait_for(lambda: console.settled(200), what="readings after the broker restart")
-        assert FeedState.RECONNECTING in states and console.feed.state == FeedState.RUNNING
+        wait_for(lambda: console.feed.state == FeedState.RUNNING, what="the feed running again")
+        assert FeedState.RECONNECTING in states
         assert console.feed.status().reconnects >= 1
         # the console goes away; readings sent meanwhile wait in its session at the broker, across another restart
         console.feed.stop()
