@@ -25,7 +25,6 @@ import numpy as np
 
 from tests.bench._common import peak_rss_mb, table
 
-
 FRAMES: list[float] = []  # completion times of the frames of the last run (perf_counter), for probes
 
 
