@@ -12,10 +12,13 @@ STAMP_SYS := $(VENV)/.stamp-system
 
 # Debian packages the GUI and the test suite need (installed only when missing, only as root on Debian).
 # xvfb + Mesa for OpenGL/3D and `make run` without a display; a CJK font so 中文 labels render; mosquitto, the
-# MQTT broker the telemetry tests start on a free loopback port (and stop after).
+# MQTT broker the telemetry tests start on a free loopback port (and stop after); PostgreSQL 15 + PostGIS 3 (Debian 12's
+# postgresql-15-postgis-3 and its -scripts), the server the PostGIS tests and benchmark initdb and start in a temporary
+# folder on loopback (tests/postgres_server.py).
 SYSTEM_PACKAGES := xvfb xauth libgl1 libegl1 libglx-mesa0 libgl1-mesa-dri libxkbcommon0 libxkbcommon-x11-0 \
 	libfontconfig1 libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
-	libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-wqy-microhei mosquitto
+	libxcb-randr0 libxcb-render-util0 libxcb-image0 fonts-wqy-microhei mosquitto \
+	postgresql-15 postgresql-15-postgis-3 postgresql-15-postgis-3-scripts
 
 .PHONY: run test bench lint format system-deps clean help
 

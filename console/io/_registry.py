@@ -11,6 +11,7 @@ from typing import Any
 from console.errors import GasOpsError, NetworkFileError
 from console.io._atomic import atomic_output
 from console.io._common import clean_message
+from console.io._dburl import is_database_url
 from console.io._epanet import read_epanet
 from console.io._gaslib import read_gaslib
 from console.io._gaslib_json import read_gaslib_json
@@ -85,6 +86,15 @@ FORMATS: dict[str, FileFormat] = {
             False,
             "Import of an EPANET water network's layout: nodes, pipes, valves, pumps, coordinates, vertices.",
         ),
+        FileFormat(
+            "postgis",
+            "PostGIS database",
+            ("postgresql://", "postgis://"),
+            True,
+            True,
+            "A schema of a PostgreSQL/PostGIS database (postgresql://user@host:port/db?schema=NAME): one table per "
+            "layer, written atomically.",
+        ),
     )
 }
 
@@ -97,6 +107,9 @@ _ALIASES = {
     "net": "gaslib",
     "xml": "gaslib",
     "inp": "epanet",
+    "postgresql": "postgis",
+    "postgres": "postgis",
+    "pg": "postgis",
 }
 _BY_SUFFIX = {
     ".gpkg": "gpkg",
@@ -127,9 +140,15 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     A folder, or a path without an ending, is a Shapefile folder. ``.json`` is GasLib JSON when the file starts
     like one (a ``nodes`` object and no ``FeatureCollection``), GeoJSON otherwise.
 
+    A ``postgresql://`` (or ``postgis://``) URL is a PostGIS database.
+
     >>> detect_format("network.gpkg"), detect_format("Net3.inp"), detect_format("GasLib-11.net")
     ('gpkg', 'epanet', 'gaslib')
+    >>> detect_format("postgresql://gis@db/city?schema=east")
+    'postgis'
     """
+    if is_database_url(path):
+        return "postgis"
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".json":
@@ -163,6 +182,10 @@ def _format_key(format: str | None, path: Path) -> str:
     return key
 
 
+def _is_postgis_format(format: str | None) -> bool:
+    return format is not None and _ALIASES.get(format.lower(), format.lower()) == "postgis"
+
+
 def read_network(
     path: str | os.PathLike[str], *, crs: Any = None, format: str | None = None, **options: Any
 ) -> GasNetwork:
@@ -171,7 +194,8 @@ def read_network(
     Parameters
     ----------
     path
-        The file (or Shapefile folder).
+        The file (or Shapefile folder), or a PostGIS URL ``postgresql://user@host:port/db?schema=NAME`` (password
+        from the URL, ``PGPASSWORD`` or ``~/.pgpass``; see :mod:`console.io._postgis`).
     crs
         Assign this CRS (anything pyproj accepts) instead of the file's; coordinates are not transformed (use
         :func:`reproject` for that). For GasLib files with WGS 84 positions it is the projection to use.
@@ -184,8 +208,13 @@ def read_network(
     Raises
     ------
     NetworkFileError
-        Naming the file and the problem, for every way a file can be missing, damaged or wrong.
+        Naming the file and the problem, for every way a file can be missing, damaged or wrong (for a database:
+        :class:`PostGISError`, naming the URL without its password).
     """
+    if is_database_url(path) or _is_postgis_format(format):
+        from console.io._postgis import read_postgis  # the database stack loads only when a database is used
+
+        return read_postgis(str(path), crs=crs, **options)
     p = Path(path)
     key = _format_key(format, p)
     try:
@@ -200,17 +229,22 @@ def read_network(
         raise NetworkFileError(p, f"cannot read: {clean_message(exc)}") from exc
 
 
-def write_network(network: GasNetwork, path: str | os.PathLike[str], *, format: str | None = None) -> Path:
-    """Write ``network`` atomically as GeoPackage, GeoJSON or a Shapefile folder; return the written path.
+def write_network(network: GasNetwork, path: str | os.PathLike[str], *, format: str | None = None) -> Path | str:
+    """Write ``network`` atomically as GeoPackage, GeoJSON, a Shapefile folder or into PostGIS; return where.
 
     The output is built in a temporary file (or folder) next to ``path`` and renamed over it only when complete,
-    so a failure leaves no partial output and any previous file untouched.
+    so a failure leaves no partial output and any previous file untouched. A ``postgresql://…?schema=NAME`` URL
+    writes the tables in one transaction (staging tables, then swapped in) and returns the URL without password.
 
     Raises
     ------
     NetworkFileError
         Naming the target and the problem (format that GasOps only imports, unstorable column, disk error …).
     """
+    if is_database_url(path) or _is_postgis_format(format):
+        from console.io._postgis import write_postgis
+
+        return write_postgis(network, str(path))
     p = Path(path)
     key = _format_key(format, p)
     if key == "shapefile" and p.suffix.lower() == ".shp":

@@ -22,16 +22,19 @@ def test_public_names():
         "FORMATS",
         "SHAPEFILE_FIELD_NAMES",
         "FileFormat",
+        "PostGISError",
         "detect_format",
+        "is_database_url",
         "read_network",
+        "redact_url",
         "reproject",
         "write_network",
     ]
 
 
 def test_format_table():
-    assert list(FORMATS) == ["gpkg", "geojson", "shapefile", "gaslib", "gaslib-json", "epanet"]
-    assert {k for k, f in FORMATS.items() if f.writes} == {"gpkg", "geojson", "shapefile"}
+    assert list(FORMATS) == ["gpkg", "geojson", "shapefile", "gaslib", "gaslib-json", "epanet", "postgis"]
+    assert {k for k, f in FORMATS.items() if f.writes} == {"gpkg", "geojson", "shapefile", "postgis"}
     assert all(f.reads for f in FORMATS.values())
 
 
@@ -47,6 +50,8 @@ def test_format_table():
         ("GasLib-11.net", "gaslib"),
         ("model.xml", "gaslib"),
         ("Net3.inp", "epanet"),
+        ("postgresql://gis@db:5432/city?schema=east", "postgis"),
+        ("POSTGIS://db/city", "postgis"),
     ],
 )
 def test_detect_format_by_name(name, key):
