@@ -6,6 +6,9 @@
     gasops convert IN OUT [--to-crs EPSG] [--crs EPSG]
     gasops demo OUT.gpkg [--pipes N] [--seed S]
 
+FILE, IN and OUT may be PostGIS URLs, ``postgresql://user@host:port/db?schema=NAME`` (password from the URL,
+PGPASSWORD or ~/.pgpass; it is never printed).
+
 Exit codes: 0 success, 1 a reported error (one line on stderr naming the file/feature and the problem), 2 bad usage.
 """
 
@@ -57,7 +60,9 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
     info.add_argument("--findings", type=int, default=8, metavar="N", help="feature ids to list per finding")
 
-    convert = sub.add_parser("convert", help="convert between formats (.gpkg .geojson .shp; import .net .inp)")
+    convert = sub.add_parser(
+        "convert", help="convert between formats (.gpkg .geojson .shp postgresql://…?schema=NAME; import .net .inp)"
+    )
     convert.add_argument("input")
     convert.add_argument("output")
     convert.add_argument("--to-crs", help="reproject to this CRS (e.g. EPSG:4549)")
@@ -103,16 +108,19 @@ def _gui(args: argparse.Namespace) -> int:
     # imports and the window construction (the map is on screen ~0.5 s sooner).
     runner = JobRunner(max_workers=1)
     preloaded, _feedback = runner.submit(lambda feedback: load_network(args.file, feedback=feedback))
+    from console.io import redact_url
     from console.ui.app import run_gui  # Qt is imported only when the GUI is wanted
 
+    shown = redact_url(args.file) if args.file else None  # the window title names a database without its password
     try:
-        return run_gui(args.file, screenshot=args.screenshot, preloaded=preloaded)
+        return run_gui(shown, screenshot=args.screenshot, preloaded=preloaded)
     finally:
         runner.shutdown(wait=False)
 
 
 def _info(args: argparse.Namespace) -> int:
     from console.app.workspace import open_network
+    from console.io import redact_url
     from console.network import LAYERS, validate
 
     t0 = time.perf_counter()
@@ -123,7 +131,7 @@ def _info(args: argparse.Namespace) -> int:
     pipes = network["pipes"]
     xmin, ymin, xmax, ymax = network.bounds
     info = {
-        "file": str(args.file),
+        "file": redact_url(args.file),
         "name": network.name,
         "crs": network.crs.to_string() if network.crs else None,
         "crs_name": network.crs.name if network.crs else None,
@@ -141,7 +149,7 @@ def _info(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
         return 0
-    print(f"network   {network.name}  ({args.file}, read in {load_s:.2f} s)")
+    print(f"network   {network.name}  ({info['file']}, read in {load_s:.2f} s)")
     print(f"CRS       {info['crs'] or '—'}  {info['crs_name'] or ''}")
     if network.crs is not None and not network.crs.is_geographic:
         print(

@@ -15,6 +15,9 @@ BUILTIN_FORMATS = (
     (".net", "GasLib XML network"),
     (".xml", "GasLib XML network"),
     (".inp", "EPANET input file"),
+    ("postgresql://", "PostGIS database (postgresql://user@host:port/db?schema=NAME)"),
+    ("postgres://", "PostGIS database"),
+    ("postgis://", "PostGIS database"),
 )
 
 

@@ -42,13 +42,17 @@ class LoadedPlugin:
 class PluginRegistry:
     """What plugins contribute. Qt-free: UI extensions are stored as import paths or callables the UI calls."""
 
-    readers: dict[str, tuple[str, Reader]] = field(default_factory=dict)  # ".ext" -> (description, reader)
+    # ".ext" (or "scheme://" for a database URL) -> (description, reader)
+    readers: dict[str, tuple[str, Reader]] = field(default_factory=dict)
     # name -> "module:function" or a callable taking the MainWindow (the app layer never imports the UI itself)
     ui_extensions: dict[str, str | Callable[..., Any]] = field(default_factory=dict)
     plugins: list[LoadedPlugin] = field(default_factory=list)
 
     def add_reader(self, extension: str, reader: Reader, description: str = "") -> None:
-        ext = extension.lower() if extension.startswith(".") else f".{extension.lower()}"
+        """Register ``reader`` for a file extension (``".gpkg"``) or a URL scheme (``"postgresql://"``)."""
+        ext = extension.lower()
+        if not ext.startswith(".") and not ext.endswith("://"):
+            ext = f".{ext}"
         self.readers[ext] = (description or ext, reader)
 
     def add_ui_extension(self, name: str, target: str | Callable[..., Any]) -> None:
@@ -56,6 +60,12 @@ class PluginRegistry:
         self.ui_extensions[name] = target
 
     def reader_for(self, path: str | Path) -> Reader:
+        if isinstance(path, str) and "://" in path:  # a URL (Path() would fold its "//")
+            scheme = path.split("://", 1)[0].lower() + "://"
+            if scheme in self.readers:
+                return self.readers[scheme][1]
+            known = ", ".join(sorted(k for k in self.readers if k.endswith("://"))) or "none"
+            raise NetworkFileError(f"{scheme}…", f"no reader for this kind of URL (known: {known})")
         p = Path(path)
         suffixes = [s.lower() for s in p.suffixes]
         for n in range(len(suffixes), 0, -1):  # ".network.json" before ".json"
@@ -72,7 +82,7 @@ class PluginRegistry:
 
     def file_filter(self) -> str:
         """A file-dialog filter listing every readable extension."""
-        exts = " ".join(f"*{e}" for e in sorted(self.readers))
+        exts = " ".join(f"*{e}" for e in sorted(self.readers) if not e.endswith("://"))
         return f"Network files ({exts});;All files (*)"
 
 

@@ -29,7 +29,7 @@ __all__ = [
 DEMO_PIPES = 30_000
 DEMO_SEED = 2026
 # Bump when the generator changes its output, so users get the new demo instead of a stale cached copy.
-DEMO_GENERATION = 1
+DEMO_GENERATION = 2
 
 
 def data_dir() -> Path:
@@ -63,16 +63,22 @@ def ensure_demo(n_pipes: int = DEMO_PIPES, seed: int = DEMO_SEED, feedback: Feed
 
 
 def open_network(path: str | os.PathLike, feedback: Feedback | None = None, *, crs: object = None) -> GasNetwork:
-    """Read a network file with the reader registered for its kind (built-in formats and plugins)."""
+    """Read a network file (or a ``postgresql://`` URL) with the reader registered for its kind (built-ins, plugins)."""
     from console.app.plugins import default_registry
 
     if feedback:
-        feedback.progress(0.1, f"Reading {Path(path).name}…")
+        feedback.progress(0.1, f"Reading {_shown_name(path)}…")
     network = default_registry().open(path, crs=crs)
     if feedback:
         feedback.progress(0.8, "Building topology…")
     network.topology  # noqa: B018 - warm the cache off the UI thread
     return network
+
+
+def _shown_name(path: str | os.PathLike) -> str:
+    from console.io import is_database_url, redact_url
+
+    return redact_url(path) if is_database_url(path) else Path(path).name
 
 
 def load_network(path: str | os.PathLike | None = None, *, feedback: Feedback | None = None) -> GasNetwork:
