@@ -178,7 +178,9 @@ def _dtype_code(values: pd.Series, layer: str) -> str:
 
 def decode_dtypes(frame: pd.DataFrame, dtypes: Mapping[str, str]) -> pd.DataFrame:
     """Give the extra columns of a frame read from a file back the dtypes :func:`encode_dtypes` recorded."""
-    frame = frame.copy()
+    # A shallow copy: assigning columns below never writes into the caller's frame (pandas copy-on-write), and a
+    # deep one would copy every attribute column of a million pipes for nothing.
+    frame = frame.copy(deep=False)
     for name, code in dtypes.items():
         if name not in frame.columns:
             continue
