@@ -13,11 +13,13 @@ from typing import Any, TypeVar
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from psygnal import Signal
 from pyproj import CRS
 
 from console.errors import SchemaError, UnknownFeatureError
+from console.network._ids import IdIndex, id_text
 from console.network._schema import LAYERS, LINK_LAYERS, NODE_LAYERS, Column, LayerSpec
 
 __all__ = ["GasNetwork", "coerce_layer", "empty_layer"]
@@ -241,11 +243,20 @@ class GasNetwork:
     @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(xmin, ymin, xmax, ymax) of every feature; NaNs for an empty network."""
-        boxes = [f.total_bounds for f in self._layers.values() if len(f)]
+        return self.cached("bounds", self._total_bounds)
+
+    def _total_bounds(self) -> tuple[float, float, float, float]:
+        # A slice of geometries at a time: the (n, 4) float64 boxes of a million pipes at once would be 32 MB.
+        step = 100_000
+        boxes = [
+            shapely.total_bounds(np.asarray(f.geometry.array, dtype=object)[i : i + step])
+            for f in self._layers.values()
+            for i in range(0, len(f), step)
+        ]
         if not boxes:
             return (np.nan, np.nan, np.nan, np.nan)
         b = np.vstack(boxes)
-        return (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+        return (np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]), np.nanmax(b[:, 3]))
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
         """Return the value cached under ``key`` for this version, building it once if needed."""
@@ -268,23 +279,34 @@ class GasNetwork:
 
         return self.cached("spatial", lambda: SpatialIndex(self))
 
-    def _feature_index(self) -> tuple[pd.Index, np.ndarray, np.ndarray]:
-        def build() -> tuple[pd.Index, np.ndarray, np.ndarray]:
+    @property
+    def id_index(self) -> IdIndex:
+        """Every feature id of this version, sorted for exact and prefix lookups (see :class:`IdIndex`).
+
+        Positions count through the layers in ``LAYERS`` order; :meth:`locate` turns one into (layer, row). Built once
+        per version and shared: the map's search box uses this same index.
+        """
+        return self._feature_index()[0]
+
+    def _feature_index(self) -> tuple[IdIndex, np.ndarray, list[str]]:
+        def build() -> tuple[IdIndex, np.ndarray, list[str]]:
             names = list(self._layers)
-            ids = np.concatenate([self._layers[n]["id"].to_numpy(dtype=object) for n in names])
-            layer_code = np.concatenate([np.full(len(self._layers[n]), i, np.int8) for i, n in enumerate(names)])
-            rows = np.concatenate([np.arange(len(self._layers[n]), dtype=np.int32) for n in names])
-            return pd.Index(ids), layer_code, rows
+            ids = pa.chunked_array(
+                [chunk for n in names for chunk in id_text(self._layers[n]["id"]).chunks], type=pa.large_string()
+            )
+            starts = np.cumsum([0] + [len(self._layers[n]) for n in names])
+            return IdIndex(ids), starts, names
 
         return self.cached("feature_index", build)
 
     def locate(self, feature_id: str) -> tuple[str, int]:
         """(layer name, row) of a feature id; raises UnknownFeatureError."""
-        index, layer_code, rows = self._feature_index()
-        pos = index.get_indexer([feature_id])[0] if index.is_unique else _first(index, feature_id)
+        index, starts, names = self._feature_index()
+        pos = int(index.positions([feature_id])[0]) if isinstance(feature_id, str) else -1
         if pos < 0:
             raise UnknownFeatureError(feature_id, self.name)
-        return list(self._layers)[layer_code[pos]], int(rows[pos])
+        k = int(np.searchsorted(starts, pos, side="right")) - 1
+        return names[k], pos - int(starts[k])
 
     def feature(self, feature_id: str) -> dict[str, Any]:
         """All attributes of one feature as a plain dict (``layer`` added)."""
@@ -342,9 +364,8 @@ class GasNetwork:
     def add_features(self, layer: str, frame: pd.DataFrame) -> list[str]:
         """Append features (coerced to the schema) to ``layer``; ids must be new to the whole network."""
         new = coerce_layer(layer, frame, self.crs, self.source)
-        index, _, _ = self._feature_index()
         ids = new["id"].to_numpy(dtype=object)
-        clash = ids[pd.Index(ids).isin(index)]
+        clash = ids[self.id_index.positions(ids) >= 0]
         dup_new = pd.Index(ids)[pd.Index(ids).duplicated()]
         if len(clash) or len(dup_new):
             raise SchemaError(f"layer {layer!r}: ids already in use: {sorted(set(clash) | set(dup_new))[:5]}")
@@ -382,8 +403,3 @@ class GasNetwork:
         parts = ", ".join(f"{n}={len(f)}" for n, f in self._layers.items() if len(f))
         crs = self.crs.to_string() if self.crs else "no CRS"
         return f"<GasNetwork {self.name!r} v{self._version} {crs}: {parts}>"
-
-
-def _first(index: pd.Index, key: str) -> int:
-    hits = np.flatnonzero(index == key)
-    return int(hits[0]) if len(hits) else -1

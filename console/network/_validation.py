@@ -296,10 +296,9 @@ def _sensors(network) -> list[Finding]:
     sensors = network["sensors"]
     if sensors.empty:
         return []
-    index, _, _ = network._feature_index()
     fid = sensors["feature_id"].to_numpy(dtype=object)
     has = fid != ""
-    unknown = has & (index.get_indexer(fid) < 0)
+    unknown = has & (network.id_index.positions(fid) < 0)
     if not unknown.any():
         return []
     return [

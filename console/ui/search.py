@@ -1,7 +1,8 @@
 """Search by feature id (Ctrl+F): exact or prefix match with completion, at a million features.
 
-:class:`FeatureIdIndex` keeps every id in one sorted fixed-width unicode array (built in a worker), so a prefix
-lookup is two binary searches, not a scan; the completer is fed only the first few matches.
+:class:`FeatureIdIndex` answers from the network's own sorted id index (:attr:`GasNetwork.id_index`, built in a
+worker once per version and shared with ``network.locate``), so a prefix lookup is two binary searches, not a scan,
+and the search box holds no second copy of two million ids; the completer is fed only the first few matches.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
-from console.network import GasNetwork
+from console.network import GasNetwork, IdIndex
 
 __all__ = ["FeatureIdIndex", "SearchBox"]
 
@@ -23,37 +24,22 @@ class FeatureIdIndex:
     (['P1', 'P10', 'P2'], ['P1', 'P10'], True, False)
     """
 
-    def __init__(self, ids: np.ndarray) -> None:
-        ids = np.asarray(ids)
-        if not len(ids):
-            self._ids = np.empty(0, dtype="U1")
-            return
-        # Converted in chunks: one 2-million-string conversion would hold the GIL (and freeze the UI) for a second.
-        chunks = [c.astype(str) for c in np.array_split(ids, max(1, len(ids) // 50_000))]
-        width = max(c.dtype.itemsize for c in chunks) // 4
-        unicode_ids = np.concatenate([c.astype(f"U{width}") for c in chunks])
-        # Stable sort is a merge sort: fast on the long already-sorted runs that generated ids come in.
-        self._ids = np.sort(unicode_ids, kind="stable")
+    def __init__(self, ids: np.ndarray | IdIndex) -> None:
+        self.index = ids if isinstance(ids, IdIndex) else IdIndex(ids)
 
     @classmethod
     def of(cls, network: GasNetwork) -> FeatureIdIndex:
-        frames = [f["id"].to_numpy(dtype=object) for f in network.layers.values() if len(f)]
-        return cls(np.concatenate(frames) if frames else np.empty(0, dtype=object))
+        return cls(network.id_index)
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self.index)
 
     def __contains__(self, feature_id: str) -> bool:
-        i = np.searchsorted(self._ids, feature_id)
-        return bool(i < len(self._ids) and self._ids[i] == feature_id)
+        return feature_id in self.index
 
     def prefix(self, text: str, limit: int = 25) -> list[str]:
         """Up to ``limit`` ids starting with ``text``, in sorted order."""
-        if not text or not len(self._ids):
-            return []
-        lo = int(np.searchsorted(self._ids, text, side="left"))
-        hi = int(np.searchsorted(self._ids, text + "\U0010ffff", side="left"))
-        return [str(s) for s in self._ids[lo : min(hi, lo + limit)]]
+        return self.index.prefix(text, limit)
 
 
 class SearchBox(QLineEdit):
