@@ -178,7 +178,6 @@ def isolate(network: GasNetwork, request: IsolationRequest) -> IsolationResult:
             warnings.append(f"{vid} is not on the isolation boundary: reporting it failed changes nothing")
 
     impact = _impact(network, seg, region, cut_off, supplied_before, request)
-    link_ids = topo.link_ids
     pipe_layer = LINK_LAYERS.index("pipes")
     iso_links, _ = gather(seg.seg_link_ptr, seg.seg_links, region)
     cut_links, _ = gather(seg.seg_link_ptr, seg.seg_links, cut_off)
@@ -194,9 +193,9 @@ def isolate(network: GasNetwork, request: IsolationRequest) -> IsolationResult:
         cut_off_segments=tuple(int(s) for s in cut_off),
         plan=plan,
         skipped=skipped,
-        already_closed=tuple(sorted(link_ids[seg.dev_link[closed_dev]].tolist())),
-        isolated_pipe_ids=tuple(link_ids[iso_links[topo.link_layer[iso_links] == pipe_layer]].tolist()),
-        cut_off_pipe_ids=tuple(link_ids[cut_links[topo.link_layer[cut_links] == pipe_layer]].tolist()),
+        already_closed=tuple(sorted(topo.link_ids_at(seg.dev_link[closed_dev]).tolist())),
+        isolated_pipe_ids=tuple(topo.link_ids_at(iso_links[topo.link_layer[iso_links] == pipe_layer]).tolist()),
+        cut_off_pipe_ids=tuple(topo.link_ids_at(cut_links[topo.link_layer[cut_links] == pipe_layer]).tolist()),
         impact=impact,
         warnings=tuple(warnings),
     )
@@ -409,7 +408,7 @@ def _plan(
     devs = np.concatenate([close_dev, reg_dev, np.full(ns, -1)]).astype(np.int64)
     links = seg.dev_link[devs[: nv + nr]]
     actions = np.array(["close_valve"] * nv + ["shut_regulator"] * nr + ["stop_source"] * ns)
-    feature_ids = np.concatenate([topo.link_ids[links], topo.node_ids[stop_nodes]]).astype(str)
+    feature_ids = np.concatenate([topo.link_ids_at(links), topo.node_ids_at(stop_nodes)]).astype(str)
     layers = [LINK_LAYERS[i] for i in topo.link_layer[links]] + [NODE_LAYERS[i] for i in topo.node_layer[stop_nodes]]
     rows = np.concatenate([topo.link_row[links], topo.node_row[stop_nodes]]).astype(np.int64)
     required = np.concatenate([valve_required, reg_required, np.ones(ns, dtype=bool)])
@@ -493,7 +492,7 @@ def _skipped(
         x, y = device_xy(network, layer, [topo.link_row[link]])[0]
         out.append(
             SkippedDevice(
-                feature_id=str(topo.link_ids[link]),
+                feature_id=str(topo.link_ids_at([link])[0]),
                 layer=layer,
                 reason=_skip_reason(int(reason[d]), int(seg.dev_kind[d])),
                 passed_to_segment=int(o),
@@ -566,8 +565,8 @@ def _affected_customers(
     """The lost customers, special users first (by name, then id), then the rest by id."""
     if not len(rows):
         return ()
-    ids = network.topology.node_ids[seg.customer_node[rows]]
-    names = seg.customer_name[rows]
+    ids = network.topology.node_ids_at(seg.customer_node[rows])
+    names = np.asarray(seg.customer_name[rows], dtype=object)
     category = np.asarray(seg.customer_categories, dtype=object)[seg.customer_category[rows]]
     special = np.flatnonzero(category == "special")
     others = np.flatnonzero(category != "special")
@@ -582,7 +581,7 @@ def _affected_customers(
         ids[order].tolist(),
         names[order].tolist(),
         category[order].tolist(),
-        seg.customer_special_kind[rows[order]].tolist(),
+        np.asarray(seg.customer_special_kind[rows[order]], dtype=object).tolist(),
         seg.customer_households[rows[order]].tolist(),
         seg.customer_peak_demand_nm3h[rows[order]].tolist(),
         segment[order].tolist(),

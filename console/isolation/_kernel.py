@@ -86,29 +86,34 @@ def label_segments(
     >>> lab.node_segment.tolist(), lab.link_segment.tolist()
     ([0, 0, 1, 1], [0, 0, 1])
     """
-    link_from = np.asarray(link_from, dtype=np.int64)
-    link_to = np.asarray(link_to, dtype=np.int64)
     n_links = len(link_from)
+    n = n_nodes + n_links
+    # int32 vertex numbers (int64 only for graphs past 2**31 vertices): at a million pipes every array here is
+    # millions long, and the int64 versions doubled the memory this build needs at its peak.
+    index = np.int32 if n < 2**31 else np.int64
+    link_from = np.asarray(link_from, dtype=index)
+    link_to = np.asarray(link_to, dtype=index)
     no = np.zeros(n_links, dtype=bool)
     cut_from = no if cut_from is None else np.asarray(cut_from, dtype=bool)
     cut_to = no if cut_to is None else np.asarray(cut_to, dtype=bool)
     exclude = no if exclude is None else np.asarray(exclude, dtype=bool)
     keep_from = ~cut_from & ~exclude & (link_from >= 0)
     keep_to = ~cut_to & ~exclude & (link_to >= 0)
-    link_vertex = n_nodes + np.arange(n_links, dtype=np.int64)
+    from_links, to_links = np.flatnonzero(keep_from).astype(index), np.flatnonzero(keep_to).astype(index)
     rows = np.concatenate([link_from[keep_from], link_to[keep_to]])
-    cols = np.concatenate([link_vertex[keep_from], link_vertex[keep_to]])
-    n = n_nodes + n_links
+    cols = np.concatenate([from_links, to_links]) + index(n_nodes)
+    del from_links, to_links, keep_from, keep_to
     graph = csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    del rows, cols
     _, labels = connected_components(graph, directed=False)
+    del graph
     # Excluded links are singleton components: drop their labels and renumber the rest densely, keeping the order.
-    labels = labels.astype(np.int64)
-    used = np.zeros(labels.max() + 1 if n else 0, dtype=bool)
+    used = np.zeros(int(labels.max()) + 1 if n else 0, dtype=bool)
     used[labels[:n_nodes]] = True
     used[labels[n_nodes:][~exclude]] = True
-    renumber = np.cumsum(used) - 1
-    node_segment = renumber[labels[:n_nodes]].astype(np.int32)
-    link_segment = np.where(exclude, -1, renumber[labels[n_nodes:]]).astype(np.int32)
+    renumber = (np.cumsum(used) - 1).astype(np.int32)
+    node_segment = renumber[labels[:n_nodes]]
+    link_segment = np.where(exclude, np.int32(-1), renumber[labels[n_nodes:]])
     return SegmentLabels(node_segment, link_segment, int(used.sum()))
 
 

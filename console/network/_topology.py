@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from console.network._ids import IdIndex, id_text
 from console.network._schema import LINK_LAYERS, NODE_LAYERS
 
 __all__ = ["Topology", "build_topology", "line_endpoints"]
@@ -27,13 +28,17 @@ class Topology:
     in ``LINK_LAYERS`` order. ``link_from``/``link_to`` are node indices, ``-1`` where the id is unknown (validation
     reports those). Adjacency is CSR: the links at node ``i`` are ``adj_link[indptr[i]:indptr[i+1]]`` and the nodes
     across them ``adj_node[...]``.
+
+    The ids stay in the layers' own Arrow columns (no copy); ``node_ids``/``link_ids`` (numpy object arrays, a Python
+    string per feature) and the id indices behind ``node_index``/``link_index`` are built on first use, so the
+    analyses that only walk the arrays (valve segments, hydraulics) never pay for a million Python strings.
     """
 
-    node_ids: np.ndarray  # object (str)
+    node_id_text: pa.ChunkedArray  # large_string, the node layers' id columns
     node_layer: np.ndarray  # int8 index into NODE_LAYERS
     node_row: np.ndarray  # int32 row in its layer
     node_xy: np.ndarray  # float64 (n, 2)
-    link_ids: np.ndarray
+    link_id_text: pa.ChunkedArray
     link_layer: np.ndarray  # int8 index into LINK_LAYERS
     link_row: np.ndarray  # int32
     link_from: np.ndarray  # int32
@@ -43,32 +48,58 @@ class Topology:
     adj_link: np.ndarray  # int32
     component: np.ndarray  # int32 per node
     n_components: int
-    _node_lookup: pd.Index
-    # Built on first use: a hash index over a million link ids costs ~100 MB that most sessions never need.
     _lazy: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_nodes(self) -> int:
-        return len(self.node_ids)
+        return len(self.node_id_text)
 
     @property
     def n_links(self) -> int:
-        return len(self.link_ids)
+        return len(self.link_id_text)
+
+    @property
+    def node_ids(self) -> np.ndarray:
+        """Node ids as a numpy object array (built on first use)."""
+        return self._once("node_ids", lambda: _objects(self.node_id_text))
+
+    @property
+    def link_ids(self) -> np.ndarray:
+        """Link ids as a numpy object array (built on first use)."""
+        return self._once("link_ids", lambda: _objects(self.link_id_text))
+
+    def node_ids_at(self, nodes: np.ndarray) -> np.ndarray:
+        """Ids (object array) of the nodes at these indices, without building ``node_ids`` for all of them."""
+        return self._ids_at("node_ids", self.node_id_text, nodes)
+
+    def link_ids_at(self, links: np.ndarray) -> np.ndarray:
+        """Ids (object array) of the links at these indices, without building ``link_ids`` for all of them."""
+        return self._ids_at("link_ids", self.link_id_text, links)
+
+    def _ids_at(self, key: str, text: pa.ChunkedArray, at: np.ndarray) -> np.ndarray:
+        at = np.asarray(at, dtype=np.int64)
+        built = self._lazy.get(key)
+        if built is not None:
+            return built[at]
+        return _objects(text.take(at)) if len(at) else np.empty(0, dtype=object)
 
     @property
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr).astype(np.int32)
 
     def node_index(self, ids: object) -> np.ndarray:
-        """Node indices of ``ids`` (vectorised); ``-1`` for unknown ids."""
-        return self._node_lookup.get_indexer(np.atleast_1d(np.asarray(ids, dtype=object))).astype(np.int32)
+        """Node indices of ``ids`` (vectorised); ``-1`` for unknown ids, the first node of a repeated id."""
+        return self._once("node_index", lambda: IdIndex(self.node_id_text)).positions(ids)
 
     def link_index(self, ids: object) -> np.ndarray:
-        """Link indices of ``ids`` (vectorised); ``-1`` for unknown ids."""
-        lookup = self._lazy.get("links")
-        if lookup is None:
-            lookup = self._lazy["links"] = _unique_lookup(self.link_ids)
-        return lookup.get_indexer(np.atleast_1d(np.asarray(ids, dtype=object))).astype(np.int32)
+        """Link indices of ``ids`` (vectorised); ``-1`` for unknown ids, the first link of a repeated id."""
+        return self._once("link_index", lambda: IdIndex(self.link_id_text)).positions(ids)
+
+    def _once(self, key: str, build):
+        value = self._lazy.get(key)
+        if value is None:
+            value = self._lazy[key] = build()
+        return value
 
     def layer_nodes(self, layer: str) -> np.ndarray:
         """Node indices of one node layer (a contiguous range)."""
@@ -84,36 +115,32 @@ class Topology:
         return self.adj_node[self.indptr[node] : self.indptr[node + 1]]
 
 
-def _unique_lookup(ids: np.ndarray) -> pd.Index:
-    index = pd.Index(ids)
-    if index.is_unique:
-        return index
-    # Duplicate ids are a validation finding; for lookups the first occurrence wins.
-    keep = ~index.duplicated(keep="first")
-    return pd.Index(np.where(keep, ids, None))
+def _objects(text: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _column_text(frames, column: str) -> pa.ChunkedArray:
+    return pa.chunked_array([c for f in frames for c in id_text(f[column]).chunks], type=pa.large_string())
 
 
 def build_topology(network) -> Topology:
     node_frames = [network[name] for name in NODE_LAYERS]
-    node_ids = np.concatenate([f["id"].to_numpy(dtype=object) for f in node_frames])
+    node_id_text = _column_text(node_frames, "id")
     node_layer = np.concatenate([np.full(len(f), i, np.int8) for i, f in enumerate(node_frames)])
     node_row = np.concatenate([np.arange(len(f), dtype=np.int32) for f in node_frames])
     node_xy = np.vstack(
         [shapely.get_coordinates(np.asarray(f.geometry.array, dtype=object)) for f in node_frames] or [np.empty((0, 2))]
     ).reshape(-1, 2)
-    node_lookup = _unique_lookup(node_ids)
+    node_index = IdIndex(node_id_text)
 
     link_frames = [network[name] for name in LINK_LAYERS]
-    link_ids = np.concatenate([f["id"].to_numpy(dtype=object) for f in link_frames])
+    link_id_text = _column_text(link_frames, "id")
     link_layer = np.concatenate([np.full(len(f), i, np.int8) for i, f in enumerate(link_frames)])
     link_row = np.concatenate([np.arange(len(f), dtype=np.int32) for f in link_frames])
-    from_ids = np.concatenate([f["from_node"].to_numpy(dtype=object) for f in link_frames])
-    to_ids = np.concatenate([f["to_node"].to_numpy(dtype=object) for f in link_frames])
-    link_from = node_lookup.get_indexer(from_ids).astype(np.int32)
-    link_to = node_lookup.get_indexer(to_ids).astype(np.int32)
-    del from_ids, to_ids  # a million Python strings each: release before the adjacency is built
+    link_from = node_index.positions(_column_text(link_frames, "from_node"))
+    link_to = node_index.positions(_column_text(link_frames, "to_node"))
 
-    n = len(node_ids)
+    n = len(node_id_text)
     ok = (link_from >= 0) & (link_to >= 0)
     links = np.flatnonzero(ok).astype(np.int32)
     src = np.concatenate([link_from[ok], link_to[ok]])
@@ -124,16 +151,17 @@ def build_topology(network) -> Topology:
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     adj_node = dst[order].astype(np.int32)
     adj_link = lnk[order].astype(np.int32)
+    del src, dst, lnk, order
 
     graph = coo_matrix((np.ones(ok.sum(), dtype=np.int8), (link_from[ok], link_to[ok])), shape=(n, n)).tocsr()
     n_components, component = connected_components(graph, directed=False)
 
     return Topology(
-        node_ids=node_ids,
+        node_id_text=node_id_text,
         node_layer=node_layer,
         node_row=node_row,
         node_xy=node_xy,
-        link_ids=link_ids,
+        link_id_text=link_id_text,
         link_layer=link_layer,
         link_row=link_row,
         link_from=link_from,
@@ -143,7 +171,7 @@ def build_topology(network) -> Topology:
         adj_link=adj_link,
         component=component.astype(np.int32),
         n_components=int(n_components),
-        _node_lookup=node_lookup,
+        _lazy={"node_index": node_index},
     )
 
 
