@@ -70,12 +70,14 @@ class GridIndex:
         cell = max(np.sqrt(w * h / cells_wanted), max(w, h) / _MAX_CELLS_PER_SIDE, 1e-3)
         nx = int(min(np.ceil(w / cell) + 1, _MAX_CELLS_PER_SIDE + 1))
         ny = int(min(np.ceil(h / cell) + 1, _MAX_CELLS_PER_SIDE + 1))
-        extent = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
-        big = extent > cell
-        cx = np.clip(((boxes[:, 0] + boxes[:, 2]) * 0.5 - x0) // cell, 0, nx - 1).astype(np.int64)
-        cy = np.clip(((boxes[:, 1] + boxes[:, 3]) * 0.5 - y0) // cell, 0, ny - 1).astype(np.int64)
-        cell_id = cy * nx + cx
-        small = np.flatnonzero(~big)
+        big = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) > cell
+        # int32 cell numbers (at most 1025 x 1025 cells): these temporaries are as long as the layer.
+        cx = np.clip(((boxes[:, 0] + boxes[:, 2]) * 0.5 - x0) // cell, 0, nx - 1).astype(np.int32)
+        cell_id = np.clip(((boxes[:, 1] + boxes[:, 3]) * 0.5 - y0) // cell, 0, ny - 1).astype(np.int32)
+        cell_id *= nx
+        cell_id += cx
+        del cx
+        small = np.flatnonzero(~big).astype(np.int32)
         order = small[np.argsort(cell_id[small], kind="stable")].astype(np.int32)
         counts = np.bincount(cell_id[small], minlength=nx * ny)
         cell_start = np.zeros(nx * ny + 1, np.int64)
@@ -179,32 +181,42 @@ def _coordinates(geoms: np.ndarray, return_index: bool = False):
 def build_segment_buffers(geoms: np.ndarray, origin: tuple[float, float]) -> SegmentBuffers:
     """Split line geometries into vertex pairs (consecutive vertices within one feature), vectorised.
 
+    Works through the geometries in chunks straight into the final arrays, so the float64 coordinates of a whole
+    city never exist at once (at a million pipes they and their index would be ~100 MB of temporaries).
+
     >>> import shapely
     >>> b = build_segment_buffers(np.array([shapely.LineString([(0, 0), (1, 0), (1, 1)]),
     ...                                     shapely.LineString([(5, 5), (6, 5)])]), (0.0, 0.0))
     >>> b.lines.tolist(), b.feature.tolist()
     ([[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 1.0, 1.0], [5.0, 5.0, 6.0, 5.0]], [0, 0, 1])
     """
-    xy, index = _coordinates(geoms, return_index=True)
-    start = np.flatnonzero(index[:-1] == index[1:])
-    lines = np.empty((len(start), 4), np.float32)
-    lines[:, 0] = xy[start, 0] - origin[0]
-    lines[:, 1] = xy[start, 1] - origin[1]
-    lines[:, 2] = xy[start + 1, 0] - origin[0]
-    lines[:, 3] = xy[start + 1, 1] - origin[1]
-    boxes = np.column_stack(
-        [
-            np.minimum(lines[:, 0], lines[:, 2]),
-            np.minimum(lines[:, 1], lines[:, 3]),
-            np.maximum(lines[:, 0], lines[:, 2]),
-            np.maximum(lines[:, 1], lines[:, 3]),
-        ]
-    )
-    return SegmentBuffers(origin, lines, index[start].astype(np.int32), GridIndex.build(boxes))
+    geoms = np.asarray(geoms, dtype=object)
+    per_feature = np.maximum(shapely.get_num_coordinates(geoms).astype(np.int64) - 1, 0)
+    total = int(per_feature.sum())
+    del per_feature
+    lines = np.empty((total, 4), np.float32)
+    feature = np.empty(total, np.int32)
+    done = 0
+    for lo in range(0, len(geoms), _CHUNK):
+        xy, index = shapely.get_coordinates(geoms[lo : lo + _CHUNK], return_index=True)
+        start = np.flatnonzero(index[:-1] == index[1:])
+        out = lines[done : done + len(start)]
+        out[:, 0] = xy[start, 0] - origin[0]
+        out[:, 1] = xy[start, 1] - origin[1]
+        out[:, 2] = xy[start + 1, 0] - origin[0]
+        out[:, 3] = xy[start + 1, 1] - origin[1]
+        feature[done : done + len(start)] = index[start] + lo
+        done += len(start)
+    boxes = np.empty((total, 4), np.float32)
+    np.minimum(lines[:, 0], lines[:, 2], out=boxes[:, 0])
+    np.minimum(lines[:, 1], lines[:, 3], out=boxes[:, 1])
+    np.maximum(lines[:, 0], lines[:, 2], out=boxes[:, 2])
+    np.maximum(lines[:, 1], lines[:, 3], out=boxes[:, 3])
+    return SegmentBuffers(origin, lines, feature, GridIndex.build(boxes))
 
 
 def build_point_buffers(geoms: np.ndarray, origin: tuple[float, float]) -> PointBuffers:
-    xy = _coordinates(geoms).astype(np.float64)
+    xy = _coordinates(geoms)
     local = np.empty((len(xy), 2), np.float32)
     local[:, 0] = xy[:, 0] - origin[0]
     local[:, 1] = xy[:, 1] - origin[1]

@@ -19,20 +19,25 @@ from console.ui.map._buffers import SegmentBuffers
 from console.ui.map._items import make_pen
 from console.ui.map.styles import PipeClassification
 
-__all__ = ["RasterRequest", "RenderedRaster", "group_by_class", "render_segments"]
+__all__ = ["RasterRequest", "RenderedRaster", "group_by_class", "ids_by_class", "render_segments"]
 
 _CHUNK = 20_000  # lines per drawLines call: ~10-20 ms holding the GIL
 
 
 def group_by_class(buffers: SegmentBuffers, codes: np.ndarray, ids: np.ndarray, n_classes: int) -> list[np.ndarray]:
     """Split segment ids by the style class of their feature: a list (one per class) of (k, 4) local lines."""
+    return [buffers.lines[k] for k in ids_by_class(buffers, codes, ids, n_classes)]
+
+
+def ids_by_class(buffers: SegmentBuffers, codes: np.ndarray, ids: np.ndarray, n_classes: int) -> list[np.ndarray]:
+    """Split segment ids by the style class of their feature (one id array per class, in ``ids`` order)."""
     if not len(ids):
-        return [np.empty((0, 4), np.float32) for _ in range(n_classes)]
+        return [np.empty(0, np.int32) for _ in range(n_classes)]
     cls = codes[buffers.feature[ids]]
     order = np.argsort(cls, kind="stable")
-    ids = ids[order]
     bounds = np.searchsorted(cls[order], np.arange(n_classes + 1))
-    return [buffers.lines[ids[bounds[k] : bounds[k + 1]]] for k in range(n_classes)]
+    ids = ids[order]
+    return [ids[bounds[k] : bounds[k + 1]] for k in range(n_classes)]
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,10 @@ def render_segments(
     sy = h / max(ymax - ymin, 1e-9)
     ids = buffers.grid.query(request.box)
     classes = classification.classes
-    groups = group_by_class(buffers, classification.codes, ids, len(classes))
+    # Segment ids, not their lines: the lines are copied a chunk at a time below (at full extent a copy of every
+    # line of a city would be tens of MB for each raster).
+    groups = ids_by_class(buffers, classification.codes, ids, len(classes))
+    del ids
     total = sum(len(g) for g in groups)
     done = 0
     array = PrimitiveArray(QLineF, 4)
@@ -90,15 +98,15 @@ def render_segments(
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
         painter.setTransform(QTransform(sx, 0.0, 0.0, sy, -xmin * sx, -ymin * sy))
         for k in reversed(range(len(classes))):  # legend order is most important first: draw it last
-            lines = groups[k]
-            if not len(lines):
+            segment_ids = groups[k]
+            if not len(segment_ids):
                 continue
             style = classes[k]
             painter.setPen(make_pen(style.color(theme), style.width_px * request.width_factor * dpr, style.dash))
-            for start in range(0, len(lines), _CHUNK):
-                chunk = lines[start : start + _CHUNK]
+            for start in range(0, len(segment_ids), _CHUNK):
+                chunk = segment_ids[start : start + _CHUNK]
                 array.resize(len(chunk))
-                array.ndarray()[:] = chunk
+                array.ndarray()[:] = buffers.lines[chunk]
                 painter.drawLines(*array.drawargs())
                 done += len(chunk)
                 if feedback is not None:
