@@ -10,9 +10,12 @@
 * regulator stations (调压站, in the old town) and many regulator boxes (调压箱) each feed their own low-pressure
   area (低压, ~2.5 kPa): the street graph is split among the regulators by graph distance, and no LP pipe crosses from
   one area to another, so pressure systems meet only at regulators;
-* LP mains along every street of an area carry service tees; service lines (DN25–DN50) run to houses, shops,
-  restaurants and special users (hospitals, schools, care homes, kindergartens), or to the risers (立管) of apartment
-  blocks; a few factories take gas from the MP mains through their own regulator box;
+* LP mains along every street of an area carry service tees; service lines run to houses, shops, restaurants and
+  special users (hospitals, schools, care homes, kindergartens), or to the risers (立管) of apartment blocks; a few
+  factories take gas from the MP mains on their own service line and regulator box (专用调压箱);
+* every pipe is sized for the design peak hour (:mod:`~console.network._demo_sizing`): at peak demand × the
+  simultaneity factors (the simulator's ``demand_factor`` 1.0) each customer stays above the minimum service
+  pressure of its class, LP areas within ~1 kPa of their regulator's set point, and every regulator within rating;
 * valves (阀门) at MP branch junctions, every ~800 m along the mains, at every regulator inlet and LP area entry, on
   some LP branches and at block and special-user entries; a few MP ring tie valves are normally closed;
 * end caps (管帽) at dead ends, terrain elevations, pipe ages and materials by quarter (cast iron in the old town, PE
@@ -21,8 +24,9 @@
 Everything is vectorised and seeded: the same ``(n_pipes, seed)`` gives the same network, and 1,000,000 pipes are
 generated the same way as 30,000. The work is split by concern: :mod:`~console.network._demo_streets` (island, terrain,
 towns, streets), :mod:`~console.network._demo_plan` (LP areas, gate station, factories, MP tree and rings),
-:mod:`~console.network._demo_lay` (pipes and devices) and :mod:`~console.network._demo_draft` (code tables, names, the
-growing arrays and the layer tables they become).
+:mod:`~console.network._demo_lay` (pipes and devices), :mod:`~console.network._demo_sizing` (diameters and ratings
+from the design flow) and :mod:`~console.network._demo_draft` (code tables, names, the growing arrays and the layer
+tables they become).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from console.network._crs import CGCS2000_GEOGRAPHIC, cgcs2000_gk3_crs
 from console.network._demo_draft import Draft, layer_tables
 from console.network._demo_lay import lay_low_pressure, lay_mains_and_regulators
 from console.network._demo_plan import make_plan
+from console.network._demo_sizing import size_for_design_peak
 from console.network._demo_streets import make_island, make_streets
 from console.network._model import GasNetwork
 
@@ -99,6 +104,8 @@ def generate_demo(
     draft = Draft()
     lay_mains_and_regulators(rng(4), island, streets, plan, draft)
     lay_low_pressure(rng(5), island, streets, plan, draft, n_pipes)
+    report(0.55, "sizing pipes for the design peak hour")
+    size_for_design_peak(island, draft)
     report(0.6, "valves, end caps and sensors")
     draft.insert_valves()
     layers = layer_tables(rng(6), island, plan, draft)

@@ -38,25 +38,27 @@ __all__ = [
     "IN_SERVICE",
     "JUNCTION",
     "LP",
-    "LP_IRON",
-    "LP_PE",
+    "LP_MAIN",
+    "LP_SERVICE",
     "MP",
-    "MP_PE",
-    "MP_STEEL",
+    "MP_MAIN",
+    "MP_SERVICE",
     "PE100",
     "PE80",
     "PLANNED",
     "QUARTERS",
     "RESIDENTIAL",
     "RISER",
-    "SERVICE_PE",
-    "SERVICE_STEEL",
+    "RISER_PIPE",
+    "ROUGHNESS_MM",
     "SPECIAL",
     "SPECIAL_USERS",
     "STEEL",
+    "SUPPLY_PRESSURE_MPA",
     "Draft",
     "cn_number",
     "factory_names",
+    "inner_diameter_mm",
     "layer_tables",
     "numbered_names",
 ]
@@ -79,17 +81,20 @@ _STEEL_OD_WALL = {
     200: (219.1, 6.3),
     250: (273.0, 6.3),
     300: (323.9, 7.1),
+    350: (355.6, 8.0),
+    400: (406.4, 8.8),
+    500: (508.0, 10.0),
+    600: (610.0, 11.0),
 }
+REGULATOR_MARGIN = 1.3  # regulators and the gate station are rated this far above their design flow
 REGULATOR_SIZES_NM3H = np.array(
     [50, 100, 200, 300, 500, 800, 1000, 1500, 2000, 3000, 5000, 8000, 10_000, 20_000, 50_000.0]
 )
-_STEEL_ID = np.zeros(301)
+_STEEL_ID = np.zeros(601)
 for _dn, (_od, _wall) in _STEEL_OD_WALL.items():
     _STEEL_ID[_dn] = _od - 2 * _wall
-# Size ladders by hierarchy: PE sizes are outside diameters (dn), steel and iron nominal bores (DN).
-MP_PE, MP_STEEL = np.array([315, 250, 200, 160, 110]), np.array([300, 250, 200, 150, 100])
-LP_PE, LP_IRON = np.array([160, 110, 90, 63]), np.array([200, 150, 100, 80])
-SERVICE_PE, SERVICE_STEEL = np.array([32, 40, 50]), np.array([25, 32, 50])
+# What a pipe is for, which picks its size ladder (see console.network._demo_sizing).
+MP_MAIN, MP_SERVICE, LP_MAIN, LP_SERVICE, RISER_PIPE = range(5)
 PRESSURE_CLASSES = np.array(["MP-A", "LP"], dtype=object)
 MP, LP = 0, 1
 STATUSES = np.array(["in_service", "planned", "abandoned"], dtype=object)
@@ -156,8 +161,8 @@ class Draft:
     """Nodes and links as chunks of arrays; node and pipe indices are global and stable once added.
 
     Besides the features, the laying step leaves here what the tables need: ``lp_node``/``mp_node`` (the LP and MP
-    junction of each street node, -1 where there is none), ``gate_node``, ``tee_area``/``tee_peak`` (LP area and peak
-    demand of every service tee's customer) and ``factory_demand``.
+    junction of each street node, -1 where there is none), ``gate_node``, and from the sizing step the design flows
+    ``regulator_design_nm3h`` (per regulator, in the order added) and ``customer_design_nm3h``.
     """
 
     def __init__(self) -> None:
@@ -169,7 +174,7 @@ class Draft:
         self.n_pipes = 0
         self._valves: list[dict[str, np.ndarray]] = []
         self._regulators: list[dict[str, np.ndarray]] = []
-        self.lp_node = self.mp_node = self.tee_area = self.tee_peak = self.factory_demand = np.empty(0)
+        self.lp_node = self.mp_node = self.regulator_design_nm3h = self.customer_design_nm3h = np.empty(0)
         self.gate_node = -1
 
     def add_nodes(self, xy: np.ndarray, layer: int, **attrs: np.ndarray) -> np.ndarray:
@@ -286,10 +291,10 @@ def _standard_capacity(peak: np.ndarray) -> np.ndarray:
     return REGULATOR_SIZES_NM3H[np.minimum(np.searchsorted(REGULATOR_SIZES_NM3H, peak), len(REGULATOR_SIZES_NM3H) - 1)]
 
 
-def _inner_diameter(material: np.ndarray, dn: np.ndarray) -> np.ndarray:
+def inner_diameter_mm(material: np.ndarray, dn: np.ndarray) -> np.ndarray:
     """PE: SDR 11 on the outside diameter; steel: the wall of the table above; iron: its nominal bore."""
     pe = material <= PE100
-    steel_id = _STEEL_ID[np.clip(dn, 0, 300)]
+    steel_id = _STEEL_ID[np.clip(dn, 0, len(_STEEL_ID) - 1)]
     return np.round(np.where(pe, dn * (1 - 2 / 11), np.where(material == STEEL, steel_id, dn.astype(float))), 1)
 
 
@@ -327,13 +332,13 @@ def layer_tables(rng: np.random.Generator, island: Island, plan: Plan, draft: Dr
         peak_demand_nm3h=np.round(cust["peak"], 2),
         meter_id=meter[rng.permutation(len(meter))],
     )
-    layers["regulators"], peak = _regulator_table(rng, island, plan, draft, regs, node_id)
+    layers["regulators"] = _regulator_table(island, plan, draft, regs, node_id)
     gate_name = island.town_names[0] + "门站"
     layers["gate_stations"] = node_table(
         GATE,
         name=np.array([gate_name], dtype=object),
         supply_pressure_mpa=SUPPLY_PRESSURE_MPA,
-        capacity_nm3h=float(np.ceil(1.2 * peak.sum() / 1000) * 1000),
+        capacity_nm3h=float(np.ceil(REGULATOR_MARGIN * draft.customer_design_nm3h.sum() / 1000) * 1000),
     )
     layers["pipes"] = _pipe_table(pipes, node_id)
     layers["valves"] = _valve_table(rng, pipes, valves, node_id)
@@ -341,20 +346,17 @@ def layer_tables(rng: np.random.Generator, island: Island, plan: Plan, draft: Dr
     return layers
 
 
-def _regulator_table(rng, island: Island, plan: Plan, draft: Draft, regs: dict, node_id: np.ndarray):
-    """Regulators sized to the peak of their area (or factory), named by town; returns the table and those peaks."""
+def _regulator_table(island: Island, plan: Plan, draft: Draft, regs: dict, node_id: np.ndarray) -> gpd.GeoDataFrame:
+    """Regulators rated for the design flow of their area (or factory) with a margin, named by town."""
     station, factory = regs["station"], regs["factory"]
     n = len(station)
-    # District regulators were added first, in the order of plan.sites, then the factories' own boxes.
-    area_peak = np.bincount(draft.tee_area, draft.tee_peak, minlength=len(plan.sites))
-    peak = np.concatenate([area_peak, draft.factory_demand])
-    capacity = _standard_capacity(1.3 * np.maximum(peak, np.where(station, 1500.0, 30.0)))
+    design = draft.regulator_design_nm3h
+    capacity = _standard_capacity(REGULATOR_MARGIN * np.maximum(design, np.where(station, 1500.0, 30.0)))
     kind_name = np.where(station, "调压站", np.where(factory, "专用调压箱", "调压箱")).astype(object)
     name = numbered_names(island.town_names[plan.town[regs["site"]]], kind_name)
     reg_id = np.empty(n, dtype=object)
     reg_id[station] = _ids("RS-", int(station.sum()), 3)
     reg_id[~station] = _ids("RX-", int((~station).sum()), 4)
-    set_pressure = np.where(station, 0.003, np.where(factory, 0.005, np.round(rng.uniform(0.0022, 0.0028, n), 4)))
     table = gpd.GeoDataFrame(
         {
             "id": reg_id,
@@ -364,12 +366,12 @@ def _regulator_table(rng, island: Island, plan: Plan, draft: Draft, regs: dict, 
             "kind": _categorical(~station, np.array(["station", "box"]), RegulatorKind),
             "inlet_class": _categorical(np.full(n, MP), PRESSURE_CLASSES, PressureClass),
             "outlet_class": _categorical(np.full(n, LP), PRESSURE_CLASSES, PressureClass),
-            "set_outlet_pressure_mpa": set_pressure,
+            "set_outlet_pressure_mpa": regs["set_mpa"],
             "capacity_nm3h": capacity,
         },
         geometry=shapely.points(regs["xy"]),
     )
-    return table, peak
+    return table
 
 
 def _pipe_table(pipes: dict, node_id: np.ndarray) -> gpd.GeoDataFrame:
@@ -382,7 +384,7 @@ def _pipe_table(pipes: dict, node_id: np.ndarray) -> gpd.GeoDataFrame:
             "to_node": node_id[pipes["to"]],
             "length_m": np.round(shapely.length(geometry), 3),
             "dn": dn,
-            "inner_diameter_mm": _inner_diameter(material, dn),
+            "inner_diameter_mm": inner_diameter_mm(material, dn),
             "material": _categorical(material, MATERIALS, Material),
             "pressure_class": _categorical(pipes["pclass"], PRESSURE_CLASSES, PressureClass),
             "roughness_mm": ROUGHNESS_MM[material],

@@ -2,6 +2,8 @@
 
 The functions here turn a :class:`~console.network._demo_plan.Plan` into chunks of a
 :class:`~console.network._demo_draft.Draft`; valves are requested per pipe end and inserted afterwards in one step.
+Pipes are laid with their material (by age) and role (main, service, riser); their sizes come afterwards from the
+design flow (:mod:`~console.network._demo_sizing`).
 """
 
 from __future__ import annotations
@@ -22,19 +24,18 @@ from console.network._demo_draft import (
     INDUSTRIAL,
     JUNCTION,
     LP,
-    LP_IRON,
-    LP_PE,
+    LP_MAIN,
+    LP_SERVICE,
     MP,
-    MP_PE,
-    MP_STEEL,
+    MP_MAIN,
+    MP_SERVICE,
     PE80,
     PE100,
     PLANNED,
     QUARTERS,
     RESIDENTIAL,
     RISER,
-    SERVICE_PE,
-    SERVICE_STEEL,
+    RISER_PIPE,
     SPECIAL,
     SPECIAL_USERS,
     STEEL,
@@ -44,7 +45,7 @@ from console.network._demo_draft import (
     numbered_names,
 )
 from console.network._demo_plan import Plan, gumbel_top, nearest
-from console.network._demo_streets import Island, Streets, edge_lookup, hop_depth, subtree_sum
+from console.network._demo_streets import Island, Streets, edge_lookup
 
 __all__ = ["lay_low_pressure", "lay_mains_and_regulators"]
 
@@ -89,7 +90,7 @@ def lay_mains_and_regulators(rng, island: Island, streets: Streets, plan: Plan, 
     branch = degree[parent] >= 3
     spacing = MP_VALVE_SPACING_M
     spaced = np.floor(plan.mp_dist[child] / spacing) > np.floor(plan.mp_dist[parent] / spacing)
-    trunk_main = MP_PE[mains.size[: len(child)]] >= 250
+    trunk_main = mains.size[: len(child)] <= 1  # the biggest loads: the trunk mains
     on = branch | spaced
     draft.add_valves(mains.tree[on], 0, remote=(branch & trunk_main)[on])
     draft.add_valves(mains.rings, 0, closed=plan.ring_closed, remote=plan.ring_closed)
@@ -152,7 +153,8 @@ def _lay_mp_mains(rng, streets: Streets, plan: Plan, draft: Draft) -> _Mains:
         ],
         axis=1,
     )
-    # Sizes by the LP area fed downstream; trunks are mostly steel, mains laid since 2003 mostly PE100.
+    # Load class by the LP area fed downstream (0 the trunks, which are mostly steel); mains laid since 2003 are
+    # mostly PE100. Sizes come later, from the design flow (console.network._demo_sizing).
     size = np.concatenate([_size_index(plan.mp_load[child], [1200, 500, 200, 60]), np.full(len(plan.rings), 3)])
     year = np.clip(np.round(streets.year[to] + rng.normal(3, 2, len(to))), 1990, 2025).astype(int)
     steel = (year < 2003) | ((size <= 1) & (rng.random(len(to)) < 0.7))
@@ -160,8 +162,8 @@ def _lay_mp_mains(rng, streets: Streets, plan: Plan, draft: Draft) -> _Mains:
         draft.mp_node[frm],
         draft.mp_node[to],
         vertices,
-        dn=np.where(steel, MP_STEEL[size], MP_PE[size]),
         material=np.where(steel, STEEL, PE100),
+        role=MP_MAIN,
         pclass=MP,
         year=year,
         depth=rng.uniform(1.0, 1.5, len(to)),
@@ -170,8 +172,8 @@ def _lay_mp_mains(rng, streets: Streets, plan: Plan, draft: Draft) -> _Mains:
     trunk = draft.add_pipes(
         [draft.gate_node],
         draft.mp_node[[plan.gate]],
-        dn=300,
         material=STEEL,
+        role=MP_MAIN,
         pclass=MP,
         year=int(year.min()),
         depth=1.4,
@@ -206,8 +208,8 @@ def _lay_regulators(rng, streets: Streets, plan: Plan, draft: Draft, node_offset
     taps = draft.add_pipes(
         draft.mp_node[sites],
         inlet,
-        dn=np.where(station, np.where(old, 150, 160), np.where(old, 50, 63)),
         material=np.where(old, STEEL, PE100),
+        role=MP_SERVICE,
         pclass=MP,
         year=year,
         depth=rng.uniform(1.0, 1.4, k),
@@ -217,30 +219,36 @@ def _lay_regulators(rng, streets: Streets, plan: Plan, draft: Draft, node_offset
     entries = draft.add_pipes(
         outlet,
         draft.lp_node[sites],
-        dn=np.where(station, np.where(iron, 200, 160), np.where(iron, 100, 110)),
         material=np.where(iron, DUCTILE, PE100),
+        role=LP_MAIN,
         pclass=LP,
         year=year,
         depth=rng.uniform(0.8, 1.2, k),
         status=IN_SERVICE,
     )
-    draft.add_regulators(inlet, outlet, box, station=station, factory=np.zeros(k, bool), site=sites)
+    # Outlet set points: stations 3.0 kPa, boxes 2.2–2.8 kPa (LP distribution, designed for <= 1 kPa of drop).
+    set_mpa = np.where(station, 0.003, np.round(rng.uniform(0.0022, 0.0028, k), 4))
+    draft.add_regulators(inlet, outlet, box, station=station, factory=np.zeros(k, bool), site=sites, set_mpa=set_mpa)
     return taps, entries
 
 
 def _lay_factories(rng, island: Island, streets: Streets, plan: Plan, draft: Draft, node_offset: np.ndarray):
-    """Factories near the quays, each with its own regulator box teed off the MP main (专用调压箱)."""
+    """Factories near the quays, each on its own MP-A service line to a regulator box at its fence (专用调压箱).
+
+    Large industrial users take gas at medium pressure: the dedicated service line runs 50–90 m from the MP main to
+    the box, whose outlet (5 kPa) reaches the factory's meter a few metres on.
+    """
     f = plan.factories
     m = len(f)
     out = streets.xy[f] - np.array([island.coast.cx, island.coast.cy])
     turn = np.arctan2(out[:, 1], out[:, 0]) + rng.uniform(-0.7, 0.7, m)  # roughly seawards
     direction = np.column_stack([np.cos(turn), np.sin(turn)])
-    box, inlet_xy, outlet_xy = _beside(streets.xy[f], direction, node_offset[f], np.full(m, 15.0), np.ones(m))
+    box, inlet_xy, outlet_xy = _beside(streets.xy[f], direction, node_offset[f], rng.uniform(50, 90, m), np.ones(m))
     inlet = draft.add_nodes(inlet_xy, JUNCTION)
     outlet = draft.add_nodes(outlet_xy, JUNCTION)
     demand = np.clip(rng.lognormal(np.log(400), 0.7, m), 100, 2000)
     factory = draft.add_nodes(
-        box + direction * rng.uniform(50, 90, m)[:, None],
+        box + direction * rng.uniform(6, 10, m)[:, None],
         CUSTOMER,
         category=np.full(m, INDUSTRIAL),
         special_kind=np.full(m, "", object),
@@ -250,13 +258,12 @@ def _lay_factories(rng, island: Island, streets: Streets, plan: Plan, draft: Dra
     )
     year = np.clip(np.round(streets.year[f] + rng.normal(4, 3, m)), 1995, 2025).astype(int)
     steel = year < 2005
-    attrs = {"dn": np.where(steel, 80, 90), "material": np.where(steel, STEEL, PE100), "year": year}
-    taps = draft.add_pipes(
-        draft.mp_node[f], inlet, pclass=MP, depth=rng.uniform(1.0, 1.4, m), status=IN_SERVICE, **attrs
+    attrs = {"material": np.where(steel, STEEL, PE100), "year": year, "status": IN_SERVICE}
+    taps = draft.add_pipes(draft.mp_node[f], inlet, pclass=MP, role=MP_SERVICE, depth=rng.uniform(1.0, 1.4, m), **attrs)
+    draft.add_pipes(outlet, factory, pclass=LP, role=LP_SERVICE, depth=rng.uniform(0.8, 1.2, m), **attrs)
+    draft.add_regulators(
+        inlet, outlet, box, station=np.zeros(m, bool), factory=np.ones(m, bool), site=f, set_mpa=np.full(m, 0.005)
     )
-    draft.add_pipes(outlet, factory, pclass=LP, depth=rng.uniform(0.8, 1.2, m), status=IN_SERVICE, **attrs)
-    draft.add_regulators(inlet, outlet, box, station=np.zeros(m, bool), factory=np.ones(m, bool), site=f)
-    draft.factory_demand = demand
     return taps
 
 
@@ -325,8 +332,8 @@ def lay_low_pressure(rng, island: Island, streets: Streets, plan: Plan, draft: D
         stop_node[seg + 1],
         vertices,
         mask,
-        dn=mains.dn[pick],
         material=mains.material[pick],
+        role=LP_MAIN,
         pclass=LP,
         year=mains.year[pick],
         depth=rng.uniform(0.8, 1.2, len(seg)),
@@ -348,7 +355,6 @@ def lay_low_pressure(rng, island: Island, streets: Streets, plan: Plan, draft: D
         normal,
         urban[tee_edge],
         mains.year[tee_edge],
-        mains.area[tee_edge],
         n_blocks,
     )
 
@@ -361,14 +367,13 @@ class _LPMains:
     is_tree: np.ndarray
     area: np.ndarray
     degree: np.ndarray  # per street node: LP mains meeting there
-    dn: np.ndarray
     material: np.ndarray
     year: np.ndarray
     status: np.ndarray
 
 
 def _lp_mains(rng, streets: Streets, plan: Plan) -> _LPMains:
-    """Which streets carry LP mains, and their size, age, material and status."""
+    """Which streets carry LP mains, and their age, material and status."""
     n, u, v = streets.n, streets.u, streets.v
     edges = np.flatnonzero(plan.area[u] == plan.area[v])
     child = np.flatnonzero(plan.lp_parent >= 0)
@@ -377,12 +382,9 @@ def _lp_mains(rng, streets: Streets, plan: Plan) -> _LPMains:
     frm[tree_edge] = plan.lp_parent[child]
     frm = frm[edges]
     to = np.where(u[edges] == frm, v[edges], u[edges])
-    downstream = subtree_sum(plan.lp_parent, hop_depth(plan.lp_parent), np.ones(n))
     is_tree = np.zeros(len(u), bool)
     is_tree[tree_edge] = True
     is_tree = is_tree[edges]
-    # Sizes by the intersections fed downstream on the area's tree; meshes closing loops are small.
-    size = np.where(is_tree, _size_index(downstream[to], [150, 25, 6]), np.where(rng.random(len(edges)) < 0.3, 2, 3))
 
     # Age by quarter (one build-out per area) and material by age; a share of the old iron has been relined in PE.
     area = plan.area[frm]
@@ -392,7 +394,6 @@ def _lp_mains(rng, streets: Streets, plan: Plan) -> _LPMains:
     renewed = (year < 2001) & (rng.random(len(edges)) < 0.25)
     year = np.where(renewed, rng.integers(2010, 2025, len(edges)), year)
     material = np.select([year < 1993, year < 2001, year < 2008], [CAST, DUCTILE, PE80], PE100)
-    dn = np.where(material >= DUCTILE, LP_IRON[size], LP_PE[size])
 
     # Dead-end streets with nobody on them: the newest are planned extensions, the oldest cast iron is abandoned.
     degree = np.bincount(np.concatenate([frm, to]), minlength=n)
@@ -402,8 +403,7 @@ def _lp_mains(rng, streets: Streets, plan: Plan) -> _LPMains:
     status = np.select([planned, abandoned], [PLANNED, ABANDONED], IN_SERVICE)
     year = np.where(planned, rng.integers(2026, 2028, len(edges)), year)
     material = np.where(planned, PE100, material)
-    dn = np.where(planned, LP_PE[size], dn)
-    return _LPMains(edges, frm, to, is_tree, area, degree, dn, material, year, status)
+    return _LPMains(edges, frm, to, is_tree, area, degree, material, year, status)
 
 
 def _block_share(urban: np.ndarray) -> np.ndarray:
@@ -429,7 +429,7 @@ def _allocate(rng: np.random.Generator, weight: np.ndarray, cap: np.ndarray, tot
     return np.minimum(counts, cap.astype(np.int64))
 
 
-def _lay_services(rng, island, streets, plan, draft, tee_node, tee_xy, normal, urban, year, area, n_blocks) -> None:
+def _lay_services(rng, island, streets, plan, draft, tee_node, tee_xy, normal, urban, year, n_blocks) -> None:
     """Customers at the service tees: apartment blocks through risers, houses, shops, restaurants, special users."""
     t = len(tee_node)
     block = np.zeros(t, bool)
@@ -499,18 +499,16 @@ def _lay_services(rng, island, streets, plan, draft, tee_node, tee_xy, normal, u
         peak=peak,
         name=special_name,
     )
-    draft.tee_area, draft.tee_peak = area, peak
 
     service_year = np.minimum(2025, year + rng.integers(0, 7, t))
     steel = service_year < 2001
-    size = np.select([block | special | restaurant, commercial], [2, 1], 0)
     end = customers.copy()
     end[bi] = risers
     services = draft.add_pipes(
         tee_node,
         end,
-        dn=np.where(steel, SERVICE_STEEL[size], SERVICE_PE[size]),
         material=np.where(steel, STEEL, np.where(service_year < 2008, PE80, PE100)),
+        role=LP_SERVICE,
         pclass=LP,
         year=service_year,
         depth=rng.uniform(0.6, 0.9, t),
@@ -519,8 +517,8 @@ def _lay_services(rng, island, streets, plan, draft, tee_node, tee_xy, normal, u
     draft.add_pipes(
         risers,
         customers[bi],
-        dn=np.where(households[bi] > 60, 50, 40),
         material=STEEL,
+        role=RISER_PIPE,
         pclass=LP,
         year=service_year[bi],
         depth=0.0,

@@ -45,7 +45,9 @@ def test_scenario_starts_from_the_base_case():
     valves = net["valves"]["id"].to_numpy()[:3].tolist()
     _, scenario, _ = what_if(net, valves, base=base)
     cold = simulate(net, SimulationRequest(closed=tuple(valves)))
-    assert scenario.node_pressure_pa == pytest.approx(cold.node_pressure_pa, abs=1e-3)
+    # The gas-column factors take Z at the start pressures, so a warm start may differ by ~1e-8 relative (a few mPa
+    # on MP-A; with a constant Z the two agree to 1e-9 Pa).
+    assert scenario.node_pressure_pa == pytest.approx(cold.node_pressure_pa, rel=1e-7, abs=1e-3)
     assert scenario.convergence.iterations <= cold.convergence.iterations
 
 
@@ -58,7 +60,10 @@ def test_customers_cut_off_by_a_shutoff_plan_match_the_isolation_analysis(seed):
     base = simulate(net)
     for pipe in rng.choice(net["pipes"]["id"].to_numpy(), 3, replace=False).tolist():
         plan = isolate(net, IsolationRequest.at_pipe(pipe, 0.5))
-        _, scenario, diff = what_if(net, plan.valves_to_close, base=base)
+        # Valves, and regulators shut where a seized or buried valve leaves gas a way through one.
+        shut = [s.feature_id for s in plan.required_steps if s.action in ("close_valve", "shut_regulator")]
+        assert len(shut) == len(plan.required_steps)  # no break at the gate station among these
+        _, scenario, diff = what_if(net, shut, base=base)
         assert set(diff.newly_unsupplied_customer_ids) == {c.feature_id for c in plan.impact.customers}
         lost = [v for v in diff.new_violations if v.kind == "unsupplied"]
         assert {v.feature_id for v in lost} <= set(diff.newly_unsupplied_customer_ids)

@@ -26,6 +26,7 @@ from console.network import (
 )
 from console.network._crs import CGCS2000_GEOGRAPHIC
 from console.network._demo import CENTRE_LONLAT
+from console.network._demo_sizing import DESIGN_SIMULTANEITY, _polyline_length, _SupplyTree
 from console.network._demo_streets import hop_depth, make_island, make_streets, mark_paths, subtree_sum
 
 
@@ -269,7 +270,7 @@ def test_valve_share_and_states_are_plausible(district):
     assert not (valves["remote_controlled"] & ~valves["operable"]).any()
     # Valve type follows the pipe: ball valves on PE, gate or plug valves on steel and iron.
     assert set(valves["valve_type"].astype(str)) <= {"ball", "gate", "plug"}
-    assert (valves["dn"] >= 25).all() and (valves["dn"] <= 315).all()
+    assert (valves["dn"] >= 25).all() and (valves["dn"] <= 600).all()  # up to the gate station's trunk main
 
 
 def test_valves_on_every_branch_leaving_an_mp_junction(district):
@@ -384,7 +385,9 @@ def test_sensors_sit_on_known_features_with_units(district):
 def test_gate_station_supplies_mp_a(district):
     gs = district["gate_stations"].iloc[0]
     assert gs["supply_pressure_mpa"] == pytest.approx(0.4)
-    assert gs["capacity_nm3h"] >= district["customers"]["peak_demand_nm3h"].sum() * 0.5
+    c = district["customers"]
+    design = (c["peak_demand_nm3h"] * c["category"].astype(str).map(DESIGN_SIMULTANEITY)).sum()
+    assert gs["capacity_nm3h"] >= design  # the design peak hour of every customer at once
     assert gs["name"].endswith("门站")
 
 
@@ -401,7 +404,7 @@ def test_pipe_attributes_follow_material_and_hierarchy(district):
     roughness = {"PE80": 0.007, "PE100": 0.007, "steel": 0.05, "ductile_iron": 0.1, "cast_iron": 0.25}
     np.testing.assert_allclose(p["roughness_mm"], material.map(roughness))
     mp = p["pressure_class"] == "MP-A"
-    assert p.loc[mp, "dn"].max() >= 250 and p.loc[mp, "dn"].between(50, 315).all()
+    assert p.loc[mp, "dn"].max() >= 250 and p.loc[mp, "dn"].between(50, 600).all()
     assert not p.loc[mp, "material"].isin(["cast_iron", "ductile_iron"]).any()
     iron = material.isin(["cast_iron", "ductile_iron"])
     assert p.loc[iron, "install_year"].between(1985, 2000).all() and iron.sum() > 0
@@ -462,3 +465,25 @@ def test_tree_helpers_on_a_hand_worked_forest():
     assert subtree_sum(parent, depth, np.ones(8)).tolist() == [5, 4, 2, 1, 1, 2, 1, 1]
     assert np.flatnonzero(mark_paths(parent, np.array([3]))).tolist() == [0, 1, 2, 3]
     assert np.flatnonzero(mark_paths(parent, np.array([7, 6]))).tolist() == [0, 1, 5, 6, 7]
+
+
+def test_supply_tree_on_a_hand_worked_network():
+    #   source 0 -10- 1 -10- 2 -5- 3        source 5 -1- 6        (4 reached by nobody)
+    #                 |                                 the loop 1-3 (30 m) is longer than 1-2-3
+    #                 +------30------+
+    frm = np.array([0, 1, 2, 1, 5])
+    to = np.array([1, 2, 3, 3, 6])
+    length = np.array([10.0, 10.0, 5.0, 30.0, 1.0])
+    tree = _SupplyTree.build(7, frm, to, length, np.array([0, 5]))
+    assert tree.parent.tolist() == [-1, 0, 1, 2, -1, -1, 5]
+    assert tree.source.tolist() == [0, 0, 0, 0, -1, 1, 1]
+    assert sorted(tree.tree_pipe.tolist()) == [0, 1, 2, 4]  # the loop closer 1-3 is left out
+    demand = np.array([0.0, 1.0, 2.0, 3.0, 9.0, 0.0, 4.0])
+    assert tree.subtree_sum(demand).tolist() == [6.0, 6.0, 5.0, 3.0, 9.0, 4.0, 4.0]
+    assert tree.subtree_min(np.array([7.0, 5.0, 6.0, 2.0, 0.0, 9.0, 8.0])).tolist() == [2, 2, 2, 2, 0, 8, 8]
+    assert tree.path_sum(tree.parent_length).tolist() == [0.0, 10.0, 20.0, 25.0, 0.0, 0.0, 1.0]
+
+
+def test_polyline_length():
+    coords = np.array([[0, 0], [3, 4], [3, 5], [10, 10], [10, 12]], float)
+    assert _polyline_length(coords, np.array([3, 2])).tolist() == [6.0, 2.0]
