@@ -1,7 +1,11 @@
-"""Spatial index (shapely STRtree per layer) for identify/picking and box queries.
+"""Spatial index for identify/picking and box queries: a shapely STRtree per line layer, a point grid per point layer.
 
 Picking never hit-tests graphics items: the map asks this index for the nearest feature within a tolerance.
 Point features win over pipes at equal distance, because a valve drawn on a pipe is what the user clicked.
+
+Point layers (junctions, customers, valves …: a million points in a city) use :class:`PointGrid`, the points sorted
+by the cell of a uniform grid: the same answers as an STRtree for points at about a third of its memory (~20 bytes
+a point instead of ~66) and a faster build.
 """
 
 from __future__ import annotations
@@ -12,7 +16,12 @@ import numpy as np
 import shapely
 from shapely import STRtree
 
-__all__ = ["PICK_ORDER", "SpatialIndex", "Hit"]
+from console.network._schema import LAYERS
+
+__all__ = ["PICK_ORDER", "PointGrid", "SpatialIndex", "Hit"]
+
+_POINTS_PER_CELL = 4
+_MAX_CELLS_PER_SIDE = 2048
 
 # Layers checked for identify, topmost first (drawn last on the map).
 PICK_ORDER = (
@@ -37,21 +46,116 @@ class Hit:
     distance: float
 
 
+class PointGrid:
+    """Points bucketed by grid cell; ``rows`` lists the layer rows cell by cell, ``xy`` their coordinates.
+
+    >>> grid = PointGrid(np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 0.5], [np.nan, np.nan]]))
+    >>> rows, dist = grid.within(10.0, 0.4, 1.0)
+    >>> sorted(zip(rows.tolist(), np.round(dist, 2).tolist()))
+    [(1, 0.4), (2, 0.1)]
+    >>> grid.in_box((-1.0, -1.0, 10.0, 0.1)).tolist()  # boundary included; empty points never match
+    [0, 1]
+    """
+
+    def __init__(self, xy: np.ndarray) -> None:
+        xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+        rows = np.flatnonzero(np.isfinite(xy).all(axis=1)).astype(np.int32)
+        if len(rows):
+            (x0, y0), (x1, y1) = xy[rows].min(axis=0), xy[rows].max(axis=0)
+        else:
+            x0 = y0 = x1 = y1 = 0.0
+        w, h = max(x1 - x0, 1e-6), max(y1 - y0, 1e-6)
+        cell = max(np.sqrt(w * h * _POINTS_PER_CELL / max(len(rows), 1)), max(w, h) / _MAX_CELLS_PER_SIDE, 1e-6)
+        self._x0, self._y0, self._cell = float(x0), float(y0), float(cell)
+        self._nx = int(min(w // cell + 1, _MAX_CELLS_PER_SIDE + 1))
+        self._ny = int(min(h // cell + 1, _MAX_CELLS_PER_SIDE + 1))
+        cell_id = self._cells(xy[rows, 0], xy[rows, 1])
+        order = np.argsort(cell_id, kind="stable")
+        self.rows = rows[order]
+        self.xy = xy[self.rows]
+        self._start = np.zeros(self._nx * self._ny + 1, np.int32 if len(rows) < 2**31 else np.int64)
+        np.cumsum(np.bincount(cell_id, minlength=self._nx * self._ny), out=self._start[1:])
+
+    def _cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        cx = np.clip((x - self._x0) // self._cell, 0, self._nx - 1).astype(np.int64)
+        cy = np.clip((y - self._y0) // self._cell, 0, self._ny - 1).astype(np.int64)
+        return cy * self._nx + cx
+
+    @property
+    def nbytes(self) -> int:
+        return self.rows.nbytes + self.xy.nbytes + self._start.nbytes
+
+    def _candidates(self, box: tuple[float, float, float, float]) -> np.ndarray:
+        """Positions (into ``rows``/``xy``) of the points in the cells the box touches."""
+        xmin, ymin, xmax, ymax = box
+        i0 = max(int(np.floor((xmin - self._x0) / self._cell)), 0)
+        j0 = max(int(np.floor((ymin - self._y0) / self._cell)), 0)
+        i1 = min(int(np.floor((xmax - self._x0) / self._cell)), self._nx - 1)
+        j1 = min(int(np.floor((ymax - self._y0) / self._cell)), self._ny - 1)
+        if i0 > i1 or j0 > j1 or not len(self.rows):
+            return np.empty(0, np.int64)
+        first = np.arange(j0, j1 + 1, dtype=np.int64) * self._nx
+        starts = self._start[first + i0].astype(np.int64)
+        lens = self._start[first + i1 + 1] - starts
+        total = int(lens.sum())
+        # Concatenate the runs [starts[k], starts[k] + lens[k]) without a Python loop.
+        return np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens) + np.arange(total)
+
+    def within(self, x: float, y: float, distance: float) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the points at most ``distance`` from (x, y), and their distances."""
+        at = self._candidates((x - distance, y - distance, x + distance, y + distance))
+        d = np.hypot(self.xy[at, 0] - x, self.xy[at, 1] - y)
+        keep = d <= distance
+        return self.rows[at[keep]], d[keep]
+
+    def in_box(self, box: tuple[float, float, float, float]) -> np.ndarray:
+        """Rows (sorted) of the points inside the box, boundary included."""
+        at = self._candidates(box)
+        px, py = self.xy[at, 0], self.xy[at, 1]
+        keep = (px >= box[0]) & (px <= box[2]) & (py >= box[1]) & (py <= box[3])
+        return np.sort(self.rows[at[keep]]).astype(np.int64)
+
+
 class SpatialIndex:
-    """STRtrees over each non-empty layer of one network version (built lazily, layer by layer)."""
+    """The index of each non-empty layer of one network version (built lazily, layer by layer)."""
 
     def __init__(self, network) -> None:
         self._network = network
         self._trees: dict[str, STRtree] = {}
         self._geoms: dict[str, np.ndarray] = {}
+        self._grids: dict[str, PointGrid] = {}
+
+    def build(self, layer: str) -> None:
+        """Build the index ``nearest`` and ``query_box`` use for ``layer`` (warms the first click)."""
+        if LAYERS[layer].geometry == "Point":
+            self.grid(layer)
+        else:
+            self.tree(layer)
+
+    def grid(self, layer: str) -> PointGrid:
+        grid = self._grids.get(layer)
+        if grid is None:
+            geoms = np.asarray(self._network[layer].geometry.array, dtype=object)
+            xy = np.full((len(geoms), 2), np.nan)
+            valid = ~shapely.is_empty(geoms) & ~shapely.is_missing(geoms)
+            xy[valid] = shapely.get_coordinates(geoms[valid])
+            grid = self._grids[layer] = PointGrid(xy)
+        return grid
 
     def tree(self, layer: str) -> STRtree:
+        """A shapely STRtree over the layer's geometries (what line layers are queried with)."""
         tree = self._trees.get(layer)
         if tree is None:
             geoms = np.asarray(self._network[layer].geometry.array, dtype=object)
             self._geoms[layer] = geoms
             tree = self._trees[layer] = STRtree(geoms)
         return tree
+
+    def _within(self, layer: str, point: shapely.Point, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+        if LAYERS[layer].geometry == "Point":
+            return self.grid(layer).within(point.x, point.y, tolerance)
+        rows = self.tree(layer).query(point, predicate="dwithin", distance=tolerance)
+        return rows, shapely.distance(self._geoms[layer][rows], point)
 
     def nearest(self, x: float, y: float, tolerance: float, layers: tuple[str, ...] | None = None) -> Hit | None:
         """The feature nearest to (x, y) within ``tolerance`` map units; points before lines at a tie."""
@@ -60,10 +164,9 @@ class SpatialIndex:
         for layer in layers or PICK_ORDER:
             if not len(self._network[layer]):
                 continue
-            rows = self.tree(layer).query(point, predicate="dwithin", distance=tolerance)
+            rows, dist = self._within(layer, point, tolerance)
             if not len(rows):
                 continue
-            dist = shapely.distance(self._geoms[layer][rows], point)
             k = int(np.argmin(dist))
             hit = Hit(layer, int(rows[k]), str(self._network[layer]["id"].iat[int(rows[k])]), float(dist[k]))
             # Point layers come first in PICK_ORDER; a line only wins when it is clearly closer.
@@ -75,4 +178,6 @@ class SpatialIndex:
         """Rows of ``layer`` whose geometry intersects the box (xmin, ymin, xmax, ymax)."""
         if not len(self._network[layer]):
             return np.empty(0, dtype=np.int64)
+        if LAYERS[layer].geometry == "Point":
+            return self.grid(layer).in_box(bounds)
         return np.sort(self.tree(layer).query(shapely.box(*bounds)))

@@ -261,9 +261,8 @@ class TelemetryService:
                     last_tick = time.monotonic()
                     if self._feeds:  # without a feed there is no clock to judge silence by (batches carry theirs)
                         self.tick()
-                    if self.store is not None:
-                        with self._lock:
-                            self.store.maybe_flush()
+                    if self.store is not None:  # the store has its own lock: views' snapshots never wait for a flush
+                        self.store.maybe_flush()
             except Exception as exc:  # keep ingesting: one failure must not silence the console
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.exception("telemetry ingest failed")

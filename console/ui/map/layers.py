@@ -140,7 +140,7 @@ def prepare_map_data(network: GasNetwork, style: str = "pressure_class", feedbac
     spatial = network.spatial
     for layer, frame in network.layers.items():
         if len(frame):
-            spatial.tree(layer)
+            spatial.build(layer)
     if feedback:
         feedback.progress(0.97, "Preparing the map…")
     b = tuple(float(v) for v in network.bounds)
