@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -84,8 +85,24 @@ def load_map_data(path: str | os.PathLike | None, style: str, feedback: Feedback
         feedback = _Stage(feedback, 0.5, 1.0) if feedback else None
     network = open_network(path, feedback)
     data = _prepare(network, style, feedback)
-    data.extras["path"] = Path(path)
+    data.extras["path"] = source_of(path)
     return data
+
+
+def source_of(path: str | os.PathLike) -> Path | str:
+    """A file as a Path; a ``postgresql://`` URL kept as text (a Path would fold its ``//``)."""
+    from console.io import is_database_url
+
+    return str(path) if is_database_url(str(path)) else Path(path)
+
+
+def source_label(source: Path | str | None) -> str:
+    """What a title bar or status line shows for a source: the file name, or the URL without its password."""
+    from console.io import redact_url
+
+    if source is None:
+        return ""
+    return source.name if isinstance(source, Path) else redact_url(source)
 
 
 def prepare_preloaded(future: Future, style: str, feedback: Feedback | None = None) -> MapData:
@@ -93,7 +110,7 @@ def prepare_preloaded(future: Future, style: str, feedback: Feedback | None = No
     network = future.result()
     data = _prepare(network, style, feedback)
     if network.source:
-        data.extras["path"] = Path(network.source)
+        data.extras["path"] = source_of(network.source)
     return data
 
 
@@ -160,7 +177,7 @@ class MainWindow(QMainWindow):
         self._style = str(self.settings.value("map/pipe_style", "pressure_class"))
         if self._style not in PIPE_STYLES:
             self._style = "pressure_class"
-        self._path: Path | None = None
+        self._path: Path | str | None = None  # the file, or the PostGIS URL, the network was read from
         self._load_job: JobWorker | None = None
         self._edit_job: JobWorker | None = None
         self._lonlat: Transformer | None = None
@@ -223,6 +240,13 @@ class MainWindow(QMainWindow):
         self.act_open = a(
             "&Open network…", "open", [QKeySequence.StandardKey.Open], "Open a network file", self.open_file_dialog
         )
+        self.act_open_db = a(
+            "Open from Post&GIS…",
+            None,
+            ["Ctrl+Shift+O"],
+            "Open a network stored in a PostGIS database",
+            self.open_database_dialog,
+        )
         self.act_demo = a("Open &demo district", None, [], "Open the bundled demo district (示范片区)", self.open_demo)
         self.act_quit = a("&Quit", None, [QKeySequence.StandardKey.Quit], "Quit GasOps Console", self.close)
         self.act_pan = a("&Pan", "pan", ["P"], "Pan: drag to move the map", lambda: self.set_tool("pan"), True)
@@ -271,7 +295,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         m = bar.addMenu("&File")
-        m.addActions([self.act_open, self.act_demo])
+        m.addActions([self.act_open, self.act_open_db, self.act_demo])
         m.addSeparator()
         m.addAction(self.act_quit)
         m = self.view_menu = bar.addMenu("&View")
@@ -412,13 +436,35 @@ class MainWindow(QMainWindow):
             self.settings.setValue("files/last_dir", str(Path(path).parent))
             self.open_path(path)
 
+    def open_database_dialog(self) -> None:
+        """Ask for a PostGIS URL (the last one offered again, without its password) and open it."""
+        last = str(self.settings.value("files/last_database", "postgresql://gis@localhost:5432/gis?schema=public"))
+        url, ok = QInputDialog.getText(
+            self,
+            "Open from PostGIS",
+            "Database URL — postgresql://user@host:5432/db?schema=NAME\n"
+            "(the password from PGPASSWORD or ~/.pgpass; it is never stored or shown):",
+            text=last,
+        )
+        url = url.strip()
+        if not ok or not url:
+            return
+        from console.io import is_database_url, redact_url
+
+        if not is_database_url(url):
+            self.show_error("Open from PostGIS", f"{url[:200]}: not a postgresql:// or postgis:// URL")
+            return
+        self.settings.setValue("files/last_database", redact_url(url))
+        self.open_path(url)
+
     def open_path(self, path: str | os.PathLike) -> JobWorker:
-        """Load a network file in the background; the map shows it when ready."""
-        return self._start_load(Path(path), f"Opening {Path(path).name}…")
+        """Load a network file (or a ``postgresql://`` URL) in the background; the map shows it when ready."""
+        source = source_of(path)
+        return self._start_load(source, f"Opening {source_label(source)}…")
 
     def open_preloaded(self, future: Future, path: str | os.PathLike | None = None) -> JobWorker:
         """Show a network whose reading already started elsewhere (the command line starts it before Qt loads)."""
-        self._path = Path(path) if path else None
+        self._path = source_of(path) if path else None
         return self._start_job(prepare_preloaded, (future, self._style), "Opening the network…")
 
     def open_demo(self) -> JobWorker:
@@ -427,10 +473,11 @@ class MainWindow(QMainWindow):
 
     def set_network(self, network: GasNetwork, path: str | os.PathLike | None = None) -> JobWorker:
         """Show an in-memory network (its map buffers are prepared in the background)."""
-        self._path = Path(path) if path else (Path(network.source) if network.source else None)
+        source = path or network.source
+        self._path = source_of(source) if source else None
         return self._start_job(_prepare, (network, self._style), f"Preparing {network.name}…")
 
-    def _start_load(self, path: Path | None, message: str) -> JobWorker:
+    def _start_load(self, path: Path | str | None, message: str) -> JobWorker:
         self._path = path
         return self._start_job(load_map_data, (path, self._style), message)
 
@@ -512,12 +559,17 @@ class MainWindow(QMainWindow):
         parts = [f"{counts[k]:,} {label}" for k, label in (("pipes", "pipes"), ("valves", "valves"),
                  ("regulators", "regulators"), ("customers", "customers")) if counts.get(k)]  # fmt: skip
         self.counts_label.setText(" · ".join(parts))
-        where = f" — {self._path.name}" if self._path else ""
+        where = f" — {source_label(self._path)}" if self._path else ""
         self.setWindowTitle(f"{network.name}{where} — {APP_TITLE}")
 
     @property
     def network_path(self) -> Path | None:
-        """The file the shown network was read from (None for an in-memory network)."""
+        """The file the shown network was read from (None for an in-memory or a database network)."""
+        return self._path if isinstance(self._path, Path) else None
+
+    @property
+    def network_source(self) -> Path | str | None:
+        """The file or the PostGIS URL the shown network was read from (None for an in-memory network)."""
         return self._path
 
     @property

@@ -8,7 +8,6 @@ problem; ``gasops convert`` and ``gasops info`` and the console's open path take
 from __future__ import annotations
 
 import json
-import uuid
 
 import numpy as np
 import pandas as pd
@@ -24,34 +23,6 @@ from console.io._dburl import parse_location
 from console.network import LAYERS, GasNetwork, generate_demo
 from tests.io.conftest import build_small_network
 from tests.io.test_roundtrip import assert_same_network
-from tests.postgres_server import PostgresServer, PostgresUnavailable
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    """One server for the session: started before the first PostGIS test, stopped and deleted after the last."""
-    try:
-        server = PostgresServer().start()
-    except PostgresUnavailable as exc:
-        pytest.fail(f"PostgreSQL + PostGIS are needed for these tests: {exc}", pytrace=False)
-    try:
-        server.create_database("plain", postgis=False)
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def schema(postgres) -> str:
-    """A new, empty schema for one test."""
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    postgres.execute(f'CREATE SCHEMA "{name}"')
-    return name
-
-
-@pytest.fixture
-def url(postgres, schema) -> str:
-    return postgres.url(schema=schema)
 
 
 def _tables(postgres, schema: str) -> set[str]:

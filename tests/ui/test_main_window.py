@@ -267,3 +267,38 @@ def test_open_preloaded_shows_a_network_read_elsewhere_and_reports_its_errors(qt
         w.open_preloaded(failed)
     assert blocker.args == ["site.gpkg: truncated file"]
     w.close()
+
+
+def test_search_uses_the_networks_own_id_index(window):
+    # One sorted index of every id serves network.locate and the search box: no second copy of two million ids.
+    assert window.search._index.index is window.network.id_index
+
+
+def test_a_network_opens_from_postgis_and_the_title_hides_the_password(qtbot, window, network, url, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from console.io import write_network
+
+    write_network(network, url)
+    password = url.split(":")[2].split("@")[0]
+    # File › Open from PostGIS: the URL a user types (a Path would have folded its "//").
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (f"  {url}  ", True))
+    with qtbot.waitSignal(window.networkShown, timeout=SETTLE_TIMEOUT_MS):
+        window.act_open_db.trigger()
+    assert window.network.counts() == network.counts()
+    assert window.network["pipes"]["id"].tolist() == network["pipes"]["id"].tolist()
+    assert window.network_path is None and window.network_source.startswith("postgresql://")
+    title = window.windowTitle()
+    assert "postgresql://" in title and "schema=" in title and password not in title
+    remembered = str(window.settings.value("files/last_database"))
+    assert remembered.startswith("postgresql://") and password not in remembered
+
+
+def test_open_from_postgis_refuses_what_is_not_a_database_url(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("/home/gis/network.gpkg", True))
+    before = window.network
+    window.act_open_db.trigger()
+    assert window.last_error == "/home/gis/network.gpkg: not a postgresql:// or postgis:// URL"
+    assert window.network is before
