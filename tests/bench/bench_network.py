@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 
+from console.app.workspace import DEMO_GENERATION
 from tests.bench._common import CACHE, peak_rss_mb, repeat_ms, table, timed
 
 
@@ -23,7 +24,7 @@ def main() -> None:
     from console.network import generate_demo, validate
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"bench-{args.pipes}-s{args.seed}.gpkg"
+    path = CACHE / f"bench-{args.pipes}-s{args.seed}-g{DEMO_GENERATION}.gpkg"
     gen_s, net = timed(lambda: generate_demo(n_pipes=args.pipes, seed=args.seed))
     save_s, _ = timed(lambda: write_network(net, path))
     counts = net.counts()
@@ -31,7 +32,7 @@ def main() -> None:
     load_s, net = timed(lambda: read_network(path))
     topo_s, _ = timed(lambda: net.topology)
     validate_s, report = timed(lambda: validate(net))
-    spatial_s, _ = timed(lambda: net.spatial.tree("pipes"))
+    spatial_s, _ = timed(lambda: net.spatial.build("pipes"))
     # Identify: random points near pipe midpoints, as a user would click.
     rng = np.random.default_rng(1)
     mids = net["pipes"].geometry.interpolate(0.5, normalized=True)
@@ -49,7 +50,7 @@ def main() -> None:
         "topology_s": topo_s,
         "validate_s": validate_s,
         "validation_ok": report.ok,
-        "strtree_s": spatial_s,
+        "pipe_index_s": spatial_s,
         "identify_median_ms": identify["median_ms"],
         "identify_p95_ms": identify["p95_ms"],
         "peak_rss_mb": peak_rss_mb(),

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from console.isolation import valve_segments
 from console.network import IdIndex
-from console.network._spatial import PointGrid
+from console.network._spatial import LineGrid, PointGrid
 from tests.builders import chain
 
 ids = st.lists(st.text(alphabet="PJV-0129管线é", min_size=0, max_size=6), min_size=0, max_size=40)
@@ -79,3 +79,40 @@ def test_topology_and_valve_segments_leave_ids_in_arrow():
     assert "node_ids" not in topo._lazy and "link_ids" not in topo._lazy
     assert topo.node_ids_at([3, 0]).tolist() == ["E", "J1"]
     assert topo.link_ids.tolist() == ["P1", "P2", "P3"]
+
+
+segments = st.lists(
+    st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(-6, 6), st.integers(-6, 6)), min_size=1, max_size=50
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    segments,
+    st.lists(st.integers(0, 49), max_size=3),
+    st.tuples(st.floats(-10, 50), st.floats(-10, 50), st.floats(0, 15)),
+)
+def test_line_grid_matches_an_strtree(parts, long_ones, query):
+    # Short segments, a few long diagonals across everything (they go to the grid's own STRtree), and gaps.
+    lines = [shapely.LineString([(x, y), (x + dx + 0.5, y + dy)]) for x, y, dx, dy in parts]
+    lines += [shapely.LineString([(-20, -20 + k), (60, 60 - k)]) for k in long_ones]
+    geoms = np.array([*lines, None, shapely.LineString()], dtype=object)
+    tree = shapely.STRtree(geoms)
+    grid = LineGrid(geoms)
+    x, y, d = query
+    rows, dist = grid.within(x, y, d)
+    expected = tree.query(shapely.Point(x, y), predicate="dwithin", distance=d)
+    assert sorted(rows.tolist()) == sorted(expected.tolist())
+    assert np.allclose(dist, shapely.distance(geoms[rows], shapely.Point(x, y)))
+    box = (x - d, y - d / 3, x + d / 2, y + d)
+    assert grid.in_box(box).tolist() == np.sort(tree.query(shapely.box(*box))).tolist()
+
+
+def test_line_grid_keeps_few_lines_out_of_its_grid_and_is_small():
+    rng = np.random.default_rng(3)
+    start = rng.uniform(0, 5000, (20_000, 2))
+    short = shapely.linestrings(np.stack([start, start + rng.uniform(-60, 60, start.shape)], axis=1))
+    long = shapely.linestrings([[(0, 0), (5000, 5000)], [(0, 5000), (5000, 0)]])
+    grid = LineGrid(np.concatenate([short, long]))
+    assert set(grid._long_rows.tolist()) >= {20_000, 20_001} and len(grid._long_rows) <= 0.06 * 20_002
+    assert grid.nbytes <= 8 * 20_002
