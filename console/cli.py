@@ -85,6 +85,9 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from console.app.memory import tune_allocator
+
+    tune_allocator()  # before any worker thread: fewer arenas, big temporaries back to the system (see its module)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*BUILTIN_COMMANDS, *COMMAND_MODULES, "-h", "--help", "--version"):
         argv = ["gui", *argv]  # `gasops`, `gasops FILE` and `gasops --screenshot X` open the GUI

@@ -18,6 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 import shapely
 
+from console.app.workspace import DEMO_GENERATION
 from tests.bench._common import CACHE, peak_rss_mb, repeat_ms, table
 
 
@@ -35,6 +36,9 @@ def main() -> None:
     parser.add_argument("--pipes", type=int, required=True)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
+    from console.app.memory import tune_allocator
+
+    tune_allocator()  # as `gasops` does at start-up
 
     from PySide6.QtWidgets import QApplication
 
@@ -42,7 +46,7 @@ def main() -> None:
     from console.network import generate_demo
     from console.ui.main_window import MainWindow
 
-    path = CACHE / f"bench-{args.pipes}-s{args.seed}.gpkg"
+    path = CACHE / f"bench-{args.pipes}-s{args.seed}-g{DEMO_GENERATION}.gpkg"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         write_network(generate_demo(n_pipes=args.pipes, seed=args.seed), path)
