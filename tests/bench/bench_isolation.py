@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from console.app.workspace import DEMO_GENERATION
 from tests.bench._common import CACHE, peak_rss_mb, repeat_ms, table, timed
 
 
@@ -30,7 +31,7 @@ def demo_network(n_pipes: int, seed: int):
     """The demo network from the GeoPackage cache, or generated (and cached when console.io can write)."""
     from console.network import generate_demo
 
-    path = CACHE / f"bench-{n_pipes}-s{seed}.gpkg"
+    path = CACHE / f"bench-{n_pipes}-s{seed}-g{DEMO_GENERATION}.gpkg"
     try:
         from console.io import read_network, write_network
     except ImportError:
