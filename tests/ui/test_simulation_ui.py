@@ -271,3 +271,12 @@ def test_hovering_a_pipe_shows_its_simulated_values_as_a_tooltip(qtbot, simulate
     window.canvas.cursorMoved.emit(mid.x, mid.y)
     expected = simulated.feature_text(network["pipes"]["id"].iloc[row])
     qtbot.waitUntil(lambda: QToolTip.text() == expected, timeout=5000)
+
+
+def test_the_dock_opens_wide_enough_for_its_rows(qtbot, window, sim):
+    """With no saved layout the simulation dock shows its run, colour and contour rows without a horizontal scroll
+    bar (a 1400-px window has room for it beside the map)."""
+    scroll = sim.dock.widget()
+    qtbot.waitUntil(lambda: sim.dock.width() >= scroll.widget().sizeHint().width(), timeout=TIMEOUT)
+    assert scroll.horizontalScrollBar().maximum() == 0
+    assert window.canvas.width() > 1.5 * max(sim.dock.width(), window.attributes_dock.width())  # the map stays first

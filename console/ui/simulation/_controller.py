@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QCursor, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QToolTip
 
@@ -173,6 +173,7 @@ class SimulationController(QObject):
         self.dock = window.add_dock(SimulationDock(window), left, tabify_with=window.layers_dock)
         self.violations = window.add_dock(ViolationsDock(window), left, tabify_with=self.dock)
         self.dock.raise_()
+        QTimer.singleShot(0, self._fit_dock)  # once the window has its size
         self.action = QAction("&Simulate 水力计算", window)
         self.action.setShortcut(QKeySequence("F5"))
         self.action.setToolTip("Simulate: steady-state gas flow of the network (F5)")
@@ -191,6 +192,17 @@ class SimulationController(QObject):
         self._live_timer.timeout.connect(self._on_live_tick)
         self._live_seen = -1
         self._connect()
+
+    def _fit_dock(self) -> None:
+        """Widen the dock to its rows (run buttons, colour-by, contour levels), so they show without a horizontal
+        scroll bar, up to a third of the window; a layout the user saved (restored at start-up) is left alone."""
+        state = self.window.settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            return
+        want = self.dock.widget().sizeHint().width() + 8  # the dock's frame
+        if self.dock.width() < want:
+            width = min(want, max(self.window.width() // 3, 300))
+            self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
 
     def _connect(self) -> None:
         d = self.dock
