@@ -17,9 +17,10 @@ import pytest
 import shapely
 
 from console.network import GasNetwork
+from tests.reference import shared_data
 
 E0, N0 = 41_400_000.0, 3_320_000.0
-GASLIB_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "gaslib"
+GASLIB_DIR = shared_data("gaslib")
 
 
 def _points(xy: list[tuple[float, float]]) -> gpd.GeoSeries:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -25,8 +24,9 @@ from console.ledger import (
 )
 from console.ledger._verify import root_from_inclusion_proof
 from tests.ledger import rfc6962_reference as ref
+from tests.reference import shared_data
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "merkle"
+DATA = shared_data("merkle")
 
 
 def _b64(v):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +19,9 @@ from console.ledger import (
     sign_note,
 )
 from console.ledger._note import SIG_COSIGNATURE_V1, key_id
+from tests.reference import shared_data
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "merkle" / "signed_note_checkpoint_vectors.json"
+DATA = shared_data("merkle", "signed_note_checkpoint_vectors.json")
 VECTORS = json.loads(DATA.read_text())["vectors"]
 
 
