@@ -215,8 +215,7 @@ class MainWindow(QMainWindow):
         if self.extensions:
             return
         self.extensions = install_extensions(self)
-        state = self.settings.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
+        if (state := self.saved_state()) is not None:
             self.restoreState(state)  # again: the features' docks exist only now
         self.apply_theme(self._theme, save=False)
 
@@ -319,6 +318,19 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(dock.toggleViewAction())
         return dock
 
+    def saved_state(self) -> QByteArray | None:
+        """The dock layout the user left last time (``None`` on a first start)."""
+        state = self.settings.value("window/state")
+        return state if isinstance(state, QByteArray) and not state.isEmpty() else None
+
+    def fit_dock(self, dock, minimum: int = 0) -> None:
+        """Widen ``dock`` to its contents (or ``minimum`` px) so its rows show without a horizontal scroll bar, but
+        never past a third of the window (at least 300 px): the map stays the widest thing. A wider dock is kept."""
+        want = max(dock.sizeHint().width() + 8, minimum)  # 8: the dock's frame around its widget
+        if dock.width() < want:
+            width = min(want, max(self.width() // 3, 300))
+            self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+
     def add_context_provider(self, provider) -> None:
         """A feature's right-click actions on the map: ``provider(menu, hit, x, y)`` adds them to the context menu.
 
@@ -401,8 +413,7 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
-        state = self.settings.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
+        if (state := self.saved_state()) is not None:
             self.restoreState(state)
         for layer in ("pipes", *self.canvas.points):
             visible = self.settings.value(f"layers/{layer}/visible", True)

@@ -302,3 +302,48 @@ def test_open_from_postgis_refuses_what_is_not_a_database_url(qtbot, window, mon
     window.act_open_db.trigger()
     assert window.last_error == "/home/gis/network.gpkg: not a postgresql:// or postgis:// URL"
     assert window.network is before
+
+
+def test_fit_dock_widens_to_the_contents_but_never_past_a_third_of_the_window(qtbot, window):
+    from PySide6.QtCore import QSize
+    from PySide6.QtWidgets import QDockWidget, QWidget
+
+    class Wide(QWidget):  # contents that would like the whole screen but can live in less
+        def sizeHint(self):
+            return QSize(2000, 200)
+
+        def minimumSizeHint(self):
+            return QSize(100, 100)
+
+    dock = window.add_dock(QDockWidget("wide"), Qt.DockWidgetArea.RightDockWidgetArea)
+    dock.setObjectName("test_wide_dock")
+    dock.setWidget(Wide())
+    window.resizeDocks([dock], [200], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: dock.width() <= 210, timeout=SETTLE_TIMEOUT_MS)
+    window.fit_dock(dock)
+    qtbot.waitUntil(lambda: dock.width() >= window.width() // 3 - 2, timeout=SETTLE_TIMEOUT_MS)
+    assert dock.width() <= window.width() // 3 + 2 and window.canvas.width() > dock.width()
+
+
+def test_a_saved_layout_keeps_its_dock_widths_on_the_next_start(qtbot, network):
+    from console.ui.main_window import MainWindow
+
+    def start():
+        w = MainWindow()
+        qtbot.addWidget(w)
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        return w, w.extensions["simulation"].dock
+
+    w, dock = start()
+    fitted = dock.sizeHint().width()
+    qtbot.waitUntil(lambda: dock.width() >= fitted, timeout=SETTLE_TIMEOUT_MS)  # first start: fitted to its rows
+    narrower = dock.width() - 60
+    w.resizeDocks([dock], [narrower], Qt.Orientation.Horizontal)  # the planner drags it narrower
+    qtbot.waitUntil(lambda: abs(dock.width() - narrower) <= 2, timeout=SETTLE_TIMEOUT_MS)
+    w.close()  # saves the layout
+    w, dock = start()
+    qtbot.wait(200)  # the start-up fit would have run by now
+    assert abs(dock.width() - narrower) <= 2
+    w.close()

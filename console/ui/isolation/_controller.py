@@ -394,8 +394,8 @@ class IsolationController(QObject):
     def _show_dock(self) -> None:
         self.dock.show()
         self.dock.raise_()
-        if not self._dock_sized and self.dock.width() < _DOCK_WIDTH_PX:
-            self.window.resizeDocks([self.dock], [_DOCK_WIDTH_PX], Qt.Orientation.Horizontal)
+        if not self._dock_sized:  # once per session: a width the dispatcher drags to afterwards stays
+            self.window.fit_dock(self.dock, minimum=_DOCK_WIDTH_PX)
         self._dock_sized = True
 
     def _in_view(self, result: IsolationResult) -> bool:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QCursor, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QToolTip
 
@@ -194,15 +194,10 @@ class SimulationController(QObject):
         self._connect()
 
     def _fit_dock(self) -> None:
-        """Widen the dock to its rows (run buttons, colour-by, contour levels), so they show without a horizontal
-        scroll bar, up to a third of the window; a layout the user saved (restored at start-up) is left alone."""
-        state = self.window.settings.value("window/state")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            return
-        want = self.dock.widget().sizeHint().width() + 8  # the dock's frame
-        if self.dock.width() < want:
-            width = min(want, max(self.window.width() // 3, 300))
-            self.window.resizeDocks([self.dock], [width], Qt.Orientation.Horizontal)
+        """On a first start, the dock as wide as its rows (run buttons, colour-by, contour levels); a layout the
+        user saved is left as it was."""
+        if self.window.saved_state() is None:
+            self.window.fit_dock(self.dock)
 
     def _connect(self) -> None:
         d = self.dock
