@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QSizePolicy,
     QToolBar,
     QWidget,
@@ -323,13 +324,24 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         return state if isinstance(state, QByteArray) and not state.isEmpty() else None
 
-    def fit_dock(self, dock, minimum: int = 0) -> None:
+    def fit_dock(self, dock, minimum: int = 0, share: float = 1 / 3, beside=None) -> None:
         """Widen ``dock`` to its contents (or ``minimum`` px) so its rows show without a horizontal scroll bar, but
-        never past a third of the window (at least 300 px): the map stays the widest thing. A wider dock is kept."""
-        want = max(dock.sizeHint().width() + 8, minimum)  # 8: the dock's frame around its widget
+        never past ``share`` of the window (at least 300 px): beside the map a third, so the map stays the widest
+        thing; a bottom dock split with another (``beside``, which gives up the width) can take more. A wider dock
+        is kept."""
+        body, extra = dock.widget(), 8  # 8: the dock's frame around its widget
+        if isinstance(body, QScrollArea) and body.widget() is not None:  # a scroll area caps its own size hint
+            if body.verticalScrollBar().isVisible():
+                extra += body.verticalScrollBar().width()
+            body = body.widget()
+        want = max(body.sizeHint().width() + extra, minimum)
         if dock.width() < want:
-            width = min(want, max(self.width() // 3, 300))
-            self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+            width = min(want, max(int(self.width() * share), 300))
+            if beside is None:
+                self.resizeDocks([dock], [width], Qt.Orientation.Horizontal)
+            else:  # both at once: Qt spreads a single dock's change over its neighbours and falls short
+                total = dock.width() + beside.width()
+                self.resizeDocks([dock, beside], [width, total - width], Qt.Orientation.Horizontal)
 
     def add_context_provider(self, provider) -> None:
         """A feature's right-click actions on the map: ``provider(menu, hit, x, y)`` adds them to the context menu.

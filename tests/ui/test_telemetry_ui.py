@@ -246,3 +246,34 @@ def test_live_pressure_readings_drive_the_contours(live, qtbot):
     assert "Corrected by 1 live pressure readings" in sim.dock.contour_legend.note.text()
     (lp,) = [c for c in sim.overlay.contours.sets if c.pressure_class == "LP"]
     assert lp.levels_pa.min() < 2500.0 - 100.0  # the field now dips towards the 2.1 kPa reading
+
+
+def test_a_long_sensor_name_never_pushes_the_trend_controls_out_of_a_narrow_dock(qtbot):
+    from console.ui.telemetry._trend_dock import TrendDock
+
+    dock = TrendDock()
+    qtbot.addWidget(dock)
+    name = "S-00151 V-00161 阀井可燃气体 · 舟山新城临城街道海天大道与千岛路交叉口东北侧阀井"
+    dock.set_sensors(["S-00151", "S-00152"], {"S-00151": name, "S-00152": name})
+    dock.show_series([])
+    dock.resize(360, 260)
+    dock.show()
+    qtbot.waitExposed(dock)
+    scroll = dock.widget()
+    qtbot.waitUntil(lambda: scroll.widget().width() > 0)
+    assert dock.title.text().startswith("S-00151 V-00161") and dock.title.toolTip() == dock.title.text()
+    assert scroll.horizontalScrollBar().maximum() == 0
+    body = scroll.widget()
+    for w in (dock.window_combo, dock.remove_button, dock.clear_button):
+        right = w.mapTo(body, w.rect().topRight()).x()
+        assert w.isVisible() and right <= body.width(), w
+
+
+def test_the_alarm_list_opens_wide_enough_for_its_filters_and_buttons(live, qtbot):
+    w, ctrl, _ = live
+    dock, trends = ctrl.alarm_dock, ctrl.trend_dock
+    scroll = dock.widget()
+    qtbot.waitUntil(lambda: dock.width() >= scroll.widget().sizeHint().width(), timeout=WAIT_MS)
+    assert scroll.horizontalScrollBar().maximum() == 0
+    assert trends.widget().horizontalScrollBar().maximum() == 0  # the trends still fit in the rest
+    assert dock.zoom_button.mapTo(scroll.widget(), dock.zoom_button.rect().topRight()).x() <= scroll.widget().width()

@@ -137,6 +137,7 @@ class TelemetryController(QObject):
         self.trend_dock = window.add_dock(TrendDock(window), bottom)
         window.splitDockWidget(self.alarm_dock, self.trend_dock, Qt.Orientation.Horizontal)
         window.resizeDocks([self.alarm_dock], [230], Qt.Orientation.Vertical)
+        QTimer.singleShot(0, self._fit_docks)  # once the window has its size
         self._build_actions()
         self.indicator = FeedIndicator(window)
         self.indicator.setMenu(self.menu)
@@ -166,6 +167,12 @@ class TelemetryController(QObject):
         self._connect()
 
     # -- building ----------------------------------------------------------------------------------------------------
+    def _fit_docks(self) -> None:
+        """On a first start, the alarm list as wide as its filter and button rows (the trends take the rest, down to
+        their own rows); a layout the user saved is left as it was."""
+        if self.window.saved_state() is None:
+            self.window.fit_dock(self.alarm_dock, share=0.6, beside=self.trend_dock)
+
     def _build_actions(self) -> None:
         w = self.window
 

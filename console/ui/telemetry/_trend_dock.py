@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -71,16 +72,20 @@ class TrendDock(QDockWidget):
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
-        top = QHBoxLayout()
+        # The title has a row of its own and gives way (the full text is its tooltip), so a long sensor name never
+        # pushes the window, Remove and Clear controls out of a narrow dock.
         self.title = QLabel("No sensor selected")
         self.title.setObjectName("panelTitle")
-        top.addWidget(self.title, 1)
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.title)
+        top = QHBoxLayout()
         top.addWidget(QLabel("Window"))
         self.window_combo = QComboBox()
         for seconds, label in TREND_WINDOWS:
             self.window_combo.addItem(label, float(seconds))
         self.window_combo.setCurrentIndex(0)  # 15 min: what a dispatcher watches live
         top.addWidget(self.window_combo)
+        top.addStretch(1)
         self.remove_button = QPushButton("Remove")
         self.clear_button = QPushButton("Clear")
         top.addWidget(self.remove_button)
@@ -172,6 +177,7 @@ class TrendDock(QDockWidget):
         names = ", ".join(self._labels.get(s, s) for s in self._sensors[:3])
         more = f" + {len(self._sensors) - 3}" if len(self._sensors) > 3 else ""
         self.title.setText(f"{names}{more}" if self._sensors else "No sensor selected")
+        self.title.setToolTip(self.title.text())
 
     def _draw(self, series: list[TrendSeries]) -> None:
         units = list(dict.fromkeys(s.unit for s in series))
