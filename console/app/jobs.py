@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from psygnal import Signal
 
-__all__ = ["Cancelled", "Feedback", "JobRunner"]
+__all__ = ["Cancelled", "Feedback", "JobHandle", "JobRunner", "Jobs"]
 
 T = TypeVar("T")
 
@@ -70,3 +70,135 @@ class JobRunner:
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=True)
+
+
+class JobHandle:
+    """One job submitted through :class:`Jobs`: its channel, its feedback and whether it is still the current one."""
+
+    def __init__(self, jobs: Jobs, channel: str | None, key: Any, feedback: Feedback) -> None:
+        self._jobs = jobs
+        self.channel = channel
+        self.key = key
+        self.feedback = feedback
+        self.future: Future | None = None
+        self.done = False
+        self.superseded = False
+
+    @property
+    def current(self) -> bool:
+        """Whether this job's outcome will still be delivered (no newer job took its channel, not cancelled)."""
+        return not self.feedback.cancelled and (self.channel is None or self._jobs._current.get(self.channel) is self)
+
+    def cancel(self) -> None:
+        """Stop the job at its next progress report; its outcome is dropped."""
+        self.feedback.cancel()
+        if self.channel is not None and self._jobs._current.get(self.channel) is self:
+            del self._jobs._current[self.channel]
+
+
+class Jobs:
+    """Runs jobs for the application services and knows, per *channel*, which job is the current one.
+
+    This is the one job-currency mechanism of the console: a service submits its work on a channel
+    (``"isolation.segments"``, ``"simulation.run"`` …); a newer job on the same channel cancels the older one, whose
+    result is then dropped instead of delivered, so no service checks "is this still my job?" by hand. A job
+    submitted with the ``key`` of the running job on its channel is not started twice (the running one is returned).
+
+    Outcomes (``on_done(result)``, ``on_error(exc)``, ``on_cancel()``) and progress (``on_progress(fraction, text)``)
+    are delivered through ``post``: the GUI passes a function that queues the call onto the Qt main thread
+    (``console.ui.workers.QtJobs``). Without a ``runner`` a job runs inline, synchronously, in :meth:`submit`: what
+    tests and the command line use, so they drive the same services with no threads and no event loop.
+
+    >>> jobs = Jobs()
+    >>> got = []
+    >>> handle = jobs.submit("demo", lambda x, feedback: x * 2, 21, on_done=got.append)
+    >>> got, handle.done
+    ([42], True)
+    """
+
+    def __init__(self, runner: JobRunner | None = None, post: Callable[[Callable[[], None]], None] | None = None):
+        self.runner = runner
+        self._post = post or (lambda call: call())
+        self._current: dict[str, JobHandle] = {}
+
+    @property
+    def threaded(self) -> bool:
+        return self.runner is not None
+
+    def current(self, channel: str) -> JobHandle | None:
+        """The job now running on ``channel`` (None when idle)."""
+        return self._current.get(channel)
+
+    def busy(self, channel: str) -> bool:
+        return channel in self._current
+
+    def cancel(self, channel: str) -> None:
+        handle = self._current.pop(channel, None)
+        if handle is not None:
+            handle.feedback.cancel()
+
+    def submit(
+        self,
+        channel: str | None,
+        fn: Callable[..., T],
+        *args: Any,
+        key: Any = None,
+        on_done: Callable[[T], Any] | None = None,
+        on_error: Callable[[BaseException], Any] | None = None,
+        on_cancel: Callable[[], Any] | None = None,
+        on_progress: Callable[[float, str], Any] | None = None,
+        **kwargs: Any,
+    ) -> JobHandle:
+        """Run ``fn(*args, feedback=..., **kwargs)``; the newest job on ``channel`` is the only one delivered."""
+        if channel is not None:
+            running = self._current.get(channel)
+            if running is not None:
+                if key is not None and running.key == key and not running.done:
+                    return running
+                running.superseded = True
+                running.feedback.cancel()
+        feedback = Feedback()
+        handle = JobHandle(self, channel, key, feedback)
+        if channel is not None:
+            self._current[channel] = handle
+        if on_progress is not None:
+            feedback.progressed.connect(lambda f, m: self._post(lambda: handle.current and on_progress(f, m)))
+
+        def deliver(outcome: Future) -> None:  # on the owner's thread (through post)
+            handle.done = True
+            current = handle.current
+            if handle.channel is not None and self._current.get(handle.channel) is handle:
+                del self._current[handle.channel]
+            if handle.superseded:
+                return  # a newer job took the channel: this outcome is stale
+            if not current or outcome.cancelled() or isinstance(outcome.exception(), Cancelled):
+                if on_cancel is not None:
+                    on_cancel()
+                return
+            exc = outcome.exception()
+            if exc is not None:
+                if on_error is None:
+                    raise exc
+                on_error(exc)
+            elif on_done is not None:
+                on_done(outcome.result())
+
+        if self.runner is None:
+            future: Future = Future()
+            try:
+                future.set_result(fn(*args, feedback=feedback, **kwargs))
+            except BaseException as exc:  # delivered to on_error like a threaded job's
+                future.set_exception(exc)
+            handle.future = future
+            deliver(future)
+            return handle
+        future, _ = self.runner.submit(fn, *args, feedback=feedback, **kwargs)
+        handle.future = future
+        future.add_done_callback(lambda f: self._post(lambda: deliver(f)))
+        return handle
+
+    def shutdown(self, wait: bool = False) -> None:
+        for channel in list(self._current):
+            self.cancel(channel)
+        if self.runner is not None:
+            self.runner.shutdown(wait=wait)

@@ -8,6 +8,7 @@ opened from its GeoPackage afterwards, so a second start is fast.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -87,16 +88,86 @@ def load_network(path: str | os.PathLike | None = None, *, feedback: Feedback | 
 
 
 class Workspace:
-    """A project folder: ``network.gpkg`` and the databases later features add beside it."""
+    """A project folder, and the one place that knows its layout.
+
+    ``network.gpkg``
+        the GIS layers (the native project file)
+    ``console.db``
+        reading history, alarm events (SQLite, WAL)
+    ``ledger/``
+        the evidence ledger: store, evidence files, encrypted keys
+    ``exports/``
+        valve plans, customer lists and reports written for crews
+
+    A network opened from anywhere else (the demo district, a GasLib import, a PostGIS URL) gets an *implicit*
+    workspace under the data folder, named after its file (:meth:`for_network`); its ledger is the organisation's
+    ledger in the data folder, shared by every such network.
+
+    >>> ws = Workspace("/srv/zhoushan")
+    >>> ws.network_path.as_posix(), ws.db_path.as_posix(), ws.ledger_dir.as_posix()
+    ('/srv/zhoushan/network.gpkg', '/srv/zhoushan/console.db', '/srv/zhoushan/ledger')
+    >>> Workspace.for_network("/srv/zhoushan/network.gpkg").folder.as_posix()
+    '/srv/zhoushan'
+    """
 
     NETWORK_FILE = "network.gpkg"
+    DB_FILE = "console.db"
+    LEDGER_DIR = "ledger"
+    EXPORTS_DIR = "exports"
 
-    def __init__(self, folder: str | os.PathLike) -> None:
+    def __init__(self, folder: str | os.PathLike, *, implicit: bool = False) -> None:
         self.folder = Path(folder)
+        self.implicit = implicit
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.folder)!r}{', implicit=True' if self.implicit else ''})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Workspace) and (self.folder, self.implicit) == (other.folder, other.implicit)
+
+    def __hash__(self) -> int:
+        return hash((self.folder, self.implicit))
+
+    @classmethod
+    def for_network(cls, network_path: str | os.PathLike | None, network_name: str = "") -> Workspace:
+        """The workspace of a network file: its folder when the file is a workspace's ``network.gpkg``, else a folder
+        of its own under the data folder, named after the file (or the network's name)."""
+        from console.io import is_database_url, redact_url
+
+        key = network_name or "network"
+        if network_path is not None:
+            if is_database_url(network_path):
+                key = redact_url(network_path).split("://", 1)[-1]
+            else:
+                path = Path(network_path)
+                if path.name == cls.NETWORK_FILE:
+                    return cls(path.parent)
+                key = path.stem
+        key = re.sub(r"[^\w.-]+", "_", key).strip("._") or "network"
+        return cls(data_dir() / "workspaces" / key, implicit=True)
 
     @property
     def network_path(self) -> Path:
         return self.folder / self.NETWORK_FILE
+
+    @property
+    def db_path(self) -> Path:
+        """``console.db``: reading history and alarm events."""
+        return self.folder / self.DB_FILE
+
+    @property
+    def ledger_dir(self) -> Path:
+        """The ledger node's folder (an implicit workspace uses the organisation's ledger in the data folder)."""
+        return data_dir() / self.LEDGER_DIR if self.implicit else self.folder / self.LEDGER_DIR
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.folder / self.EXPORTS_DIR
+
+    def ensure(self) -> Workspace:
+        """Create the folder (not its files: each store creates its own)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
 
     def load(self, feedback: Feedback | None = None) -> GasNetwork:
         return open_network(self.network_path, feedback)
@@ -104,5 +175,5 @@ class Workspace:
     def save(self, network: GasNetwork) -> Path:
         from console.io import write_network
 
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.ensure()
         return write_network(network, self.network_path)

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 import console.ledger as ledger
+from console.cli.ledger import add_parser
 from console.ledger import collect_cosignatures, export_hazard_bundle, verify_bundle
-from console.ledger._cli import add_parser
 from tests.ledger.conftest import PASSPHRASE, link, reported
 
 

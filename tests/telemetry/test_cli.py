@@ -7,9 +7,9 @@ import json
 
 import pytest
 
+from console.cli.feed import add_parser
 from console.errors import GasOpsError
 from console.io import write_network
-from console.telemetry._cli import add_parser
 
 
 def gasops(*argv: str) -> int:

@@ -31,11 +31,11 @@ __all__ = ["main", "build_parser"]
 # Analysis packages add their own subcommands through ``add_parser(subparsers)``. They are imported only when their
 # command is used (or for --help), so the GUI and the light commands start without loading scipy-heavy analyses.
 COMMAND_MODULES = {
-    "isolate": "console.isolation._cli",
-    "simulate": "console.hydraulics._cli",
-    "ledger": "console.ledger._cli",
-    "feed": "console.telemetry._cli",
-    "alarms": "console.telemetry._cli",
+    "isolate": "console.cli.isolate",
+    "simulate": "console.cli.simulate",
+    "ledger": "console.cli.ledger",
+    "feed": "console.cli.feed",
+    "alarms": "console.cli.feed",
 }
 BUILTIN_COMMANDS = ("gui", "info", "convert", "demo")
 
