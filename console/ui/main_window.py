@@ -41,8 +41,9 @@ from console.ui.map.canvas import MapCanvas
 from console.ui.map.layers import MapData, prepare_map_data
 from console.ui.map.styles import PIPE_STYLES, PipeClassification
 from console.ui.search import FeatureIdIndex, SearchBox
+from console.ui.settings import qt_settings
 from console.ui.theme import DARK, LIGHT, Theme, apply_theme, load_theme, save_theme
-from console.ui.workers import JobWorker, start_job
+from console.ui.workers import JobWorker, QtJobs, start_job
 
 __all__ = ["MainWindow", "load_map_data"]
 
@@ -172,8 +173,12 @@ class MainWindow(QMainWindow):
         self, parent: QWidget | None = None, *, settings: QSettings | None = None, defer_features: bool = False
     ) -> None:
         super().__init__(parent)
-        self.settings = settings or QSettings()
+        self.settings = settings or QSettings()  # window geometry and dock state (Qt's own byte arrays)
+        self.prefs = qt_settings(self.settings)  # the declared, typed settings the services share with the CLI
         self.runner = JobRunner(max_workers=2)
+        self.jobs = QtJobs(
+            self.runner, self
+        )  # the services' jobs: one current job per channel, outcomes on this thread
         self._theme = load_theme(self.settings)
         self._style = str(self.settings.value("map/pipe_style", "pressure_class"))
         if self._style not in PIPE_STYLES:

@@ -18,9 +18,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from console.app.jobs import Cancelled, Feedback, JobRunner
+from console.app.jobs import Cancelled, Feedback, JobRunner, Jobs
 
-__all__ = ["JobWorker", "start_job"]
+__all__ = ["JobWorker", "QtJobs", "start_job"]
 
 # Workers are kept alive here until they delivered their result: the caller need not hold a reference.
 _RUNNING: set[JobWorker] = set()
@@ -94,3 +94,28 @@ def start_job(runner: JobRunner, fn: Callable[..., Any], *args: Any, **kwargs: A
     worker.future = future
     future.add_done_callback(worker._on_future_done)
     return worker
+
+
+class _MainThreadPoster(QObject):
+    """Queues calls onto the thread this object lives on (the main thread)."""
+
+    _call = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._call.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    def post(self, call: Callable[[], Any]) -> None:  # any thread
+        self._call.emit(call)
+
+    def _run(self, call: Callable[[], Any]) -> None:  # main thread
+        call()
+
+
+class QtJobs(Jobs):
+    """:class:`console.app.jobs.Jobs` whose outcomes and progress arrive on the Qt main thread (queued), so the
+    services' callbacks and the views they signal may touch widgets. The job currency per channel is the app's."""
+
+    def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
+        self._poster = _MainThreadPoster(parent)
+        super().__init__(runner, post=self._poster.post)
