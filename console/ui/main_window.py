@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
 from console.app.jobs import Feedback, JobRunner
 from console.errors import GasOpsError, UnknownFeatureError
 from console.network import GasNetwork, Hit
+from console.ui.actions import _MENU_TEXT, MENUS, ActionRegistry, ActionSpec
 from console.ui.docks.attributes_dock import AttributesDock
 from console.ui.docks.layers_dock import LayersDock
 from console.ui.extensions import install_extensions
-from console.ui.icons import icon
 from console.ui.map.canvas import MapCanvas
 from console.ui.map.layers import MapData, prepare_map_data
 from console.ui.map.styles import PIPE_STYLES, PipeClassification
@@ -59,19 +59,6 @@ _FALLBACK_FILTERS = (
     "GasLib network (*.net)",
     "EPANET input (*.inp)",
     "All files (*)",
-)
-SHORTCUTS = (
-    ("Ctrl+O", "Open a network file"),
-    ("Ctrl+F", "Find a feature by id"),
-    ("Home", "Zoom to the whole network"),
-    ("+ / −", "Zoom in / out"),
-    ("Wheel", "Zoom about the cursor"),
-    ("P", "Pan tool (drag to move the map)"),
-    ("Z", "Zoom box tool (drag a rectangle)"),
-    ("I", "Identify tool (click a feature)"),
-    ("Esc", "Clear the selection"),
-    ("Ctrl+Shift+T", "Switch dark / light theme"),
-    ("F1", "This list"),
 )
 
 
@@ -200,8 +187,6 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.layers_dock, self.attributes_dock], [300, 320], Qt.Orientation.Horizontal)
         self.search = SearchBox(self)
         self._build_actions()
-        self._build_toolbar()
-        self._build_menus()
         self._build_status_bar()
         self._connect()
         self.extensions: dict[str, object] = {}
@@ -226,95 +211,201 @@ class MainWindow(QMainWindow):
         self.apply_theme(self._theme, save=False)
 
     # -- building --------------------------------------------------------------------------------------------------
-    def _action(self, text: str, icon_name: str | None, shortcuts, tip: str, slot, checkable: bool = False) -> QAction:
-        action = QAction(text, self)
-        if shortcuts:
-            seqs = [QKeySequence(s) if isinstance(s, str) else QKeySequence(s) for s in shortcuts]
-            action.setShortcuts(seqs)
-            tip = f"{tip} ({seqs[0].toString(QKeySequence.SequenceFormat.NativeText)})"
-        action.setToolTip(tip)
-        action.setStatusTip(tip)
-        action.setCheckable(checkable)
-        action.setData(icon_name)
-        action.triggered.connect(slot)
-        self.addAction(action)  # shortcuts work while the toolbar is hidden
-        return action
-
     def _build_actions(self) -> None:
-        a = self._action
-        self.act_open = a(
-            "&Open network…", "open", [QKeySequence.StandardKey.Open], "Open a network file", self.open_file_dialog
-        )
-        self.act_open_db = a(
-            "Open from Post&GIS…",
-            None,
-            ["Ctrl+Shift+O"],
-            "Open a network stored in a PostGIS database",
-            self.open_database_dialog,
-        )
-        self.act_demo = a("Open &demo district", None, [], "Open the bundled demo district (示范片区)", self.open_demo)
-        self.act_quit = a("&Quit", None, [QKeySequence.StandardKey.Quit], "Quit GasOps Console", self.close)
-        self.act_pan = a("&Pan", "pan", ["P"], "Pan: drag to move the map", lambda: self.set_tool("pan"), True)
-        self.act_zoom_box = a("&Zoom box", "zoom_box", ["Z"], "Zoom box: drag a rectangle to zoom into",
-                              lambda: self.set_tool("zoom_box"), True)  # fmt: skip
-        self.act_identify = a("&Identify", "identify", ["I"], "Identify: click a feature to see its attributes",
-                              lambda: self.set_tool("identify"), True)  # fmt: skip
-        group = QActionGroup(self)
-        for act in (self.act_pan, self.act_zoom_box, self.act_identify):
-            group.addAction(act)
-        self.act_pan.setChecked(True)
-        self.act_zoom_in = a("Zoom &in", "zoom_in", ["+", "=", QKeySequence.StandardKey.ZoomIn], "Zoom in",
-                             lambda: self.canvas.zoom_by(2.0))  # fmt: skip
-        self.act_zoom_out = a("Zoom &out", "zoom_out", ["-", QKeySequence.StandardKey.ZoomOut], "Zoom out",
-                              lambda: self.canvas.zoom_by(0.5))  # fmt: skip
-        self.act_extent = a(
-            "Zoom to &extent", "extent", ["Home"], "Zoom to the whole network", self.canvas.zoom_to_extent
-        )
-        self.act_find = a(
-            "&Find feature…", "search", [QKeySequence.StandardKey.Find], "Find a feature by id", self.focus_search
-        )
-        self.act_clear = a("&Clear selection", "clear", ["Esc"], "Clear the selection", self.clear_selection)
-        self.act_theme = a("Dark / light &theme", "theme", ["Ctrl+Shift+T"], "Switch between the dark and light theme",
-                           self.toggle_theme)  # fmt: skip
-        self.act_help = a("&Keyboard shortcuts", "help", [QKeySequence.StandardKey.HelpContents], "Keyboard shortcuts",
-                          self.show_shortcuts)  # fmt: skip
-
-    def _build_toolbar(self) -> None:
-        tb = QToolBar("Map tools", self)
+        """The window's own commands, declared once (see console.ui.actions): menus, toolbar and Help follow."""
+        self.actions = ActionRegistry(self)
+        self.toolbar = tb = QToolBar("Map tools", self)
         tb.setObjectName("mapToolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        for act in (self.act_open, None, self.act_pan, self.act_zoom_box, self.act_identify, None, self.act_zoom_in,
-                    self.act_zoom_out, self.act_extent):  # fmt: skip
-            tb.addSeparator() if act is None else tb.addAction(act)
+        self.addToolBar(tb)
+        self._menus: dict[str, QMenu] = {}
+        self._toolbar_section: str | None = None
+        self._toolbar_anchor: QAction | None = None  # features' toolbar actions go before it (theme, help)
+        self.view_menu = self.menu_for("View")
+        d = self.actions.declare
+        K = QKeySequence.StandardKey
+        self.act_open = d(
+            ActionSpec(
+                "file.open",
+                "&Open network…",
+                self.open_file_dialog,
+                K.Open,
+                "Open a network file",
+                menu="File",
+                toolbar=True,
+                icon="open",
+                section="open",
+            )
+        )
+        self.act_open_db = d(
+            ActionSpec(
+                "file.open_postgis",
+                "Open from Post&GIS…",
+                self.open_database_dialog,
+                "Ctrl+Shift+O",
+                "Open a network stored in a PostGIS database",
+                menu="File",
+                section="open",
+            )
+        )
+        self.act_demo = d(
+            ActionSpec(
+                "file.demo",
+                "Open &demo district",
+                self.open_demo,
+                tip="Open the bundled demo district (示范片区)",
+                menu="File",
+                section="open",
+            )
+        )
+        self.act_quit = d(
+            ActionSpec("file.quit", "&Quit", self.close, K.Quit, "Quit GasOps Console", menu="File", section="quit")
+        )
+        tools = QActionGroup(self)
+        for tool, text, key, tip in (
+            ("pan", "&Pan", "P", "Pan: drag to move the map"),
+            ("zoom_box", "&Zoom box", "Z", "Zoom box: drag a rectangle to zoom into"),
+            ("identify", "&Identify", "I", "Identify: click a feature to see its attributes"),
+        ):
+            act = d(
+                ActionSpec(
+                    f"view.{tool}",
+                    text,
+                    lambda checked, t=tool: checked and self.set_tool(t),
+                    key,
+                    tip,
+                    menu="View",
+                    section="tools",
+                    toolbar=True,
+                    checkable=True,
+                    icon=tool,
+                )
+            )
+            tools.addAction(act)
+            setattr(self, f"act_{tool}", act)
+        self.act_pan.setChecked(True)
+        self.act_zoom_in = d(
+            ActionSpec(
+                "view.zoom_in",
+                "Zoom &in",
+                lambda: self.canvas.zoom_by(2.0),
+                ["+", "=", K.ZoomIn],
+                "Zoom in",
+                menu="View",
+                section="zoom",
+                toolbar=True,
+                icon="zoom_in",
+            )
+        )
+        self.act_zoom_out = d(
+            ActionSpec(
+                "view.zoom_out",
+                "Zoom &out",
+                lambda: self.canvas.zoom_by(0.5),
+                ["-", K.ZoomOut],
+                "Zoom out",
+                menu="View",
+                section="zoom",
+                toolbar=True,
+                icon="zoom_out",
+            )
+        )
+        self.act_extent = d(
+            ActionSpec(
+                "view.extent",
+                "Zoom to &extent",
+                self.canvas.zoom_to_extent,
+                "Home",
+                "Zoom to the whole network",
+                menu="View",
+                section="zoom",
+                toolbar=True,
+                icon="extent",
+            )
+        )
+        self.act_find = d(
+            ActionSpec(
+                "view.find",
+                "&Find feature…",
+                self.focus_search,
+                K.Find,
+                "Find a feature by id or street",
+                menu="View",
+                section="zoom",
+                icon="search",
+            )
+        )
+        self.act_clear = d(
+            ActionSpec(
+                "view.clear",
+                "&Clear selection",
+                self.clear_selection,
+                "Esc",
+                "Clear the selection (and leave a map tool)",
+                menu="View",
+                section="zoom",
+                icon="clear",
+            )
+        )
         tb.addSeparator()
         tb.addWidget(self.search)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         tb.addWidget(spacer)
-        tb.addAction(self.act_theme)
-        tb.addAction(self.act_help)
-        self.addToolBar(tb)
-        self.toolbar = tb
+        self._toolbar_section = None
+        self.act_theme = d(
+            ActionSpec(
+                "view.theme",
+                "Dark / light &theme",
+                self.toggle_theme,
+                "Ctrl+Shift+T",
+                "Switch between the dark and light theme",
+                menu="View",
+                section="theme",
+                toolbar=True,
+                icon="theme",
+            )
+        )
+        self.act_help = d(
+            ActionSpec(
+                "help.shortcuts",
+                "&Keyboard shortcuts",
+                self.show_shortcuts,
+                K.HelpContents,
+                "Keyboard shortcuts",
+                menu="Help",
+                toolbar=True,
+                icon="help",
+            )
+        )
+        self._toolbar_anchor = self.act_theme
+        self.actions.add_help("Wheel", "Zoom about the cursor")
+        self.actions.add_help("Right-click", "What can be done with the feature under the cursor")  # fmt: skip
 
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        m = bar.addMenu("&File")
-        m.addActions([self.act_open, self.act_open_db, self.act_demo])
-        m.addSeparator()
-        m.addAction(self.act_quit)
-        m = self.view_menu = bar.addMenu("&View")
-        m.addActions([self.act_pan, self.act_zoom_box, self.act_identify])
-        m.addSeparator()
-        m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_extent, self.act_find, self.act_clear])
-        m.addSeparator()
-        m.addAction(self.act_theme)
-        m.addAction(self.layers_dock.toggleViewAction())
-        m.addAction(self.attributes_dock.toggleViewAction())
-        self.analysis_menu = bar.addMenu("&Analysis")  # features (isolation, simulation, …) add their actions here
-        self.analysis_menu.menuAction().setVisible(False)
-        m = bar.addMenu("&Help")
-        m.addAction(self.act_help)
+    def menu_for(self, name: str) -> QMenu:
+        """The menu ``name`` (one of console.ui.actions.MENUS), created in menu-bar order on first use."""
+        menu = self._menus.get(name)
+        if menu is None:
+            menu = QMenu(_MENU_TEXT[name], self)
+            menu.setObjectName(f"menu{name}")
+            later = [self._menus[m] for m in MENUS[MENUS.index(name) + 1 :] if m in self._menus]
+            if later:
+                self.menuBar().insertMenu(later[0].menuAction(), menu)
+            else:
+                self.menuBar().addMenu(menu)
+            self._menus[name] = menu
+        return menu
+
+    def add_toolbar_action(self, action: QAction, section: str = "") -> None:
+        """A declared action on the toolbar: the window's own in order, a feature's before the theme switch."""
+        if self._toolbar_anchor is not None:
+            self.toolbar.insertAction(self._toolbar_anchor, action)
+            return
+        if self._toolbar_section is not None and section != self._toolbar_section:
+            self.toolbar.addSeparator()
+        self._toolbar_section = section
+        self.toolbar.addAction(action)
 
     def add_dock(self, dock, area=Qt.DockWidgetArea.RightDockWidgetArea, *, tabify_with=None):
         """Add a feature's dock (with an objectName, so the layout is remembered) and its View-menu toggle."""
@@ -376,11 +467,15 @@ class MainWindow(QMainWindow):
         self.context_menu = menu
         menu.popup(global_pos)
 
+    @property
+    def analysis_menu(self) -> QMenu:
+        return self.menu_for("Analysis")
+
     def add_analysis_action(self, action, *, toolbar: bool = False):
-        self.analysis_menu.menuAction().setVisible(True)
-        self.analysis_menu.addAction(action)
+        """A plugin's ready-made QAction in the Analysis menu (built-in features declare ActionSpecs instead)."""
+        self.menu_for("Analysis").addAction(action)
         if toolbar:
-            self.toolbar.insertAction(self.act_theme, action)
+            self.add_toolbar_action(action)
         return action
 
     def _build_status_bar(self) -> None:
@@ -692,15 +787,18 @@ class MainWindow(QMainWindow):
             apply_theme(app, theme)
         self.canvas.set_theme(theme)
         self.layers_dock.set_theme(theme.name)
-        for act in self.findChildren(QAction):
-            name = act.data()
-            if isinstance(name, str):
-                act.setIcon(icon(name, theme.text))
+        self.actions.set_icon_colour(theme.text)
         if save:
             save_theme(theme, self.settings)
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in SHORTCUTS)
+        rows, menu = [], None
+        for row in self.actions.shortcuts():
+            if row.menu != menu:
+                menu = row.menu
+                rows.append(f"<tr><td colspan=2><br><b>{menu}</b></td></tr>")
+            rows.append(f"<tr><td><b>{row.keys}</b>&nbsp;&nbsp;</td><td>{row.text}</td></tr>")
+        rows = "".join(rows)
         box = QMessageBox(
             QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", QMessageBox.StandardButton.Ok, self
         )

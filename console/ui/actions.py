@@ -1,0 +1,181 @@
+"""Actions as data: every command of the window is declared once, and the menus, the toolbar, the window-wide
+shortcuts and Help › Keyboard shortcuts are all built from the declarations, so none can be missing from Help.
+
+A feature declares its commands when it installs::
+
+    window.actions.declare(ActionSpec("isolation.isolate", "Isolate here 关阀分析", controller.set_tool_active,
+                                      shortcut="Ctrl+I", menu="Analysis", toolbar=True, checkable=True,
+                                      tip="Isolate here: click where the gas escapes"))
+
+and gets the ``QAction`` back for state it must show (checked, enabled). ``enabled`` predicates are re-evaluated by
+:meth:`ActionRegistry.refresh` (the window calls it when a network is shown or a feature's state changes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import QMenu
+
+__all__ = ["MENUS", "ActionRegistry", "ActionSpec", "Shortcut"]
+
+# The window's menus, in menu-bar order; a menu appears when its first action is declared.
+MENUS = ("File", "View", "Analysis", "Live", "Ledger", "Help")
+_MENU_TEXT = {"File": "&File", "View": "&View", "Analysis": "&Analysis", "Live": "&Live", "Ledger": "L&edger",
+              "Help": "&Help"}  # fmt: skip
+
+KeySpec = str | QKeySequence.StandardKey | QKeySequence
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One command: what it is called, what it does, where it appears and when it can be used.
+
+    ``callback`` receives the checked state for a checkable action, nothing otherwise. ``icon`` is a name from
+    :mod:`console.ui.icons` (stroked in the theme's text colour) or a function ``(text_colour) -> QIcon``.
+    ``menu=None`` keeps an action out of the menus (a window-wide shortcut only); ``section`` starts a separated group
+    within the menu when it changes. ``help`` overrides the text shown in the shortcut list.
+    """
+
+    id: str
+    text: str
+    callback: Callable[..., Any]
+    shortcut: KeySpec | Sequence[KeySpec] = ()
+    tip: str = ""
+    menu: str | None = "Analysis"
+    section: str = ""
+    toolbar: bool = False
+    checkable: bool = False
+    icon: str | Callable[[str], QIcon] | None = None
+    enabled: Callable[[], bool] | None = None
+    help: str = ""
+
+    @property
+    def shortcuts(self) -> list[QKeySequence]:
+        keys = self.shortcut
+        if isinstance(keys, (str, QKeySequence.StandardKey, QKeySequence)):
+            keys = (keys,) if keys != "" else ()
+        return [k if isinstance(k, QKeySequence) else QKeySequence(k) for k in keys]
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """A line of Help › Keyboard shortcuts."""
+
+    keys: str
+    text: str
+    menu: str
+
+
+class ActionRegistry(QObject):
+    """The declared actions of one main window.
+
+    ``window`` must provide ``menu_for(name) -> QMenu`` and ``add_toolbar_action(action)``; the registry owns the
+    QActions (parented to the window, added to it so their shortcuts work while menus and toolbar are hidden).
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self._specs: dict[str, ActionSpec] = {}
+        self._actions: dict[str, QAction] = {}
+        self._sections: dict[str, str] = {}
+        self._extra_help: list[Shortcut] = []
+        self._icon_colour = "#000000"
+
+    # -- declaring ---------------------------------------------------------------------------------------------------
+    def declare(self, spec: ActionSpec) -> QAction:
+        """Create the QAction of ``spec`` and put it where the spec says. Declaring an id twice is an error."""
+        if spec.id in self._specs:
+            raise ValueError(f"action {spec.id!r} is declared twice")
+        if spec.menu is not None and spec.menu not in MENUS:
+            raise ValueError(f"action {spec.id!r}: unknown menu {spec.menu!r} (one of {', '.join(MENUS)})")
+        action = QAction(spec.text, self.window)
+        action.setObjectName(spec.id)
+        keys = spec.shortcuts
+        tip = spec.tip or spec.text.replace("&", "")
+        if keys:
+            action.setShortcuts(keys)
+            tip = f"{tip} ({keys[0].toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip)
+        action.setStatusTip(spec.tip)
+        action.setCheckable(spec.checkable)
+        if spec.checkable:
+            action.toggled.connect(spec.callback)
+        else:
+            action.triggered.connect(lambda *_: spec.callback())
+        self.window.addAction(action)
+        self._specs[spec.id] = spec
+        self._actions[spec.id] = action
+        self._apply_icon(spec, action)
+        if spec.menu is not None:
+            menu: QMenu = self.window.menu_for(spec.menu)
+            if spec.section and self._sections.get(spec.menu, spec.section) != spec.section and menu.actions():
+                menu.addSeparator()
+            self._sections[spec.menu] = spec.section
+            menu.addAction(action)
+        if spec.toolbar:
+            self.window.add_toolbar_action(action)
+        if spec.enabled is not None:
+            action.setEnabled(bool(spec.enabled()))
+        return action
+
+    def add_help(self, keys: str, text: str, menu: str = "View") -> None:
+        """A line for the shortcut list that is not an action (mouse gestures: wheel zoom, Shift+click …)."""
+        self._extra_help.append(Shortcut(keys, text, menu))
+
+    # -- reading -----------------------------------------------------------------------------------------------------
+    def __getitem__(self, action_id: str) -> QAction:
+        return self._actions[action_id]
+
+    def __contains__(self, action_id: str) -> bool:
+        return action_id in self._actions
+
+    def get(self, action_id: str) -> QAction | None:
+        return self._actions.get(action_id)
+
+    def spec(self, action_id: str) -> ActionSpec:
+        return self._specs[action_id]
+
+    def specs(self) -> list[ActionSpec]:
+        return list(self._specs.values())
+
+    def shortcuts(self) -> list[Shortcut]:
+        """Every declared shortcut (and the extra help lines), grouped by menu in menu-bar order."""
+        rows = []
+        for spec in self._specs.values():
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in spec.shortcuts]
+            keys = [k for k in keys if k]
+            if keys:
+                rows.append(Shortcut(" / ".join(keys), spec.help or (spec.tip or spec.text).replace("&", ""),
+                                     spec.menu or "View"))  # fmt: skip
+        rows.extend(self._extra_help)
+        order = {m: i for i, m in enumerate(MENUS)}
+        return sorted(rows, key=lambda r: order.get(r.menu, len(MENUS)))
+
+    # -- state -------------------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-evaluate every ``enabled`` predicate."""
+        for action_id, spec in self._specs.items():
+            if spec.enabled is not None:
+                self._actions[action_id].setEnabled(bool(spec.enabled()))
+
+    def set_icon_colour(self, colour: str) -> None:
+        """Redraw every icon in ``colour`` (the theme changed)."""
+        self._icon_colour = colour
+        for action_id, spec in self._specs.items():
+            self._apply_icon(spec, self._actions[action_id])
+
+    def _apply_icon(self, spec: ActionSpec, action: QAction) -> None:
+        if spec.icon is None:
+            return
+        if isinstance(spec.icon, str):
+            from console.ui.icons import icon
+
+            action.setIcon(icon(spec.icon, self._icon_colour))
+        else:
+            action.setIcon(spec.icon(self._icon_colour))
