@@ -1,4 +1,5 @@
-"""``gasops simulate``: the steady-state simulation from the command line, over the same :func:`simulate` the GUI uses.
+"""``gasops simulate``: the steady-state simulation from the command line, over the same
+:class:`console.app.simulation.SimulationService` the GUI uses.
 
     gasops simulate NETWORK [--closed V1,V2] [--law colebrook|renouard|weymouth|panhandle-a] [--json OUT]
 
@@ -10,9 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 __all__ = ["add_parser", "run"]
@@ -40,25 +38,11 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the user's usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def run(args: argparse.Namespace) -> int:
+    from console.app.simulation import SimulationService
+    from console.atomic import atomic_write_text
     from console.errors import GasOpsError
-    from console.hydraulics._simulate import simulate
-    from console.hydraulics._types import DemandOptions, SimulationRequest, format_pressure
+    from console.hydraulics import DemandOptions, SimulationRequest, format_pressure
     from console.io import read_network
     from console.network import PressureClass
 
@@ -67,7 +51,9 @@ def run(args: argparse.Namespace) -> int:
     network = read_network(args.network, crs=args.crs)
     closed = tuple(c.strip() for c in args.closed.split(",") if c.strip())
     request = SimulationRequest(closed=closed, law=args.law, demand=DemandOptions(demand_factor=args.demand_factor))
-    result = simulate(network, request)
+    service = SimulationService()  # inline jobs: the run is done when simulate() returns
+    service.simulate(request, network=network).future.result()  # raises the solver's error (one line)
+    result = service.run.result
     conv = result.convergence
     counts = network.counts()
     print(f"network   {network.name}  ({args.network}: {counts['pipes']:,} pipes, {len(result.node_ids):,} nodes)")
@@ -114,6 +100,6 @@ def run(args: argparse.Namespace) -> int:
     for w in result.warnings:
         print(f"warning   {w}")
     if args.json:
-        _write_json(Path(args.json), {"summary": summary, "result": result.to_dict()})
+        atomic_write_text(args.json, json.dumps({"summary": summary, "result": result.to_dict()}, ensure_ascii=False))
         print(f"wrote     {args.json}")
     return 0

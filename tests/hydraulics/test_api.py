@@ -26,7 +26,7 @@ def test_hydraulics_imports_no_qt_and_no_application_layer():
     import sys
 
     code = (
-        "import sys, console.hydraulics, console.hydraulics._cli;"
+        "import sys, console.hydraulics;"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'OpenGL') or m.startswith(('console.app', 'console.ui'))];"
         "print(bad); sys.exit(1 if bad else 0)"
     )
