@@ -79,6 +79,22 @@ def declare(key: str, default: Any, type_: type | None = None, doc: str = "") ->
 declare("ui/theme", "dark", str, "colour theme: dark (control room) or light")
 declare("ui/last_file", "", str, "the network file opened last")
 declare("ui/recent_files", [], list, "recently opened network files and PostGIS URLs (without passwords)")
+declare("map/pipe_style", "pressure_class", str, "how pipes are coloured (pressure class, material, diameter …)")
+declare("files/last_dir", "", str, "folder a network file was last opened from")
+declare("files/last_database", "postgresql://gis@localhost:5432/gis?schema=public", str,
+        "the PostGIS URL opened last (never with its password)")  # fmt: skip
+for _layer in (
+    "junctions",
+    "gate_stations",
+    "customers",
+    "risers",
+    "end_caps",
+    "pipes",
+    "valves",
+    "regulators",
+    "sensors",
+):
+    declare(f"layers/{_layer}/visible", True, bool, f"whether the {_layer} layer is drawn")
 declare("isolation/export_dir", "", str, "folder the valve and customer lists were last saved to")
 declare("isolation/order", "upstream_first", str, "closing-order rule for new valve plans")
 declare("telemetry/autostart_demo", True, bool, "start the training simulator when the demo district opens")

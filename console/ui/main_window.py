@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
             self.runner, self
         )  # the services' jobs: one current job per channel, outcomes on this thread
         self._theme = load_theme(self.settings)
-        self._style = str(self.settings.value("map/pipe_style", "pressure_class"))
+        self._style = self.prefs.get("map/pipe_style")
         if self._style not in PIPE_STYLES:
             self._style = "pressure_class"
         self._path: Path | str | None = None  # the file, or the PostGIS URL, the network was read from
@@ -528,9 +528,7 @@ class MainWindow(QMainWindow):
         if (state := self.saved_state()) is not None:
             self.restoreState(state)
         for layer in ("pipes", *self.canvas.points):
-            visible = self.settings.value(f"layers/{layer}/visible", True)
-            visible = visible if isinstance(visible, bool) else str(visible).lower() == "true"
-            if not visible:
+            if not self.prefs.get(f"layers/{layer}/visible", True):
                 self.layers_dock.set_layer_checked(layer, False)
                 self.canvas.set_layer_visible(layer, False)
 
@@ -553,15 +551,15 @@ class MainWindow(QMainWindow):
 
     # -- loading -----------------------------------------------------------------------------------------------------
     def open_file_dialog(self) -> None:
-        start = str(self.settings.value("files/last_dir", str(Path.home())))
+        start = self.prefs.get("files/last_dir") or str(Path.home())
         path, _ = QFileDialog.getOpenFileName(self, "Open network", start, _file_filters())
         if path:
-            self.settings.setValue("files/last_dir", str(Path(path).parent))
+            self.prefs.set("files/last_dir", str(Path(path).parent))
             self.open_path(path)
 
     def open_database_dialog(self) -> None:
         """Ask for a PostGIS URL (the last one offered again, without its password) and open it."""
-        last = str(self.settings.value("files/last_database", "postgresql://gis@localhost:5432/gis?schema=public"))
+        last = self.prefs.get("files/last_database")
         url, ok = QInputDialog.getText(
             self,
             "Open from PostGIS",
@@ -577,7 +575,7 @@ class MainWindow(QMainWindow):
         if not is_database_url(url):
             self.show_error("Open from PostGIS", f"{url[:200]}: not a postgresql:// or postgis:// URL")
             return
-        self.settings.setValue("files/last_database", redact_url(url))
+        self.prefs.set("files/last_database", redact_url(url))
         self.open_path(url)
 
     def open_path(self, path: str | os.PathLike) -> JobWorker:
@@ -740,7 +738,7 @@ class MainWindow(QMainWindow):
 
     def set_pipe_style(self, style: str) -> None:
         self._style = style
-        self.settings.setValue("map/pipe_style", style)
+        self.prefs.set("map/pipe_style", style)
         self.canvas.set_pipe_style(style)
 
     def _on_style_change(self, classification: PipeClassification) -> None:
@@ -748,7 +746,7 @@ class MainWindow(QMainWindow):
 
     def _on_layer_visibility_change(self, layer: str, visible: bool) -> None:
         self.canvas.set_layer_visible(layer, visible)
-        self.settings.setValue(f"layers/{layer}/visible", visible)
+        self.prefs.set(f"layers/{layer}/visible", visible)
 
     def _on_feature_identified(self, hit: Hit | None) -> None:
         if hit is None or self.network is None:
