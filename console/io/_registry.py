@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from console.atomic import AtomicWriteError, atomic_output
 from console.errors import GasOpsError, NetworkFileError
-from console.io._atomic import atomic_output
 from console.io._common import clean_message
 from console.io._dburl import is_database_url
 from console.io._epanet import read_epanet
@@ -23,18 +23,49 @@ from console.network import GasNetwork
 __all__ = ["FORMATS", "FileFormat", "detect_format", "read_network", "write_network"]
 
 
+def _read_postgis(url: str, *, crs: Any = None, **options: Any) -> GasNetwork:
+    from console.io._postgis import read_postgis  # the database stack loads only when a database is used
+
+    return read_postgis(str(url), crs=crs, **options)
+
+
+def _write_postgis(network: GasNetwork, url: str) -> str:
+    from console.io._postgis import write_postgis
+
+    return write_postgis(network, str(url))
+
+
 @dataclass(frozen=True)
 class FileFormat:
-    """One network file format: its key, what it is, its file name endings and whether GasOps reads/writes it."""
+    """One network format: its key, name, file name endings (or URL schemes), and its reader and writer.
+
+    ``extensions`` are lower-case endings (``".gpkg"``), ``"<folder>"`` for a folder, or URL schemes
+    (``"postgresql://"``). A format without a ``writer`` is imported only.
+    """
 
     key: str
     label: str
     extensions: tuple[str, ...]
-    reads: bool
-    writes: bool
     description: str
+    reader: Callable[..., GasNetwork] | None = None
+    writer: Callable[[GasNetwork, Any], Any] | None = None
+    folder: bool = False  # written as a folder (renamed over the previous folder as a whole)
+
+    @property
+    def reads(self) -> bool:
+        return self.reader is not None
+
+    @property
+    def writes(self) -> bool:
+        return self.writer is not None
+
+    @property
+    def is_database(self) -> bool:
+        return any(e.endswith("://") for e in self.extensions)
 
 
+# The one list of formats: read_network/write_network dispatch through it, the plugin registry's built-ins
+# (console.app.builtin) register from it, and File › Open/Save filters are built from that registry.
 FORMATS: dict[str, FileFormat] = {
     f.key: f
     for f in (
@@ -42,58 +73,56 @@ FORMATS: dict[str, FileFormat] = {
             "gpkg",
             "GeoPackage",
             (".gpkg",),
-            True,
-            True,
             "The native project file: one layer per feature class, CRS and extra columns kept exactly.",
+            read_gpkg,
+            write_gpkg,
         ),
         FileFormat(
             "geojson",
             "GeoJSON",
             (".geojson", ".json"),
-            True,
-            True,
             "One FeatureCollection, a 'layer' property per feature, a 'crs' member (projected CRSs allowed).",
+            read_geojson,
+            write_geojson,
         ),
         FileFormat(
             "shapefile",
             "Shapefile folder",
             (".shp", "<folder>"),
-            True,
-            True,
             "A folder with one .shp per layer, UTF-8 text, 10-character field names mapped back on reading.",
+            read_shapefile,
+            write_shapefile,
+            folder=True,
         ),
         FileFormat(
             "gaslib",
             "GasLib XML",
             (".net", ".xml"),
-            True,
-            False,
             "Import of GasLib gas transmission instances (gaslib.zib.de); pressures converted to gauge MPa.",
+            read_gaslib,
         ),
         FileFormat(
             "gaslib-json",
             "GasLib JSON",
             (".json",),
-            True,
-            False,
             "Import of GasLib instances in their JSON conversion (nodes/pipes/receipts/deliveries, SI units).",
+            read_gaslib_json,
         ),
         FileFormat(
             "epanet",
             "EPANET input",
             (".inp",),
-            True,
-            False,
             "Import of an EPANET water network's layout: nodes, pipes, valves, pumps, coordinates, vertices.",
+            read_epanet,
         ),
         FileFormat(
             "postgis",
             "PostGIS database",
-            ("postgresql://", "postgis://"),
-            True,
-            True,
+            ("postgresql://", "postgres://", "postgis://"),
             "A schema of a PostgreSQL/PostGIS database (postgresql://user@host:port/db?schema=NAME): one table per "
             "layer, written atomically.",
+            _read_postgis,
+            _write_postgis,
         ),
     )
 }
@@ -111,27 +140,16 @@ _ALIASES = {
     "postgres": "postgis",
     "pg": "postgis",
 }
-_BY_SUFFIX = {
-    ".gpkg": "gpkg",
-    ".geojson": "geojson",
-    ".shp": "shapefile",
-    ".net": "gaslib",
-    ".xml": "gaslib",
-    ".inp": "epanet",
-}
-_READERS: dict[str, Callable[..., GasNetwork]] = {
-    "gpkg": read_gpkg,
-    "geojson": read_geojson,
-    "shapefile": read_shapefile,
-    "gaslib": read_gaslib,
-    "gaslib-json": read_gaslib_json,
-    "epanet": read_epanet,
-}
-_WRITERS: dict[str, Callable[[GasNetwork, Path], None]] = {
-    "gpkg": write_gpkg,
-    "geojson": write_geojson,
-    "shapefile": write_shapefile,
-}
+
+
+def _suffix_table() -> dict[str, str]:
+    # The first format naming an ending owns it; ".json" is told apart by its content (_sniff_json).
+    table: dict[str, str] = {}
+    for fmt in FORMATS.values():
+        for ext in fmt.extensions:
+            if ext.startswith(".") and ext != ".json":
+                table.setdefault(ext, fmt.key)
+    return table
 
 
 def detect_format(path: str | os.PathLike[str]) -> str:
@@ -153,11 +171,12 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     suffix = p.suffix.lower()
     if suffix == ".json":
         return _sniff_json(p)
-    if suffix in _BY_SUFFIX:
-        return _BY_SUFFIX[suffix]
+    by_suffix = _suffix_table()
+    if suffix in by_suffix:
+        return by_suffix[suffix]
     if p.is_dir() or not suffix:
         return "shapefile"
-    known = ", ".join(sorted({*_BY_SUFFIX, ".json"}))
+    known = ", ".join(sorted({*by_suffix, ".json"}))
     raise NetworkFileError(p, f"unknown file type {suffix!r}; GasOps reads {known} and Shapefile folders")
 
 
@@ -212,13 +231,14 @@ def read_network(
         :class:`PostGISError`, naming the URL without its password).
     """
     if is_database_url(path) or _is_postgis_format(format):
-        from console.io._postgis import read_postgis  # the database stack loads only when a database is used
-
-        return read_postgis(str(path), crs=crs, **options)
+        return FORMATS["postgis"].reader(str(path), crs=crs, **options)
     p = Path(path)
     key = _format_key(format, p)
+    reader = FORMATS[key].reader
+    if reader is None:  # a format a plugin added to the table for writing only
+        raise NetworkFileError(p, f"{FORMATS[key].label} is written only")
     try:
-        return _READERS[key](p, crs=crs, **options)
+        return reader(p, crs=crs, **options)
     except GasOpsError:
         raise
     except TypeError as exc:
@@ -242,22 +262,22 @@ def write_network(network: GasNetwork, path: str | os.PathLike[str], *, format: 
         Naming the target and the problem (format that GasOps only imports, unstorable column, disk error …).
     """
     if is_database_url(path) or _is_postgis_format(format):
-        from console.io._postgis import write_postgis
-
-        return write_postgis(network, str(path))
+        return FORMATS["postgis"].writer(network, str(path))
     p = Path(path)
     key = _format_key(format, p)
-    if key == "shapefile" and p.suffix.lower() == ".shp":
+    fmt = FORMATS[key]
+    if fmt.folder and p.suffix.lower() in fmt.extensions:
         raise NetworkFileError(p, "a network is written as a folder of shapefiles: give a folder path, not a .shp")
-    writer = _WRITERS.get(key)
-    if writer is None:
-        writable = ", ".join(FORMATS[k].label for k in _WRITERS)
-        raise NetworkFileError(p, f"{FORMATS[key].label} is imported only; write {writable}")
+    if fmt.writer is None:
+        writable = ", ".join(f.label for f in FORMATS.values() if f.writes)
+        raise NetworkFileError(p, f"{fmt.label} is imported only; write {writable}")
     temporary: list[Path] = []
     try:
-        with atomic_output(p, folder=key == "shapefile") as tmp:
+        with atomic_output(p, folder=fmt.folder) as tmp:
             temporary.append(tmp)
-            writer(network, tmp)
+            fmt.writer(network, tmp)
+    except AtomicWriteError as exc:  # the one atomic write reports in the io layer's terms
+        raise NetworkFileError(p, exc.problem) from exc
     except NetworkFileError as exc:
         # Name the user's target, not the temporary file GDAL was writing when it failed.
         problem = exc.problem

@@ -20,8 +20,8 @@ from typing import Any
 import pandas as pd
 import pyogrio
 
+from console.atomic import FOLDER_MARKER
 from console.errors import NetworkFileError
-from console.io._atomic import FOLDER_MARKER
 from console.io._common import (
     check_readable,
     decode_dtypes,
