@@ -127,25 +127,13 @@ def _prepare(network: GasNetwork, style: str, feedback: Feedback | None = None) 
 
 
 def _file_filters() -> str:
+    """File › Open's filters, from the plugin registry: the built-in formats (console.io.FORMATS) and plugins' readers."""
+    from console.app.plugins import default_registry
+
     try:
-        from console.io import FORMATS  # type: ignore[attr-defined]
-    except (ImportError, AttributeError):
-        return ";;".join(_FALLBACK_FILTERS)
-    try:
-        patterns = []
-        named = []
-        for fmt in FORMATS.values() if isinstance(FORMATS, dict) else FORMATS:
-            if not getattr(fmt, "reads", True):
-                continue
-            exts = [e for e in getattr(fmt, "extensions", ()) if e.startswith(".")]  # not "<folder>"
-            label = getattr(fmt, "label", None) or getattr(fmt, "key", "")
-            if exts:
-                patterns += [f"*{e}" for e in exts if f"*{e}" not in patterns]
-                named.append(f"{label} ({' '.join('*' + e for e in exts)})")
-        if not patterns:
-            return ";;".join(_FALLBACK_FILTERS)
-        return ";;".join([f"Network files ({' '.join(patterns)})", *named, "All files (*)"])
-    except Exception:
+        return default_registry().file_filter("read")
+    except Exception:  # a broken registry must not keep the dialog from opening
+        log.exception("file filters from the plugin registry")
         return ";;".join(_FALLBACK_FILTERS)
 
 
