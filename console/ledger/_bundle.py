@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from console.atomic import atomic_output, atomic_write_text
 from console.ledger._canonical import b64, unb64, utc_now_iso
 from console.ledger._entries import decode_entry
 from console.ledger._errors import BundleError, LedgerError
@@ -65,12 +66,10 @@ def export_hazard_bundle(node, hazard_id: str, out: str | Path, origin: str | No
         "files": sorted(files),
     }
     out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with atomic_output(out) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("bundle.json", json.dumps(manifest, indent=1, ensure_ascii=False))
         for digest, path in sorted(files.items()):
             zf.write(path, f"files/{digest}")
-    tmp.replace(out)
     return out
 
 
@@ -128,7 +127,7 @@ def verify_bundle(
     report.hazard_id, report.origin = manifest["hazard_id"], manifest["origin"]
     _verify(manifest, files, report, trusted_log_keys)
     if report_html is not None:
-        Path(report_html).write_text(render_html(report), encoding="utf-8")
+        atomic_write_text(report_html, render_html(report))
     return report
 
 

@@ -3,7 +3,7 @@
 Key files (``*.key.json``) hold the private key encrypted at rest: scrypt (RFC 7914, N=2**15, r=8, p=1 by default,
 16-byte random salt) derives a 256-bit key that encrypts the 32-byte Ed25519 seed with AES-256-GCM (12-byte random
 nonce). The public part (name, role, public key, KDF parameters) is the GCM associated data, so a file whose header was
-edited no longer decrypts. Writes are atomic (temporary file + ``os.replace``) and the file mode is 0600. The
+edited no longer decrypts. Writes are atomic (:mod:`console.atomic`) and the file mode is 0600. The
 passphrase and the seed are never logged or written anywhere else.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from console.atomic import atomic_write_bytes
 from console.ledger._canonical import b64, canonical_json, unb64
 from console.ledger._errors import KeyFileError, LedgerError
 
@@ -141,17 +141,7 @@ def save_key_file(path: str | Path, key: SigningKey, passphrase: str, *, scrypt_
     ciphertext = AESGCM(_kdf(passphrase, salt, scrypt_n, 8, 1)).encrypt(nonce, _seed(key), canonical_json(header))
     text = json.dumps({**header, "ciphertext": b64(ciphertext)}, indent=2)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".key.json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, text.encode("utf-8"), mode=0o600)  # created 0600: never readable by others
     return path
 
 

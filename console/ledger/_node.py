@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 
 from psygnal import Signal
 
+from console.atomic import atomic_write_bytes
 from console.ledger._canonical import b64, utc_now_iso
 from console.ledger._entries import Entry, decode_entry, encode_entry
 from console.ledger._errors import (
@@ -78,19 +78,9 @@ class _Log:
     pinned: NoteVerifier | None
 
 
-def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, data, mode=mode)
 
 
 class LedgerNode:
@@ -575,6 +565,13 @@ class LedgerNode:
             raise LedgerError(f"peer {name}: it cannot have this node's own origin {origin!r}")
         self.store.upsert_peer(name=name, url=url.rstrip("/"), origin=origin, vkey=vkey, witness_vkey=witness_vkey)
         self._register_log(origin, own=False, pinned=verifier, peer=name)
+
+    def remove_peer(self, name: str) -> None:
+        """Stop following a peer: no more syncs with it, its witness no longer counts towards the quorum, and its
+        requests are no longer accepted. The entries of its log this node already holds stay (they remain evidence)."""
+        if not self.store.delete_peer(name):
+            known = ", ".join(p["name"] for p in self.store.list_peers()) or "none"
+            raise LedgerError(f"unknown peer {name!r} (peers: {known})")
 
     def peers(self) -> list[PeerInfo]:
         faults: dict[str, int] = {}

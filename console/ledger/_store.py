@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -411,6 +412,10 @@ class LedgerStore:
     def update_peer(self, name: str, **values: Any) -> None:
         with self.begin() as c:
             c.execute(update(peers).where(peers.c.name == name).values(**values))
+
+    def delete_peer(self, name: str) -> bool:
+        with self.begin() as c:
+            return c.execute(delete(peers).where(peers.c.name == name)).rowcount > 0
 
     def list_peers(self) -> list[dict]:
         with self.connect() as c:

@@ -134,7 +134,7 @@ def test_inserted_forged_entry(ledger_dir):
 
 
 def test_cli_verify_names_the_index(ledger_dir, capsys):
-    from console.ledger._cli import _verify as cli_verify
+    from console.cli.ledger import _verify as cli_verify
 
     db = sqlite3.connect(ledger_dir / "ledger.db")
     db.execute("UPDATE entries SET data = replace(data, 'riser', 'valve') WHERE idx = 3")
