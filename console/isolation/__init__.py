@@ -11,7 +11,13 @@ The same functions back the CLI (``gasops isolate``), the GUI's isolation dock a
 from console.isolation._analysis import failure_scenarios, isolate, reanalyse
 from console.isolation._export import customer_rows, plan_rows, write_customers_csv, write_plan_csv
 from console.isolation._kernel import SegmentLabels, label_segments, segments_from_valve_pairs
-from console.isolation._segments import ValveSegments, build_valve_segments, valve_segments
+from console.isolation._segments import (
+    ValveSegments,
+    adopt_segments,
+    build_valve_segments,
+    segments_ready,
+    valve_segments,
+)
 from console.isolation._types import (
     ORDER_RULES,
     AffectedCustomer,
@@ -39,6 +45,7 @@ __all__ = [
     "SegmentLabels",
     "SkippedDevice",
     "ValveSegments",
+    "adopt_segments",
     "build_valve_segments",
     "customer_rows",
     "failure_scenarios",
@@ -48,6 +55,7 @@ __all__ = [
     "plan_rows",
     "reanalyse",
     "segments_from_valve_pairs",
+    "segments_ready",
     "valve_segments",
     "write_customers_csv",
     "write_plan_csv",

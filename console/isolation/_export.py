@@ -1,7 +1,7 @@
 """CSV exports of a shut-off result: the closing plan for crews and the affected-customer list for notices.
 
 Files are UTF-8 with a byte-order mark so that Excel on a Chinese Windows desktop shows names correctly, and written
-atomically (a temporary file in the same folder, then ``os.replace``). With the network's CRS, longitude/latitude
+atomically through :mod:`console.atomic` (a crew never gets half a plan). With the network's CRS, longitude/latitude
 (CGCS2000 ≈ WGS 84 to a metre) are added for navigation apps.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from console.atomic import atomic_open
 from console.errors import GasOpsError
 from console.isolation._types import IsolationResult
 from console.network import to_lonlat
@@ -100,17 +100,9 @@ def _write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]])
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise GasOpsError(f"{path}: folder {folder} does not exist")
-    tmp = folder / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     try:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
+        with atomic_open(path, "w", encoding="utf-8-sig", newline="") as f:
             f.write(buf.getvalue())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise GasOpsError(f"{path}: cannot write ({exc.strerror or exc})") from exc
     return path

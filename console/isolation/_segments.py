@@ -13,8 +13,7 @@ regulator links belong to no segment: they are the edges of the *segment graph*.
   models (compressors, resistors, short pipes, pumps) pass gas both ways like pipes.
 * **Sources** are gate stations (门站) by default: a super-source vertex feeds each gate station's segment.
 
-Everything here is built once per network version (``network.cached("isolation.segments", ...)``) with numpy and
-scipy; the per-segment sums (pipe length, internal volume per class, customers per category …) are what lets a break
+Everything here is built once per network version (``network.cached(SEGMENTS_KEY, ...)``) with numpy and scipy; the per-segment sums (pipe length, internal volume per class, customers per category …) are what lets a break
 query cost the size of the outage rather than the size of the city.
 """
 
@@ -32,7 +31,9 @@ from console.isolation._kernel import label_segments
 from console.isolation._volume import CLASS_CODES, internal_volume_m3
 from console.network import LINK_LAYERS, GasNetwork
 
-__all__ = ["ValveSegments", "FlowGraph", "valve_segments", "build_valve_segments"]
+__all__ = ["ValveSegments", "FlowGraph", "adopt_segments", "build_valve_segments", "segments_ready", "valve_segments"]
+
+SEGMENTS_KEY = "isolation.segments"  # the network cache key of a version's ValveSegments (only this module uses it)
 
 PIPE_LAYER = LINK_LAYERS.index("pipes")
 VALVE_LAYER = LINK_LAYERS.index("valves")
@@ -137,7 +138,40 @@ class ValveSegments:
 
 def valve_segments(network: GasNetwork) -> ValveSegments:
     """The valve segments of ``network``'s current version (built once per version and cached)."""
-    return network.cached("isolation.segments", lambda: build_valve_segments(network))
+    return network.cached(SEGMENTS_KEY, lambda: build_valve_segments(network))
+
+
+class _Cold(Exception):
+    """The segments of this version are not built yet (raised by a builder that must not build)."""
+
+
+def _cold() -> ValveSegments:
+    raise _Cold
+
+
+def segments_ready(network: GasNetwork) -> bool:
+    """Whether the valve segments of ``network``'s current version are built (a query will not build them)."""
+    try:
+        network.cached(SEGMENTS_KEY, _cold)
+    except _Cold:
+        return False
+    return True
+
+
+def adopt_segments(network: GasNetwork, segments: ValveSegments, topology=None) -> bool:
+    """Hand segments built elsewhere (a background job on a snapshot) to ``network``'s cache.
+
+    The usual prepare → process → apply split: a job builds :func:`build_valve_segments` on
+    ``network.snapshot()``, then the main thread adopts its result (and the snapshot's topology, which the segments'
+    indices refer to) so the next query on the live network does not build them again. Returns False, adopting
+    nothing, when the network was edited since the snapshot was taken (``segments.version`` is not its version).
+    """
+    if segments.version != network.version:
+        return False
+    if topology is not None:  # under the key GasNetwork.topology reads (the network has no public way to adopt it)
+        network.cached("topology", lambda: topology)
+    network.cached(SEGMENTS_KEY, lambda: segments)
+    return True
 
 
 def group_by(labels: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
