@@ -1,31 +1,17 @@
-"""The built-in features, registered through the same plugin mechanism a third-party plugin uses."""
+"""The built-in features, registered through the same plugin mechanism a third-party plugin uses.
+
+The file formats come from the one format table, :data:`console.io.FORMATS`: every ending (or URL scheme) of a format
+GasOps reads gets a reader, of one it writes a writer. Reading goes through :func:`console.io.read_network` (which
+tells GeoJSON from GasLib JSON by content), writing through :func:`console.io.write_network` (atomic).
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-__all__ = ["register"]
-
-BUILTIN_FORMATS = (
-    (".gpkg", "GeoPackage (native project file)"),
-    (".geojson", "GeoJSON"),
-    (".json", "GeoJSON"),
-    (".shp", "Shapefile (a folder of .shp files, one per layer)"),
-    (".net", "GasLib XML network"),
-    (".xml", "GasLib XML network"),
-    (".inp", "EPANET input file"),
-    ("postgresql://", "PostGIS database (postgresql://user@host:port/db?schema=NAME)"),
-    ("postgres://", "PostGIS database"),
-    ("postgis://", "PostGIS database"),
-)
-
-
-def _read(path: str | Path, crs: Any = None) -> Any:
-    from console.io import read_network
-
-    return read_network(path, crs=crs)
-
+__all__ = ["BUILTIN_UI_EXTENSIONS", "register"]
 
 # Feature UIs, installed into the main window in this order (import paths: console.app never imports console.ui).
 BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = (
@@ -36,8 +22,27 @@ BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _read(path: str | Path, crs: Any = None, **options: Any) -> Any:
+    from console.io import read_network
+
+    return read_network(path, crs=crs, **options)
+
+
+def _write(network: Any, path: str | Path, *, format: str) -> Path | str:
+    from console.io import write_network
+
+    return write_network(network, path, format=format)
+
+
 def register(registry) -> None:
-    for ext, description in BUILTIN_FORMATS:
-        registry.add_reader(ext, _read, description)
+    from console.io import FORMATS
+
+    for fmt in FORMATS.values():
+        for ext in fmt.extensions:
+            # The first format naming an ending describes it (".json": GeoJSON; GasLib JSON is told by content).
+            if fmt.reads and ext not in registry.readers:
+                registry.add_reader(ext, _read, fmt.label)
+            if fmt.writes and ext not in registry.writers and not (fmt.folder and ext.startswith(".")):
+                registry.add_writer(ext, partial(_write, format=fmt.key), fmt.label)
     for name, target in BUILTIN_UI_EXTENSIONS:
         registry.add_ui_extension(name, target)
