@@ -128,8 +128,9 @@ class ContourField:
 
 
 # -- the jobs (run in a worker; plain functions of their inputs) -------------------------------------------------------
-def run_simulation(network: GasNetwork, source: GasNetwork, request: SimulationRequest, style=None,
-                   feedback: Feedback | None = None) -> SimulationRun:  # fmt: skip
+def run_simulation(
+    network: GasNetwork, source: GasNetwork, request: SimulationRequest, style=None, feedback: Feedback | None = None
+) -> SimulationRun:
     """Job: solve ``network`` (a snapshot of ``source``) and let ``style(network, result)`` derive the styles."""
     result = simulate(network, request, feedback=feedback)
     styles = {}
@@ -146,8 +147,15 @@ def run_what_if(run: SimulationRun, closed: Sequence[str], style=None, feedback:
     return WhatIfRun(tuple(closed), base, scenario, diff, style(base, scenario) if style is not None else None)
 
 
-def run_contours(network: GasNetwork, result: SimulationResult, levels, n_levels: int, bounds=None,
-                 live: Readings | None = None, feedback: Feedback | None = None) -> tuple[PressureContours, int]:  # fmt: skip
+def run_contours(
+    network: GasNetwork,
+    result: SimulationResult,
+    levels,
+    n_levels: int,
+    bounds=None,
+    live: Readings | None = None,
+    feedback: Feedback | None = None,
+) -> tuple[PressureContours, int]:
     """Job: the contours of ``result``, corrected by ``live`` = (node index, gauge Pa) readings when given;
     returns them and how many readings went in."""
     used = 0
@@ -323,9 +331,18 @@ class SimulationService:
             return None
         self.jobs.cancel(WHAT_IF)
         self._begin(f"Simulating {network.name}…")
-        return self.jobs.submit(RUN, run_simulation, network.snapshot(), network, request or SimulationRequest(),
-                                self.style_run, on_done=self._on_run_done, on_error=self._on_error,
-                                on_cancel=self._on_cancel, on_progress=self.progressed.emit)  # fmt: skip
+        return self.jobs.submit(
+            RUN,
+            run_simulation,
+            network.snapshot(),
+            network,
+            request or SimulationRequest(),
+            self.style_run,
+            on_done=self._on_run_done,
+            on_error=self._on_error,
+            on_cancel=self._on_cancel,
+            on_progress=self.progressed.emit,
+        )
 
     def _on_run_done(self, run: SimulationRun) -> None:
         self._end()
@@ -354,9 +371,17 @@ class SimulationService:
             return None
         self.jobs.cancel(RUN)
         self._begin(f"What-if: closing {', '.join(ids[:5])}…")
-        return self.jobs.submit(WHAT_IF, run_what_if, self.run, ids, self.style_what_if, on_done=self._on_what_if_done,
-                                on_error=self._on_error, on_cancel=self._on_cancel,
-                                on_progress=self.progressed.emit)  # fmt: skip
+        return self.jobs.submit(
+            WHAT_IF,
+            run_what_if,
+            self.run,
+            ids,
+            self.style_what_if,
+            on_done=self._on_what_if_done,
+            on_error=self._on_error,
+            on_cancel=self._on_cancel,
+            on_progress=self.progressed.emit,
+        )
 
     def _on_what_if_done(self, out: WhatIfRun) -> None:
         self._end()
@@ -402,8 +427,14 @@ class SimulationService:
             return None
         return self.update_contours(view)
 
-    def set_contour_options(self, *, interval_pa: float | None = None, n_levels: int | None = None,
-                            live: bool | None = None, view: tuple | None = None) -> JobHandle | None:  # fmt: skip
+    def set_contour_options(
+        self,
+        *,
+        interval_pa: float | None = None,
+        n_levels: int | None = None,
+        live: bool | None = None,
+        view: tuple | None = None,
+    ) -> JobHandle | None:
         """Change the isobar interval (Pa, 0 = automatic levels), the number of automatic levels or the live
         correction; the shown contours are redrawn."""
         if interval_pa is not None:
@@ -419,11 +450,11 @@ class SimulationService:
     def update_contours(self, view: tuple | None = None) -> JobHandle | None:
         """Contour the run now: over ``view`` (the last view when None) on a finer grid when it shows less than a
         quarter of the network, with the live correction when it is on."""
+        if view is not None:
+            self._view = view
         run = self.run
         if run is None:
             return None
-        if view is not None:
-            self._view = view
         box = contour_bounds(self._view, run.network.bounds, None) if self._view is not None else None
         live = self.live_readings() if self.live_correction else None
         levels = interval_levels(run.result, self.interval_pa)
@@ -435,8 +466,18 @@ class SimulationService:
             self.contours = ContourField(contours, box, wanted_live, used, time.time())
             self.contours_changed.emit(self.contours)
 
-        return self.jobs.submit(CONTOURS, run_contours, run.network, run.result, levels, self.n_levels, box, live,
-                                on_done=done, on_error=self._on_contour_error)  # fmt: skip
+        return self.jobs.submit(
+            CONTOURS,
+            run_contours,
+            run.network,
+            run.result,
+            levels,
+            self.n_levels,
+            box,
+            live,
+            on_done=done,
+            on_error=self._on_contour_error,
+        )
 
     def _on_contour_error(self, exc: BaseException) -> None:
         if not isinstance(exc, GasOpsError):

@@ -1,37 +1,24 @@
-"""The simulation controller: runs simulate / what-if / contours as background jobs and shows their results.
+"""The simulation controller: the simulation dock, the violations list and the map overlay of one main window,
+drawn from :class:`console.app.simulation.SimulationService`.
 
-Prepare → process → apply: the network snapshot and the request are taken on the main thread, the solve, the
-pipe classifications and the contours are computed in a worker (:func:`console.ui.workers.start_job`), and the
-result is applied to the docks and the map on the main thread. A result belongs to one network version; a new
-network or an edit makes it stale and clears the map colouring.
+The service runs simulate / what-if / contours as jobs on the window's :class:`console.ui.workers.QtJobs` (the pipe
+classifications are computed in the same jobs through its style hooks) and announces results; this controller
+forwards the dock's input to it and draws what it announces, nothing else.
 """
 
 from __future__ import annotations
 
-import logging
 import time
-from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QCursor, QIcon, QKeySequence, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QCursor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QToolTip
 
-from console.errors import GasOpsError
-from console.hydraulics import (
-    DemandOptions,
-    InfeasibleError,
-    PressureContours,
-    ResultDiff,
-    SimulationRequest,
-    SimulationResult,
-    Violation,
-    pressure_contours,
-    simulate,
-    what_if,
-    with_live_pressures,
-)
-from console.network import GasNetwork
+from console.app.jobs import JobHandle
+from console.app.simulation import ContourField, SimulationRun, SimulationService, WhatIfRun
+from console.hydraulics import DemandOptions, InfeasibleError, SimulationRequest, Violation
+from console.ui.actions import ActionSpec
 from console.ui.map.styles import VALUES_STYLE, PipeClassification
 from console.ui.simulation._colours import (
     Legend,
@@ -44,80 +31,44 @@ from console.ui.simulation._dock import SimulationDock
 from console.ui.simulation._overlay import ContourOverlay
 from console.ui.simulation._text import diff_html, error_line, feature_text, summary_html
 from console.ui.simulation._violations import ViolationsDock
-from console.ui.workers import JobWorker, start_job
 
 __all__ = ["SimulationController", "SimulationRun"]
 
-log = logging.getLogger(__name__)
 HOVER_MS = 350
 LIVE_CONTOUR_MS = 30_000
-MAX_INTERVAL_LEVELS = 40
 
 
-@dataclass(eq=False)
-class SimulationRun:
-    """A solved network: the snapshot it was solved on, the result and its pipe classifications."""
-
-    network: GasNetwork  # the snapshot (contours need the same node order)
-    source: GasNetwork  # the live network shown on the map
-    version: int
-    result: SimulationResult
-    styles: dict[str, tuple[PipeClassification, Legend]]
-
-
-def run_simulation(network: GasNetwork, source: GasNetwork, request: SimulationRequest, feedback=None) -> SimulationRun:
-    """Worker: solve and classify (pressure, velocity, flow)."""
-    result = simulate(network, request, feedback=feedback)
-    if feedback is not None:
-        feedback.progress(0.95, "Colouring the pipes…")
-    styles = {
+def pipe_styles(network, result) -> dict[str, tuple[PipeClassification, Legend]]:
+    """The map's colourings of a run (pressure, velocity, flow); runs in the simulation job."""
+    return {
         "pressure": pressure_classification(network, result),
         "velocity": velocity_classification(result),
         "flow": flow_classification(result),
     }
-    return SimulationRun(network, source, source.version, result, styles)
 
 
-def run_what_if(run: SimulationRun, closed: list[str], feedback=None):
-    """Worker: the scenario with ``closed`` shut, against the run's base case."""
-    base, scenario, diff = what_if(run.network, closed, run.result.request, base=run.result, feedback=feedback)
-    return scenario, diff, difference_classification(base, scenario)
+class ShownLiveSession:
+    """The live pressures of whatever live session the telemetry feature has open now (none: no readings).
 
-
-def run_contours(network: GasNetwork, result: SimulationResult, levels, n_levels: int, bounds=None, live=None,
-                 feedback=None) -> tuple[PressureContours, int]:  # fmt: skip
-    """Worker: the contours of ``result``, corrected by ``live`` = (node index, gauge Pa) readings when given;
-    returns them and how many readings went in."""
-    used = 0
-    if live is not None:
-        result, used = with_live_pressures(network, result, *live)
-    if feedback is not None:
-        feedback.progress(0.1, "Contouring pressures…")
-    return pressure_contours(network, result, levels=levels, n_levels=n_levels, bounds=bounds), used
-
-
-def contour_bounds(view: tuple, full: tuple, current: tuple | None) -> tuple | None:
-    """The box to contour for this view: None (the whole network) when the view shows a quarter of it or more,
-    else the view with half its size around it (a finer grid). ``current`` is kept while it still fits the view.
-
-    >>> contour_bounds((0, 0, 10, 10), (0, 0, 12, 12), None) is None
-    True
-    >>> contour_bounds((0, 0, 1, 1), (0, 0, 12, 12), None)
-    (-0.5, -0.5, 1.5, 1.5)
-    >>> contour_bounds((0.2, 0.2, 1.2, 1.2), (0, 0, 12, 12), (-0.5, -0.5, 1.5, 1.5))
-    (-0.5, -0.5, 1.5, 1.5)
+    The simulation service's live provider: the telemetry feature opens and closes sessions as networks come and go,
+    so the session is looked up on every call through the feature's public ``session``.
     """
-    area = lambda b: max(b[2] - b[0], 0.0) * max(b[3] - b[1], 0.0)  # noqa: E731
-    if area(view) >= 0.25 * area(full):
-        return None
-    if current is not None and _covers(current, view) and area(current) <= 6.0 * area(view):
-        return current
-    dx, dy = (view[2] - view[0]) / 2, (view[3] - view[1]) / 2
-    return (view[0] - dx, view[1] - dy, view[2] + dx, view[3] + dy)
 
+    def __init__(self, window) -> None:
+        self.window = window
 
-def _covers(outer: tuple, inner: tuple) -> bool:
-    return outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
+    def _session(self):
+        telemetry = getattr(self.window, "extensions", {}).get("telemetry")
+        return getattr(telemetry, "session", None)
+
+    def live_pressures(self, network_version: int | None = None):
+        session = self._session()
+        return session.live_pressures(network_version) if session is not None else None
+
+    @property
+    def live_version(self) -> int:
+        session = self._session()
+        return session.live_version if session is not None else -1
 
 
 def simulate_icon(color: str, size: int = 24) -> QIcon:
@@ -145,10 +96,10 @@ def simulate_icon(color: str, size: int = 24) -> QIcon:
 
 
 class SimulationController(QObject):
-    """Wires the Simulate action, the docks, the jobs and the map overlay of one main window.
+    """Draws the :class:`SimulationService` of one main window: the Simulate action, the docks and the map overlay.
 
     Signals ``simulated(object)`` (a :class:`SimulationRun`), ``failed(str)`` (the one-line message),
-    ``contoursShown()``, ``whatIfShown(object)`` (the :class:`ResultDiff`).
+    ``contoursShown()``, ``whatIfShown(object)`` (the :class:`ResultDiff`), each once the window shows it.
     """
 
     simulated = Signal(object)
@@ -160,13 +111,9 @@ class SimulationController(QObject):
         super().__init__(window)
         self.window = window
         self.canvas = window.canvas
-        self.run: SimulationRun | None = None
-        self.scenario: SimulationResult | None = None
-        self.diff: ResultDiff | None = None
-        self._diff_style: tuple[PipeClassification, Legend] | None = None
-        self._job: JobWorker | None = None
-        self._contour_job: JobWorker | None = None
-        self._contour_bounds: tuple | None = None
+        self.service = SimulationService(
+            window.jobs, ShownLiveSession(window), style_run=pipe_styles, style_what_if=difference_classification
+        )
         self.overlay = ContourOverlay(self.canvas)
         # Left, tabbed with the layer panel: the full height for the run, the legends and the list; the map stays wide.
         left = Qt.DockWidgetArea.LeftDockWidgetArea
@@ -174,14 +121,18 @@ class SimulationController(QObject):
         self.violations = window.add_dock(ViolationsDock(window), left, tabify_with=self.dock)
         self.dock.raise_()
         QTimer.singleShot(0, self._fit_dock)  # once the window has its size
-        self.action = QAction("&Simulate 水力计算", window)
-        self.action.setShortcut(QKeySequence("F5"))
-        self.action.setToolTip("Simulate: steady-state gas flow of the network (F5)")
-        self.action.setStatusTip("Simulate the steady-state gas flow of the network")
-        self.action.setIcon(simulate_icon(window.theme.text))
-        self.action.triggered.connect(self.simulate)
-        window.addAction(self.action)
-        window.add_analysis_action(self.action, toolbar=True)
+        self.action = window.actions.declare(
+            ActionSpec(
+                "simulation.run",
+                "&Simulate 水力计算",
+                self.simulate,
+                shortcut="F5",
+                tip="Simulate the steady-state gas flow of the network",
+                menu="Analysis",
+                toolbar=True,
+                icon=simulate_icon,
+            )
+        )
         self._hover = QTimer(self)
         self._hover.setSingleShot(True)
         self._hover.setInterval(HOVER_MS)
@@ -190,8 +141,21 @@ class SimulationController(QObject):
         self._live_timer = QTimer(self)
         self._live_timer.setInterval(LIVE_CONTOUR_MS)
         self._live_timer.timeout.connect(self._on_live_tick)
-        self._live_seen = -1
+        self._applying = False
         self._connect()
+        self._push_contour_options()
+        if window.network is not None:  # installed after the first network was shown
+            self.service.set_network(window.network)
+
+    @property
+    def run(self) -> SimulationRun | None:
+        """The shown run (the service's)."""
+        return self.service.run
+
+    @property
+    def _live_used(self) -> int:
+        # Read by the telemetry UI tests: how many live readings corrected the shown contours.
+        return self.service.contours.live_used if self.service.contours is not None else 0
 
     def _fit_dock(self) -> None:
         """On a first start, the dock as wide as its rows (run buttons, colour-by, contour levels); a layout the
@@ -202,7 +166,7 @@ class SimulationController(QObject):
     def _connect(self) -> None:
         d = self.dock
         d.simulateRequested.connect(self.simulate)
-        d.cancelRequested.connect(self.cancel)
+        d.cancelRequested.connect(self.service.cancel)
         d.colourModeChanged.connect(self._on_colour_mode_change)
         d.contoursToggled.connect(self.set_contours_visible)
         d.liveToggled.connect(self._on_live_toggle)
@@ -216,56 +180,46 @@ class SimulationController(QObject):
         self.canvas.cursorMoved.connect(self._on_cursor_move)
         self.canvas.settled.connect(self._on_view_settled)
         self.window.networkShown.connect(self._on_network_shown)
+        s = self.service
+        s.run_changed.connect(self._on_run_change)
+        s.what_if_changed.connect(self._on_what_if_change)
+        s.contours_changed.connect(self._on_contours_change)
+        s.started.connect(self._on_started)
+        s.busy_changed.connect(self._on_busy_change)
+        s.progressed.connect(self._on_progress)
+        s.failed.connect(self._on_failed)
+        s.cancelled.connect(self._on_cancelled)
 
     # -- simulate ----------------------------------------------------------------------------------------------------
     def request(self) -> SimulationRequest:
         return SimulationRequest(law=self.dock.law(), demand=DemandOptions(demand_factor=self.dock.demand_factor()))
 
-    def simulate(self) -> JobWorker | None:
-        network = self.window.network
-        if network is None:
-            self._fail("Open a network first (File › Open)")
-            return None
-        self.cancel()
-        job = start_job(self.window.runner, run_simulation, network.snapshot(), network, self.request())
-        job.progressed.connect(self._on_progress)
-        job.finished.connect(lambda run, job=job: self._on_simulated(job, run))
-        job.errored.connect(lambda exc, job=job: self._on_error(job, exc))
-        job.cancelled.connect(lambda job=job: self._on_cancelled(job))
-        self._job = job
-        self._start_progress(f"Simulating {network.name}…")
-        return job
+    def simulate(self) -> JobHandle | None:
+        return self.service.simulate(self.request(), network=self.window.network)
 
     def cancel(self) -> None:
-        if self._job is not None:
-            self._job.cancel()
+        self.service.cancel()
 
-    def _start_progress(self, text: str) -> None:
+    def _on_started(self, text: str) -> None:
         self.dock.set_running(True, text)
         self.window.progress.setValue(0)
         self.window.progress.show()
         self.window.statusBar().showMessage(text)
 
-    def _end_progress(self, job: JobWorker) -> bool:
-        if job is not self._job:
-            return False  # superseded
-        self._job = None
-        self.dock.set_running(False)
-        self.window.progress.hide()
-        return True
+    def _on_busy_change(self, busy: bool) -> None:
+        if not busy:
+            self.dock.set_running(False)
+            self.window.progress.hide()
 
     def _on_progress(self, fraction: float, message: str) -> None:
         self.window.progress.setValue(int(fraction * 100))
         if message:
             self.window.statusBar().showMessage(message)
 
-    def _on_simulated(self, job: JobWorker, run: SimulationRun) -> None:
-        if not self._end_progress(job):
+    def _on_run_change(self, run: SimulationRun | None) -> None:
+        if run is None:
+            self._clear()
             return
-        if run.source is not self.window.network or run.version != run.source.version:
-            self.dock.set_status("The network changed while simulating — simulate again")
-            return
-        self.run, self.scenario, self.diff, self._diff_style = run, None, None, None
         r = run.result
         c = r.convergence
         text = f"Solved in {c.solve_seconds * 1e3:,.0f} ms · {len(r.violations):,} findings"
@@ -281,13 +235,9 @@ class SimulationController(QObject):
             mode = "pressure"
         self.dock.set_colour_mode(mode)
         self._apply_colour(mode)
-        if self.dock.contours_check.isChecked():
-            self._start_contours()
         self.simulated.emit(run)
 
-    def _on_error(self, job: JobWorker, exc: BaseException) -> None:
-        if not self._end_progress(job):
-            return
+    def _on_failed(self, exc: BaseException) -> None:
         if isinstance(exc, InfeasibleError):
             rows = [
                 Violation(
@@ -303,14 +253,11 @@ class SimulationController(QObject):
                 for nid in exc.node_ids
             ]
             self.violations.set_violations(rows, f"Infeasible: {len(rows)} nodes where pressure collapses")
-        elif not isinstance(exc, GasOpsError):
-            log.error("unexpected error in the simulation", exc_info=exc)
         self._fail(error_line(exc))
 
-    def _on_cancelled(self, job: JobWorker) -> None:
-        if self._end_progress(job):
-            self.dock.set_status("Cancelled")
-            self.window.statusBar().showMessage("Simulation cancelled", 5000)
+    def _on_cancelled(self, reason: str) -> None:
+        self.dock.set_status(reason)
+        self.window.statusBar().showMessage(reason if reason != "Cancelled" else "Simulation cancelled", 5000)
 
     def _fail(self, text: str) -> None:
         self.dock.set_status(text, error=True)
@@ -320,7 +267,7 @@ class SimulationController(QObject):
     # -- colouring -------------------------------------------------------------------------------------------------
     def _style(self, mode: str) -> tuple[PipeClassification, Legend] | None:
         if mode == "difference":
-            return self._diff_style
+            return self.service.what_if.style if self.service.what_if is not None else None
         return self.run.styles.get(mode) if self.run is not None else None
 
     def _on_colour_mode_change(self, mode: str) -> None:
@@ -364,7 +311,7 @@ class SimulationController(QObject):
         self.dock.legend.set_entries(legend.title, legend.note, rows)
 
     def _on_style_change(self, classification: PipeClassification) -> None:
-        if classification.style != VALUES_STYLE and not getattr(self, "_applying", False):
+        if classification.style != VALUES_STYLE and not self._applying:
             self.dock.set_colour_mode("network")  # the user picked a named style (or a network was shown)
             self.dock.legend.clear()
 
@@ -376,141 +323,79 @@ class SimulationController(QObject):
         if self.dock.contours_check.isChecked() != visible:
             self.dock.contours_check.setChecked(visible)  # re-enters through the toggled signal
             return
-        if not visible:
-            if self._contour_job is not None:
-                self._contour_job.cancel()
-                self._contour_job = None
+        if visible and self.run is None:
+            self.dock.set_status("Simulate first (F5), then the contours are drawn")
+        elif visible:
+            self.window.statusBar().showMessage("Contouring pressures…")
+        self.service.set_contours_visible(visible, self.canvas.map_range())
+
+    def _push_contour_options(self, view: tuple | None = None) -> None:
+        """The dock's isobar interval, number of levels and live correction, to the service (which redraws shown
+        contours)."""
+        self.service.set_contour_options(
+            interval_pa=self.dock.interval_spin.value() * 1e3,
+            n_levels=self.dock.levels_spin.value(),
+            live=self.dock.live_check.isChecked(),
+            view=view,
+        )
+
+    def _on_contours_change(self, field: ContourField | None) -> None:
+        if field is None:
             self.overlay.clear()
             self.dock.contour_legend.clear()
             return
-        if self.run is None:
-            self.dock.set_status("Simulate first (F5), then the contours are drawn")
-            return
-        self._start_contours()
-
-    def _levels(self) -> dict | None:
-        step_pa = self.dock.interval_spin.value() * 1e3
-        if step_pa <= 0 or self.run is None:
-            return None
-        levels = {}
-        for cls in {s.pressure_class for s in self.run.result.systems if s.supplied and s.pressure_class}:
-            ids = [s for s in self.run.result.systems if s.pressure_class == cls and s.supplied]
-            lo, hi = min(s.min_pressure_pa for s in ids), max(s.max_pressure_pa for s in ids)
-            start, stop = np.floor(lo / step_pa) * step_pa, np.ceil(hi / step_pa) * step_pa
-            n = int(round((stop - start) / step_pa)) + 1
-            if 2 <= n <= MAX_INTERVAL_LEVELS:
-                levels[cls] = start + step_pa * np.arange(n)
-        return levels
-
-    def _start_contours(self) -> None:
-        if self._contour_job is not None:
-            self._contour_job.cancel()
-        run = self.run
-        self._contour_bounds = contour_bounds(self.canvas.map_range(), run.network.bounds, None)
-        live = self._live_readings() if self.dock.live_check.isChecked() else None
-        job = start_job(self.window.runner, run_contours, run.network, run.result, self._levels(),
-                        self.dock.levels_spin.value(), self._contour_bounds, live)  # fmt: skip
-        job.finished.connect(lambda contours, job=job: self._on_contours(job, contours))
-        job.errored.connect(lambda exc, job=job: self._contour_job is job and self._fail(error_line(exc)))
-        self._contour_job = job
-        self.window.statusBar().showMessage("Contouring pressures…")
-
-    def _on_contours(self, job: JobWorker, out: tuple[PressureContours, int]) -> None:
-        if job is not self._contour_job:
-            return
-        self._contour_job = None
-        contours, self._live_used = out
-        if not self.dock.contours_check.isChecked():
-            return
-        theme = self.window.theme.name
-        self.overlay.show(contours, theme)
+        self.overlay.show(field.contours, self.window.theme.name)
         self._fill_contour_legend()
-        self.window.statusBar().showMessage(f"Contours in {contours.seconds * 1e3:,.0f} ms", 5000)
+        self.window.statusBar().showMessage(f"Contours in {field.contours.seconds * 1e3:,.0f} ms", 5000)
         self.contoursShown.emit()
 
     def _fill_contour_legend(self) -> None:
-        c = self.overlay.contours
-        if c is None:
+        field = self.service.contours
+        if field is None:
             return
+        c = field.contours
         note = f"Isobars and bands per pressure system; grid {c.cell_m:.0f} m, {c.buffer_m:.0f} m around the pipes."
-        if self.dock.live_check.isChecked():
-            used = getattr(self, "_live_used", 0)
+        if field.live:
             note += (
-                f" Corrected by {used:,} live pressure readings ({time.strftime('%H:%M:%S')})."
-                if used
+                f" Corrected by {field.live_used:,} live pressure readings ({time.strftime('%H:%M:%S', time.localtime(field.at))})."
+                if field.live_used
                 else " No live pressure readings yet: the model's field."
             )
         self.dock.contour_legend.set_entries("Isobars 等压线", note, self.overlay.legend_rows(self.window.theme.name))
 
     def _on_view_settled(self) -> None:
-        """Zoomed in or out: contour the view on a finer grid (or the whole network again) when it no longer fits."""
-        if self.run is None or not self.dock.contours_check.isChecked() or self._contour_job is not None:
-            return
-        if self.overlay.contours is None:
-            return
-        want = contour_bounds(self.canvas.map_range(), self.run.network.bounds, self._contour_bounds)
-        if want != self._contour_bounds:
-            self._start_contours()
+        """Zoomed in or out: the service re-contours the view on a finer grid when the contours no longer fit it."""
+        self.service.follow_view(self.canvas.map_range())
 
     def _on_levels_change(self) -> None:
-        if self.dock.contours_check.isChecked() and self.run is not None:
-            self._start_contours()
+        self._push_contour_options(self.canvas.map_range())
 
     # -- live readings ----------------------------------------------------------------------------------------------
-    def _telemetry(self):
-        return getattr(self.window, "extensions", {}).get("telemetry")
-
-    def _live_readings(self):
-        telemetry = self._telemetry()
-        if telemetry is None or self.run is None:
-            return None
-        self._live_seen = telemetry.live_version
-        return telemetry.live_pressures(self.run.version)
-
     def _on_live_toggle(self, on: bool) -> None:
         if on:
             self._live_timer.start()
         else:
             self._live_timer.stop()
-        if self.run is not None and self.dock.contours_check.isChecked():
-            self._start_contours()
+        self._push_contour_options(self.canvas.map_range())
 
     def _on_live_tick(self) -> None:
-        telemetry = self._telemetry()
-        if (self.run is None or not self.dock.contours_check.isChecked() or self._contour_job is not None
-                or telemetry is None or telemetry.live_version == self._live_seen):  # fmt: skip
-            return
-        self._start_contours()
+        self.service.refresh_live(self.canvas.map_range())
 
     # -- what-if -----------------------------------------------------------------------------------------------------
-    def compare(self, ids_text: str) -> JobWorker | None:
-        ids = [t.strip() for t in ids_text.replace(";", ",").split(",") if t.strip()]
-        if not ids:
-            self._fail("Name the valves to close (comma separated) or add the selected one")
-            return None
-        if self.run is None or self.run.source is not self.window.network:
-            self._fail("Simulate the base case first (F5)")
-            return None
-        self.cancel()
-        job = start_job(self.window.runner, run_what_if, self.run, ids)
-        job.progressed.connect(self._on_progress)
-        job.finished.connect(lambda out, job=job: self._on_what_if(job, out))
-        job.errored.connect(lambda exc, job=job: self._on_error(job, exc))
-        job.cancelled.connect(lambda job=job: self._on_cancelled(job))
-        self._job = job
-        self._start_progress(f"What-if: closing {', '.join(ids[:5])}…")
-        return job
+    def compare(self, ids_text: str) -> JobHandle | None:
+        if self.service.network is not self.window.network:
+            self.service.set_network(self.window.network)
+        return self.service.compare(ids_text)
 
-    def _on_what_if(self, job: JobWorker, out) -> None:
-        if not self._end_progress(job):
+    def _on_what_if_change(self, out: WhatIfRun | None) -> None:
+        if out is None:
             return
-        self.scenario, self.diff, self._diff_style = out
-        self.dock.diff_label.setText(diff_html(self.diff))
+        self.dock.diff_label.setText(diff_html(out.diff))
         self.dock.diff_label.setVisible(True)
-        self.dock.set_status(f"What-if with {len(self.scenario.request.closed)} closed — base vs scenario")
+        self.dock.set_status(f"What-if with {len(out.scenario.request.closed)} closed — base vs scenario")
         self.dock.set_colour_mode("difference")
         self._apply_colour("difference")
-        self.whatIfShown.emit(self.diff)
+        self.whatIfShown.emit(out.diff)
 
     def _add_selection(self) -> None:
         hit = self.canvas.selected
@@ -527,8 +412,9 @@ class SimulationController(QObject):
         """Simulated values of a feature (scenario values while a what-if is shown)."""
         if self.run is None:
             return None
-        result = self.scenario if self.dock.colour_mode() == "difference" and self.scenario else self.run.result
-        return feature_text(result, feature_id)
+        what_if = self.service.what_if
+        showing_what_if = self.dock.colour_mode() == "difference" and what_if is not None
+        return feature_text(what_if.scenario if showing_what_if else self.run.result, feature_id)
 
     def _on_feature_identified(self, hit) -> None:
         text = self.feature_text(hit.feature_id) if hit is not None else None
@@ -551,14 +437,10 @@ class SimulationController(QObject):
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
     def _on_network_shown(self) -> None:
-        if self.run is not None and self.run.source is self.window.network:
-            return
-        self.reset()
+        self.service.set_network(self.window.network)  # the same network (an edit) keeps its run
 
-    def reset(self) -> None:
-        """Forget the result (a new network): overlays, legends, lists."""
-        self.cancel()
-        self.run = self.scenario = self.diff = self._diff_style = None
+    def _clear(self) -> None:
+        """The service forgot its result (a new network): overlays, legends, lists."""
         self.overlay.clear()
         self.dock.legend.clear()
         self.dock.contour_legend.clear()
@@ -569,9 +451,7 @@ class SimulationController(QObject):
         self.violations.clear()
 
     def _on_theme_change(self) -> None:
-        theme = self.window.theme.name
-        self.action.setIcon(simulate_icon(self.window.theme.text))
         self._fill_legend()
         if self.overlay.contours is not None and self.overlay.visible:
-            self.overlay.show(self.overlay.contours, theme)
+            self.overlay.show(self.overlay.contours, self.window.theme.name)
             self._fill_contour_legend()
