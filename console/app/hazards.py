@@ -1,15 +1,26 @@
-"""The hazard register (隐患登记) as the docks see it: hazards of a ledger node, their steps and proof badges.
+"""The hazard register (隐患登记): hazards of a ledger node, their steps, their proof badges, and the entry bodies
+of each lifecycle step (上报 → 派单 → 整改 → 复核 → 销号).
 
-Qt-free on purpose (only :mod:`console.ledger` underneath), so the controller, the docks and the tests share one
-reading of the ledger. Each hazard's badge comes from Merkle inclusion proofs: every step's leaf hash, recomputed
-from the stored entry bytes, must lead to the root of the latest checkpoint; the badge says whether that
-checkpoint is witnessed (cosigned by a quorum of peers).
+Qt-free (only :mod:`console.ledger` underneath), so :class:`console.app.ledger.LedgerService`, the GUI's docks, the
+command line and the tests share one reading of the ledger and one way of writing a step. Each hazard's badge comes
+from Merkle inclusion proofs: every step's leaf hash, recomputed from the stored entry bytes, must lead to the root
+of the latest checkpoint; the badge says whether that checkpoint is witnessed (cosigned by a quorum of peers).
+
+>>> next_step("reported"), next_step("closed")
+('assigned', None)
+>>> report_body("HZ-20260101-001", 10.0, 20.0, "EPSG:4529", category="leak", severity="major",
+...             description="  gas smell  ")["description"]
+'gas smell'
+>>> step_body("HZ-20260101-001", "assigned", "ab12", {"assignee": " crew-3 ", "due": ""}, [])
+{'hazard_id': 'HZ-20260101-001', 'prev': 'ab12', 'assignee': 'crew-3'}
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import mimetypes
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from console.ledger import HAZARD_STEPS, Entry, LedgerNode, ProofError, leaf_hash, verify_inclusion
 
@@ -17,14 +28,18 @@ __all__ = [
     "CATEGORIES",
     "SEVERITIES",
     "STEP_LABELS",
+    "STEP_VERBS",
     "HazardRow",
     "HazardStep",
-    "next_step",
+    "crs_label",
     "hazard_rows",
     "hazard_steps",
+    "media_type",
     "new_hazard_id",
-    "step_body",
+    "next_step",
+    "report_body",
     "short",
+    "step_body",
 ]
 
 # (key, label): the keys go on the ledger, the labels are for people.
@@ -58,6 +73,52 @@ def next_step(status: str) -> str | None:
     """The lifecycle step allowed after ``status`` (None once closed)."""
     i = HAZARD_STEPS.index(status)
     return HAZARD_STEPS[i + 1] if i + 1 < len(HAZARD_STEPS) else None
+
+
+def crs_label(crs) -> str:
+    """How a hazard's location names its CRS: ``EPSG:<code>`` when the CRS has one, else its text ("" for none)."""
+    if crs is None:
+        return ""
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_string()
+
+
+def media_type(path: str | Path) -> str:
+    """The media type an evidence file is stored under (from its name; ``application/octet-stream`` if unknown)."""
+    return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+
+
+def report_body(
+    hazard_id: str,
+    x: float,
+    y: float,
+    crs: str,
+    *,
+    category: str,
+    severity: str,
+    description: str,
+    asset_id: str = "",
+    reporter_digest: str = "",
+    attachments: list[dict] | tuple = (),
+) -> dict:
+    """The body of a ``hazard.reported`` entry: where (map coordinates in ``crs``), what, how bad, and evidence.
+
+    The reporter is only ever written as a keyed digest (``reporter_digest``), never by name.
+    """
+    body: dict = {
+        "hazard_id": hazard_id,
+        "location": {"x": float(x), "y": float(y), "crs": crs},
+        "category": category,
+        "severity": severity,
+        "description": description.strip(),
+    }
+    if asset_id:
+        body["asset_id"] = asset_id
+    if reporter_digest:
+        body["reporter_digest"] = reporter_digest
+    if attachments:
+        body["attachments"] = list(attachments)
+    return body
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,10 @@ def test_extension_installs_docks_and_actions(window):
     ctl = window.extensions["ledger"]
     assert ctl.hazards_dock.objectName() == "ledgerHazardsDock"
     assert ctl.ledger_dock.objectName() == "ledgerDock"
-    assert ctl.act_report in window.analysis_menu.actions()
+    assert ctl.act_report is window.actions["ledger.report_hazard"]
+    ledger_menu = window.menu_for("Ledger").actions()
+    assert window.actions["ledger.report_hazard"] in ledger_menu and window.actions["ledger.verify"] in ledger_menu
+    assert not window.actions["ledger.lock"].isEnabled()
     assert ctl.node is None  # nothing is opened or unlocked behind the user's back
 
 

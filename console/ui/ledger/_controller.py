@@ -1,58 +1,33 @@
-"""The ledger feature in the main window: owns the :class:`LedgerNode`, signs what the docks request, keeps the
-docks and the map overlay in step with the node's signals, and runs verification and sync in background jobs.
+"""The ledger feature in the main window: the Hazards and Ledger docks, the hazard markers on the map, the dialogs,
+and the Ledger menu, over a :class:`console.app.ledger.LedgerService` that owns the node, signs the entries and runs
+verification and sync as jobs.
 
-Passphrases go from a dialog (or ``$GASOPS_LEDGER_PASSPHRASE``, as for the CLI) straight to
-:meth:`LedgerNode.open`/``init``; they are never logged, stored or kept on the controller.
+Passphrases go from a dialog (or ``$GASOPS_LEDGER_PASSPHRASE``, as for the CLI) straight to the service; they are
+never logged, stored or kept on the controller.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, Qt, Signal
 
+from console.app.hazards import HazardRow
+from console.app.jobs import JobHandle
+from console.app.ledger import PASSPHRASE_ENV, LedgerService, environment_passphrase
 from console.errors import GasOpsError
-from console.ledger import AppendResult, EntryRejected, LedgerError, LedgerNode
-from console.ui.ledger._dialogs import AdvanceDialog, CreateLedgerDialog, ReportHazardDialog, UnlockDialog, media_type
+from console.ledger import AppendResult, LedgerNode, VerifyReport
+from console.ui.actions import ActionSpec
+from console.ui.ledger._dialogs import AdvanceDialog, CreateLedgerDialog, ReportHazardDialog, UnlockDialog
 from console.ui.ledger._hazards_dock import HazardsDock
 from console.ui.ledger._ledger_dock import LedgerDock
 from console.ui.ledger._overlay import HazardOverlay
-from console.ui.ledger._register import HazardRow, hazard_rows, new_hazard_id, next_step, step_body
-from console.ui.workers import JobWorker, start_job
 
-__all__ = ["LedgerController", "PASSPHRASE_ENV", "default_ledger_folder"]
+__all__ = ["LedgerController", "PASSPHRASE_ENV"]
 
-log = logging.getLogger(__name__)
-
-PASSPHRASE_ENV = "GASOPS_LEDGER_PASSPHRASE"
 _ZOOM_HALF_M = 150.0
-
-
-def default_ledger_folder(network_path: Path | None = None) -> Path:
-    """The workspace's ``ledger/`` when the network is a workspace's ``network.gpkg``, else the app's data folder."""
-    if network_path is not None and network_path.name == "network.gpkg":
-        return network_path.parent / "ledger"
-    from console.app.workspace import data_dir
-
-    return data_dir() / "ledger"
-
-
-def _verify_job(node: LedgerNode, feedback=None):
-    if feedback is not None:
-        feedback.progress(0.0, "Verifying the ledger…")
-    return node.verify()
-
-
-def _sync_job(node: LedgerNode, feedback=None):
-    from console.ledger import sync_all
-
-    if feedback is not None:
-        feedback.progress(0.0, "Syncing with peers…")
-    return sync_all(node)
 
 
 class LedgerController(QObject):
@@ -68,13 +43,9 @@ class LedgerController(QObject):
         super().__init__(window)
         self.window = window
         self.canvas = window.canvas
-        self._folder = Path(folder) if folder else None
-        self.node: LedgerNode | None = None
+        self.service = LedgerService(folder, jobs=window.jobs)
         self.last_error: str | None = None
-        self.last_report = None
         self.dialog = None  # the dialog open now (tests drive it through this)
-        self._rows: list[HazardRow] = []
-        self._jobs: dict[str, JobWorker] = {}
 
         self.hazards_dock = HazardsDock(window)
         self.ledger_dock = LedgerDock(window)
@@ -83,13 +54,20 @@ class LedgerController(QObject):
         self.hazards_dock.raise_()
         self.overlay = HazardOverlay(self.canvas)
 
-        self.act_report = QAction("Report hazard… (上报隐患)", window)
-        self.act_report.setToolTip("Report a hazard at the centre of the map, or right-click the map where it is")
-        self.act_report.triggered.connect(lambda: self.request_report())
-        self.act_verify = QAction("Verify ledger (存证校验)", window)
-        self.act_verify.triggered.connect(self.verify_now)
-        window.add_analysis_action(self.act_report)
-        window.add_analysis_action(self.act_verify)
+        declare = window.actions.declare
+        self.act_report = declare(ActionSpec(
+            "ledger.report_hazard", "Report hazard… (上报隐患)", lambda: self.request_report(), menu="Ledger",
+            tip="Report a hazard at the centre of the map, or right-click the map where it is"))  # fmt: skip
+        self.act_verify = declare(ActionSpec(
+            "ledger.verify", "Verify ledger (存证校验)", self.verify_now, menu="Ledger",
+            tip="Recompute every entry, signature and checkpoint of the ledger"))  # fmt: skip
+        self.act_sync = declare(ActionSpec(
+            "ledger.sync", "Sync with peers", self.sync_now, menu="Ledger", section="node",
+            tip="Pull the peers' logs and cosign them", enabled=lambda: self.service.node is not None))  # fmt: skip
+        self.act_lock = declare(ActionSpec(
+            "ledger.lock", "Lock ledger", self.close_ledger, menu="Ledger", section="node",
+            tip="Forget the unlocked keys until the passphrase is given again",
+            enabled=lambda: self.service.node is not None))  # fmt: skip
 
         hd, ld = self.hazards_dock, self.ledger_dock
         hd.advanceRequested.connect(self.request_advance)
@@ -103,29 +81,47 @@ class LedgerController(QObject):
         ld.syncRequested.connect(self.sync_now)
         ld.searchRequested.connect(self.search)
         ld.hazardRequested.connect(self._show_hazard)
+
+        svc = self.service
+        svc.opened.connect(self._on_opened)
+        svc.closed.connect(self._on_closed)
+        svc.hazards_changed.connect(self._on_hazards_change)
+        svc.hazard_signed.connect(self._on_hazard_signed)
+        svc.busy_changed.connect(self.ledger_dock.set_busy)
+        svc.verified.connect(self._on_verified)
+        svc.verify_failed.connect(lambda text: self.ledger_dock.set_verification(None, error=text))
+        svc.failed.connect(lambda text: self._fail("Ledger", text, box=False))
+
         window.add_context_provider(self._add_context_actions)
-        window.networkShown.connect(self._draw_hazards)
+        window.networkShown.connect(self._on_network_shown)
         self._on_theme_change()
+        self._follow_network()
         self._show_node_state()
-        if os.environ.get(PASSPHRASE_ENV) and (self.folder / "config.json").exists():
-            self.open_ledger()  # unattended use, like `gasops ledger … ` with the variable set
+        self._open_unattended()
 
     # -- where the node lives, opening and creating ---------------------------------------------------------------------
     @property
+    def node(self) -> LedgerNode | None:
+        return self.service.node
+
+    @property
     def folder(self) -> Path:
-        return self._folder or default_ledger_folder(self.window.network_path)
+        return self.service.folder
+
+    @property
+    def last_report(self) -> VerifyReport | None:
+        return self.service.last_report
 
     def set_folder(self, folder: str | os.PathLike) -> None:
-        self.close_ledger()
-        self._folder = Path(folder)
+        self.service.set_folder(folder)
         self._show_node_state()
 
     def exists(self) -> bool:
-        return (self.folder / "config.json").exists()
+        return self.service.exists()
 
     def open_ledger(self, passphrase: str | None = None) -> bool:
         """Open and unlock the ledger; without a passphrase use ``$GASOPS_LEDGER_PASSPHRASE`` or ask for it."""
-        passphrase = passphrase or os.environ.get(PASSPHRASE_ENV)
+        passphrase = passphrase or environment_passphrase()
         if passphrase is None:
             self.request_unlock()
             return False
@@ -133,50 +129,28 @@ class LedgerController(QObject):
 
     def _open(self, passphrase: str) -> str | None:
         """Open with ``passphrase``; returns the error text (also reported) or None."""
-        node = None
         try:
-            node = LedgerNode.open(self.folder, passphrase)
+            self.service.open(passphrase)
         except GasOpsError as exc:
-            if node is not None:
-                node.close()
-            return self._fail("Cannot open the ledger", _unlock_message(exc))
-        self._attach(node)
+            return self._fail("Cannot open the ledger", str(exc))
         return None
 
     def create_ledger(self, origin: str, passphrase: str, *, quorum: int = 1, scrypt_n: int = 2**15) -> bool:
         try:
-            node = LedgerNode.init(self.folder, origin, passphrase, quorum=quorum, scrypt_n=scrypt_n)
+            self.service.create(origin, passphrase, quorum=quorum, scrypt_n=scrypt_n)
         except GasOpsError as exc:
             self._fail("Cannot create the ledger", str(exc))
             return False
-        self._attach(node)
         return True
 
-    def _attach(self, node: LedgerNode) -> None:
-        self.close_ledger()
-        self.node = node
-        self.last_error = None
-        node.entry_appended.connect(self._on_node_change)
-        node.sync_finished.connect(self._on_node_change)
-        node.equivocation_detected.connect(self._on_node_change)
-        self.refresh()
-        self.ledgerOpened.emit()
-        self.window.statusBar().showMessage(f"Ledger {node.origin} unlocked — {node.size():,} entries", 6000)
-
     def close_ledger(self) -> None:
-        if self.node is None:
-            return
-        for job in self._jobs.values():
-            job.cancel()
-        self._jobs.clear()
-        node, self.node = self.node, None
-        for sig in (node.entry_appended, node.sync_finished, node.equivocation_detected):
-            sig.disconnect(self._on_node_change)
-        node.close()
-        self._rows = []
-        self.overlay.clear()
-        self.hazards_dock.set_hazards([])
-        self._show_node_state()
+        self.service.close()
+
+    def _open_unattended(self) -> None:
+        try:
+            self.service.open_unattended()  # like `gasops ledger …` with the variable set
+        except GasOpsError as exc:
+            self._fail("Cannot open the ledger", str(exc), box=False)
 
     def request_unlock(self) -> UnlockDialog:
         dlg = UnlockDialog(self.folder, self.window)
@@ -193,84 +167,26 @@ class LedgerController(QObject):
         return None if ok else self.last_error
 
     # -- hazards -------------------------------------------------------------------------------------------------------
-    def report_hazard(
-        self,
-        x: float,
-        y: float,
-        *,
-        category: str,
-        severity: str,
-        description: str,
-        asset_id: str = "",
-        actor: str = "",
-        files=(),
-        hazard_id: str | None = None,
-    ) -> AppendResult | None:
-        """Store the evidence files, then sign and append ``hazard.reported``; None (and a message) on failure."""
-        node = self._require_node()
-        if node is None:
+    def report_hazard(self, x: float, y: float, **fields) -> AppendResult | None:
+        """Sign ``hazard.reported`` at (x, y) through the service (see :meth:`LedgerService.report_hazard`);
+        None (and a message) on failure."""
+        if self._require_node() is None:
             return None
-        network = self.window.network
-        crs = network.crs if network is not None else None
-        crs_text = f"EPSG:{crs.to_epsg()}" if crs is not None and crs.to_epsg() else (crs.to_string() if crs else "")
-        body = {
-            "hazard_id": hazard_id or new_hazard_id(node),
-            "location": {"x": float(x), "y": float(y), "crs": crs_text},
-            "category": category,
-            "severity": severity,
-            "description": description.strip(),
-        }
-        if asset_id:
-            body["asset_id"] = asset_id
         try:
-            if actor:
-                body["reporter_digest"] = node.personal_digest(actor)
-            attachments = self._store_files(node, files)
-            if attachments:
-                body["attachments"] = attachments
-            result = node.append("hazard.reported", body)
+            return self.service.report_hazard(x, y, **fields)
         except (GasOpsError, OSError) as exc:
             self._fail("Hazard not reported", str(exc))
             return None
-        self.window.statusBar().showMessage(f"Hazard {body['hazard_id']} signed as entry {result.index}", 6000)
-        self.hazards_dock.select_hazard(body["hazard_id"])
-        return result
 
     def advance(self, hazard_id: str, step: str, fields: dict | None = None, files=()) -> AppendResult | None:
-        """Sign and append lifecycle ``step`` of a hazard (referencing its latest step by hash)."""
-        node = self._require_node()
-        if node is None:
-            return None
-        record = node.state().hazards.get(hazard_id)
-        if record is None:
-            self._fail("Step refused", f"hazard {hazard_id} is not in this node's own log")
+        """Sign lifecycle ``step`` of a hazard through the service; None (and a message) on failure."""
+        if self._require_node() is None:
             return None
         try:
-            attachments = self._store_files(node, files)
-            body = step_body(hazard_id, step, record.last_leaf, fields or {}, attachments)
-            result = node.append(f"hazard.{step}", body)
-        except ValueError as exc:
-            self._fail("Step refused", f"{hazard_id}: {exc}")
-            return None
-        except EntryRejected as exc:
-            self._fail("Step refused", f"Not allowed: {exc.detail}")
-            return None
+            return self.service.advance_hazard(hazard_id, step, fields, files)
         except (GasOpsError, OSError) as exc:
             self._fail("Step refused", str(exc))
             return None
-        self.window.statusBar().showMessage(f"{hazard_id} {step}: signed as entry {result.index}", 6000)
-        return result
-
-    def _store_files(self, node: LedgerNode, files) -> list[dict]:
-        out = []
-        for f in files:
-            path = Path(f)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise LedgerError(f"{path}: cannot read the attachment ({exc.strerror or exc})") from exc
-            out.append(node.put_evidence(data, media_type(path)))
-        return out
 
     def request_report(self, x: float | None = None, y: float | None = None, asset_id: str = ""):
         if self._require_node() is None:
@@ -278,10 +194,7 @@ class LedgerController(QObject):
         if x is None or y is None:
             xmin, ymin, xmax, ymax = self.canvas.map_range()
             x, y = (xmin + xmax) / 2, (ymin + ymax) / 2
-        network = self.window.network
-        crs = network.crs if network is not None else None
-        crs_text = f"EPSG:{crs.to_epsg()}" if crs is not None and crs.to_epsg() else ""
-        dlg = ReportHazardDialog(x, y, crs_text, asset_id, self.window)
+        dlg = ReportHazardDialog(x, y, self.service.crs, asset_id, self.window)
 
         def submit() -> str | None:
             v = dlg.values()
@@ -296,10 +209,10 @@ class LedgerController(QObject):
         node = self._require_node()
         if node is None:
             return None
-        record = node.state().hazards.get(hazard_id)
-        step = next_step(record.status) if record else None
+        step = self.service.next_step(hazard_id)
         if step is None:
-            self._fail("Nothing to advance", f"{hazard_id} is closed" if record else f"{hazard_id} is not in this log")
+            known = hazard_id in node.state().hazards
+            self._fail("Nothing to advance", f"{hazard_id} is closed" if known else f"{hazard_id} is not in this log")
             return None
         dlg = AdvanceDialog(hazard_id, step, self.window)
 
@@ -312,10 +225,10 @@ class LedgerController(QObject):
         return self._show_dialog(dlg)
 
     def hazards(self) -> list[HazardRow]:
-        return list(self._rows)
+        return self.service.hazards()
 
     def zoom_to_hazard(self, hazard_id: str) -> bool:
-        row = next((r for r in self._rows if r.hazard_id == hazard_id), None)
+        row = self.service.hazard(hazard_id)
         if row is None or not np.isfinite(row.x) or self.window.network is None:
             return False
         (cx0, cy0, cx1, cy1) = self.canvas.map_range()
@@ -327,7 +240,7 @@ class LedgerController(QObject):
         return True
 
     def _on_hazard_select(self, hazard_id: str) -> None:
-        row = next((r for r in self._rows if r.hazard_id == hazard_id), None)
+        row = self.service.hazard(hazard_id)
         self.overlay.set_selected(row.x if row else None, row.y if row else None)
         self.zoom_to_hazard(hazard_id)
 
@@ -336,102 +249,94 @@ class LedgerController(QObject):
         self.hazards_dock.raise_()
         self.hazards_dock.select_hazard(hazard_id)
 
-    # -- verification, sync, search ------------------------------------------------------------------------------------
-    def verify_now(self) -> JobWorker | None:
-        """Recompute the whole ledger in a background job; the dock shows the badge when it returns."""
-        node = self._require_node()
-        if node is None or "verify" in self._jobs:
-            return self._jobs.get("verify")
-        self.ledger_dock.set_busy("Verifying every entry, signature and checkpoint…")
-        job = start_job(self.window.runner, _verify_job, node)
-        job.finished.connect(self._on_verified)
-        job.errored.connect(lambda exc: self._on_job_error("verify", exc))
-        job.cancelled.connect(lambda: self._end_job("verify"))
-        self._jobs["verify"] = job
-        return job
+    def _on_hazard_signed(self, hazard_id: str, step: str, result: AppendResult) -> None:
+        if step == "reported":
+            self.window.statusBar().showMessage(f"Hazard {hazard_id} signed as entry {result.index}", 6000)
+            self.hazards_dock.select_hazard(hazard_id)
+        else:
+            self.window.statusBar().showMessage(f"{hazard_id} {step}: signed as entry {result.index}", 6000)
 
-    def _on_verified(self, report) -> None:
-        self._end_job("verify")
-        self.last_report = report
+    # -- verification, sync, search ------------------------------------------------------------------------------------
+    def verify_now(self) -> JobHandle | None:
+        """Recompute the whole ledger in a background job; the dock shows the badge when it returns."""
+        if self._require_node() is None:
+            return None
+        return self.service.verify()
+
+    def _on_verified(self, report: VerifyReport) -> None:
         self.ledger_dock.set_verification(report)
-        self.refresh()  # the hazard badges re-prove their entries too
         self.verified.emit(report)
 
-    def sync_now(self) -> JobWorker | None:
-        node = self._require_node()
-        if node is None or "sync" in self._jobs:
-            return self._jobs.get("sync")
-        self.ledger_dock.set_busy("Syncing with peers…")
-        job = start_job(self.window.runner, _sync_job, node)
-        job.finished.connect(lambda _results: (self._end_job("sync"), self.refresh()))
-        job.errored.connect(lambda exc: self._on_job_error("sync", exc))
-        job.cancelled.connect(lambda: self._end_job("sync"))
-        self._jobs["sync"] = job
-        return job
-
-    def _end_job(self, name: str) -> None:
-        self._jobs.pop(name, None)
-        self.ledger_dock.set_busy(None)
-        if name == "verify" and self.last_report is None:
-            self.ledger_dock.set_verification(None)
-
-    def _on_job_error(self, name: str, exc: BaseException) -> None:
-        self._end_job(name)
-        text = str(exc) if isinstance(exc, GasOpsError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, GasOpsError):
-            log.error("ledger %s failed", name, exc_info=exc)
-        if name == "verify":
-            self.ledger_dock.set_verification(None, error=text)
-        self._fail(f"Ledger {name} failed", text, box=False)
+    def sync_now(self) -> JobHandle | None:
+        if self._require_node() is None:
+            return None
+        return self.service.sync()
 
     def search(self, kind: str, text: str) -> list[dict]:
-        node = self._require_node()
-        if node is None:
+        if self._require_node() is None:
             return []
-        key = {"hazard": "hazard_id", "device": "device", "incident": "incident_id"}[kind]
-        rows = node.search(**{key: text.strip()})
+        rows = self.service.search(kind, text)
         self.ledger_dock.set_results(rows, text.strip())
         return rows
 
     # -- keeping the views in step ---------------------------------------------------------------------------------------
-    def _on_node_change(self, *_args) -> None:
-        # psygnal calls on the emitting thread: a sync job or the peer server's thread must hop onto the main thread.
-        if QThread.currentThread() is self.thread():
-            self.refresh()
-        else:
-            QTimer.singleShot(0, self, self.refresh)
-
     def refresh(self) -> None:
         """Re-read the node into both docks and the map."""
-        node = self.node
-        if node is None:
+        self.service.refresh()
+
+    def _on_opened(self) -> None:
+        self.last_error = None
+        self.window.actions.refresh()
+        self.ledgerOpened.emit()
+        node = self.service.node
+        self.window.statusBar().showMessage(f"Ledger {node.origin} unlocked — {node.size():,} entries", 6000)
+
+    def _on_closed(self) -> None:
+        self.overlay.clear()
+        self.hazards_dock.set_hazards([])
+        self.window.actions.refresh()
+        self._show_node_state()
+
+    def _on_hazards_change(self) -> None:
+        status = self.service.status
+        if status is None:
             self._show_node_state()
             return
-        self._rows = hazard_rows(node)
-        self.hazards_dock.set_hazards(self._rows)
-        checkpoints = {}
-        for info in node.logs():
-            cps = node.checkpoints(info.origin)
-            checkpoints[info.origin] = cps[-1] if cps else None
-        self.ledger_dock.origin = node.origin
+        self.hazards_dock.set_hazards(self.service.rows)
+        self.ledger_dock.origin = status.origin
         self.ledger_dock.set_node_state(
             "open",
-            f"{node.origin}",
-            f"{self.folder} · {node.size():,} entries · quorum {node.quorum} · keys unlocked",
+            f"{status.origin}",
+            f"{status.folder} · {status.size:,} entries · quorum {status.quorum} · keys unlocked",
         )
-        self.ledger_dock.set_logs(node.logs(), checkpoints)
-        self.ledger_dock.set_peers(node.peers())
-        self.ledger_dock.set_equivocations(node.equivocations())
-        if self.last_report is not None:
-            self.ledger_dock.set_verification(self.last_report)
+        self.ledger_dock.set_logs(status.logs, status.checkpoints)
+        self.ledger_dock.set_peers(status.peers)
+        self.ledger_dock.set_equivocations(status.equivocations)
+        if self.service.last_report is not None:
+            self.ledger_dock.set_verification(self.service.last_report)
         self._draw_hazards()
         self.hazardsChanged.emit()
 
+    def _follow_network(self) -> None:
+        network = self.window.network
+        self.service.set_network(
+            self.window.network_path,
+            network.name if network is not None else "",
+            network.crs if network is not None else None,
+        )
+
+    def _on_network_shown(self) -> None:
+        self._follow_network()
+        if self.service.node is None:
+            self._show_node_state()
+            self._open_unattended()
+        self._draw_hazards()
+
     def _draw_hazards(self) -> None:
-        if self.window.network is None or not self._rows:
+        rows = self.service.rows
+        if self.window.network is None or not rows:
             self.overlay.clear()
             return
-        rows = self._rows
         current = self.hazards_dock.current_id()
         selected = next((r for r in rows if r.hazard_id == current), None)
         self.overlay.set_selected(selected.x if selected else None, selected.y if selected else None)
@@ -443,9 +348,10 @@ class LedgerController(QObject):
         )
 
     def _show_node_state(self) -> None:
-        if self.node is not None:
+        state = self.service.state
+        if state == "open":
             return
-        if self.exists():
+        if state == "locked":
             self.ledger_dock.set_node_state("locked", "Ledger locked", f"{self.folder} — unlock to sign and verify")
             self.hazards_dock.set_message("Unlock the ledger (Ledger dock › Unlock…) to see and report hazards.")
         else:
@@ -459,8 +365,8 @@ class LedgerController(QObject):
         self.overlay.set_theme(theme)
         self.hazards_dock.set_theme(theme)
         self.ledger_dock.set_theme(theme)
-        if self.node is not None:
-            self.refresh()
+        if self.service.node is not None:
+            self.service.refresh()
 
     # -- the map's context menu ------------------------------------------------------------------------------------------
     def _add_context_actions(self, menu, hit, x: float, y: float) -> None:
@@ -472,13 +378,14 @@ class LedgerController(QObject):
 
     # -- helpers ---------------------------------------------------------------------------------------------------------
     def _require_node(self) -> LedgerNode | None:
-        if self.node is not None:
-            return self.node
+        """The open node; else ask for the passphrase (or to create a ledger) and return None until then."""
+        if self.service.node is not None:
+            return self.service.node
         if self.exists():
             self.open_ledger()
         else:
             self.request_create()
-        return self.node
+        return self.service.node
 
     def _show_dialog(self, dlg):
         if self.dialog is not None:
@@ -499,10 +406,3 @@ class LedgerController(QObject):
         else:
             self.window.statusBar().showMessage(text, 10000)
         return text
-
-
-def _unlock_message(exc: GasOpsError) -> str:
-    text = str(exc)
-    if "wrong passphrase" in text:
-        return "Wrong passphrase: the ledger's keys did not decrypt. Nothing was changed; try again."
-    return text

@@ -6,7 +6,6 @@ Each dialog validates its own fields and shows what is missing in a red line ins
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -26,15 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.ui.ledger._register import CATEGORIES, SEVERITIES, STEP_LABELS
+from console.app.hazards import CATEGORIES, SEVERITIES, STEP_LABELS
 
-__all__ = ["AdvanceDialog", "CreateLedgerDialog", "ReportHazardDialog", "UnlockDialog", "media_type"]
+__all__ = ["AdvanceDialog", "CreateLedgerDialog", "ReportHazardDialog", "UnlockDialog"]
 
 _ERROR_STYLE = "color: #ff5a5a; font-weight: 600;"
-
-
-def media_type(path: str | Path) -> str:
-    return mimetypes.guess_type(str(path))[0] or "application/octet-stream"
 
 
 class _Dialog(QDialog):

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.app.hazards import STEP_LABELS, STEP_VERBS, HazardRow, next_step, short
 from console.ui.ledger._overlay import hazard_icon
-from console.ui.ledger._register import STEP_LABELS, STEP_VERBS, HazardRow, next_step, short
 
 __all__ = ["HazardsDock", "BADGES", "badge_text"]
 

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.app.hazards import short
 from console.ledger import Equivocation, LogInfo, PeerInfo, VerifyReport
-from console.ui.ledger._register import short
 
 __all__ = ["LedgerDock", "verification_text"]
 
