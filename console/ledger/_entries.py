@@ -55,6 +55,9 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 HAZARD_STEPS = ("reported", "assigned", "rectified", "verified", "closed")
 HAZARD_PREVIOUS = {f"hazard.{b}": f"hazard.{a}" for a, b in zip(HAZARD_STEPS, HAZARD_STEPS[1:], strict=False)}
 SEVERITIES = ("minor", "major", "critical")
+SESSION_EVENTS = ("login", "logout", "lock", "unlock")
+ALARM_ACTIONS = ("acknowledge", "shelve", "unshelve", "comment")
+ROLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 _str, _int, _num, _list, _dict = str, int, (int, float), list, dict
 _ATTACH = ("attachments", _list, False)
@@ -65,6 +68,21 @@ BODY_SCHEMAS: dict[str, tuple[tuple[str, Any, bool], ...]] = {
     "key.org.rotate": (("new_key", _str, True), ("reason", _str, False)),
     "key.operator.enrol": (("operator", _str, True), ("role", _str, True), ("label_digest", _str, False)),
     "key.operator.revoke": (("operator", _str, True), ("reason", _str, False)),
+    # roles are a comma-separated list (dispatcher,commander); a change of roles is a permission change on the record
+    "key.operator.roles": (("operator", _str, True), ("role", _str, True), ("reason", _str, False)),
+    # the audit log: who logged in, out, locked or switched, and which actions were refused to whom
+    "audit.session": (("event", _str, True), ("operator", _str, True), ("workstation", _str, False)),
+    "audit.denied": (("operator", _str, True), ("permission", _str, True), ("action", _str, False)),
+    "audit.policy": (("digest", _str, True), ("summary", _str, False)),
+    # an operator's step on an alarm (acknowledge, shelve, unshelve, comment), signed by that operator
+    "alarm.action": (
+        ("sensor", _str, True),
+        ("alarm", _str, True),
+        ("action", _str, True),
+        ("reason", _str, False),
+        ("until", _str, False),
+        ("raised_at", _str, False),
+    ),
     "device.register": (
         ("device", _str, True),
         ("kind", _str, True),
@@ -155,6 +173,14 @@ def check_body(entry_type: str, body: Any) -> None:
             raise EntryRejected("bad-field", f"{entry_type}: field {name!r} has the wrong type")
     if "prev" in body and not HEX64.fullmatch(body["prev"]):
         raise EntryRejected("bad-field", f"{entry_type}: prev must be a lowercase hex SHA-256 leaf hash")
+    if entry_type == "audit.session" and body["event"] not in SESSION_EVENTS:
+        raise EntryRejected("bad-field", f"audit.session: event must be one of {SESSION_EVENTS}")
+    if entry_type == "alarm.action" and body["action"] not in ALARM_ACTIONS:
+        raise EntryRejected("bad-field", f"alarm.action: action must be one of {ALARM_ACTIONS}")
+    if entry_type in ("key.operator.enrol", "key.operator.roles"):
+        roles = body["role"].split(",")
+        if not all(ROLE_NAME.fullmatch(r) for r in roles):
+            raise EntryRejected("bad-field", f"{entry_type}: role must be comma-separated lowercase role names")
     if entry_type == "hazard.reported":
         loc = body["location"]
         if set(loc) != {"x", "y", "crs"} or not all(

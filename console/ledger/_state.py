@@ -62,6 +62,7 @@ class LogState:
         self.last_leaf: bytes | None = None
         self.org_keys: list[tuple[str, int]] = []  # (did, first tree size it signs)
         self.operators: dict[str, tuple[int, int | None]] = {}  # did -> (enrolled index, revoked index)
+        self.operator_roles: dict[str, tuple[str, ...]] = {}  # did -> roles (from enrolment and role changes)
         self.devices: dict[str, DeviceRecord] = {}
         self.hazards: dict[str, HazardRecord] = {}
         self.incidents: dict[str, str] = {}  # incident id -> hex leaf of the latest action
@@ -81,13 +82,19 @@ class LogState:
                 current = did
         return current
 
+    def active_operator(self, did: str) -> bool:
+        """Enrolled and not revoked (as of the entries checked so far)."""
+        enrolled = self.operators.get(did)
+        return enrolled is not None and enrolled[1] is None
+
     def _authorised(self, author: str, entry_type: str) -> bool:
         if author == self.org_key:
             return True
-        if entry_type.startswith(("key.", "log.")):
+        if entry_type.startswith("key.operator."):  # an administrator enrols, re-roles and revokes operators
+            return self.active_operator(author) and "administrator" in self.operator_roles.get(author, ())
+        if entry_type.startswith(("key.", "log.", "audit.policy")):
             return False
-        enrolled = self.operators.get(author)
-        return enrolled is not None and enrolled[1] is None
+        return self.active_operator(author)
 
     # -- checking --------------------------------------------------------------------------------------------------
 
@@ -138,6 +145,10 @@ class LogState:
     def _check_key_operator_revoke(self, body: dict) -> None:
         if body["operator"] not in self.operators:
             raise EntryRejected("unknown-operator", f"operator {body['operator']} was never enrolled")
+
+    def _check_key_operator_roles(self, body: dict) -> None:
+        if not self.active_operator(body["operator"]):
+            raise EntryRejected("unknown-operator", f"operator {body['operator']} is not an active operator")
 
     def _check_device_register(self, body: dict) -> None:
         self._did(body["device"], "device id")
@@ -243,6 +254,10 @@ class LogState:
             self.dirty.add(("key", body["new_key"]))
         elif entry_type == "key.operator.enrol":
             self.operators[body["operator"]] = (index, None)
+            self.operator_roles[body["operator"]] = tuple(body["role"].split(","))
+            self.dirty.add(("operator", body["operator"]))
+        elif entry_type == "key.operator.roles":
+            self.operator_roles[body["operator"]] = tuple(body["role"].split(","))
             self.dirty.add(("operator", body["operator"]))
         elif entry_type == "key.operator.revoke":
             self.operators[body["operator"]] = (self.operators[body["operator"]][0], index)
@@ -285,7 +300,11 @@ class LogState:
             if kind == "key":
                 value = {"first_size": next(first for did, first in self.org_keys if did == key)}
             elif kind == "operator":
-                value = {"enrolled": self.operators[key][0], "revoked": self.operators[key][1]}
+                value = {
+                    "enrolled": self.operators[key][0],
+                    "revoked": self.operators[key][1],
+                    "roles": list(self.operator_roles.get(key, ())),
+                }
             elif kind == "device":
                 value = self.devices[key].to_row()
             elif kind == "hazard":
@@ -305,6 +324,7 @@ class LogState:
                 keys.append((key, value["first_size"]))
             elif kind == "operator":
                 state.operators[key] = (value["enrolled"], value["revoked"])
+                state.operator_roles[key] = tuple(value.get("roles", ()))
             elif kind == "device":
                 state.devices[key] = DeviceRecord(**value)
             elif kind == "hazard":
