@@ -1,4 +1,5 @@
-"""``gasops isolate``: the shut-off analysis from the command line, over the same :func:`isolate` the GUI uses.
+"""``gasops isolate``: the shut-off analysis from the command line, over the same
+:class:`~console.app.isolation.IsolationService` the GUI drives.
 
     gasops isolate NETWORK --pipe ID [--at FRACTION] | --node ID [--inoperable V1,V2] [--json]
                    [--sources ID,ID] [--order upstream_first|nearest_first] [--plan-csv F] [--customers-csv F]
@@ -12,9 +13,10 @@ import argparse
 import json
 from typing import Any
 
-from console.isolation._analysis import isolate
-from console.isolation._export import write_customers_csv, write_plan_csv
-from console.isolation._types import ORDER_RULES, Break, IsolationRequest, IsolationRequestError, IsolationResult
+from console.app.isolation import IsolationService
+from console.app.settings import MemoryBackend, Settings
+from console.errors import GasOpsError
+from console.isolation import ORDER_RULES, Break, IsolationRequest, IsolationRequestError, IsolationResult
 
 __all__ = ["add_parser", "run"]
 
@@ -70,11 +72,18 @@ def run(args: argparse.Namespace) -> int:
 
     request = request_from_args(args)
     network = read_network(args.network, crs=args.crs)
-    result = isolate(network, request)
-    if args.plan_csv:
-        write_plan_csv(result, args.plan_csv, crs=network.crs)
-    if args.customers_csv:
-        write_customers_csv(result, args.customers_csv, crs=network.crs)
+    # Inline jobs: every call has answered when it returns. Memory settings: a command leaves the GUI's alone.
+    service = IsolationService(settings=Settings(MemoryBackend()))
+    errors: list[str] = []
+    service.error.connect(errors.append)
+    service.set_network(network, prebuild=False)
+    service.run(request)
+    for kind, path in (("plan", args.plan_csv), ("customers", args.customers_csv)):
+        if path and not errors:
+            service.export(kind, path)
+    if errors:
+        raise GasOpsError(errors[0])
+    result = service.result
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -31,48 +31,10 @@ from console.isolation import IsolationRequest, customer_rows, isolate, plan_row
 from console.ui.isolation import OVERLAY_COLORS, SHORTCUT, IsolationController
 from console.ui.theme import DARK, LIGHT
 from tests.builders import make_network
+from tests.isolation.nets import hand_network
 from tests.ui.conftest import SETTLE_TIMEOUT_MS, click, image_array, rgb, send_mouse, wait_settled
 
 WAIT_MS = SETTLE_TIMEOUT_MS
-
-
-def hand_network():
-    nodes = [
-        ("G", "gate_stations", 0, 0),
-        ("A", "junctions", 100, 0),
-        ("B", "junctions", 120, 0),
-        ("C", "junctions", 300, 0),
-        ("D", "junctions", 480, 0),
-        ("E", "junctions", 500, 0),
-        ("F1", "junctions", 600, 0),
-        ("F", "junctions", 620, 0),
-        ("K", "junctions", 0, -200),
-        ("L", "junctions", 620, -200),
-        ("M", "junctions", 300, 20),
-        ("N", "junctions", 300, 150),
-        ("C1", "customers", 260, 190, {"category": "special", "name": "Dinghai hospital", "special_kind": "hospital",
-                                        "peak_demand_nm3h": 40.0}),
-        ("C2", "customers", 340, 190, {"households": 36, "peak_demand_nm3h": 18.0}),
-        ("C3", "customers", 140, 40, {"households": 24, "peak_demand_nm3h": 12.0}),
-    ]  # fmt: skip
-    links = [
-        ("P1", "pipes", "G", "A"),
-        ("V1", "valves", "A", "B", {"remote_controlled": True}),
-        ("P2", "pipes", "B", "C"),
-        ("P3", "pipes", "C", "D"),
-        ("V2", "valves", "D", "E", {"operable": False}),
-        ("P4", "pipes", "E", "F1"),
-        ("V4", "valves", "F1", "F"),
-        ("P7", "pipes", "F", "L"),
-        ("V5", "valves", "L", "K"),
-        ("P5", "pipes", "K", "G"),
-        ("V3", "valves", "C", "M"),
-        ("P8", "pipes", "M", "N"),
-        ("Pc1", "pipes", "N", "C1"),
-        ("Pc2", "pipes", "N", "C2"),
-        ("Pc3", "pipes", "B", "C3"),
-    ]
-    return make_network(nodes, links, sensors=[("S1", "pressure", "C", 300, 5)], name="Hand network")
 
 
 def controller(window) -> IsolationController:
@@ -140,6 +102,10 @@ def test_the_feature_is_installed_with_a_shortcut_nobody_else_uses(window):
     assert ctrl.act_isolate in window.analysis_menu.actions()
     assert ctrl.act_isolate in window.toolbar.actions()
     assert ctrl.act_isolate.shortcut().toString() == SHORTCUT
+    assert (
+        window.actions["isolation.isolate"] is ctrl.act_isolate and window.actions["isolation.clear"] is ctrl.act_clear
+    )
+    assert SHORTCUT in [row.keys for row in window.actions.shortcuts()]  # Help lists it
     others = [
         a.text()
         for a in window.findChildren(type(ctrl.act_isolate))
@@ -310,7 +276,7 @@ def test_exports_write_the_plan_and_customer_rows(qtbot, hand, tmp_path, monkeyp
     assert [r["feature_id"] for r in read(tmp_path / "valves.csv")] == ["V1", "V4", "V3", "V2"]
     assert read(tmp_path / "customers.csv") == as_text(customer_rows(result, net.crs))
     assert [r["feature_id"] for r in read(tmp_path / "customers.csv")] == ["C1", "C2", "C3"]
-    assert ctrl.settings.value("isolation/export_dir") == str(tmp_path.resolve())
+    assert window.prefs.get("isolation/export_dir") == str(tmp_path.resolve())
 
 
 def test_clear_removes_the_overlay_and_empties_the_dock(qtbot, hand):
@@ -318,6 +284,7 @@ def test_clear_removes_the_overlay_and_empties_the_dock(qtbot, hand):
     ctrl = controller(window)
     isolate_by_tool(qtbot, window, *point_on(net, "P3", 0.3))
     assert ctrl.overlay.items()
+    assert window.actions["isolation.clear"].isEnabled()
     with qtbot.waitSignal(ctrl.resultChanged, timeout=WAIT_MS) as blocker:
         ctrl.dock.clear_button.click()
     assert blocker.args == [None]
@@ -326,6 +293,7 @@ def test_clear_removes_the_overlay_and_empties_the_dock(qtbot, hand):
     assert ctrl.dock.plan_tree.topLevelItemCount() == 0 and ctrl.dock.impact_tree.topLevelItemCount() == 0
     assert ctrl.dock.headline.text() == "" and ctrl.result is None
     assert not ctrl.dock.clear_button.isEnabled()
+    assert not window.actions["isolation.clear"].isEnabled()
 
 
 @pytest.mark.parametrize("theme", [DARK, LIGHT], ids=["dark", "light"])
