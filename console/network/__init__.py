@@ -2,6 +2,7 @@
 
 from console.network._crs import cgcs2000_gk3_crs, cgcs2000_gk3_zone, outside_area_of_use, to_lonlat
 from console.network._edit import AddFeatures, EditCommand, MoveNode, RemoveFeatures, SetAttribute
+from console.network._grid import GridIndex
 from console.network._ids import IdIndex
 from console.network._model import GasNetwork, coerce_layer, empty_layer
 from console.network._schema import (
@@ -44,6 +45,7 @@ __all__ = [
     "Column",
     "CustomerCategory",
     "GasNetwork",
+    "GridIndex",
     "Hit",
     "IdIndex",
     "LayerSpec",

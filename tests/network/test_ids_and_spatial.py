@@ -114,5 +114,5 @@ def test_line_grid_keeps_few_lines_out_of_its_grid_and_is_small():
     short = shapely.linestrings(np.stack([start, start + rng.uniform(-60, 60, start.shape)], axis=1))
     long = shapely.linestrings([[(0, 0), (5000, 5000)], [(0, 5000), (5000, 0)]])
     grid = LineGrid(np.concatenate([short, long]))
-    assert set(grid._long_rows.tolist()) >= {20_000, 20_001} and len(grid._long_rows) <= 0.06 * 20_002
+    assert set(grid.index.oversize.tolist()) >= {20_000, 20_001} and len(grid.index.oversize) <= 0.06 * 20_002
     assert grid.nbytes <= 8 * 20_002

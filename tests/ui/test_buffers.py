@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from console.ui.map._buffers import GridIndex, build_point_buffers, build_segment_buffers, local_origin
+from console.ui.map._buffers import build_point_buffers, build_segment_buffers, local_origin, view_grid
 
 
 def test_segments_are_consecutive_vertex_pairs_within_each_feature():
@@ -51,5 +51,5 @@ def test_points_grid_counts_and_queries():
 
 
 def test_empty_grid():
-    g = GridIndex.build(np.empty((0, 4)))
+    g = view_grid(np.empty((0, 4), np.float32))
     assert len(g.query((0, 0, 1, 1))) == 0 and g.count((0, 0, 1, 1)) == 0

@@ -1,12 +1,12 @@
-"""Render buffers (Qt-free numpy): line layers as vertex-pair arrays, and a uniform grid for view queries.
+"""Render buffers (Qt-free numpy): line layers as vertex-pair arrays, and the grid index for view queries.
 
 Built once per network version, in a worker, and cached with ``network.cached``. Coordinates are stored relative to
 a local origin (the network's lower-left corner, rounded) as float32: CGCS2000 Gauss-Krüger eastings carry the zone
 number (41,400,000 m) and would otherwise waste the float precision that deep zoom needs.
 
-The grid answers "which segments may be in this box" by slicing contiguous runs of cell-sorted segments (no tree
-walk, no Python loop per feature), and "about how many" in O(1) from a summed-area table, which is what decides
-between the raster overview and vector items.
+The grid (:class:`console.network.GridIndex`, the one picking uses too) answers "which segments may be in this box"
+by slicing contiguous runs of cell-sorted segments (no tree walk, no Python loop per feature), and "about how many"
+in O(1) from a summed-area table, which is what decides between the raster overview and vector items.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from console.network import GridIndex
+
 __all__ = [
     "GridIndex",
     "PointBuffers",
@@ -23,6 +25,7 @@ __all__ = [
     "build_point_buffers",
     "build_segment_buffers",
     "local_origin",
+    "view_grid",
 ]
 
 _ITEMS_PER_CELL = 6
@@ -37,99 +40,9 @@ def local_origin(bounds: tuple[float, float, float, float]) -> tuple[float, floa
     return (float(np.floor(xmin / 1000.0) * 1000.0), float(np.floor(ymin / 1000.0) * 1000.0))
 
 
-@dataclass(frozen=True, eq=False)
-class GridIndex:
-    """Items bucketed by the grid cell of their centre; ``order`` lists item ids cell by cell.
-
-    Items wider than a cell (rare long segments) are kept apart in ``oversize`` and tested by bounding box, so the
-    regular query only needs to widen the box by one cell.
-    """
-
-    x0: float
-    y0: float
-    cell: float
-    nx: int
-    ny: int
-    order: np.ndarray  # int32, item ids sorted by cell
-    cell_start: np.ndarray  # int64 (nx*ny + 1): items of cell c are order[cell_start[c]:cell_start[c+1]]
-    sat: np.ndarray  # int64 (ny+1, nx+1) summed-area table of per-cell counts
-    oversize: np.ndarray  # int32 ids of items wider than a cell
-    oversize_box: np.ndarray  # float32 (k, 4) their xmin, ymin, xmax, ymax
-
-    @classmethod
-    def build(cls, boxes: np.ndarray) -> GridIndex:
-        """Index items given their (n, 4) boxes xmin, ymin, xmax, ymax (local coordinates)."""
-        n = len(boxes)
-        if n == 0:
-            return cls(0.0, 0.0, 1.0, 1, 1, np.empty(0, np.int32), np.zeros(2, np.int64), np.zeros((2, 2), np.int64),
-                       np.empty(0, np.int32), np.empty((0, 4), np.float32))  # fmt: skip
-        x0, y0 = float(boxes[:, 0].min()), float(boxes[:, 1].min())
-        w = max(float(boxes[:, 2].max()) - x0, 1e-6)
-        h = max(float(boxes[:, 3].max()) - y0, 1e-6)
-        cells_wanted = max(n / _ITEMS_PER_CELL, 1.0)
-        cell = max(np.sqrt(w * h / cells_wanted), max(w, h) / _MAX_CELLS_PER_SIDE, 1e-3)
-        nx = int(min(np.ceil(w / cell) + 1, _MAX_CELLS_PER_SIDE + 1))
-        ny = int(min(np.ceil(h / cell) + 1, _MAX_CELLS_PER_SIDE + 1))
-        big = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) > cell
-        # int32 cell numbers (at most 1025 x 1025 cells): these temporaries are as long as the layer.
-        cx = np.clip(((boxes[:, 0] + boxes[:, 2]) * 0.5 - x0) // cell, 0, nx - 1).astype(np.int32)
-        cell_id = np.clip(((boxes[:, 1] + boxes[:, 3]) * 0.5 - y0) // cell, 0, ny - 1).astype(np.int32)
-        cell_id *= nx
-        cell_id += cx
-        del cx
-        small = np.flatnonzero(~big).astype(np.int32)
-        order = small[np.argsort(cell_id[small], kind="stable")].astype(np.int32)
-        counts = np.bincount(cell_id[small], minlength=nx * ny)
-        cell_start = np.zeros(nx * ny + 1, np.int64)
-        np.cumsum(counts, out=cell_start[1:])
-        sat = np.zeros((ny + 1, nx + 1), np.int64)
-        sat[1:, 1:] = np.bincount(cell_id, minlength=nx * ny).reshape(ny, nx).cumsum(0).cumsum(1)
-        oversize = np.flatnonzero(big).astype(np.int32)
-        return cls(x0, y0, float(cell), nx, ny, order, cell_start, sat, oversize, boxes[oversize].astype(np.float32))
-
-    def _cell_range(self, box: tuple[float, float, float, float], pad: int) -> tuple[int, int, int, int] | None:
-        xmin, ymin, xmax, ymax = box
-        i0 = int(np.floor((xmin - self.x0) / self.cell)) - pad
-        i1 = int(np.floor((xmax - self.x0) / self.cell)) + pad
-        j0 = int(np.floor((ymin - self.y0) / self.cell)) - pad
-        j1 = int(np.floor((ymax - self.y0) / self.cell)) + pad
-        i0, j0 = max(i0, 0), max(j0, 0)
-        i1, j1 = min(i1, self.nx - 1), min(j1, self.ny - 1)
-        if i0 > i1 or j0 > j1:
-            return None
-        return i0, i1, j0, j1
-
-    def count(self, box: tuple[float, float, float, float]) -> int:
-        """About how many items lie in ``box`` (cells it touches; O(1)), oversize items included."""
-        r = self._cell_range(box, 0)
-        if r is None:
-            return 0
-        i0, i1, j0, j1 = r
-        s = self.sat
-        return int(s[j1 + 1, i1 + 1] - s[j0, i1 + 1] - s[j1 + 1, i0] + s[j0, i0])
-
-    def query(self, box: tuple[float, float, float, float]) -> np.ndarray:
-        """Ids of items whose box may intersect ``box`` (a superset; sorted by cell, not by id)."""
-        parts = []
-        r = self._cell_range(box, 1)
-        if r is not None:
-            i0, i1, j0, j1 = r
-            rows = np.arange(j0, j1 + 1, dtype=np.int64) * self.nx
-            starts = self.cell_start[rows + i0]
-            ends = self.cell_start[rows + i1 + 1]
-            lens = ends - starts
-            total = int(lens.sum())
-            if total:
-                # Concatenate the runs [starts[k], ends[k]) without a Python loop.
-                offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-                parts.append(self.order[offsets + np.arange(total)])
-        if len(self.oversize):
-            b = self.oversize_box
-            hit = (b[:, 0] <= box[2]) & (b[:, 2] >= box[0]) & (b[:, 1] <= box[3]) & (b[:, 3] >= box[1])
-            parts.append(self.oversize[hit])
-        if not parts:
-            return np.empty(0, np.int32)
-        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+def view_grid(boxes: np.ndarray) -> GridIndex:
+    """The console's one grid index over render items, with the O(1) counts that choose raster or vectors."""
+    return GridIndex.build(boxes, items_per_cell=_ITEMS_PER_CELL, max_cells_per_side=_MAX_CELLS_PER_SIDE, counts=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,7 +125,7 @@ def build_segment_buffers(geoms: np.ndarray, origin: tuple[float, float]) -> Seg
     np.minimum(lines[:, 1], lines[:, 3], out=boxes[:, 1])
     np.maximum(lines[:, 0], lines[:, 2], out=boxes[:, 2])
     np.maximum(lines[:, 1], lines[:, 3], out=boxes[:, 3])
-    return SegmentBuffers(origin, lines, feature, GridIndex.build(boxes))
+    return SegmentBuffers(origin, lines, feature, view_grid(boxes))
 
 
 def build_point_buffers(geoms: np.ndarray, origin: tuple[float, float]) -> PointBuffers:
@@ -220,4 +133,4 @@ def build_point_buffers(geoms: np.ndarray, origin: tuple[float, float]) -> Point
     local = np.empty((len(xy), 2), np.float32)
     local[:, 0] = xy[:, 0] - origin[0]
     local[:, 1] = xy[:, 1] - origin[1]
-    return PointBuffers(origin, local, GridIndex.build(np.hstack([local, local])))
+    return PointBuffers(origin, local, view_grid(np.hstack([local, local])))
