@@ -1,30 +1,35 @@
-"""The live session of an open network (实时监测): its history database, its feed, the alarm service and the
-training events a dispatcher can script on the simulator.
+"""The live session of an open network (实时监测): its history database, its feed, the alarm service, the operator's
+alarm actions and the training events a dispatcher can script on the simulator.
 
-Qt-free: the GUI's telemetry controller drives a :class:`LiveSession`, tests call it directly. One session per open
-network; the feed (simulator, MQTT broker or a recorded file) can be swapped while the alarm states and the history
-stay. Readings and alarm events go to the workspace's ``console.db`` (see :func:`history_path`).
+Qt-free: the GUI's telemetry controller drives a :class:`LiveSession`, ``gasops feed`` runs through one, tests call it
+directly. One session per open network; the feed (simulator, MQTT broker or a recorded file) can be swapped while the
+alarm states and the history stay. Readings and alarm events go to the workspace's ``console.db``
+(:attr:`Workspace.db_path <console.app.workspace.Workspace.db_path>`).
 
 The simulator produces readings that look real. A session therefore always says which kind of feed it runs
-(:attr:`LiveSession.kind`), so a view can mark simulated data as such and no one takes a drill for an incident.
+(:attr:`LiveSession.kind`), so a view can mark simulated data as such and no one takes a drill for an incident. It
+starts by itself only on the bundled demo district (:func:`startup_feed`).
 """
 
 from __future__ import annotations
 
+import getpass
 import logging
-import re
+import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from psygnal import Signal
 
-from console.app.workspace import Workspace, data_dir
+from console.app.settings import Settings, declare
+from console.app.workspace import Workspace, demo_path
 from console.network import GasNetwork, SensorKind
 from console.telemetry import (
-    DB_FILE,
     AlarmLimits,
+    Condition,
     DeviceKeyRegistry,
     Feed,
     HistoryError,
@@ -33,6 +38,7 @@ from console.telemetry import (
     MqttFeed,
     RegulatorFailure,
     ReplayFeed,
+    SensorStatus,
     SensorTable,
     SimulatorConfig,
     SimulatorFeed,
@@ -40,31 +46,88 @@ from console.telemetry import (
     TelemetryService,
 )
 
-__all__ = ["FEED_KINDS", "LiveSession", "MqttSettings", "history_path", "hydraulic_baseline"]
+__all__ = [
+    "FEED_KINDS",
+    "PA_PER_UNIT",
+    "LiveSession",
+    "MqttSettings",
+    "TrendSeries",
+    "hydraulic_baseline",
+    "is_demo_path",
+    "operator_name",
+    "startup_feed",
+]
 
 log = logging.getLogger(__name__)
 
 FEED_KINDS = ("simulator", "mqtt", "replay")
+# Pressure units a sensor may report in, as pascals per unit (live pressures are handed on in gauge Pa).
+PA_PER_UNIT = {"Pa": 1.0, "kPa": 1e3, "MPa": 1e6, "bar": 1e5, "mbar": 1e2}
+
+_MQTT_KEYS = (
+    ("host", "127.0.0.1", str, "MQTT broker host"),
+    ("port", 1883, int, "MQTT broker port"),
+    ("utility", "demo", str, "utility code in the topic gasops/v1/<utility>/+/reading"),
+    ("client_id", "", str, "MQTT client id (empty: generated)"),
+    ("protocol", "3.1.1", str, "MQTT protocol version: 3.1.1 or 5"),
+    ("username", "", str, "MQTT user name (the password is never stored)"),
+    ("tls_ca", "", str, "CA certificate file for TLS (empty: no TLS)"),
+    ("require_signed", False, bool, "drop readings without a device signature"),
+)
+for _key, _default, _type, _doc in _MQTT_KEYS:
+    declare(f"telemetry/mqtt/{_key}", _default, _type, _doc)
 
 
-def history_path(network_path: str | Path | None, network_name: str = "") -> Path:
-    """Where a network's readings and alarm events are kept.
+def is_demo_path(path: str | os.PathLike | None) -> bool:
+    """Whether ``path`` is the bundled demo district (generated into the data folder's ``demo/``)."""
+    if path is None:
+        return False
+    try:
+        return Path(path).resolve().parent == demo_path().parent.resolve()
+    except (OSError, TypeError, ValueError):
+        return False
 
-    A workspace's ``network.gpkg`` keeps them beside it in ``console.db``; any other network file (the demo
-    district, a GasLib import …) gets a folder of its own under the data directory, named after the file.
 
-    >>> history_path("/srv/zhoushan/network.gpkg").as_posix()
-    '/srv/zhoushan/console.db'
+def startup_feed(network: GasNetwork, network_path: str | os.PathLike | None, settings: Settings) -> str | None:
+    """What to open when a network is shown.
+
+    ``"simulator"`` on the bundled demo district (unless ``telemetry/autostart_demo`` is off), ``"mqtt"`` when the
+    user left a broker connected (``telemetry/mqtt/autoconnect``), ``"history"`` to open the session with no feed
+    when the workspace already has a history (the alarms left unacknowledged last time, and the trends, come back),
+    else None. A network without sensors opens nothing. Any other network never starts made-up data by itself.
     """
-    if network_path is not None:
-        path = Path(network_path)
-        if path.name == Workspace.NETWORK_FILE:
-            return path.parent / DB_FILE
-        key = path.stem
-    else:
-        key = network_name or "network"
-    key = re.sub(r"[^\w.-]+", "_", key).strip("._") or "network"
-    return data_dir() / "workspaces" / key / DB_FILE
+    if not len(network["sensors"]):
+        return None
+    if is_demo_path(network_path) and settings.get("telemetry/autostart_demo"):
+        return "simulator"
+    if settings.get("telemetry/mqtt/autoconnect"):
+        return "mqtt"
+    if Workspace.for_network(network_path, network.name).db_path.exists():
+        return "history"
+    return None
+
+
+def operator_name() -> str:
+    """Who is logged in: the name alarm actions are recorded under."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "operator"
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """What one curve shows: a sensor's readings (or bucket means with min/max) over the window."""
+
+    sensor_id: str
+    label: str
+    unit: str
+    t: np.ndarray
+    value: np.ndarray
+    vmin: np.ndarray | None = None
+    vmax: np.ndarray | None = None
+    limits: dict[str, float] | None = None
+    resolution: str = "raw"
 
 
 def hydraulic_baseline(network: GasNetwork, demand_factor: float = 1.0, feedback=None) -> dict[str, float]:
@@ -97,7 +160,7 @@ def hydraulic_baseline(network: GasNetwork, demand_factor: float = 1.0, feedback
 
 @dataclass(frozen=True)
 class MqttSettings:
-    """How to reach the broker (the password is never shown by ``repr`` nor stored by the GUI)."""
+    """How to reach the broker (the password is never shown by ``repr`` nor stored in the settings)."""
 
     host: str = "127.0.0.1"
     port: int = 1883
@@ -113,6 +176,20 @@ class MqttSettings:
     def label(self) -> str:
         return f"mqtt {self.host}:{self.port}"
 
+    @classmethod
+    def load(cls, settings: Settings) -> MqttSettings:
+        """The broker last connected to (``telemetry/mqtt/*``), without a password."""
+        values = {key: settings.get(f"telemetry/mqtt/{key}") for key, *_ in _MQTT_KEYS}
+        for key in ("client_id", "username", "tls_ca"):
+            values[key] = values[key] or None
+        return cls(**values)
+
+    def save(self, settings: Settings) -> None:
+        """Remember the broker for the next start; never the password."""
+        for key, *_ in _MQTT_KEYS:
+            value = getattr(self, key)
+            settings.set(f"telemetry/mqtt/{key}", "" if value is None else value)
+
 
 class LiveSession:
     """Live telemetry of one network.
@@ -122,11 +199,16 @@ class LiveSession:
     network
         The network whose sensors the readings refer to.
     network_path
-        Its file, which decides where the history is kept (:func:`history_path`).
+        Its file (or URL), which decides the workspace, and so where the history is kept
+        (:meth:`Workspace.for_network`).
+    workspace
+        Keep the history in this workspace's ``console.db`` instead.
     db_path
-        Keep the history here instead; ``False`` keeps none (trends then have nothing to show).
+        Keep the history in this file instead; ``False`` keeps none (trends then have nothing to show).
     limits
         Alarm limits (default: :meth:`AlarmLimits.defaults`).
+    operator
+        The name alarm actions are recorded under (default: the logged-in user, :func:`operator_name`).
 
     Signals
     -------
@@ -139,19 +221,25 @@ class LiveSession:
     def __init__(
         self,
         network: GasNetwork,
-        network_path: str | Path | None = None,
+        network_path: str | os.PathLike | None = None,
         *,
-        db_path: str | Path | bool | None = None,
+        workspace: Workspace | None = None,
+        db_path: str | os.PathLike | bool | None = None,
         limits: AlarmLimits | None = None,
+        operator: str | None = None,
     ) -> None:
         self.network = network
-        self.network_path = Path(network_path) if network_path else None
+        self.network_path = network_path
+        self.workspace = workspace if workspace is not None else Workspace.for_network(network_path, network.name)
+        self.operator = operator or operator_name()
         self.history_error = ""
+        self.baseline: dict[str, float] | None = None  # the simulator's hydraulic baseline (see :meth:`open`)
+        self.db_path: Path | None = None
         store = None
         if db_path is not False:
-            path = Path(db_path) if isinstance(db_path, (str, Path)) else history_path(self.network_path, network.name)
+            self.db_path = Path(db_path) if isinstance(db_path, (str, os.PathLike)) else self.workspace.db_path
             try:
-                store = HistoryStore(path)
+                store = HistoryStore(self.db_path)
             except HistoryError as exc:  # alarms still work; the view says why there are no trends
                 self.history_error = str(exc)
                 log.error("%s", exc)
@@ -160,6 +248,30 @@ class LiveSession:
         self.feed: Feed | None = None
         self.kind: str | None = None
         self._sim_args: dict | None = None
+
+    @classmethod
+    def open(
+        cls,
+        network: GasNetwork,
+        network_path: str | os.PathLike | None = None,
+        *,
+        baseline_demand: float | None = None,
+        feedback=None,
+        **kwargs,
+    ) -> LiveSession:
+        """Open a session (history, restored alarm states) and, with ``baseline_demand``, solve the network for the
+        simulator's :attr:`baseline` (:func:`hydraulic_baseline`): the slow part of starting the live view, meant to
+        run as a job."""
+        session = cls(network, network_path, **kwargs)
+        try:
+            if baseline_demand is not None:
+                if feedback is not None:
+                    feedback.progress(0.3, "Solving the network for the simulator's baseline…")
+                session.baseline = hydraulic_baseline(network, baseline_demand, feedback=feedback)
+        except BaseException:  # cancelled meanwhile: nobody will close it
+            session.close()
+            raise
+        return session
 
     # -- feeds -------------------------------------------------------------------------------------------------------
     @property
@@ -171,24 +283,28 @@ class LiveSession:
         """Whether the readings are made up by the simulator (a drill, training, the demo)."""
         return self.kind == "simulator"
 
-    def _start(self, feed: Feed, kind: str) -> Feed:
+    def _start(self, feed: Feed, kind: str, *, paced: bool = True) -> Feed:
         self.stop_feed(emit=False)
         self.feed, self.kind = feed, kind
-        self.service.start_feed(feed)
+        if paced:
+            self.service.start()  # again, after a flat-out run stopped it
+            self.service.start_feed(feed)
+        else:
+            self.service.attach(feed)
         self.feed_changed.emit(feed)
         return feed
 
-    def start_simulator(
+    def _simulator_feed(
         self,
         *,
-        seed: int = 0,
-        speed: float = 1.0,
-        start_t: float | None = None,
-        events: tuple[Leak | RegulatorFailure, ...] = (),
-        baseline: dict[str, float] | None = None,
-        faults: bool = True,
+        seed: int,
+        speed: float,
+        start_t: float | str | None,
+        interval_s: float,
+        events: Iterable[Leak | RegulatorFailure],
+        baseline: dict[str, float] | None,
+        faults: bool,
     ) -> SimulatorFeed:
-        """Start the simulator at ``start_t`` (default: now, to the second, after anything already stored)."""
         if not len(self.sensors):
             raise TelemetryError(f"{self.network.name}: the network has no sensors to simulate")
         if start_t is None:
@@ -196,15 +312,67 @@ class LiveSession:
             newest = self.service.validator.newest_t
             if len(newest) and np.isfinite(newest).any():
                 start_t = max(start_t, float(np.floor(np.nanmax(np.where(np.isfinite(newest), newest, np.nan)))) + 1)
+        baseline = self.baseline if baseline is None else baseline
         config = SimulatorConfig(
             seed=seed,
             start_t=start_t,
+            interval_s=interval_s,
             baseline=dict(baseline or {}),
             **({} if faults else {"dropout_rate": 0.0, "outage_rate_per_h": 0.0}),
         )
-        feed = SimulatorFeed(self.network, config, events, speed=speed)
-        self._sim_args = {"seed": seed, "speed": speed, "baseline": baseline, "faults": faults}
+        self._sim_args = {
+            "seed": seed,
+            "speed": speed,
+            "interval_s": interval_s,
+            "baseline": baseline,
+            "faults": faults,
+        }
+        return SimulatorFeed(self.network, config, tuple(events), speed=speed)
+
+    def start_simulator(
+        self,
+        *,
+        seed: int = 0,
+        speed: float = 1.0,
+        start_t: float | str | None = None,
+        interval_s: float = 1.0,
+        events: Iterable[Leak | RegulatorFailure] = (),
+        baseline: dict[str, float] | None = None,
+        faults: bool = True,
+    ) -> SimulatorFeed:
+        """Start the simulator in the background at ``start_t`` (default: now, to the second, after anything already
+        stored), ``speed`` data seconds per wall second; ``baseline`` defaults to the session's :attr:`baseline`."""
+        feed = self._simulator_feed(
+            seed=seed, speed=speed, start_t=start_t, interval_s=interval_s, events=events, baseline=baseline,
+            faults=faults,
+        )  # fmt: skip
         return self._start(feed, "simulator")
+
+    def run_simulator(
+        self,
+        duration_s: float,
+        *,
+        seed: int = 0,
+        start_t: float | str | None = None,
+        interval_s: float = 1.0,
+        events: Iterable[Leak | RegulatorFailure] = (),
+        baseline: dict[str, float] | None = None,
+        faults: bool = True,
+    ) -> SimulatorFeed:
+        """Simulate ``duration_s`` of readings flat out, in the calling thread, then advance the alarm clock to the
+        end (stale data, off-delays): the same readings and alarms on every run with the same arguments.
+
+        The ingest worker is stopped for the run: its once-a-second tick would judge silence at a wall-clock moment
+        of the data time, and the alarms would differ from run to run."""
+        feed = self._simulator_feed(
+            seed=seed, speed=0.0, start_t=start_t, interval_s=interval_s, events=events, baseline=baseline,
+            faults=faults,
+        )  # fmt: skip
+        self.service.stop(stop_feeds=False)
+        self._start(feed, "simulator", paced=False)
+        feed.run(self.service.ingest, duration_s)
+        self.service.tick(feed.start_t + duration_s)
+        return feed
 
     def connect_mqtt(self, settings: MqttSettings, registry: DeviceKeyRegistry | None = None) -> MqttFeed:
         """Subscribe to ``gasops/v1/<utility>/+/reading`` on a broker (connects in the background, with back-off)."""
@@ -224,9 +392,18 @@ class LiveSession:
         )
         return self._start(feed, "mqtt")
 
-    def replay(self, path: str | Path, speed: float = 10.0) -> ReplayFeed:
-        """Replay a recorded ``.csv``/``.parquet`` file at ``speed`` (1–100x)."""
+    def replay(self, path: str | os.PathLike, speed: float = 10.0) -> ReplayFeed:
+        """Replay a recorded ``.csv``/``.parquet`` file in the background at ``speed`` (1–100x)."""
         return self._start(ReplayFeed(path, self.sensors, speed=speed), "replay")
+
+    def run_replay(self, path: str | os.PathLike) -> ReplayFeed:
+        """Replay a whole recording flat out, in the calling thread (see :meth:`run_simulator`)."""
+        feed = ReplayFeed(path, self.sensors, speed=None)
+        self.service.stop(stop_feeds=False)
+        self._start(feed, "replay", paced=False)
+        feed.run(self.service.ingest)
+        self.service.tick(feed.t_end)
+        return feed
 
     def stop_feed(self, *, emit: bool = True) -> None:
         feed, self.feed, self.kind = self.feed, None, None
@@ -255,6 +432,90 @@ class LiveSession:
         failure = RegulatorFailure(regulator_id, at_s=feed.elapsed_s(), factor=factor)
         feed.add_event(self.network, failure)
         return failure
+
+    # -- operator actions (recorded under :attr:`operator`) ----------------------------------------------------------
+    def _each(self, keys: Iterable[tuple[str, str]], act) -> int:
+        """Apply ``act(sensor_id, condition)`` to each (sensor id, condition) key in turn; the number of alarm events.
+        The first key the alarm service refuses stops the loop (the earlier ones stay done) and raises its error."""
+        return sum(len(act(sensor_id, Condition(condition))) for sensor_id, condition in keys)
+
+    def acknowledge(self, keys: Iterable[tuple[str, str]]) -> int:
+        """Acknowledge alarms, given as (sensor id, condition) keys."""
+        return self._each(keys, lambda sid, c: self.service.acknowledge(sid, c, user=self.operator))
+
+    def acknowledge_all(self) -> int:
+        return len(self.service.acknowledge_all(user=self.operator))
+
+    def shelve(self, keys: Iterable[tuple[str, str]], duration_s: float, reason: str) -> int:
+        """Shelve alarms for ``duration_s`` with the ``reason`` ISA-18.2 asks for."""
+        return self._each(
+            keys, lambda sid, c: self.service.shelve(sid, c, duration_s=duration_s, user=self.operator, comment=reason)
+        )
+
+    def unshelve(self, keys: Iterable[tuple[str, str]]) -> int:
+        return self._each(keys, lambda sid, c: self.service.unshelve(sid, c, user=self.operator))
+
+    def comment(self, keys: Iterable[tuple[str, str]], text: str) -> int:
+        return self._each(keys, lambda sid, c: self.service.comment(sid, c, text, user=self.operator))
+
+    # -- what views and other features read --------------------------------------------------------------------------
+    def label(self, sensor_id: str) -> str:
+        """``"<id> <name>"`` of a sensor (its id alone when it has no name or is not known)."""
+        row = self.sensors.row(sensor_id)
+        name = str(self.sensors.name[row] or "") if row >= 0 else ""
+        return f"{sensor_id} {name}".strip()
+
+    def trends(self, sensor_ids: Iterable[str], window_s: float, feedback=None) -> tuple[list[TrendSeries], float]:
+        """Each known sensor's history over the window ending at the service clock, and that clock (a job: it reads
+        the history database)."""
+        service = self.service
+        now = service.clock()
+        out = []
+        sensors, limits = service.sensors, service.limits
+        for sid in sensor_ids:
+            row = sensors.row(sid)
+            if row < 0:
+                continue
+            h = service.history(sid, now - window_s, now + 1.0)
+            buckets = h.resolution != "raw"
+            lim = {k: float(getattr(limits, k)[row]) for k in ("hihi", "hi", "lo", "lolo")}
+            out.append(
+                TrendSeries(
+                    sensor_id=sid,
+                    label=self.label(sid),
+                    unit=str(sensors.unit[row]),
+                    t=h.t,
+                    value=h.value,
+                    vmin=h.min if buckets else None,
+                    vmax=h.max if buckets else None,
+                    limits={k: v for k, v in lim.items() if np.isfinite(v)},
+                    resolution=h.resolution,
+                )
+            )
+        return out, now
+
+    def live_pressures(self, network_version: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+        """(topology node index, gauge Pa) of every pressure sensor's latest reading that is not stale, for the
+        network version the session follows (None when ``network_version`` is another one: readings of one version
+        never mix into a model of another). Readings in a unit not in :data:`PA_PER_UNIT` are left out."""
+        if network_version is not None and network_version != self.network.version:
+            return None
+        snap = self.service.snapshot()
+        sensors = self.sensors
+        factor = np.array([PA_PER_UNIT.get(str(u), np.nan) for u in sensors.unit])
+        fresh = (
+            sensors.mask(SensorKind.PRESSURE)
+            & (sensors.node >= 0)
+            & np.isfinite(snap.last_value)
+            & np.isfinite(factor)
+            & ~np.isin(snap.status, [int(SensorStatus.STALE), int(SensorStatus.NO_DATA)])
+        )
+        return sensors.node[fresh].astype(np.int64), snap.last_value[fresh] * factor[fresh]
+
+    @property
+    def live_version(self) -> int:
+        """Grows whenever the live state changes (readings accepted, alarms changed)."""
+        return self.service.version
 
     # -- lifecycle ---------------------------------------------------------------------------------------------------
     def set_network(self, network: GasNetwork) -> None:

@@ -27,8 +27,6 @@ from console.errors import GasOpsError
 
 __all__ = ["add_parser", "run_feed", "run_alarms"]
 
-WORKSPACE_NETWORK = "network.gpkg"  # console.app.workspace.Workspace.NETWORK_FILE (domain code does not import app)
-
 
 def add_parser(subparsers: Any) -> None:
     """Add the ``feed`` and ``alarms`` subcommands to gasops's argparse subparsers."""
@@ -114,41 +112,34 @@ def _spec(text: str, what: str) -> tuple[str, float, float | None]:
 
 
 def _open_network(args: argparse.Namespace):
-    from console.io import read_network  # file formats are only needed by the command line
+    """The network, and the workspace whose ``console.db`` keeps its history (None: keep none)."""
+    from console.app.workspace import Workspace, open_network
 
     path = Path(args.network)
+    workspace = None
     if path.is_dir():
-        if not (path / WORKSPACE_NETWORK).exists():
-            raise GasOpsError(f"{path}: a workspace folder holds {WORKSPACE_NETWORK}; it is not there")
-        return read_network(path / WORKSPACE_NETWORK, crs=args.crs), path
-    return read_network(path, crs=args.crs), None
+        workspace = Workspace(path)
+        if not workspace.network_path.exists():
+            raise GasOpsError(f"{path}: a workspace folder holds {Workspace.NETWORK_FILE}; it is not there")
+        path = workspace.network_path
+    if args.workspace:
+        workspace = Workspace(args.workspace)
+    return open_network(path, crs=args.crs), path, (None if args.no_store else workspace)
 
 
 def run_feed(args: argparse.Namespace) -> int:
-    from console.telemetry import (
-        AlarmLimits,
-        DeviceKeys,
-        FeedState,
-        HistoryStore,
-        Leak,
-        MqttFeed,
-        RegulatorFailure,
-        ReplayFeed,
-        SensorTable,
-        SimulatorConfig,
-        SimulatorFeed,
-        TelemetryService,
-        write_recording,
-    )
+    from console.app.live import LiveSession, MqttSettings
+    from console.telemetry import AlarmLimits, FeedState, Leak, RegulatorFailure, SensorTable, SimulatorConfig
 
-    network, folder = _open_network(args)
+    network, path, workspace = _open_network(args)
     sensors = SensorTable.from_network(network)
     if not len(sensors):
         raise GasOpsError(f"{args.network}: the network has no sensors")
     limits = AlarmLimits.load(args.limits, sensors) if args.limits else None
-    workspace = Path(args.workspace) if args.workspace else folder
-    store = None if args.no_store or workspace is None else HistoryStore.in_workspace(workspace)
-    service = TelemetryService(network, limits=limits, store=store)
+    session = LiveSession(
+        network, path, workspace=workspace, db_path=None if workspace is not None else False, limits=limits
+    )
+    service = session.service
     out = sys.stdout
     printed = threading.Lock()
 
@@ -164,8 +155,9 @@ def run_feed(args: argparse.Namespace) -> int:
 
     service.alarm_changed.connect(on_alarm)
     recorded: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    if getattr(args, "record", None):
+        service.readings_arrived.connect(lambda b: recorded.append((b.rows.copy(), b.t.copy(), b.value.copy())))
     kind = args.feed_kind
-    feed = None
     try:
         if kind == "simulate":
             events = [
@@ -176,71 +168,64 @@ def run_feed(args: argparse.Namespace) -> int:
                 RegulatorFailure(f, at, **({"factor": x} if x is not None else {}))
                 for f, at, x in (_spec(s, "--regulator-failure") for s in args.regulator_failure)
             ]
-            config = SimulatorConfig(
-                seed=args.seed,
-                interval_s=args.interval,
-                **({"start_t": args.start} if args.start else {}),
-                **({"dropout_rate": 0.0, "outage_rate_per_h": 0.0} if args.no_faults else {}),
-            )
-            feed = SimulatorFeed(network, config, events, speed=args.speed)
-            if args.record:
-                service.readings_arrived.connect(lambda b: recorded.append((b.rows.copy(), b.t.copy(), b.value.copy())))
-            service.attach(feed)
+            options = {
+                "seed": args.seed,
+                "start_t": args.start or SimulatorConfig().start_t,  # a fixed day: the same alarms on every run
+                "interval_s": args.interval,
+                "events": events,
+                "faults": not args.no_faults,
+            }
             if args.speed <= 0:
-                feed.run(service.ingest, args.duration)
-                service.tick(feed.start_t + args.duration)
+                session.run_simulator(args.duration, **options)
             else:
+                feed = session.start_simulator(speed=args.speed, **options)
                 end = feed.start_t + args.duration
-                _run_threaded(service, feed, lambda: feed.clock() >= end)
+                _wait(lambda: feed.clock() >= end)
         elif kind == "replay":
-            feed = ReplayFeed(args.recording, sensors, speed=args.speed)
-            service.attach(feed)
             if args.speed is None:
-                feed.run(service.ingest)
-                service.tick(feed.t_end)
+                session.run_replay(args.recording)
             else:
-                _run_threaded(service, feed, lambda: feed.state in (FeedState.FINISHED, FeedState.FAILED))
+                feed = session.replay(args.recording, args.speed)
+                _wait(lambda: feed.state in (FeedState.FINISHED, FeedState.FAILED))
         else:
-            registry = _devices(args.devices) if args.devices else DeviceKeys()
-            feed = MqttFeed(
-                sensors,
+            settings = MqttSettings(
                 host=args.host,
                 port=args.port,
                 utility=args.utility,
                 client_id=args.client_id,
                 protocol=args.protocol,
-                registry=registry,
-                require_signed=args.require_signed,
                 username=args.username,
                 password=args.password,
                 tls_ca=args.tls_ca,
+                require_signed=args.require_signed,
             )
+            feed = session.connect_mqtt(settings, _devices(args.devices) if args.devices else None)
             if not args.quiet:
                 feed.state_changed.connect(
                     lambda st: print(f"feed {st.feed}: {st.state.value} {st.detail}", file=sys.stderr)
                 )
             deadline = None if args.duration is None else time.monotonic() + args.duration
-            _run_threaded(service, feed, lambda: deadline is not None and time.monotonic() >= deadline)
+            _wait(lambda: deadline is not None and time.monotonic() >= deadline)
     except KeyboardInterrupt:
         print("gasops: interrupted; stopping the feed", file=sys.stderr)
     finally:
         service.stop()
-    if getattr(args, "record", None) and recorded:
-        rows, t, v = (np.concatenate(parts) for parts in zip(*recorded, strict=True))
-        write_recording(args.record, sensors.ids[rows], t, v)
-    if feed is not None:
-        _summary(service, feed, args, store)
-    if store is not None:
-        store.close()
+    try:
+        if recorded:
+            rows, t, v = (np.concatenate(parts) for parts in zip(*recorded, strict=True))
+            from console.telemetry import write_recording
+
+            write_recording(args.record, sensors.ids[rows], t, v)
+        if session.feed is not None:
+            _summary(session, args)
+    finally:
+        session.close()
     return 0
 
 
-def _run_threaded(service, feed, done) -> None:
-    service.start()
-    service.start_feed(feed)
+def _wait(done) -> None:
     while not done():
         time.sleep(0.1)
-    feed.stop()
 
 
 def _devices(path: str):
@@ -261,8 +246,9 @@ def _devices(path: str):
     return registry
 
 
-def _summary(service, feed, args, store) -> None:
-    status = feed.status()
+def _summary(session, args) -> None:
+    service, store = session.service, session.service.store
+    status = session.feed.status()
     alarms = service.alarm_list()
     flood = service.flood_summary() if store is not None else None
     if args.json:
@@ -308,10 +294,11 @@ def _format_alarm_list(alarms) -> str:
 
 
 def run_alarms(args: argparse.Namespace) -> int:
-    from console.telemetry import DB_FILE, HistoryStore, flood_summary, parse_time
+    from console.app.workspace import Workspace
+    from console.telemetry import HistoryStore, flood_summary, parse_time
 
     path = Path(args.workspace)
-    db = path if path.is_file() else path / DB_FILE
+    db = path if path.is_file() else Workspace(path).db_path
     if not db.exists():
         raise GasOpsError(f"{db}: no console.db here (run `gasops feed … --workspace {path}` first)")
     try:

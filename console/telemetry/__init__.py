@@ -23,7 +23,7 @@ from console.telemetry._devices import (
 )
 from console.telemetry._feed import Feed
 from console.telemetry._flood import FloodPeriod, FloodSummary, flood_summary
-from console.telemetry._history import DB_FILE, History, HistoryStore
+from console.telemetry._history import History, HistoryStore
 from console.telemetry._limits import CLASS_LIMITS_KPA, SETPOINT_FACTORS, AlarmLimits
 from console.telemetry._mqtt import MqttFeed
 from console.telemetry._payload import ReadingDecoder, encode_reading, signing_input, topic_filter, topic_for
@@ -57,7 +57,6 @@ from console.telemetry._validate import ReadingValidator
 __all__ = [
     "CLASS_LIMITS_KPA",
     "CONDITIONS",
-    "DB_FILE",
     "MAX_SHELVE_S",
     "SETPOINT_FACTORS",
     "AlarmActionError",

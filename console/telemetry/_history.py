@@ -55,9 +55,8 @@ from console.telemetry._types import (
     ReadingBatch,
 )
 
-__all__ = ["History", "HistoryStore", "RESOLUTIONS", "DB_FILE"]
+__all__ = ["History", "HistoryStore", "RESOLUTIONS"]
 
-DB_FILE = "console.db"
 SCHEMA_VERSION = "1"
 RESOLUTIONS = {"raw": 0.0, "1m": 60.0, "15m": 900.0}
 # "auto" picks raw readings up to this window, then 1-minute buckets, then 15-minute buckets.
@@ -191,11 +190,6 @@ class HistoryStore:
             raise HistoryError(f"{self.path}: cannot open the history database ({exc.orig or exc})") from None
         except OSError as exc:
             raise HistoryError(f"{self.path}: cannot open the history database ({exc})") from None
-
-    @classmethod
-    def in_workspace(cls, folder: str | Path, **kwargs) -> HistoryStore:
-        """The store of a workspace folder (``console.db`` inside it)."""
-        return cls(Path(folder) / DB_FILE, **kwargs)
 
     def _load_keys(self, conn) -> None:
         rows = conn.execute(select(sensors_table.c.sensor_id, sensors_table.c.key)).all()

@@ -8,14 +8,13 @@ reaches its time: ``first time + elapsed wall time × speed``. Rows with an unre
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from console.atomic import atomic_output
 from console.telemetry._feed import Feed, PacedThread, Sink
 from console.telemetry._sensors import SensorTable
 from console.telemetry._types import DropReason, FeedError, FeedState, ReadingBatch
@@ -71,7 +70,7 @@ def _epoch_seconds(raw: pd.Series) -> np.ndarray:
 
 
 def write_recording(path: str | Path, sensor_ids, t, value) -> Path:
-    """Write readings as a recording (.parquet or .csv by suffix), atomically (temporary file + rename)."""
+    """Write readings as a recording (.parquet or .csv by suffix), atomically (:mod:`console.atomic`)."""
     path = Path(path)
     frame = pd.DataFrame(
         {
@@ -84,17 +83,11 @@ def write_recording(path: str | Path, sensor_ids, t, value) -> Path:
     if suffix not in (".parquet", ".csv"):
         raise FeedError(f"{path}: recordings are written as .csv or .parquet")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_output(path) as tmp:
         if suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
             frame.to_csv(tmp, index=False, float_format="%.17g")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

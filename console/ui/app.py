@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from console.ui.main_window import MainWindow
@@ -88,5 +88,6 @@ def _quit_after_first_paint(app: QApplication, window: MainWindow, target: Path)
         print(f"error={window.last_error}", file=sys.stderr, flush=True)
         app.exit(1)
 
-    window.networkShown.connect(on_shown)
+    # once: install_features announces the first network again to the features that install after it
+    window.networkShown.connect(on_shown, Qt.ConnectionType.SingleShotConnection)
     window.loadFailed.connect(on_error)

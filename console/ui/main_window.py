@@ -197,6 +197,10 @@ class MainWindow(QMainWindow):
         if (state := self.saved_state()) is not None:
             self.restoreState(state)  # again: the features' docks exist only now
         self.apply_theme(self._theme, save=False)
+        if self.network is not None and self._load_job is None:
+            # The first network was shown before the features existed: announce it again, so each feature takes it
+            # up as it does every later one (the demo district starts its simulator, segments are pre-built).
+            self.networkShown.emit()
 
     # -- building --------------------------------------------------------------------------------------------------
     def _build_actions(self) -> None:

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from console.app.live import LiveSession, MqttSettings, history_path, hydraulic_baseline
+from console.app.live import LiveSession, MqttSettings, hydraulic_baseline
 from console.app.workspace import data_dir
 from console.hydraulics import SimulationRequest, simulate
 from console.telemetry import AlarmEventKind, FeedState, SensorTable, TelemetryError, write_recording
@@ -28,10 +28,20 @@ def wait_for(condition, timeout=20.0, what="condition"):
         time.sleep(0.02)
 
 
-def test_history_beside_a_workspace_network_else_in_the_data_folder(tmp_path):
-    assert history_path(tmp_path / "zhoushan" / "network.gpkg") == tmp_path / "zhoushan" / "console.db"
-    assert history_path(tmp_path / "GasLib-40.net") == data_dir() / "workspaces" / "GasLib-40" / "console.db"
-    assert history_path(None, "海岛 district / west") == data_dir() / "workspaces" / "海岛_district_west" / "console.db"
+def test_history_beside_a_workspace_network_else_in_the_data_folder(net, tmp_path):
+    def db(path, name="district"):
+        network = net.snapshot()
+        network.name = name
+        session = LiveSession(network, path, db_path=False)
+        session.close()
+        return session.workspace.db_path
+
+    assert db(tmp_path / "zhoushan" / "network.gpkg") == tmp_path / "zhoushan" / "console.db"
+    assert db(tmp_path / "GasLib-40.net") == data_dir() / "workspaces" / "GasLib-40" / "console.db"
+    assert db(None, "海岛 district / west") == data_dir() / "workspaces" / "海岛_district_west" / "console.db"
+    session = LiveSession(net, tmp_path / "zhoushan" / "network.gpkg")
+    session.close()
+    assert session.db_path == tmp_path / "zhoushan" / "console.db" and session.db_path.exists()
 
 
 def test_simulator_starts_now_and_stores_readings(net, tmp_path):

@@ -3,7 +3,7 @@
 import console.telemetry as telemetry
 
 EXPECTED = {
-    "CLASS_LIMITS_KPA", "CONDITIONS", "DB_FILE", "MAX_SHELVE_S", "SETPOINT_FACTORS", "AlarmActionError", "AlarmEngine",
+    "CLASS_LIMITS_KPA", "CONDITIONS", "MAX_SHELVE_S", "SETPOINT_FACTORS", "AlarmActionError", "AlarmEngine",
     "AlarmEvent", "AlarmEventKind", "AlarmLimits", "AlarmRecord", "AlarmState", "Condition", "DeviceKeyRegistry",
     "DeviceKeys", "DeviceSigner", "DropReason", "Feed", "FeedCounters", "FeedError", "FeedState", "FeedStatus",
     "FloodPeriod", "FloodSummary", "History", "HistoryError", "HistoryStore", "IngestResult", "Leak", "MqttFeed",

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from console.telemetry import AlarmState, FeedState, ReadingBatch, SensorStatus
 from console.ui.telemetry import TelemetryController
-from console.ui.telemetry._controller import is_demo_path
 from console.ui.telemetry._overlay import OFFSET_PX, STATE_COLORS
 from tests.telemetry.nets import district
 from tests.ui.conftest import SETTLE_TIMEOUT_MS, image_array, rgb, wait_settled
@@ -73,7 +72,7 @@ def test_alarms_appear_in_the_dock_and_acknowledge_works(live, qtbot):
     assert rows(dock) == [("MA", "HI", "unack_active"), ("MA", "HIHI", "ack_active")]  # unacknowledged first
     assert ctrl.badge.text() == "▲ 1 UNACK · 2 active"
     stored = ctrl.session.service.store.events(kinds=["acknowledged"])
-    assert [(e.sensor_id, e.condition.value, e.user) for e in stored] == [("MA", "HIHI", ctrl._user)]
+    assert [(e.sensor_id, e.condition.value, e.user) for e in stored] == [("MA", "HIHI", ctrl.session.operator)]
 
     dock.ack_all_button.click()
     assert {s for _, _, s in rows(dock)} == {"ack_active"} and ctrl.badge.text() == "▲ 2 active"
@@ -207,6 +206,7 @@ def test_closing_the_window_stops_the_feed_and_the_worker(qtbot, live):
 
 
 def test_the_demo_district_is_recognised_by_its_folder(tmp_path):
+    from console.app.live import is_demo_path
     from console.app.workspace import demo_path
 
     assert is_demo_path(demo_path())
@@ -234,9 +234,9 @@ def test_live_pressure_readings_drive_the_contours(live, qtbot):
     row = service.sensors.row("SA1")
     now = time.time()
     service.ingest(ReadingBatch([row] * 3, [now - 3, now - 2, now - 1], [2.1] * 3))  # the model says 2.5 kPa
-    nodes, pa = ctrl.live_pressures(sim.run.version)
+    nodes, pa = ctrl.session.live_pressures(sim.run.version)
     assert nodes.tolist() == [net.topology.node_index(["A1"])[0]] and pa.tolist() == [2100.0]
-    assert ctrl.live_pressures(sim.run.version + 1) is None  # readings of another network version never mix in
+    assert ctrl.session.live_pressures(sim.run.version + 1) is None  # readings of another network version never mix in
     with qtbot.waitSignal(sim.contoursShown, timeout=WAIT_MS):
         sim.dock.contours_check.setChecked(True)
     assert sim._live_used == 0
@@ -277,3 +277,31 @@ def test_the_alarm_list_opens_wide_enough_for_its_filters_and_buttons(live, qtbo
     assert scroll.horizontalScrollBar().maximum() == 0
     assert trends.widget().horizontalScrollBar().maximum() == 0  # the trends still fit in the rest
     assert dock.zoom_button.mapTo(scroll.widget(), dock.zoom_button.rect().topRight()).x() <= scroll.widget().width()
+
+
+def test_on_the_first_launch_the_demo_district_starts_its_simulator(qtbot):
+    """run_gui's order (issue 12 item 6): the window is built without its features, the demo district is shown, and
+    only then are the features installed — the live view must still take up the shown network and start the
+    simulator, as it does for every later one."""
+    from console.app.workspace import demo_path
+    from console.io import write_network
+    from console.ui.main_window import MainWindow
+
+    path = demo_path().parent / "demo-district-tiny.gpkg"  # the demo folder is what makes a network "the demo"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_network(district(), path)
+    w = MainWindow(defer_features=True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    with qtbot.waitSignal(w.networkShown, timeout=SETTLE_TIMEOUT_MS):
+        w.open_path(path)
+    assert w.extensions == {}
+    w.install_features()
+    ctrl: TelemetryController = w.extensions["telemetry"]
+    qtbot.waitUntil(lambda: ctrl.session is not None and ctrl.session.feed is not None, timeout=WAIT_MS)
+    session = ctrl.session
+    assert session.simulated and session.feed.state == FeedState.RUNNING
+    assert session.workspace.db_path == session.db_path and session.db_path.parent.name == "demo-district-tiny"
+    qtbot.waitUntil(lambda: session.feed.status().accepted > 0, timeout=WAIT_MS)
+    w.close()

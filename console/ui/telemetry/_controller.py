@@ -13,28 +13,26 @@ made-up data by itself. Simulated data is labelled SIMULATOR in the status bar.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import time
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCursor, QKeySequence
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMenu, QToolTip
 
-from console.app.live import LiveSession, MqttSettings, history_path, hydraulic_baseline
-from console.app.workspace import data_dir
+from console.app.live import LiveSession, MqttSettings, startup_feed
 from console.errors import GasOpsError
-from console.network import GasNetwork, SensorKind
-from console.telemetry import AlarmState, Condition, SensorStatus, TelemetryError, iso_utc
+from console.network import GasNetwork
+from console.telemetry import AlarmState, SensorStatus, TelemetryError, iso_utc
+from console.ui.actions import ActionSpec
 from console.ui.telemetry._alarm_dock import AlarmDock
 from console.ui.telemetry._overlay import STATE_LABELS, SensorStateOverlay
-from console.ui.telemetry._trend_dock import TrendDock, TrendSeries
+from console.ui.telemetry._trend_dock import TrendDock
 from console.ui.telemetry._widgets import AlarmBadge, FeedIndicator, MqttDialog, ReplayDialog
-from console.ui.workers import JobWorker, start_job
 
-__all__ = ["TelemetryController", "is_demo_path", "open_session"]
+__all__ = ["TelemetryController"]
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 250
@@ -44,66 +42,15 @@ STATUS_MS = 1000
 TREND_MS = 1000
 HOVER_MS = 300
 SIM_SEED = 2026
-_PA_PER_UNIT = {"Pa": 1.0, "kPa": 1e3, "MPa": 1e6, "bar": 1e5, "mbar": 1e2}
-
-
-def is_demo_path(path: Path | None) -> bool:
-    """Whether ``path`` is the bundled demo district (generated into the data folder's ``demo/``)."""
-    if path is None:
-        return False
-    try:
-        return Path(path).resolve().parent == (data_dir() / "demo").resolve()
-    except OSError:
-        return False
-
-
-def open_session(network: GasNetwork, path: Path | None, baseline_demand: float | None, feedback=None):
-    """Worker: open the live session (history, restored alarm states) and, for the simulator, its baseline."""
-    session = LiveSession(network, path)
-    baseline = None
-    if baseline_demand is not None:
-        if feedback is not None:
-            feedback.progress(0.3, "Solving the network for the simulator's baseline…")
-        baseline = hydraulic_baseline(network, baseline_demand)
-    return session, baseline
-
-
-def fetch_trends(session: LiveSession, sensor_ids: list[str], window_s: float, feedback=None) -> tuple[list, float]:
-    """Worker: each sensor's history over the window ending at the service clock, and that clock."""
-    service = session.service
-    now = service.clock()
-    out = []
-    sensors, limits = service.sensors, service.limits
-    for sid in sensor_ids:
-        row = sensors.row(sid)
-        if row < 0:
-            continue
-        h = service.history(sid, now - window_s, now + 1.0)
-        buckets = h.resolution != "raw"
-        lim = {k: float(getattr(limits, k)[row]) for k in ("hihi", "hi", "lo", "lolo")}
-        out.append(
-            TrendSeries(
-                sensor_id=sid,
-                label=_label(sensors, row),
-                unit=str(sensors.unit[row]),
-                t=h.t,
-                value=h.value,
-                vmin=h.min if buckets else None,
-                vmax=h.max if buckets else None,
-                limits={k: v for k, v in lim.items() if np.isfinite(v)},
-                resolution=h.resolution,
-            )
-        )
-    return out, now
-
-
-def _label(sensors, row: int) -> str:
-    name = str(sensors.name[row] or "")
-    return f"{sensors.ids[row]} {name}".strip()
+OPEN_CHANNEL = "live.open"
+TRENDS_CHANNEL = "live.trends"
 
 
 class TelemetryController(QObject):
     """Wires the live session of the shown network to the map, the docks and the indicators of one main window.
+
+    The workflow itself (feeds, alarm actions under the operator's name, trends, live pressures for other features,
+    which feed starts by itself) is the :class:`LiveSession`'s; this controller forwards input to it and draws it.
 
     Signals: ``sessionOpened(object)`` (a :class:`LiveSession`), ``refreshed()`` (map and alarm list updated),
     ``trendsShown()``, ``failed(str)``.
@@ -118,17 +65,16 @@ class TelemetryController(QObject):
         super().__init__(window)
         self.window = window
         self.canvas = window.canvas
-        self.settings = window.settings
-        self.session: LiveSession | None = None
+        self.prefs = window.prefs
+        self.jobs = window.jobs
+        self._session: LiveSession | None = None
         self._network: GasNetwork | None = None
         self._session_version = -1
-        self._open_job: JobWorker | None = None
-        self._trend_job: JobWorker | None = None
+        self._opening: GasNetwork | None = None  # the network a session is being opened for
         self._seen_version = -1
         self._list_t = 0.0
         self._last_accepted: tuple[float, int] | None = None
         self._rate = 0.0
-        self._user = _user()
         self.dialog = None
         self.overlay = SensorStateOverlay(self.canvas)
 
@@ -138,7 +84,7 @@ class TelemetryController(QObject):
         window.splitDockWidget(self.alarm_dock, self.trend_dock, Qt.Orientation.Horizontal)
         window.resizeDocks([self.alarm_dock], [230], Qt.Orientation.Vertical)
         QTimer.singleShot(0, self._fit_docks)  # once the window has its size
-        self._build_actions()
+        self._declare_actions()
         self.indicator = FeedIndicator(window)
         self.indicator.setMenu(self.menu)
         window.statusBar().insertPermanentWidget(0, self.indicator)
@@ -166,6 +112,12 @@ class TelemetryController(QObject):
         self._hover_xy: tuple[float, float] | None = None
         self._connect()
 
+    @property
+    def session(self) -> LiveSession | None:
+        """The live session of the shown network (None until one is open): what other features read live data from
+        (``session.live_pressures(version)``, ``session.live_version``)."""
+        return self._session
+
     # -- building ----------------------------------------------------------------------------------------------------
     def _fit_docks(self) -> None:
         """On a first start, the alarm list as wide as its filter and button rows (the trends take the rest, down to
@@ -173,42 +125,41 @@ class TelemetryController(QObject):
         if self.window.saved_state() is None:
             self.window.fit_dock(self.alarm_dock, share=0.6, beside=self.trend_dock)
 
-    def _build_actions(self) -> None:
+    def _declare_actions(self) -> None:
         w = self.window
-
-        def act(text, slot, tip="", shortcut=None):
-            a = QAction(text, w)
-            a.setToolTip(tip or text)
-            a.setStatusTip(tip or text)
-            if shortcut:
-                a.setShortcut(QKeySequence(shortcut))
-                w.addAction(a)
-            a.triggered.connect(slot)
-            return a
-
-        self.act_simulate = act("Start &simulator (training) 仿真", lambda: self.start_simulator(),
-                                "Made-up readings for every sensor: demo, training and drills — not field data")  # fmt: skip
-        self.act_mqtt = act("Connect to &MQTT broker…", self.request_mqtt, "Live readings from SCADA/IoT via MQTT")
-        self.act_replay = act("&Replay a recording…", self.request_replay, "Replay a .csv/.parquet recording at 1–100x")
-        self.act_stop = act("S&top the feed", self.stop_feed, "Stop receiving readings (alarm states are kept)")
-        self.act_leak = act("Simulate a &leak at the selection", self.leak_at_selection,
-                            "Training: gas escapes at the selected pipe or node from now on (simulator only)")  # fmt: skip
-        self.act_reg_fail = act("Simulate a regulator &failure at the selection", self.failure_at_selection,
-                                "Training: the selected regulator stops regulating (simulator only)")  # fmt: skip
-        self.act_ack_all = act(
-            "&Acknowledge all alarms", self.acknowledge_all, "Acknowledge every alarm", "Ctrl+Shift+A"
-        )
-        self.act_alarms = act("Alarm &list", self.show_alarms, "Show the alarm list", "F9")
-        self.act_trends = act("&Trends", self.show_trends, "Show the trend plots", "F10")
-        menu = QMenu("&Live 监测", w)
-        for a in (self.act_simulate, self.act_mqtt, self.act_replay, self.act_stop, None, self.act_leak,
-                  self.act_reg_fail, None, self.act_ack_all, self.act_alarms, self.act_trends):  # fmt: skip
-            menu.addSeparator() if a is None else menu.addAction(a)
-        bar = w.menuBar()
-        help_menu = [m for m in bar.actions() if m.text().replace("&", "") == "Help"]
-        bar.insertMenu(help_menu[0], menu) if help_menu else bar.addMenu(menu)
-        self.menu = menu
-        self._update_actions()
+        has_sensors = lambda: w.network is not None and len(w.network["sensors"]) > 0  # noqa: E731
+        has_session = lambda: self._session is not None  # noqa: E731
+        simulated = lambda: self._session is not None and self._session.simulated  # noqa: E731
+        specs = (
+            ActionSpec("live.simulator", "Start &simulator (training) 仿真", self.start_simulator,
+                       tip="Made-up readings for every sensor: demo, training and drills — not field data",
+                       menu="Live", section="feeds", enabled=has_sensors),
+            ActionSpec("live.mqtt", "Connect to &MQTT broker…", self.request_mqtt,
+                       tip="Live readings from SCADA/IoT via MQTT", menu="Live", section="feeds", enabled=has_sensors),
+            ActionSpec("live.replay", "&Replay a recording…", self.request_replay,
+                       tip="Replay a .csv/.parquet recording at 1–100x", menu="Live", section="feeds",
+                       enabled=has_session),
+            ActionSpec("live.stop", "S&top the feed", self.stop_feed,
+                       tip="Stop receiving readings (alarm states are kept)", menu="Live", section="feeds",
+                       enabled=lambda: self._session is not None and self._session.feed is not None),
+            ActionSpec("live.leak", "Simulate a &leak at the selection", self.leak_at_selection,
+                       tip="Training: gas escapes at the selected pipe or node from now on (simulator only)",
+                       menu="Live", section="training", enabled=simulated),
+            ActionSpec("live.regulator_failure", "Simulate a regulator &failure at the selection",
+                       self.failure_at_selection,
+                       tip="Training: the selected regulator stops regulating (simulator only)", menu="Live",
+                       section="training", enabled=simulated),
+            ActionSpec("live.acknowledge_all", "&Acknowledge all alarms", self.acknowledge_all, "Ctrl+Shift+A",
+                       "Acknowledge every alarm", menu="Live", section="alarms", enabled=has_session),
+            ActionSpec("live.alarms", "Alarm &list", self.show_alarms, "F9", "Show the alarm list", menu="Live",
+                       section="alarms"),
+            ActionSpec("live.trends", "&Trends", self.show_trends, "F10", "Show the trend plots", menu="Live",
+                       section="alarms"),
+        )  # fmt: skip
+        declared = [w.actions.declare(spec) for spec in specs]
+        (self.act_simulate, self.act_mqtt, self.act_replay, self.act_stop, self.act_leak, self.act_reg_fail,
+         self.act_ack_all, self.act_alarms, self.act_trends) = declared  # fmt: skip
+        self.menu: QMenu = w.menu_for("Live")
 
     def _connect(self) -> None:
         w, d, t = self.window, self.alarm_dock, self.trend_dock
@@ -235,55 +186,63 @@ class TelemetryController(QObject):
         network = self.window.network
         if network is None:
             return
-        if self.session is not None and self._network is network:
+        if self._session is not None and self._network is network:
             if self._session_version != network.version:  # an edit: follow it, keep alarm states
-                self.session.set_network(network.snapshot())
+                self._session.set_network(network.snapshot())
                 self._session_version = network.version
                 self._bind_overlay()
             return
+        if self.jobs.busy(OPEN_CHANNEL) and self._opening is network:
+            return  # told twice about the same network (features installed after it was shown): already opening
         self.close_session()
         if not len(network["sensors"]):
             self.indicator.show_status(None, None, 0.0, 0)
             self.indicator.setToolTip(f"{network.name} has no sensors")
             return
-        path = self.window.network_path
-        demo = is_demo_path(path)
-        autostart = _bool(self.settings.value("telemetry/autostart_demo", True))
-        if demo and autostart:
-            self.open(start="simulator")
-        elif _bool(self.settings.value("telemetry/mqtt/autoconnect", False)):
-            self.open(start="mqtt")
-        elif history_path(path, network.name).exists():
-            self.open(start=None)  # the alarms left unacknowledged last time, and the trends, come back
+        start = startup_feed(network, self.window.network_path, self.prefs)
+        if start is not None:
+            self.open(start=None if start == "history" else start)
         self._update_actions()
 
-    def open(self, start: str | None = None, *, baseline_demand: float = 1.0) -> JobWorker | None:
-        """Open the live session of the shown network in the background, then start ``start`` (a feed kind)."""
+    def open(self, start: str | None = None, *, baseline_demand: float = 1.0, mqtt: MqttSettings | None = None):
+        """Open the live session of the shown network in the background, then start ``start`` (a feed kind; for
+        ``"mqtt"``, the broker ``mqtt`` or the one last connected to)."""
         network = self.window.network
         if network is None:
             self._fail("Open a network first (File › Open)")
             return None
-        if self._open_job is not None:
-            self._open_job.cancel()
+        self.jobs.cancel(OPEN_CHANNEL)  # (not superseded: a cancelled open closes the session it made, see below)
         demand = baseline_demand if start == "simulator" else None
-        job = start_job(self.window.runner, open_session, network.snapshot(), self.window.network_path, demand)
-        job.finished.connect(lambda out, job=job, n=network: self._on_session_opened(job, n, out, start))
-        job.errored.connect(lambda exc, job=job: job is self._open_job and self._fail(_error_line(exc)))
-        self._open_job = job
+        submitted: list = []
+        handle = self.jobs.submit(
+            OPEN_CHANNEL,
+            LiveSession.open,
+            network.snapshot(),
+            self.window.network_path,
+            baseline_demand=demand,
+            on_done=lambda session: self._on_session_opened(network, session, start, mqtt),
+            on_error=lambda exc: self._fail(_error_line(exc)),
+            on_cancel=lambda: _close_unclaimed(submitted),
+        )
+        submitted.append(handle)
+        self._opening = network
         self.window.statusBar().showMessage(f"Opening the live view of {network.name}…")
-        return job
+        return handle
 
-    def _on_session_opened(self, job: JobWorker, network: GasNetwork, out, start: str | None) -> None:
-        session, baseline = out
-        if job is not self._open_job or network is not self.window.network:
-            session.close()  # superseded by another network or another open
+    def _on_session_opened(
+        self, network: GasNetwork, session: LiveSession, start: str | None, mqtt: MqttSettings | None
+    ) -> None:
+        self._opening = None
+        if network is not self.window.network:
+            session.close()  # another network is shown meanwhile
             return
-        self._open_job = None
         self.close_session()
-        self.session = session
+        self._session = session
         self._network = network  # the live network (the session works on a snapshot of it)
-        self._session_version = network.version
-        self._baseline = baseline
+        self._session_version = session.network.version
+        if self._session_version != network.version:  # edited while the session opened: follow the edit
+            session.set_network(network.snapshot())
+            self._session_version = network.version
         session.feed_changed.connect(self._on_feed_change)  # emitted by our own calls, on this thread
         self._bind_overlay()
         if session.history_error:
@@ -293,14 +252,14 @@ class TelemetryController(QObject):
         if start == "simulator":
             self.start_simulator()
         elif start == "mqtt":
-            self.connect_mqtt(self.saved_mqtt_settings())
+            self.connect_mqtt(mqtt or MqttSettings.load(self.prefs))
         self.refresh(force=True)
         self._update_status()
         self._update_actions()
         self.sessionOpened.emit(session)
 
     def _bind_overlay(self) -> None:
-        s = self.session
+        s = self._session
         self.overlay.set_sensors(s.sensors.xy if s is not None else np.empty((0, 2)))
         self.overlay.set_theme(self.window.theme.name)
         self.alarm_dock.model.set_sensor_info(*(
@@ -309,12 +268,12 @@ class TelemetryController(QObject):
         self._on_view_change()
 
     def close_session(self) -> None:
-        if self._open_job is not None:
-            self._open_job.cancel()
-            self._open_job = None
+        self.jobs.cancel(OPEN_CHANNEL)
+        self.jobs.cancel(TRENDS_CHANNEL)
+        self._opening = None
         for timer in (self._refresh, self._blink, self._status, self._trend_timer):
             timer.stop()
-        session, self.session, self._network = self.session, None, None
+        session, self._session, self._network = self._session, None, None
         if session is not None:
             session.feed_changed.disconnect(self._on_feed_change)
             session.close()
@@ -330,71 +289,39 @@ class TelemetryController(QObject):
         self.close_session()
 
     # -- feeds -------------------------------------------------------------------------------------------------------
-    def _require_session(self, then: str) -> LiveSession | None:
-        if self.session is None:
-            self.open(start=then)
-            return None
-        return self.session
-
     def start_simulator(self) -> None:
-        session = self._require_session("simulator")
+        session = self._session
         if session is None:
+            self.open(start="simulator")
             return
         try:
-            session.start_simulator(seed=SIM_SEED, speed=1.0, baseline=getattr(self, "_baseline", None))
+            session.start_simulator(seed=SIM_SEED, speed=1.0)
         except GasOpsError as exc:
             self._fail(_error_line(exc))
             return
         self.window.statusBar().showMessage("Simulator started: made-up readings for training and demos", 6000)
 
-    def saved_mqtt_settings(self) -> MqttSettings:
-        s = self.settings
-        return MqttSettings(
-            host=str(s.value("telemetry/mqtt/host", "127.0.0.1")),
-            port=int(s.value("telemetry/mqtt/port", 1883)),
-            utility=str(s.value("telemetry/mqtt/utility", "demo")),
-            client_id=str(s.value("telemetry/mqtt/client_id", "")) or None,
-            protocol=str(s.value("telemetry/mqtt/protocol", "3.1.1")),
-            username=str(s.value("telemetry/mqtt/username", "")) or None,
-            tls_ca=str(s.value("telemetry/mqtt/tls_ca", "")) or None,
-            require_signed=_bool(s.value("telemetry/mqtt/require_signed", False)),
-        )
-
-    def _save_mqtt_settings(self, m: MqttSettings) -> None:
-        s = self.settings
-        for key, value in (
-            ("host", m.host),
-            ("port", m.port),
-            ("utility", m.utility),
-            ("client_id", m.client_id or ""),
-            ("protocol", m.protocol),
-            ("username", m.username or ""),
-            ("tls_ca", m.tls_ca or ""),
-            ("require_signed", m.require_signed),
-        ):  # fmt: skip  (never the password)
-            s.setValue(f"telemetry/mqtt/{key}", value)
-
     def request_mqtt(self) -> None:
-        dlg = MqttDialog(self.saved_mqtt_settings(), self.window)
+        dlg = MqttDialog(MqttSettings.load(self.prefs), self.window)
         dlg.accepted.connect(lambda: self.connect_mqtt(dlg.settings()))
         self._show(dlg)
 
     def connect_mqtt(self, settings: MqttSettings) -> None:
-        self._pending_mqtt = settings
-        session = self._require_session("mqtt")
+        session = self._session
         if session is None:
+            self.open(start="mqtt", mqtt=settings)
             return
         try:
             session.connect_mqtt(settings)
         except GasOpsError as exc:
             self._fail(_error_line(exc))
             return
-        self._save_mqtt_settings(settings)
-        self.settings.setValue("telemetry/mqtt/autoconnect", True)
+        settings.save(self.prefs)
+        self.prefs.set("telemetry/mqtt/autoconnect", True)
         self.window.statusBar().showMessage(f"Connecting to {settings.host}:{settings.port}…", 6000)
 
     def request_replay(self) -> None:
-        dlg = ReplayDialog(str(self.settings.value("telemetry/replay_dir", "")), self.window)
+        dlg = ReplayDialog(self.prefs.get("telemetry/replay_dir"), self.window)
         dlg.accepted.connect(lambda: self.replay(dlg.path.text().strip(), dlg.speed.value()))
         self._show(dlg)
 
@@ -402,7 +329,7 @@ class TelemetryController(QObject):
         if not path:
             self._fail("Choose a recording to replay")
             return
-        session = self.session
+        session = self._session
         if session is None:
             self._fail("Open a network with sensors first")
             return
@@ -411,12 +338,12 @@ class TelemetryController(QObject):
         except (GasOpsError, OSError, ValueError) as exc:
             self._fail(_error_line(exc))
             return
-        self.settings.setValue("telemetry/replay_dir", str(Path(path).parent))
+        self.prefs.set("telemetry/replay_dir", str(Path(path).parent))
 
     def stop_feed(self) -> None:
-        if self.session is not None:
-            self.session.stop_feed()
-        self.settings.setValue("telemetry/mqtt/autoconnect", False)
+        if self._session is not None:
+            self._session.stop_feed()
+        self.prefs.set("telemetry/mqtt/autoconnect", False)
 
     def _on_feed_change(self, _feed) -> None:
         self._last_accepted = None
@@ -425,32 +352,24 @@ class TelemetryController(QObject):
         self._update_actions()
 
     def _update_actions(self) -> None:
-        s = self.session
-        has_sensors = self.window.network is not None and len(self.window.network["sensors"]) > 0
-        for a in (self.act_simulate, self.act_mqtt):
-            a.setEnabled(has_sensors)
-        self.act_replay.setEnabled(s is not None)
-        self.act_stop.setEnabled(s is not None and s.feed is not None)
-        self.act_leak.setEnabled(s is not None and s.simulated)
-        self.act_reg_fail.setEnabled(s is not None and s.simulated)
-        self.act_ack_all.setEnabled(s is not None)
+        self.window.actions.refresh()
 
     # -- training events ---------------------------------------------------------------------------------------------
     def leak_at(self, feature_id: str, fraction: float = 0.5) -> None:
-        if self.session is None:
+        if self._session is None:
             return
         try:
-            self.session.inject_leak(feature_id, fraction=fraction)
+            self._session.inject_leak(feature_id, fraction=fraction)
         except GasOpsError as exc:
             self._fail(_error_line(exc))
             return
         self.window.statusBar().showMessage(f"Training: a leak at {feature_id} from now on (simulated)", 8000)
 
     def failure_at(self, regulator_id: str) -> None:
-        if self.session is None:
+        if self._session is None:
             return
         try:
-            self.session.inject_regulator_failure(regulator_id)
+            self._session.inject_regulator_failure(regulator_id)
         except GasOpsError as exc:
             self._fail(_error_line(exc))
             return
@@ -471,7 +390,7 @@ class TelemetryController(QObject):
         self.failure_at(hit.feature_id)
 
     def _add_context_actions(self, menu: QMenu, hit, x: float, y: float) -> None:
-        s = self.session
+        s = self._session
         if hit is None or s is None:
             return
         sensors = self._sensors_of(hit)
@@ -489,10 +408,10 @@ class TelemetryController(QObject):
     # -- refresh -----------------------------------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
         """Map colours and (at most every half second) the alarm list, when the service's state moved."""
-        s = self.session
+        s = self._session
         if s is None:
             return
-        version = s.service.version
+        version = s.live_version
         if version == self._seen_version and not force:
             return
         snap = s.service.snapshot()
@@ -518,7 +437,7 @@ class TelemetryController(QObject):
         self.badge.flash()
 
     def _update_status(self) -> None:
-        s = self.session
+        s = self._session
         if s is None or s.feed is None:
             self.indicator.show_status(None, None, 0.0, len(s.sensors) if s else 0)
             return
@@ -537,40 +456,32 @@ class TelemetryController(QObject):
         self.overlay.set_view(self.canvas.metres_per_pixel(), self.canvas.layer_visible("sensors"))
 
     # -- operator actions --------------------------------------------------------------------------------------------
-    def _each(self, keys: list[tuple[str, str]], fn, **kwargs) -> int:
-        if self.session is None:
+    def _act(self, action: str, *args) -> int:
+        """Run one of the session's alarm actions (recorded under its operator); a refused one is shown, not raised."""
+        if self._session is None:
             return 0
-        done = 0
-        for sensor_id, condition in keys:
-            try:
-                done += len(fn(sensor_id, Condition(condition), user=self._user, **kwargs))
-            except TelemetryError as exc:
-                self._fail(_error_line(exc))
-                break
+        try:
+            done = getattr(self._session, action)(*args)
+        except TelemetryError as exc:
+            self._fail(_error_line(exc))
+            done = 0
         self.refresh(force=True)
         return done
 
     def acknowledge(self, keys: list[tuple[str, str]]) -> int:
-        return self._each(keys, self.session.service.acknowledge) if self.session else 0
+        return self._act("acknowledge", keys)
 
     def acknowledge_all(self) -> None:
-        if self.session is not None:
-            self.session.service.acknowledge_all(user=self._user)
-            self.refresh(force=True)
+        self._act("acknowledge_all")
 
     def shelve(self, keys: list[tuple[str, str]], duration_s: float, reason: str) -> int:
-        if self.session is None:
-            return 0
-        return self._each(keys, self.session.service.shelve, duration_s=duration_s, comment=reason)
+        return self._act("shelve", keys, duration_s, reason)
 
     def unshelve(self, keys: list[tuple[str, str]]) -> int:
-        return self._each(keys, self.session.service.unshelve) if self.session else 0
+        return self._act("unshelve", keys)
 
     def comment(self, keys: list[tuple[str, str]], text: str) -> int:
-        if self.session is None:
-            return 0
-        service = self.session.service
-        return self._each(keys, lambda sid, c, user: service.comment(sid, c, text, user=user))
+        return self._act("comment", keys, text)
 
     def show_alarms(self) -> None:
         self.alarm_dock.show()
@@ -583,7 +494,7 @@ class TelemetryController(QObject):
 
     # -- trends ------------------------------------------------------------------------------------------------------
     def _sensors_of(self, hit) -> list[str]:
-        s = self.session
+        s = self._session
         if s is None or hit is None:
             return []
         if hit.layer == "sensors":
@@ -591,10 +502,10 @@ class TelemetryController(QObject):
         return [str(x) for x in s.sensors.ids[s.sensors.feature_id == hit.feature_id]]
 
     def trend_sensors(self, sensor_ids: list[str]) -> None:
-        s = self.session
+        s = self._session
         if s is None or not sensor_ids:
             return
-        labels = {sid: _label(s.sensors, s.sensors.row(sid)) for sid in sensor_ids if s.sensors.row(sid) >= 0}
+        labels = {sid: s.label(sid) for sid in sensor_ids if s.sensors.row(sid) >= 0}
         self.trend_dock.set_sensors(list(labels), labels)
         self.show_trends()
         self.refresh_trends(force=True)
@@ -605,7 +516,7 @@ class TelemetryController(QObject):
             self.trend_sensors(sensors)
 
     def refresh_trends(self, force: bool = False) -> None:
-        s = self.session
+        s = self._session
         ids = self.trend_dock.sensors()
         if s is None or s.service.store is None:
             return
@@ -614,20 +525,19 @@ class TelemetryController(QObject):
             return
         if not self.trend_dock.isVisible() and not force:
             return
-        if self._trend_job is not None:
-            if not force:
-                return  # the last query is still running: skip a beat rather than queue up
-            self._trend_job.cancel()
-        job = start_job(self.window.runner, fetch_trends, s, ids, self.trend_dock.window_s())
-        job.finished.connect(lambda out, job=job, s=s: self._on_trends(job, s, out))
-        job.errored.connect(lambda exc, job=job: self._on_trend_error(job, exc))
-        self._trend_job = job
+        if self.jobs.busy(TRENDS_CHANNEL) and not force:
+            return  # the last query is still running: skip a beat rather than queue up (force supersedes it)
+        self.jobs.submit(
+            TRENDS_CHANNEL,
+            s.trends,
+            ids,
+            self.trend_dock.window_s(),
+            on_done=lambda out, s=s: self._on_trends(s, out),
+            on_error=lambda exc: self._fail(_error_line(exc)),
+        )
 
-    def _on_trends(self, job: JobWorker, session: LiveSession, out) -> None:
-        if job is not self._trend_job:
-            return
-        self._trend_job = None
-        if session is not self.session:
+    def _on_trends(self, session: LiveSession, out) -> None:
+        if session is not self._session:
             return
         series, now = out
         wanted = self.trend_dock.sensors()
@@ -635,25 +545,20 @@ class TelemetryController(QObject):
         self.trend_dock.show_series(series, now)
         self.trendsShown.emit()
 
-    def _on_trend_error(self, job: JobWorker, exc: BaseException) -> None:
-        if job is self._trend_job:
-            self._trend_job = None
-            self._fail(_error_line(exc))
-
     # -- hover -------------------------------------------------------------------------------------------------------
     def _on_cursor_move(self, x: float, y: float) -> None:
-        if self.session is not None:
+        if self._session is not None:
             self._hover_xy = (x, y)
             self._hover.start()
 
     def _show_hover(self) -> None:
-        text = self.hover_text(*self._hover_xy) if self._hover_xy and self.session else None
+        text = self.hover_text(*self._hover_xy) if self._hover_xy and self._session else None
         if text:
             QToolTip.showText(QCursor.pos(), text, self.canvas.viewport())
 
     def hover_text(self, x: float, y: float) -> str | None:
         """What a sensor marker under (x, y) says: id, name, last reading, state, age."""
-        s = self.session
+        s = self._session
         row = self.overlay.nearest(x, y)
         if s is None or row < 0:
             return None
@@ -664,31 +569,7 @@ class TelemetryController(QObject):
         reading = f"{value:,.4g} {sensors.unit[row]}" if np.isfinite(value) else "no reading yet"
         age = f" · {max(s.service.clock() - t, 0):,.0f} s ago ({iso_utc(t)})" if np.isfinite(t) else ""
         unack = " · UNACKNOWLEDGED" if snap.unacknowledged[row] else ""
-        return f"<b>{_label(sensors, row)}</b><br>{reading}{age}<br>{STATE_LABELS[status]}{unack}"
-
-    # -- for other features -----------------------------------------------------------------------------------------
-    def live_pressures(self, network_version: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
-        """(topology node index, gauge Pa) of every pressure sensor's latest reading that is not stale, for the
-        network version the session follows (None without a session, or when ``network_version`` differs)."""
-        s = self.session
-        if s is None or (network_version is not None and network_version != self._session_version):
-            return None
-        snap = s.service.snapshot()
-        sensors = s.sensors
-        factor = np.array([_PA_PER_UNIT.get(str(u), np.nan) for u in sensors.unit])
-        fresh = (
-            sensors.mask(SensorKind.PRESSURE)
-            & (sensors.node >= 0)
-            & np.isfinite(snap.last_value)
-            & np.isfinite(factor)
-            & ~np.isin(snap.status, [int(SensorStatus.STALE), int(SensorStatus.NO_DATA)])
-        )
-        return sensors.node[fresh].astype(np.int64), snap.last_value[fresh] * factor[fresh]
-
-    @property
-    def live_version(self) -> int:
-        """Grows whenever the live state changes (-1 without a session)."""
-        return self.session.service.version if self.session is not None else -1
+        return f"<b>{s.label(str(sensors.ids[row]))}</b><br>{reading}{age}<br>{STATE_LABELS[status]}{unack}"
 
     # -- misc --------------------------------------------------------------------------------------------------------
     def _show(self, dlg) -> None:
@@ -708,15 +589,11 @@ class TelemetryController(QObject):
         self.trend_dock.set_theme(theme)
 
 
-def _bool(value) -> bool:
-    return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "operator"
+def _close_unclaimed(submitted: list) -> None:
+    """A cancelled open that still made its session: close it (its ingest worker and history database)."""
+    future = submitted[0].future if submitted else None
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        future.result().close()
 
 
 def _error_line(exc: BaseException) -> str:

@@ -8,9 +8,6 @@ dashed lines (amber HI/LO, red HIHI/LOLO). Long windows come back from the histo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
@@ -29,27 +26,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["MAX_TRENDS", "TREND_WINDOWS", "TrendDock", "TrendSeries"]
+from console.app.live import TrendSeries
+
+__all__ = ["MAX_TRENDS", "TREND_WINDOWS", "TrendDock"]
 
 MAX_TRENDS = 8
 TREND_WINDOWS = ((15 * 60, "15 min"), (3600, "1 h"), (8 * 3600, "8 h"), (24 * 3600, "24 h"), (7 * 86400, "7 days"))
 _PALETTE = ("#00e5ff", "#ffb300", "#b388ff", "#69f0ae", "#ff80ab", "#ffd740", "#40c4ff", "#ff6e40")
 _LIMIT_COLORS = {"hi": "#ffb300", "lo": "#ffb300", "hihi": "#ff2d55", "lolo": "#ff2d55"}
-
-
-@dataclass(frozen=True)
-class TrendSeries:
-    """What one curve shows: a sensor's readings (or bucket means with min/max) over the window."""
-
-    sensor_id: str
-    label: str
-    unit: str
-    t: np.ndarray
-    value: np.ndarray
-    vmin: np.ndarray | None = None
-    vmax: np.ndarray | None = None
-    limits: dict[str, float] | None = None
-    resolution: str = "raw"
 
 
 class TrendDock(QDockWidget):
