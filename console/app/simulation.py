@@ -138,7 +138,7 @@ def run_simulation(
         if feedback is not None:
             feedback.progress(0.95, "Colouring the pipes…")
         styles = style(network, result)
-    return SimulationRun(network, source, source.version, result, styles)
+    return SimulationRun(network, source, network.version, result, styles)
 
 
 def run_what_if(run: SimulationRun, closed: Sequence[str], style=None, feedback: Feedback | None = None) -> WhatIfRun:

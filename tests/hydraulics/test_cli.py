@@ -1,4 +1,4 @@
-"""``gasops simulate``: the CLI over the same simulate() the GUI uses."""
+"""``gasops simulate``: the CLI over the same SimulationService the GUI uses."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def test_simulate_prints_systems_regulators_and_writes_json(network_file, tmp_pa
     text = capsys.readouterr().out
     assert "pressure systems (2)" in text and "MP-A" in text and "LP" in text
     assert "1 active" in text and "Newton iteration" in text
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # written atomically, no temporary
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["summary"]["regulator_states"] == {"active": 1}
     assert data["result"]["node_ids"] and len(data["result"]["node_pressure_pa"]) == len(data["result"]["node_ids"])
