@@ -1,25 +1,36 @@
-"""``gasops ledger …``: the evidence ledger from the command line.
+"""``gasops ledger …``: the evidence ledger from the command line, through the same
+:class:`console.app.ledger.LedgerService` as the GUI.
 
     gasops ledger init     --ledger DIR --origin ORIGIN [--quorum N]
+    gasops ledger hazard report  --ledger DIR --at X Y --category C --severity S --description TEXT
+                                 [--crs EPSG:4529] [--asset ID] [--reporter NAME] [--attach FILE …] [--id HZ-…]
+    gasops ledger hazard advance --ledger DIR HAZARD_ID [STEP] [--assignee WHO] [--due DATE] [--description TEXT]
+                                 [--result pass|fail] [--note TEXT] [--attach FILE …]
+    gasops ledger hazard list    --ledger DIR [--status STATUS] [--json]
     gasops ledger serve    --ledger DIR [--host 127.0.0.1] [--port 8470]
     gasops ledger sync     --ledger DIR [--peer NAME] [--recover PEER] [--no-cosign]
     gasops ledger append   --ledger DIR TYPE BODY.json|'{…}' [--attach FILE …]
     gasops ledger verify   --ledger DIR [--workers N] [--json]
     gasops ledger export   --ledger DIR --hazard ID OUT.zip
     gasops ledger verify-bundle BUNDLE.zip [--report OUT.html] [--trust VKEY …]
-    gasops ledger peers    --ledger DIR [list | self | add NAME URL ORIGIN VKEY WITNESS_VKEY]
+    gasops ledger peers    --ledger DIR [list | self | add NAME URL ORIGIN VKEY WITNESS_VKEY | remove NAME]
 
-The passphrase comes from ``$GASOPS_LEDGER_PASSPHRASE``, ``--passphrase-file`` or a prompt; it is never echoed or logged.
+``--network FILE`` instead of ``--ledger DIR`` uses the ledger of that network's workspace (the GUI's). The
+passphrase comes from ``$GASOPS_LEDGER_PASSPHRASE``, ``--passphrase-file`` or a prompt; it is never echoed or logged.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
-import os
 from pathlib import Path
 
+from console.app.hazards import CATEGORIES, SEVERITIES, STEP_LABELS, media_type
+from console.app.ledger import LedgerService, environment_passphrase
+from console.app.workspace import Workspace
 from console.errors import GasOpsError
+from console.ledger import HAZARD_STEPS, LedgerServer, SyncLimits, verify_bundle
 
 __all__ = ["add_parser"]
 
@@ -29,7 +40,8 @@ def add_parser(subparsers) -> None:
     sub = ledger.add_subparsers(dest="ledger_command", metavar="ACTION", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--ledger", default="ledger", help="ledger folder (default ./ledger)")
+        p.add_argument("--ledger", help="ledger folder (default: the --network's workspace ledger, else ./ledger)")
+        p.add_argument("--network", help="use the ledger of this network's workspace (as the GUI does)")
         p.add_argument("--passphrase-file", help="read the key passphrase from this file")
 
     p = sub.add_parser("init", help="create a ledger: keys, database, genesis entry")
@@ -37,6 +49,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--origin", required=True, help="log name, a schema-less URL such as ledger.example-gas.cn/city")
     p.add_argument("--quorum", type=int, default=1, help="witness cosignatures a checkpoint needs (default 1)")
     p.set_defaults(handler=_init)
+
+    _add_hazard_parser(sub, common)
 
     p = sub.add_parser("serve", help="serve this node's logs to its peers over HTTP")
     common(p)
@@ -52,9 +66,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     p.set_defaults(handler=_sync)
 
-    p = sub.add_parser("append", help="sign and append one entry")
+    p = sub.add_parser("append", help="sign and append one raw entry (hazards: use `gasops ledger hazard`)")
     common(p)
-    p.add_argument("type", help="entry type, e.g. hazard.reported, incident.action, gis.changeset")
+    p.add_argument("type", help="entry type, e.g. incident.action, gis.changeset")
     p.add_argument("body", help="the entry body as JSON, or @FILE")
     p.add_argument("--attach", nargs="*", default=[], help="evidence files to store and reference as attachments")
     p.set_defaults(handler=_append)
@@ -79,17 +93,50 @@ def add_parser(subparsers) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_verify_bundle)
 
-    p = sub.add_parser("peers", help="list peers, show this node's keys, or add a peer")
+    p = sub.add_parser("peers", help="list peers, show this node's keys, add or remove a peer")
     common(p)
-    p.add_argument("action", nargs="?", default="list", choices=["list", "self", "add"])
-    p.add_argument("args", nargs="*", help="for add: NAME URL ORIGIN VKEY WITNESS_VKEY")
+    p.add_argument("action", nargs="?", default="list", choices=["list", "self", "add", "remove"])
+    p.add_argument("args", nargs="*", help="for add: NAME URL ORIGIN VKEY WITNESS_VKEY; for remove: NAME")
     p.set_defaults(handler=_peers)
+
+
+def _add_hazard_parser(sub, common) -> None:
+    hazard = sub.add_parser("hazard", help="the hazard register (隐患登记): report, advance, list")
+    hsub = hazard.add_subparsers(dest="hazard_command", metavar="STEP", required=True)
+
+    p = hsub.add_parser("report", help="sign a new hazard (上报) at a map point")
+    common(p)
+    p.add_argument("--at", nargs=2, type=float, required=True, metavar=("X", "Y"), help="map coordinates")
+    p.add_argument("--crs", default="", help="CRS of X Y, e.g. EPSG:4529 (that of the network on the map)")
+    p.add_argument("--category", required=True, choices=[k for k, _ in CATEGORIES])
+    p.add_argument("--severity", required=True, choices=[k for k, _ in SEVERITIES])
+    p.add_argument("--description", required=True)
+    p.add_argument("--asset", default="", help="id of the pipe, valve or station concerned")
+    p.add_argument("--reporter", default="", help="who reports (written only as a keyed digest)")
+    p.add_argument("--attach", nargs="*", default=[], help="photos or documents kept as evidence")
+    p.add_argument("--id", dest="hazard_id", help="hazard id (default HZ-YYYYMMDD-NNN)")
+    p.set_defaults(handler=_hazard_report)
+
+    p = hsub.add_parser("advance", help="sign a hazard's next lifecycle step (派单 整改 复核 销号)")
+    common(p)
+    p.add_argument("hazard_id")
+    p.add_argument("step", nargs="?", choices=HAZARD_STEPS[1:], help="default: the step after its status")
+    for field in ("assignee", "due", "description", "result", "note"):
+        p.add_argument(f"--{field}")
+    p.add_argument("--attach", nargs="*", default=[], help="evidence files (rectified, verified)")
+    p.set_defaults(handler=_hazard_advance)
+
+    p = hsub.add_parser("list", help="the register: every hazard with its status and proof badge")
+    common(p)
+    p.add_argument("--status", choices=HAZARD_STEPS)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_hazard_list)
 
 
 def _passphrase(args: argparse.Namespace, confirm: bool = False) -> str:
     if getattr(args, "passphrase_file", None):
         return Path(args.passphrase_file).read_text(encoding="utf-8").rstrip("\n")
-    env = os.environ.get("GASOPS_LEDGER_PASSPHRASE")
+    env = environment_passphrase()
     if env:
         return env
     import getpass
@@ -100,80 +147,142 @@ def _passphrase(args: argparse.Namespace, confirm: bool = False) -> str:
     return value
 
 
-def _open(args: argparse.Namespace, unlock: bool = True):
-    from console.ledger import LedgerNode
+def _folder(args: argparse.Namespace) -> Path:
+    if getattr(args, "ledger", None):
+        return Path(args.ledger)
+    if getattr(args, "network", None):
+        return Workspace.for_network(args.network).ledger_dir
+    return Path("ledger")
 
-    return LedgerNode.open(args.ledger, _passphrase(args) if unlock else None)
+
+def _service(args: argparse.Namespace, unlock: bool = True) -> LedgerService:
+    """The ledger named on the command line, open (and unlocked when signing)."""
+    service = LedgerService(_folder(args))
+    service.open(_passphrase(args) if unlock else None, unlock=unlock)
+    return service
 
 
 def _init(args: argparse.Namespace) -> int:
-    from console.ledger import LedgerNode
-
-    node = LedgerNode.init(args.ledger, args.origin, _passphrase(args, confirm=True), quorum=args.quorum)
-    print(f"created ledger {args.ledger} for log {node.origin}")
+    service = LedgerService(_folder(args))
+    node = service.create(args.origin, _passphrase(args, confirm=True), quorum=args.quorum)
+    print(f"created ledger {service.folder} for log {node.origin}")
     print(f"organisation key  {node.org_vkey}")
     print(f"witness key       {node.witness_vkey}")
-    node.close()
+    service.close()
     return 0
+
+
+def _hazard_report(args: argparse.Namespace) -> int:
+    service = _service(args)
+    try:
+        x, y = args.at
+        result = service.report_hazard(
+            x, y, category=args.category, severity=args.severity, description=args.description, asset_id=args.asset,
+            actor=args.reporter, files=args.attach, hazard_id=args.hazard_id, crs=args.crs,
+        )  # fmt: skip
+        hazard_id = service.node.entry(result.index).body["hazard_id"]
+        print(f"{hazard_id} reported: entry {result.index} of {result.origin} (leaf {result.leaf_hash[:16]})")
+    finally:
+        service.close()
+    return 0
+
+
+def _hazard_advance(args: argparse.Namespace) -> int:
+    service = _service(args)
+    try:
+        fields = {k: getattr(args, k) for k in ("assignee", "due", "description", "result", "note")}
+        result = service.advance_hazard(args.hazard_id, args.step, fields, args.attach)
+        step = result.type.split(".", 1)[1]
+        print(f"{args.hazard_id} {step}: entry {result.index} of {result.origin} (leaf {result.leaf_hash[:16]})")
+    finally:
+        service.close()
+    return 0
+
+
+def _hazard_list(args: argparse.Namespace) -> int:
+    service = _service(args, unlock=False)
+    try:
+        rows = [r for r in service.hazards() if args.status is None or r.status == args.status]
+    finally:
+        service.close()
+    if args.json:
+        print(json.dumps([dataclasses.asdict(r) for r in rows], indent=2, ensure_ascii=False, default=_nan_as_none))
+        return 0
+    if not rows:
+        print("no hazards")
+    for r in rows:
+        label = STEP_LABELS.get(r.status, r.status)
+        print(
+            f"{r.hazard_id:<18} {label:<16} {r.severity:<9} {r.category:<12} {r.badge:<10} {r.origin}  {r.description}"
+        )
+    return 0
+
+
+def _nan_as_none(value):
+    return None if isinstance(value, float) and value != value else str(value)
 
 
 def _serve(args: argparse.Namespace) -> int:
     import threading
 
-    from console.ledger import LedgerServer
-
-    node = _open(args)
-    server = LedgerServer(node, args.host, args.port)
-    print(f"serving {node.origin} on {server.start()} (Ctrl+C to stop)")
+    service = _service(args)
+    server = LedgerServer(service.node, args.host, args.port)
+    print(f"serving {service.node.origin} on {server.start()} (Ctrl+C to stop)")
     try:
         threading.Event().wait()
     finally:
         server.stop()
-        node.close()
+        service.close()
     return 0
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from console.ledger import SyncLimits, collect_cosignatures, recover_from_peer, sync_peer
-
-    node = _open(args)
-    limits = SyncLimits(timeout_s=args.timeout)
-    code = 0
-    if args.recover:
-        r = recover_from_peer(node, args.recover, limits)
-        print(f"recovered {r.entries_added} entries of {node.origin} from {args.recover} (now {node.size()})")
-    for peer in [args.peer] if args.peer else [p.name for p in node.peers()]:
-        r = sync_peer(node, peer, limits)
-        print(f"{peer:<16} {r.origin:<36} {r.status:<12} {r.old_size:>9} -> {r.new_size:<9} {r.problem or ''}")
-        code = code or (1 if r.status in ("rejected", "equivocation") else 0)
-    if not args.no_cosign and node.peers():
-        w = collect_cosignatures(node, limits)
-        print(f"checkpoint {w.size}: {len(w.cosigners)}/{w.quorum} cosignatures {'(witnessed)' if w.witnessed else ''}")
-    node.close()
-    return code
+    service = _service(args)
+    try:
+        handle = service.sync(
+            args.peer, recover_from=args.recover, cosign=not args.no_cosign, limits=SyncLimits(timeout_s=args.timeout)
+        )
+        report = handle.future.result()  # the CLI's jobs run inline: done, or raises the job's error
+        node = service.node
+        if report.recovered is not None:
+            r = report.recovered
+            print(f"recovered {r.entries_added} entries of {node.origin} from {args.recover} (now {node.size()})")
+        for r in report.results:
+            print(f"{r.peer:<16} {r.origin:<36} {r.status:<12} {r.old_size:>9} -> {r.new_size:<9} {r.problem or ''}")
+        w = report.witness
+        if w is not None:
+            print(
+                f"checkpoint {w.size}: {len(w.cosigners)}/{w.quorum} cosignatures {'(witnessed)' if w.witnessed else ''}"
+            )
+    finally:
+        service.close()
+    return 0 if report.ok else 1
 
 
 def _append(args: argparse.Namespace) -> int:
-    node = _open(args)
-    text = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body
+    service = _service(args)
     try:
-        body = json.loads(text)
-    except ValueError as exc:
-        raise GasOpsError(f"entry body is not JSON: {exc}") from exc
-    if args.attach:
-        body.setdefault("attachments", [])
+        node = service.node
+        text = Path(args.body[1:]).read_text(encoding="utf-8") if args.body.startswith("@") else args.body
+        try:
+            body = json.loads(text)
+        except ValueError as exc:
+            raise GasOpsError(f"entry body is not JSON: {exc}") from exc
         for f in args.attach:
-            body["attachments"].append(node.put_evidence(Path(f).read_bytes()))
-    r = node.append(args.type, body)
-    print(json.dumps(r.to_dict()))
-    node.close()
+            body.setdefault("attachments", []).append(node.put_evidence(Path(f).read_bytes(), media_type(f)))
+        r = node.append(args.type, body)
+        print(json.dumps(r.to_dict()))
+    finally:
+        service.close()
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
-    node = _open(args, unlock=False)
-    report = node.verify(workers=args.workers)
-    node.close()
+    service = _service(args, unlock=False)
+    try:
+        report = service.verify(workers=args.workers).future.result()
+    finally:
+        service.close()
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -187,18 +296,16 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from console.ledger import export_hazard_bundle
-
-    node = _open(args, unlock=False)
-    out = export_hazard_bundle(node, args.hazard, args.output, args.origin)
-    node.close()
+    service = _service(args, unlock=False)
+    try:
+        out = service.export_bundle(args.hazard, args.output, args.origin)
+    finally:
+        service.close()
     print(f"wrote {out}")
     return 0
 
 
 def _verify_bundle(args: argparse.Namespace) -> int:
-    from console.ledger import verify_bundle
-
     report_path = args.report or str(Path(args.bundle).with_suffix(".html"))
     report = verify_bundle(args.bundle, report_path, args.trust)
     if args.json:
@@ -211,20 +318,26 @@ def _verify_bundle(args: argparse.Namespace) -> int:
 
 
 def _peers(args: argparse.Namespace) -> int:
-    node = _open(args, unlock=False)
+    service = _service(args, unlock=False)
     try:
         if args.action == "self":
-            print(f"origin       {node.origin}\nvkey         {node.org_vkey}\nwitness_vkey {node.witness_vkey}")
+            ident = service.identity()
+            print(f"origin       {ident['origin']}\nvkey         {ident['vkey']}\nwitness_vkey {ident['witness_vkey']}")
         elif args.action == "add":
             if len(args.args) != 5:
                 raise GasOpsError("peers add needs NAME URL ORIGIN VKEY WITNESS_VKEY")
-            node.add_peer(*args.args)
+            service.add_peer(*args.args)
             print(f"added peer {args.args[0]}")
+        elif args.action == "remove":
+            if len(args.args) != 1:
+                raise GasOpsError("peers remove needs NAME")
+            service.remove_peer(args.args[0])
+            print(f"removed peer {args.args[0]}")
         else:
-            for p in node.peers():
+            for p in service.peers():
                 print(
                     f"{p.name:<16} {p.url:<28} {p.origin:<36} {p.status or 'never synced':<12} size {p.last_size} faults {p.faults} {p.error or ''}"
                 )
     finally:
-        node.close()
+        service.close()
     return 0

@@ -151,3 +151,62 @@ def test_service_signals_for_a_dock(make_node):
     (log,) = node.logs()
     assert json.loads(json.dumps(log.to_dict()))["size"] == 3
     assert node.checkpoints()[-1]["size"] == 3
+
+
+def test_cli_hazard_report_advance_list(tmp_path, monkeypatch, capsys):
+    """`gasops ledger hazard …` signs the same entries as the GUI, through the ledger service."""
+    monkeypatch.setenv("GASOPS_LEDGER_PASSPHRASE", PASSPHRASE)
+    folder = str(tmp_path / "ledger")
+    assert _cli(["ledger", "init", "--ledger", folder, "--origin", "cli.gas.example/ledger"]) == 0
+    capsys.readouterr()
+    photo = tmp_path / "riser.jpg"
+    photo.write_bytes(b"jpeg bytes")
+    report = ["ledger", "hazard", "report", "--ledger", folder, "--at", "500100.5", "3400200.25", "--crs", "EPSG:4529"]
+    report += ["--category", "leak", "--severity", "major", "--description", "gas smell", "--attach", str(photo)]
+    assert _cli([*report, "--id", "HZ-CLI-1", "--asset", "P-17", "--reporter", "inspector-07"]) == 0
+    assert capsys.readouterr().out.startswith("HZ-CLI-1 reported: entry 1 ")
+    assert _cli(["ledger", "hazard", "advance", "--ledger", folder, "HZ-CLI-1", "--assignee", "crew-3"]) == 0
+    assert capsys.readouterr().out.startswith("HZ-CLI-1 assigned: entry 2 ")
+    # out of order: refused with the reason, nothing appended
+    with pytest.raises(ledger.LedgerError, match="Not allowed: hazard HZ-CLI-1 is assigned; closed must follow"):
+        _cli(["ledger", "hazard", "advance", "--ledger", folder, "HZ-CLI-1", "closed"])
+    assert (
+        _cli(["ledger", "hazard", "advance", "--ledger", folder, "HZ-CLI-1", "--description", "coupling replaced"]) == 0
+    )
+    capsys.readouterr()
+
+    assert _cli(["ledger", "hazard", "list", "--ledger", folder, "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["hazard_id"], row["status"], row["asset_id"], row["crs"]) == (
+        "HZ-CLI-1",
+        "rectified",
+        "P-17",
+        "EPSG:4529",
+    )
+    assert [s["state"] for s in row["steps"]] == ["reported", "assigned", "rectified"]
+    assert _cli(["ledger", "hazard", "list", "--ledger", folder, "--status", "closed"]) == 0
+    assert capsys.readouterr().out.strip() == "no hazards"
+    assert _cli(["ledger", "verify", "--ledger", folder]) == 0
+
+    node = ledger.LedgerNode.open(folder)
+    try:
+        body = node.hazard_history("HZ-CLI-1")[0].body
+        assert body["location"] == {"x": 500100.5, "y": 3400200.25, "crs": "EPSG:4529"}
+        assert body["attachments"][0]["media_type"] == "image/jpeg" and "reporter_digest" in body
+    finally:
+        node.close()
+
+
+def test_cli_peers_add_and_remove(make_node, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GASOPS_LEDGER_PASSPHRASE", PASSPHRASE)
+    folder = str(tmp_path / "ledger")
+    assert _cli(["ledger", "init", "--ledger", folder, "--origin", "cli.gas.example/ledger"]) == 0
+    peer = make_node("b")
+    add = ["ledger", "peers", "--ledger", folder, "add", "b", "http://127.0.0.1:9", peer.origin]
+    assert _cli([*add, peer.org_vkey, peer.witness_vkey]) == 0
+    capsys.readouterr()
+    assert _cli(["ledger", "peers", "--ledger", folder]) == 0
+    assert capsys.readouterr().out.startswith("b ")
+    assert _cli(["ledger", "peers", "--ledger", folder, "remove", "b"]) == 0
+    assert _cli(["ledger", "peers", "--ledger", folder]) == 0
+    assert capsys.readouterr().out.strip() == "removed peer b"
