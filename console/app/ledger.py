@@ -249,7 +249,7 @@ class LedgerService:
                 node.unlock(passphrase)
         except KeyFileError as exc:
             node.close()
-            if "wrong passphrase" in str(exc):
+            if exc.problem.startswith("wrong passphrase"):
                 raise WrongPassphrase(self.folder) from None  # the key file's path and nothing of the passphrase
             raise
         except BaseException:
