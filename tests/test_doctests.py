@@ -11,4 +11,3 @@ def test_the_suite_runs_the_console_packages_docstring_examples():
     assert "console" in options["testpaths"]
     assert "--doctest-modules" in options["addopts"].split()
     assert {"ELLIPSIS", "NORMALIZE_WHITESPACE"} <= set(options["doctest_optionflags"])
-

@@ -82,6 +82,7 @@ def test_failing_rename_keeps_previous_output(small_network, tmp_path, previous,
 
 def test_writer_that_creates_temp_file_then_raises(small_network, tmp_path, previous, monkeypatch):
     """The brief's case: the temporary file exists (partly written) when the writer fails."""
+
     def half_writer(network, path):
         path.write_bytes(b"SQLite format 3\x00 half a file")
         raise RuntimeError("killed")
