@@ -19,6 +19,7 @@ BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = (
     ("simulation", "console.ui.simulation:install"),
     ("ledger", "console.ui.ledger:install"),
     ("telemetry", "console.ui.telemetry:install"),
+    ("operators", "console.ui.operators:install"),
 )
 
 

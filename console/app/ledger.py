@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from psygnal import Signal
 
@@ -190,8 +191,12 @@ class LedgerService:
         jobs: Jobs | None = None,
         network_path: str | os.PathLike | None = None,
         network_name: str = "",
+        authority: Any = None,
     ) -> None:
         self.jobs = jobs if jobs is not None else Jobs()
+        # Who may do what (console.app.operators.OperatorService): attached to the node this service opens, it signs
+        # each step with the logged-in operator's key and refuses what their roles do not allow.
+        self.authority = authority
         self._folder = Path(folder) if folder else None
         self._workspace = Workspace.for_network(network_path, network_name)
         self.crs = ""  # the CRS a hazard's location is given in (that of the network on the map)
@@ -273,10 +278,16 @@ class LedgerService:
         self._attach(node)
         return node
 
+    def _guard(self, permission: str, action: str = "") -> None:
+        if self.authority is not None:
+            self.authority.require(permission, action)
+
     def _attach(self, node: LedgerNode) -> None:
         self.close()
         self.node = node
         self.last_report = None
+        if self.authority is not None:
+            self.authority.attach(node)
         node.entry_appended.connect(self._on_node_change)
         node.sync_finished.connect(self._on_node_change)
         node.equivocation_detected.connect(self._on_node_change)
@@ -291,6 +302,8 @@ class LedgerService:
         self.jobs.cancel("ledger.sync")
         self.jobs.cancel("ledger.refresh")
         node, self.node = self.node, None
+        if self.authority is not None and self.authority.node is node:
+            self.authority.detach()
         for sig in (node.entry_appended, node.sync_finished, node.equivocation_detected):
             sig.disconnect(self._on_node_change)
         node.close()
@@ -326,6 +339,7 @@ class LedgerService:
         ``actor`` (who reports) goes on the ledger only as a keyed digest; ``crs`` defaults to the network's.
         """
         node = self.require_node()
+        self._guard("hazard.report", "report a hazard")
         if not description.strip():
             raise LedgerError("describe the hazard (what was seen, where exactly)")
         body = report_body(
@@ -357,6 +371,7 @@ class LedgerService:
         """Sign and append lifecycle ``step`` of a hazard (default: the step that follows its status), chained to its
         latest step by hash. ``fields``: assignee/due/note, description, result/note or note, by step."""
         node = self.require_node()
+        self._guard("hazard.advance", f"take the next step of hazard {hazard_id}")
         record = node.state().hazards.get(hazard_id)
         if record is None:
             raise HazardStepRefused(hazard_id, f"hazard {hazard_id} is not in this node's own log")
@@ -417,11 +432,13 @@ class LedgerService:
 
     def add_peer(self, name: str, url: str, origin: str, vkey: str, witness_vkey: str) -> None:
         """Follow a peer's log and accept its witness (its keys as ``gasops ledger peers self`` prints them)."""
+        self._guard("ledger.peers", f"add the ledger peer {name}")
         self.require_node().add_peer(name, url, origin, vkey, witness_vkey)
         self.refresh()
 
     def remove_peer(self, name: str) -> None:
         """Stop syncing with a peer and counting its witness; the entries of its log already held stay."""
+        self._guard("ledger.peers", f"remove the ledger peer {name}")
         self.require_node().remove_peer(name)
         self.refresh()
 
@@ -458,6 +475,7 @@ class LedgerService:
         """Pull the peers' logs (or only ``peer``'s) in a job; ``recover_from`` first restores this node's own log
         from that peer, ``cosign`` then asks the peers to cosign our checkpoint. ``synced(SyncReport)`` when done."""
         node = self.require_node()
+        self._guard("ledger.sync", "sync the ledger with its peers")
         names = [peer] if peer else [p.name for p in node.peers()]
         self.busy_changed.emit("Syncing with peers…")
         return self.jobs.submit(

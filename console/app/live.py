@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from psygnal import Signal
@@ -44,6 +45,7 @@ from console.telemetry import (
     SimulatorFeed,
     TelemetryError,
     TelemetryService,
+    iso_utc,
 )
 
 __all__ = [
@@ -209,6 +211,10 @@ class LiveSession:
         Alarm limits (default: :meth:`AlarmLimits.defaults`).
     operator
         The name alarm actions are recorded under (default: the logged-in user, :func:`operator_name`).
+    authority
+        Who may do what (``console.app.operators.OperatorService``): alarm actions and training events are refused
+        unless the logged-in operator's roles allow them, are recorded under that operator's name, and go to the
+        ledger as ``alarm.action`` entries signed by them.
 
     Signals
     -------
@@ -227,8 +233,10 @@ class LiveSession:
         db_path: str | os.PathLike | bool | None = None,
         limits: AlarmLimits | None = None,
         operator: str | None = None,
+        authority: Any = None,
     ) -> None:
         self.network = network
+        self.authority = authority
         self.network_path = network_path
         self.workspace = workspace if workspace is not None else Workspace.for_network(network_path, network.name)
         self.operator = operator or operator_name()
@@ -421,6 +429,7 @@ class LiveSession:
 
     def inject_leak(self, feature_id: str, *, fraction: float = 0.5, severity: float = 0.6) -> Leak:
         """A leak on a pipe (at ``fraction`` along it) or at a node, from now on (simulator only)."""
+        self._guard("feed.control", "script training events")
         feed = self._simulator()
         leak = Leak(feature_id, at_s=feed.elapsed_s(), severity=severity, fraction=fraction)
         feed.add_event(self.network, leak)
@@ -428,35 +437,79 @@ class LiveSession:
 
     def inject_regulator_failure(self, regulator_id: str, *, factor: float = 2.0) -> RegulatorFailure:
         """A regulator that stops regulating from now on (simulator only)."""
+        self._guard("feed.control", "script training events")
         feed = self._simulator()
         failure = RegulatorFailure(regulator_id, at_s=feed.elapsed_s(), factor=factor)
         feed.add_event(self.network, failure)
         return failure
 
     # -- operator actions (recorded under :attr:`operator`) ----------------------------------------------------------
-    def _each(self, keys: Iterable[tuple[str, str]], act) -> int:
+    @property
+    def actor(self) -> str:
+        """The name alarm actions are recorded under now: the logged-in operator's, else :attr:`operator`."""
+        name = getattr(self.authority, "name", None)
+        return name or self.operator
+
+    def _guard(self, permission: str, action: str) -> None:
+        if self.authority is not None:
+            self.authority.require(permission, action)
+
+    def _record(
+        self, action: str, sensor_id: str, condition: str, reason: str = "", until: float | None = None
+    ) -> None:
+        """An operator's alarm step on the record (signed by them), when a ledger is open."""
+        if self.authority is None:
+            return
+        body = {"sensor": sensor_id, "alarm": str(condition), "action": action}
+        if reason:
+            body["reason"] = reason[:500]
+        if until is not None and np.isfinite(until):
+            body["until"] = iso_utc(until)
+        self.authority.record("alarm.action", body)
+
+    def _each(self, keys: Iterable[tuple[str, str]], act, action: str, **record) -> int:
         """Apply ``act(sensor_id, condition)`` to each (sensor id, condition) key in turn; the number of alarm events.
         The first key the alarm service refuses stops the loop (the earlier ones stay done) and raises its error."""
-        return sum(len(act(sensor_id, Condition(condition))) for sensor_id, condition in keys)
+        total = 0
+        for sensor_id, condition in keys:
+            events = act(sensor_id, Condition(condition))
+            total += len(events)
+            if events:
+                self._record(action, sensor_id, Condition(condition).value, **record)
+        return total
 
     def acknowledge(self, keys: Iterable[tuple[str, str]]) -> int:
         """Acknowledge alarms, given as (sensor id, condition) keys."""
-        return self._each(keys, lambda sid, c: self.service.acknowledge(sid, c, user=self.operator))
+        self._guard("alarm.acknowledge", "acknowledge alarms")
+        return self._each(keys, lambda sid, c: self.service.acknowledge(sid, c, user=self.actor), "acknowledge")
 
     def acknowledge_all(self) -> int:
-        return len(self.service.acknowledge_all(user=self.operator))
+        self._guard("alarm.acknowledge", "acknowledge alarms")
+        events = self.service.acknowledge_all(user=self.actor)
+        for event in events:
+            self._record("acknowledge", event.sensor_id, event.condition.value)
+        return len(events)
 
     def shelve(self, keys: Iterable[tuple[str, str]], duration_s: float, reason: str) -> int:
         """Shelve alarms for ``duration_s`` with the ``reason`` ISA-18.2 asks for."""
+        self._guard("alarm.shelve", "shelve alarms")
+        until = self.service.clock() + float(duration_s)
         return self._each(
-            keys, lambda sid, c: self.service.shelve(sid, c, duration_s=duration_s, user=self.operator, comment=reason)
+            keys,
+            lambda sid, c: self.service.shelve(sid, c, duration_s=duration_s, user=self.actor, comment=reason),
+            "shelve",
+            reason=reason,
+            until=until,
         )
 
     def unshelve(self, keys: Iterable[tuple[str, str]]) -> int:
-        return self._each(keys, lambda sid, c: self.service.unshelve(sid, c, user=self.operator))
+        self._guard("alarm.shelve", "unshelve alarms")
+        return self._each(keys, lambda sid, c: self.service.unshelve(sid, c, user=self.actor), "unshelve")
 
     def comment(self, keys: Iterable[tuple[str, str]], text: str) -> int:
-        return self._each(keys, lambda sid, c: self.service.comment(sid, c, text, user=self.operator))
+        self._guard("alarm.comment", "comment on alarms")
+        return self._each(keys, lambda sid, c: self.service.comment(sid, c, text, user=self.actor), "comment",
+                          reason=text)  # fmt: skip
 
     # -- what views and other features read --------------------------------------------------------------------------
     def label(self, sensor_id: str) -> str:

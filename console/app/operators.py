@@ -194,6 +194,8 @@ class OperatorService:
     -------
     session_changed(operator)
         Someone logged in (the :class:`Operator`) or out (``None``).
+    attached(node)
+        A ledger node was attached (``None``: detached).
     locked_changed(bool)
         The screen was locked or unlocked.
     denied(str)
@@ -201,6 +203,7 @@ class OperatorService:
     """
 
     session_changed = Signal(object)
+    attached = Signal(object)
     locked_changed = Signal(bool)
     denied = Signal(str)
 
@@ -238,6 +241,7 @@ class OperatorService:
         if self._current is not None:
             self.logout()
         self.node = None
+        self.attached.emit(None)
 
     @property
     def _directory_path(self) -> Path:
@@ -479,6 +483,22 @@ class OperatorService:
                 log.error("audit entry for a denied action not written: %s", exc)
         self.denied.emit(message)
         raise PermissionDenied(permission, message)
+
+    def record(self, entry_type: str, body: dict) -> Any:
+        """Append an operator's step to the ledger, signed by the logged-in operator (or the organisation in open
+        mode); ``None`` when no ledger is open. The step itself is already done: a failure is logged, not raised."""
+        if self.node is None or getattr(self.node, "author", None) is None:
+            return None
+        try:
+            return self.node.append(entry_type, body, author=self._key)
+        except GasOpsError as exc:
+            log.error("%s not recorded in the ledger: %s", entry_type, exc)
+            return None
+
+    @property
+    def name(self) -> str | None:
+        """The logged-in operator's name (``None`` when nobody is)."""
+        return self._current.name if self._current is not None else None
 
     # -- lock screen ---------------------------------------------------------------------------------------------------
     @property

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.jobs import Feedback, JobRunner
+from console.app.operators import OperatorService
 from console.errors import GasOpsError, UnknownFeatureError
 from console.network import GasNetwork, Hit
 from console.ui.actions import _MENU_TEXT, MENUS, ActionRegistry, ActionSpec
@@ -151,6 +152,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()  # window geometry and dock state (Qt's own byte arrays)
         self.prefs = qt_settings(self.settings)  # the declared, typed settings the services share with the CLI
         self.runner = JobRunner(max_workers=2)
+        # Who is at the console and what they may do: features pass it to their services (Qt-free, see
+        # console.app.operators); the operators feature shows its log-in, switch and lock screens.
+        self.operators = OperatorService(idle_lock_s=max(int(self.prefs.get("security/idle_lock_min")), 0) * 60.0)
         self.jobs = QtJobs(
             self.runner, self
         )  # the services' jobs: one current job per channel, outcomes on this thread

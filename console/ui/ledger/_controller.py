@@ -43,7 +43,7 @@ class LedgerController(QObject):
         super().__init__(window)
         self.window = window
         self.canvas = window.canvas
-        self.service = LedgerService(folder, jobs=window.jobs)
+        self.service = LedgerService(folder, jobs=window.jobs, authority=getattr(window, "operators", None))
         self.last_error: str | None = None
         self.dialog = None  # the dialog open now (tests drive it through this)
 

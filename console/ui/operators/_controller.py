@@ -31,9 +31,7 @@ class OperatorsController(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
-        minutes = int(window.prefs.get("security/idle_lock_min"))
-        self.service = OperatorService(idle_lock_s=max(minutes, 0) * 60.0)
-        window.operators = self.service
+        self.service: OperatorService = window.operators  # the window's; the ledger service attaches it to its node
         self.lock_screen = LockScreen(window)
         self.lock_screen.unlockRequested.connect(self._on_unlock_requested)
         self._disabled: list[QAction] = []
@@ -71,42 +69,22 @@ class OperatorsController(QObject):
         self._on_session_change(None)
 
     # -- the ledger ---------------------------------------------------------------------------------------------------
-    def _ledger(self):
-        return self.window.extensions.get("ledger") if isinstance(self.window.extensions, dict) else None
-
     def _follow_ledger(self) -> None:
-        """Attach to the ledger node the ledger feature opens (now, or whenever it opens one)."""
-        ledger = self._ledger()
-        if ledger is None:
-            QTimer.singleShot(0, self._follow_ledger_late)
-            return
-        service = getattr(ledger, "service", None)
-        signal = getattr(service, "opened", None) or getattr(ledger, "ledgerOpened", None)
-        if signal is not None:
-            signal.connect(lambda *_: self.attach(self._node()))
-        self.attach(self._node())
+        """The ledger service attaches the operators to the node it opens; offer the log-in when one is needed."""
+        self.service.attached.connect(self._on_attached)
+        if self.service.node is not None:
+            self._on_attached(self.service.node)
 
-    def _follow_ledger_late(self) -> None:
-        if self._ledger() is not None:
-            self._follow_ledger()
-
-    def _node(self):
-        ledger = self._ledger()
-        service = getattr(ledger, "service", None)
-        return getattr(service, "node", None) or getattr(ledger, "node", None)
-
-    def attach(self, node) -> None:
-        if node is None or node is self.service.node:
-            return
-        try:
-            self.service.attach(node)
-        except GasOpsError as exc:
-            self.window.statusBar().showMessage(str(exc), 10000)
-            return
+    def _on_attached(self, node) -> None:
         self.window.actions.refresh()
         self._on_session_change(self.service.current)
-        if not self.service.open_mode and self.service.current is None:
+        if node is not None and not self.service.open_mode and self.service.current is None:
             QTimer.singleShot(0, self.request_login)
+
+    def attach(self, node) -> None:
+        """Use ``node`` (what the ledger service does when it opens one; tests call it directly)."""
+        if node is not None and node is not self.service.node:
+            self.service.attach(node)
 
     # -- sessions -----------------------------------------------------------------------------------------------------
     def request_login(self) -> LoginDialog | None:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QMenu, QToolTip
 from console.app.live import LiveSession, MqttSettings, startup_feed
 from console.errors import GasOpsError
 from console.network import GasNetwork
-from console.telemetry import AlarmState, SensorStatus, TelemetryError, iso_utc
+from console.telemetry import AlarmState, SensorStatus, iso_utc
 from console.ui.actions import ActionSpec
 from console.ui.telemetry._alarm_dock import AlarmDock
 from console.ui.telemetry._overlay import STATE_LABELS, SensorStateOverlay
@@ -220,6 +220,7 @@ class TelemetryController(QObject):
             network.snapshot(),
             self.window.network_path,
             baseline_demand=demand,
+            authority=getattr(self.window, "operators", None),
             on_done=lambda session: self._on_session_opened(network, session, start, mqtt),
             on_error=lambda exc: self._fail(_error_line(exc)),
             on_cancel=lambda: _close_unclaimed(submitted),
@@ -462,7 +463,7 @@ class TelemetryController(QObject):
             return 0
         try:
             done = getattr(self._session, action)(*args)
-        except TelemetryError as exc:
+        except GasOpsError as exc:  # refused by the alarm service, or by the operator's roles
             self._fail(_error_line(exc))
             done = 0
         self.refresh(force=True)
