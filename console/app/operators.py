@@ -292,10 +292,10 @@ class OperatorService:
         return not self.operators(include_revoked=False)
 
     # -- enrolment (administrators) ----------------------------------------------------------------------------------
-    def _admin_author(self) -> Any:
+    def _admin_author(self, action: str) -> Any:
         """The key that signs operator changes: the logged-in administrator, else (first set-up) the organisation."""
         if self._current is not None:
-            self.require("operators.manage", "change operators")
+            self.require("operators.manage", action)
             return self._key
         if not self.open_mode:
             raise PermissionDenied("operators.manage", "Log in as an administrator to change operators")
@@ -314,10 +314,10 @@ class OperatorService:
         roles = self.policy.check_roles(roles)
         if len(passphrase or "") < 8:
             raise OperatorError("an operator passphrase has at least 8 characters")
+        author = self._admin_author("add operators")
         directory = self._directory()
         if operator_id in directory:
             raise OperatorError(f"operator {operator_id} exists already (revoke it and choose a new id)")
-        author = self._admin_author()
         from console.ledger import SigningKey, save_key_file
 
         key = SigningKey.generate(operator_id, "operator")
@@ -334,7 +334,7 @@ class OperatorService:
         self._need_node()
         op = self.operator(operator_id)
         roles = self.policy.check_roles(roles)
-        author = self._admin_author()
+        author = self._admin_author("change operators' roles")
         if op.did == getattr(author, "did", None) and "administrator" not in roles and "administrator" in op.roles:
             others = [o for o in self.operators(include_revoked=False) if "administrator" in o.roles and o != op]
             if not others:
@@ -352,7 +352,7 @@ class OperatorService:
         op = self.operator(operator_id)
         if op.revoked:
             raise OperatorError(f"operator {operator_id} is revoked already")
-        author = self._admin_author()
+        author = self._admin_author("revoke operators")
         if self._current is not None and self._current.operator_id == operator_id:
             raise OperatorError("an administrator cannot revoke themself; another administrator must")
         self.node.append("key.operator.revoke", {"operator": op.did, **({"reason": reason} if reason else {})},
@@ -430,22 +430,26 @@ class OperatorService:
 
     @classmethod
     def from_environment(cls, node: Any, *, prompt: bool = True) -> OperatorService:
+        """An operator service on ``node``, logged in as the environment says (see :meth:`login_from_environment`)."""
+        service = cls(node)
+        service.login_from_environment(prompt=prompt)
+        return service
+
+    def login_from_environment(self, *, prompt: bool = True) -> Operator | None:
         """For the CLI and headless drills: log in as ``$GASOPS_OPERATOR`` with ``$GASOPS_OPERATOR_PASSPHRASE`` or a
         passphrase asked at the terminal (never a command-line argument). Without ``$GASOPS_OPERATOR``: open mode,
         or an error when the ledger has operators."""
-        service = cls(node)
         operator_id = os.environ.get(OPERATOR_ENV, "").strip()
         if not operator_id:
-            if not service.open_mode:
+            if self.node is not None and not self.open_mode:
                 raise OperatorError(f"this ledger has operators: set {OPERATOR_ENV} to act as one")
-            return service
+            return None
         passphrase = os.environ.get(OPERATOR_PASSPHRASE_ENV)
         if passphrase is None:
             if not prompt:
                 raise OperatorError(f"set {OPERATOR_PASSPHRASE_ENV} or run at a terminal to give the passphrase")
             passphrase = getpass.getpass(f"Passphrase for operator {operator_id}: ")
-        service.login(operator_id, passphrase)
-        return service
+        return self.login(operator_id, passphrase)
 
     # -- permissions --------------------------------------------------------------------------------------------------
     def can(self, permission: str, *, owner: str | None = None) -> bool:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from console.app.hazards import CATEGORIES, SEVERITIES, STEP_LABELS, media_type
 from console.app.ledger import LedgerService, environment_passphrase
+from console.app.operators import OperatorService
 from console.app.workspace import Workspace
 from console.errors import GasOpsError
 from console.ledger import HAZARD_STEPS, LedgerServer, SyncLimits, verify_bundle
@@ -99,6 +100,20 @@ def add_parser(subparsers) -> None:
     p.add_argument("args", nargs="*", help="for add: NAME URL ORIGIN VKEY WITNESS_VKEY; for remove: NAME")
     p.set_defaults(handler=_peers)
 
+    p = sub.add_parser(
+        "operators",
+        help="operators (操作员): list, add, change roles, revoke (administrators; act as one with $GASOPS_OPERATOR)",
+    )
+    common(p)
+    p.add_argument("action", nargs="?", default="list", choices=["list", "add", "roles", "revoke"])
+    p.add_argument("operator_id", nargs="?", help="the operator's id (add, roles, revoke)")
+    p.add_argument("--name", help="the operator's name (add; kept off the ledger, which holds a keyed digest)")
+    p.add_argument("--roles", help="comma-separated roles (add, roles): dispatcher,planner,reviewer,commander,"
+                   "administrator")  # fmt: skip
+    p.add_argument("--reason", default="", help="why (roles, revoke)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_operators)
+
 
 def _add_hazard_parser(sub, common) -> None:
     hazard = sub.add_parser("hazard", help="the hazard register (隐患登记): report, advance, list")
@@ -156,9 +171,15 @@ def _folder(args: argparse.Namespace) -> Path:
 
 
 def _service(args: argparse.Namespace, unlock: bool = True) -> LedgerService:
-    """The ledger named on the command line, open (and unlocked when signing)."""
-    service = LedgerService(_folder(args))
+    """The ledger named on the command line, open (and unlocked when signing), acting as the operator named by
+    ``$GASOPS_OPERATOR`` (passphrase from ``$GASOPS_OPERATOR_PASSPHRASE`` or a prompt) when the ledger has operators."""
+    service = LedgerService(_folder(args), authority=OperatorService())
     service.open(_passphrase(args) if unlock else None, unlock=unlock)
+    try:
+        service.authority.login_from_environment()
+    except GasOpsError:
+        service.close()
+        raise
     return service
 
 
@@ -315,6 +336,51 @@ def _verify_bundle(args: argparse.Namespace) -> int:
             print(f"{'ok ' if c.ok else 'BAD'}  {c.name}: {c.detail}")
         print(f"{'VERIFIED' if report.ok else 'NOT VERIFIED'}; report written to {report_path}")
     return 0 if report.ok else 1
+
+
+NEW_OPERATOR_PASSPHRASE_ENV = "GASOPS_NEW_OPERATOR_PASSPHRASE"
+
+
+def _new_operator_passphrase(operator_id: str) -> str:
+    import getpass
+    import os
+
+    value = os.environ.get(NEW_OPERATOR_PASSPHRASE_ENV)
+    if value is not None:
+        return value
+    value = getpass.getpass(f"passphrase for the new operator {operator_id}: ")
+    if getpass.getpass("again: ") != value:
+        raise GasOpsError("the passphrases differ")
+    return value
+
+
+def _operators(args: argparse.Namespace) -> int:
+    service = _service(args, unlock=args.action != "list")
+    ops = service.authority
+    try:
+        if args.action != "list" and not args.operator_id:
+            raise GasOpsError(f"operators {args.action} needs the operator id")
+        roles = [r for r in (args.roles or "").split(",") if r.strip()]
+        if args.action == "add":
+            if not args.name or not roles:
+                raise GasOpsError("operators add needs --name and --roles")
+            op = ops.enrol(args.operator_id, args.name, roles, _new_operator_passphrase(args.operator_id))
+            print(f"enrolled {op.operator_id} ({', '.join(op.roles)}) as {op.did}")
+        elif args.action == "roles":
+            op = ops.set_roles(args.operator_id, roles, args.reason)
+            print(f"{op.operator_id} now has the roles {', '.join(op.roles)}")
+        elif args.action == "revoke":
+            op = ops.revoke(args.operator_id, args.reason)
+            print(f"revoked {op.operator_id}: their later signatures are rejected, earlier ones still verify")
+        elif args.json:
+            print(json.dumps([dataclasses.asdict(o) for o in ops.operators()], ensure_ascii=False, indent=2))
+        else:
+            for o in ops.operators():
+                status = "revoked" if o.revoked else "active"
+                print(f"{o.operator_id:<10} {o.name:<20} {','.join(o.roles):<28} {status:<8} {o.did}")
+    finally:
+        service.close()
+    return 0
 
 
 def _peers(args: argparse.Namespace) -> int:
