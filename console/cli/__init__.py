@@ -51,6 +51,9 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
     gui = sub.add_parser("gui", help="open the console window (the default)")
     gui.add_argument("file", nargs="?", help="network file to open (default: the demo district)")
     gui.add_argument("--screenshot", metavar="PNG", help="save the window once the map is shown, then quit")
+    gui.add_argument(
+        "--screenshot-delay", type=float, default=0.8, metavar="S", help="seconds after the map shows (default 0.8)"
+    )
 
     gui.set_defaults(handler=_gui)
     network.add_parser(sub)
@@ -93,6 +96,6 @@ def _gui(args: argparse.Namespace) -> int:
 
     shown = redact_url(args.file) if args.file else None  # the window title names a database without its password
     try:
-        return run_gui(shown, screenshot=args.screenshot, preloaded=preloaded)
+        return run_gui(shown, screenshot=args.screenshot, preloaded=preloaded, screenshot_delay_s=args.screenshot_delay)
     finally:
         runner.shutdown(wait=False)

@@ -25,7 +25,7 @@ __all__ = ["MENUS", "ActionRegistry", "ActionSpec", "Shortcut"]
 
 # The window's menus, in menu-bar order; a menu appears when its first action is declared.
 MENUS = ("File", "View", "Analysis", "Live", "Ledger", "Help")
-_MENU_TEXT = {"File": "&File", "View": "&View", "Analysis": "&Analysis", "Live": "&Live", "Ledger": "L&edger",
+_MENU_TEXT = {"File": "&File", "View": "&View", "Analysis": "&Analysis", "Live": "&Live 监测", "Ledger": "L&edger",
               "Help": "&Help"}  # fmt: skip
 
 KeySpec = str | QKeySequence.StandardKey | QKeySequence

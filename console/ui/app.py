@@ -45,6 +45,7 @@ def run_gui(
     argv: Sequence[str] | None = None,
     screenshot: str | os.PathLike | None = None,
     preloaded: Future | None = None,
+    screenshot_delay_s: float = 0.8,
 ) -> int:
     """Show the main window with ``path`` (or the demo district) and run the event loop; returns the exit code.
 
@@ -57,7 +58,7 @@ def run_gui(
     window = MainWindow(defer_features=True)
     window.show()
     if screenshot is not None:
-        _quit_after_first_paint(app, window, Path(screenshot))
+        _quit_after_first_paint(app, window, Path(screenshot), screenshot_delay_s)
     # The feature UIs (isolation, simulation, ledger …) import their analysis stacks: install them once the map is
     # on screen, so a dispatcher sees the network first (or at once if the file could not be opened).
     window.networkShown.connect(lambda: QTimer.singleShot(0, window.install_features))
@@ -71,10 +72,11 @@ def run_gui(
     return app.exec()
 
 
-def _quit_after_first_paint(app: QApplication, window: MainWindow, target: Path) -> None:
+def _quit_after_first_paint(app: QApplication, window: MainWindow, target: Path, delay_s: float = 0.8) -> None:
     def on_shown() -> None:
         print(f"shown_at={time.time():.6f}", flush=True)
-        QTimer.singleShot(800, save_and_quit)  # let the features install and the sharper raster arrive
+        # let the features install and the sharper raster arrive (longer: the live feed starts, alarms come in)
+        QTimer.singleShot(int(max(delay_s, 0.0) * 1000), save_and_quit)
 
     def save_and_quit() -> None:
         window.install_features()  # the screenshot shows the whole console

@@ -256,7 +256,9 @@ class MainWindow(QMainWindow):
             )
         )
         self.act_quit = d(
-            ActionSpec("file.quit", "&Quit", self.close, K.Quit, "Quit GasOps Console", menu="File", section="quit")
+            ActionSpec(
+                "file.quit", "&Quit", self.close, [K.Quit, "Ctrl+Q"], "Quit GasOps Console", menu="File", section="quit"
+            )
         )
         tools = QActionGroup(self)
         for tool, text, key, tip in (

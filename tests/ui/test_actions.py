@@ -23,14 +23,17 @@ def test_every_shortcut_of_every_installed_feature_is_in_help(window):
     for spec in window.actions.specs():
         for key in spec.shortcuts:
             text = key.toString(QKeySequence.SequenceFormat.NativeText)
+            if not text:  # a standard key this platform does not bind
+                continue
             assert any(text in keys.split(" / ") for keys in listed), f"{spec.id}: {text} missing from Help"
 
 
 def test_no_two_actions_share_a_shortcut(window):
     owner: dict[str, str] = {}
     for spec in window.actions.specs():
-        for key in spec.shortcuts:
-            text = key.toString()
+        for text in dict.fromkeys(k.toString() for k in spec.shortcuts):
+            if not text:
+                continue
             assert text not in owner, f"{text} is bound to both {owner.get(text)} and {spec.id}"
             owner[text] = spec.id
 
@@ -40,7 +43,7 @@ def test_declared_actions_are_in_their_menu_and_menus_in_fixed_order(window):
     for spec in window.actions.specs():
         if spec.menu is not None:
             assert id(window.actions[spec.id]) in in_menus, spec.id
-    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    titles = [a.text().replace("&", "").split(" ")[0] for a in window.menuBar().actions()]
     order = [m for m in MENUS if m in titles]
     assert [t for t in titles if t in MENUS] == order
     assert titles[0] == "File" and titles[-1] == "Help"

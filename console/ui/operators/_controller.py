@@ -127,12 +127,14 @@ class OperatorsController(QObject):
 
     def _on_session_change(self, operator) -> None:
         if operator is None:
-            if self.service.node is None or self.service.open_mode:
-                self.label.setText("Organisation 组织 (no operators)")
-            else:
-                self.label.setText("Not logged in 未登录")
+            single_user = self.service.node is None or self.service.open_mode
+            self.label.setText("" if single_user else "Not logged in 未登录")
+            self.label.setVisible(not single_user)  # a single-user console acts as the organisation: nothing to say
+            self.label.setToolTip("Log in: File › Switch operator (Ctrl+Shift+L)")
         else:
-            self.label.setText(f"{operator.name} · {operator.operator_id} · {', '.join(operator.roles)}")
+            self.label.setText(f"{operator.name} · {operator.operator_id}")
+            self.label.setToolTip(f"{operator.label}: every step is signed with this operator's key")
+            self.label.setVisible(True)
         if not self.service.locked and self.lock_screen.isVisible():
             self._on_locked_change(False)
         self.window.actions.refresh()
