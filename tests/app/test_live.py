@@ -13,19 +13,12 @@ from console.app.workspace import data_dir
 from console.hydraulics import SimulationRequest, simulate
 from console.telemetry import AlarmEventKind, FeedState, SensorTable, TelemetryError, write_recording
 from tests.telemetry.nets import district
+from tests.waiting import wait_for
 
 
 @pytest.fixture
 def net():
     return district()
-
-
-def wait_for(condition, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def test_history_beside_a_workspace_network_else_in_the_data_folder(net, tmp_path):

@@ -15,6 +15,7 @@ from console.app.settings import MemoryBackend, Settings
 from console.app.workspace import Workspace, demo_path
 from console.telemetry import AlarmEventKind, AlarmState, FeedState, HistoryStore, Leak, ReadingBatch
 from tests.telemetry.nets import district
+from tests.waiting import wait_for
 
 LEAK = Leak("PA2", 600.0, severity=0.9)  # `gasops feed simulate … --leak PA2@600:0.9`: SA1 drops to LO and LOLO
 
@@ -22,14 +23,6 @@ LEAK = Leak("PA2", 600.0, severity=0.9)  # `gasops feed simulate … --leak PA2@
 @pytest.fixture
 def net():
     return district()
-
-
-def wait_for(condition, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def test_a_training_leak_raises_alarms_that_an_operator_acknowledges(net, tmp_path):

@@ -9,6 +9,18 @@ from console.ledger import LedgerNode, LedgerServer
 PASSPHRASE = "correct horse battery staple"
 
 
+def run_cli(argv: list[str]) -> int:
+    """Run ``gasops ledger …`` in-process (errors raise, as the CLI's main() would report them)."""
+    import argparse
+
+    from console.cli.ledger import add_parser
+
+    parser = argparse.ArgumentParser(prog="gasops")
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
 def reported(hazard_id: str, x: float = 500_100.5, y: float = 3_400_200.25, **extra) -> tuple[str, dict]:
     body = {
         "hazard_id": hazard_id,

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import zipfile
 
 import pytest
 
 import console.ledger as ledger
-from console.cli.ledger import add_parser
 from console.ledger import collect_cosignatures, export_hazard_bundle, verify_bundle
-from tests.ledger.conftest import PASSPHRASE, link, reported
+from tests.ledger.conftest import PASSPHRASE, link, reported, run_cli
 
 
 @pytest.fixture
@@ -100,29 +98,22 @@ def test_bundle_with_an_untrusted_key_is_flagged(bundle, make_node):
     assert not report.ok and any(c.name == "trusted log key" and not c.ok for c in report.checks)
 
 
-def _cli(argv):
-    parser = argparse.ArgumentParser(prog="gasops")
-    add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.handler(args)
-
-
 def test_cli_round_trip(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GASOPS_LEDGER_PASSPHRASE", PASSPHRASE)
     folder = str(tmp_path / "ledger")
-    assert _cli(["ledger", "init", "--ledger", folder, "--origin", "cli.gas.example/ledger"]) == 0
+    assert run_cli(["ledger", "init", "--ledger", folder, "--origin", "cli.gas.example/ledger"]) == 0
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"jpeg bytes")
     body = json.dumps(reported("H-1")[1])
-    assert _cli(["ledger", "append", "--ledger", folder, "hazard.reported", body, "--attach", str(photo)]) == 0
-    assert _cli(["ledger", "verify", "--ledger", folder]) == 0
+    assert run_cli(["ledger", "append", "--ledger", folder, "hazard.reported", body, "--attach", str(photo)]) == 0
+    assert run_cli(["ledger", "verify", "--ledger", folder]) == 0
     out = tmp_path / "H-1.zip"
-    assert _cli(["ledger", "export", "--ledger", folder, "--hazard", "H-1", str(out)]) == 0
+    assert run_cli(["ledger", "export", "--ledger", folder, "--hazard", "H-1", str(out)]) == 0
     # Not witnessed (no peers): the bundle is intact but does not meet the quorum.
-    assert _cli(["ledger", "verify-bundle", str(out), "--report", str(tmp_path / "r.html")]) == 1
+    assert run_cli(["ledger", "verify-bundle", str(out), "--report", str(tmp_path / "r.html")]) == 1
     text = capsys.readouterr().out
     assert "witnessed" in text and "file" in text and (tmp_path / "r.html").exists()
-    assert _cli(["ledger", "peers", "--ledger", folder, "self"]) == 0
+    assert run_cli(["ledger", "peers", "--ledger", folder, "self"]) == 0
     assert "cli.gas.example/ledger+" in capsys.readouterr().out
 
 
@@ -157,25 +148,26 @@ def test_cli_hazard_report_advance_list(tmp_path, monkeypatch, capsys):
     """`gasops ledger hazard …` signs the same entries as the GUI, through the ledger service."""
     monkeypatch.setenv("GASOPS_LEDGER_PASSPHRASE", PASSPHRASE)
     folder = str(tmp_path / "ledger")
-    assert _cli(["ledger", "init", "--ledger", folder, "--origin", "cli.gas.example/ledger"]) == 0
+    assert run_cli(["ledger", "init", "--ledger", folder, "--origin", "cli.gas.example/ledger"]) == 0
     capsys.readouterr()
     photo = tmp_path / "riser.jpg"
     photo.write_bytes(b"jpeg bytes")
     report = ["ledger", "hazard", "report", "--ledger", folder, "--at", "500100.5", "3400200.25", "--crs", "EPSG:4529"]
     report += ["--category", "leak", "--severity", "major", "--description", "gas smell", "--attach", str(photo)]
-    assert _cli([*report, "--id", "HZ-CLI-1", "--asset", "P-17", "--reporter", "inspector-07"]) == 0
+    assert run_cli([*report, "--id", "HZ-CLI-1", "--asset", "P-17", "--reporter", "inspector-07"]) == 0
     assert capsys.readouterr().out.startswith("HZ-CLI-1 reported: entry 1 ")
-    assert _cli(["ledger", "hazard", "advance", "--ledger", folder, "HZ-CLI-1", "--assignee", "crew-3"]) == 0
+    assert run_cli(["ledger", "hazard", "advance", "--ledger", folder, "HZ-CLI-1", "--assignee", "crew-3"]) == 0
     assert capsys.readouterr().out.startswith("HZ-CLI-1 assigned: entry 2 ")
     # out of order: refused with the reason, nothing appended
     with pytest.raises(ledger.LedgerError, match="Not allowed: hazard HZ-CLI-1 is assigned; closed must follow"):
-        _cli(["ledger", "hazard", "advance", "--ledger", folder, "HZ-CLI-1", "closed"])
+        run_cli(["ledger", "hazard", "advance", "--ledger", folder, "HZ-CLI-1", "closed"])
     assert (
-        _cli(["ledger", "hazard", "advance", "--ledger", folder, "HZ-CLI-1", "--description", "coupling replaced"]) == 0
+        run_cli(["ledger", "hazard", "advance", "--ledger", folder, "HZ-CLI-1", "--description", "coupling replaced"])
+        == 0
     )
     capsys.readouterr()
 
-    assert _cli(["ledger", "hazard", "list", "--ledger", folder, "--json"]) == 0
+    assert run_cli(["ledger", "hazard", "list", "--ledger", folder, "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert (row["hazard_id"], row["status"], row["asset_id"], row["crs"]) == (
         "HZ-CLI-1",
@@ -184,9 +176,9 @@ def test_cli_hazard_report_advance_list(tmp_path, monkeypatch, capsys):
         "EPSG:4529",
     )
     assert [s["state"] for s in row["steps"]] == ["reported", "assigned", "rectified"]
-    assert _cli(["ledger", "hazard", "list", "--ledger", folder, "--status", "closed"]) == 0
+    assert run_cli(["ledger", "hazard", "list", "--ledger", folder, "--status", "closed"]) == 0
     assert capsys.readouterr().out.strip() == "no hazards"
-    assert _cli(["ledger", "verify", "--ledger", folder]) == 0
+    assert run_cli(["ledger", "verify", "--ledger", folder]) == 0
 
     node = ledger.LedgerNode.open(folder)
     try:
@@ -200,13 +192,13 @@ def test_cli_hazard_report_advance_list(tmp_path, monkeypatch, capsys):
 def test_cli_peers_add_and_remove(make_node, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GASOPS_LEDGER_PASSPHRASE", PASSPHRASE)
     folder = str(tmp_path / "ledger")
-    assert _cli(["ledger", "init", "--ledger", folder, "--origin", "cli.gas.example/ledger"]) == 0
+    assert run_cli(["ledger", "init", "--ledger", folder, "--origin", "cli.gas.example/ledger"]) == 0
     peer = make_node("b")
     add = ["ledger", "peers", "--ledger", folder, "add", "b", "http://127.0.0.1:9", peer.origin]
-    assert _cli([*add, peer.org_vkey, peer.witness_vkey]) == 0
+    assert run_cli([*add, peer.org_vkey, peer.witness_vkey]) == 0
     capsys.readouterr()
-    assert _cli(["ledger", "peers", "--ledger", folder]) == 0
+    assert run_cli(["ledger", "peers", "--ledger", folder]) == 0
     assert capsys.readouterr().out.startswith("b ")
-    assert _cli(["ledger", "peers", "--ledger", folder, "remove", "b"]) == 0
-    assert _cli(["ledger", "peers", "--ledger", folder]) == 0
+    assert run_cli(["ledger", "peers", "--ledger", folder, "remove", "b"]) == 0
+    assert run_cli(["ledger", "peers", "--ledger", folder]) == 0
     assert capsys.readouterr().out.strip() == "removed peer b"

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
-
 import pytest
 
 from console.app.operators import PermissionDenied
-from console.cli.ledger import add_parser
 from console.errors import GasOpsError
 from console.ledger import LedgerNode
-from tests.ledger.conftest import PASSPHRASE
-
-
-def _cli(argv):
-    parser = argparse.ArgumentParser(prog="gasops")
-    add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(argv)
-    return args.handler(args)
+from tests.ledger.conftest import PASSPHRASE, run_cli
 
 
 def test_cli_acts_as_the_operator_named_in_the_environment(tmp_path, monkeypatch, capsys):
@@ -27,35 +17,35 @@ def test_cli_acts_as_the_operator_named_in_the_environment(tmp_path, monkeypatch
     monkeypatch.setenv("GASOPS_NEW_OPERATOR_PASSPHRASE", "admin passphrase")
     # The first operator is enrolled by the organisation (no operators yet).
     assert (
-        _cli(["ledger", "operators", "--ledger", folder, "add", "A-1", "--name", "王工", "--roles", "administrator"])
+        run_cli(["ledger", "operators", "--ledger", folder, "add", "A-1", "--name", "王工", "--roles", "administrator"])
         == 0
     )
     # From now on the ledger has operators: acting anonymously is refused with what to do.
     with pytest.raises(GasOpsError, match="set GASOPS_OPERATOR"):
-        _cli(["ledger", "operators", "--ledger", folder, "add", "D-7", "--name", "李调度", "--roles", "dispatcher"])
+        run_cli(["ledger", "operators", "--ledger", folder, "add", "D-7", "--name", "李调度", "--roles", "dispatcher"])
     monkeypatch.setenv("GASOPS_OPERATOR", "A-1")
     monkeypatch.setenv("GASOPS_OPERATOR_PASSPHRASE", "admin passphrase")
     monkeypatch.setenv("GASOPS_NEW_OPERATOR_PASSPHRASE", "dispatch passphrase")
     assert (
-        _cli(["ledger", "operators", "--ledger", folder, "add", "D-7", "--name", "李调度", "--roles", "dispatcher"])
+        run_cli(["ledger", "operators", "--ledger", folder, "add", "D-7", "--name", "李调度", "--roles", "dispatcher"])
         == 0
     )
     # An administrator may not report hazards (not in the role); the dispatcher may.
     with pytest.raises(PermissionDenied, match="may not report a hazard"):
-        _cli(["ledger", "hazard", "report", "--ledger", folder, "--at", "1", "2", "--category", "leak",
+        run_cli(["ledger", "hazard", "report", "--ledger", folder, "--at", "1", "2", "--category", "leak",
               "--severity", "major", "--description", "smell at the riser"])  # fmt: skip
     monkeypatch.setenv("GASOPS_OPERATOR", "D-7")
     monkeypatch.setenv("GASOPS_OPERATOR_PASSPHRASE", "dispatch passphrase")
-    assert _cli(["ledger", "hazard", "report", "--ledger", folder, "--at", "1", "2", "--category", "leak",
+    assert run_cli(["ledger", "hazard", "report", "--ledger", folder, "--at", "1", "2", "--category", "leak",
                  "--severity", "major", "--description", "smell at the riser", "--id", "HZ-1"]) == 0  # fmt: skip
     with pytest.raises(PermissionDenied, match="may not add operators"):
-        _cli(["ledger", "operators", "--ledger", folder, "add", "X-1", "--name", "x", "--roles", "planner"])
+        run_cli(["ledger", "operators", "--ledger", folder, "add", "X-1", "--name", "x", "--roles", "planner"])
     monkeypatch.setenv("GASOPS_OPERATOR_PASSPHRASE", "not the passphrase")
     with pytest.raises(GasOpsError, match="wrong passphrase for operator D-7"):
-        _cli(["ledger", "hazard", "list", "--ledger", folder])
+        run_cli(["ledger", "hazard", "list", "--ledger", folder])
     capsys.readouterr()
     monkeypatch.setenv("GASOPS_OPERATOR_PASSPHRASE", "dispatch passphrase")
-    assert _cli(["ledger", "operators", "--ledger", folder]) == 0
+    assert run_cli(["ledger", "operators", "--ledger", folder]) == 0
     listing = capsys.readouterr().out
     assert "A-1" in listing and "D-7" in listing and "dispatcher" in listing
 

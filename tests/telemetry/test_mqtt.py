@@ -15,16 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from console.telemetry import DeviceKeys, DeviceSigner, FeedState, MqttFeed, TelemetryService, encode_reading, topic_for
+from tests.waiting import wait_for
 
 T0 = time.time() - 3600.0  # readings from the last hour: inside the feed's clock-skew check
-
-
-def wait_for(condition, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 class Publisher:

@@ -11,10 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,68 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.hazards import CATEGORIES, SEVERITIES, STEP_LABELS
+from console.ui.forms import FormDialog, password_field
 
 __all__ = ["AdvanceDialog", "CreateLedgerDialog", "ReportHazardDialog", "UnlockDialog"]
 
-_ERROR_STYLE = "color: #ff5a5a; font-weight: 600;"
 
-
-class _Dialog(QDialog):
-    """A form with OK/Cancel and a red error line; ``validate()`` returns an error text or None."""
-
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.on_submit = None  # () -> error text or None: the dialog closes only when the action succeeded
-        self.setWindowTitle(title)
-        self.setMinimumWidth(460)
-        self.form = QFormLayout()
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        self.error_label = QLabel("")
-        self.error_label.setStyleSheet(_ERROR_STYLE)
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        self.intro = QLabel("")
-        self.intro.setWordWrap(True)
-        self.intro.setObjectName("panelSubtitle")
-        self.intro.hide()
-        layout.addWidget(self.intro)
-        layout.addLayout(self.form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
-
-    def set_intro(self, text: str) -> None:
-        self.intro.setText(text)
-        self.intro.setVisible(bool(text))
-
-    def show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.setVisible(bool(text))
-
-    def validate(self) -> str | None:
-        return None
-
-    def accept(self) -> None:
-        problem = self.validate()
-        if not problem and self.on_submit is not None:
-            problem = self.on_submit()
-        if problem:
-            self.show_error(problem)
-            return
-        self.show_error("")
-        super().accept()
-
-
-def _password() -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    return edit
-
-
-class UnlockDialog(_Dialog):
+class UnlockDialog(FormDialog):
     """Ask for the passphrase that decrypts the ledger's keys."""
 
     def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
@@ -95,7 +37,7 @@ class UnlockDialog(_Dialog):
         self.set_intro(
             f"The signing keys of the ledger in {folder} are encrypted. Enter the passphrase to sign entries."
         )
-        self.passphrase = _password()
+        self.passphrase = password_field()
         self.form.addRow("Passphrase", self.passphrase)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Unlock")
 
@@ -103,7 +45,7 @@ class UnlockDialog(_Dialog):
         return None if self.passphrase.text() else "Enter the passphrase."
 
 
-class CreateLedgerDialog(_Dialog):
+class CreateLedgerDialog(FormDialog):
     """Create a ledger node: its origin (the log's name) and a passphrase, typed twice."""
 
     def __init__(self, folder: Path, parent: QWidget | None = None) -> None:
@@ -114,8 +56,8 @@ class CreateLedgerDialog(_Dialog):
         )
         self.origin = QLineEdit("ledger.gas.example/city")
         self.origin.setPlaceholderText("ledger.example-gas.cn/city")
-        self.passphrase = _password()
-        self.again = _password()
+        self.passphrase = password_field()
+        self.again = password_field()
         self.form.addRow("Origin", self.origin)
         self.form.addRow("Passphrase", self.passphrase)
         self.form.addRow("Again", self.again)
@@ -169,7 +111,7 @@ class _Attachments(QWidget):
         return [Path(self.list.item(i).text()) for i in range(self.list.count())]
 
 
-class ReportHazardDialog(_Dialog):
+class ReportHazardDialog(FormDialog):
     """Report a hazard (上报隐患) at a map location."""
 
     def __init__(self, x: float, y: float, crs: str, asset_id: str = "", parent: QWidget | None = None) -> None:
@@ -219,7 +161,7 @@ class ReportHazardDialog(_Dialog):
         }
 
 
-class AdvanceDialog(_Dialog):
+class AdvanceDialog(FormDialog):
     """Advance a hazard to its next lifecycle step with the fields that step records."""
 
     def __init__(self, hazard_id: str, step: str, parent: QWidget | None = None) -> None:
