@@ -166,12 +166,9 @@ def adopt_segments(network: GasNetwork, segments: ValveSegments, topology=None) 
     indices refer to) so the next query on the live network does not build them again. Returns False, adopting
     nothing, when the network was edited since the snapshot was taken (``segments.version`` is not its version).
     """
-    if segments.version != network.version:
-        return False
-    if topology is not None:  # under the key GasNetwork.topology reads (the network has no public way to adopt it)
-        network.cached("topology", lambda: topology)
-    network.cached(SEGMENTS_KEY, lambda: segments)
-    return True
+    if topology is not None:
+        network.adopt(network.TOPOLOGY_KEY, topology, segments.version)
+    return network.adopt(SEGMENTS_KEY, segments, segments.version)
 
 
 def group_by(labels: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:

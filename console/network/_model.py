@@ -267,11 +267,22 @@ class GasNetwork:
         self._cache[key] = (self._version, value)
         return value
 
+    TOPOLOGY_KEY = "topology"
+
+    def adopt(self, key: str, value: object, version: int) -> bool:
+        """Cache ``value``, computed on a snapshot at ``version``, under ``key`` (prepare → process → apply: a job
+        builds on ``snapshot()``, the main thread adopts the result). False, adopting nothing, when this network was
+        edited since that snapshot."""
+        if version != self._version:
+            return False
+        self._cache[key] = (self._version, value)
+        return True
+
     @property
     def topology(self):  # -> Topology (imported lazily: topology imports this module's types)
         from console.network._topology import build_topology
 
-        return self.cached("topology", lambda: build_topology(self))
+        return self.cached(self.TOPOLOGY_KEY, lambda: build_topology(self))
 
     @property
     def spatial(self):  # -> SpatialIndex

@@ -4,10 +4,10 @@ In the spirit of napari's ``_qt/qthreading.py``: a job runs in :class:`console.a
 threads, Qt-free); :func:`start_job` wraps its future in a :class:`JobWorker` whose ``progressed``, ``finished``,
 ``errored`` and ``cancelled`` signals are delivered on the thread the worker was created on (the main thread), so
 slots may touch widgets. Signals are queued, so connecting right after :func:`start_job` returns never misses a job
-that finished at once.
+that finished at once::
 
->>> worker = start_job(runner, open_network, path)            # doctest: +SKIP
->>> worker.finished.connect(window.set_network)               # doctest: +SKIP
+    worker = start_job(runner, open_network, path)
+    worker.finished.connect(window.set_network)
 """
 
 from __future__ import annotations
