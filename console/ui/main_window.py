@@ -219,167 +219,59 @@ class MainWindow(QMainWindow):
         self._toolbar_section: str | None = None
         self._toolbar_anchor: QAction | None = None  # features' toolbar actions go before it (theme, help)
         self.view_menu = self.menu_for("View")
-        d = self.actions.declare
         K = QKeySequence.StandardKey
-        self.act_open = d(
-            ActionSpec(
-                "file.open",
-                "&Open network…",
-                self.open_file_dialog,
-                K.Open,
-                "Open a network file",
-                menu="File",
-                toolbar=True,
-                icon="open",
-                section="open",
-            )
-        )
-        self.act_open_db = d(
-            ActionSpec(
-                "file.open_postgis",
-                "Open from Post&GIS…",
-                self.open_database_dialog,
-                "Ctrl+Shift+O",
-                "Open a network stored in a PostGIS database",
-                menu="File",
-                section="open",
-            )
-        )
-        self.act_demo = d(
-            ActionSpec(
-                "file.demo",
-                "Open &demo district",
-                self.open_demo,
-                tip="Open the bundled demo district (示范片区)",
-                menu="File",
-                section="open",
-            )
-        )
-        self.act_quit = d(
-            ActionSpec(
-                "file.quit", "&Quit", self.close, [K.Quit, "Ctrl+Q"], "Quit GasOps Console", menu="File", section="quit"
-            )
-        )
+        tool = lambda name: lambda checked: checked and self.set_tool(name)  # noqa: E731
+        # attribute, id, text, callback, keys, tip, menu, section, toolbar, checkable, icon
+        table = (
+            ("act_open", "file.open", "&Open network…", self.open_file_dialog, K.Open, "Open a network file",
+             "File", "open", True, False, "open"),
+            ("act_open_db", "file.open_postgis", "Open from Post&GIS…", self.open_database_dialog, "Ctrl+Shift+O",
+             "Open a network stored in a PostGIS database", "File", "open", False, False, None),
+            ("act_demo", "file.demo", "Open &demo district", self.open_demo, (),
+             "Open the bundled demo district (示范片区)", "File", "open", False, False, None),
+            ("act_quit", "file.quit", "&Quit", self.close, (K.Quit, "Ctrl+Q"), "Quit GasOps Console", "File", "quit",
+             False, False, None),
+            ("act_pan", "view.pan", "&Pan", tool("pan"), "P", "Pan: drag to move the map", "View", "tools", True,
+             True, "pan"),
+            ("act_zoom_box", "view.zoom_box", "&Zoom box", tool("zoom_box"), "Z",
+             "Zoom box: drag a rectangle to zoom into", "View", "tools", True, True, "zoom_box"),
+            ("act_identify", "view.identify", "&Identify", tool("identify"), "I",
+             "Identify: click a feature to see its attributes", "View", "tools", True, True, "identify"),
+            ("act_zoom_in", "view.zoom_in", "Zoom &in", lambda: self.canvas.zoom_by(2.0), ("+", "=", K.ZoomIn),
+             "Zoom in", "View", "zoom", True, False, "zoom_in"),
+            ("act_zoom_out", "view.zoom_out", "Zoom &out", lambda: self.canvas.zoom_by(0.5), ("-", K.ZoomOut),
+             "Zoom out", "View", "zoom", True, False, "zoom_out"),
+            ("act_extent", "view.extent", "Zoom to &extent", self.canvas.zoom_to_extent, "Home",
+             "Zoom to the whole network", "View", "zoom", True, False, "extent"),
+            ("act_find", "view.find", "&Find feature…", self.focus_search, K.Find, "Find a feature by id or street",
+             "View", "zoom", False, False, "search"),
+            ("act_clear", "view.clear", "&Clear selection", self.clear_selection, "Esc",
+             "Clear the selection (and leave a map tool)", "View", "zoom", False, False, "clear"),
+            (None, "", "", None, (), "", "", "", False, False, None),  # the search box and a spacer go here
+            ("act_theme", "view.theme", "Dark / light &theme", self.toggle_theme, "Ctrl+Shift+T",
+             "Switch between the dark and light theme", "View", "theme", True, False, "theme"),
+            ("act_help", "help.shortcuts", "&Keyboard shortcuts", self.show_shortcuts, K.HelpContents,
+             "Keyboard shortcuts", "Help", "", True, False, "help"),
+        )  # fmt: skip
         tools = QActionGroup(self)
-        for tool, text, key, tip in (
-            ("pan", "&Pan", "P", "Pan: drag to move the map"),
-            ("zoom_box", "&Zoom box", "Z", "Zoom box: drag a rectangle to zoom into"),
-            ("identify", "&Identify", "I", "Identify: click a feature to see its attributes"),
-        ):
-            act = d(
-                ActionSpec(
-                    f"view.{tool}",
-                    text,
-                    lambda checked, t=tool: checked and self.set_tool(t),
-                    key,
-                    tip,
-                    menu="View",
-                    section="tools",
-                    toolbar=True,
-                    checkable=True,
-                    icon=tool,
-                )
-            )
-            tools.addAction(act)
-            setattr(self, f"act_{tool}", act)
+        for attr, action_id, text, callback, keys, tip, menu, section, toolbar, checkable, icon_name in table:
+            if attr is None:
+                tb.addSeparator()
+                tb.addWidget(self.search)
+                spacer = QWidget()
+                spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+                tb.addWidget(spacer)
+                self._toolbar_section = None
+                continue
+            spec = ActionSpec(action_id, text, callback, keys, tip, menu=menu, section=section, toolbar=toolbar,
+                              checkable=checkable, icon=icon_name)  # fmt: skip
+            setattr(self, attr, self.actions.declare(spec))
+            if section == "tools":
+                tools.addAction(getattr(self, attr))
         self.act_pan.setChecked(True)
-        self.act_zoom_in = d(
-            ActionSpec(
-                "view.zoom_in",
-                "Zoom &in",
-                lambda: self.canvas.zoom_by(2.0),
-                ["+", "=", K.ZoomIn],
-                "Zoom in",
-                menu="View",
-                section="zoom",
-                toolbar=True,
-                icon="zoom_in",
-            )
-        )
-        self.act_zoom_out = d(
-            ActionSpec(
-                "view.zoom_out",
-                "Zoom &out",
-                lambda: self.canvas.zoom_by(0.5),
-                ["-", K.ZoomOut],
-                "Zoom out",
-                menu="View",
-                section="zoom",
-                toolbar=True,
-                icon="zoom_out",
-            )
-        )
-        self.act_extent = d(
-            ActionSpec(
-                "view.extent",
-                "Zoom to &extent",
-                self.canvas.zoom_to_extent,
-                "Home",
-                "Zoom to the whole network",
-                menu="View",
-                section="zoom",
-                toolbar=True,
-                icon="extent",
-            )
-        )
-        self.act_find = d(
-            ActionSpec(
-                "view.find",
-                "&Find feature…",
-                self.focus_search,
-                K.Find,
-                "Find a feature by id or street",
-                menu="View",
-                section="zoom",
-                icon="search",
-            )
-        )
-        self.act_clear = d(
-            ActionSpec(
-                "view.clear",
-                "&Clear selection",
-                self.clear_selection,
-                "Esc",
-                "Clear the selection (and leave a map tool)",
-                menu="View",
-                section="zoom",
-                icon="clear",
-            )
-        )
-        tb.addSeparator()
-        tb.addWidget(self.search)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        tb.addWidget(spacer)
-        self._toolbar_section = None
-        self.act_theme = d(
-            ActionSpec(
-                "view.theme",
-                "Dark / light &theme",
-                self.toggle_theme,
-                "Ctrl+Shift+T",
-                "Switch between the dark and light theme",
-                menu="View",
-                section="theme",
-                toolbar=True,
-                icon="theme",
-            )
-        )
-        self.act_help = d(
-            ActionSpec(
-                "help.shortcuts",
-                "&Keyboard shortcuts",
-                self.show_shortcuts,
-                K.HelpContents,
-                "Keyboard shortcuts",
-                menu="Help",
-                toolbar=True,
-                icon="help",
-            )
-        )
         self._toolbar_anchor = self.act_theme
         self.actions.add_help("Wheel", "Zoom about the cursor")
-        self.actions.add_help("Right-click", "What can be done with the feature under the cursor")  # fmt: skip
+        self.actions.add_help("Right-click", "What can be done with the feature under the cursor")
 
     def menu_for(self, name: str) -> QMenu:
         """The menu ``name`` (one of console.ui.actions.MENUS), created in menu-bar order on first use."""
