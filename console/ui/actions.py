@@ -37,7 +37,8 @@ class ActionSpec:
 
     ``callback`` receives the checked state for a checkable action, nothing otherwise. ``icon`` is a name from
     :mod:`console.ui.icons` (stroked in the theme's text colour) or a function ``(text_colour) -> QIcon``.
-    ``menu=None`` keeps an action out of the menus (a window-wide shortcut only); ``section`` starts a separated group
+    ``permission`` names what the action needs (``"alarm.acknowledge"`` …): the action is disabled while the operator at
+    the console may not do it, so the menus show what they may do. ``menu=None`` keeps an action out of the menus (a window-wide shortcut only); ``section`` starts a separated group
     within the menu when it changes. ``help`` overrides the text shown in the shortcut list.
     """
 
@@ -53,6 +54,9 @@ class ActionSpec:
     icon: str | Callable[[str], QIcon] | None = None
     enabled: Callable[[], bool] | None = None
     help: str = ""
+    permission: str = (
+        ""  # console.app.operators.PERMISSIONS: disabled (with the reason as tip) when the operator may not
+    )
 
     @property
     def shortcuts(self) -> list[QKeySequence]:
@@ -120,8 +124,8 @@ class ActionRegistry(QObject):
             menu.addAction(action)
         if spec.toolbar:
             self.window.add_toolbar_action(action)
-        if spec.enabled is not None:
-            action.setEnabled(bool(spec.enabled()))
+        if spec.enabled is not None or spec.permission:
+            self._update(spec, action)
         return action
 
     def add_help(self, keys: str, text: str, menu: str = "View") -> None:
@@ -159,10 +163,24 @@ class ActionRegistry(QObject):
 
     # -- state -------------------------------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Re-evaluate every ``enabled`` predicate."""
+        """Re-evaluate every ``enabled`` predicate and permission (after a state change, a log-in or a switch)."""
         for action_id, spec in self._specs.items():
-            if spec.enabled is not None:
-                self._actions[action_id].setEnabled(bool(spec.enabled()))
+            if spec.enabled is not None or spec.permission:
+                self._update(spec, self._actions[action_id])
+
+    def _allowed(self, spec: ActionSpec) -> bool:
+        authority = getattr(self.window, "operators", None)
+        return not spec.permission or authority is None or authority.can(spec.permission)
+
+    def _update(self, spec: ActionSpec, action: QAction) -> None:
+        allowed = self._allowed(spec)
+        action.setEnabled(allowed and (spec.enabled is None or bool(spec.enabled())))
+        tip = spec.tip or spec.text.replace("&", "")
+        if not allowed:
+            from console.app.operators import PERMISSIONS
+
+            tip = f"{tip} — your roles do not allow this ({PERMISSIONS.get(spec.permission, spec.permission)})"
+        action.setStatusTip(tip)
 
     def set_icon_colour(self, colour: str) -> None:
         """Redraw every icon in ``colour`` (the theme changed)."""

@@ -124,3 +124,18 @@ def test_operators_table_for_administrators_only(qtbot, window, ops):
     _shot(dlg, "operators-table.png")
     dlg.close()
     QApplication.processEvents()
+
+
+def test_menus_show_what_the_operator_may_do(qtbot, window, ops):
+    """Actions that need a permission are disabled, with the reason in their status tip, for operators without it."""
+    gated = [s for s in window.actions.specs() if s.permission]
+    assert {s.permission for s in gated} >= {"alarm.acknowledge", "isolation.run", "simulation.run", "hazard.report"}
+    ops.service.login("P-3", "planner passphrase")  # a planner: simulate and isolate, but no alarms or feeds
+    assert window.actions["simulation.run"].isEnabled()
+    ack = window.actions["live.acknowledge_all"]
+    assert not ack.isEnabled() and "your roles do not allow this" in ack.statusTip()
+    ops.service.login("D-7", "dispatch passphrase")
+    spec = window.actions.spec("live.acknowledge_all")
+    assert window.actions["live.acknowledge_all"].isEnabled() == bool(spec.enabled())
+    assert "your roles do not allow" not in window.actions["live.acknowledge_all"].statusTip()
+    assert window.actions["operators.logout"].isEnabled()  # someone is logged in

@@ -107,7 +107,7 @@ class IsolationController(QObject):
         tip = "Isolate here: click where the gas escapes; Shift+click adds a break"
         self.act_isolate = declare(
             ActionSpec("isolation.isolate", "Isolate here 关阀分析", self.set_tool_active, SHORTCUT, tip,
-                       menu="Analysis", toolbar=True, checkable=True, icon=_isolate_icon)
+                       menu="Analysis", toolbar=True, checkable=True, icon=_isolate_icon, permission="isolation.run")
         )  # fmt: skip
         self.act_clear = declare(
             ActionSpec("isolation.clear", "Clear isolation", self.clear,

@@ -57,13 +57,15 @@ class LedgerController(QObject):
         declare = window.actions.declare
         self.act_report = declare(ActionSpec(
             "ledger.report_hazard", "Report hazard… (上报隐患)", lambda: self.request_report(), menu="Ledger",
-            tip="Report a hazard at the centre of the map, or right-click the map where it is"))  # fmt: skip
+            tip="Report a hazard at the centre of the map, or right-click the map where it is",
+            permission="hazard.report"))  # fmt: skip
         self.act_verify = declare(ActionSpec(
             "ledger.verify", "Verify ledger (存证校验)", self.verify_now, menu="Ledger",
             tip="Recompute every entry, signature and checkpoint of the ledger"))  # fmt: skip
         self.act_sync = declare(ActionSpec(
             "ledger.sync", "Sync with peers", self.sync_now, menu="Ledger", section="node",
-            tip="Pull the peers' logs and cosign them", enabled=lambda: self.service.node is not None))  # fmt: skip
+            tip="Pull the peers' logs and cosign them", enabled=lambda: self.service.node is not None,
+            permission="ledger.sync"))  # fmt: skip
         self.act_lock = declare(ActionSpec(
             "ledger.lock", "Lock ledger", self.close_ledger, menu="Ledger", section="node",
             tip="Forget the unlocked keys until the passphrase is given again",

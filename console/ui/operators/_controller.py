@@ -48,9 +48,16 @@ class OperatorsController(QObject):
         self.act_lock = d(ActionSpec("operators.lock", "&Lock screen 锁屏", self.lock, "Ctrl+L",
                                      "Lock the console (alarms stay visible)", menu="File", section="operator",
                                      enabled=lambda: self.service.current is not None))  # fmt: skip
-        self.act_manage = d(ActionSpec("operators.manage", "&Operators… 操作员", self.show_operators,
-                                       tip="Enrol operators, change their roles, revoke them", menu="Ledger",
-                                       enabled=lambda: self.service.node is not None))  # fmt: skip
+        self.act_manage = d(
+            ActionSpec(
+                "operators.manage",
+                "&Operators… 操作员",
+                self.show_operators,
+                tip="Enrol operators, change their roles, revoke them",
+                menu="Ledger",
+                enabled=lambda: self.service.node is not None,
+            )
+        )  # fmt: skip  (the dialog shows who may change what)
         self.service.session_changed.connect(self._on_session_change)
         self.service.locked_changed.connect(self._on_locked_change)
         self.service.denied.connect(lambda text: window.statusBar().showMessage(text, 10000))

@@ -131,6 +131,7 @@ class SimulationController(QObject):
                 menu="Analysis",
                 toolbar=True,
                 icon=simulate_icon,
+                permission="simulation.run",
             )
         )
         self._hover = QTimer(self)
