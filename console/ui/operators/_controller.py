@@ -104,8 +104,14 @@ class OperatorsController(QObject):
                                                 8000)  # fmt: skip
             return None
         current = self.service.current
-        dlg = LoginDialog(operators, current.operator_id if current else self.window.prefs.get("security/last_operator"),
-                          self.window, title="Switch operator 交接班" if current else "Log in 操作员登录")  # fmt: skip
+        last = current.operator_id if current else self.window.prefs.get("security/last_operator")
+        if current is None:
+            dlg = LoginDialog(operators, last, self.window)
+        else:
+            intro = (f"Shift change 交接班: {current.name} ({current.operator_id}) hands the console over. The next "
+                     "operator logs in with their own passphrase; from then on every step is signed by them.")  # fmt: skip
+            dlg = LoginDialog(operators, last, self.window, title="Switch operator 交接班", intro=intro,
+                              button="Take over 接班")  # fmt: skip
         dlg.on_submit = lambda: self._login(dlg.operator_id, dlg.passphrase.text())
         dlg.setModal(True)
         dlg.open()

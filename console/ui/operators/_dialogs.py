@@ -30,7 +30,7 @@ class LoginDialog(FormDialog):
     """Who is at the console: operator and passphrase (the passphrase goes to the service once, never stored)."""
 
     def __init__(self, operators: list[Operator], last: str = "", parent: QWidget | None = None, *,
-                 title: str = "Log in 操作员登录", intro: str = "") -> None:  # fmt: skip
+                 title: str = "Log in 操作员登录", intro: str = "", button: str = "Log in") -> None:  # fmt: skip
         super().__init__(title, parent)
         self.set_intro(intro or "Log in with your operator id and passphrase. Every step you take is signed "
                        "with your own key, so the record names you.")  # fmt: skip
@@ -45,7 +45,7 @@ class LoginDialog(FormDialog):
         self.passphrase = password_field()
         self.form.addRow("Operator 操作员", self.operator)
         self.form.addRow("Passphrase 口令", self.passphrase)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Log in")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(button)
         self.passphrase.setFocus()
 
     @property
