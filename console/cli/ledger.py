@@ -12,7 +12,8 @@
     gasops ledger append   --ledger DIR TYPE BODY.json|'{…}' [--attach FILE …]
     gasops ledger verify   --ledger DIR [--workers N] [--json]
     gasops ledger export   --ledger DIR --hazard ID OUT.zip
-    gasops ledger verify-bundle BUNDLE.zip [--report OUT.html] [--trust VKEY …]
+    gasops ledger verify-bundle BUNDLE.zip [--report OUT.html] [--trust-file TRUST.json] [--trust VKEY …]
+                                [--quorum N]     exit 0 verified, 1 not verified, 2 self-consistent but not trusted
     gasops ledger peers    --ledger DIR [list | self | add NAME URL ORIGIN VKEY WITNESS_VKEY | remove NAME]
 
 ``--network FILE`` instead of ``--ledger DIR`` uses the ledger of that network's workspace (the GUI's). The
@@ -31,7 +32,7 @@ from console.app.ledger import LedgerService, environment_passphrase
 from console.app.operators import OperatorService
 from console.app.workspace import Workspace
 from console.errors import GasOpsError
-from console.ledger import HAZARD_STEPS, LedgerServer, SyncLimits, verify_bundle
+from console.ledger import HAZARD_STEPS, LedgerServer, SyncLimits, TrustPolicy, verify_bundle
 
 __all__ = ["add_parser"]
 
@@ -90,7 +91,15 @@ def add_parser(subparsers) -> None:
     p = sub.add_parser("verify-bundle", help="verify an evidence bundle offline and write an HTML report")
     p.add_argument("bundle")
     p.add_argument("--report", help="HTML report path (default: BUNDLE.html)")
-    p.add_argument("--trust", nargs="*", help="log keys (vkeys) you trust; default: the bundle's own, reported as such")
+    p.add_argument(
+        "--trust",
+        nargs="*",
+        default=[],
+        metavar="VKEY",
+        help="log keys (type 0x01) and witness keys (type 0x04) you trust, obtained out of band",
+    )
+    p.add_argument("--trust-file", help="a gasops-trust/v1 JSON file: log keys by origin, witness keys, quorum")
+    p.add_argument("--quorum", type=int, help="witness cosignatures required (default: the trust file's, else 1)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_verify_bundle)
 
@@ -326,16 +335,34 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trust_policy(args: argparse.Namespace) -> TrustPolicy | None:
+    """The trust policy of the command line: a trust file, keys given with --trust, or both (None: no policy)."""
+    policy = TrustPolicy.from_file(args.trust_file, args.quorum) if args.trust_file else None
+    if args.trust:
+        given = TrustPolicy.from_vkeys(
+            args.trust, args.quorum if args.quorum is not None else (policy.quorum if policy else None), "--trust"
+        )
+        policy = given if policy is None else policy.merged(given)
+    elif args.quorum is not None and policy is None:
+        raise GasOpsError("--quorum needs trusted witness keys (--trust-file or --trust)")
+    return policy
+
+
 def _verify_bundle(args: argparse.Namespace) -> int:
     report_path = args.report or str(Path(args.bundle).with_suffix(".html"))
-    report = verify_bundle(args.bundle, report_path, args.trust)
+    report = verify_bundle(args.bundle, report_path, trust=_trust_policy(args))
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
+        print(f"trust: {report.trust_source}")
+        for k in report.trusted_keys:
+            print(f"  {k['kind']:<34} {k['name']:<40} {k['key_id']}  {k['why']}")
         for c in report.checks:
             print(f"{'ok ' if c.ok else 'BAD'}  {c.name}: {c.detail}")
-        print(f"{'VERIFIED' if report.ok else 'NOT VERIFIED'}; report written to {report_path}")
-    return 0 if report.ok else 1
+        print(f"{report.verdict}; report written to {report_path}")
+    if report.ok:
+        return 0
+    return 1 if not report.consistent else 2
 
 
 NEW_OPERATOR_PASSPHRASE_ENV = "GASOPS_NEW_OPERATOR_PASSPHRASE"

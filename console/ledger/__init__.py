@@ -56,6 +56,7 @@ from console.ledger._note import (
     sign_note,
 )
 from console.ledger._server import LedgerServer
+from console.ledger._trust import TrustPolicy
 from console.ledger._sync import (
     SyncLimits,
     check_witnesses,
@@ -117,6 +118,7 @@ __all__ = [
     "SyncLimits",
     "SyncResult",
     "TamperedLogError",
+    "TrustPolicy",
     "VerifyReport",
     "WitnessStatus",
     "attachment",

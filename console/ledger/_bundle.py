@@ -11,16 +11,19 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from console.atomic import atomic_output, atomic_write_text
 from console.ledger._canonical import b64, unb64, utc_now_iso
-from console.ledger._entries import decode_entry
-from console.ledger._errors import BundleError, LedgerError
+from console.ledger._entries import check_body, decode_entry
+from console.ledger._errors import BundleError, EntryRejected, LedgerError
 from console.ledger._keys import public_from_did_key
-from console.ledger._note import SIG_COSIGNATURE_V1, Checkpoint, NoteVerifier, open_note, parse_note
+from console.ledger._limits import load_json
+from console.ledger._note import SIG_COSIGNATURE_V1, SIG_ED25519, Checkpoint, NoteVerifier, open_note, parse_note
+from console.ledger._trust import TrustPolicy
 from console.ledger._verify import verify_inclusion
 
 __all__ = ["export_hazard_bundle", "verify_bundle", "BundleReport", "BundleCheck"]
@@ -82,15 +85,34 @@ class BundleCheck:
 
 @dataclass
 class BundleReport:
+    """Every check of a bundle, and the keys they were made with.
+
+    ``trusted`` is True only when the keys came from a trust policy outside the bundle; a bundle whose checks all
+    pass against its own keys is *self-consistent, not trusted* and ``ok`` is False.
+    """
+
     path: str
     hazard_id: str = ""
     origin: str = ""
     checks: list[BundleCheck] = field(default_factory=list)
     timeline: list[dict] = field(default_factory=list)
+    trusted: bool = False
+    trust_source: str = "the bundle itself (no trust policy given)"
+    trusted_keys: list[dict] = field(default_factory=list)
+
+    @property
+    def consistent(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
 
     @property
     def ok(self) -> bool:
-        return bool(self.checks) and all(c.ok for c in self.checks)
+        return self.consistent and self.trusted
+
+    @property
+    def verdict(self) -> str:
+        if not self.consistent:
+            return "NOT VERIFIED"
+        return "VERIFIED" if self.trusted else "SELF-CONSISTENT, NOT TRUSTED"
 
     def add(self, name: str, ok: bool, detail: str) -> bool:
         self.checks.append(BundleCheck(name, ok, detail))
@@ -100,6 +122,10 @@ class BundleReport:
         return {
             "path": self.path,
             "ok": self.ok,
+            "verdict": self.verdict,
+            "trusted": self.trusted,
+            "trust_source": self.trust_source,
+            "trusted_keys": self.trusted_keys,
             "hazard_id": self.hazard_id,
             "origin": self.origin,
             "checks": [c.__dict__ for c in self.checks],
@@ -107,89 +133,177 @@ class BundleReport:
         }
 
 
+# Limits of a bundle zip: evidence photos are large, but a bundle is not an archive of anything else.
+_MAX_ZIP_BYTES = 2 * 1024 * 1024 * 1024
+_MAX_MEMBERS = 10_001
+_MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
+_MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+_MAX_ENTRIES = 100_000
+_MAX_PROOF = 64
+_FILE_NAME = re.compile(r"files/[0-9a-f]{64}")
+
+
 def verify_bundle(
-    path: str | Path, report_html: str | Path | None = None, trusted_log_keys: list[str] | None = None
+    path: str | Path,
+    report_html: str | Path | None = None,
+    trusted_log_keys: list[str] | None = None,
+    *,
+    trust: TrustPolicy | None = None,
 ) -> BundleReport:
-    """Verify a bundle offline; every check is recorded in the report (nothing raises for a bad bundle's content)."""
+    """Verify a bundle offline against a trust policy; every check is recorded in the report.
+
+    ``trust`` (or ``trusted_log_keys``, vkeys of either type) pins the log keys, witness keys and quorum. Without
+    it the bundle is checked against its own keys and reported as self-consistent, not trusted (``ok`` False).
+    Content that cannot be read at all raises :class:`BundleError` naming the file and the problem.
+    """
     path = Path(path)
-    report = BundleReport(str(path))
-    try:
-        with zipfile.ZipFile(path) as zf:
-            members = {i.filename: i for i in zf.infolist()}
-            if "bundle.json" not in members or any(i.file_size > _MAX_MEMBER_BYTES for i in members.values()):
-                raise BundleError(f"{path}: not an evidence bundle (bundle.json missing or a member too large)")
-            manifest = json.loads(zf.read("bundle.json"))
-            files = {name[len("files/") :]: zf.read(name) for name in members if name.startswith("files/")}
-    except (OSError, zipfile.BadZipFile, ValueError) as exc:
-        raise BundleError(f"{path}: cannot read the bundle: {exc}") from exc
-    if manifest.get("format") != FORMAT:
-        raise BundleError(f"{path}: unknown bundle format {manifest.get('format')!r}")
-    report.hazard_id, report.origin = manifest["hazard_id"], manifest["origin"]
-    _verify(manifest, files, report, trusted_log_keys)
+    if trust is None and trusted_log_keys is not None:
+        trust = TrustPolicy.from_vkeys(list(trusted_log_keys), source="trusted keys given by the caller")
+    manifest, files = _read_bundle(path)
+    report = BundleReport(str(path), manifest["hazard_id"], manifest["origin"])
+    _verify(manifest, files, report, trust)
     if report_html is not None:
         atomic_write_text(report_html, render_html(report))
     return report
 
 
-def _verify(manifest: dict, files: dict[str, bytes], report: BundleReport, trusted: list[str] | None) -> None:
+def _read_bundle(path: Path) -> tuple[dict, dict[str, bytes]]:
+    """The manifest and files of a bundle zip, after checking its size, members, names and compression."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot read the bundle ({exc.strerror or exc})") from None
+    if size > _MAX_ZIP_BYTES:
+        raise BundleError(f"{path}: {size} bytes, more than a bundle may hold")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            if len(infos) > _MAX_MEMBERS:
+                raise BundleError(f"{path}: {len(infos)} members, more than the {_MAX_MEMBERS} allowed")
+            names = [i.filename for i in infos]
+            if len(set(names)) != len(names):
+                raise BundleError(f"{path}: a member name appears twice")
+            total = 0
+            raw: dict[str, bytes] = {}
+            for info in infos:
+                name = info.filename
+                if name != "bundle.json" and not _FILE_NAME.fullmatch(name):
+                    raise BundleError(f"{path}: unexpected member {name[:80]!r} (want bundle.json and files/<sha256>)")
+                if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+                    raise BundleError(f"{path}: member {name} is encrypted or uses an unsupported compression")
+                cap = _MAX_MANIFEST_BYTES if name == "bundle.json" else _MAX_MEMBER_BYTES
+                if info.file_size > cap:
+                    raise BundleError(f"{path}: member {name} is larger than the {cap} bytes allowed")
+                with zf.open(info) as member:
+                    data = member.read(cap + 1)  # the header's size may lie: never read more than the cap
+                if len(data) > cap:
+                    raise BundleError(f"{path}: member {name} is larger than the {cap} bytes allowed")
+                total += len(data)
+                if total > _MAX_TOTAL_BYTES:
+                    raise BundleError(f"{path}: the members hold more than {_MAX_TOTAL_BYTES} bytes")
+                raw[name] = data
+    except BundleError:
+        raise
+    except Exception as exc:  # zipfile raises BadZipFile, zlib.error, EOFError, NotImplementedError, struct.error …
+        raise BundleError(f"{path}: not a readable zip ({type(exc).__name__}: {exc})") from None
+    if "bundle.json" not in raw:
+        raise BundleError(f"{path}: not an evidence bundle (bundle.json missing)")
+    try:
+        manifest = load_json(raw.pop("bundle.json"), f"{path}: bundle.json", max_bytes=_MAX_MANIFEST_BYTES, max_depth=8)
+    except ValueError as exc:
+        raise BundleError(str(exc)) from None
+    problem = _manifest_problem(manifest)
+    if problem:
+        raise BundleError(f"{path}: bundle.json {problem}")
+    return manifest, {name[len("files/") :]: data for name, data in raw.items()}
+
+
+def _is_int(v: object) -> bool:
+    return type(v) is int
+
+
+def _str_list(v: object, limit: int) -> bool:
+    return isinstance(v, list) and len(v) <= limit and all(isinstance(x, str) for x in v)
+
+
+def _manifest_problem(m: object) -> str | None:
+    """What is wrong with the shape of a manifest (types, counts), or None."""
+    if not isinstance(m, dict):
+        return "is not a JSON object"
+    if m.get("format") != FORMAT:
+        return f"has an unknown format {str(m.get('format'))[:60]!r} (want {FORMAT})"
+    for name in ("origin", "hazard_id", "checkpoint"):
+        if not isinstance(m.get(name), str):
+            return f"field {name!r} must be text"
+    if not _str_list(m.get("log_keys"), 100) or not _str_list(m.get("witness_keys"), 100):
+        return "fields 'log_keys' and 'witness_keys' must be lists of vkeys"
+    if not _is_int(m.get("quorum", 0)) or m.get("quorum", 0) < 0:
+        return "field 'quorum' must be a whole number >= 0"
+    if not _str_list(m.get("files", []), _MAX_MEMBERS):
+        return "field 'files' must be a list of digests"
+    entries = m.get("entries")
+    if not isinstance(entries, list) or len(entries) > _MAX_ENTRIES:
+        return f"field 'entries' must be a list of at most {_MAX_ENTRIES} items"
+    for i, item in enumerate(entries):
+        if (
+            not isinstance(item, dict)
+            or not _is_int(item.get("index"))
+            or not 0 <= item["index"] < 2**63
+            or not isinstance(item.get("entry"), str)
+            or not _str_list(item.get("inclusion_proof"), _MAX_PROOF)
+        ):
+            return f"entries[{i}] must be {{index, entry, inclusion_proof}} with a proof of at most {_MAX_PROOF} hashes"
+    return None
+
+
+def _describe(v: NoteVerifier, why: str) -> dict:
+    kind = "witness (cosignature, type 0x04)" if v.sig_type == SIG_COSIGNATURE_V1 else "log (Ed25519, type 0x01)"
+    return {"name": v.name, "key_id": v.key_id.hex(), "kind": kind, "vkey": v.vkey, "why": why}
+
+
+def _verify(manifest: dict, files: dict[str, bytes], report: BundleReport, trust: TrustPolicy | None) -> None:
     origin, hazard_id = manifest["origin"], manifest["hazard_id"]
     try:
-        log_keys = [NoteVerifier.from_vkey(v) for v in manifest["log_keys"]]
-        witness_keys = [NoteVerifier.from_vkey(v) for v in manifest["witness_keys"]]
+        own_log_keys = [NoteVerifier.from_vkey(v) for v in manifest["log_keys"]]
+        own_witness_keys = [NoteVerifier.from_vkey(v) for v in manifest["witness_keys"]]
     except LedgerError as exc:
-        report.add("keys", False, f"malformed key: {exc}")
+        report.add("keys", False, f"malformed key in the bundle: {exc}")
         return
-    if trusted is not None:
-        pinned = {NoteVerifier.from_vkey(v).vkey for v in trusted}
-        report.add(
-            "trusted log key",
-            any(k.vkey in pinned for k in log_keys),
-            "the bundle's log key is one of the keys you trust"
-            if any(k.vkey in pinned for k in log_keys)
-            else "none of the bundle's log keys is trusted",
-        )
     try:
-        opened = open_note(manifest["checkpoint"], [*log_keys, *witness_keys])
-        cp = Checkpoint.parse(opened.note.text)
+        cp = Checkpoint.parse(parse_note(manifest["checkpoint"]).text)
     except LedgerError as exc:
-        report.add("checkpoint signature", False, str(exc))
+        report.add("checkpoint signature", False, f"malformed checkpoint: {exc}")
         return
-    if not report.add(
-        "checkpoint signature",
-        origin in opened.verified_names() and cp.origin == origin,
-        f"{origin} size {cp.size}, root {cp.root_hash.hex()}",
-    ):
-        return
-    cosigners = sorted(opened.verified_names(SIG_COSIGNATURE_V1))
-    quorum = int(manifest.get("quorum", 1))
-    report.add(
-        "witnessed",
-        len(cosigners) >= quorum,
-        f"{len(cosigners)} of {quorum} required witness cosignatures: {', '.join(cosigners) or 'none'}",
-    )
-    # Keys: the genesis entry and each rotation must introduce exactly the bundle's log keys.
-    chain_keys: list[str] = []
+
+    # 1. Entries: included in the checkpoint's tree, signed by their authors; the key chain the log records.
+    chain: list[tuple[str, str]] = []  # (did introduced, did of the entry's author)
     previous_step: dict[str, str] = {}
     for item in manifest["entries"]:
         idx = item["index"]
         try:
-            data = item["entry"].encode("utf-8")
-            entry = decode_entry(data)
+            entry = decode_entry(item["entry"].encode("utf-8"))
             proof = [unb64(p, "proof") for p in item["inclusion_proof"]]
             verify_inclusion(idx, cp.size, entry.leaf_hash, proof, cp.root_hash)
         except (ValueError, LedgerError) as exc:
             report.add(f"entry {idx}", False, f"not included in the checkpoint: {exc}")
             continue
-        ok = entry.index == idx and entry.payload["log"] == origin and entry.signature_ok()
+        try:
+            check_body(entry.type, entry.body)
+            ok = entry.index == idx and entry.payload["log"] == origin and entry.signature_ok()
+            detail = "signature, index or log does not match"
+        except EntryRejected as exc:
+            ok, detail = False, exc.detail
         report.add(
             f"entry {idx} ({entry.type})",
             ok,
-            "included in the checkpoint, author signature valid" if ok else "signature, index or log does not match",
+            "included in the checkpoint, author signature valid" if ok else detail,
         )
-        if entry.type == "log.genesis":
-            chain_keys.append(entry.body["org_key"])
+        if not ok:
+            continue
+        if entry.type == "log.genesis" and idx == 0:
+            chain.append((entry.body["org_key"], entry.author))
         elif entry.type == "key.org.rotate":
-            chain_keys.append(entry.body["new_key"])
+            chain.append((entry.body["new_key"], entry.author))
         if entry.type.startswith("hazard.") and entry.body.get("hazard_id") == hazard_id:
             step = entry.type.split(".", 1)[1]
             if step != "reported":
@@ -217,15 +331,82 @@ def _verify(manifest: dict, files: dict[str, bytes], report: BundleReport, trust
                 report.add(
                     f"file {att['sha256'][:16]}…", good, "present, digest matches" if good else "missing or altered"
                 )
-    key_ok = bool(chain_keys) and {public_from_did_key(d) for d in chain_keys} >= {
-        bytes(k.public_key) for k in log_keys if k.sig_type == 1 and k.name == origin
-    }
+    # The chain of organisation keys: genesis, then each rotation signed by the key before it.
+    chain_dids: list[str] = []
+    for did, author in chain:
+        if not chain_dids or author == chain_dids[-1]:
+            chain_dids.append(did)
+    chain_keys = set()
+    for d in list(chain_dids):
+        try:
+            chain_keys.add(public_from_did_key(d))
+        except ValueError:
+            chain_dids.remove(d)
+
+    # 2. Which keys count: the trust policy's, or (reported as such) the bundle's own.
+    if trust is None:
+        log_keys = [k for k in own_log_keys if k.sig_type == SIG_ED25519 and k.name == origin]
+        witnesses = [k for k in own_witness_keys if k.sig_type == SIG_COSIGNATURE_V1]
+        quorum = manifest.get("quorum", 1)
+        report.trusted = False
+        report.trusted_keys = [_describe(k, "taken from the bundle: proves nothing about who signed") for k in log_keys]
+        report.trusted_keys += [_describe(k, "taken from the bundle") for k in witnesses]
+        report.add(
+            "log keys",
+            bool(chain_keys) and {bytes(k.public_key) for k in log_keys} <= chain_keys,
+            "every log key of the bundle is introduced by the log's genesis or a rotation entry"
+            if bool(chain_keys) and {bytes(k.public_key) for k in log_keys} <= chain_keys
+            else "a log key of the bundle is not introduced by the log itself",
+        )
+    else:
+        pinned = trust.log_keys_for(origin)
+        pinned_keys = {bytes(k.public_key) for k in pinned}
+        log_keys = list(pinned)
+        why = {k.vkey: f"pinned by {trust.source}" for k in pinned}
+        # A pinned key vouches for the rotations it signed, and those for the next ones.
+        anchored = False
+        for did in chain_dids:
+            pub = public_from_did_key(did)
+            if pub in pinned_keys:
+                anchored = True
+            elif anchored:
+                v = NoteVerifier(origin, pub)
+                log_keys.append(v)
+                why[v.vkey] = "introduced by a key.org.rotate entry signed by a trusted log key"
+        witnesses, quorum = list(trust.witnesses), trust.quorum
+        report.trusted = True
+        report.trust_source = trust.source + (f" ({trust.why})" if trust.why else "")
+        report.trusted_keys = [_describe(k, why[k.vkey]) for k in log_keys]
+        report.trusted_keys += [_describe(k, f"witness pinned by {trust.source}") for k in witnesses]
+        report.add(
+            "trusted log key",
+            bool(pinned),
+            f"{len(pinned)} key(s) of {origin} in the trust policy"
+            if pinned
+            else f"the trust policy has no key of log {origin}",
+        )
+
+    # 3. The checkpoint: signed by a log key, cosigned by enough witnesses.
+    try:
+        opened = open_note(manifest["checkpoint"], [*log_keys, *witnesses])
+        signed = origin in opened.verified_names(SIG_ED25519) and cp.origin == origin
+        report.add(
+            "checkpoint signature",
+            signed,
+            f"{origin} size {cp.size}, root {cp.root_hash.hex()}"
+            if signed
+            else f"no valid signature by a {'trusted ' if trust else ''}key of {origin}",
+        )
+    except LedgerError as exc:
+        report.add("checkpoint signature", False, str(exc))
+        opened = None
+    cosigners = sorted(opened.verified_names(SIG_COSIGNATURE_V1)) if opened else []
     report.add(
-        "log keys",
-        key_ok,
-        "every log key is introduced by the log's genesis or a rotation entry"
-        if key_ok
-        else "a log key is not introduced by the log itself",
+        "witnessed",
+        len(cosigners) >= quorum and (quorum > 0 or trust is not None),
+        f"{len(cosigners)} of {quorum} required witness cosignatures"
+        f" ({'quorum from ' + trust.source if trust else 'quorum as the bundle states it'}): "
+        f"{', '.join(cosigners) or 'none'}",
     )
     if not report.timeline:
         report.add("hazard entries", False, f"no entry of hazard {hazard_id}")
@@ -242,14 +423,32 @@ def render_html(report: BundleReport) -> str:
         f"<tr><td>{t['index']}</td><td>{e(t['step'])}</td><td>{e(t['time'])}</td><td><code>{e(t['author'])}</code></td><td><code>{e(t['leaf_hash'][:16])}…</code></td></tr>"
         for t in report.timeline
     )
-    verdict = "VERIFIED 验证通过" if report.ok else "NOT VERIFIED 验证未通过"
+    verdict = {
+        "VERIFIED": "VERIFIED 验证通过",
+        "NOT VERIFIED": "NOT VERIFIED 验证未通过",
+    }.get(report.verdict, "SELF-CONSISTENT, NOT TRUSTED 自洽但未经信任")
+    colour = "#070" if report.ok else "#b00" if not report.consistent else "#a60"
+    keys = "\n".join(
+        f"<tr><td>{e(k['kind'])}</td><td><code>{e(k['name'])}</code></td><td><code>{e(k['key_id'])}</code></td>"
+        f"<td>{e(k['why'])}</td></tr>"
+        for k in report.trusted_keys
+    )
+    trust_note = (
+        f"Keys and quorum from <b>{e(report.trust_source)}</b>."
+        if report.trusted
+        else "No trust policy was given: the bundle was checked against <b>its own keys</b>, which anyone who "
+        "rewrites a bundle can replace. Give the log and witness keys (<code>--trust-file</code> or "
+        "<code>--trust</code>) obtained from the log's operator and witnesses out of band."
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Evidence bundle {e(report.hazard_id)}</title>
 <style>body{{font-family:sans-serif;margin:2em}} .ok td:first-child{{color:#070}} .bad td:first-child{{color:#b00}}
-table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} .verdict{{font-size:1.4em;color:{"#070" if report.ok else "#b00"}}}</style></head>
+table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} .verdict{{font-size:1.4em;color:{colour}}}</style></head>
 <body><h1>Evidence bundle verification 证据包验证</h1>
 <p class="verdict">{verdict}</p>
 <p>Hazard <b>{e(report.hazard_id)}</b> in log <code>{e(report.origin)}</code>; bundle <code>{e(report.path)}</code>; checked offline at {e(utc_now_iso())}.</p>
+<h2>Trust 信任的密钥</h2><p>{trust_note}</p>
+<table><tr><th>kind</th><th>name</th><th>key id</th><th>why it was used</th></tr>{keys}</table>
 <h2>Lifecycle 隐患处置过程</h2><table><tr><th>index</th><th>step</th><th>time</th><th>author</th><th>leaf hash</th></tr>{steps}</table>
 <h2>Checks</h2><table><tr><th></th><th>check</th><th>detail</th></tr>{rows}</table>
 </body></html>
