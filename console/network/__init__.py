@@ -1,7 +1,35 @@
 """The gas network model (Qt-free): feature layers, schema, topology, spatial index, validation, demo, edits."""
 
+from console.network._addresses import Addresses, derive_addresses
+from console.network._changes import (
+    ApplyChangeSet,
+    ChangeConflict,
+    ChangeSetError,
+    FeatureChange,
+    changes_from_json,
+    changes_to_json,
+    diff_networks,
+    feature_values,
+    find_conflicts,
+)
 from console.network._crs import cgcs2000_gk3_crs, cgcs2000_gk3_zone, outside_area_of_use, to_lonlat
 from console.network._edit import AddFeatures, EditCommand, MoveNode, RemoveFeatures, SetAttribute
+from console.network._edits import (
+    AddPipe,
+    CompositeEdit,
+    DeleteFeatures,
+    DeleteRows,
+    EditRefused,
+    InsertDevice,
+    InsertRows,
+    MoveFeature,
+    ReshapePipe,
+    SnapTarget,
+    SplitPipe,
+    dependants_of,
+    next_id,
+    snap,
+)
 from console.network._grid import GridIndex
 from console.network._ids import IdIndex
 from console.network._model import GasNetwork, coerce_layer, empty_layer
@@ -25,11 +53,36 @@ from console.network._schema import (
 )
 from console.network._spatial import PICK_ORDER, Hit, SpatialIndex
 from console.network._topology import Topology, build_topology
+from console.network._undo import UndoStack
 from console.network._validation import CHECKS, Finding, ValidationReport, validate
 
 __all__ = [
     "PICK_ORDER",
     "AddFeatures",
+    "AddPipe",
+    "ApplyChangeSet",
+    "ChangeConflict",
+    "ChangeSetError",
+    "CompositeEdit",
+    "DeleteFeatures",
+    "DeleteRows",
+    "EditRefused",
+    "FeatureChange",
+    "InsertDevice",
+    "InsertRows",
+    "MoveFeature",
+    "ReshapePipe",
+    "SnapTarget",
+    "SplitPipe",
+    "UndoStack",
+    "changes_from_json",
+    "changes_to_json",
+    "dependants_of",
+    "diff_networks",
+    "feature_values",
+    "find_conflicts",
+    "next_id",
+    "snap",
     "CHECKS",
     "EditCommand",
     "Finding",
@@ -46,6 +99,7 @@ __all__ = [
     "CustomerCategory",
     "GasNetwork",
     "GridIndex",
+    "Addresses",
     "Hit",
     "IdIndex",
     "LayerSpec",
@@ -63,6 +117,7 @@ __all__ = [
     "cgcs2000_gk3_crs",
     "cgcs2000_gk3_zone",
     "coerce_layer",
+    "derive_addresses",
     "empty_layer",
     "generate_demo",
     "layer_spec",
