@@ -205,15 +205,19 @@ class AlarmEngine:
         events.sort(key=lambda e: e.t)  # stable: batch order within one instant
         return events
 
-    def tick(self, now: float) -> list[AlarmEvent]:
-        """Advance the clock without readings: expire shelvings and raise STALE for sensors silent too long."""
+    def tick(self, now: float, stale_now: float | None = None) -> list[AlarmEvent]:
+        """Advance the clock without readings: expire shelvings and raise STALE for sensors silent too long.
+
+        ``stale_now`` (default ``now``) is the moment silence is judged at: the service passes the data time of a
+        backlog being drained, so sensors are not declared silent while their queued readings are still coming."""
         now = float(now)
+        stale_now = now if stale_now is None else min(now, float(stale_now))
         if self.epoch is None:
-            self.epoch = now
+            self.epoch = stale_now
         events = self._expire_shelves(now)
         ref = np.where(np.isnan(self.last_t), self.epoch, self.last_t)
         deadline = ref + self._stale_after
-        newly = np.flatnonzero(~self._active[:, _STALE] & (deadline < now))
+        newly = np.flatnonzero(~self._active[:, _STALE] & (deadline < stale_now))
         if len(newly):
             shelved = np.isfinite(self._shelved_until[newly, _STALE])
             self._active[newly, _STALE] = True

@@ -11,9 +11,18 @@ Tables (prefixed ``telemetry_`` because other features share the file):
   upserted at every flush (mean = sum / count) for long windows;
 * ``telemetry_alarm_events`` — every alarm state change and comment.
 
-Readings are buffered in memory and flushed every ``flush_interval_s`` (or ``flush_readings`` readings, or on
-:meth:`HistoryStore.flush`/``close``); queries merge the buffer, so callers never see the difference. A crash loses at
-most the unflushed buffer; alarm events are written at once. Every write is one SQLite transaction.
+* ``telemetry_journal`` — the write-ahead journal of buffered readings (one row per :meth:`HistoryStore.commit`:
+  the keys, times and values of the readings buffered since, as arrays).
+
+Readings are buffered in memory and written as blocks every ``flush_interval_s`` (or ``flush_readings`` readings, or on
+:meth:`HistoryStore.flush`/``close``); queries merge the buffer, so callers never see the difference. Blocks of one
+flush hold about one reading per sensor at 1 Hz, so flushing often would write a row per reading; durability comes
+from the journal instead: :meth:`HistoryStore.commit` appends what was buffered since the last commit as one row, in
+one transaction, and a flush deletes the journal in the transaction that writes the blocks. Opening the store takes
+the journal back into the buffer, so a console killed with ``kill -9`` loses nothing that was committed (the MQTT feed
+acknowledges a message only then). Alarm events are written at once. Every write is one SQLite transaction.
+
+Late readings (backfill) make blocks whose times overlap older blocks of the same sensor; queries sort by time.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import (
     Column,
     Float,
@@ -118,6 +128,15 @@ events_table = Table(
     Index("ix_telemetry_alarm_events_t", "t"),
     Index("ix_telemetry_alarm_events_alarm", "sensor_id", "condition", "id"),
 )
+journal_table = Table(
+    "telemetry_journal",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("n", Integer, nullable=False),
+    Column("k", LargeBinary, nullable=False),
+    Column("t", LargeBinary, nullable=False),
+    Column("v", LargeBinary, nullable=False),
+)
 meta_table = Table(
     "telemetry_meta",
     metadata,
@@ -170,6 +189,7 @@ class HistoryStore:
         self._pending_n = 0
         self._pending_cat: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._pending_since = time.monotonic()
+        self._journaled = 0  # parts of _pending already in the journal
         self._key_of_row = np.empty(0, np.int64)
         self._key_of_id: dict[str, int] = {}
         try:
@@ -186,10 +206,22 @@ class HistoryStore:
                         f"{self.path}: telemetry tables are schema version {version}; this console reads {SCHEMA_VERSION}"
                     )
                 self._load_keys(conn)
+                self._recover(conn)
         except SQLAlchemyError as exc:
             raise HistoryError(f"{self.path}: cannot open the history database ({exc.orig or exc})") from None
         except OSError as exc:
             raise HistoryError(f"{self.path}: cannot open the history database ({exc})") from None
+
+    def _recover(self, conn) -> None:
+        """Take the journal (readings committed but not yet written as blocks) back into the buffer."""
+        j = journal_table.c
+        for n, k, t, v in conn.execute(select(j.n, j.k, j.t, j.v).order_by(j.id)).all():
+            parts = (np.frombuffer(k, np.int64), np.frombuffer(t, np.float64), np.frombuffer(v, np.float64))
+            if not all(len(p) == n for p in parts):
+                raise HistoryError(f"{self.path}: the reading journal is damaged (a row of {n} readings is not)")
+            self._pending.append(parts)
+            self._pending_n += n
+        self._journaled = len(self._pending)
 
     def _load_keys(self, conn) -> None:
         rows = conn.execute(select(sensors_table.c.sensor_id, sensors_table.c.key)).all()
@@ -282,12 +314,58 @@ class HistoryStore:
                     conn.exec_driver_sql(_INSERT_BLOCKS, list(blocks))
                     for name in agg_tables:
                         conn.exec_driver_sql(_UPSERT_AGG[name], _aggregate_tuples(k, tt, vv, RESOLUTIONS[name]))
+                    conn.execute(journal_table.delete())
             except SQLAlchemyError as exc:
                 raise HistoryError(f"{self.path}: cannot write readings ({exc.orig or exc})") from None
             self._pending.clear()
             self._pending_n = 0
             self._pending_cat = None
+            self._journaled = 0
             return n
+
+    def commit(self) -> int:
+        """Make the readings buffered since the last commit durable (one journal row, one transaction); returns
+        how many. After it returns, a crash of the console loses none of them."""
+        with self._lock:
+            parts = self._pending[self._journaled :]
+            if not parts:
+                return 0
+            k, t, v = (np.concatenate(c) for c in zip(*parts, strict=True))
+            try:
+                with self._engine.begin() as conn:
+                    conn.exec_driver_sql(
+                        "INSERT INTO telemetry_journal (n, k, t, v) VALUES (?, ?, ?, ?)",
+                        (len(k), k.astype(np.int64).tobytes(), t.tobytes(), v.tobytes()),
+                    )
+            except SQLAlchemyError as exc:
+                raise HistoryError(f"{self.path}: cannot write readings ({exc.orig or exc})") from None
+            self._journaled = len(self._pending)
+            return len(k)
+
+    def contains(self, batch: ReadingBatch) -> np.ndarray:
+        """Whether each reading (row, time) of ``batch`` is already stored or buffered (bool per reading).
+
+        Meant for the few late readings of a batch: one query per sensor among them."""
+        out = np.zeros(len(batch), bool)
+        if not len(batch):
+            return out
+        with self._lock:
+            keys = self._key_of_row[batch.rows]
+            pk, pt, _ = self._pending_arrays()
+            if len(pk):
+                out |= pd.MultiIndex.from_arrays([keys, batch.t]).isin(pd.MultiIndex.from_arrays([pk, pt]))
+            b = blocks_table.c
+            with self._engine.connect() as conn:
+                for key in np.unique(keys).tolist():
+                    mine = keys == key
+                    tm = batch.t[mine]
+                    rows = conn.execute(
+                        select(b.t).where(b.sensor_key == key, b.t_first <= tm.max(), b.t_last >= tm.min())
+                    ).all()
+                    if rows:
+                        stored = np.frombuffer(b"".join(r[0] for r in rows), np.float64)
+                        out[mine] |= np.isin(tm, stored)
+        return out
 
     def append_events(self, events: Iterable[AlarmEvent]) -> None:
         """Store alarm events at once (one transaction)."""
@@ -360,6 +438,9 @@ class HistoryStore:
         v = np.concatenate([np.frombuffer(b"".join(r[1] for r in rows), np.float64), bv])
         keep = (t >= start_t) & (t < end_t)
         t, v = t[keep], v[keep]
+        if len(t) > 1 and (np.diff(t) < 0).any():  # backfilled blocks overlap older ones
+            order = np.argsort(t, kind="stable")
+            t, v = t[order], v[order]
         return History(sensor_id, "raw", t, v, v, v, np.ones(len(t), np.int64))
 
     def _buckets(self, conn, sensor_id, key, start_t, end_t, resolution, bt, bv) -> History:
@@ -481,6 +562,7 @@ class HistoryStore:
                 )
             }
             out["readings"] = int(conn.execute(select(func.coalesce(func.sum(blocks_table.c.n), 0))).scalar())
+            out["journaled"] = int(conn.execute(select(func.coalesce(func.sum(journal_table.c.n), 0))).scalar())
         out["buffered"] = self._pending_n
         return out
 

@@ -59,6 +59,9 @@ REQUIRED_FIELDS = ("v", "sensor", "ts", "value")
 PAYLOAD_FIELDS = (*REQUIRED_FIELDS, "unit", "seq", "device", "sig")
 SIGNING_CONTEXT = b"gasops-reading-v1\n"
 _UTILITY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_DEVICE = re.compile(r"did:key:z6Mk[1-9A-HJ-NP-Za-km-z]+\Z")
+_SIG = re.compile(r"[A-Za-z0-9_-]{86}\Z")
+_ABSENT = object()
 
 
 def _check_utility(utility: str) -> str:
@@ -160,6 +163,15 @@ class ReadingDecoder:
         self.max_future_s = max_future_s
         self.clock = clock
         self._prefix = f"gasops/v1/{utility}/"
+        self._rows_for: tuple[SensorTable, dict[str, int]] | None = None
+
+    def _row_of(self) -> dict[str, int]:
+        """Sensor id → row, rebuilt when :attr:`sensors` is replaced (a dict: one message costs a hash lookup)."""
+        cached = self._rows_for
+        if cached is None or cached[0] is not self.sensors:
+            cached = (self.sensors, {sid: i for i, sid in enumerate(self.sensors.ids.tolist())})
+            self._rows_for = cached
+        return cached[1]
 
     def decode(self, topic: str, payload: bytes) -> tuple[int, float, float] | DropReason:
         try:
@@ -188,13 +200,22 @@ class ReadingDecoder:
             return DropReason.MALFORMED
         if isinstance(value, bool) or not isinstance(value, (int, float)) or len(ts) > 40:
             return DropReason.MALFORMED
-        unit, seq, device, sig = obj.get("unit"), obj.get("seq"), obj.get("device"), obj.get("sig")
-        if (unit is not None and not isinstance(unit, str)) or (seq is not None and not (_is_int(seq) and seq >= 0)):
+        # Optional members are absent or of their type: ``null`` is neither (the schema has no nullable member).
+        unit, seq, device, sig = (obj.get(k, _ABSENT) for k in ("unit", "seq", "device", "sig"))
+        if (unit is not _ABSENT and not isinstance(unit, str)) or (
+            seq is not _ABSENT and not (_is_int(seq) and seq >= 0)
+        ):
             return DropReason.MALFORMED
-        if (device is not None and not isinstance(device, str)) or (sig is not None and not isinstance(sig, str)):
+        if (device is not _ABSENT and not (isinstance(device, str) and _DEVICE.match(device))) or (
+            sig is not _ABSENT and not (isinstance(sig, str) and _SIG.match(sig))
+        ):
             return DropReason.MALFORMED
-        if sig is not None and device is None:
+        if sig is not _ABSENT and device is _ABSENT:
             return DropReason.MALFORMED
+        if not sensor or "/" in sensor or "+" in sensor or "#" in sensor:
+            return DropReason.MALFORMED
+        unit = None if unit is _ABSENT else unit
+        sig = None if sig is _ABSENT else sig
         try:
             t = parse_time(ts)
             v = float(value)
@@ -202,7 +223,7 @@ class ReadingDecoder:
             return DropReason.MALFORMED
         if sensor != topic_sensor:
             return DropReason.TOPIC_MISMATCH
-        row = self.sensors.row(sensor)
+        row = self._row_of().get(sensor, -1)
         if row < 0:
             return DropReason.UNKNOWN_SENSOR
         if unit is not None and unit != self.sensors.unit[row]:

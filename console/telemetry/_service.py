@@ -44,6 +44,7 @@ from console.telemetry._types import (
     AlarmEventKind,
     AlarmRecord,
     Condition,
+    DropReason,
     FeedStatus,
     HistoryError,
     ReadingBatch,
@@ -77,9 +78,13 @@ class SensorSnapshot:
 
 @dataclass(frozen=True)
 class IngestResult:
+    """What one :meth:`TelemetryService.ingest` did: readings accepted (live and backfilled), drops by reason,
+    alarm events; ``backfilled`` of the accepted went to the history only."""
+
     accepted: int
     dropped: Mapping[str, int]
     events: tuple[AlarmEvent, ...]
+    backfilled: int = 0
 
 
 class TelemetryService:
@@ -127,6 +132,8 @@ class TelemetryService:
         self._stopping = threading.Event()
         self._activations: deque[float] = deque()
         self._version = 0
+        self._watermark = -np.inf  # newest live reading time (data time reached)
+        self._heard_at = -np.inf  # the feed clock when live readings last came
         self.last_error = ""
         if store is not None:
             store.bind_sensors(self.sensors)
@@ -268,30 +275,65 @@ class TelemetryService:
                 log.exception("telemetry ingest failed")
 
     def ingest(self, batch: ReadingBatch) -> IngestResult:
-        """Validate, evaluate and store one batch now, in the calling thread; then emit the signals."""
+        """Validate, evaluate and store one batch now, in the calling thread; then acknowledge it (``batch.acks``,
+        after the history commit) and emit the signals.
+
+        Live readings are evaluated and stored; late readings are backfilled into the history only (dropped as
+        ``out_of_order`` when no history is kept, as ``duplicate`` when the history already holds them)."""
         with self._lock:
-            accepted, drops = self.validator.validate(batch)
+            verdict = self.validator.judge(batch)
+            live, late, drops = verdict.live, verdict.late, dict(verdict.drops)
+            if len(late):
+                if self.store is None:
+                    drops[DropReason.OUT_OF_ORDER] = drops.get(DropReason.OUT_OF_ORDER, 0) + len(late)
+                    late = late.take(np.zeros(len(late), bool))
+                else:
+                    held = self.store.contains(late)
+                    if held.any():
+                        drops[DropReason.DUPLICATE] = drops.get(DropReason.DUPLICATE, 0) + int(held.sum())
+                        late = late.take(~held)
             counters = batch.counters
             if counters is not None:
-                counters.add_accepted(len(accepted))
+                counters.add_accepted(len(live) + len(late))
+                counters.add_backfilled(len(late))
                 for reason, n in drops.items():
                     counters.add_dropped(reason, n)
-            events = self.engine.evaluate(accepted.rows, accepted.t, accepted.value)
+            events = self.engine.evaluate(live.rows, live.t, live.value)
+            if len(live) and np.isfinite(batch.clock_t):
+                self._watermark = max(self._watermark, float(live.t.max()))
+                self._heard_at = float(batch.clock_t)
             if np.isfinite(batch.clock_t):
-                events += self.engine.tick(batch.clock_t)
+                events += self.engine.tick(batch.clock_t, stale_now=self._stale_now(batch.clock_t))
             if self.store is not None:
-                self.store.append(accepted)
+                self.store.append(live)
+                self.store.append(late)
                 self.store.append_events(events)
+                if batch.acks:
+                    self.store.commit()
             self._note(events)
+            accepted = ReadingBatch.concat([live, late]) if len(late) else live
             if len(accepted) or events:
                 self._version += 1
+        for ack in batch.acks:  # after the commit: a crash before this line makes the broker redeliver
+            try:
+                ack()
+            except Exception:
+                log.exception("acknowledging a batch failed (the broker will deliver it again)")
         self._emit(accepted, events)
-        return IngestResult(len(accepted), {r.value: n for r, n in drops.items()}, tuple(events))
+        return IngestResult(len(accepted), {r.value: n for r, n in drops.items()}, tuple(events), backfilled=len(late))
+
+    def _stale_now(self, now: float) -> float:
+        """When silence is judged: ``now``, or while a backlog drains, the data time reached plus the wall time
+        since readings last came (a sensor is silent only if it lags the others, or if everything stopped)."""
+        if not np.isfinite(self._watermark):
+            return now
+        return min(now, self._watermark + max(0.0, now - self._heard_at))
 
     def tick(self, now: float | None = None) -> list[AlarmEvent]:
         """Advance the alarm clock (stale detection, shelving expiry) to ``now`` (default: the service clock)."""
         with self._lock:
-            events = self.engine.tick(self.clock() if now is None else now)
+            now = self.clock() if now is None else now
+            events = self.engine.tick(now, stale_now=self._stale_now(now))
             if events:
                 if self.store is not None:
                     self.store.append_events(events)
@@ -423,7 +465,11 @@ class TelemetryService:
         self.process_pending()  # queued readings refer to the old rows
         with self._lock:
             old_rows = self.sensors.rows_of(sensors.ids)
-            validator = ReadingValidator(limits.range_min, limits.range_max)
+            old = self.validator
+            validator = ReadingValidator(
+                limits.range_min, limits.range_max, max_future_s=old.max_future_s, max_past_s=old.max_past_s,
+                live_window_s=old.live_window_s,
+            )  # fmt: skip
             keep = old_rows >= 0
             validator.newest_t[keep] = self.validator.newest_t[old_rows[keep]]
             self.engine = self.engine.rebound(sensors, limits)

@@ -6,7 +6,7 @@ Times are UTC seconds since the Unix epoch (float64) everywhere; :func:`iso_utc`
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum, StrEnum
@@ -138,6 +138,7 @@ class DropReason(StrEnum):
     DUPLICATE = "duplicate"  # same timestamp as the latest accepted reading of the sensor
     OUT_OF_ORDER = "out_of_order"  # older than the latest accepted reading of the sensor
     FUTURE = "future_timestamp"  # later than the receiver's clock plus the allowed skew
+    TOO_OLD = "too_old"  # earlier than the receiver's clock minus the history horizon (a device clock at 1970)
     UNSIGNED = "unsigned"  # signatures are required and the message has none
     UNKNOWN_DEVICE = "unknown_device"  # the signing device is not registered, or not for this sensor
     BAD_SIGNATURE = "bad_signature"  # the Ed25519 signature does not verify against the registered key
@@ -171,7 +172,11 @@ class ReadingBatch:
     """Readings as parallel arrays: ``rows`` index the network's sensors layer, ``t`` epoch s, ``value`` in the unit.
 
     ``counters`` is the feed the batch came from (drops found while ingesting are counted there); ``clock_t`` the
-    feed's clock (data time) when it handed the batch over, NaN if it does not say.
+    feed's clock (data time) when it handed the batch over, NaN if it does not say. ``acks`` are called, in order,
+    once the batch's readings are committed to the history (an MQTT feed acknowledges its QoS-1 messages there: a
+    message is never acknowledged to the broker before its readings are durable). ``received_t`` is the wall time a
+    live feed received the readings (NaN for simulations and replays, whose times are data times): the validator's
+    clock-skew bounds are judged against it.
     """
 
     rows: np.ndarray  # int32
@@ -179,6 +184,8 @@ class ReadingBatch:
     value: np.ndarray  # float64
     counters: FeedCounters | None = None
     clock_t: float = float("nan")  # the feed's clock when the batch was cut: stale detection runs up to it
+    acks: tuple[Callable[[], None], ...] = ()
+    received_t: float = float("nan")  # wall time a live feed (MQTT) received it: clock-skew bounds apply against it
 
     def __post_init__(self) -> None:
         rows = np.asarray(self.rows, dtype=np.int32).reshape(-1)
@@ -194,7 +201,10 @@ class ReadingBatch:
         return len(self.rows)
 
     def take(self, index: np.ndarray) -> ReadingBatch:
-        return ReadingBatch(self.rows[index], self.t[index], self.value[index], self.counters, self.clock_t)
+        """The readings at ``index`` (without the acknowledgements: they belong to the whole batch)."""
+        return ReadingBatch(
+            self.rows[index], self.t[index], self.value[index], self.counters, self.clock_t, (), self.received_t
+        )
 
     @staticmethod
     def concat(batches: Iterable[ReadingBatch]) -> ReadingBatch:
@@ -205,12 +215,15 @@ class ReadingBatch:
         if len(batches) == 1:
             return batches[0]
         clocks = [b.clock_t for b in batches if np.isfinite(b.clock_t)]
+        received = [b.received_t for b in batches if np.isfinite(b.received_t)]
         return ReadingBatch(
             np.concatenate([b.rows for b in batches]),
             np.concatenate([b.t for b in batches]),
             np.concatenate([b.value for b in batches]),
             batches[0].counters,
             max(clocks) if clocks else float("nan"),
+            tuple(a for b in batches for a in b.acks),
+            max(received) if received else float("nan"),
         )
 
 
@@ -225,6 +238,7 @@ class FeedStatus:
     dropped: Mapping[str, int]
     reconnects: int = 0
     detail: str = ""
+    backfilled: int = 0  # of the accepted: late readings that went to the history only (no live alarms)
 
     @property
     def dropped_total(self) -> int:
@@ -239,6 +253,7 @@ class FeedStatus:
             "dropped": dict(self.dropped),
             "dropped_total": self.dropped_total,
             "reconnects": self.reconnects,
+            "backfilled": self.backfilled,
             "detail": self.detail,
         }
 
@@ -247,7 +262,8 @@ class FeedCounters:
     """Thread-safe counters of one feed: messages received, readings accepted, drops by :class:`DropReason`.
 
     ``received`` counts what reached the console (MQTT messages, rows of a file, simulated readings);
-    ``accepted + sum(dropped) == received`` once everything handed over has been ingested.
+    ``accepted + sum(dropped) == received`` once everything handed over has been ingested; ``backfilled`` counts the
+    accepted readings that arrived late and went to the history without live alarm evaluation.
     """
 
     def __init__(self, feed: str) -> None:
@@ -256,6 +272,7 @@ class FeedCounters:
         self.received = 0
         self.accepted = 0
         self.reconnects = 0
+        self.backfilled = 0
         self._dropped: dict[DropReason, int] = {}
 
     def add_received(self, n: int = 1) -> None:
@@ -265,6 +282,10 @@ class FeedCounters:
     def add_accepted(self, n: int) -> None:
         with self._lock:
             self.accepted += int(n)
+
+    def add_backfilled(self, n: int) -> None:
+        with self._lock:
+            self.backfilled += int(n)
 
     def add_dropped(self, reason: DropReason, n: int = 1) -> None:
         if n:
@@ -283,7 +304,9 @@ class FeedCounters:
     def status(self, state: FeedState, detail: str = "") -> FeedStatus:
         with self._lock:
             dropped = {r.value: n for r, n in sorted(self._dropped.items())}
-            return FeedStatus(self.feed, state, self.received, self.accepted, dropped, self.reconnects, detail)
+            return FeedStatus(
+                self.feed, state, self.received, self.accepted, dropped, self.reconnects, detail, self.backfilled
+            )
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,8 @@ def test_service_restores_states_and_drops_readings_it_already_has(tmp_path, net
     states = {(a.sensor_id, a.condition.value): a.state for a in second.alarm_list()}
     assert states == {("MA", "HI"): AlarmState.UNACK_ACTIVE, ("MA", "HIHI"): AlarmState.ACK_ACTIVE}
     result = second.ingest(ReadingBatch([row] * 3, [3.0, 4.0, 5.0], [60.0, 60.0, 1.0]))
-    assert result.accepted == 1 and result.dropped == {"out_of_order": 1, "duplicate": 1}
-    np.testing.assert_array_equal(second.history("MA", 0, 10).t, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    assert result.accepted == 1 and result.dropped == {"duplicate": 2}  # 3.0 is in the history, 4.0 the newest
+    late = second.ingest(ReadingBatch([row] * 2, [2.5, 2.5], [60.0, 60.0]))  # late: backfilled once, no alarm
+    assert (late.accepted, late.backfilled, late.dropped, late.events) == (1, 1, {"duplicate": 1}, ())
+    np.testing.assert_array_equal(second.history("MA", 0, 10).t, [0.0, 1.0, 2.0, 2.5, 3.0, 4.0, 5.0])
     second.close()

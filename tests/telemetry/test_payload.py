@@ -114,8 +114,10 @@ def test_signed_readings():
     sig = base64.urlsafe_b64decode(obj["sig"] + "==")
     flipped = dict(obj, sig=base64.urlsafe_b64encode(bytes([sig[0] ^ 1]) + sig[1:]).rstrip(b"=").decode())
     assert d.decode(TOPIC, json.dumps(flipped).encode()) == DropReason.BAD_SIGNATURE
-    assert d.decode(TOPIC, json.dumps(dict(obj, sig="!!")).encode()) == DropReason.BAD_SIGNATURE
-    assert d.decode(TOPIC, json.dumps(dict(obj, sig=obj["sig"][:-4])).encode()) == DropReason.BAD_SIGNATURE
+    # the schema's pattern: 86 base64url characters, else the payload is malformed before any key is looked at
+    assert d.decode(TOPIC, json.dumps(dict(obj, sig="!!")).encode()) == DropReason.MALFORMED
+    assert d.decode(TOPIC, json.dumps(dict(obj, sig=obj["sig"][:-4])).encode()) == DropReason.MALFORMED
+    assert d.decode(TOPIC, json.dumps(dict(obj, device="did:key:zQ3s")).encode()) == DropReason.MALFORMED
     assert d.decode(TOPIC, encode_reading("S-1", T, 2.5, signer=STRANGER)) == DropReason.UNKNOWN_DEVICE
     # registered, but not for S-2
     assert d.decode("gasops/v1/zs/S-2/reading", encode_reading("S-2", T, 3, signer=DEVICE)) == DropReason.UNKNOWN_DEVICE
@@ -162,3 +164,35 @@ def test_the_json_schema_file_describes_the_decoder():
     assert set(schema["properties"]) == set(PAYLOAD_FIELDS)
     assert schema["additionalProperties"] is False
     assert schema["dependentRequired"] == {"sig": ["device"]}
+
+
+@pytest.mark.parametrize("member", ["unit", "seq", "device", "sig", "value", "ts", "sensor", "v"])
+def test_null_is_never_a_member_value(member):
+    """The schema has no nullable member: ``null`` is malformed, not "absent"."""
+    assert decoder().decode(TOPIC, payload(**{member: None})) == DropReason.MALFORMED
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["unit", "seq", "device"]),
+        st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=5) | st.lists(st.integers(), max_size=2),
+        min_size=1,
+    )
+)
+def test_optional_members_are_exactly_typed(extra):
+    """An optional member passes only with its schema type (and pattern); everything else is malformed."""
+
+    def fits(key, value):
+        if key == "unit":
+            return isinstance(value, str)
+        if key == "seq":
+            return type(value) is int and value >= 0
+        return False  # no generated text is a did:key
+
+    result = decoder().decode(TOPIC, payload(**extra))
+    ok = all(fits(k, v) for k, v in extra.items())
+    if ok:
+        assert result == (0, T, 2.5) or result == DropReason.UNIT_MISMATCH
+    else:
+        assert result == DropReason.MALFORMED
