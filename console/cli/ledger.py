@@ -32,7 +32,15 @@ from console.app.ledger import LedgerService, environment_passphrase
 from console.app.operators import OperatorService
 from console.app.workspace import Workspace
 from console.errors import GasOpsError
-from console.ledger import HAZARD_STEPS, LedgerServer, SyncLimits, TrustPolicy, verify_bundle
+from console.ledger import (
+    HAZARD_STEPS,
+    LedgerServer,
+    StoreDamagedError,
+    SyncLimits,
+    TrustPolicy,
+    verify_bundle,
+    verify_store,
+)
 
 __all__ = ["add_parser"]
 
@@ -308,11 +316,16 @@ def _append(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    service = _service(args, unlock=False)
     try:
-        report = service.verify(workers=args.workers).future.result()
-    finally:
-        service.close()
+        service = _service(args, unlock=False)
+    except StoreDamagedError:
+        # The node cannot even be opened: check what can be read of the database and say what is damaged.
+        report = verify_store(_folder(args), workers=args.workers)
+    else:
+        try:
+            report = service.verify(workers=args.workers).future.result()
+        finally:
+            service.close()
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:

@@ -6,6 +6,7 @@ C2SP tlog-checkpoint / signed-note format, cosignatures per C2SP tlog-cosignatur
 :class:`LedgerNode`'s psygnal signals.
 """
 
+from console.ledger._audit import verify_store
 from console.ledger._bundle import BundleCheck, BundleReport, export_hazard_bundle, verify_bundle
 from console.ledger._canonical import canonical_json
 from console.ledger._entries import (
@@ -16,6 +17,7 @@ from console.ledger._entries import (
     changeset_digest,
     decode_entry,
     encode_entry,
+    metering_statement,
     personal_digest,
     reading_leaf,
     readings_root,
@@ -56,7 +58,7 @@ from console.ledger._note import (
     sign_note,
 )
 from console.ledger._server import LedgerServer
-from console.ledger._trust import TrustPolicy
+from console.ledger._store import StoreDamagedError
 from console.ledger._sync import (
     SyncLimits,
     check_witnesses,
@@ -65,6 +67,7 @@ from console.ledger._sync import (
     sync_all,
     sync_peer,
 )
+from console.ledger._trust import TrustPolicy
 from console.ledger._types import (
     AppendResult,
     Equivocation,
@@ -115,6 +118,7 @@ __all__ = [
     "SignatureError",
     "SigningKey",
     "SizeOrderError",
+    "StoreDamagedError",
     "SyncLimits",
     "SyncResult",
     "TamperedLogError",
@@ -133,6 +137,7 @@ __all__ = [
     "export_hazard_bundle",
     "leaf_hash",
     "load_key_file",
+    "metering_statement",
     "node_hash",
     "open_note",
     "parse_note",
@@ -150,4 +155,5 @@ __all__ = [
     "verify_bundle",
     "verify_consistency",
     "verify_inclusion",
+    "verify_store",
 ]

@@ -6,7 +6,9 @@ checkpoint's root and signature checked. Nothing stored is trusted (the ``leaf``
 
 When something is wrong the report names the first bad index and the kind of tampering, judged from the entries
 after it: a signed index that reappears later means *reordered*, a later signed index means *deleted*, an earlier
-one or a forged entry followed by the original means *inserted*, otherwise *changed*.
+one or a forged entry followed by the original means *inserted*, otherwise *changed*. A checkpoint whose
+signature is wrong over intact entries is *checkpoint-signature*; altered checkpoint rows are *checkpoint-changed*;
+a database that cannot be read is *store-damaged*.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
 
 from console.ledger._entries import ENTRY_DOMAIN, decode_entry
 from console.ledger._errors import EntryRejected, LedgerError
 from console.ledger._keys import public_from_did_key, verify_ed25519
 from console.ledger._merkle import MerkleTree
-from console.ledger._note import Checkpoint, NoteVerifier, open_note
+from console.ledger._note import Checkpoint, NoteVerifier, open_note, parse_note
 from console.ledger._state import LogState
+from console.ledger._store import LedgerStore, SQLAlchemyError, StoreDamagedError
 from console.ledger._types import LogVerification, VerifyReport
 
-__all__ = ["verify_node", "verify_signatures"]
+__all__ = ["verify_node", "verify_store", "verify_signatures"]
 
 _CHUNK = 20_000
 
@@ -45,14 +50,75 @@ def verify_signatures(datas: list[bytes]) -> list[int]:
 
 
 def verify_node(node, *, workers: int = 1) -> VerifyReport:
+    return _verify_logs(node.store, list(node._logs.values()), workers)
+
+
+@dataclass(frozen=True)
+class _StoredLog:
+    id: int
+    origin: str
+    own: bool
+    pinned: NoteVerifier | None
+
+
+def verify_store(folder: str | Path, *, workers: int = 1) -> VerifyReport:
+    """Verify the logs of a ledger folder straight from its database, trusting nothing a node would load first.
+
+    Used when the node itself cannot be opened (a damaged store): the report names what is damaged."""
+    t0 = time.perf_counter()
+    path = Path(folder) / "ledger.db"
+    if not path.is_file():
+        return VerifyReport(False, [_damaged(str(folder), 0, f"{path} is missing")], time.perf_counter() - t0)
+    try:
+        store = LedgerStore(path)
+    except StoreDamagedError as exc:
+        return VerifyReport(False, [_damaged(str(folder), 0, str(exc))], time.perf_counter() - t0)
+    try:
+        logs = []
+        for row in store.list_logs():
+            try:
+                pinned = NoteVerifier.from_vkey(row["pinned_vkey"]) if row.get("pinned_vkey") else None
+            except (LedgerError, TypeError, AttributeError):
+                pinned = None
+            logs.append(_StoredLog(row["id"], str(row["origin"]), bool(row["own"]), pinned))
+        return _verify_logs(store, logs, workers)
+    except SQLAlchemyError as exc:
+        return VerifyReport(
+            False, [_damaged(str(folder), 0, str(StoreDamagedError(path, exc)))], time.perf_counter() - t0
+        )
+    finally:
+        store.close()
+
+
+def _damaged(origin: str, index: int, detail: str) -> LogVerification:
+    return LogVerification(origin, index, False, index, "store-damaged", detail)
+
+
+def _verify_logs(store, logs: list, workers: int) -> VerifyReport:
     t0 = time.perf_counter()
     pool: Executor | None = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
     try:
-        results = [_verify_log(node, log, pool, workers) for log in list(node._logs.values())]
+        results = []
+        for log in logs:
+            try:
+                results.append(_verify_log(store, log, pool, workers))
+            except SQLAlchemyError as exc:
+                results.append(_damaged(log.origin, 0, str(StoreDamagedError(store.path, exc))))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
     return VerifyReport(all(r.ok for r in results), results, time.perf_counter() - t0)
+
+
+def _check_entry(state: LogState, entry) -> str | None:
+    """Why ``entry`` may not follow ``state`` (None when it may); malformed bodies are reasons, not crashes."""
+    try:
+        state.check(entry, verify_signature=False)
+    except EntryRejected as exc:
+        return exc.detail
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return f"malformed {entry.type} entry ({type(exc).__name__}: {exc})"
+    return None
 
 
 def _chunks(store, log_id: int) -> Iterator[list[tuple[int, bytes, bytes]]]:
@@ -92,8 +158,7 @@ def _submitted(
     yield from ahead
 
 
-def _verify_log(node, log, pool: Executor | None, workers: int = 1) -> LogVerification:
-    store = node.store
+def _verify_log(store, log, pool: Executor | None, workers: int = 1) -> LogVerification:
     origin = log.origin
     state = LogState(origin)
     tree = MerkleTree()
@@ -110,14 +175,18 @@ def _verify_log(node, log, pool: Executor | None, workers: int = 1) -> LogVerifi
         nonlocal checked
         for cp in by_size.get(size, ()):
             checked += 1
-            problem = _checkpoint_problem(cp, tree, state, log)
-            if problem:
-                lower = max((s for s in by_size if s < size), default=0)
-                return (
-                    lower,
-                    "changed",
-                    f"checkpoint of size {size}: {problem}; the entries from index {lower} on differ from what was signed",
-                )
+            found = _checkpoint_problem(cp, tree, state, log)
+            if found is None:
+                continue
+            kind, problem = found
+            if kind != "changed":  # the checkpoint itself is wrong, the entries under it are not
+                return size, kind, f"checkpoint of size {size}: {problem}"
+            lower = max((s for s in by_size if s < size), default=0)
+            return (
+                lower,
+                "changed",
+                f"checkpoint of size {size}: {problem}; the entries from index {lower} on differ from what was signed",
+            )
         return None
 
     failure = check_checkpoints(0)
@@ -146,10 +215,9 @@ def _verify_log(node, log, pool: Executor | None, workers: int = 1) -> LogVerifi
             if leaf != stored_leaf:
                 failure = (position, "?", "the stored leaf hash does not match the entry bytes")
                 break
-            try:
-                state.check(entry, verify_signature=False)
-            except EntryRejected as exc:
-                failure = (position, "?", exc.detail)
+            rejected = _check_entry(state, entry)
+            if rejected:
+                failure = (position, "?", rejected)
                 break
             if offset in sig_bad:
                 failure = (position, "?", "the author signature does not verify")
@@ -199,23 +267,33 @@ def _classify(store, log_id: int, index: int) -> str:
     return "inserted"
 
 
-def _checkpoint_problem(cp: dict, tree: MerkleTree, state: LogState, log) -> str | None:
+def _checkpoint_problem(cp: dict, tree: MerkleTree, state: LogState, log) -> tuple[str, str] | None:
+    """(kind, detail) of what is wrong with a stored checkpoint, or None.
+
+    Kinds: ``checkpoint-signature`` (the note's signature does not verify or is by a key not valid at that size,
+    while the entries under it are intact), ``checkpoint-changed`` (the stored size/root columns or the note's
+    text were altered) and ``changed`` (a validly signed root that the stored entries no longer produce)."""
+    try:
+        parsed = Checkpoint.parse(parse_note(cp["note"]).text)
+    except (LedgerError, TypeError, AttributeError) as exc:
+        return "checkpoint-changed", f"the stored note is malformed: {exc}"
+    if parsed.size != cp["size"] or parsed.root_hash != cp["root"] or parsed.origin != log.origin:
+        return "checkpoint-changed", "the stored size/root columns differ from the signed note"
+    recomputed = tree.root()
     try:
         verifiers = [NoteVerifier(log.origin, public_from_did_key(did)) for did, _ in state.org_keys]
         if log.pinned is not None and log.pinned not in verifiers:
             verifiers.append(log.pinned)
         opened = open_note(cp["note"], verifiers)
-        parsed = Checkpoint.parse(opened.note.text)
     except LedgerError as exc:
-        return f"signature: {exc}"
+        if recomputed == parsed.root_hash:
+            return "checkpoint-signature", f"the entries produce the signed root but the signature is wrong ({exc})"
+        return "checkpoint-signature", f"signature: {exc}; the root differs as well"
     allowed = state.org_key_for_size(cp["size"])
-    signer = {v.name for v, _ in opened.verified}
-    if allowed is not None and log.origin in signer:
-        keys = {bytes(v.public_key) for v, _ in opened.verified}
-        if public_from_did_key(allowed) not in keys and cp["size"] > 0:
-            return f"signed by a key that was not the organisation key at size {cp['size']}"
-    if parsed.size != cp["size"] or parsed.root_hash != cp["root"]:
-        return "the stored size/root columns differ from the signed note"
-    if tree.root() != parsed.root_hash:
-        return f"root {parsed.root_hash.hex()[:16]}… signed, {tree.root().hex()[:16]}… recomputed"
+    if allowed is not None and cp["size"] > 0:
+        keys = {bytes(v.public_key) for v, _ in opened.verified if v.name == log.origin}
+        if public_from_did_key(allowed) not in keys:
+            return "checkpoint-signature", f"signed by a key that was not the organisation key at size {cp['size']}"
+    if recomputed != parsed.root_hash:
+        return "changed", f"root {parsed.root_hash.hex()[:16]}… signed, {recomputed.hex()[:16]}… recomputed"
     return None

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from console.ledger._canonical import b64, canonical_json, unb64
 from console.ledger._errors import EntryRejected
 from console.ledger._keys import SigningKey, public_from_did_key, verify_ed25519
+from console.ledger._limits import load_json
 from console.ledger._merkle import MerkleTree, leaf_hash
 
 __all__ = [
@@ -267,21 +267,37 @@ def encode_entry(
 _PAYLOAD_KEYS = {"v", "log", "index", "prev", "type", "time", "author", "body"}
 
 
+MAX_ENTRY_BYTES = 1 << 20
+
+
 def decode_entry(data: bytes, *, strict: bool = True) -> Entry:
-    """Parse entry bytes; ``strict`` also checks that the payload is canonical JSON. Raises ValueError."""
-    data = data.encode("utf-8") if isinstance(data, str) else bytes(data)  # a tampered row may hold TEXT
+    """Parse entry bytes; ``strict`` also checks that the payload is canonical JSON. Raises ValueError for any input
+    (wrong types, oversized or deeply nested JSON included), never anything else."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")  # a tampered row may hold TEXT
+    elif isinstance(data, bytes | bytearray | memoryview):
+        data = bytes(data)
+    else:
+        raise ValueError(f"not a ledger entry: stored as {type(data).__name__}, not bytes")
+    if len(data) > MAX_ENTRY_BYTES:
+        raise ValueError(f"entry of {len(data)} bytes is larger than the {MAX_ENTRY_BYTES} allowed")
     if not data.startswith(_PREFIX) or data[-_SIG_SUFFIX_LEN:][:8] != b',"sig":"' or not data.endswith(b'"}'):
         raise ValueError('not a ledger entry: want canonical {"payload": …, "sig": …}')
     payload_bytes = data[len(_PREFIX) : -_SIG_SUFFIX_LEN]
-    try:
-        payload = json.loads(payload_bytes)
-        sig = unb64(data[-_SIG_SUFFIX_LEN + 8 : -2], "entry signature")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"entry payload is not JSON: {exc}") from exc
+    payload = load_json(payload_bytes, "entry payload", max_bytes=MAX_ENTRY_BYTES)
+    sig = unb64(data[-_SIG_SUFFIX_LEN + 8 : -2], "entry signature")
     if not isinstance(payload, dict) or set(payload) != _PAYLOAD_KEYS or len(sig) != 64:
         raise ValueError("entry payload does not have the v1 fields")
-    if payload["v"] != 1 or type(payload["index"]) is not int or not isinstance(payload["body"], dict):
-        raise ValueError("entry payload has a bad version, index or body")
+    if (
+        payload["v"] != 1
+        or type(payload["v"]) is not int
+        or type(payload["index"]) is not int
+        or not 0 <= payload["index"] < 2**63
+        or not isinstance(payload["body"], dict)
+        or not all(type(payload[k]) is str for k in ("log", "type", "time", "author"))
+        or not (payload["prev"] is None or type(payload["prev"]) is str)
+    ):
+        raise ValueError("entry payload has a bad version, index, body or a field that is not text")
     if strict and canonical_json(payload) != payload_bytes:
         raise ValueError("entry payload is not canonical JSON (RFC 8785)")
     return Entry(data, payload, sig)

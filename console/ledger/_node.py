@@ -48,11 +48,11 @@ from console.ledger._note import (
     sign_note,
 )
 from console.ledger._state import LogState
-from console.ledger._store import LedgerStore
+from console.ledger._store import LedgerStore, SQLAlchemyError, StoreDamagedError
 from console.ledger._types import AppendResult, Equivocation, LogInfo, PeerInfo, WitnessStatus
 from console.ledger._verify import verify_consistency
 
-__all__ = ["LedgerNode", "WitnessConflict"]
+__all__ = ["LedgerNode", "WitnessConflict", "UnknownLogError"]
 
 _CONFIG = "config.json"
 _RESERVED_PREFIXES = ("cosignature/", "gasops-request/", "gasops-ledger-entry/")
@@ -64,6 +64,10 @@ class WitnessConflict(LedgerError):
     def __init__(self, size: int) -> None:
         self.size = size
         super().__init__(f"witness holds size {size}")
+
+
+class UnknownLogError(SignatureError):
+    """A checkpoint of a log this witness does not follow (HTTP 404 in tlog-witness)."""
 
 
 @dataclass
@@ -109,8 +113,12 @@ class LedgerNode:
         self.checked_witnesses = False
         self.witness_floor: dict | None = None  # the largest cosigned checkpoint of our log a witness reported
         self._logs: dict[str, _Log] = {}
-        for row in store.list_logs():
-            self._load_log(row)
+        try:
+            for row in store.list_logs():
+                self._load_log(row)
+        except (SQLAlchemyError, ValueError, KeyError, TypeError, AttributeError, LedgerError) as exc:
+            store.close()
+            raise StoreDamagedError(store.path, exc) from None
 
     # -- creating and opening ----------------------------------------------------------------------------------------
 
@@ -482,7 +490,7 @@ class LedgerNode:
         parsed = parse_note(note)
         cp = Checkpoint.parse(parsed.text)
         if cp.origin not in self._logs or cp.origin == self.origin:
-            raise SignatureError(f"this witness does not follow log {cp.origin!r}")
+            raise UnknownLogError(f"this witness does not follow log {cp.origin!r}")
         open_note(parsed, self.log_verifiers(cp.origin))
         with self.lock:
             seen = self.store.witnessed_of(cp.origin)

@@ -15,6 +15,7 @@ bucket (HTTP 429 beyond it), and ranges are clamped.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 
@@ -24,7 +25,7 @@ from console.ledger._auth import HEADER_ORIGIN, RequestVerifier, canonical_targe
 from console.ledger._canonical import b64, unb64
 from console.ledger._errors import AuthError, LedgerError, NoteError, ProofError, SignatureError
 from console.ledger._keys import public_from_did_key
-from console.ledger._node import LedgerNode, WitnessConflict
+from console.ledger._node import LedgerNode, UnknownLogError, WitnessConflict
 
 __all__ = ["LedgerServer"]
 
@@ -203,8 +204,8 @@ class LedgerServer:
 
     def _sizes(self, request: web.Request, *names: str) -> list[int]:
         values = [int(request.query[n]) for n in names]
-        if any(v < 0 for v in values):
-            raise ValueError("sizes must be >= 0")
+        if any(not 0 <= v < 2**63 for v in values):
+            raise ValueError("sizes must be between 0 and 2**63 - 1")
         return values
 
     async def _entries(self, request: web.Request) -> web.Response:
@@ -233,19 +234,43 @@ class LedgerServer:
         return web.Response(text=note, content_type="text/plain")
 
     async def _add_checkpoint(self, request: web.Request) -> web.Response:
-        text = request[_BODY].decode("utf-8")
-        head, _, note = text.partition("\n\n")
-        lines = head.split("\n")
-        if not lines or not lines[0].startswith("old "):
-            return web.Response(status=400, text="want 'old <size>', proof lines, a blank line and the checkpoint\n")
-        old = int(lines[0][4:])
-        proof = [unb64(line, "proof line") for line in lines[1:] if line]
         try:
-            sig = self.node.witness_add_checkpoint(old, proof, note, peer=request[_PEER])
+            old, proof, note = parse_add_checkpoint(request[_BODY])
+        except ValueError as exc:
+            return web.Response(status=400, text=f"{exc}\n")
+        try:
+            sig = self.node.witness_add_checkpoint(old, proof, note, peer=request.get(_PEER))
         except WitnessConflict as exc:
             return web.Response(status=409, text=f"{exc.size}\n", content_type="text/x.tlog.size")
+        except UnknownLogError as exc:
+            return web.Response(status=404, text=f"{exc}\n")
         except (SignatureError, NoteError) as exc:
             return web.Response(status=403, text=f"{exc}\n")
         except ProofError as exc:
             return web.Response(status=422, text=f"{exc}\n")
         return web.Response(text=sig.line + "\n", content_type="text/plain")
+
+
+def parse_add_checkpoint(body: bytes) -> tuple[int, list[bytes], str]:
+    """Split a tlog-witness add-checkpoint body: ``old <size>``, up to 63 base64 proof lines, a blank line, the
+    checkpoint note. Raises ``ValueError`` saying what is wrong."""
+    if len(body) > MAX_ADD_CHECKPOINT_BYTES:
+        raise ValueError(f"request body is larger than {MAX_ADD_CHECKPOINT_BYTES} bytes")
+    text = body.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    head, sep, note = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or not lines[0].startswith("old ") or not _DECIMAL.fullmatch(lines[0][4:]):
+        raise ValueError("want 'old <size>', proof lines, a blank line and the checkpoint")
+    old = int(lines[0][4:])
+    if old >= 2**63:
+        raise ValueError("old size out of range")
+    if len(lines) - 1 > 63:
+        raise ValueError(f"{len(lines) - 1} proof lines, more than 63")
+    proof = [unb64(line, f"proof line {i}") for i, line in enumerate(lines[1:], 1)]
+    if any(len(h) != 32 for h in proof):
+        raise ValueError("proof lines must be 32-byte hashes")
+    return old, proof, note
+
+
+MAX_ADD_CHECKPOINT_BYTES = 64 * 1024 + 64 * 48
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,18}")

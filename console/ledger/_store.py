@@ -32,8 +32,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-__all__ = ["LedgerStore", "SCHEMA_VERSION"]
+from console.ledger._errors import LedgerError
+
+__all__ = ["LedgerStore", "SCHEMA_VERSION", "StoreDamagedError", "SQLAlchemyError"]
+
+
+class StoreDamagedError(LedgerError):
+    """The ledger database cannot be read (truncated, overwritten, not SQLite, tables altered)."""
+
+    def __init__(self, path: Path, cause: BaseException) -> None:
+        self.path = str(path)
+        reason = str(getattr(cause, "orig", None) or cause).splitlines()[0][:200]
+        super().__init__(f"{path}: the ledger database is damaged ({reason}); restore it from a backup or a peer")
+
 
 SCHEMA_VERSION = 1
 metadata = MetaData()
@@ -161,11 +174,15 @@ class LedgerStore:
         self.path = Path(path)
         self.engine: Engine = create_engine(f"sqlite:///{self.path}", connect_args={"check_same_thread": False})
         event.listen(self.engine, "connect", _pragmas)
-        metadata.create_all(self.engine)
-        with self.engine.begin() as c:
-            c.execute(
-                sqlite_insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict_do_nothing()
-            )
+        try:
+            metadata.create_all(self.engine)
+            with self.engine.begin() as c:
+                c.execute(
+                    sqlite_insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict_do_nothing()
+                )
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise StoreDamagedError(self.path, exc) from None
 
     def close(self) -> None:
         self.engine.dispose()

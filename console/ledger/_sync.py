@@ -11,7 +11,6 @@ is kept. Two checkpoints that cannot both be true are kept verbatim as an equivo
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 
@@ -21,11 +20,22 @@ from console.ledger._auth import canonical_target, sign_request
 from console.ledger._canonical import b64, unb64, utc_now_iso
 from console.ledger._entries import decode_entry
 from console.ledger._errors import EntryRejected, LedgerError, NoteError, PeerError, ProofError, SignatureError
+from console.ledger._limits import load_json
 from console.ledger._note import Checkpoint, NoteVerifier, open_note, parse_note
 from console.ledger._types import SyncResult, WitnessStatus
 from console.ledger._verify import verify_consistency
 
-__all__ = ["sync_peer", "sync_all", "collect_cosignatures", "check_witnesses", "recover_from_peer", "SyncLimits"]
+MAX_PROOF_HASHES = 64  # a tree of 2**63 leaves needs at most 63 (inclusion) or 64 (consistency) hashes
+
+__all__ = [
+    "parse_proof_body",
+    "sync_peer",
+    "sync_all",
+    "collect_cosignatures",
+    "check_witnesses",
+    "recover_from_peer",
+    "SyncLimits",
+]
 
 
 @dataclass(frozen=True)
@@ -79,10 +89,7 @@ class _Client:
 
     async def proof(self, kind: str, origin: str, **sizes: int) -> list[bytes]:
         _, body = await self.request("GET", f"/v1/{kind}", {"origin": origin, **sizes})
-        try:
-            return [unb64(p, "proof hash") for p in json.loads(body)["proof"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise PeerError(self.name, f"malformed {kind} proof: {exc}") from exc
+        return parse_proof_body(body, self.name, kind)
 
     async def entries(self, origin: str, start: int, end: int) -> list[bytes]:
         _, body = await self.request("GET", "/v1/entries", {"origin": origin, "start": start, "end": end})
@@ -92,6 +99,22 @@ class _Client:
         if len(lines) != end - start:
             raise PeerError(self.name, f"asked for entries {start}..{end - 1} of {origin}, got {len(lines)}")
         return lines
+
+
+def parse_proof_body(body: bytes, peer: str, kind: str = "inclusion") -> list[bytes]:
+    """The hashes of a ``{"proof": [base64, …]}`` response; anything else is a :class:`PeerError` naming the peer."""
+    try:
+        doc = load_json(body, f"{kind} proof", max_bytes=64 * 1024, max_depth=2)
+        hashes = doc["proof"] if isinstance(doc, dict) else None
+        if (
+            not isinstance(hashes, list)
+            or len(hashes) > MAX_PROOF_HASHES
+            or not all(isinstance(h, str) for h in hashes)
+        ):
+            raise ValueError(f'want {{"proof": [at most {MAX_PROOF_HASHES} base64 hashes]}}')
+        return [unb64(h, "proof hash") for h in hashes]
+    except (ValueError, KeyError) as exc:
+        raise PeerError(peer, f"malformed {kind} proof: {exc}") from None
 
 
 def _session(limits: SyncLimits) -> aiohttp.ClientSession:
@@ -193,7 +216,7 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
                     try:
                         entry = decode_entry(data)
                         log.state.check(entry)
-                    except (ValueError, EntryRejected) as exc:
+                    except (ValueError, EntryRejected, KeyError, TypeError, AttributeError) as exc:
                         raise PeerError(peer, f"entry {pos + i} of {origin} rejected: {exc}") from exc
                     leaf = entry.leaf_hash
                     log.state.apply(entry, leaf)

@@ -83,7 +83,8 @@ class LogVerification(_Json):
     size: int
     ok: bool
     first_bad_index: int | None = None
-    kind: str | None = None  # changed, deleted, reordered, inserted, missing, checkpoint
+    # changed, deleted, reordered, inserted, checkpoint-signature, checkpoint-changed, store-damaged
+    kind: str | None = None
     detail: str | None = None
     checkpoints_checked: int = 0
     signatures_checked: int = 0
