@@ -31,6 +31,7 @@ from console.hydraulics._errors import InfeasibleError, NotConvergedError
 from console.hydraulics._model import CLASS_CODES
 from console.hydraulics._report import build_result
 from console.hydraulics._setup import ACTIVE, CLOSED, OPEN, REQ_CLOSED, Round, Setup
+from console.hydraulics._solver import single_threaded_blas
 from console.hydraulics._trees import forest_flows
 from console.hydraulics._types import SimulationRequest, SimulationResult
 from console.network import GasNetwork
@@ -97,8 +98,13 @@ def simulate(
     HydraulicModelError, UnknownFeatureError
         Unusable data or unknown ids in the request.
     """
+    with single_threaded_blas():  # the thread pools the solver needs, whatever the environment says
+        return _simulate(network, request or SimulationRequest(), initial, feedback)
+
+
+def _simulate(network: GasNetwork, request: SimulationRequest, initial: SimulationResult | None,
+              feedback: Feedback | None) -> SimulationResult:  # fmt: skip
     t0 = time.perf_counter()
-    request = request or SimulationRequest()
     if feedback is not None:
         feedback.progress(0.02, "preparing the flow model")
     s = Setup(network, request)
@@ -132,7 +138,7 @@ def simulate(
         iterations += sol.iterations
         collapsed = r.free & ~(pi_group > 0)
         if collapsed.any() or not sol.converged:
-            _raise_failure(s, r, pi_group, collapsed, sol)
+            _raise_failure(s, r, pi_group, q, collapsed, sol)
         pi_node = np.where(r.supplied[r.group], pi_group[r.group] * r.node_factor, np.nan)
         q_res = np.zeros(len(s.res_pipes))
         q_res[r.pipe_mask] = q
@@ -179,7 +185,37 @@ def _next_modes(s: Setup, r: Round, mode: np.ndarray, pi_node: np.ndarray, flow:
     return new
 
 
-def _raise_failure(s: Setup, r: Round, pi_group: np.ndarray, collapsed: np.ndarray, sol: Any) -> None:
+def _downstream_systems(s: Setup, systems: list[int]) -> np.ndarray:
+    """``systems`` and every pressure system their regulators feed, directly or further down (a mask by system)."""
+    a = s.arrays
+    inlet, outlet = s.system[a.link_from[a.reg_links]], s.system[a.link_to[a.reg_links]]
+    reached = np.zeros(int(s.system.max()) + 1, dtype=bool)
+    reached[systems] = True
+    while True:
+        new = reached.copy()
+        new[outlet[reached[inlet]]] = True
+        if np.array_equal(new, reached):
+            return reached
+        reached = new
+
+
+def _bottlenecks(s: Setup, r: Round, pi_group: np.ndarray, q: np.ndarray, systems: list[int], limit: int = 5) -> str:
+    """The pipes of ``systems`` with the largest pressure drop in the failed iterate, with their flows."""
+    a = s.arrays
+    pipes = s.res_pipes[r.pipe_mask]
+    if not len(pipes):
+        return ""
+    p = np.sqrt(np.clip(np.nan_to_num(pi_group, nan=0.0), 0.0, None))
+    drop = np.abs(p[r.group[a.link_from[pipes]]] - p[r.group[a.link_to[pipes]]])
+    inside = np.isin(s.system[a.link_from[pipes]], systems)
+    order = np.flatnonzero(inside)[np.argsort(-drop[inside], kind="stable")][:limit]
+    if not len(order):
+        return ""
+    shown = ", ".join(f"{a.link_ids[pipes[k]]} ({abs(q[k]) * 3600:,.0f} Nm³/h)" for k in order)
+    return f"; the largest pressure drops are in pipes {shown}"
+
+
+def _raise_failure(s: Setup, r: Round, pi_group: np.ndarray, q: np.ndarray, collapsed: np.ndarray, sol: Any) -> None:
     a = s.arrays
     g = r.group
     node_pi = np.nan_to_num(pi_group[g], nan=-1.0)
@@ -198,11 +234,16 @@ def _raise_failure(s: Setup, r: Round, pi_group: np.ndarray, collapsed: np.ndarr
         bad_nodes = low
     order = bad_nodes[np.argsort(node_pi[bad_nodes])]
     systems = np.unique(s.system[order]).tolist()
-    demand = float(s.demand_nm3h[np.isin(s.system, systems)].sum())
+    # What the failing systems must carry: their own customers and everything their regulators pass further down.
+    own = float(s.demand_nm3h[np.isin(s.system, systems)].sum())
+    carried = float(s.demand_nm3h[_downstream_systems(s, systems)[s.system]].sum())
     classes = sorted({str(CLASS_CODES[max(s.system_rank[k], 0)]) for k in systems})
+    shown = systems[:5] if len(systems) <= 5 else [*systems[:5], f"… {len(systems)} in all"]
+    through = f" ({own:,.1f} Nm³/h to their own customers)" if carried > own else ""
     raise InfeasibleError(
-        f"{demand:.1f} Nm³/h demand in pressure system(s) {systems[:5]} ({', '.join(classes)}) cannot be delivered "
-        f"from their supply pressure — pipes too small, supply too low or demand too high",
+        f"the {carried:,.1f} Nm³/h of demand supplied through pressure system(s) {shown} ({', '.join(classes)})"
+        f"{through} cannot be delivered from their supply pressure — pipes too small, supply too low or demand "
+        f"too high{_bottlenecks(s, r, pi_group, q, systems)}",
         a.node_ids[order].tolist(),
         systems,
     )

@@ -3,7 +3,10 @@
 :func:`generate_demo` lays a complete city gas network on the streets of :mod:`console.network._demo_streets`:
 
 * one gate station (门站) on the coast delivers 0.4 MPa into a medium-pressure MP-A system (the SHP/HP transmission
-  line upstream of the station is outside the district and not modelled);
+  line upstream of the station is outside the district and not modelled); from :data:`CITY_SCALE_PIPES` up the
+  district is a city: several gate stations on the coast deliver 1.5 MPa into a sub-high pressure ring (次高压A,
+  SHP-A, steel) through the district stations (高中压调压站, one per ~60,000 pipes at the load centres), each of
+  which feeds the MP-A mains around it at 0.4 MPa;
 * MP-A mains (中压A) run along the streets as the shortest-path tree from the gate station to every regulator and
   factory, closed into a few rings, offset 4 m to the left of the street centre line so that they never lie on the
   low-pressure main of the same street;
@@ -49,6 +52,7 @@ __all__ = ["generate_demo"]
 CENTRE_LONLAT = (122.22, 30.0)  # Zhoushan island, Zhejiang; CGCS2000 3-degree Gauss-Krüger zone 41
 
 Progress = Callable[[float, str], None]
+CITY_SCALE_PIPES = 150_000  # from here up one MP-A system from one gate station would need mains beyond DN800
 
 
 def generate_demo(
@@ -99,7 +103,9 @@ def generate_demo(
     report(0.1, "street network")
     streets = make_streets(rng(2), island, max(60, round(n_pipes / 9.0)))
     report(0.25, "pressure areas and medium-pressure mains")
-    plan = make_plan(rng(3), island, streets)
+    # A city (from CITY_SCALE_PIPES up): gate stations on an SHP-A ring, one district station per ~60k pipes.
+    n_districts = 0 if n_pipes < CITY_SCALE_PIPES else max(3, round(n_pipes / 60_000))
+    plan = make_plan(rng(3), island, streets, n_districts, rng(7))
     report(0.4, "laying pipes")
     draft = Draft()
     lay_mains_and_regulators(rng(4), island, streets, plan, draft)

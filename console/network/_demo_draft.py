@@ -34,6 +34,8 @@ __all__ = [
     "CUSTOMER",
     "DUCTILE",
     "GATE",
+    "HP_MAIN",
+    "HP_SUPPLY_PRESSURE_MPA",
     "INDUSTRIAL",
     "IN_SERVICE",
     "JUNCTION",
@@ -51,6 +53,7 @@ __all__ = [
     "RISER",
     "RISER_PIPE",
     "ROUGHNESS_MM",
+    "SHP",
     "SPECIAL",
     "SPECIAL_USERS",
     "STEEL",
@@ -63,7 +66,8 @@ __all__ = [
     "numbered_names",
 ]
 
-SUPPLY_PRESSURE_MPA = 0.4  # gate station outlet, top of MP-A
+SUPPLY_PRESSURE_MPA = 0.4  # gate station outlet (or district station set point), top of MP-A
+HP_SUPPLY_PRESSURE_MPA = 1.5  # gate station outlet into a city's SHP-A ring (次高压A, 0.8–1.6 MPa)
 VALVE_GAP_M = 1.5  # a valve's downstream junction is this far along the pipe
 
 # Material codes (index into MATERIALS) and their properties.
@@ -85,18 +89,42 @@ _STEEL_OD_WALL = {
     400: (406.4, 8.8),
     500: (508.0, 10.0),
     600: (610.0, 11.0),
+    700: (711.0, 12.7),
+    800: (813.0, 14.2),
 }
 REGULATOR_MARGIN = 1.3  # regulators and the gate station are rated this far above their design flow
 REGULATOR_SIZES_NM3H = np.array(
-    [50, 100, 200, 300, 500, 800, 1000, 1500, 2000, 3000, 5000, 8000, 10_000, 20_000, 50_000.0]
+    [
+        50,
+        100,
+        200,
+        300,
+        500,
+        800,
+        1000,
+        1500,
+        2000,
+        3000,
+        5000,
+        8000,
+        10_000,
+        20_000,
+        50_000,
+        80_000,
+        100_000,
+        150_000,
+        200_000,
+        300_000,
+        500_000.0,
+    ]
 )
-_STEEL_ID = np.zeros(601)
+_STEEL_ID = np.zeros(801)
 for _dn, (_od, _wall) in _STEEL_OD_WALL.items():
     _STEEL_ID[_dn] = _od - 2 * _wall
 # What a pipe is for, which picks its size ladder (see console.network._demo_sizing).
-MP_MAIN, MP_SERVICE, LP_MAIN, LP_SERVICE, RISER_PIPE = range(5)
-PRESSURE_CLASSES = np.array(["MP-A", "LP"], dtype=object)
-MP, LP = 0, 1
+MP_MAIN, MP_SERVICE, LP_MAIN, LP_SERVICE, RISER_PIPE, HP_MAIN = range(6)
+PRESSURE_CLASSES = np.array(["MP-A", "LP", "SHP-A"], dtype=object)
+MP, LP, SHP = 0, 1, 2
 STATUSES = np.array(["in_service", "planned", "abandoned"], dtype=object)
 VALVE_TYPES = np.array(["ball", "plug", "gate"], dtype=object)
 CATEGORIES = np.array(["residential", "commercial", "industrial", "special"], dtype=object)
@@ -161,8 +189,9 @@ class Draft:
     """Nodes and links as chunks of arrays; node and pipe indices are global and stable once added.
 
     Besides the features, the laying step leaves here what the tables need: ``lp_node``/``mp_node`` (the LP and MP
-    junction of each street node, -1 where there is none), ``gate_node``, and from the sizing step the design flows
-    ``regulator_design_nm3h`` (per regulator, in the order added) and ``customer_design_nm3h``.
+    junction of each street node, -1 where there is none), ``gate_nodes`` (``gate_node`` the first) and their
+    ``gate_supply_mpa``, and from the sizing step the design flows ``regulator_design_nm3h`` (per regulator, in the
+    order added), ``gate_design_nm3h`` and ``customer_design_nm3h``.
     """
 
     def __init__(self) -> None:
@@ -176,6 +205,9 @@ class Draft:
         self._regulators: list[dict[str, np.ndarray]] = []
         self.lp_node = self.mp_node = self.regulator_design_nm3h = self.customer_design_nm3h = np.empty(0)
         self.gate_node = -1
+        self.gate_nodes = np.empty(0, np.int64)
+        self.gate_supply_mpa = np.empty(0)
+        self.gate_design_nm3h = np.empty(0)
 
     def add_nodes(self, xy: np.ndarray, layer: int, **attrs: np.ndarray) -> np.ndarray:
         xy = np.asarray(xy, float).reshape(-1, 2)
@@ -234,6 +266,8 @@ class Draft:
 
     def add_regulators(self, inlet: np.ndarray, outlet: np.ndarray, xy: np.ndarray, **attrs: np.ndarray) -> None:
         """Regulators from ``inlet`` to ``outlet`` nodes, drawn at ``xy``; tables take them in the order added."""
+        attrs.setdefault("inlet_pc", np.full(len(inlet), MP))
+        attrs.setdefault("outlet_pc", np.full(len(inlet), LP))
         self._regulators.append({"frm": inlet, "to": outlet, "xy": xy, **attrs})
 
     def regulators(self) -> dict[str, np.ndarray]:
@@ -333,16 +367,17 @@ def layer_tables(rng: np.random.Generator, island: Island, plan: Plan, draft: Dr
         meter_id=meter[rng.permutation(len(meter))],
     )
     layers["regulators"] = _regulator_table(island, plan, draft, regs, node_id)
-    gate_name = island.town_names[0] + "门站"
+    gates = draft.gate_nodes  # GATE rows are numbered in node order, as the gates were added
+    gate_names = numbered_names(island.town_names[plan.town[plan.gates]], np.full(len(gates), "门站", dtype=object))
     layers["gate_stations"] = node_table(
         GATE,
-        name=np.array([gate_name], dtype=object),
-        supply_pressure_mpa=SUPPLY_PRESSURE_MPA,
-        capacity_nm3h=float(np.ceil(REGULATOR_MARGIN * draft.customer_design_nm3h.sum() / 1000) * 1000),
+        name=gate_names,
+        supply_pressure_mpa=draft.gate_supply_mpa,
+        capacity_nm3h=np.ceil(REGULATOR_MARGIN * draft.gate_design_nm3h / 1000) * 1000,
     )
     layers["pipes"] = _pipe_table(pipes, node_id)
     layers["valves"] = _valve_table(rng, pipes, valves, node_id)
-    layers["sensors"] = _sensors(rng, plan, draft, layers, layer, node_id, gate_name)
+    layers["sensors"] = _sensors(rng, plan, draft, layers, layer, node_id, gate_names)
     return layers
 
 
@@ -352,7 +387,10 @@ def _regulator_table(island: Island, plan: Plan, draft: Draft, regs: dict, node_
     n = len(station)
     design = draft.regulator_design_nm3h
     capacity = _standard_capacity(REGULATOR_MARGIN * np.maximum(design, np.where(station, 1500.0, 30.0)))
-    kind_name = np.where(station, "调压站", np.where(factory, "专用调压箱", "调压箱")).astype(object)
+    inlet_pc, outlet_pc = regs["inlet_pc"], regs["outlet_pc"]
+    kind_name = np.where(
+        inlet_pc == SHP, "高中压调压站", np.where(station, "调压站", np.where(factory, "专用调压箱", "调压箱"))
+    ).astype(object)
     name = numbered_names(island.town_names[plan.town[regs["site"]]], kind_name)
     reg_id = np.empty(n, dtype=object)
     reg_id[station] = _ids("RS-", int(station.sum()), 3)
@@ -364,8 +402,8 @@ def _regulator_table(island: Island, plan: Plan, draft: Draft, regs: dict, node_
             "to_node": node_id[regs["to"]],
             "name": name,
             "kind": _categorical(~station, np.array(["station", "box"]), RegulatorKind),
-            "inlet_class": _categorical(np.full(n, MP), PRESSURE_CLASSES, PressureClass),
-            "outlet_class": _categorical(np.full(n, LP), PRESSURE_CLASSES, PressureClass),
+            "inlet_class": _categorical(inlet_pc, PRESSURE_CLASSES, PressureClass),
+            "outlet_class": _categorical(outlet_pc, PRESSURE_CLASSES, PressureClass),
             "set_outlet_pressure_mpa": regs["set_mpa"],
             "capacity_nm3h": capacity,
         },
@@ -421,7 +459,7 @@ def _valve_table(rng, pipes: dict, valves: dict, node_id: np.ndarray) -> gpd.Geo
     )
 
 
-def _sensors(rng, plan: Plan, draft: Draft, layers: dict, layer: np.ndarray, node_id: np.ndarray, gate_name: str):
+def _sensors(rng, plan: Plan, draft: Draft, layers: dict, layer: np.ndarray, node_id: np.ndarray, gate_names):
     """Gate station P/Q/T, regulator outlet (and station inlet) pressure, far ends, valve-well methane, valve positions.
 
     Pressure sensors sit on nodes (the gate station, a regulator's inlet or outlet junction, an end cap), so a reading
@@ -442,9 +480,9 @@ def _sensors(rng, plan: Plan, draft: Draft, layers: dict, layer: np.ndarray, nod
         where.append(np.asarray(at, float).reshape(-1, 2))
 
     xy = draft.xy
-    g = draft.gate_node
+    g = draft.gate_nodes
     for kind, label in (("pressure", "出站压力"), ("flow", "出站流量"), ("temperature", "出站温度")):
-        add(kind, node_id[[g]], np.array([gate_name + label], dtype=object), xy[[g]])
+        add(kind, node_id[g], gate_names + label, xy[g])
     add("pressure", node_id[regs["to"]], reg_name + "出口压力", xy[regs["to"]])
     st = np.flatnonzero(regs["station"])
     add("pressure", node_id[regs["frm"][st]], reg_name[st] + "进口压力", xy[regs["frm"][st]])

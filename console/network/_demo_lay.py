@@ -20,6 +20,8 @@ from console.network._demo_draft import (
     CUSTOMER,
     DUCTILE,
     GATE,
+    HP_MAIN,
+    HP_SUPPLY_PRESSURE_MPA,
     IN_SERVICE,
     INDUSTRIAL,
     JUNCTION,
@@ -36,9 +38,11 @@ from console.network._demo_draft import (
     RESIDENTIAL,
     RISER,
     RISER_PIPE,
+    SHP,
     SPECIAL,
     SPECIAL_USERS,
     STEEL,
+    SUPPLY_PRESSURE_MPA,
     Draft,
     cn_number,
     factory_names,
@@ -52,6 +56,8 @@ __all__ = ["lay_low_pressure", "lay_mains_and_regulators"]
 MP_OFFSET_M = 4.0  # MP mains run this far left of the street centre line
 MP_NODE_OFFSET = np.array([2.5, 2.5])  # an MP junction's fallback place, ~3.5 m off the intersection
 MP_VALVE_SPACING_M = 800.0
+HP_OFFSET_M = 7.0  # SHP-A mains run this far right of the street centre line
+HP_VALVE_SPACING_M = 2000.0
 
 
 def _left(d: np.ndarray) -> np.ndarray:
@@ -81,11 +87,15 @@ def lay_mains_and_regulators(rng, island: Island, streets: Streets, plan: Plan, 
     mains = _lay_mp_mains(rng, streets, plan, draft)
     taps, entries = _lay_regulators(rng, streets, plan, draft, mains.node_offset)
     factory_taps = _lay_factories(rng, island, streets, plan, draft, mains.node_offset)
+    if len(plan.districts):  # a city: SHP-A ring and district stations (their own random stream: see make_plan)
+        _lay_sub_high_pressure(np.random.default_rng(rng.integers(2**63)), streets, plan, draft, mains.node_offset)
 
     # MP valves: on each branch leaving a junction of degree >= 3 (tees counted), every ~800 m along the mains, on
     # every regulator and factory tee, at the gate station outlet; half of the ring closers are normally closed ties.
     n = streets.n
-    degree = np.bincount(np.concatenate([mains.frm, mains.to, plan.sites, plan.factories, [plan.gate]]), minlength=n)
+    degree = np.bincount(
+        np.concatenate([mains.frm, mains.to, plan.sites, plan.factories, plan.mp_sources]), minlength=n
+    )
     child, parent = mains.child, mains.parent
     branch = degree[parent] >= 3
     spacing = MP_VALVE_SPACING_M
@@ -142,7 +152,11 @@ def _lay_mp_mains(rng, streets: Streets, plan: Plan, draft: Draft) -> _Mains:
     draft.mp_node = np.full(n, -1, np.int64)
     mp_nodes = np.flatnonzero(plan.mp_on)
     draft.mp_node[mp_nodes] = draft.add_nodes(xy[mp_nodes] + node_offset[mp_nodes], JUNCTION)
-    draft.gate_node = draft.add_nodes(plan.gate_xy, GATE)[0]
+    draft.gate_nodes = draft.add_nodes(plan.gates_xy, GATE)
+    draft.gate_node = int(draft.gate_nodes[0])
+    draft.gate_supply_mpa = np.full(
+        len(plan.gates), HP_SUPPLY_PRESSURE_MPA if len(plan.districts) else SUPPLY_PRESSURE_MPA
+    )
     vertices = np.stack(
         [
             xy[frm] + node_offset[frm],
@@ -169,6 +183,9 @@ def _lay_mp_mains(rng, streets: Streets, plan: Plan, draft: Draft) -> _Mains:
         depth=rng.uniform(1.0, 1.5, len(to)),
         status=IN_SERVICE,
     )
+    if len(plan.districts):  # the gate stations feed the SHP-A mains instead (_lay_sub_high_pressure)
+        return _Mains(pipes[: len(child)], pipes[len(child) :], np.empty(0, np.int64), child, parent, frm, to, size,
+                      node_offset)  # fmt: skip
     trunk = draft.add_pipes(
         [draft.gate_node],
         draft.mp_node[[plan.gate]],
@@ -180,6 +197,63 @@ def _lay_mp_mains(rng, streets: Streets, plan: Plan, draft: Draft) -> _Mains:
         status=IN_SERVICE,
     )
     return _Mains(pipes[: len(child)], pipes[len(child) :], trunk, child, parent, frm, to, size, node_offset)
+
+
+def _lay_sub_high_pressure(rng, streets: Streets, plan: Plan, draft: Draft, mp_offset: np.ndarray) -> None:
+    """A city's SHP-A mains (次高压A, steel) from the gate stations to the district stations, closed into a ring,
+    and the district regulator stations (高中压调压站) feeding the MP-A mains at 0.4 MPa."""
+    n, xy = streets.n, streets.xy
+    frm, to = plan.hp_u, plan.hp_v
+    edges = edge_lookup(streets.u, streets.v, n, frm, to)
+    a, b, c = _oriented(streets, edges, frm)
+    d1, l1 = _unit(b - a)
+    d2, l2 = _unit(c - b)
+    n1, n2 = -_left(d1), -_left(d2)  # on the right of the street, across it from the MP main
+    nb, _ = _unit(n1 + n2)
+    pull = np.zeros((n, 2))
+    np.add.at(pull, frm, n1)
+    np.add.at(pull, to, n2)
+    pull_dir, pull_len = _unit(pull)
+    offset = np.where((pull_len > 0.3)[:, None], HP_OFFSET_M * pull_dir, -2.0 * MP_NODE_OFFSET)
+    hp_node = np.full(n, -1, np.int64)
+    on = np.flatnonzero(plan.hp_on)
+    hp_node[on] = draft.add_nodes(xy[on] + offset[on], JUNCTION)
+    vertices = np.stack(
+        [
+            xy[frm] + offset[frm],
+            a + d1 * np.minimum(10.0, 0.3 * l1)[:, None] + HP_OFFSET_M * n1,
+            b + HP_OFFSET_M * nb,
+            c - d2 * np.minimum(10.0, 0.3 * l2)[:, None] + HP_OFFSET_M * n2,
+            xy[to] + offset[to],
+        ],
+        axis=1,
+    )
+    year = np.clip(np.round(streets.year[to] + rng.normal(6, 2, len(to))), 1998, 2025).astype(int)
+    hp = {"material": STEEL, "role": HP_MAIN, "pclass": SHP, "status": IN_SERVICE}
+    mains = draft.add_pipes(hp_node[frm], hp_node[to], vertices, year=year, depth=rng.uniform(1.2, 1.8, len(to)), **hp)
+    trunks = draft.add_pipes(draft.gate_nodes, hp_node[plan.gates], year=int(year.min()), depth=1.5, **hp)
+
+    d = plan.districts
+    k = len(d)
+    turn = rng.uniform(0, 2 * np.pi, k)
+    box, inlet_xy, outlet_xy = _beside(xy[d], np.column_stack([np.cos(turn), np.sin(turn)]), offset[d], 30.0, 3.0)
+    inlet = draft.add_nodes(inlet_xy, JUNCTION)
+    outlet = draft.add_nodes(outlet_xy, JUNCTION)
+    year_d = np.clip(np.round(streets.year[d] + rng.normal(6, 2, k)), 1998, 2025).astype(int)
+    taps = draft.add_pipes(hp_node[d], inlet, year=year_d, depth=1.5, **hp)
+    outs = draft.add_pipes(outlet, draft.mp_node[d], material=STEEL, role=MP_MAIN, pclass=MP, year=year_d,
+                           depth=1.4, status=IN_SERVICE)  # fmt: skip
+    draft.add_regulators(inlet, outlet, box, station=np.ones(k, bool), factory=np.zeros(k, bool), site=d,
+                         set_mpa=np.full(k, SUPPLY_PRESSURE_MPA), inlet_pc=np.full(k, SHP), outlet_pc=np.full(k, MP))  # fmt: skip
+
+    # Valves: remote ones at every gate outlet and district station inlet, one at each station outlet, block
+    # valves every ~2 km along the mains and on each branch.
+    degree = np.bincount(np.concatenate([frm, to, d]), minlength=n)
+    spaced = np.floor(plan.hp_dist[to] / HP_VALVE_SPACING_M) > np.floor(plan.hp_dist[frm] / HP_VALVE_SPACING_M)
+    draft.add_valves(mains[(degree[frm] >= 3) | spaced], 0, remote=True)
+    draft.add_valves(trunks, 0, remote=True)
+    draft.add_valves(taps, 0, remote=True)
+    draft.add_valves(outs, 1)
 
 
 def _beside(xy: np.ndarray, direction: np.ndarray, node_offset: np.ndarray, distance, half) -> tuple:

@@ -33,16 +33,18 @@ from console.network._demo_draft import (
     CAST,
     CUSTOMER,
     DUCTILE,
+    HP_MAIN,
     IN_SERVICE,
     LP_MAIN,
     LP_SERVICE,
+    MP,
     MP_MAIN,
     MP_SERVICE,
     PE100,
     RISER_PIPE,
     ROUGHNESS_MM,
+    SHP,
     STEEL,
-    SUPPLY_PRESSURE_MPA,
     Draft,
     inner_diameter_mm,
 )
@@ -62,8 +64,8 @@ _SIMULTANEITY_BY_CODE = np.array(
     [DESIGN_SIMULTANEITY[c] for c in ("residential", "commercial", "industrial", "special")]
 )
 # The lowest gauge pressure the design allows, per class: the service minimum (LP 1.5 kPa, MP-A 0.2 MPa) with a
-# margin (LP 0.15 kPa; MP-A designed to stay at 0.28 MPa, well above its minimum).
-DESIGN_MIN_PRESSURE_PA = {"LP": 1650.0, "MP-A": 280_000.0}
+# margin (LP 0.15 kPa; MP-A designed to stay at 0.28 MPa, SHP-A at 0.95 MPa, well above their minimum).
+DESIGN_MIN_PRESSURE_PA = {"LP": 1650.0, "MP-A": 280_000.0, "SHP-A": 950_000.0}
 LP_DESIGN_DROP_PA = 1000.0  # LP networks are designed for at most ~1 kPa from the regulator outlet
 DESIGN_VELOCITY_MS = 15.0  # below the simulator's 20 m/s warning
 LOSS_MARGIN = 1.15  # fittings and tees, and the transition zone the simulator interpolates (Re 2000–4000)
@@ -80,7 +82,7 @@ _P_LOW_LP_ABS = 99_000.0  # below any LP absolute pressure on the island (atmosp
 PE, STEEL_FAMILY, IRON = 0, 1, 2
 LADDERS = {
     (MP_MAIN, PE): (110, 160, 200, 250, 315),
-    (MP_MAIN, STEEL_FAMILY): (100, 150, 200, 250, 300, 350, 400, 500, 600),
+    (MP_MAIN, STEEL_FAMILY): (100, 150, 200, 250, 300, 350, 400, 500, 600, 700, 800),
     (MP_SERVICE, PE): (63, 90, 110, 160, 200, 250, 315),
     (MP_SERVICE, STEEL_FAMILY): (50, 80, 100, 150, 200, 250, 300, 350, 400),
     (LP_MAIN, PE): (63, 90, 110, 160, 200, 250, 315, 400),
@@ -89,6 +91,7 @@ LADDERS = {
     (LP_SERVICE, PE): (32, 40, 50, 63, 90, 110, 160, 200, 250, 315),
     (LP_SERVICE, STEEL_FAMILY): (25, 32, 40, 50, 80, 100, 150, 200, 250, 300),
     (RISER_PIPE, STEEL_FAMILY): (32, 40, 50, 80, 100),
+    (HP_MAIN, STEEL_FAMILY): (150, 200, 250, 300, 350, 400, 500, 600, 700, 800),
 }
 
 
@@ -111,28 +114,38 @@ def size_for_design_peak(island: Island, draft: Draft) -> None:
     demand[customers] = peak * _SIMULTANEITY_BY_CODE[category]
     draft.customer_design_nm3h = demand[customers]
 
-    sources = np.concatenate([[draft.gate_node], regs["to"]])
+    gates = draft.gate_nodes
+    sources = np.concatenate([gates, regs["to"]])
     tree = _SupplyTree.build(n, pipes["from"][live], pipes["to"][live], length[live], sources)
-    # Design flow into each node's subtree; a regulator inlet draws its whole LP area.
-    flow = tree.subtree_sum(demand)
-    through_regulator = flow[regs["to"]]
-    np.add.at(demand, regs["frm"], through_regulator)
-    flow = tree.subtree_sum(demand)
-    draft.regulator_design_nm3h = through_regulator
+    # Design flow into each node's subtree; a regulator inlet draws everything its outlet side takes (an MP
+    # regulator's area, a district station's MP part with the LP areas below it: one pass per level).
+    customer_demand = demand
+    flow = tree.subtree_sum(customer_demand)
+    for _ in range(3):
+        through_regulator = flow[regs["to"]]
+        demand = customer_demand.copy()
+        np.add.at(demand, regs["frm"], through_regulator)
+        flow = tree.subtree_sum(demand)
+    draft.regulator_design_nm3h = flow[regs["to"]]
+    draft.gate_design_nm3h = flow[gates]
 
     # Budgets in π = p_abs² (the simulator's quadratic form), per node, for the path from its source.
     elevation = island.sample(island.elevation, xy[:, 0], xy[:, 1])
     atm = _P_BASE * (1.0 - 2.25577e-5 * elevation) ** 5.25588
-    source_abs = np.concatenate([[SUPPLY_PRESSURE_MPA * 1e6], regs["set_mpa"] * 1e6]) + atm[sources]
+    source_abs = np.concatenate([draft.gate_supply_mpa * 1e6, regs["set_mpa"] * 1e6]) + atm[sources]
+    gate_class = np.full(len(gates), SHP if (regs["inlet_pc"] == SHP).any() else MP)
+    source_class = np.concatenate([gate_class, regs["outlet_pc"]])
     reached = tree.source >= 0
     src = np.maximum(tree.source, 0)
-    is_mp = reached & (src == 0)
+    is_mp = reached & (source_class[src] == MP)
+    is_shp = reached & (source_class[src] == SHP)
     pi_source = source_abs[src] ** 2
     rise = elevation - elevation[sources[src]]
     lp_drop = np.minimum(source_abs[src] - atm[sources[src]] - DESIGN_MIN_PRESSURE_PA["LP"], LP_DESIGN_DROP_PA)
     lp_drop = np.maximum(lp_drop + np.minimum(_COLUMN_UP_PA_M * rise, _COLUMN_DOWN_PA_M * rise), MIN_LP_BUDGET_PA)
     mp_budget = pi_source - (atm + DESIGN_MIN_PRESSURE_PA["MP-A"]) ** 2
-    budget = np.where(is_mp, mp_budget, 2.0 * _P_LOW_LP_ABS * lp_drop)
+    shp_budget = pi_source - (atm + DESIGN_MIN_PRESSURE_PA["SHP-A"]) ** 2
+    budget = np.select([is_mp, is_shp], [mp_budget, shp_budget], 2.0 * _P_LOW_LP_ABS * lp_drop)
 
     # Share the budget along each path by length × flow^(1/3); each pipe takes the least gradient downstream allows.
     child = tree.child_of_pipe
@@ -159,7 +172,7 @@ def size_for_design_peak(island: Island, draft: Draft) -> None:
     q[loop] = np.minimum(flow[a], flow[b])
     grad[loop] = np.minimum(gradient[a], gradient[b])
     p_low[loop] = np.sqrt(np.minimum(pi_low[a], pi_low[b]))
-    p_low = np.where(is_mp[pipes["from"][live]], p_low, _P_LOW_LP_ABS)
+    p_low = np.where((is_mp | is_shp)[pipes["from"][live]], p_low, _P_LOW_LP_ABS)
 
     dn = np.zeros(len(pipes["from"]), np.int64)
     material = pipes["material"]

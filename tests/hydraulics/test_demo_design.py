@@ -141,3 +141,49 @@ def test_design_friction_is_the_simulators_law_with_a_margin(roughness_mm):
     assert transition.any() and ratio[transition].max() <= 2.5
     assert ratio[~transition].max() <= sizing.LOSS_MARGIN * 1.03
     assert np.median(ratio) == pytest.approx(sizing.LOSS_MARGIN, rel=0.03)
+
+
+@pytest.fixture(scope="module")
+def city():
+    """From CITY_SCALE_PIPES up the demo is a city: gate stations on an SHP-A ring feed district stations (the same
+    rule the million-pipe demo follows, checked here at the smallest size it applies to)."""
+    from console.network._demo import CITY_SCALE_PIPES
+
+    net = generate_demo(CITY_SCALE_PIPES, seed=11)
+    return net, simulate(net, DESIGN_PEAK)
+
+
+def test_city_scale_demo_meets_service_pressure_at_design_peak(city):
+    net, result = city
+    _assert_meets_design_peak(net, result)
+    assert net.topology.n_components == 1
+    by_class: dict[str, list] = {}
+    for system in result.systems:
+        if system.supplied and system.n_pipes:
+            by_class.setdefault(system.pressure_class, []).append(system)
+    assert set(by_class) == {"LP", "MP-A", "SHP-A"}
+    for pressure_class, systems in by_class.items():
+        assert min(s.min_pressure_pa for s in systems) >= sizing.DESIGN_MIN_PRESSURE_PA[pressure_class]
+
+
+def test_city_scale_demo_has_gate_stations_on_a_ring_and_district_stations(city):
+    net, result = city
+    gates = net["gate_stations"]
+    assert len(gates) >= 2 and gates["name"].is_unique
+    regs = net["regulators"]
+    district = (regs["inlet_class"].astype(str) == "SHP-A").to_numpy()
+    assert district.sum() >= 2
+    assert (regs.loc[district, "outlet_class"].astype(str) == "MP-A").all()
+    assert regs.loc[district, "name"].str.endswith("高中压调压站").all()
+    # Every gate station delivers, each within its own rating; the SHP-A mains form one system with a loop.
+    i = {n: k for k, n in enumerate(result.node_ids)}
+    delivered = result.node_supply_nm3h[[i[g] for g in gates["id"]]]
+    assert (delivered > 0).all() and (delivered <= gates["capacity_nm3h"].to_numpy()).all()
+    shp = [s for s in result.systems if s.pressure_class == "SHP-A"]
+    assert len(shp) == 1
+    topo = net.topology
+    inside = np.zeros(topo.n_nodes, bool)
+    inside[topo.node_index(result.node_ids[result.node_system == shp[0].system_id])] = True
+    links = np.concatenate([topo.layer_links("pipes"), topo.layer_links("valves")])
+    n_links = int((inside[topo.link_from[links]] & inside[topo.link_to[links]]).sum())
+    assert n_links - int(inside.sum()) + 1 >= 1  # independent loops of one connected system: a ring

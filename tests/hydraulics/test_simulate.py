@@ -304,3 +304,31 @@ def test_progress_is_reported_and_cancellation_stops_the_solve():
     feedback.cancel()
     with pytest.raises(Cancelled):
         simulate(regulated(), ONE, feedback=feedback)
+
+
+def test_infeasible_message_counts_the_demand_carried_through_regulators_and_names_bottlenecks():
+    """An MP line with no customer of its own feeds a regulator whose LP side takes 3,000 Nm³/h: the MP system is
+    where pressure collapses, and the message must say what it carries (3,000 Nm³/h), not its own 0."""
+    mp = {"pressure_class": "MP-A", "inner_diameter_mm": 25.0, "length_m": 2000.0}
+    lp = {"pressure_class": "LP", "inner_diameter_mm": 600.0, "length_m": 10.0}
+    net = make_network(
+        [
+            ("G", "gate_stations", 0, 0, {"supply_pressure_mpa": 0.4}),
+            ("J", "junctions", 1000, 0),
+            ("RI", "junctions", 2000, 0),
+            ("RO", "junctions", 2002, 0),
+            ("C", "customers", 2010, 0, {"peak_demand_nm3h": 3000.0, "category": "special"}),
+        ],
+        [
+            ("P1", "pipes", "G", "J", mp),
+            ("P2", "pipes", "J", "RI", {**mp, "inner_diameter_mm": 200.0}),
+            ("R1", "regulators", "RI", "RO", {"set_outlet_pressure_mpa": 0.003, "capacity_nm3h": 5000.0}),
+            ("P3", "pipes", "RO", "C", lp),
+        ],
+    )
+    with pytest.raises(InfeasibleError) as info:
+        simulate(net, ONE)
+    message = str(info.value)
+    assert "3,000.0 Nm³/h of demand supplied through" in message and "(MP-A)" in message
+    assert "0.0 Nm³/h to their own customers" in message
+    assert "largest pressure drops are in pipes P1" in message  # the DN25 line, not the DN200 one
