@@ -146,6 +146,11 @@ BODY_SCHEMAS: dict[str, tuple[tuple[str, Any, bool], ...]] = {
         ("edits", _int, True),
         ("digest", _str, True),
         ("summary", _str, False),
+        # review before commit: submitted by its author (who signs the digest), approved or rejected by a reviewer
+        ("decision", _str, False),
+        ("author", _str, False),
+        ("author_signature", _str, False),
+        ("comment", _str, False),
     ),
 }
 

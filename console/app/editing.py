@@ -1,0 +1,419 @@
+"""Editing with review before commit (编辑与审核入库), Qt-free: edit sessions, change sets, review, approval.
+
+The workflow a utility's planners and reviewers follow:
+
+1. **Edit.** A planner edits the open network through :meth:`EditingService.push` (edit commands from
+   :mod:`console.network`), with undo and redo; the session's base is the network as it was opened or last saved.
+2. **Submit.** :meth:`submit` turns the session into a change set — the feature changes between base and edited, with
+   its author — signs its digest with the author's key and records a ``gis.changeset`` ledger entry (``submitted``).
+3. **Review.** :meth:`review` computes the change set's engineering effect on a branch (master + change set):
+   validation findings introduced, valve segments split or merged, valves made useless, customers whose isolation
+   changes, minimum pressure per pressure system before and after (:mod:`console.app.review`).
+4. **Approve or reject.** :meth:`approve` (permission ``changes.approve``, never the author) applies the change set to
+   the master network after checking every feature against the change set's base values (a feature edited since is a
+   :class:`console.network.ChangeConflict`, nothing written), commits it (a file atomically, PostGIS feature by
+   feature with row versions) and records a ``gis.changeset`` entry (``approved``) signed by the reviewer that carries
+   the author's signature of the same digest: the author's signature and the reviewer's co-signature. :meth:`reject`
+   records the reviewer's comment.
+
+Change sets are JSON files in the workspace's ``changes/`` folder (written atomically); :meth:`history` lists the
+change sets that touched a feature (its as-built history).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import os
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from psygnal import Signal
+
+from console.app.review import ReviewEffect, review_effect
+from console.errors import GasOpsError
+from console.network import (
+    ApplyChangeSet,
+    EditCommand,
+    FeatureChange,
+    GasNetwork,
+    UndoStack,
+    changes_from_json,
+    changes_to_json,
+    diff_networks,
+)
+
+__all__ = ["CHANGES_DIR", "STATUSES", "ChangeSet", "ChangeSetStoreError", "EditingService", "changeset_digest_of"]
+
+log = logging.getLogger(__name__)
+
+CHANGES_DIR = "changes"
+STATUSES = ("submitted", "approved", "rejected")
+FORMAT = "gasops-changeset/1"
+
+
+class ChangeSetStoreError(GasOpsError):
+    """A change set file that cannot be read, or a change set that is not in a state for the asked step."""
+
+
+@dataclass
+class ChangeSet:
+    """A reviewed unit of edits: feature changes against a base, with its author and its review."""
+
+    change_id: str
+    network: str
+    author: str
+    title: str
+    changes: list[FeatureChange]
+    created: str = ""
+    status: str = "submitted"
+    digest: str = ""
+    author_did: str = ""
+    author_signature: str = ""
+    reviewer: str = ""
+    comment: str = ""
+    decided: str = ""
+    ledger_entries: list[int] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {"add": 0, "change": 0, "delete": 0}
+        for c in self.changes:
+            out[c.op] += 1
+        return out
+
+    @property
+    def summary(self) -> str:
+        n = self.counts()
+        return f"{self.title or self.change_id}: +{n['add']} ~{n['change']} -{n['delete']}"
+
+    def feature_ids(self) -> list[str]:
+        return sorted({c.feature_id for c in self.changes})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "change_id": self.change_id,
+            "network": self.network,
+            "author": self.author,
+            "title": self.title,
+            "created": self.created,
+            "status": self.status,
+            "digest": self.digest,
+            "author_did": self.author_did,
+            "author_signature": self.author_signature,
+            "reviewer": self.reviewer,
+            "comment": self.comment,
+            "decided": self.decided,
+            "ledger_entries": self.ledger_entries,
+            "changes": changes_to_json(self.changes),
+        }
+
+    @classmethod
+    def from_json(cls, doc: Any, source: str = "change set") -> ChangeSet:
+        """Parse a change set document; anything malformed is a :class:`ChangeSetStoreError` naming ``source``."""
+        if not isinstance(doc, dict):
+            raise ChangeSetStoreError(f"{source}: not a change set (a JSON object was expected)")
+        if doc.get("format", FORMAT) != FORMAT:
+            raise ChangeSetStoreError(f"{source}: format {doc.get('format')!r} is not {FORMAT}")
+        text = {}
+        for name in ("change_id", "network", "author", "title", "created", "status", "digest", "author_did",
+                     "author_signature", "reviewer", "comment", "decided"):  # fmt: skip
+            value = doc.get(name, "")
+            if not isinstance(value, str):
+                raise ChangeSetStoreError(f"{source}: {name!r} must be text")
+            text[name] = value
+        if not text["change_id"]:
+            raise ChangeSetStoreError(f"{source}: no change_id")
+        if text["status"] and text["status"] not in STATUSES:
+            raise ChangeSetStoreError(f"{source}: status {text['status']!r} is not one of {', '.join(STATUSES)}")
+        entries = doc.get("ledger_entries", [])
+        if not isinstance(entries, list) or not all(isinstance(i, int) for i in entries):
+            raise ChangeSetStoreError(f"{source}: 'ledger_entries' must be a list of entry numbers")
+        try:
+            changes = changes_from_json(doc.get("changes", []), source)
+        except GasOpsError as exc:
+            raise ChangeSetStoreError(str(exc)) from None
+        return cls(changes=changes, ledger_entries=list(entries), **(text | {"status": text["status"] or "submitted"}))
+
+
+def changeset_digest_of(cs: ChangeSet) -> str:
+    """SHA-256 (hex) over the change set's identity and its changes (RFC 8785 JSON, via the ledger's digest)."""
+    from console.ledger import changeset_digest
+
+    head = {"change_id": cs.change_id, "network": cs.network, "author": cs.author, "title": cs.title}
+    return changeset_digest([head, *changes_to_json(cs.changes)])[0]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _new_id() -> str:
+    return f"CS-{dt.datetime.now(dt.UTC):%Y%m%d}-{secrets.token_hex(3)}"
+
+
+class EditingService:
+    """Edit sessions and the change sets they produce, reviewed and committed (see the module).
+
+    Parameters
+    ----------
+    folder
+        Where change sets are kept (a workspace's ``changes/`` folder).
+    operators
+        The :class:`console.app.operators.OperatorService` that guards ``changes.edit``/``changes.approve`` and signs;
+        ``None`` acts as a single-user install (no roles, nothing signed).
+    network
+        The network being edited (the GUI's open network), if any.
+
+    Signals
+    -------
+    session_changed(int)
+        The edit session changed (the undo stack's index).
+    changesets_changed(str)
+        A change set was submitted, approved or rejected (its id).
+    """
+
+    session_changed = Signal(int)
+    changesets_changed = Signal(str)
+
+    def __init__(self, folder: str | os.PathLike, *, operators: Any = None, network: GasNetwork | None = None) -> None:
+        self.folder = Path(folder)
+        self.operators = operators
+        self.stack = UndoStack()
+        self.stack.changed.connect(self.session_changed.emit)
+        self.network: GasNetwork | None = None
+        self.base: GasNetwork | None = None
+        if network is not None:
+            self.start(network)
+
+    # -- the edit session ---------------------------------------------------------------------------------------------
+    def start(self, network: GasNetwork) -> None:
+        """Edit ``network`` from here on; its current state is the session's base."""
+        self.network = network
+        self.base = network.snapshot()
+        self.stack.clear()
+
+    def _require(self, permission: str, action: str, owner: str | None = None) -> None:
+        if self.operators is not None:
+            self.operators.require(permission, action, owner=owner)
+
+    def push(self, edit: EditCommand) -> None:
+        """Apply an edit of the session (``changes.edit``), undoable."""
+        self._require("changes.edit", "edit the network")
+        self.stack.push(edit)
+
+    def undo(self) -> None:
+        self.stack.undo()
+
+    def redo(self) -> None:
+        self.stack.redo()
+
+    @property
+    def modified(self) -> bool:
+        return not self.stack.is_clean
+
+    def saved(self) -> None:
+        """The network was saved: the saved state is the new base and the undo history's clean point."""
+        if self.network is not None:
+            self.base = self.network.snapshot()
+        self.stack.set_clean()
+
+    def pending_changes(self) -> list[FeatureChange]:
+        """The feature changes of the session so far (base → the network now)."""
+        if self.network is None or self.base is None:
+            return []
+        return diff_networks(self.base, self.network)
+
+    # -- operators -----------------------------------------------------------------------------------------------------
+    def _who(self) -> tuple[str, str, Any]:
+        op = getattr(self.operators, "current", None)
+        if op is None:
+            return "", "", None
+        return op.operator_id, op.did, self.operators.signing_key
+
+    def _record(self, cs: ChangeSet, decision: str) -> None:
+        if self.operators is None:
+            return
+        n = cs.counts()
+        body = {
+            "change_id": cs.change_id,
+            "network": cs.network[:200],
+            "edits": len(cs.changes),
+            "digest": cs.digest,
+            "summary": f"{decision}: {cs.title[:120]} (+{n['add']} ~{n['change']} -{n['delete']})",
+            "decision": decision,
+            "author": cs.author_did or cs.author,
+        }
+        if cs.author_signature:
+            body["author_signature"] = cs.author_signature
+        if decision != "submitted" and cs.comment:
+            body["comment"] = cs.comment[:500]
+        entry = self.operators.record("gis.changeset", body)
+        index = getattr(entry, "index", None)
+        if isinstance(index, int):
+            cs.ledger_entries.append(index)
+
+    # -- change sets ---------------------------------------------------------------------------------------------------
+    def path_of(self, change_id: str) -> Path:
+        if not change_id or any(c in change_id for c in "/\\") or change_id.startswith("."):
+            raise ChangeSetStoreError(f"{change_id!r} is not a change set id")
+        return self.folder / f"{change_id}.json"
+
+    def _save(self, cs: ChangeSet) -> None:
+        from console.atomic import atomic_write_text
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path_of(cs.change_id), json.dumps(cs.to_json(), ensure_ascii=False, indent=1,
+                                                                 allow_nan=False))  # fmt: skip
+
+    def get(self, change_id: str) -> ChangeSet:
+        path = self.path_of(change_id)
+        if not path.is_file():
+            known = ", ".join(c.change_id for c in self.list()) or "none"
+            raise ChangeSetStoreError(f"no change set {change_id!r} in {self.folder} (known: {known})")
+        return self.load(path)
+
+    @staticmethod
+    def load(path: str | os.PathLike) -> ChangeSet:
+        """Read a change set file (a clear :class:`ChangeSetStoreError` naming the file for anything malformed)."""
+        path = Path(path)
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ChangeSetStoreError(f"{path}: not a readable change set ({exc})") from None
+        return ChangeSet.from_json(doc, str(path))
+
+    def list(self, status: str | None = None) -> list[ChangeSet]:
+        if not self.folder.is_dir():
+            return []
+        out = []
+        for path in sorted(self.folder.glob("CS-*.json")):
+            try:
+                cs = self.load(path)
+            except ChangeSetStoreError as exc:
+                log.warning("%s", exc)
+                continue
+            if status is None or cs.status == status:
+                out.append(cs)
+        return out
+
+    def submit(
+        self, title: str = "", changes: Sequence[FeatureChange] | None = None, *, network_name: str = ""
+    ) -> ChangeSet:
+        """Submit the session's changes (or ``changes``) for review, signed by the author; the session starts over."""
+        self._require("changes.edit", "submit a change set")
+        from_session = changes is None
+        changes = list(self.pending_changes() if changes is None else changes)
+        if not changes:
+            raise ChangeSetStoreError("nothing to submit: the network is as it was opened or last saved")
+        author, did, key = self._who()
+        name = network_name or (self.network.name if self.network is not None else "network")
+        cs = ChangeSet(_new_id(), name, author, title or f"{len(changes)} feature changes", changes, created=_now(),
+                       author_did=did)  # fmt: skip
+        cs.digest = changeset_digest_of(cs)
+        if key is not None:
+            cs.author_signature = base64.b64encode(key.sign(bytes.fromhex(cs.digest))).decode("ascii")
+        self._record(cs, "submitted")
+        self._save(cs)
+        if from_session and self.network is not None:
+            self.base = self.network.snapshot()
+            self.stack.clear()
+        self.changesets_changed.emit(cs.change_id)
+        return cs
+
+    def import_changeset(self, cs: ChangeSet) -> ChangeSet:
+        """Submit a change set made elsewhere (``gasops changes diff``) under the current operator as author."""
+        return self.submit(cs.title, cs.changes, network_name=cs.network)
+
+    def _check_signature(self, cs: ChangeSet) -> None:
+        if cs.digest != changeset_digest_of(cs):
+            raise ChangeSetStoreError(f"change set {cs.change_id}: its digest does not match its content (altered "
+                                      f"after submission?)")  # fmt: skip
+        if not cs.author_signature:
+            return
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        from console.ledger import public_from_did_key
+
+        try:
+            public = Ed25519PublicKey.from_public_bytes(public_from_did_key(cs.author_did))
+            public.verify(base64.b64decode(cs.author_signature), bytes.fromhex(cs.digest))
+        except (InvalidSignature, ValueError, GasOpsError) as exc:
+            raise ChangeSetStoreError(f"change set {cs.change_id}: the author's signature does not verify "
+                                      f"({type(exc).__name__})") from None  # fmt: skip
+
+    def branch(self, cs: ChangeSet, master: GasNetwork) -> GasNetwork:
+        """``master`` with the change set applied (a copy; master is not touched)."""
+        branch = master.snapshot()
+        ApplyChangeSet(branch, cs.changes).redo()
+        return branch
+
+    def review(self, change_id: str, master: GasNetwork, *, hydraulics: bool = True) -> ReviewEffect:
+        """The engineering effect of a change set on ``master`` (conflicts raise before anything is computed)."""
+        cs = self.get(change_id)
+        return review_effect(master, self.branch(cs, master), hydraulics=hydraulics)
+
+    def _decide(self, change_id: str, decision: str, comment: str) -> ChangeSet:
+        cs = self.get(change_id)
+        if cs.status != "submitted":
+            raise ChangeSetStoreError(f"change set {change_id} is already {cs.status}"
+                                      f"{' by ' + cs.reviewer if cs.reviewer else ''}")  # fmt: skip
+        verb = "approve" if decision == "approved" else "reject"
+        self._require("changes.approve", f"{verb} change set {change_id}", owner=cs.author or None)
+        self._check_signature(cs)
+        reviewer, _did, _key = self._who()
+        return replace(cs, status=decision, reviewer=reviewer, comment=comment, decided=_now())
+
+    def approve(
+        self,
+        change_id: str,
+        master: GasNetwork,
+        *,
+        comment: str = "",
+        commit: Callable[[GasNetwork, list[FeatureChange]], Any] | None = None,
+    ) -> ChangeSet:
+        """Apply the change set to ``master`` and commit it, co-signed by the reviewer (see the module).
+
+        ``commit(master, changes)`` persists the result (a file write, or per-feature PostGIS updates that may raise
+        :class:`console.network.ChangeConflict`); when it raises, ``master`` is rolled back and nothing is recorded.
+        """
+        cs = self._decide(change_id, "approved", comment)
+        edit = ApplyChangeSet(master, cs.changes, f"change set {cs.change_id}")  # raises ChangeConflict first
+        edit.redo()
+        try:
+            if commit is not None:
+                commit(master, cs.changes)
+        except BaseException:
+            edit.undo()
+            raise
+        self._record(cs, "approved")
+        self._save(cs)
+        self.changesets_changed.emit(cs.change_id)
+        return cs
+
+    def reject(self, change_id: str, comment: str) -> ChangeSet:
+        """Reject a change set with the reviewer's comment (recorded in the ledger; the master is not touched)."""
+        if not comment.strip():
+            raise ChangeSetStoreError("a rejection needs a comment telling the planner what to change")
+        cs = self._decide(change_id, "rejected", comment)
+        self._record(cs, "rejected")
+        self._save(cs)
+        self.changesets_changed.emit(cs.change_id)
+        return cs
+
+    def history(self, feature_id: str) -> list[dict[str, Any]]:
+        """The change sets that touched ``feature_id``, oldest first (its as-built history)."""
+        out = []
+        for cs in self.list():
+            ops = [c.op for c in cs.changes if c.feature_id == feature_id]
+            if ops:
+                out.append({"change_id": cs.change_id, "status": cs.status, "op": ops[0], "author": cs.author,
+                            "reviewer": cs.reviewer, "created": cs.created, "decided": cs.decided,
+                            "title": cs.title})  # fmt: skip
+        return sorted(out, key=lambda r: (r["created"], r["change_id"]))

@@ -1,0 +1,214 @@
+"""The engineering effect of a change set (审核), computed on the branch before a reviewer approves it, Qt-free.
+
+For a master network and the same network with the change set applied (the *branch*):
+
+1. **Validation**: the findings the branch has that the master has not (introduced) and the reverse (resolved).
+2. **Valve segments** (阀门分段): master segments whose pipes end up in several branch segments (split), branch
+   segments gathering pipes of several master segments (merged), valves whose two sides lie in one segment on the
+   branch but not on the master (made useless), and the customers whose segment — the set of customers that lose gas
+   with them — changes.
+3. **Hydraulics**: minimum pressure per pressure system before and after (steady state, design demand) and the
+   violations the branch has that the master has not.
+
+>>> from tests.builders import chain
+>>> from console.network import InsertDevice
+>>> import shapely
+>>> master = chain(2); branch = master.snapshot()
+>>> InsertDevice(branch, "P1", shapely.Point(41_405_050, 3_320_000), "valves").redo()
+>>> effect = review_effect(master, branch, hydraulics=False)
+>>> effect.segments_split, effect.findings_introduced
+(1, [])
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from console.network import GasNetwork, validate
+
+__all__ = ["ReviewEffect", "SystemPressure", "review_effect"]
+
+
+@dataclass(frozen=True)
+class SystemPressure:
+    """One pressure system's minimum pressure before and after (kPa gauge; ``None``: not in that network)."""
+
+    system: str
+    pressure_class: str
+    min_before_kpa: float | None
+    min_after_kpa: float | None
+    node_after: str = ""
+
+
+@dataclass
+class ReviewEffect:
+    """What approving a change set would do to the network (see the module)."""
+
+    findings_introduced: list[dict] = field(default_factory=list)
+    findings_resolved: list[dict] = field(default_factory=list)
+    segments_before: int = 0
+    segments_after: int = 0
+    segments_split: int = 0
+    segments_merged: int = 0
+    valves_made_useless: list[str] = field(default_factory=list)
+    customers_isolation_changed: list[str] = field(default_factory=list)
+    pressures: list[SystemPressure] = field(default_factory=list)
+    new_violations: list[dict] = field(default_factory=list)
+    hydraulics_note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def blocking(self) -> bool:
+        """True when the branch introduces a validation error or a hydraulic violation of severity error."""
+        return any(f["severity"] == "error" for f in self.findings_introduced) or any(
+            v["severity"] == "error" for v in self.new_violations
+        )
+
+    def format_text(self) -> str:
+        lines = [
+            f"validation: {len(self.findings_introduced)} findings introduced, {len(self.findings_resolved)} resolved",
+        ]
+        for f in self.findings_introduced[:10]:
+            lines.append(f"  + {f['severity']:7} {f['check']}: {', '.join(f['feature_ids'][:5])}")
+        lines.append(
+            f"valve segments: {self.segments_before} → {self.segments_after} ({self.segments_split} split, "
+            f"{self.segments_merged} merged); valves made useless: {', '.join(self.valves_made_useless) or 'none'}"
+        )
+        lines.append(f"customers whose isolation changes: {len(self.customers_isolation_changed)}")
+        if self.hydraulics_note:
+            lines.append(f"hydraulics: {self.hydraulics_note}")
+        for p in self.pressures:
+            before = "—" if p.min_before_kpa is None else f"{p.min_before_kpa:.2f}"
+            after = "—" if p.min_after_kpa is None else f"{p.min_after_kpa:.2f}"
+            lines.append(f"  {p.system} ({p.pressure_class}): min {before} → {after} kPa")
+        for v in self.new_violations[:10]:
+            lines.append(f"  new {v['severity']} {v['kind']} at {v['feature_id']}")
+        return "\n".join(lines)
+
+
+def review_effect(master: GasNetwork, branch: GasNetwork, *, hydraulics: bool = True) -> ReviewEffect:
+    """The effect of turning ``master`` into ``branch`` (see the module)."""
+    effect = ReviewEffect()
+    _validation(master, branch, effect)
+    _segments(master, branch, effect)
+    if hydraulics:
+        _hydraulics(master, branch, effect)
+    return effect
+
+
+def _key(f) -> tuple:
+    return (f.check, tuple(sorted(f.feature_ids)))
+
+
+def _validation(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect) -> None:
+    before = {_key(f): f for f in validate(master).findings}
+    after = {_key(f): f for f in validate(branch).findings}
+    effect.findings_introduced = [f.to_dict() for k, f in after.items() if k not in before]
+    effect.findings_resolved = [f.to_dict() for k, f in before.items() if k not in after]
+
+
+def _pipe_segments(network: GasNetwork):
+    from console.isolation import valve_segments
+
+    seg = valve_segments(network)
+    topo = network.topology
+    pipes = np.flatnonzero(topo.link_layer == 0)  # LINK_LAYERS[0] is "pipes"
+    pipe_ids = topo.link_ids_at(pipes)
+    node_ids = topo.node_ids
+    return seg, pd.Series(seg.link_segment[pipes], index=pipe_ids), pd.Series(seg.node_segment, index=node_ids), topo
+
+
+def _segments(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect) -> None:
+    seg_a, pipes_a, nodes_a, topo_a = _pipe_segments(master)
+    seg_b, pipes_b, nodes_b, topo_b = _pipe_segments(branch)
+    effect.segments_before, effect.segments_after = int(seg_a.n_segments), int(seg_b.n_segments)
+    common = pipes_a.index.intersection(pipes_b.index)
+    pairs = pd.DataFrame({"a": pipes_a.loc[common].to_numpy(), "b": pipes_b.loc[common].to_numpy()})
+    pairs = pairs[(pairs.a >= 0) & (pairs.b >= 0)].drop_duplicates()
+    effect.segments_split = int((pairs.groupby("a")["b"].nunique() > 1).sum())
+    effect.segments_merged = int((pairs.groupby("b")["a"].nunique() > 1).sum())
+
+    def useless(seg, topo) -> set[str]:
+        same = (seg.dev_a == seg.dev_b) & (seg.dev_kind == 0)
+        return set(topo.link_ids_at(seg.dev_link[same]).tolist())
+
+    before = useless(seg_a, topo_a)
+    effect.valves_made_useless = sorted(useless(seg_b, topo_b) - before)
+
+    # A customer's isolation changes when the set of customers in its segment changes.
+    def groups(nodes: pd.Series, network: GasNetwork) -> pd.Series:
+        customers = network["customers"]["id"].astype(str)
+        seg = nodes.reindex(customers.to_numpy()).fillna(-1).astype(int)
+        frame = pd.DataFrame({"c": seg.index, "s": seg.to_numpy()})
+        members = frame.groupby("s")["c"].apply(lambda s: hash(tuple(sorted(s))))
+        out = frame["s"].map(members)
+        out.index = frame["c"]
+        out[frame["s"].to_numpy() < 0] = 0
+        return out
+
+    ga, gb = groups(nodes_a, master), groups(nodes_b, branch)
+    both = ga.index.intersection(gb.index)
+    changed = both[ga.loc[both].to_numpy() != gb.loc[both].to_numpy()]
+    effect.customers_isolation_changed = sorted(map(str, changed)) + sorted(map(str, gb.index.difference(ga.index)))
+
+
+def _system_name(s) -> str:
+    return ", ".join(s.fed_by[:2]) + (" …" if len(s.fed_by) > 2 else "") if s.fed_by else f"system {s.system_id}"
+
+
+def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect) -> None:
+    from console.hydraulics import HydraulicsError, simulate
+
+    try:
+        before = simulate(master)
+    except HydraulicsError as exc:
+        effect.hydraulics_note = f"master does not solve: {exc}"
+        return
+    try:
+        after = simulate(branch)
+    except HydraulicsError as exc:
+        effect.hydraulics_note = f"the branch does not solve: {exc}"
+        effect.new_violations.append({"kind": "not_solved", "severity": "error", "feature_id": "", "message": str(exc)})
+        return
+
+    def by_system(result) -> dict[tuple, Any]:
+        names = Counter()
+        out = {}
+        for s in result.systems:
+            key = (s.pressure_class, _system_name(s))
+            names[key] += 1
+            out[key if names[key] == 1 else (*key, names[key])] = s
+        return out
+
+    a, b = by_system(before), by_system(after)
+    for key in sorted(set(a) | set(b), key=str):
+        sa, sb = a.get(key), b.get(key)
+        effect.pressures.append(
+            SystemPressure(
+                key[1],
+                key[0],
+                None if sa is None or not sa.supplied else round(sa.min_pressure_pa / 1000, 3),
+                None if sb is None or not sb.supplied else round(sb.min_pressure_pa / 1000, 3),
+                sb.min_node_id if sb is not None else "",
+            )
+        )
+    seen = {(v.kind, v.feature_id) for v in before.violations}
+    effect.new_violations = [
+        {
+            "kind": v.kind,
+            "severity": v.severity,
+            "feature_id": v.feature_id,
+            "layer": v.layer,
+            "value": float(v.value),
+            "limit": float(v.limit),
+        }  # fmt: skip
+        for v in after.violations
+        if (v.kind, v.feature_id) not in seen
+    ]

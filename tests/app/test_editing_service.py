@@ -1,0 +1,194 @@
+"""EditingService without a QApplication: session, submit signed by the author, review effect, approval co-signed
+by another reviewer, rejection, conflicts, tampering, as-built history."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+import shapely
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from console.app.editing import ChangeSetStoreError, EditingService
+from console.app.operators import OperatorService, PermissionDenied
+from console.ledger import LedgerNode, public_from_did_key
+from console.network import AddPipe, ChangeConflict, InsertDevice, SetAttribute
+from tests.builders import ORIGIN, chain
+from tests.network.edit_helpers import assert_same_network
+
+ORG = "correct horse battery staple"
+PW = {"A-1": "admin passphrase", "R-2": "review passphrase", "P-3": "planner pass", "X-4": "both roles pass"}
+OX, OY = ORIGIN
+
+
+@pytest.fixture
+def node(tmp_path):
+    n = LedgerNode.init(tmp_path / "ledger", "ops.gas.example/ledger", ORG, scrypt_n=2**10)
+    yield n
+    n.close()
+
+
+@pytest.fixture
+def ops(node):
+    service = OperatorService(node, workstation="ws-1")
+    service.enrol("A-1", "王工", ["administrator"], PW["A-1"])
+    service.login("A-1", PW["A-1"])
+    service.enrol("R-2", "张审核", ["reviewer"], PW["R-2"])
+    service.enrol("P-3", "陈规划", ["planner"], PW["P-3"])
+    service.enrol("X-4", "刘兼职", ["planner", "reviewer"], PW["X-4"])
+    service.logout()
+    return service
+
+
+def _entries(node, entry_type):
+    return [node.entry(i) for i in range(node.size()) if node.entry(i).type == entry_type]
+
+
+def _plan(service, net):
+    service.push(InsertDevice(net, "P1", shapely.Point(OX + 50, OY), "valves"))
+    service.push(SetAttribute(net, "pipes", ["P2"], "material", "steel"))
+    return service.submit("valve on P1, P2 relined")
+
+
+def test_planner_submits_reviewer_approves_cosigned_in_the_ledger(tmp_path, ops, node):
+    master = chain(3)
+    working = master.snapshot()
+    ops.login("P-3", PW["P-3"])
+    service = EditingService(tmp_path / "changes", operators=ops, network=working)
+    cs = _plan(service, working)
+    assert cs.counts() == {"add": 4, "change": 2, "delete": 0}  # valve, 2 junctions, new pipe; P1 and P2 changed
+    assert not service.stack.can_undo and service.pending_changes() == []  # the session starts over
+    submitted = _entries(node, "gis.changeset")[-1]
+    assert submitted.body["decision"] == "submitted" and submitted.author == ops.current.did
+    assert submitted.body["digest"] == cs.digest and submitted.body["edits"] == 6
+    # the author's signature over the digest verifies with the author's key
+    Ed25519PublicKey.from_public_bytes(public_from_did_key(cs.author_did)).verify(
+        base64.b64decode(cs.author_signature), bytes.fromhex(cs.digest)
+    )
+    with pytest.raises(PermissionDenied):
+        service.approve(cs.change_id, master)
+    ops.logout()
+
+    ops.login("R-2", PW["R-2"])
+    effect = service.review(cs.change_id, master)
+    assert effect.segments_split == 1 and effect.findings_introduced == []
+    assert {p.pressure_class for p in effect.pressures} == {"MP-A"}
+    before = master.snapshot()
+    assert_same_network(master, before)
+    approved = service.approve(cs.change_id, master, comment="ok")
+    assert approved.status == "approved" and approved.reviewer == "R-2"
+    assert_same_network(master, working, ordered=False)
+    entry = _entries(node, "gis.changeset")[-1]
+    assert entry.author == ops.current.did  # the reviewer signs the approval …
+    assert entry.body["author"] == cs.author_did and entry.body["author_signature"] == cs.author_signature  # … of hers
+    assert entry.body["decision"] == "approved" and entry.body["digest"] == cs.digest
+    assert [h["change_id"] for h in service.history("P1")] == [cs.change_id]
+    assert service.history("P1")[0]["op"] == "change"
+    with pytest.raises(ChangeSetStoreError, match="already approved by R-2"):
+        service.approve(cs.change_id, master)
+
+
+def test_a_reviewer_never_approves_their_own_change_set(tmp_path, ops):
+    working = chain(2)
+    ops.login("X-4", PW["X-4"])
+    service = EditingService(tmp_path / "changes", operators=ops, network=working)
+    cs = _plan(service, working)
+    with pytest.raises(PermissionDenied, match="cannot approve their own change set"):
+        service.approve(cs.change_id, chain(2))
+    with pytest.raises(PermissionDenied, match="cannot approve their own"):
+        service.reject(cs.change_id, "no")
+
+
+def test_reviewer_cannot_edit_and_planner_cannot_reject(tmp_path, ops):
+    working = chain(2)
+    ops.login("R-2", PW["R-2"])
+    service = EditingService(tmp_path / "changes", operators=ops, network=working)
+    with pytest.raises(PermissionDenied, match="may not edit the network"):
+        service.push(SetAttribute(working, "pipes", ["P1"], "dn", 160))
+    assert working["pipes"]["dn"].tolist() == [110, 110]
+
+
+def test_reject_needs_a_comment_and_is_recorded(tmp_path, ops, node):
+    working = chain(2)
+    ops.login("P-3", PW["P-3"])
+    service = EditingService(tmp_path / "changes", operators=ops, network=working)
+    cs = _plan(service, working)
+    ops.logout()
+    ops.login("R-2", PW["R-2"])
+    with pytest.raises(ChangeSetStoreError, match="needs a comment"):
+        service.reject(cs.change_id, " ")
+    rejected = service.reject(cs.change_id, "valve needs a pit; move it 5 m east")
+    assert rejected.status == "rejected" and service.get(cs.change_id).comment.startswith("valve needs a pit")
+    entry = _entries(node, "gis.changeset")[-1]
+    assert entry.body["decision"] == "rejected" and entry.body["comment"].startswith("valve needs")
+
+
+def test_concurrent_master_edit_is_a_conflict_and_nothing_is_written(tmp_path):
+    master = chain(3)
+    working = master.snapshot()
+    service = EditingService(tmp_path / "changes", network=working)  # single-user install: no operators
+    cs = _plan(service, working)
+    SetAttribute(master, "pipes", ["P2"], "material", "cast_iron").redo()  # someone committed first
+    before = master.snapshot()
+    with pytest.raises(ChangeConflict, match="pipe P2: material is 'cast_iron' here, the change set expected 'PE100'"):
+        service.approve(cs.change_id, master)
+    assert_same_network(master, before)
+    assert service.get(cs.change_id).status == "submitted"
+
+
+def test_failed_commit_rolls_the_master_back(tmp_path):
+    master = chain(2)
+    working = master.snapshot()
+    service = EditingService(tmp_path / "changes", network=working)
+    cs = _plan(service, working)
+    before = master.snapshot()
+
+    def commit(network, changes):
+        raise ChangeSetStoreError("database went away")
+
+    with pytest.raises(ChangeSetStoreError, match="database went away"):
+        service.approve(cs.change_id, master, commit=commit)
+    assert_same_network(master, before)
+    assert service.get(cs.change_id).status == "submitted"
+
+
+def test_tampered_or_malformed_change_sets_are_refused(tmp_path):
+    working = chain(2)
+    service = EditingService(tmp_path / "changes", network=working)
+    service.push(AddPipe(working, [(OX + 50, OY + 0.001), (OX + 50, OY + 80)], tolerance=0.01))
+    cs = service.submit("branch line")
+    path = service.path_of(cs.change_id)
+    doc = json.loads(path.read_text())
+    doc["changes"][0]["after"]["dn"] = 400
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ChangeSetStoreError, match="digest does not match"):
+        service.approve(cs.change_id, chain(2))
+    path.write_text("{not json")
+    with pytest.raises(ChangeSetStoreError, match=rf"{path.name}: not a readable change set"):
+        service.get(cs.change_id)
+    path.write_text(json.dumps({"change_id": "CS-x", "status": "merged"}))
+    with pytest.raises(ChangeSetStoreError, match="status 'merged' is not one of"):
+        service.get(cs.change_id)
+    with pytest.raises(ChangeSetStoreError, match="is not a change set id"):
+        service.get("../etc/passwd")
+    with pytest.raises(ChangeSetStoreError, match="nothing to submit"):
+        service.submit("empty")
+
+
+def test_session_undo_redo_and_modified(tmp_path):
+    net = chain(2)
+    service = EditingService(tmp_path / "changes", network=net)
+    original = net.snapshot()
+    seen = []
+    service.session_changed.connect(seen.append)
+    service.push(SetAttribute(net, "pipes", ["P1"], "dn", 160))
+    service.push(SetAttribute(net, "pipes", ["P1"], "dn", 200))  # merged with the previous
+    assert service.modified and len(service.stack) == 1
+    service.undo()
+    assert not service.modified
+    assert_same_network(net, original)
+    service.redo()
+    service.saved()
+    assert not service.modified and service.pending_changes() == []
+    assert seen == [1, 1, 0, 1, 1]
