@@ -66,6 +66,7 @@ class LogState:
         self.devices: dict[str, DeviceRecord] = {}
         self.hazards: dict[str, HazardRecord] = {}
         self.incidents: dict[str, str] = {}  # incident id -> hex leaf of the latest action
+        self.closed_incidents: set[str] = set()  # incidents with an incident.closed entry
         self.dirty: set[tuple[str, str]] = set()
 
     # -- keys ------------------------------------------------------------------------------------------------------
@@ -128,6 +129,9 @@ class LogState:
             raise EntryRejected(
                 "unauthorised", f"author {p['author']} is not the organisation key or an enrolled operator"
             )
+        if entry_type.startswith("incident.") and entry_type != "incident.action":
+            self._check_incident_step(entry_type, body)
+            return
         getattr(self, "_check_" + entry_type.replace(".", "_"), _no_check)(body)
 
     def _did(self, did: str, what: str) -> None:
@@ -240,6 +244,21 @@ class LogState:
                 "stale-prev", f"incident {body['incident_id']}: prev must be the latest action's leaf hash"
             )
 
+    def _check_incident_step(self, entry_type: str, body: dict) -> None:
+        """The typed incident steps (console.dispatch): opened once, then each step chained to the latest, none
+        after closure."""
+        iid = body["incident_id"]
+        if entry_type == "incident.opened":
+            if iid in self.incidents:
+                raise EntryRejected("duplicate-incident", f"incident {iid} was already opened")
+            return
+        if iid not in self.incidents:
+            raise EntryRejected("unknown-incident", f"incident {iid} was never opened")
+        if iid in self.closed_incidents:
+            raise EntryRejected("incident-closed", f"incident {iid} is closed: no step may follow")
+        if body["prev"] != self.incidents[iid]:
+            raise EntryRejected("stale-prev", f"incident {iid}: prev must be the latest step's leaf hash")
+
     # -- applying --------------------------------------------------------------------------------------------------
 
     def apply(self, entry: Entry, leaf: bytes) -> None:
@@ -285,8 +304,10 @@ class LogState:
                 record = self.hazards[hid]
                 record.status, record.last_leaf, record.last_index = status, leaf.hex(), index
             self.dirty.add(("hazard", hid))
-        elif entry_type == "incident.action":
+        elif entry_type.startswith("incident."):
             self.incidents[body["incident_id"]] = leaf.hex()
+            if entry_type == "incident.closed":
+                self.closed_incidents.add(body["incident_id"])
             self.dirty.add(("incident", body["incident_id"]))
         self.size += 1
         self.last_leaf = leaf
@@ -310,7 +331,7 @@ class LogState:
             elif kind == "hazard":
                 value = self.hazards[key].to_row()
             else:
-                value = {"last_leaf": self.incidents[key]}
+                value = {"last_leaf": self.incidents[key], **({"closed": True} if key in self.closed_incidents else {})}
             out.append({"kind": kind, "key": key, "value": value})
         return out
 
@@ -331,6 +352,8 @@ class LogState:
                 state.hazards[key] = HazardRecord(**value)
             elif kind == "incident":
                 state.incidents[key] = value["last_leaf"]
+                if value.get("closed"):
+                    state.closed_incidents.add(key)
         state.org_keys = sorted(keys, key=lambda kv: kv[1])
         return state
 

@@ -1,0 +1,829 @@
+"""Emergency dispatch (应急抢险调度), Qt-free: :class:`IncidentService` runs incidents from the first call to the
+after-action report, for the GUI, the command line (``gasops incident``) and the tests.
+
+Every step is a typed ``incident.*`` entry signed in the ledger by the logged-in operator (the organisation in open
+mode); the incidents themselves are replayed from those entries (:class:`console.dispatch.Incident`), so the board,
+the timeline and the report show what the ledger proves. Each verb first checks the step against the incident's
+state (:meth:`Incident.check`) and the operator's role (``incident.open`` for every step, ``incident.close`` — a
+commander — to close); a refused step raises :class:`~console.dispatch.IncidentError` or
+:class:`~console.app.operators.PermissionDenied` and records nothing.
+
+The service orchestrates the analyses: the isolation plan (:func:`console.isolation.isolate` on cached valve
+segments, :func:`~console.isolation.reanalyse` when a valve would not turn), its pressure effect (a hydraulic what-if
+with the plan's valves closed), grading, routes along the streets, notices and restoration. Personal data (a
+caller's name and phone, crew members) stays off the ledger: digests go on it, the rest in the workspace
+(``incidents/`` and ``crews.json``)::
+
+    service = IncidentService(ledger_service, network=network, workspace=Workspace(folder))
+    inc = service.open("leak", pipe="P-000100", fraction=0.3)       # opened, planned, graded: three entries
+    service.dispatch(inc.incident_id, "VT-1")                        # route and ETA along the streets
+    service.valve(inc.incident_id, "V-00027", "closed", crew="VT-1")
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import math
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from console.app.workspace import Workspace
+from console.dispatch import (
+    INCIDENT_KINDS,
+    INCIDENT_SOURCES,
+    STEP_CREW_KIND,
+    SYMPTOMS,
+    CrewRoster,
+    GradingTable,
+    Incident,
+    IncidentError,
+    PressureEffect,
+    Step,
+    call_list_csv,
+    confirm_by_pressure,
+    nearby_incidents,
+    notice_text,
+    overlapping,
+    pressure_effect,
+    report_html,
+    search_places,
+    service_clocks,
+    sms_batch_csv,
+    street_graph,
+    timeline,
+)
+from console.errors import GasOpsError
+from console.isolation import IsolationRequest, IsolationResult, isolate, reanalyse
+from console.network import GasNetwork
+
+__all__ = ["IncidentService", "utc_now"]
+
+log = logging.getLogger(__name__)
+
+CONFIRM_TIMEOUT_S = 600.0  # a closed valve not confirmed by the pressure downstream within this is flagged
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class IncidentService:
+    """The incidents of one ledger, on one network.
+
+    Parameters
+    ----------
+    ledger
+        The :class:`~console.app.ledger.LedgerService` (open and unlocked to record steps); its ``authority`` (an
+        :class:`~console.app.operators.OperatorService`) signs and guards every step.
+    network
+        The network incidents are opened on (:meth:`set_network`).
+    workspace
+        Where crews, grading table, notices and personal data live (default: the ledger folder's parent).
+    clock
+        RFC 3339 time of a step (default: now); a drill passes a scripted clock.
+    what_if
+        Compute the pressure effect of each plan (a hydraulic what-if); off for very large networks in the GUI.
+
+    Signals
+    -------
+    changed(str)
+        An incident (its id) has a new step.
+    error(str)
+        A one-line message for a refused GUI action (verbs raise instead).
+    """
+
+    changed = Signal(str)
+    error = Signal(str)
+
+    def __init__(
+        self,
+        ledger: Any,
+        *,
+        network: GasNetwork | None = None,
+        workspace: Workspace | None = None,
+        table: GradingTable | None = None,
+        roster: CrewRoster | None = None,
+        clock: Callable[[], str] | None = None,
+        what_if: bool = True,
+    ) -> None:
+        self.ledger = ledger
+        self.workspace = workspace or Workspace(Path(ledger.folder).parent)
+        self.table = table or self._load_table()
+        self._roster = roster
+        self.clock = clock
+        self.what_if = what_if
+        self.network: GasNetwork | None = None
+        self._base_run: tuple[int, Any] | None = None  # (network version, base SimulationResult)
+        self._cache: tuple[int, dict[str, Incident]] | None = None  # (ledger size, incidents)
+        self._plans: dict[str, dict] = {}  # plan sha256 -> plan document
+        self._watch: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}  # (incident, valve) -> (t, baseline)
+        if network is not None:
+            self.set_network(network)
+
+    # -- set-up -----------------------------------------------------------------------------------------------------------
+    @property
+    def incidents_dir(self) -> Path:
+        return self.workspace.folder / "incidents"
+
+    def _load_table(self) -> GradingTable:
+        path = self.workspace.folder / "grading.json"
+        return GradingTable.from_json(path) if path.is_file() else GradingTable.default()
+
+    @property
+    def roster(self) -> CrewRoster:
+        if self._roster is None:
+            path = self.workspace.folder / "crews.json"
+            self._roster = CrewRoster.load(path)
+            if not self._roster.crews and self.network is not None:
+                self._roster = self._training_roster()
+        return self._roster
+
+    def _training_roster(self) -> CrewRoster:
+        gs = self.network["gate_stations"]
+        pt = gs.geometry.iloc[0] if len(gs) else None
+        x0, y0, x1, y1 = self.network.bounds
+        x, y = (pt.x, pt.y) if pt is not None else ((x0 + x1) / 2, (y0 + y1) / 2)
+        return CrewRoster.training(x, y)
+
+    def save_roster(self) -> Path:
+        path = self.workspace.ensure().folder / "crews.json"
+        self.roster.save(path)
+        return path
+
+    def set_network(self, network: GasNetwork | None) -> None:
+        self.network = network
+        self._base_run = None
+
+    def _crs(self) -> str:
+        from console.app.hazards import crs_label
+
+        return getattr(self.ledger, "crs", "") or (crs_label(self.network.crs) if self.network is not None else "")
+
+    def _network(self) -> GasNetwork:
+        if self.network is None:
+            raise IncidentError("no network is open: incidents are planned on the network")
+        return self.network
+
+    def _node(self):
+        return self.ledger.require_node()
+
+    def _guard(self, permission: str, action: str) -> None:
+        authority = getattr(self.ledger, "authority", None)
+        if authority is not None:
+            authority.require(permission, action)
+
+    def _now(self) -> str:
+        return self.clock() if self.clock is not None else utc_now()
+
+    # -- reading incidents from the ledger ----------------------------------------------------------------------------
+    def incidents(self) -> list[Incident]:
+        """Every incident of the ledger's own log, oldest first."""
+        return list(self._all().values())
+
+    def open_incidents(self) -> list[Incident]:
+        return [i for i in self.incidents() if i.is_open]
+
+    def incident(self, incident_id: str) -> Incident:
+        try:
+            return self._all()[incident_id]
+        except KeyError:
+            known = ", ".join(self._all()) or "none yet"
+            raise IncidentError(f"incident {incident_id!r} does not exist (incidents: {known})",
+                                incident_id=incident_id, code="unknown-incident") from None  # fmt: skip
+
+    def _all(self) -> dict[str, Incident]:
+        node = self._node()
+        size = node.size()
+        if self._cache is not None and self._cache[0] == size:
+            return self._cache[1]
+        out: dict[str, Incident] = {}
+        for iid in node.state().incidents:
+            inc = Incident(iid)
+            for row in node.search(incident_id=iid, origin=node.origin):
+                if not row["type"].startswith("incident.") or row["type"] == "incident.action":
+                    continue
+                entry = node.entry(row["idx"])
+                inc.apply(Step(entry.type, entry.body, entry.payload["time"], entry.author, row["leaf"], row["idx"]))
+            if inc.state == "new":
+                continue
+            if inc.plan is not None:
+                inc.affected = tuple(
+                    c["feature_id"] for c in self.plan_document(inc)["isolation"]["impact"]["customers"]
+                )
+            out[iid] = inc
+        out = dict(sorted(out.items(), key=lambda kv: kv[1].opened.index))
+        self._cache = (size, out)
+        return out
+
+    def plan_document(self, incident: Incident) -> dict:
+        """The plan file the incident's latest ``incident.planned`` step signed (isolation result, pressure effect)."""
+        if incident.plan is None:
+            raise IncidentError(f"{incident.incident_id}: no plan yet", incident_id=incident.incident_id)
+        sha = incident.plan.body["plan_sha256"]
+        if sha not in self._plans:
+            self._plans[sha] = json.loads(self._node().get_evidence(sha))
+        return self._plans[sha]
+
+    def plan_result(self, incident: Incident) -> IsolationResult:
+        return IsolationResult.from_dict(self.plan_document(incident)["isolation"])
+
+    # -- recording ---------------------------------------------------------------------------------------------------------
+    def _append(self, incident: Incident | None, entry_type: str, body: dict) -> Any:
+        node = self._node()
+        if incident is not None:
+            busy = {c: i.incident_id for i in self.open_incidents() if i.incident_id != incident.incident_id
+                    for c, v in i.crews.items() if v["status"] != "done"}  # fmt: skip
+            incident.check(entry_type, body, busy_crews=busy)
+            body = {"incident_id": incident.incident_id, "prev": incident.last_leaf, **body}
+        try:
+            result = node.append(entry_type, body, time=self._now())
+        except GasOpsError as exc:
+            iid = body.get("incident_id", "")
+            raise IncidentError(f"{iid}: {entry_type} not recorded: {getattr(exc, 'detail', exc)}",
+                                incident_id=iid, code="rejected") from exc  # fmt: skip
+        self.changed.emit(body["incident_id"])
+        return result
+
+    def _new_id(self) -> str:
+        day = self._now()[:10].replace("-", "")
+        n = sum(1 for i in self._node().state().incidents if i.startswith(f"INC-{day}-")) + 1
+        return f"INC-{day}-{n:03d}"
+
+    # -- 1. intake 接报 -------------------------------------------------------------------------------------------------
+    def locate(self, *, pipe: str = "", node: str = "", x: float | None = None, y: float | None = None,
+               place: str = "", fraction: float | None = None) -> tuple[str, float | None, float, float]:  # fmt: skip
+        """Where an incident is: (feature id, fraction along a pipe, x, y) from a pipe or node id, a map point (the
+        nearest pipe) or a place name (the nearest pipe to it)."""
+        network = self._network()
+        if place:
+            hits = search_places(network, place, limit=5)
+            if not hits:
+                raise IncidentError(f"no place named like {place!r} in {network.name}")
+            x, y = hits[0][3], hits[0][4]
+        fid = pipe or node
+        if fid:
+            try:
+                layer, row = network.locate(fid)
+            except (KeyError, GasOpsError):
+                raise IncidentError(
+                    f"feature {fid!r} is not in the network {network.name}", code="unknown-feature"
+                ) from None
+            geom = network[layer].geometry.iloc[row]
+            if pipe:
+                if layer != "pipes":
+                    raise IncidentError(f"{fid} is a {layer[:-1]}, not a pipe: use --node for a point feature")
+                frac = 0.5 if fraction is None else float(fraction)
+                if not 0.0 <= frac <= 1.0:
+                    raise IncidentError(f"position along {fid} must be between 0 and 1, got {frac}")
+                pt = geom.interpolate(frac, normalized=True)
+                return fid, frac, float(pt.x), float(pt.y)
+            c = geom.centroid
+            return fid, None, float(c.x), float(c.y)
+        if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
+            raise IncidentError("give where: a pipe, a node, a map point (x, y) or a place name")
+        pipes = network["pipes"]
+        if not len(pipes):
+            raise IncidentError(f"{network.name} has no pipes")
+        import shapely
+
+        geoms = pipes.geometry.to_numpy()
+        hit = network.spatial.nearest(x, y, 200.0, ("pipes",))
+        if hit is not None:
+            k = hit.row
+        else:  # farther than 200 m from any pipe: the nearest one anyway (a call from a doorstep off the network)
+            k = int(np.argmin(shapely.distance(geoms, shapely.Point(x, y))))
+        geom = geoms[k]
+        frac = float(geom.project(shapely.Point(x, y), normalized=True))
+        return str(pipes["id"].iloc[k]), frac, float(x), float(y)
+
+    def nearby(self, x: float, y: float, radius_m: float = 300.0, window_s: float = 7200.0) -> list[str]:
+        """Open incidents near (x, y) opened within ``window_s`` of now: a call there may join one of them."""
+        now = _dt.datetime.fromisoformat(self._now().replace("Z", "+00:00")).timestamp()
+        rows = [(i.incident_id, i.location["x"], i.location["y"], i.opened.when.timestamp())
+                for i in self.open_incidents() if i.location]  # fmt: skip
+        return nearby_incidents(rows, x, y, now, radius_m, window_s)
+
+    def open(
+        self,
+        kind: str = "leak",
+        *,
+        source: str = "pipe",
+        pipe: str = "",
+        node: str = "",
+        x: float | None = None,
+        y: float | None = None,
+        place: str = "",
+        fraction: float | None = None,
+        caller: str = "",
+        phone: str = "",
+        description: str = "",
+        symptoms: Iterable[str] = (),
+        alarm: str = "",
+        hazard_id: str = "",
+        allow_duplicate: bool = False,
+        plan: bool = True,
+    ) -> Incident:
+        """Open an incident (接报) and, unless ``plan=False``, make its plan and grade it at once.
+
+        A call within 300 m and 2 h of an open incident is refused with the incident to join (:meth:`join`) unless
+        ``allow_duplicate``."""
+        self._guard("incident.open", "open an incident")
+        if kind not in INCIDENT_KINDS:
+            raise IncidentError(f"incident kind {kind!r}: choose {', '.join(INCIDENT_KINDS)}")
+        if source not in INCIDENT_SOURCES:
+            raise IncidentError(f"incident source {source!r}: choose {', '.join(INCIDENT_SOURCES)}")
+        symptoms = list(dict.fromkeys(symptoms))
+        bad = [s for s in symptoms if s not in SYMPTOMS]
+        if bad:
+            raise IncidentError(f"unknown symptom(s) {bad}: choose from {', '.join(SYMPTOMS)}")
+        if kind == "fire" and "fire_explosion" not in symptoms:
+            symptoms.append("fire_explosion")
+        fid, frac, px, py = self.locate(pipe=pipe, node=node, x=x, y=y, place=place, fraction=fraction)
+        if source in ("call", "alarm") and not allow_duplicate:
+            near = self.nearby(px, py)
+            if near:
+                raise IncidentError(f"a call near open incident {near[0]} ({len(near)} within 300 m / 2 h): join it "
+                                    "instead of opening a duplicate (or open anyway)", incident_id=near[0],
+                                    code="duplicate")  # fmt: skip
+        node_ = self._node()
+        iid = self._new_id()
+        body: dict[str, Any] = {"incident_id": iid, "source": source, "kind": kind,
+                                "location": {"x": round(px, 3), "y": round(py, 3), "crs": self._crs()},
+                                "feature_id": fid}  # fmt: skip
+        if frac is not None:
+            body["fraction"] = round(frac, 4)
+        for key, value in (("description", description), ("alarm", alarm), ("hazard_id", hazard_id)):
+            if value:
+                body[key] = value[:500]
+        if caller:
+            body["caller_digest"] = node_.personal_digest(caller)
+        if phone:
+            body["phone_digest"] = node_.personal_digest(phone)
+        if symptoms:
+            body["symptoms"] = symptoms
+        self._append(None, "incident.opened", body)
+        self._keep_private(iid, caller, phone)
+        if plan:
+            self.plan(iid)
+            self.grade(iid)
+        return self.incident(iid)
+
+    def _keep_private(self, iid: str, caller: str, phone: str) -> None:
+        if not (caller or phone):
+            return
+        from console.atomic import atomic_write_text
+
+        path = self.incidents_dir / iid / "callers.jsonl"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        line = json.dumps({"time": self._now(), "caller": caller, "phone": phone}, ensure_ascii=False)
+        atomic_write_text(path, old + line + "\n", mode=0o600)
+
+    def join(self, incident_id: str, *, source: str = "call", caller: str = "", phone: str = "",
+             description: str = "", symptoms: Iterable[str] = ()) -> Incident:  # fmt: skip
+        """Record a further call about an open incident (instead of a duplicate incident)."""
+        self._guard("incident.open", "log incident steps")
+        inc = self.incident(incident_id)
+        node = self._node()
+        body: dict[str, Any] = {"source": source}
+        if description:
+            body["description"] = description[:500]
+        if caller:
+            body["caller_digest"] = node.personal_digest(caller)
+        if phone:
+            body["phone_digest"] = node.personal_digest(phone)
+        symptoms = list(symptoms)
+        if [s for s in symptoms if s not in SYMPTOMS]:
+            raise IncidentError(f"unknown symptom(s) in {symptoms}: choose from {', '.join(SYMPTOMS)}")
+        if symptoms:
+            body["symptoms"] = symptoms
+        self._append(inc, "incident.report", body)
+        self._keep_private(incident_id, caller, phone)
+        return self.incident(incident_id)
+
+    def open_from_hazard(self, hazard_id: str, kind: str = "leak", **kwargs: Any) -> Incident:
+        """Open an incident at a hazard of the register (its asset, else its location)."""
+        row = self.ledger.hazard(hazard_id) if hasattr(self.ledger, "hazard") else None
+        record = self._node().state().hazards.get(hazard_id)
+        if row is None and record is None:
+            raise IncidentError(f"hazard {hazard_id!r} is not in the register")
+        entry = self._node().entry(record.first_index) if record is not None else None
+        body = entry.body if entry is not None else {}
+        asset = body.get("asset_id", "")
+        loc = body.get("location", {})
+        where = {"pipe": asset} if asset.startswith("P-") else {"x": loc.get("x"), "y": loc.get("y")}
+        return self.open(kind, source="hazard", hazard_id=hazard_id, description=body.get("description", ""),
+                         **where, **kwargs)  # fmt: skip
+
+    def open_from_alarm(self, sensor_id: str, alarm: str, kind: str = "leak", **kwargs: Any) -> Incident:
+        """Open an incident at an alarm's sensor (methane HIHI, pressure LOLO, a burst-like drop)."""
+        network = self._network()
+        try:
+            layer, row = network.locate(sensor_id)
+        except (KeyError, GasOpsError):
+            raise IncidentError(f"sensor {sensor_id!r} is not in the network") from None
+        pt = network[layer].geometry.iloc[row]
+        kind = "pressure" if kind == "leak" and "LO" in alarm.upper() else kind
+        return self.open(kind, source="alarm", alarm=f"{sensor_id}:{alarm}", x=float(pt.x), y=float(pt.y), **kwargs)
+
+    # -- 2. plan 关阀调压方案 and 3. grade 分级 ---------------------------------------------------------------------------
+    def plan(self, incident_id: str, *, failed: Iterable[str] = (), reason: str = "") -> Incident:
+        """Make (or remake, with valves that ``failed``) the isolation plan and its pressure effect; one entry."""
+        self._guard("incident.open", "plan an incident")
+        inc = self.incident(incident_id)
+        network = self._network()
+        failed = [*inc.failed_valves, *[f for f in failed if f not in inc.failed_valves]]
+        inc.check("incident.planned", {})
+        try:
+            if inc.plan is not None:
+                result = reanalyse(network, self.plan_result(inc), failed)
+            elif inc.fraction is not None:
+                result = isolate(
+                    network, IsolationRequest.at_pipe(inc.feature_id, inc.fraction, inoperable=tuple(failed))
+                )
+            else:
+                result = isolate(network, IsolationRequest.at_node(inc.feature_id, inoperable=tuple(failed)))
+        except GasOpsError as exc:
+            raise IncidentError(f"{incident_id}: no plan: {exc}", incident_id=incident_id) from exc
+        effect = self.pressure_effect(result) if self.what_if else None
+        doc = {"isolation": result.to_dict(), "effect": effect.to_dict() if effect else None}
+        data = json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()
+        att = self._node().put_evidence(data, "application/json")
+        imp = result.impact
+        body = {"valves": list(result.valves_to_close), "optional_valves": list(result.optional_valves),
+                "failed": failed, "customers": imp.customers_lost, "households": int(imp.households),
+                "special_users": len(imp.special_users), "gas_vented_nm3": round(float(imp.isolated_gas_volume_nm3), 3),
+                "low_pressure_customers": len(effect.low_customers) if effect else 0, "plan_sha256": att["sha256"],
+                "attachments": [att]}  # fmt: skip
+        if reason:
+            body["reason"] = reason[:300]
+        self._plans[att["sha256"]] = doc
+        self._append(inc, "incident.planned", body)
+        return self.incident(incident_id)
+
+    def pressure_effect(self, result: IsolationResult) -> PressureEffect:
+        """The plan's valves closed in a hydraulic what-if: customers outside the outage below service pressure."""
+        from console.hydraulics import HydraulicsError, simulate, what_if
+
+        network = self._network()
+        closed = [s.feature_id for s in result.plan if s.required]
+        try:
+            if self._base_run is None or self._base_run[0] != network.version:
+                self._base_run = (network.version, simulate(network))
+            base = self._base_run[1]
+            _, _, diff = what_if(network, closed, base.request, base=base)
+        except (HydraulicsError, ValueError) as exc:
+            return PressureEffect((), (), (), 0.0, solved=False, note=f"hydraulic what-if not solved: {exc}")
+        regs = network["regulators"]
+        reg_xy = {str(i): (g.centroid.x, g.centroid.y) for i, g in zip(regs["id"], regs.geometry, strict=True)}
+        low = set(diff.low_pressure_customer_ids) | set(diff.newly_unsupplied_customer_ids)
+        cust_xy = {}
+        if low:
+            cus = network["customers"]
+            sel = cus[cus["id"].isin(low)]
+            cust_xy = {str(i): (g.x, g.y) for i, g in zip(sel["id"], sel.geometry, strict=True)}
+        outage = [c.feature_id for c in result.impact.customers]
+        return pressure_effect(diff, outage, reg_xy, cust_xy)
+
+    def grade(self, incident_id: str, *, symptoms: Iterable[str] = (), duration_h: float | None = None) -> Incident:
+        """Grade the incident from the households its plan cuts off (and those falling below service pressure) and
+        its symptoms; special users affected count as a symptom."""
+        self._guard("incident.open", "grade an incident")
+        inc = self.incident(incident_id)
+        households = 0
+        found = list(dict.fromkeys([*inc.symptoms, *symptoms]))
+        if inc.plan is not None:
+            households = int(inc.plan.body["households"])
+            doc = self.plan_document(inc)
+            if doc.get("effect") and doc["effect"]["low_customers"] and self.network is not None:
+                cus = self.network["customers"]
+                households += int(cus[cus["id"].isin(doc["effect"]["low_customers"])]["households"].sum())
+            if inc.plan.body.get("special_users") and "special_users" not in found:
+                found.append("special_users")
+        g = self.table.grade(households, found, duration_h)
+        body = {"grade": g.grade, "households": households, "symptoms": found, "reasons": list(g.reasons),
+                "table_digest": self.table.digest()}  # fmt: skip
+        self._append(inc, "incident.graded", body)
+        return self.incident(incident_id)
+
+    def valve_failed(self, incident_id: str, valve_id: str, *, crew: str = "", note: str = "") -> Incident:
+        """“V-123 would not turn”: record it and re-plan in place (the next ring of valves)."""
+        self._guard("incident.open", "log incident steps")
+        inc = self.incident(incident_id)
+        body = {"feature_id": valve_id, "action": "failed", **({"crew": crew} if crew else {}),
+                **({"note": note} if note else {})}  # fmt: skip
+        self._append(inc, "incident.valve", body)
+        self.plan(incident_id, reason=f"{valve_id} would not turn")
+        return self.grade(incident_id)
+
+    def overlaps(self) -> list[tuple[str, str, int]]:
+        """Open incidents whose outages share customers (each pair, with how many customers)."""
+        return overlapping({i.incident_id: set(i.affected) for i in self.open_incidents() if i.plan is not None})
+
+    def clocks(self, incident_id: str, now: str | None = None):
+        inc = self.incident(incident_id)
+        limits = self.table.level(inc.grade or "routine").clocks_min
+        return service_clocks(inc, limits, now or self._now())
+
+    # -- 4. crews and dispatch 调度 --------------------------------------------------------------------------------------
+    def plan_targets(self, incident: Incident) -> dict[str, tuple[str, float, float]]:
+        """Each plan step's feature: (action, x, y); ``site`` is the break."""
+        doc = self.plan_document(incident)["isolation"]
+        out = {s["feature_id"]: (s["action"], s["x"], s["y"]) for s in doc["plan"]}
+        if doc["break_points"]:
+            out["site"] = ("site", doc["break_points"][0][1], doc["break_points"][0][2])
+        return out
+
+    def dispatch(self, incident_id: str, crew_id: str, steps: Iterable[str] | None = None):
+        """Assign plan steps to a crew (default: the steps of its kind not yet assigned), with the route and ETA along
+        the streets from its position to the first step. Returns the route."""
+        self._guard("incident.open", "dispatch crews")
+        inc = self.incident(incident_id)
+        crew = self.roster.crew(crew_id)
+        if inc.plan is None:
+            raise IncidentError(f"{incident_id}: make the plan before dispatching crews", incident_id=incident_id)
+        targets = self.plan_targets(inc)
+        if steps is None:
+            taken = {s for c in inc.crews.values() for s in c["steps"]}
+            steps = [f for f, (action, _, _) in targets.items()
+                     if STEP_CREW_KIND.get(action) == crew.kind and f not in taken]  # fmt: skip
+            if not steps:
+                steps = ["site"]
+        steps = list(steps)
+        if not steps:
+            raise IncidentError(f"{incident_id}: name the plan steps for crew {crew_id}")
+        unknown = [s for s in steps if s not in targets]
+        if unknown:
+            raise IncidentError(f"{incident_id}: step(s) {', '.join(unknown)} are not in the plan "
+                                f"(plan: {', '.join(targets)})", incident_id=incident_id, code="not-in-plan")  # fmt: skip
+        route = None
+        start = (crew.x, crew.y)
+        if math.isfinite(crew.x) and math.isfinite(crew.y):
+            _, tx, ty = targets[steps[0]]
+            route = street_graph(self._network()).route(start, (tx, ty))
+        body = {"crew": crew_id, "crew_kind": crew.kind, "steps": steps}
+        if route is not None:
+            body |= {"route_m": round(route.length_m, 1), "eta_s": round(route.eta_s, 1)}
+        self._append(inc, "incident.dispatched", body)
+        return route
+
+    def crew_status(self, incident_id: str, crew_id: str, status: str) -> Incident:
+        """A crew's acknowledgement and progress: acknowledged, en_route, on_site, done."""
+        self._guard("incident.open", "log incident steps")
+        self._append(self.incident(incident_id), "incident.crew", {"crew": crew_id, "status": status})
+        return self.incident(incident_id)
+
+    def crew_position(self, message: dict) -> None:
+        """A crew position message (the crew feed): ``{"crew_id", "x", "y"[, "time"]}``."""
+        self.roster.update_position(message, self._now())
+
+    # -- 5. execution 执行与确认 -------------------------------------------------------------------------------------------
+    def valve(self, incident_id: str, valve_id: str, action: str = "closed", *, crew: str = "", note: str = "",
+              readings: Mapping[str, float] | None = None) -> Incident:  # fmt: skip
+        """A crew reports a valve closed or reopened (``failed``: see :meth:`valve_failed`). ``readings`` (sensor id →
+        gauge Pa) are the outage's pressures at that moment: the baseline for confirmation by telemetry."""
+        if action == "failed":
+            return self.valve_failed(incident_id, valve_id, crew=crew, note=note)
+        self._guard("incident.open", "log incident steps")
+        inc = self.incident(incident_id)
+        body = {"feature_id": valve_id, "action": action, **({"crew": crew} if crew else {}),
+                **({"note": note} if note else {})}  # fmt: skip
+        self._append(inc, "incident.valve", body)
+        if action == "closed" and readings:
+            self._watch[(incident_id, valve_id)] = (self._epoch(), dict(readings))
+        return self.incident(incident_id)
+
+    def outage_sensors(self, incident_id: str) -> list[str]:
+        """Sensors inside the outage: the ones that confirm the closure, and whose alarms are expected (suppressed)."""
+        inc = self.incident(incident_id)
+        return list(self.plan_document(inc)["isolation"]["impact"]["sensor_ids"]) if inc.plan else []
+
+    def suppressed_sensors(self) -> set[str]:
+        """Sensors of the outages of open incidents that are isolating or isolated: their alarms are expected
+        (ISA-18.2 state-based suppression) until restoration begins."""
+        return {s for i in self.open_incidents() if i.state in ("isolating", "isolated")
+                for s in self.outage_sensors(i.incident_id)}  # fmt: skip
+
+    def _epoch(self) -> float:
+        return _dt.datetime.fromisoformat(self._now().replace("Z", "+00:00")).timestamp()
+
+    def check_confirmations(self, readings: Mapping[str, float], timeout_s: float = CONFIRM_TIMEOUT_S) -> list[tuple]:
+        """Compare the pressures now (sensor id → gauge Pa) with each watched closure's baseline: record
+        ``confirmed`` when the outage's pressure fell as the plan predicts, ``warning`` when it has not within
+        ``timeout_s``. Returns (incident, valve, result) for each recorded step."""
+        done = []
+        now = self._epoch()
+        for (iid, valve), (t0, base) in list(self._watch.items()):
+            inc = self.incident(iid)
+            if not inc.is_open:
+                self._watch.pop((iid, valve))
+                continue
+            common = [s for s in base if s in readings and base[s] > 0]
+            if not common:
+                continue
+            sensor = max(common, key=lambda s: base[s] - readings[s])
+            result = confirm_by_pressure(base[sensor], readings[sensor], now - t0, timeout_s)
+            if result == "pending":
+                continue
+            body = {"feature_id": valve, "result": result, "sensor": sensor, "value_pa": float(readings[sensor]),
+                    "expected_pa": float(base[sensor]) * 0.5}  # fmt: skip
+            self._append(inc, "incident.confirmed", body)
+            self._watch.pop((iid, valve))
+            done.append((iid, valve, result))
+        return done
+
+    def reading(self, incident_id: str, quantity: str, value: float, unit: str, feature_id: str = "") -> Incident:
+        """A concentration or pressure reading taken on site (methane %LEL, CO ppm, pressure kPa …)."""
+        self._guard("incident.open", "log incident steps")
+        if not math.isfinite(value):
+            raise IncidentError(f"{incident_id}: reading must be a finite number")
+        body = {
+            "quantity": quantity,
+            "value": float(value),
+            "unit": unit,
+            **({"feature_id": feature_id} if feature_id else {}),
+        }
+        self._append(self.incident(incident_id), "incident.reading", body)
+        return self.incident(incident_id)
+
+    # -- 6. notices 通知 ------------------------------------------------------------------------------------------------------
+    def notify(self, incident_id: str, kind: str = "outage", language: str = "zh", *,
+               lead_time_h: float | None = None, expected: str = "") -> tuple[Path, Path]:  # fmt: skip
+        """Write the call list and the SMS batch for the outage's customers (special users first) into the
+        incident's folder, and record the notice with their digests. Returns both paths."""
+        self._guard("incident.open", "send notices")
+        inc = self.incident(incident_id)
+        if inc.plan is None:
+            raise IncidentError(f"{incident_id}: make the plan first: notices go to the customers it cuts off",
+                                incident_id=incident_id)  # fmt: skip
+        inc.check("incident.notice", {"kind": kind})
+        doc = self.plan_document(inc)["isolation"]
+        customers = [dict(c) for c in doc["impact"]["customers"]]
+        meters = self._meter_ids([c["feature_id"] for c in customers])
+        for c in customers:
+            c["meter_id"] = meters.get(c["feature_id"], "")
+        start = inc.opened.time[11:16] if inc.opened else ""
+        area = self._area_name(inc)
+        text = notice_text(kind, language, incident_id=incident_id, start=start, expected=expected, area=area)
+        from console.atomic import atomic_write_text
+        from console.ledger import attachment
+
+        folder = self.incidents_dir / incident_id
+        folder.mkdir(parents=True, exist_ok=True)
+        n = len(inc.notices) + 1
+        calls = folder / f"notice-{n}-{kind}-{language}-call-list.csv"
+        sms = folder / f"notice-{n}-{kind}-{language}-sms.csv"
+        calls_text, sms_text = call_list_csv(customers), sms_batch_csv(customers, text)
+        atomic_write_text(calls, calls_text, mode=0o600)
+        atomic_write_text(sms, sms_text, mode=0o600)
+        body = {"kind": kind, "language": language, "customers": len(customers),
+                "special_users": sum(1 for c in customers if c["category"] == "special"),
+                "attachments": [attachment(calls_text.encode(), "text/csv"), attachment(sms_text.encode(), "text/csv")]}  # fmt: skip
+        if lead_time_h is not None:
+            body["lead_time_h"] = float(lead_time_h)
+        self._append(inc, "incident.notice", body)
+        return calls, sms
+
+    def _meter_ids(self, ids: list[str]) -> dict[str, str]:
+        if self.network is None or not ids:
+            return {}
+        cus = self.network["customers"]
+        sel = cus[cus["id"].isin(ids)]
+        return dict(zip(sel["id"].astype(str), sel["meter_id"].astype(str), strict=True))
+
+    def _area_name(self, inc: Incident) -> str:
+        """The outage's area by the nearest named regulator or gate station (the network has no street names)."""
+        if self.network is None or not inc.location:
+            return ""
+        best, name = math.inf, ""
+        for layer in ("regulators", "gate_stations"):
+            frame = self.network[layer]
+            for nm, g in zip(frame["name"].astype(str), frame.geometry, strict=True):
+                if nm:
+                    c = g.centroid
+                    d = math.hypot(c.x - inc.location["x"], c.y - inc.location["y"])
+                    if d < best:
+                        best, name = d, nm
+        return name.replace("调压箱", "").replace("调压站", "").replace("门站", "") + "片区" if name else ""
+
+    # -- 7. restoration 恢复供气 -----------------------------------------------------------------------------------------
+    def meters(self, incident_id: str, step: str, meters: Iterable[str] | None = None, *, crew: str = "") -> Incident:
+        """Per-meter tracking: ``shut_off`` (first pass), ``relit``, ``not_home`` (revisit queue), ``handed_over``.
+        ``meters=None`` means every customer of the outage still waiting for that step."""
+        self._guard("incident.open", "log incident steps")
+        inc = self.incident(incident_id)
+        if meters is None:
+            want = {"shut_off": (None,), "relit": ("shut_off", "not_home")}.get(step, ())
+            meters = [m for m in inc.affected if inc.meters.get(m) in want]
+        meters = list(dict.fromkeys(meters))
+        for k in range(0, max(len(meters), 1), 500):  # long outages: batches of 500 meters per entry
+            inc = self.incident(incident_id)
+            self._append(
+                inc, "incident.meter", {"step": step, "meters": meters[k : k + 500], **({"crew": crew} if crew else {})}
+            )
+        return self.incident(incident_id)
+
+    def purge(self, incident_id: str, note: str = "") -> Incident:
+        """The isolated section was purged (置换) after the valves reopened."""
+        self._guard("incident.open", "log incident steps")
+        self._append(self.incident(incident_id), "incident.purged", {"note": note[:300]} if note else {})
+        return self.incident(incident_id)
+
+    def reopen_order(self, incident_id: str) -> list[str]:
+        """The reopening order: the reverse of the closing order (the last valve closed opens first … the upstream
+        feeds last, so the section is refilled from one side and purged towards its ends)."""
+        inc = self.incident(incident_id)
+        closed = sorted(inc.closed_valves, key=lambda v: inc.closed_valves[v])
+        return [v for v in reversed(closed) if v not in inc.reopened_valves]
+
+    def close(self, incident_id: str, summary: str = "") -> Incident:
+        """Close the incident (a commander, 应急指挥): every valve reopened, purged, every meter relit or handed over."""
+        self._guard("incident.close", f"close incident {incident_id}")
+        self._append(self.incident(incident_id), "incident.closed", {"summary": summary[:500]} if summary else {})
+        return self.incident(incident_id)
+
+    # -- 8. timeline and report ---------------------------------------------------------------------------------------------
+    def _who(self) -> Callable[[str], str]:
+        names = {}
+        authority = getattr(self.ledger, "authority", None)
+        if authority is not None:
+            try:
+                names = {o.did: f"{o.name} ({o.operator_id})" for o in authority.operators()}
+            except GasOpsError:
+                names = {}
+        org = {did for did, _ in self._node().state().org_keys}
+        return lambda did: names.get(did) or ("organisation" if did in org else did[:24] + "…")
+
+    def timeline(self, incident_id: str):
+        return timeline(self.incident(incident_id), self._who())
+
+    def report(self, incident_id: str, out: str | Path, *, verified: str = "") -> Path:
+        """Write the after-action report (HTML) of an incident from its ledger steps."""
+        from console.atomic import atomic_write_text
+
+        inc = self.incident(incident_id)
+        doc = self.plan_document(inc) if inc.plan is not None else {}
+        iso = doc.get("isolation") or {}
+        lines, points = self._report_map(inc, iso)
+        crews = {}
+        for cid in inc.crews:
+            try:
+                crews[cid] = self.roster.crew(cid).label
+            except IncidentError:
+                crews[cid] = cid
+        text = report_html(inc, self.timeline(incident_id), self.clocks(incident_id, inc.closed_at or None),
+                           plan=iso, effect=doc.get("effect"), crews=crews, map_lines=lines, map_points=points,
+                           verified=verified, origin=self._node().origin)  # fmt: skip
+        out = Path(out)
+        atomic_write_text(out, text)
+        return out
+
+    def _report_map(self, inc: Incident, iso: Mapping) -> tuple[dict, dict]:
+        if self.network is None or not iso:
+            return {}, {}
+        import shapely
+
+        pipes = self.network["pipes"]
+        ids = pipes["id"].astype(str).to_numpy()
+        geoms = pipes.geometry.to_numpy()
+        roles = {"isolated": set(iso["isolated_pipe_ids"]), "cut_off": set(iso["cut_off_pipe_ids"])}
+        sel = {r: np.flatnonzero(np.isin(ids, list(s))) for r, s in roles.items()}
+        pts = [np.array([[b[1], b[2]]]) for b in iso["break_points"]]
+        pick = np.concatenate([sel["isolated"], sel["cut_off"]])
+        boxes = (
+            shapely.bounds(geoms[pick]) if len(pick) else np.array([[p[0, 0], p[0, 1], p[0, 0], p[0, 1]] for p in pts])
+        )
+        x0, y0 = boxes[:, 0].min() - 150, boxes[:, 1].min() - 150
+        x1, y1 = boxes[:, 2].max() + 150, boxes[:, 3].max() + 150
+        near = self.network.spatial.query_box("pipes", (x0, y0, x1, y1))[:4000]
+        lines = {"context": [shapely.get_coordinates(g) for g in geoms[near]],
+                 "isolated": [shapely.get_coordinates(g) for g in geoms[sel["isolated"]]],
+                 "cut_off": [shapely.get_coordinates(g) for g in geoms[sel["cut_off"]]]}  # fmt: skip
+        points: dict[str, list] = {"valve": [], "closed": [], "failed": [], "break": [], "crew": []}
+        for s in iso["plan"]:
+            role = "closed" if s["feature_id"] in inc.closed_valves else "valve"
+            points[role].append((s["feature_id"], s["x"], s["y"]))
+        for s in iso.get("skipped", []):
+            points["failed"].append((s["feature_id"], s["x"], s["y"]))
+        points["break"] = [(f"{b[0]}", b[1], b[2]) for b in iso["break_points"]]
+        return lines, points
+
+    def board(self, now: str | None = None) -> list[dict]:
+        """The incident board: one row per open incident with grade, state, clocks and flags."""
+        rows = []
+        overlaps = self.overlaps()
+        for inc in self.open_incidents():
+            clocks = self.clocks(inc.incident_id, now)
+            rows.append({"incident_id": inc.incident_id, "kind": inc.kind, "grade": inc.grade, "state": inc.state,
+                         "opened_at": inc.opened.time, "households": inc.households,
+                         "customers": len(inc.affected), "crews": len(inc.crews),
+                         "clocks": [c.to_dict() for c in clocks], "breached": [c.name for c in clocks if c.flagged],
+                         "overlaps": [b if a == inc.incident_id else a for a, b, _ in overlaps
+                                      if inc.incident_id in (a, b)]})  # fmt: skip
+        return rows
