@@ -24,6 +24,7 @@ SCENARIOS = (
     "telemetry",
     "live_ui",
     "postgis",
+    "dispatch",
 )
 SIZED = {"network", "ui", "postgis"}  # run once per --sizes entry
 

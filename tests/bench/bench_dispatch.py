@@ -1,0 +1,82 @@
+"""Emergency dispatch scenario: from "open incident at pipe" to plan, impact, grade and pressure effect.
+
+    python -m tests.bench.bench_dispatch [--pipes 100000,1000000] [--runs 5]
+
+Per size: the demo network (cached GeoPackage, as the isolation scenario), valve segments and the base hydraulic run
+built first (what a console has warm before the first call); then ``IncidentService.open`` at random pipes, timed
+end to end (three signed ledger entries: opened, planned, graded) with the pressure effect off and on, the what-if
+alone, and a ledger verify of every entry written. Prints a table and, as its last line, one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.bench._common import peak_rss_mb, table, timed
+from tests.bench.bench_isolation import demo_network
+
+
+def one_size(n_pipes: int, runs: int) -> dict:
+    from console.isolation import valve_segments
+    from tests.dispatch.drill import make_service
+
+    net, how = demo_network(n_pipes, 2026)
+    seg_s, _ = timed(lambda: valve_segments(net))
+    service, clock = make_service(tempfile.mkdtemp(), net, operators=False)
+    service.what_if = True
+    pipes = net["pipes"]
+    ids = pipes["id"].to_numpy(dtype=object)[(pipes["status"] == "in_service").to_numpy()]
+    rng = np.random.default_rng(7)
+    base_s, _ = timed(lambda: service.pressure_effect(service_plan_probe(service, ids[0])))
+    out = {"pipes": n_pipes, "network": how, "segments_s": seg_s, "base_run_and_first_effect_s": base_s}
+    for effect in (False, True):
+        service.what_if = effect
+        times = []
+        for _ in range(runs):
+            pid = ids[rng.integers(0, len(ids))]
+            clock.advance(300)  # apart in time: no duplicate-call check
+            t = time.perf_counter()
+            service.open("leak", pipe=pid, fraction=float(rng.random()), source="pipe")
+            times.append(time.perf_counter() - t)
+        out[f"open_{'with' if effect else 'without'}_effect_s"] = {"median": float(np.median(times)),
+                                                                  "max": float(np.max(times))}  # fmt: skip
+    verify_s, report = timed(lambda: service.ledger.verify().future.result())
+    out["verify_s"], out["verified_ok"], out["entries"] = verify_s, report.ok, service.ledger.node.size()
+    out["peak_rss_mb"] = peak_rss_mb()
+    service.ledger.close()
+    return out
+
+
+def service_plan_probe(service, pipe_id):
+    from console.isolation import IsolationRequest, isolate
+
+    return isolate(service.network, IsolationRequest.at_pipe(str(pipe_id), 0.5))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--pipes", default="100000,1000000")
+    p.add_argument("--runs", type=int, default=5)
+    args = p.parse_args()
+    results = [one_size(int(n), args.runs) for n in args.pipes.split(",") if n]
+    rows = [[r["pipes"], f"{r['segments_s']:.2f}", f"{r['base_run_and_first_effect_s']:.2f}",
+             f"{r['open_without_effect_s']['median'] * 1000:.0f}", f"{r['open_with_effect_s']['median'] * 1000:.0f}",
+             f"{r['open_with_effect_s']['max'] * 1000:.0f}", f"{r['entries']} / {'OK' if r['verified_ok'] else 'BAD'}",
+             f"{r['peak_rss_mb']:.0f}"] for r in results]  # fmt: skip
+    print(table("Open incident at pipe → plan, impact, grade (+ pressure effect)",
+                ["pipes", "segments s", "base run s", "open ms (no effect)", "open ms (effect) median", "max",
+                 "entries verified", "RSS MB"], rows))  # fmt: skip
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
