@@ -55,6 +55,9 @@ def build_parser(commands: Sequence[str] | None = None) -> argparse.ArgumentPars
     gui.add_argument(
         "--screenshot-delay", type=float, default=0.8, metavar="S", help="seconds after the map shows (default 0.8)"
     )
+    gui.add_argument(
+        "--view", choices=("2d", "3d"), default="2d", help="3d: open the 3D view too (with --screenshot: save it)"
+    )
 
     gui.set_defaults(handler=_gui)
     network.add_parser(sub)
@@ -97,6 +100,12 @@ def _gui(args: argparse.Namespace) -> int:
 
     shown = redact_url(args.file) if args.file else None  # the window title names a database without its password
     try:
-        return run_gui(shown, screenshot=args.screenshot, preloaded=preloaded, screenshot_delay_s=args.screenshot_delay)
+        return run_gui(
+            shown,
+            screenshot=args.screenshot,
+            preloaded=preloaded,
+            screenshot_delay_s=args.screenshot_delay,
+            view=args.view,
+        )
     finally:
         runner.shutdown(wait=False)

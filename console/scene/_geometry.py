@@ -73,7 +73,7 @@ class Ground:
         return verts, faces
 
 
-def build_ground(xy: np.ndarray, z: np.ndarray, max_cells: int = 250, reach_cells: float = 3.0) -> Ground:
+def build_ground(xy: np.ndarray, z: np.ndarray, max_cells: int = 250, reach_cells: float = 5.0) -> Ground:
     """A height grid over the points ``xy`` (n, 2) with heights ``z``: at most ``max_cells`` cells a side.
 
     >>> g = build_ground(np.array([[0.0, 0.0], [100.0, 100.0]]), np.array([1.0, 3.0]), max_cells=2, reach_cells=9)

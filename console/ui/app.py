@@ -46,6 +46,7 @@ def run_gui(
     screenshot: str | os.PathLike | None = None,
     preloaded: Future | None = None,
     screenshot_delay_s: float = 0.8,
+    view: str = "2d",
 ) -> int:
     """Show the main window with ``path`` (or the demo district) and run the event loop; returns the exit code.
 
@@ -53,12 +54,17 @@ def run_gui(
     (exit code 1 if the network could not be opened): a headless check of ``make run`` and the source of the
     README's screenshots. It prints ``shown_at=<epoch seconds>`` so a benchmark can time launch → map visible.
     ``preloaded`` is a future of the network already being read (the CLI starts it before importing Qt).
+    ``view="3d"`` also opens the 3D view once the network is shown; with ``screenshot`` the 3D window is saved instead.
     """
     app = create_application(argv)
     window = MainWindow(defer_features=True)
     window.show()
     if screenshot is not None:
-        _quit_after_first_paint(app, window, Path(screenshot), screenshot_delay_s)
+        _quit_after_first_paint(app, window, Path(screenshot), screenshot_delay_s, view)
+    elif view == "3d":
+        window.networkShown.connect(
+            lambda: QTimer.singleShot(0, _open_3d(window)), Qt.ConnectionType.SingleShotConnection
+        )
     # The feature UIs (isolation, simulation, ledger …) import their analysis stacks: install them once the map is
     # on screen, so a dispatcher sees the network first (or at once if the file could not be opened).
     window.networkShown.connect(lambda: QTimer.singleShot(0, window.install_features))
@@ -72,7 +78,22 @@ def run_gui(
     return app.exec()
 
 
-def _quit_after_first_paint(app: QApplication, window: MainWindow, target: Path, delay_s: float = 0.8) -> None:
+def _open_3d(window: MainWindow):
+    """The 3D view's controller after opening its window (None when the feature is not installed)."""
+
+    def open_3d():
+        window.install_features()
+        controller = window.extensions.get("view3d")
+        if controller is not None:
+            controller.open()
+        return controller
+
+    return open_3d
+
+
+def _quit_after_first_paint(
+    app: QApplication, window: MainWindow, target: Path, delay_s: float = 0.8, view: str = "2d"
+) -> None:
     def on_shown() -> None:
         print(f"shown_at={time.time():.6f}", flush=True)
         # let the features install and the sharper raster arrive (longer: the live feed starts, alarms come in)
@@ -81,8 +102,22 @@ def _quit_after_first_paint(app: QApplication, window: MainWindow, target: Path,
     def save_and_quit() -> None:
         window.install_features()  # the screenshot shows the whole console
         QApplication.processEvents()
+        if view == "3d":
+            controller = _open_3d(window)()
+            if controller is None:
+                print("error=the 3D view is not available", file=sys.stderr, flush=True)
+                app.exit(1)
+                return
+            controller.crossingsReady.connect(
+                lambda: QTimer.singleShot(int(max(delay_s, 0.3) * 1000), lambda: save(controller.view_window)),
+                Qt.ConnectionType.SingleShotConnection,
+            )
+            return
+        save(window)
+
+    def save(widget) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
-        window.grab().save(str(target))
+        widget.grab().save(str(target))
         print(f"screenshot={target}", flush=True)
         app.exit(0)
 

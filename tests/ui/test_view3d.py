@@ -1,0 +1,127 @@
+"""The 3D view under Xvfb with Mesa: it opens on the demo, its screenshot is not blank and its pipe colours are the
+legend's, a pick returns the right pipe (and selects it on the 2D map), a crossing in the dock flies the camera to
+it, colour modes include the last simulation, the isolation result is drawn, the level of detail swaps while moving.
+
+Offscreen Qt has no OpenGL: the checks run in their own process (tests/ui/view3d_checks.py) on an Xvfb display this
+module starts. Nothing is skipped: without Xvfb the tests fail and say how to install it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def xvfb_display():
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        pytest.fail(
+            "Xvfb is not installed: the 3D view tests need it (`make test` installs xvfb; or apt-get install xvfb)"
+        )
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        [binary, "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as f:
+        number = f.readline().strip()
+    if not number:
+        proc.kill()
+        pytest.fail("Xvfb did not start (no display number)")
+    yield f":{number}"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def seen(xvfb_display, tmp_path_factory):
+    out = tmp_path_factory.mktemp("view3d")
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb", "LIBGL_ALWAYS_SOFTWARE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.ui.view3d_checks", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS=")), None)
+    assert line is not None, f"the 3D checks did not finish (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+    results = json.loads(line.removeprefix("RESULTS="))
+    results["_out"] = str(out)
+    return results
+
+
+def _ok(seen, name):
+    value = seen[name]
+    assert not (isinstance(value, dict) and "error" in value), value.get("error")
+    return value
+
+
+def test_it_draws_with_mesa(seen):
+    assert "llvmpipe" in seen["gl_renderer"] or "softpipe" in seen["gl_renderer"] or seen["gl_renderer"]
+
+
+def test_screenshot_is_not_blank_and_pipe_colours_are_the_legends(seen):
+    s = _ok(seen, "screenshot")
+    assert s["non_background_fraction"] > 0.05 and s["distinct_colours"] > 20
+    assert s["below_non_background_fraction"] > 0.05  # from below ground too
+    assert s["pipe_pixels"] > 2000
+    # opaque blending: every pipe pixel is exactly a legend colour (additive blending would mix them)
+    assert s["pipe_pixels_in_legend"] > 0.99
+    assert any("MP-A" in label for label in s["legend"]) and any("LP" in label for label in s["legend"])
+    for name in ("view3d_above.png", "view3d_below.png"):
+        assert (Path(seen["_out"]) / name).stat().st_size > 10_000
+
+
+def test_pick_returns_the_pipe_under_the_cursor_and_selects_it_in_2d(seen):
+    p = _ok(seen, "pick")
+    assert len(p["picks"]) >= 5
+    right = sum(expected == got for expected, got in p["picks"])
+    assert right >= len(p["picks"]) - 1  # a pipe crossing the very same pixel may win once
+    assert p["selected_3d"] == p["clicked"] == p["selected_2d"]
+
+
+def test_selecting_in_2d_selects_in_3d(seen):
+    link = _ok(seen, "link_2d_to_3d")
+    assert link["selected_3d"] == link["asked"]
+
+
+def test_a_crossing_in_the_dock_flies_the_camera_to_it_with_both_pipes_labelled(seen):
+    c = _ok(seen, "crossing")
+    assert c["total"] > 0 and c["below"] > 0 and c["rows"] == c["below"]
+    assert c["target_offset_m"] < 0.5 and c["distance"] < 30
+    assert any(c["ids"][0] in t for t in c["labels"]) and any(c["ids"][1] in t for t in c["labels"])
+    assert any("clear" in t for t in c["labels"])
+
+
+def test_colour_modes_include_the_last_simulation_and_contours_drape_the_ground(seen):
+    m = _ok(seen, "colour_modes")
+    assert {"pressure_class", "diameter", "material", "sim:pressure", "sim:velocity"} <= set(m["modes"])
+    assert len(set(m["titles"].values())) == len(m["modes"])
+    assert m["mode"] == "sim:pressure"
+    assert m["ground_band_colours"] >= 3
+
+
+def test_the_isolation_result_is_drawn_and_a_valve_can_fail(seen):
+    i = _ok(seen, "isolation")
+    assert i["valves_to_close"]
+    assert any(t.startswith("1. close ") for t in i["labels"]) and any(t.startswith("break ") for t in i["labels"])
+    assert any("valve failed" in a for a in i["valve_menu"])
+
+
+def test_level_of_detail_while_moving(seen):
+    lod = _ok(seen, "lod")
+    assert lod["mains_kept"] and lod["moving"] == [True, False] and lod["after"]
