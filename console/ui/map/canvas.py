@@ -38,6 +38,7 @@ from console.network import PICK_ORDER, GasNetwork, Hit
 from console.ui.map._items import SelectionItem
 from console.ui.map._symbols import POINT_STYLES
 from console.ui.map.layers import MapData, PipeLayer, PointLayer, ViewState, prepare_map_data
+from console.ui.map.links import LinksLayer
 from console.ui.map.styles import PIPE_STYLES, PipeClassification, classify_pipes, classify_values
 from console.ui.theme import DARK, Theme
 
@@ -112,6 +113,7 @@ class MapCanvas(pg.GraphicsView):
         self._placeholder = "No network — File › Open (Ctrl+O)"
         self.pipes = PipeLayer(self.view, self._runner)
         self.pipes.changed.connect(self._on_layer_content_change)
+        self.links = LinksLayer(self.view)
         self.points = {name: PointLayer(self.view, style) for name, style in POINT_STYLES.items()}
         self.selection = SelectionItem()
         self.selection.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
@@ -159,6 +161,7 @@ class MapCanvas(pg.GraphicsView):
         self._selected = None
         self.selection.set_selection()
         self.pipes.set_data(data)
+        self.links.set_data(data.network, data.origin)
         for name, layer in self.points.items():
             layer.set_data(data.points[name], data.point_rows[name])
         if view is None:
@@ -259,11 +262,15 @@ class MapCanvas(pg.GraphicsView):
     def set_layer_visible(self, layer: str, visible: bool) -> None:
         if layer == "pipes":
             self.pipes.set_visible(visible)
+        elif layer == "links":
+            self.links.set_visible(visible)
         elif layer in self.points:
             self.points[layer].set_visible(visible)
             self._schedule_lod()
 
     def layer_visible(self, layer: str) -> bool:
+        if layer == "links":
+            return self.links.visible
         return self.pipes.visible if layer == "pipes" else self.points[layer].visible
 
     # -- tools -------------------------------------------------------------------------------------------------------
@@ -403,7 +410,7 @@ class MapCanvas(pg.GraphicsView):
             for name in PICK_ORDER
             if (name == "pipes" and self.pipes.visible)
             or (name in self.points and self.points[name].drawn(mpp))
-            or name == "links"
+            or (name == "links" and self.links.visible)
         )
         return network.spatial.nearest(x, y, IDENTIFY_TOLERANCE_PX * mpp, layers)
 

@@ -40,6 +40,7 @@ from console.ui.map._buffers import (
 from console.ui.map._items import MarkerItem, RasterItem, SegmentsItem, make_pen
 from console.ui.map._render import RasterRequest, RenderedRaster, group_by_class, render_segments
 from console.ui.map._symbols import POINT_STYLES, PointLayerStyle, marker_pixmap
+from console.ui.map.links import link_segments
 from console.ui.map.styles import PipeClassification, classify_pipes, zoom_width_factor
 from console.ui.workers import JobWorker, start_job
 
@@ -136,6 +137,7 @@ def prepare_map_data(network: GasNetwork, style: str = "pressure_class", feedbac
         for layer in POINT_STYLES
     }
     classification = network.cached(f"ui.pipe_style.{style}", lambda: classify_pipes(network["pipes"], style))
+    link_segments(network, origin)  # other links and device spans, cached for the canvas
     # Warm the spatial index: identify must answer within milliseconds on the first click.
     spatial = network.spatial
     for layer, frame in network.layers.items():
