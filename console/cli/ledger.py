@@ -71,7 +71,11 @@ def add_parser(subparsers) -> None:
     p = sub.add_parser("sync", help="pull peers' logs, cosign them, and collect cosignatures of ours")
     common(p)
     p.add_argument("--peer", help="only this peer")
-    p.add_argument("--recover", metavar="PEER", help="restore this node's own log from PEER (after restoring a backup)")
+    p.add_argument(
+        "--recover",
+        metavar="PEER",
+        help="restore this node's own log from PEER, or from 'any' peer holding it (after restoring a backup)",
+    )
     p.add_argument("--no-cosign", action="store_true", help="do not ask peers to cosign our checkpoint")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     p.set_defaults(handler=_sync)

@@ -218,6 +218,34 @@ class LedgerNode:
         self._logs[row["origin"]] = log
         return log
 
+    def refresh(self) -> None:
+        """Catch up with what other processes committed to this node's store since it was opened (``gasops ledger
+        append`` or ``sync`` next to a running server): new logs, new entries, new state. Cheap when nothing changed
+        (one indexed query per log)."""
+        with self.lock:
+            known = {log.id for log in self._logs.values()}
+            for row in self.store.list_logs():
+                if row["id"] not in known:
+                    self._load_log(row)
+            for log in list(self._logs.values()):
+                stored = self.store.next_index(log.id)
+                if stored == log.tree.size:
+                    continue
+                if stored < log.tree.size:
+                    self._load_log(
+                        {
+                            "id": log.id,
+                            "origin": log.origin,
+                            "own": log.own,
+                            "pinned_vkey": log.pinned.vkey if log.pinned else None,
+                        }
+                    )
+                    continue
+                for leaf in self.store.leaves(log.id, start=log.tree.size, end=stored):
+                    log.tree.append(leaf)
+                last = log.tree.leaf(log.tree.size - 1) if log.tree.size else None
+                log.state = LogState.from_rows(log.origin, log.tree.size, last, self.store.state_rows(log.id))
+
     def _log(self, origin: str | None = None) -> _Log:
         origin = origin or self.origin
         try:
@@ -349,6 +377,7 @@ class LedgerNode:
         if not items:
             return []
         with self.lock:
+            self.refresh()
             log = self._log()
             self._guard_rollback()
             start = log.tree.size
@@ -435,7 +464,7 @@ class LedgerNode:
     def checkpoint_note(self, origin: str | None = None) -> str | None:
         """The latest checkpoint of a log with every cosignature collected for it, as a signed note."""
         log = self._log(origin)
-        latest = self.store.latest_checkpoint(log.id)
+        latest = self.store.latest_checkpoint(log.id, max_size=log.tree.size)
         if latest is None:
             return None
         note = parse_note(latest["note"])
@@ -517,12 +546,15 @@ class LedgerNode:
             stamp = int(time.time())
             sig = cosign_note(parsed.text, self.witness_key, self.witness_key.name, stamp)
             with self.store.begin() as conn:
+                # Kept with this witness's own cosignature: the log's node asks for it before signing again (a
+                # C2SP witness keeps the checkpoint, not the entries), so it must stand on its own.
+                own_sigs = tuple(x for x in parsed.signatures if x.name == cp.origin)
                 self.store.set_witnessed(
                     conn,
                     cp.origin,
                     cp.size,
                     cp.root_hash,
-                    Note(parsed.text, parsed.signatures).serialize(),
+                    Note(parsed.text, own_sigs + (sig,)).serialize(),
                     utc_now_iso(),
                 )
                 log = self._logs[cp.origin]
@@ -537,12 +569,12 @@ class LedgerNode:
             return None
         note = parse_note(seen["note"])
         log = self._logs.get(origin)
-        if log is not None:
+        if log is not None and self.witness_key is not None:  # rows written before the cosignature was kept with it
             cosigs = self.store.cosignatures_for(log.id, seen["size"], seen["root"])
             extra = [
                 parse_note(note.text + "\n" + c["line"] + "\n").signatures[0]
                 for c in cosigs
-                if self.witness_key and c["witness"] == self.witness_key.name
+                if c["witness"] == self.witness_key.name
             ]
             note = note.with_signatures(*extra)
         return note.serialize()

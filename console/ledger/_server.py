@@ -63,8 +63,14 @@ class LedgerServer:
         max_body_bytes: int = 256 * 1024,
         rate_per_s: float = 500.0,
         burst: float = 1000.0,
+        timeout_s: float | None = None,
+        max_connections: int = 64,
     ) -> None:
         self.node, self.host, self.port = node, host, port
+        # A client that does not finish sending a request, or reading its answer, within this time is disconnected.
+        self.timeout_s = float(timeout_s if timeout_s is not None else node.request_timeout_s)
+        self.max_connections = max_connections
+        self._progress: dict[object, float] = {}  # transport -> when it last started or finished a request
         self.max_entries, self.max_body_bytes = max_entries, max_body_bytes
         self.rate_per_s, self.burst = rate_per_s, burst
         self.auth = RequestVerifier()
@@ -101,6 +107,8 @@ class LedgerServer:
             return
         self._ready.set()
         loop.run_forever()
+        self._watchdog.cancel()
+        loop.run_until_complete(asyncio.gather(self._watchdog, return_exceptions=True))
         loop.run_until_complete(self._runner.cleanup())
         loop.close()
 
@@ -117,11 +125,34 @@ class LedgerServer:
                 web.post("/v1/add-checkpoint", self._add_checkpoint),
             ]
         )
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, keepalive_timeout=self.timeout_s)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
+        self._watchdog = asyncio.get_running_loop().create_task(self._watch_connections())
+
+    async def _watch_connections(self) -> None:
+        """Disconnect clients that hold a connection without progress (slowloris, a reader that stopped reading)
+        and the newest ones beyond ``max_connections``."""
+        tick = min(1.0, self.timeout_s / 4)
+        while True:
+            await asyncio.sleep(tick)
+            now = time.monotonic()
+            server = self._runner.server if self._runner is not None else None
+            handlers = list(server.connections) if server is not None else []
+            alive = set()
+            for i, handler in enumerate(handlers):
+                transport = handler.transport
+                if transport is None:
+                    continue
+                alive.add(transport)
+                since = self._progress.setdefault(transport, now)
+                if now - since > self.timeout_s or i >= self.max_connections:
+                    transport.abort()
+            for transport in list(self._progress):
+                if transport not in alive:
+                    del self._progress[transport]
 
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:
@@ -153,6 +184,15 @@ class LedgerServer:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler):
+        self._progress[request.transport] = time.monotonic()
+        try:
+            return await asyncio.wait_for(self._handle(request, handler), self.timeout_s)
+        except TimeoutError:
+            return web.Response(status=503, text=f"request not completed within {self.timeout_s} s\n")
+        finally:
+            self._progress[request.transport] = time.monotonic()
+
+    async def _handle(self, request: web.Request, handler):
         origin = request.headers.get(HEADER_ORIGIN, "")
         body = await request.read() if request.can_read_body else b""
         try:
@@ -171,6 +211,7 @@ class LedgerServer:
         request[_PEER] = origin
         request[_BODY] = body
         try:
+            self.node.refresh()  # another process may have appended or synced since the last request
             return await handler(request)
         except (ValueError, KeyError) as exc:
             return web.Response(status=400, text=f"bad request: {exc}\n")

@@ -239,11 +239,18 @@ class LedgerStore:
         with self.connect() as c:
             return c.execute(select(func.count()).select_from(entries).where(entries.c.log_id == log_id)).scalar() or 0
 
-    def leaves(self, log_id: int) -> Iterator[bytes]:
+    def next_index(self, log_id: int) -> int:
+        """One past the largest stored index (the log's size when it has no gaps); an index lookup, not a count."""
         with self.connect() as c:
-            result = c.execution_options(stream_results=True, yield_per=50_000).execute(
-                select(entries.c.leaf).where(entries.c.log_id == log_id).order_by(entries.c.idx)
-            )
+            top = c.execute(select(func.max(entries.c.idx)).where(entries.c.log_id == log_id)).scalar()
+        return 0 if top is None else int(top) + 1
+
+    def leaves(self, log_id: int, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        q = select(entries.c.leaf).where(entries.c.log_id == log_id, entries.c.idx >= start)
+        if end is not None:
+            q = q.where(entries.c.idx < end)
+        with self.connect() as c:
+            result = c.execution_options(stream_results=True, yield_per=50_000).execute(q.order_by(entries.c.idx))
             for (leaf,) in result:
                 yield leaf
 
@@ -336,8 +343,12 @@ class LedgerStore:
             .on_conflict_do_update(index_elements=["log_id", "size", "root"], set_={"note": note})
         )
 
-    def latest_checkpoint(self, log_id: int, *, signed_here: bool | None = None) -> dict | None:
+    def latest_checkpoint(
+        self, log_id: int, *, signed_here: bool | None = None, max_size: int | None = None
+    ) -> dict | None:
         q = select(checkpoints).where(checkpoints.c.log_id == log_id)
+        if max_size is not None:
+            q = q.where(checkpoints.c.size <= max_size)
         if signed_here is not None:
             q = q.where(checkpoints.c.signed_here == signed_here)
         with self.connect() as c:

@@ -295,15 +295,16 @@ async def _run(node, peer_names: list[str], limits: SyncLimits, fn) -> list:
         return out
 
 
-def sync_peer(node, peer: str, limits: SyncLimits | None = None) -> SyncResult:
-    """Pull the log of ``peer`` (and cosign it). Misbehaviour is recorded and returned, not raised."""
+def sync_peer(node, peer: str, limits: SyncLimits | None = None, *, witness: bool = True) -> SyncResult:
+    """Pull the log of ``peer`` (and cosign it unless ``witness`` is False). Misbehaviour is recorded and
+    returned, not raised."""
     limits = limits or SyncLimits()
     row = node.peer_row(peer)
     t0 = time.perf_counter()
 
     async def one(client: _Client) -> SyncResult:
         try:
-            result = await _pull(client, row["origin"])
+            result = await _pull(client, row["origin"], cosign=witness)
         except PeerError as exc:
             unreachable = exc.problem.startswith("unreachable") or "timed out" in exc.problem
             return _fail(
@@ -330,18 +331,42 @@ def sync_all(node, limits: SyncLimits | None = None) -> list[SyncResult]:
     return [sync_peer(node, p["name"], limits) for p in node.store.list_peers()]
 
 
-def recover_from_peer(node, peer: str, limits: SyncLimits | None = None) -> SyncResult:
-    """Restore this node's own log from a peer that follows it (after restoring an old backup)."""
+def recover_from_peer(node, peer: str | None, limits: SyncLimits | None = None) -> SyncResult:
+    """Restore this node's own log from a peer that holds its entries (after restoring an old backup).
+
+    ``peer`` None (or ``"any"``) tries every peer in turn: a witness that only cosigned holds the checkpoint but not
+    the entries, so the first peer whose copy reaches the witnesses' latest cosigned checkpoint is used. Raises
+    :class:`PeerError` naming every peer's problem when none can restore the log."""
     limits = limits or SyncLimits()
+    names = [peer] if peer not in (None, "any") else [p["name"] for p in node.store.list_peers()]
+    problems = []
 
-    async def one(client: _Client) -> SyncResult:
-        return await _pull(client, node.origin, cosign=False)
+    async def one(client: _Client) -> SyncResult | None:
+        try:
+            return await _pull(client, node.origin, cosign=False)
+        except PeerError as exc:
+            problems.append(f"{client.name}: {exc.problem}")
+            return None
 
-    result = asyncio.run(_run(node, [peer], limits, one))[0]
-    floor = node.witness_floor
-    if floor is not None and node.size() >= floor["size"] and node.root(size=floor["size"]) == floor["root"]:
-        node.witness_floor = None
-    return result
+    result = None
+    for name in names:
+        result = asyncio.run(_run(node, [name], limits, one))[0]
+        floor = node.witness_floor
+        if result is not None and (
+            floor is None or (node.size() >= floor["size"] and node.root(size=floor["size"]) == floor["root"])
+        ):
+            node.witness_floor = None
+            return result
+        if result is not None:
+            problems.append(
+                f"{name}: holds {node.size()} entries, less than the {floor['size']} its witnesses cosigned"
+            )
+    if len(names) == 1 and problems and result is None:
+        raise PeerError(names[0], problems[0].split(": ", 1)[1])
+    raise PeerError(
+        ", ".join(names) or "none",
+        f"no peer could restore {node.origin}: " + ("; ".join(problems) or "this node has no peers"),
+    )
 
 
 def collect_cosignatures(node, limits: SyncLimits | None = None) -> WitnessStatus:

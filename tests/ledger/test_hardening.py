@@ -1,0 +1,125 @@
+"""Serving the truth, server limits, precise tamper reports, rollback protection (issue 16)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import time
+
+import pytest
+
+from console.ledger import (
+    CheckpointConflictError,
+    LedgerNode,
+    PeerError,
+    SigningKey,
+    SyncLimits,
+    collect_cosignatures,
+    parse_note,
+    recover_from_peer,
+    sign_note,
+    sync_peer,
+)
+from tests.ledger.conftest import PASSPHRASE, link, reported, run_cli
+
+FAST = SyncLimits(timeout_s=5)
+
+
+def test_server_serves_what_another_process_appended(make_node, serve):
+    """`gasops ledger append` next to a running `serve`: peers get the new checkpoint with matching proofs."""
+    a, b = make_node("a"), make_node("b")
+    sa, sb = serve(a), serve(b)
+    link(a, sa, b, sb)
+    a.append(*reported("H-1"))
+    assert sync_peer(b, "a", FAST).status == "synced"
+    other = LedgerNode.open(a.folder, PASSPHRASE)  # a second process on the same node folder
+    try:
+        other.checked_witnesses = True
+        other.append_many([reported(f"H-x{i}") for i in range(7)])
+    finally:
+        other.close()
+    r = sync_peer(b, "a", FAST)
+    assert (r.status, r.new_size) == ("synced", 9), r.problem
+    assert b.store.list_faults("a") == [] and b.root(a.origin) == a.root()
+    a.append(*reported("H-2"))  # and the serving process itself continues the log where the other left it
+    assert a.size() == 10 and a.verify().ok
+
+
+def test_slow_clients_are_disconnected(make_node, serve):
+    a = make_node("a")
+    sa = serve(a, timeout_s=0.5)
+    with socket.create_connection(("127.0.0.1", sa.port), timeout=5) as sock:
+        sock.sendall(b"GET /v1/logs HTTP/1.1\r\nHost: x\r\n")  # never finishes the headers
+        t0 = time.monotonic()
+        data = sock.recv(100)
+        assert data == b"" or data.startswith(b"HTTP/1.1 4")
+        assert time.monotonic() - t0 < 4
+
+
+def test_replaced_checkpoint_signature_is_named_as_such(make_node, capsys):
+    node = make_node("t")
+    node.append_many([reported(f"H-{i}") for i in range(3)])
+    node.append_many([reported(f"H-{i}") for i in range(3, 6)])
+    folder = node.folder
+    node.close()
+    db = sqlite3.connect(folder / "ledger.db")
+    size, note = db.execute("SELECT size, note FROM checkpoints WHERE size = 4").fetchone()
+    text = parse_note(note).text
+    forged = text + "\n" + sign_note(text, SigningKey.generate("x"), "t.gas.example/ledger").line + "\n"
+    db.execute("UPDATE checkpoints SET note = ? WHERE size = 4", (forged,))
+    db.commit()
+    db.close()
+    assert run_cli(["ledger", "verify", "--ledger", str(folder), "--json"]) == 1
+    (log,) = json.loads(capsys.readouterr().out)["logs"]
+    assert (log["first_bad_index"], log["kind"]) == (4, "checkpoint-signature")
+    assert "entries produce the signed root" in log["detail"]
+
+
+def test_altered_checkpoint_row_is_named_as_such(make_node):
+    node = make_node("t")
+    node.append_many([reported(f"H-{i}") for i in range(3)])
+    folder = node.folder
+    node.close()
+    db = sqlite3.connect(folder / "ledger.db")
+    db.execute("UPDATE checkpoints SET size = 3 WHERE size = 4")
+    db.commit()
+    db.close()
+    with LedgerNode.open(folder) as again:
+        (log,) = again.verify().logs
+    assert log.kind == "checkpoint-changed" and log.first_bad_index == 3
+
+
+def test_witness_that_only_cosigned_stops_a_restored_backup(make_node, serve, tmp_path):
+    """b never pulls a's entries: it only cosigns a's checkpoints (tlog-witness). Its latest cosigned checkpoint
+    alone makes the restored a refuse to sign; recovery fetches the entries from c, which holds them."""
+    a, b, c = make_node("a"), make_node("b"), make_node("c")
+    sa, sb, sc = serve(a), serve(b), serve(c)
+    link(a, sa, b, sb)
+    link(a, sa, c, sc)
+    a.append(*reported("H-1"))
+    import shutil
+
+    backup = tmp_path / "backup"
+    shutil.copytree(a.folder, backup)
+    a.append_many([reported(f"H-after-{i}") for i in range(4)])
+    assert sync_peer(c, "a", FAST, witness=False).status == "synced"  # c mirrors the entries, does not witness
+    a.remove_peer("c")  # (for now: so that only b is asked to cosign)
+    status = collect_cosignatures(a, FAST)  # b cosigns without holding the entries
+    assert "b.gas.example/ledger/witness" in status.cosigners and b.size(a.origin) == 0
+    size, root = a.size(), a.root()
+    sa.stop()
+    a.close()
+    restored = LedgerNode.open(backup, PASSPHRASE)
+    try:
+        with pytest.raises(CheckpointConflictError, match="witness"):
+            restored.append(*reported("lost?"))
+        assert restored.witness_floor["witness"] == "b"
+        with pytest.raises(PeerError, match="no checkpoint"):
+            recover_from_peer(restored, "b", FAST)  # b has only the checkpoint, not the entries
+        r = recover_from_peer(restored, None, FAST)  # any peer that holds them
+        assert (restored.size(), restored.root()) == (size, root) and r.entries_added == 4
+        restored.append(*reported("back in business"))
+        assert restored.verify().ok
+    finally:
+        restored.close()
