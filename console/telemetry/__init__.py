@@ -1,8 +1,9 @@
 """Live sensor feeds, alarms and history (SCADA / IoT 监测与报警), Qt-free.
 
 * feeds behind one interface (:class:`Feed`): :class:`SimulatorFeed` (deterministic, with scripted :class:`Leak` and
-  :class:`RegulatorFailure` events), :class:`MqttFeed` (paho-mqtt, QoS 1, persistent session, reconnect with
-  back-off; topic and payload in :mod:`console.telemetry._payload`), :class:`ReplayFeed` (CSV/Parquet at 1x–100x);
+  :class:`RegulatorFailure` events), :class:`MqttFeed` (paho-mqtt, QoS 1 acknowledged only once stored, persistent
+  session, reconnect with back-off; single readings in :mod:`console.telemetry._payload`, batches of many readings in
+  :mod:`console.telemetry._batch`), :class:`ReplayFeed` (CSV/Parquet at 1x–100x);
 * validation that drops and counts bad readings by :class:`DropReason`, including Ed25519 device signatures with
   ``did:key`` device ids checked against a :class:`DeviceKeyRegistry`;
 * the vectorised ISA-18.2 :class:`AlarmEngine` (HI/LO/HIHI/LOLO, rate of change, stale data, deadband, on/off
@@ -12,6 +13,7 @@
 """
 
 from console.telemetry._alarms import MAX_SHELVE_S, AlarmEngine
+from console.telemetry._batch import BatchDecoder, batch_topic, batch_topic_filter, encode_batch
 from console.telemetry._devices import (
     DeviceKeyRegistry,
     DeviceKeys,
@@ -52,7 +54,7 @@ from console.telemetry._types import (
     iso_utc,
     parse_time,
 )
-from console.telemetry._validate import ReadingValidator
+from console.telemetry._validate import ReadingValidator, Verdict
 
 __all__ = [
     "CLASS_LIMITS_KPA",
@@ -66,6 +68,7 @@ __all__ = [
     "AlarmLimits",
     "AlarmRecord",
     "AlarmState",
+    "BatchDecoder",
     "Condition",
     "DeviceKeyRegistry",
     "DeviceKeys",
@@ -97,10 +100,14 @@ __all__ = [
     "SimulatorFeed",
     "TelemetryError",
     "TelemetryService",
+    "Verdict",
     "b58decode",
     "b58encode",
+    "batch_topic",
+    "batch_topic_filter",
     "demand_factor",
     "did_key_from_public_key",
+    "encode_batch",
     "encode_reading",
     "flood_summary",
     "iso_utc",
