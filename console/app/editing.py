@@ -53,7 +53,7 @@ __all__ = ["CHANGES_DIR", "STATUSES", "ChangeSet", "ChangeSetStoreError", "Editi
 log = logging.getLogger(__name__)
 
 CHANGES_DIR = "changes"
-STATUSES = ("submitted", "approved", "rejected")
+STATUSES = ("draft", "submitted", "approved", "rejected")
 FORMAT = "gasops-changeset/1"
 
 
@@ -127,7 +127,7 @@ class ChangeSet:
             if not isinstance(value, str):
                 raise ChangeSetStoreError(f"{source}: {name!r} must be text")
             text[name] = value
-        if not text["change_id"]:
+        if not text["change_id"] and text["status"] != "draft":
             raise ChangeSetStoreError(f"{source}: no change_id")
         if text["status"] and text["status"] not in STATUSES:
             raise ChangeSetStoreError(f"{source}: status {text['status']!r} is not one of {', '.join(STATUSES)}")

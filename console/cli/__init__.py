@@ -34,6 +34,7 @@ COMMAND_MODULES = {
     "ledger": "console.cli.ledger",
     "feed": "console.cli.feed",
     "alarms": "console.cli.feed",
+    "changes": "console.cli.changes",
     "incident": "console.cli.incident",
 }
 BUILTIN_COMMANDS = ("gui", "info", "convert", "demo")

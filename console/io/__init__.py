@@ -20,6 +20,7 @@ __all__ = [
     "FORMATS",
     "SHAPEFILE_FIELD_NAMES",
     "FileFormat",
+    "commit_changes",
     "PostGISError",
     "detect_format",
     "is_database_url",
@@ -28,3 +29,11 @@ __all__ = [
     "reproject",
     "write_network",
 ]
+
+
+def commit_changes(url: str, changes: list) -> object:
+    """Commit feature changes to a PostGIS network in place, per feature, with conflict detection (see
+    :func:`console.io._postgis.commit_changes`); imported on use, so opening a file never loads the database driver."""
+    from console.io._postgis import commit_changes as commit
+
+    return commit(url, changes)

@@ -63,7 +63,15 @@ from console.io._common import (
 from console.io._dburl import DatabaseLocation, parse_location
 from console.network import LAYERS, GasNetwork, LayerSpec
 
-__all__ = ["GEOMETRY_COLUMN", "META_TABLE", "read_postgis", "write_postgis"]
+__all__ = [
+    "GEOMETRY_COLUMN",
+    "META_TABLE",
+    "REVISION_COLUMN",
+    "CommitResult",
+    "commit_changes",
+    "read_postgis",
+    "write_postgis",
+]
 
 META_TABLE = "gasops_meta"
 GEOMETRY_COLUMN = "geom"
@@ -75,6 +83,8 @@ _MAX_IDENTIFIER_BYTES = 63  # PostgreSQL cuts longer names silently (NAMEDATALEN
 _INT_CODE = re.compile(r"^u?int(8|16|32|64)$", re.IGNORECASE)
 # Every table of a network, in the one order in which readers and writers lock them (so they never deadlock).
 _TABLES = (META_TABLE, *LAYERS)
+# Row version of a feature, bumped by every per-feature commit (optimistic concurrency); not a network attribute.
+REVISION_COLUMN = "gasops_rev"
 
 
 def write_postgis(network: GasNetwork, url: str) -> str:
@@ -586,6 +596,8 @@ class _ReadPlan:
                 )
         plan = cls(location.schema, layer, [], [], {}, [], geom["name"], _srid_of(geom["type"]))
         for column in columns:
+            if column["name"] == REVISION_COLUMN:
+                continue  # the row version belongs to the database, not to the network
             if isinstance(column["type"], Geometry):
                 continue  # other geometry columns (a label point …) are not part of the network
             plan._add(column["name"], column["type"])
@@ -672,3 +684,183 @@ def _kind_name(kind: type) -> str:
     if kind is bool:
         return "a boolean"
     return "text"
+
+
+# -- per-feature commit ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """What a per-feature commit did: rows inserted, updated and deleted, and the new row versions by feature id."""
+
+    inserted: int
+    updated: int
+    deleted: int
+    revisions: dict[str, int]
+
+
+def commit_changes(url: str, changes: list[Any]) -> CommitResult:
+    """Commit feature changes (:class:`console.network.FeatureChange`) to the network in a PostGIS schema, in place.
+
+    Only the rows the change set touches are locked, checked and written, in one transaction, so several planners
+    commit to one network without rewriting it (a whole-network write is ``write_postgis``). Concurrency is
+    optimistic, feature by feature: each changed or deleted row must still hold the change set's *before* values
+    (the common ancestor) for the columns it changes, and an added id must be free. Every conflict — update-update,
+    update-delete, insert-insert — is collected with its three versions, and a
+    :class:`console.network.ChangeConflict` is raised with them in ``details`` (``feature_id``, ``layer``, ``kind``,
+    ``ancestor``, ``branch``, ``master``); nothing is written then. Each written row's ``gasops_rev`` goes up by one.
+    """
+    from console.network import ChangeConflict
+
+    location = parse_location(url)
+    with _boundary(location, "cannot commit"):
+        by_layer: dict[str, list[Any]] = {}
+        for c in changes:
+            by_layer.setdefault(c.layer, []).append(c)
+        with _connect(location) as conn, conn.begin():
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"gasops:{location.schema}"})
+            _check_database(conn, location, writing=True)
+            present = _tables_in(conn, location.schema)
+            meta = _read_meta(conn, location) if META_TABLE in present else {}
+            srid = int(meta.get("srid") or 0)
+            missing = [layer for layer in by_layer if layer not in present]
+            if missing:
+                raise location.error(f"no table for layer(s) {', '.join(missing)}; write the whole network first")
+            conflicts: list[dict[str, Any]] = []
+            current: dict[str, dict[str, dict[str, Any]]] = {}
+            for layer in LAYERS:  # the one lock order
+                if layer not in by_layer:
+                    continue
+                table = _q(location.schema, layer)
+                conn.execute(
+                    sa.text(
+                        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {_q(REVISION_COLUMN)} bigint NOT NULL DEFAULT 0"
+                    )
+                )
+                columns = [c["name"] for c in sa.inspect(conn).get_columns(layer, schema=location.schema)]
+                attrs = [c for c in columns if c not in (GEOMETRY_COLUMN, REVISION_COLUMN)]
+                select = ", ".join(
+                    [*(_q(c) for c in attrs), f"encode(ST_AsBinary({_q(GEOMETRY_COLUMN)}), 'hex')", _q(REVISION_COLUMN)]
+                )
+                ids = [c.feature_id for c in by_layer[layer]]
+                rows = conn.execute(
+                    sa.text(f"SELECT {select} FROM {table} WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"), {"ids": ids}
+                ).all()
+                found = {}
+                for row in rows:
+                    values = dict(zip([*attrs, "geometry", REVISION_COLUMN], row, strict=True))
+                    found[str(values["id"])] = values
+                current[layer] = found
+                for c in by_layer[layer]:
+                    master = found.get(c.feature_id)
+                    kind = _conflict_kind(c, master)
+                    if kind:
+                        conflicts.append({"feature_id": c.feature_id, "layer": layer, "kind": kind, "ancestor": c.before,
+                                          "branch": c.after, "master": _shown(master)})  # fmt: skip
+                unknown = sorted({k for c in by_layer[layer] for k in c.after} - set(attrs) - {"geometry"})
+                if unknown:
+                    raise location.error(f"table {location.schema}.{layer} has no column(s) {', '.join(unknown)}")
+            if conflicts:
+                first = conflicts[0]
+                more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+                error = ChangeConflict(
+                    f"{first['layer'][:-1].replace('_', ' ')} {first['feature_id']}: {first['kind']} conflict — "
+                    f"the master was changed since the change set's base{more}; nothing was committed",
+                    first["feature_id"], first["ancestor"] or None, first["master"], len(conflicts),
+                )  # fmt: skip
+                error.details = conflicts
+                raise error
+            inserted = updated = deleted = 0
+            revisions: dict[str, int] = {}
+            geom_sql = (
+                f"ST_GeomFromWKB(decode(:geometry, 'hex'), {srid})"
+                if srid
+                else "ST_GeomFromWKB(decode(:geometry, 'hex'))"
+            )
+            for layer in LAYERS:
+                if layer not in by_layer:
+                    continue
+                table = _q(location.schema, layer)
+                todo = by_layer[layer]
+                gone = [c.feature_id for c in todo if c.op == "delete"]
+                if gone:
+                    deleted += conn.execute(
+                        sa.text(f"DELETE FROM {table} WHERE id = ANY(:ids)"), {"ids": gone}
+                    ).rowcount
+                groups: dict[tuple[str, ...], list[Any]] = {}
+                for c in todo:
+                    if c.op == "change":
+                        groups.setdefault(tuple(sorted(c.after)), []).append(c)
+                for cols, group in groups.items():
+                    sets = [f"{_q(k)} = {geom_sql if k == 'geometry' else ':' + _param(k)}" for k in cols]
+                    sets = [
+                        s.replace(_q("geometry"), _q(GEOMETRY_COLUMN), 1) if s.startswith(_q("geometry")) else s
+                        for s in sets
+                    ]
+                    sql = (f"UPDATE {table} SET {', '.join(sets)}, {_q(REVISION_COLUMN)} = {_q(REVISION_COLUMN)} + 1 "
+                           f"WHERE id = :fid")  # fmt: skip
+                    conn.execute(sa.text(sql), [{"fid": c.feature_id, **_params(c.after)} for c in group])
+                    updated += len(group)
+                adds = [c for c in todo if c.op == "add"]
+                add_groups: dict[tuple[str, ...], list[Any]] = {}
+                for c in adds:
+                    add_groups.setdefault(tuple(sorted(c.after)), []).append(c)
+                for cols, group in add_groups.items():
+                    names = [GEOMETRY_COLUMN if k == "geometry" else k for k in cols]
+                    values = [geom_sql if k == "geometry" else ":" + _param(k) for k in cols]
+                    sql = f"INSERT INTO {table} ({', '.join(map(_q, names))}) VALUES ({', '.join(values)})"
+                    conn.execute(sa.text(sql), [_params(c.after) for c in group])
+                    inserted += len(group)
+                touched = [c.feature_id for c in todo if c.op != "delete"]
+                if touched:
+                    for fid, rev in conn.execute(
+                        sa.text(f"SELECT id, {_q(REVISION_COLUMN)} FROM {table} WHERE id = ANY(:ids)"), {"ids": touched}
+                    ):
+                        revisions[str(fid)] = int(rev)
+    return CommitResult(inserted, updated, deleted, revisions)
+
+
+def _param(column: str) -> str:
+    """A bind-parameter name for any column name (utility columns may hold spaces or dots)."""
+    return "c_" + binascii.hexlify(column.encode()).decode()
+
+
+def _params(values: dict[str, Any]) -> dict[str, Any]:
+    return {("geometry" if k == "geometry" else _param(k)): v for k, v in values.items()}
+
+
+def _same_value(a: Any, b: Any, column: str) -> bool:
+    if column == "geometry":
+        if a is None or b is None:
+            return a is b
+        return shapely.from_wkb(a).equals_exact(shapely.from_wkb(b), 0.0)
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return float(a) == float(b)
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def _conflict_kind(change: Any, master: dict[str, Any] | None) -> str:
+    if change.op == "add":
+        return "insert-insert" if master is not None else ""
+    if master is None:
+        return "update-delete" if change.op == "change" else "delete-delete"
+    for column, base in change.before.items():
+        if column in master and not _same_value(base, master[column], column):
+            return "update-update" if change.op == "change" else "delete-update"
+    return ""
+
+
+def _shown(master: dict[str, Any] | None) -> dict[str, Any] | None:
+    if master is None:
+        return None
+    out = {}
+    for k, v in master.items():
+        if isinstance(v, (np.generic,)):
+            v = v.item()
+        out[k] = v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+    return out

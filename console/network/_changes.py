@@ -68,6 +68,7 @@ class ChangeConflict(ChangeSetError):
         self, message: str, feature_id: str, base: dict | None, current: dict | None, conflicts: int = 1
     ) -> None:
         self.base, self.current, self.conflicts = base, current, conflicts
+        self.details: list[dict[str, Any]] = []  # per conflict: feature_id, layer, kind, ancestor, branch, master
         super().__init__(message, feature_id)
 
 
