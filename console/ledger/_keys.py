@@ -35,6 +35,8 @@ __all__ = [
     "save_key_file",
     "load_key_file",
     "read_key_file_public",
+    "save_secret_file",
+    "load_secret_file",
 ]
 
 _MULTICODEC_ED25519 = b"\xed\x01"  # multicodec ed25519-pub (0xed) as an unsigned varint
@@ -175,6 +177,50 @@ def load_key_file(path: str | Path, passphrase: str) -> SigningKey:
     if signing.public_key != unb64(header["public_key"]):
         raise KeyFileError(path, "decrypted key does not match the public key in the file")
     return signing
+
+
+_SECRET_FILE_FORMAT = "gasops-ledger-secret/v1"
+
+
+def save_secret_file(path: str | Path, secret: bytes, passphrase: str, *, purpose: str, scrypt_n: int = 2**15) -> Path:
+    """Write a symmetric ``secret`` (e.g. the personal-data digest key) encrypted like a key file (scrypt +
+    AES-256-GCM, header as associated data), atomically and mode 0600."""
+    if not passphrase:
+        raise LedgerError(f"{path}: refusing to write a secret file with an empty passphrase")
+    path = Path(path)
+    salt, nonce = os.urandom(16), os.urandom(12)
+    header = {
+        "format": _SECRET_FILE_FORMAT,
+        "purpose": purpose,
+        "kdf": {"alg": "scrypt", "n": scrypt_n, "r": 8, "p": 1, "salt": b64(salt)},
+        "cipher": {"alg": "AES-256-GCM", "nonce": b64(nonce)},
+    }
+    ciphertext = AESGCM(_kdf(passphrase, salt, scrypt_n, 8, 1)).encrypt(nonce, secret, canonical_json(header))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, json.dumps({**header, "ciphertext": b64(ciphertext)}, indent=2).encode(), mode=0o600)
+    return path
+
+
+def load_secret_file(path: str | Path, passphrase: str) -> bytes:
+    """Decrypt a secret file; a wrong passphrase or an edited file raises :class:`KeyFileError`."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KeyFileError(path, f"cannot read secret file: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("format") != _SECRET_FILE_FORMAT:
+        raise KeyFileError(path, f"not a {_SECRET_FILE_FORMAT} file")
+    try:
+        header = {k: doc[k] for k in ("format", "purpose", "kdf", "cipher")}
+        kdf = header["kdf"]
+        if kdf.get("alg") != "scrypt" or header["cipher"].get("alg") != "AES-256-GCM":
+            raise KeyFileError(path, "unsupported KDF or cipher")
+        key = _kdf(passphrase, unb64(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"]))
+        return AESGCM(key).decrypt(unb64(header["cipher"]["nonce"]), unb64(doc["ciphertext"]), canonical_json(header))
+    except InvalidTag as exc:
+        raise KeyFileError(path, "wrong passphrase or damaged secret file") from exc
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise KeyFileError(path, f"malformed secret file: {exc}") from exc
 
 
 def key_fingerprint(public_key: bytes) -> str:

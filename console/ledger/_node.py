@@ -6,7 +6,9 @@ Folder layout (the workspace's ``ledger/``)::
     config.json                origin, key names, witness quorum
     keys/*.key.json            Ed25519 keys encrypted under the passphrase (organisation, witness, operators)
     objects/ab/cdef…           evidence files, content-addressed by SHA-256
-    pii.secret                 the key of personal-data digests (never leaves the node)
+    pii.secret.json            the key of personal-data digests, encrypted under the passphrase like the keys
+                               (never leaves the node; a plaintext ``pii.secret`` of older nodes is encrypted and
+                               removed at the first unlock)
 
 Thread safety: one re-entrant lock guards the in-memory trees and states; the HTTP server thread and the caller
 share the node through it. Signals are emitted after the lock is released.
@@ -34,7 +36,15 @@ from console.ledger._errors import (
     ProofError,
     SignatureError,
 )
-from console.ledger._keys import SigningKey, load_key_file, public_from_did_key, read_key_file_public, save_key_file
+from console.ledger._keys import (
+    SigningKey,
+    load_key_file,
+    load_secret_file,
+    public_from_did_key,
+    read_key_file_public,
+    save_key_file,
+    save_secret_file,
+)
 from console.ledger._merkle import MerkleTree
 from console.ledger._note import (
     SIG_COSIGNATURE_V1,
@@ -55,6 +65,7 @@ from console.ledger._verify import verify_consistency
 __all__ = ["LedgerNode", "WitnessConflict", "UnknownLogError"]
 
 _CONFIG = "config.json"
+_PII_FILE = "pii.secret.json"
 _RESERVED_PREFIXES = ("cosignature/", "gasops-request/", "gasops-ledger-entry/")
 
 
@@ -109,6 +120,7 @@ class LedgerNode:
         self.org_key: SigningKey | None = None
         self.witness_key: SigningKey | None = None
         self.author: SigningKey | None = None
+        self._pii_secret: bytes | None = None
         self.request_timeout_s = float(config.get("request_timeout_s", 10.0))
         self.checked_witnesses = False
         self.witness_floor: dict | None = None  # the largest cosigned checkpoint of our log a witness reported
@@ -146,7 +158,8 @@ class LedgerNode:
         witness = SigningKey.generate(origin + "/witness", "witness")
         save_key_file(folder / "keys" / "organisation.key.json", org, passphrase, scrypt_n=scrypt_n)
         save_key_file(folder / "keys" / "witness.key.json", witness, passphrase, scrypt_n=scrypt_n)
-        _atomic_write(folder / "pii.secret", os.urandom(32), 0o600)
+        pii = os.urandom(32)
+        save_secret_file(folder / _PII_FILE, pii, passphrase, purpose="personal-data digests", scrypt_n=scrypt_n)
         config = {
             "origin": origin,
             "quorum": quorum,
@@ -157,6 +170,7 @@ class LedgerNode:
         store = LedgerStore(folder / "ledger.db")
         node = cls(folder, config, store)
         node.org_key, node.witness_key, node.author = org, witness, org
+        node._pii_secret = pii
         node._register_log(origin, own=True, pinned=NoteVerifier(origin, org.public_key))
         node.append(
             "log.genesis",
@@ -183,6 +197,24 @@ class LedgerNode:
         self.org_key = load_key_file(self._current_org_key_file(), passphrase)
         self.witness_key = load_key_file(keys / "witness.key.json", passphrase)
         self.author = self.org_key
+        self._pii_secret = self._unlock_pii(passphrase)
+
+    def _unlock_pii(self, passphrase: str) -> bytes | None:
+        encrypted, legacy = self.folder / _PII_FILE, self.folder / "pii.secret"
+        if encrypted.exists():
+            return load_secret_file(encrypted, passphrase)
+        if not legacy.exists():
+            return None
+        secret = legacy.read_bytes()  # written in plaintext by older versions: encrypt it, then remove it
+        save_secret_file(
+            encrypted,
+            secret,
+            passphrase,
+            purpose="personal-data digests",
+            scrypt_n=int(self.config.get("scrypt_n", 2**15)),
+        )
+        legacy.unlink()
+        return secret
 
     def _current_org_key_file(self) -> Path:
         name = self.config.get("org_key_file", "organisation.key.json")
@@ -302,9 +334,12 @@ class LedgerNode:
         return data
 
     def personal_digest(self, value: str) -> str:
+        """Keyed digest of personal data (see :func:`console.ledger.personal_digest`); needs the unlocked node."""
         from console.ledger._entries import personal_digest
 
-        return personal_digest(value, (self.folder / "pii.secret").read_bytes())
+        if self._pii_secret is None:
+            raise LedgerError(f"{self.folder}: the ledger is locked; give the passphrase to digest personal data")
+        return personal_digest(value, self._pii_secret)
 
     # -- keys: operators and rotation ----------------------------------------------------------------------------------
 

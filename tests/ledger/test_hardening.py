@@ -11,6 +11,8 @@ import pytest
 
 from console.ledger import (
     CheckpointConflictError,
+    KeyFileError,
+    LedgerError,
     LedgerNode,
     PeerError,
     SigningKey,
@@ -123,3 +125,38 @@ def test_witness_that_only_cosigned_stops_a_restored_backup(make_node, serve, tm
         assert restored.verify().ok
     finally:
         restored.close()
+
+
+def test_personal_data_secret_is_encrypted_at_rest(make_node):
+    node = make_node("p")
+    digest = node.personal_digest("13800138000")
+    secret_file = node.folder / "pii.secret.json"
+    assert not (node.folder / "pii.secret").exists() and secret_file.stat().st_mode & 0o077 == 0
+    doc = json.loads(secret_file.read_text())
+    assert doc["kdf"]["alg"] == "scrypt" and doc["cipher"]["alg"] == "AES-256-GCM"
+    assert node._pii_secret.hex() not in secret_file.read_text()
+    folder = node.folder
+    node.close()
+    with LedgerNode.open(folder) as locked:
+        with pytest.raises(LedgerError, match="locked"):
+            locked.personal_digest("13800138000")
+    with LedgerNode.open(folder, PASSPHRASE) as unlocked:
+        assert unlocked.personal_digest("13800138000") == digest  # the same digest after reopening
+    with pytest.raises(KeyFileError, match="wrong passphrase"):
+        LedgerNode.open(folder, "not the passphrase")
+
+
+def test_plaintext_secret_of_an_older_node_is_encrypted_on_unlock(make_node):
+    node = make_node("p")
+    folder = node.folder
+    node.close()
+    (folder / "pii.secret.json").unlink()
+    legacy = bytes(range(32))
+    (folder / "pii.secret").write_bytes(legacy)
+    with LedgerNode.open(folder, PASSPHRASE) as again:
+        from console.ledger import personal_digest
+
+        assert again.personal_digest("x") == personal_digest("x", legacy)
+    assert not (folder / "pii.secret").exists() and (folder / "pii.secret.json").exists()
+    with LedgerNode.open(folder, PASSPHRASE) as third:
+        assert third.personal_digest("x") == personal_digest("x", legacy)
