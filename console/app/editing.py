@@ -357,7 +357,24 @@ class EditingService:
     def review(self, change_id: str, master: GasNetwork, *, hydraulics: bool = True) -> ReviewEffect:
         """The engineering effect of a change set on ``master`` (conflicts raise before anything is computed)."""
         cs = self.get(change_id)
-        return review_effect(master, self.branch(cs, master), hydraulics=hydraulics)
+        effect = review_effect(master, self.branch(cs, master), hydraulics=hydraulics)
+        effect.overlapping_changesets = self.overlapping(cs, master)
+        return effect
+
+    def overlapping(self, cs: ChangeSet, master: GasNetwork) -> list[str]:
+        """Other pending change sets that meet this one on a valve segment whose boundary either of them alters —
+        flagged even when the two touch different rows (their valves would bound the same outage differently)."""
+        from console.app.review import boundary_segments, touched_segments
+
+        mine_touched, mine_boundary = touched_segments(master, cs.changes), boundary_segments(master, cs.changes)
+        out = []
+        for other in self.list("submitted"):
+            if other.change_id == cs.change_id:
+                continue
+            theirs_touched = touched_segments(master, other.changes)
+            if (mine_boundary & theirs_touched) or (boundary_segments(master, other.changes) & mine_touched):
+                out.append(other.change_id)
+        return out
 
     def _decide(self, change_id: str, decision: str, comment: str) -> ChangeSet:
         cs = self.get(change_id)

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from console.network import GasNetwork, validate
+from console.network import NODE_LAYERS, GasNetwork, validate
 
-__all__ = ["ReviewEffect", "SystemPressure", "review_effect"]
+__all__ = ["ReviewEffect", "SystemPressure", "boundary_segments", "review_effect", "touched_segments"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class ReviewEffect:
     pressures: list[SystemPressure] = field(default_factory=list)
     new_violations: list[dict] = field(default_factory=list)
     hydraulics_note: str = ""
+    overlapping_changesets: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,6 +91,11 @@ class ReviewEffect:
             lines.append(f"  {p.system} ({p.pressure_class}): min {before} → {after} kPa")
         for v in self.new_violations[:10]:
             lines.append(f"  new {v['severity']} {v['kind']} at {v['feature_id']}")
+        if self.overlapping_changesets:
+            lines.append(
+                "valve segment boundaries also changed by pending change sets: "
+                + ", ".join(self.overlapping_changesets)
+            )
         return "\n".join(lines)
 
 
@@ -212,3 +218,46 @@ def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect) ->
         for v in after.violations
         if (v.kind, v.feature_id) not in seen
     ]
+
+
+# -- change sets that meet on a valve segment --------------------------------------------------------------------------
+_BOUNDARY_LAYERS = ("valves", "regulators")
+_BOUNDARY_COLUMNS = {"from_node", "to_node", "normal_position", "status"}
+
+
+def touched_segments(master: GasNetwork, changes) -> set[int]:
+    """The master's valve segments a change set touches: those of its features and of the nodes they end at."""
+    from console.isolation import valve_segments
+
+    seg = valve_segments(master)
+    topo = master.topology
+    node_ids, link_ids = set(), set()
+    for c in changes:
+        (node_ids if c.layer in NODE_LAYERS else link_ids).add(c.feature_id)
+        for values in (c.before, c.after):
+            for end in ("from_node", "to_node", "feature_id"):
+                if isinstance(values.get(end), str) and values[end]:
+                    node_ids.add(values[end])
+    out: set[int] = set()
+    nodes = topo.node_index(sorted(node_ids))
+    out |= set(seg.node_segment[nodes[nodes >= 0]].tolist())
+    links = topo.link_index(sorted(link_ids))
+    links = links[links >= 0]
+    out |= set(seg.link_segment[links].tolist())
+    devices = seg.link_device[links]
+    devices = devices[devices >= 0]
+    out |= set(seg.dev_a[devices].tolist()) | set(seg.dev_b[devices].tolist())
+    out.discard(-1)
+    return out
+
+
+def boundary_segments(master: GasNetwork, changes) -> set[int]:
+    """Segments whose boundary the change set alters: it adds, deletes or re-ends a valve or regulator, or splits
+    a pipe (a new device), or changes a valve's normal position."""
+    altering = [
+        c
+        for c in changes
+        if (c.layer in _BOUNDARY_LAYERS and (c.op != "change" or _BOUNDARY_COLUMNS & set(c.after)))
+        or (c.layer == "pipes" and c.op != "change")
+    ]
+    return touched_segments(master, altering) if altering else set()

@@ -192,3 +192,27 @@ def test_session_undo_redo_and_modified(tmp_path):
     service.saved()
     assert not service.modified and service.pending_changes() == []
     assert seen == [1, 1, 0, 1, 1]
+
+
+def test_two_change_sets_on_one_valve_segment_boundary_are_flagged(tmp_path):
+    """A valve inserted by one planner and a pipe edit in the same segment by another touch different rows: flagged.
+    A change set in another segment is not."""
+    master = chain(4)
+    InsertDevice(master, "P2", shapely.Point(OX + 150, OY), "valves").redo()  # segments: G..P2a | P2b..E
+    store = tmp_path / "changes"
+    a = master.snapshot()
+    sa = EditingService(store, network=a)
+    sa.push(InsertDevice(a, "P1", shapely.Point(OX + 50, OY), "valves"))
+    cs_a = sa.submit("valve on P1")
+    b = master.snapshot()
+    sb = EditingService(store, network=b)
+    sb.push(SetAttribute(b, "pipes", ["P2"], "material", "steel"))  # P2's first half: same segment as P1
+    cs_b = sb.submit("P2 relined")
+    c = master.snapshot()
+    sc = EditingService(store, network=c)
+    sc.push(SetAttribute(c, "pipes", ["P4"], "material", "steel"))  # beyond the valve on P2
+    cs_c = sc.submit("P4 relined")
+    assert {cs_a.change_id, cs_b.change_id, cs_c.change_id} == {c.change_id for c in sa.list()}
+    assert sa.review(cs_a.change_id, master, hydraulics=False).overlapping_changesets == [cs_b.change_id]
+    assert sa.review(cs_b.change_id, master, hydraulics=False).overlapping_changesets == [cs_a.change_id]
+    assert sa.review(cs_c.change_id, master, hydraulics=False).overlapping_changesets == []
