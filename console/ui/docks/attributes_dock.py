@@ -1,4 +1,6 @@
-"""The identify panel (属性): layer, id and every attribute of the identified feature, with units.
+"""The identify panel (属性): layer, id and every attribute of the identified feature, with units; a customer's
+address; the live value, unit, quality and age of the feature's sensors (kept current by the live view, see
+:meth:`AttributesDock.set_live`); and the other features drawn at the same spot ("Also here", pick the one you mean).
 
 Values are formatted the way a dispatcher reads them: ``DN110``, ``MP-A 中压A``, ``123.4 m``, ``yes``/``no``, ``—``
 for empty values. Units come from the schema (``LAYERS[layer].columns[*].unit``).
@@ -11,8 +13,9 @@ import math
 import numpy as np
 import shapely
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
+    QComboBox,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from console.network import LAYERS, GasNetwork, Hit
 from console.ui.map.styles import pressure_class_label
+from console.ui.search import addresses_of
 
 __all__ = ["AttributesDock", "format_value"]
 
@@ -93,6 +97,7 @@ class AttributesDock(QDockWidget):
     """Shows one feature; ``zoomRequested(feature_id)`` asks the map to zoom to it."""
 
     zoomRequested = Signal(str)
+    featureChosen = Signal(object)  # a Hit chosen in "Also here"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Feature 属性", parent)
@@ -109,6 +114,17 @@ class AttributesDock(QDockWidget):
         self.subtitle.setWordWrap(True)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
+        also = QHBoxLayout()
+        self.also_label = QLabel("Also here:")
+        self.also_here = QComboBox()
+        self.also_here.setToolTip("Other features drawn at this spot: choose the one you mean")
+        self.also_here.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.also_here.setMinimumContentsLength(12)
+        self.also_here.activated.connect(self._on_also_here)
+        also.addWidget(self.also_label)
+        also.addWidget(self.also_here, 1)
+        layout.addLayout(also)
+        self._also_hits: list = []
         self.table = QTreeWidget()
         self.table.setColumnCount(2)
         self.table.setHeaderLabels(["Attribute", "Value"])
@@ -130,6 +146,8 @@ class AttributesDock(QDockWidget):
         self.setWidget(body)
         self._feature_id: str | None = None
         self._values: dict[str, str] = {}
+        self._live: dict[str, str] = {}
+        self._live_items: list[QTreeWidgetItem] = []
         self.clear()
 
     @property
@@ -140,9 +158,62 @@ class AttributesDock(QDockWidget):
         """Attribute title → displayed text (what the user sees; tests read it)."""
         return dict(self._values)
 
+    def live_values(self) -> dict[str, str]:
+        """Sensor label → live text shown ("2.31 kPa · normal · 4 s ago"); tests read it."""
+        return dict(self._live)
+
+    def set_live(self, rows: list[tuple[str, str, str]], empty: str = "") -> None:
+        """Show live readings at the top of the table: (sensor label, value text, state colour) per sensor; with no
+        rows, ``empty`` (say why: "no reading yet", "live view not open") or nothing."""
+        for item in self._live_items:
+            index = self.table.indexOfTopLevelItem(item)
+            if index >= 0:
+                self.table.takeTopLevelItem(index)
+        self._live_items, self._live = [], {}
+        if self._feature_id is None or (not rows and not empty):
+            return
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        items = []
+        for label, text, colour in rows or [("Live 实时", empty, "")]:
+            item = QTreeWidgetItem([label, text])
+            item.setToolTip(0, label)
+            item.setToolTip(1, text)
+            item.setFont(1, bold)
+            if colour:
+                item.setForeground(1, QBrush(QColor(colour)))
+            items.append(item)
+            self._live[label] = text
+        self.table.insertTopLevelItems(0, items)
+        self._live_items = items
+        self.table.resizeColumnToContents(0)
+
+    def set_also_here(self, hits: list) -> None:
+        """The features drawn where the identified one is (the identified first); hidden when it is alone."""
+        self._also_hits = list(hits)
+        self.also_here.clear()
+        for hit in hits:
+            self.also_here.addItem(f"{_SINGULAR.get(hit.layer, hit.layer)} {hit.feature_id}")
+        alone = len(hits) < 2
+        self.also_here.setVisible(not alone)
+        self.also_label.setVisible(not alone)
+        if not alone and self._feature_id is not None:
+            for i, hit in enumerate(hits):
+                if hit.feature_id == self._feature_id:
+                    self.also_here.setCurrentIndex(i)
+
+    def also_here_ids(self) -> list[str]:
+        return [h.feature_id for h in self._also_hits] if self.also_here.isVisibleTo(self) else []
+
+    def _on_also_here(self, index: int) -> None:
+        if 0 <= index < len(self._also_hits) and self._also_hits[index].feature_id != self._feature_id:
+            self.featureChosen.emit(self._also_hits[index])
+
     def clear(self) -> None:
         self._feature_id = None
         self._values = {}
+        self._live, self._live_items = {}, []
+        self.set_also_here([])
         self.table.clear()
         self.title.setText("Nothing identified")
         self.subtitle.setText("Click a feature with the identify tool (I), or search by id (Ctrl+F).")
@@ -172,7 +243,10 @@ class AttributesDock(QDockWidget):
             rows.append(("Drawn length", f"{shapely.length(geom):,.2f} m"))
         if lonlat is not None:
             rows.append(("Lon, lat", f"{lonlat[0]:.6f}°E, {lonlat[1]:.6f}°N"))
+        if (address := _address(network, hit)) is not None:
+            rows.insert(2, ("Address 地址", address))
         self.table.clear()
+        self._live, self._live_items = {}, []
         self._values = {}
         for title, text in rows:
             item = QTreeWidgetItem([title, text])
@@ -186,6 +260,20 @@ class AttributesDock(QDockWidget):
     def _copy_id(self) -> None:
         if self._feature_id:
             QGuiApplication.clipboard().setText(self._feature_id)
+
+
+def _address(network: GasNetwork, hit: Hit) -> str | None:
+    """A customer's address, or where any other point is ("near …"), from the network's derived streets."""
+    addresses = addresses_of(network)
+    if addresses is None or not len(addresses):
+        return None
+    if hit.layer == "customers":
+        return addresses.customer_address(hit.row) or None
+    geom = network[hit.layer].geometry.array[hit.row]
+    if geom is None or geom.is_empty:
+        return None
+    c = geom.centroid if shapely.get_type_id(geom) != 0 else geom
+    return addresses.describe(c.x, c.y) or None
 
 
 def _scalar(value: object) -> object:

@@ -20,6 +20,7 @@ from console.app.ledger import PASSPHRASE_ENV, LedgerService, environment_passph
 from console.errors import GasOpsError
 from console.ledger import AppendResult, LedgerNode, VerifyReport
 from console.ui.actions import ActionSpec
+from console.ui.docks import pick_asset
 from console.ui.ledger._dialogs import AdvanceDialog, CreateLedgerDialog, ReportHazardDialog, UnlockDialog
 from console.ui.ledger._hazards_dock import HazardsDock
 from console.ui.ledger._ledger_dock import LedgerDock
@@ -374,7 +375,9 @@ class LedgerController(QObject):
     def _add_context_actions(self, menu, hit, x: float, y: float) -> None:
         if self.window.network is None:
             return
-        asset = hit.feature_id if hit is not None and hit.layer not in ("customers", "junctions") else ""
+        if hit is not None and hit.layer == "sensors":  # a sensor sits on the asset it measures: report that
+            hit = pick_asset(self.window.canvas, x, y) or hit
+        asset = hit.feature_id if hit is not None and hit.layer not in ("customers", "junctions", "sensors") else ""
         act = menu.addAction("Report hazard here (上报隐患)" + (f" — {asset}" if asset else ""))
         act.triggered.connect(lambda *_: self.request_report(x, y, asset))
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,6 +37,7 @@ __all__ = ["AlarmDock", "CommentDialog", "ShelveDialog", "SHELVE_CHOICES"]
 SHELVE_CHOICES = ((15 * 60, "15 min"), (30 * 60, "30 min"), (3600, "1 h"), (2 * 3600, "2 h"), (4 * 3600, "4 h"),
                   (8 * 3600, "8 h (one shift)"), (12 * 3600, "12 h"))  # fmt: skip
 MAX_COMMENT_CHARS = 500
+ALL_NORMAL = "No alarms — all normal 全部正常"
 Key = tuple[str, str]  # (sensor id, condition)
 
 
@@ -67,7 +69,8 @@ class AlarmDock(QDockWidget):
         layout.setSpacing(4)
 
         top = QHBoxLayout()
-        self.summary = QLabel("No alarms")
+        self._empty_text = "No live view — no readings"
+        self.summary = QLabel(self._empty_text)
         self.summary.setObjectName("panelTitle")
         self.flood = QLabel("")
         self.flood.setObjectName("floodBanner")
@@ -75,9 +78,14 @@ class AlarmDock(QDockWidget):
             "ISA-18.2: more than 10 alarms in 10 minutes is an alarm flood — work the P1/P2 alarms first"
         )
         self.flood.hide()
-        top.addWidget(self.summary)
-        top.addWidget(self.flood)
-        top.addStretch(1)
+        # Summary, filters and buttons each on rows of their own: the list fits a column beside the map (role
+        # layouts, console.ui.layouts) as well as a wide bottom dock.
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.summary.setMinimumWidth(120)
+        head = QHBoxLayout()
+        head.addWidget(self.summary, 1)
+        head.addWidget(self.flood)
+        layout.addLayout(head)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Filter: sensor, name, feature, comment…")
         self.filter_edit.setClearButtonEnabled(True)
@@ -92,6 +100,7 @@ class AlarmDock(QDockWidget):
             self.state_combo.addItem(label, key)
         for w in (self.filter_edit, self.priority_combo, self.state_combo):
             top.addWidget(w)
+        self.filter_edit.setMinimumWidth(120)
         layout.addLayout(top)
 
         self.table = QTableView()
@@ -123,12 +132,17 @@ class AlarmDock(QDockWidget):
         self.trend_button = QPushButton("Trend")
         self.trend_button.setToolTip("Show the selected sensors in the trend plot")
         self.zoom_button = QPushButton("Zoom to")
-        for b in (self.ack_button, self.ack_all_button, self.shelve_button, self.unshelve_button, self.comment_button):
+        for b in (self.ack_button, self.ack_all_button, self.shelve_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        buttons.addWidget(self.trend_button)
-        buttons.addWidget(self.zoom_button)
         layout.addLayout(buttons)
+        more = QHBoxLayout()
+        for b in (self.unshelve_button, self.comment_button):
+            more.addWidget(b)
+        more.addStretch(1)
+        more.addWidget(self.trend_button)
+        more.addWidget(self.zoom_button)
+        layout.addLayout(more)
         scroll = QScrollArea()  # a small window scrolls the dock instead of refusing to shrink
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -163,13 +177,20 @@ class AlarmDock(QDockWidget):
         self._update_buttons()
 
     # -- content -----------------------------------------------------------------------------------------------------
+    def set_empty_text(self, text: str | None) -> None:
+        """What the summary says when there are no alarms (None: "all normal"); say what is true: a network without
+        sensors has nothing to monitor, a session without a feed receives nothing."""
+        self._empty_text = text or ALL_NORMAL
+        if not self.model.rowCount():
+            self.summary.setText(self._empty_text)
+
     def set_records(self, records: list[AlarmRecord], *, flooding: bool = False, rate_10min: int = 0) -> None:
         self.model.set_records(records)
         unack = sum(r.state in (AlarmState.UNACK_ACTIVE, AlarmState.UNACK_RTN) for r in records)
         active = sum(r.active and r.state != AlarmState.SHELVED for r in records)
         shelved = sum(r.state == AlarmState.SHELVED for r in records)
         if not records:
-            self.summary.setText("No alarms — all normal 全部正常")
+            self.summary.setText(self._empty_text)
         else:
             self.summary.setText(f"{unack:,} unacknowledged · {active:,} active · {shelved:,} shelved")
         self.flood.setVisible(flooding)

@@ -94,6 +94,7 @@ class AlarmTableModel(QAbstractTableModel):
         self._records: list[AlarmRecord] = []
         self._names: np.ndarray = np.empty(0, object)
         self._units: np.ndarray = np.empty(0, object)
+        self._live: np.ndarray = np.empty(0)  # latest reading by sensor row: the Value column follows it
         self._theme = "dark"
         self._bold = QFont()
         self._bold.setBold(True)
@@ -101,6 +102,26 @@ class AlarmTableModel(QAbstractTableModel):
     def set_sensor_info(self, names: np.ndarray, units: np.ndarray) -> None:
         """Names and units by sensor row (for the Name, Value and Limit columns)."""
         self._names, self._units = np.asarray(names, object), np.asarray(units, object)
+
+    def set_live_values(self, last_value: np.ndarray) -> None:
+        """The latest reading of each sensor row: the Value column shows it (the onset value in the tooltip)."""
+        last_value = np.asarray(last_value, dtype=float)
+        old, self._live = self._live, last_value.copy()
+        if not self._records:
+            return
+        rows = np.array([r.row for r in self._records])
+        before, now = _at(old, rows), _at(self._live, rows)
+        changed = ~((before == now) | (np.isnan(before) & np.isnan(now)))
+        if changed.any():
+            first, last = int(np.argmax(changed)), len(changed) - 1 - int(np.argmax(changed[::-1]))
+            col = COL["Value"]
+            self.dataChanged.emit(self.index(first, col), self.index(last, col))
+
+    def value_of(self, r: AlarmRecord) -> float:
+        """What the Value column shows for ``r``: the sensor's latest reading, else the value at onset."""
+        if 0 <= r.row < len(self._live) and np.isfinite(self._live[r.row]):
+            return float(self._live[r.row])
+        return r.value
 
     def set_theme(self, theme: str) -> None:
         self._theme = theme
@@ -154,7 +175,7 @@ class AlarmTableModel(QAbstractTableModel):
                 name,
                 CONDITION_LABELS[r.condition],
                 state_text(r),
-                _num(r.value, unit),
+                _num(self.value_of(r), unit),
                 _num(r.limit, unit),
                 r.feature_id,
                 r.comment,
@@ -168,7 +189,7 @@ class AlarmTableModel(QAbstractTableModel):
                 name,
                 r.condition.code,
                 _STATE_ORDER[r.state],
-                r.value if np.isfinite(r.value) else -np.inf,
+                self.value_of(r) if np.isfinite(self.value_of(r)) else -np.inf,
                 r.limit if np.isfinite(r.limit) else -np.inf,
                 r.feature_id,
                 r.comment,
@@ -180,6 +201,9 @@ class AlarmTableModel(QAbstractTableModel):
                 return QBrush(QColor(PRIORITY_COLORS[self._theme].get(r.priority, "#ffffff")))
             if r.state == AlarmState.SHELVED or not r.active:
                 return QBrush(QColor("#7d8a98" if self._theme == "dark" else "#8a96a3"))
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL["Value"]:
+            _, unit = self._info(r)
+            return f"now {_num(self.value_of(r), unit)} · at onset {_num(r.value, unit)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             since = (
                 datetime.fromtimestamp(r.since).isoformat(sep=" ", timespec="seconds") if np.isfinite(r.since) else "—"
@@ -190,6 +214,14 @@ class AlarmTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL["Value"], COL["Limit"]):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+def _at(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]``, NaN where a row is out of range."""
+    ok = (rows >= 0) & (rows < len(values))
+    out = np.full(len(rows), np.nan)
+    out[ok] = values[rows[ok]]
+    return out
 
 
 def _f(x: float) -> float | None:

@@ -27,7 +27,9 @@ from console.errors import GasOpsError
 from console.network import GasNetwork
 from console.telemetry import AlarmState, SensorStatus, iso_utc
 from console.ui.actions import ActionSpec
+from console.ui.docks import features_at
 from console.ui.telemetry._alarm_dock import AlarmDock
+from console.ui.telemetry._live_values import IdentifyLiveValues
 from console.ui.telemetry._overlay import STATE_LABELS, SensorStateOverlay
 from console.ui.telemetry._trend_dock import TrendDock
 from console.ui.telemetry._widgets import AlarmBadge, FeedIndicator, MqttDialog, ReplayDialog
@@ -111,6 +113,7 @@ class TelemetryController(QObject):
         self._hover.timeout.connect(self._show_hover)
         self._hover_xy: tuple[float, float] | None = None
         self._connect()
+        self.live_values = IdentifyLiveValues(self)  # the identify panel's live readings
 
     @property
     def session(self) -> LiveSession | None:
@@ -201,6 +204,7 @@ class TelemetryController(QObject):
         if not len(network["sensors"]):
             self.indicator.show_status(None, None, 0.0, 0)
             self.indicator.setToolTip(f"{network.name} has no sensors")
+            self.alarm_dock.set_empty_text("No sensors in this network")
             return
         start = startup_feed(network, self.window.network_path, self.prefs)
         if start is not None:
@@ -248,6 +252,7 @@ class TelemetryController(QObject):
             session.set_network(network.snapshot())
             self._session_version = network.version
         session.feed_changed.connect(self._on_feed_change)  # emitted by our own calls, on this thread
+        self._show_empty_text()
         self._bind_overlay()
         if session.history_error:
             self._fail(f"No trends: {session.history_error}")
@@ -283,6 +288,7 @@ class TelemetryController(QObject):
             session.close()
         self.overlay.clear()
         self.alarm_dock.set_records([])
+        self._show_empty_text()
         self.badge.set_counts(0, 0, 4)
         self.indicator.show_status(None, None, 0.0, 0)
         self._update_actions()
@@ -350,10 +356,20 @@ class TelemetryController(QObject):
         self.prefs.set("telemetry/mqtt/autoconnect", False)
 
     def _on_feed_change(self, _feed) -> None:
+        self._show_empty_text()
         self._last_accepted = None
         self._rate = 0.0
         self._update_status()
         self._update_actions()
+
+    def _show_empty_text(self) -> None:
+        s = self._session
+        if s is None:
+            self.alarm_dock.set_empty_text("No live view — no readings")
+        elif s.feed is None:
+            self.alarm_dock.set_empty_text("No alarms · no feed connected")
+        else:
+            self.alarm_dock.set_empty_text(None)
 
     def _update_actions(self) -> None:
         self.window.actions.refresh()
@@ -422,6 +438,7 @@ class TelemetryController(QObject):
         if len(snap.status) != len(s.sensors.xy):
             self._bind_overlay()
         self.overlay.update(snap.status, snap.unacknowledged)
+        self.alarm_dock.model.set_live_values(snap.last_value)  # alarm rows show the latest reading
         now = time.monotonic()
         if force or now - self._list_t >= LIST_MIN_INTERVAL_S:
             self._list_t = now
@@ -560,20 +577,37 @@ class TelemetryController(QObject):
         if text:
             QToolTip.showText(QCursor.pos(), text, self.canvas.viewport())
 
-    def hover_text(self, x: float, y: float) -> str | None:
-        """What a sensor marker under (x, y) says: id, name, last reading, state, age."""
+    def hover_rows(self, x: float, y: float) -> list[int]:
+        """Sensor rows hover shows at (x, y): those of the features identify finds there (its pick first, then the
+        co-located ones), else the drawn sensor marker nearest — so hover and identify never disagree."""
         s = self._session
-        row = self.overlay.nearest(x, y)
-        if s is None or row < 0:
+        if s is None:
+            return []
+        rows: list[int] = []
+        for hit in features_at(self.canvas, x, y):
+            rows += [s.sensors.row(sid) for sid in self._sensors_of(hit)]
+        rows = [r for r in dict.fromkeys(rows) if r >= 0]
+        if not rows and (row := self.overlay.nearest(x, y)) >= 0:
+            rows = [row]
+        return rows
+
+    def hover_text(self, x: float, y: float) -> str | None:
+        """What the sensors under (x, y) say: id, name, last reading, state, age (identify's sensor first)."""
+        s = self._session
+        rows = self.hover_rows(x, y) if s is not None else []
+        if not rows:
             return None
         snap = s.service.snapshot()
         sensors = s.sensors
-        value, t = snap.last_value[row], snap.last_t[row]
-        status = SensorStatus(int(snap.status[row]))
-        reading = f"{value:,.4g} {sensors.unit[row]}" if np.isfinite(value) else "no reading yet"
-        age = f" · {max(s.service.clock() - t, 0):,.0f} s ago ({iso_utc(t)})" if np.isfinite(t) else ""
-        unack = " · UNACKNOWLEDGED" if snap.unacknowledged[row] else ""
-        return f"<b>{s.label(str(sensors.ids[row]))}</b><br>{reading}{age}<br>{STATE_LABELS[status]}{unack}"
+        lines = []
+        for row in rows[:6]:
+            value, t = snap.last_value[row], snap.last_t[row]
+            status = SensorStatus(int(snap.status[row]))
+            reading = f"{value:,.4g} {sensors.unit[row]}" if np.isfinite(value) else "no reading yet"
+            age = f" · {max(s.service.clock() - t, 0):,.0f} s ago ({iso_utc(t)})" if np.isfinite(t) else ""
+            unack = " · UNACKNOWLEDGED" if snap.unacknowledged[row] else ""
+            lines.append(f"<b>{s.label(str(sensors.ids[row]))}</b><br>{reading}{age}<br>{STATE_LABELS[status]}{unack}")
+        return "<br><br>".join(lines)
 
     # -- misc --------------------------------------------------------------------------------------------------------
     def _show(self, dlg) -> None:

@@ -2,7 +2,9 @@
 
 One plot per unit (pressure in kPa, methane in %LEL …), stacked with a shared time axis, so curves of one kind are
 comparable and nothing is drawn against a meaningless common scale. A single sensor shows its alarm limits as
-dashed lines (amber HI/LO, red HIHI/LOLO). Long windows come back from the history as bucket means with min/max
+dashed lines (amber HI/LO, red HIHI/LOLO) labelled with name and value at the right edge, where no axis clips them.
+Every plot has a legend. Wheel and drag zoom and pan in time; the plots stop following "now" until *Follow now*.
+*Export* writes the shown series as CSV and the plots as PNG. Long windows come back from the history as bucket means with min/max
 (the 1-min or 15-min aggregates), drawn as a band around the mean so spikes are not averaged away.
 """
 
@@ -70,11 +72,21 @@ class TrendDock(QDockWidget):
         self.window_combo.setCurrentIndex(0)  # 15 min: what a dispatcher watches live
         top.addWidget(self.window_combo)
         top.addStretch(1)
+        self.follow_button = QPushButton("Follow now")
+        self.follow_button.setToolTip("Back to the latest readings (zooming or panning in time stops following)")
+        self.follow_button.setEnabled(False)
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Save the shown series as CSV, or the plots as PNG")
         self.remove_button = QPushButton("Remove")
         self.clear_button = QPushButton("Clear")
         top.addWidget(self.remove_button)
         top.addWidget(self.clear_button)
         layout.addLayout(top)
+        nav = QHBoxLayout()  # a row of its own, so the dock stays usable when narrow
+        nav.addWidget(self.follow_button)
+        nav.addWidget(self.export_button)
+        nav.addStretch(1)
+        layout.addLayout(nav)
         self.hint = QLabel(
             "Identify a sensor (or the device it sits on) on the map, or select alarms and press Trend. "
             f"Up to {MAX_TRENDS} sensors."
@@ -85,12 +97,16 @@ class TrendDock(QDockWidget):
 
         split = QSplitter(Qt.Orientation.Horizontal)
         self.list = QListWidget()
-        self.list.setMaximumWidth(240)
+        self.list.setMaximumWidth(200)
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(110)
         split.addWidget(self.list)
         split.addWidget(self.plot_widget)
+        split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
+        split.setSizes([140, 10_000])  # the plot takes the width; the list (also the legend's key) stays narrow
+        self.split = split
+        self._following = True
         layout.addWidget(split, 1)
         scroll = QScrollArea()  # a small window scrolls the dock instead of refusing to shrink
         scroll.setWidgetResizable(True)
@@ -101,6 +117,8 @@ class TrendDock(QDockWidget):
         self.window_combo.currentIndexChanged.connect(lambda _: self.windowChanged.emit(self.window_s()))
         self.remove_button.clicked.connect(self._remove_selected)
         self.clear_button.clicked.connect(lambda: self.set_sensors([], emit=True))
+        self.follow_button.clicked.connect(self.follow_now)
+        self.export_button.clicked.connect(self._request_export)
         self.set_theme("dark")
 
     # -- state -------------------------------------------------------------------------------------------------------
@@ -156,8 +174,10 @@ class TrendDock(QDockWidget):
             self._draw(series)
             self._shape = shape
         if now_t is not None:
-            for plot in self._plots.values():
-                plot.setXRange(now_t - self.window_s(), now_t, padding=0.0)
+            self._now = now_t
+            if self._following:
+                for plot in self._plots.values():
+                    plot.setXRange(now_t - self.window_s(), now_t, padding=0.0)
         names = ", ".join(self._labels.get(s, s) for s in self._sensors[:3])
         more = f" + {len(self._sensors) - 3}" if len(self._sensors) > 3 else ""
         self.title.setText(f"{names}{more}" if self._sensors else "No sensor selected")
@@ -180,14 +200,16 @@ class TrendDock(QDockWidget):
                 items["band"] = pg.FillBetweenItem(items["lo"], items["hi"], brush=fill)
                 for key in ("lo", "hi", "band"):
                     plot.addItem(items[key])
-            items["curve"] = pg.PlotDataItem(s.t, s.value, pen=pg.mkPen(color, width=1.6), connect="finite")
+            name = self._labels.get(s.sensor_id, s.sensor_id)
+            items["curve"] = pg.PlotDataItem(s.t, s.value, pen=pg.mkPen(color, width=1.6), connect="finite", name=name)
             plot.addItem(items["curve"])
             if s.limits and sum(x.unit == s.unit for x in series) == 1:  # limits only where they are unambiguous
                 items["limits"] = {}
                 for key, value in s.limits.items():
                     line = pg.InfiniteLine(
                         value, angle=0, pen=pg.mkPen(_LIMIT_COLORS[key], width=1, style=Qt.PenStyle.DashLine),
-                        label=key.upper(), labelOpts={"position": 0.03, "color": _LIMIT_COLORS[key]},
+                        label=f"{key.upper()} {value:g} {s.unit}",
+                        labelOpts={"position": 0.985, "color": _LIMIT_COLORS[key], "anchors": [(1, 1), (1, 1)]},
                     )  # fmt: skip
                     plot.addItem(line)
                     items["limits"][key] = line
@@ -204,6 +226,8 @@ class TrendDock(QDockWidget):
             plot.showGrid(x=True, y=True, alpha=0.25)
             plot.setMenuEnabled(False)
             plot.getViewBox().setMouseEnabled(x=True, y=False)
+            plot.getViewBox().sigRangeChangedManually.connect(self._on_manual_range)
+            plot.addLegend(offset=(8, 4), labelTextSize="8pt")
             if first is None:
                 first = plot
             else:
@@ -212,6 +236,58 @@ class TrendDock(QDockWidget):
                 plot.getAxis("bottom").setStyle(showValues=False)
             self._plots[unit] = plot
         self._style_plots()
+
+    # -- time navigation and export -------------------------------------------------------------------------------
+    def _on_manual_range(self, *_args) -> None:
+        self._following = False
+        self.follow_button.setEnabled(True)
+
+    @property
+    def following(self) -> bool:
+        return self._following
+
+    def follow_now(self) -> None:
+        self._following = True
+        self.follow_button.setEnabled(False)
+        if getattr(self, "_now", None) is not None:
+            for plot in self._plots.values():
+                plot.setXRange(self._now - self.window_s(), self._now, padding=0.0)
+
+    def _request_export(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export trends", "trends.csv", "CSV (*.csv);;PNG image (*.png)"
+        )
+        if path:
+            self.export(path if "." in path.rsplit("/", 1)[-1] else path + (".png" if "PNG" in chosen else ".csv"))
+
+    def export(self, path: str) -> None:
+        """Write the shown series to ``path``: ``.png`` the plots as drawn, else CSV (sensor, time, value, min, max)."""
+        from pathlib import Path
+
+        from console.atomic import atomic_write_bytes
+
+        target = Path(path)
+        if target.suffix.lower() == ".png":
+            from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+            data = QByteArray()
+            buffer = QBuffer(data)
+            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+            self.plot_widget.grab().save(buffer, "PNG")
+            atomic_write_bytes(target, bytes(data.data()))
+            return
+        from console.telemetry import iso_utc
+
+        lines = ["sensor_id,time_utc,value,min,max,unit"]
+        for s in self.series:
+            lo = s.vmin if s.vmin is not None else [None] * len(s.t)
+            hi = s.vmax if s.vmax is not None else [None] * len(s.t)
+            for t, v, a, b in zip(s.t, s.value, lo, hi, strict=True):
+                cells = [f"{x:.6g}" if x is not None and x == x else "" for x in (v, a, b)]
+                lines.append(f"{s.sensor_id},{iso_utc(t)},{','.join(cells)},{s.unit}")
+        atomic_write_bytes(target, ("\n".join(lines) + "\n").encode("utf-8"))
 
     def plots(self) -> dict[str, pg.PlotItem]:
         return dict(self._plots)
