@@ -23,6 +23,7 @@ SCENARIOS = (
     "canonical",
     "telemetry",
     "live_ui",
+    "broker",
     "postgis",
     "dispatch",
 )

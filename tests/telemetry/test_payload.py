@@ -196,3 +196,65 @@ def test_optional_members_are_exactly_typed(extra):
         assert result == (0, T, 2.5) or result == DropReason.UNIT_MISMATCH
     else:
         assert result == DropReason.MALFORMED
+
+
+BATCH_TOPIC = "gasops/v1/zs/rtu-1/batch"
+
+
+def test_a_batch_decodes_to_arrays_and_unknown_sensors_cost_their_reading_only():
+    from console.telemetry import BatchDecoder, batch_topic, batch_topic_filter, encode_batch
+
+    assert batch_topic("zs", "rtu-1") == BATCH_TOPIC and batch_topic_filter("zs") == "gasops/v1/zs/+/batch"
+    rows, t, v = BatchDecoder(SENSORS, "zs").decode(
+        BATCH_TOPIC, encode_batch(["S-2", "X", "S-1"], [T, T, T + 1.5], [1, 2, 3])
+    )
+    assert rows.tolist() == [1, -1, 0] and t.tolist() == [T, T, T + 1.5] and v.tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"value": [1.0, None]},
+        {"value": [1.0, True]},
+        {"dt_ms": [0, 1.5]},
+        {"dt_ms": [0]},
+        {"sensor": ["S-1", 2]},
+        {"seq": None},
+        {"seq": -1},
+        {"device": None},
+        {"extra": 1},
+        {"t0": "2026-01-01T00:00:00"},
+        {"dt_ms": [0, 86_400_001]},
+        {"v": 2},
+    ],
+)
+def test_a_batch_off_its_schema_is_malformed(change):
+    from console.telemetry import BatchDecoder
+
+    body = {"v": 1, "t0": "2026-11-22T06:00:00Z", "sensor": ["S-1", "S-2"], "dt_ms": [0, 1000], "value": [1.0, 2.0]}
+    body.update(change)
+    assert BatchDecoder(SENSORS, "zs").decode(BATCH_TOPIC, json.dumps(body).encode()) == DropReason.MALFORMED
+
+
+def test_signed_batches():
+    from console.telemetry import BatchDecoder, encode_batch
+
+    keys = DeviceKeys()
+    keys.register(DEVICE.device_id, ["S-1", "S-2"])
+    d = BatchDecoder(SENSORS, "zs", registry=keys, require_signed=True)
+    good = encode_batch(["S-1", "S-2"], [T, T], [1.0, 2.0], seq=3, signer=DEVICE)
+    assert d.decode(BATCH_TOPIC, good)[0].tolist() == [0, 1]
+    tampered = dict(json.loads(good), value=[1.0, 2.5])
+    assert d.decode(BATCH_TOPIC, json.dumps(tampered).encode()) == DropReason.BAD_SIGNATURE
+    assert d.decode(BATCH_TOPIC, encode_batch(["S-1"], [T], [1.0])) == DropReason.UNSIGNED
+    assert d.decode(BATCH_TOPIC, encode_batch(["S-1"], [T], [1.0], signer=STRANGER)) == DropReason.UNKNOWN_DEVICE
+    assert d.decode("gasops/v1/zs/a/b/batch", good) == DropReason.BAD_TOPIC
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300) | st.recursive(st.none() | st.integers() | st.text(max_size=5), lambda x: st.lists(x, max_size=3) | st.dictionaries(st.sampled_from(["v", "t0", "sensor", "dt_ms", "value", "seq"]), x, max_size=5), max_leaves=12).map(lambda o: json.dumps(o).encode()))  # fmt: skip
+def test_fuzzed_batches_never_raise(body):
+    from console.telemetry import BatchDecoder
+
+    result = BatchDecoder(SENSORS, "zs").decode(BATCH_TOPIC, body)
+    assert isinstance(result, DropReason) or len(result) == 3
