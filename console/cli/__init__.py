@@ -36,6 +36,7 @@ COMMAND_MODULES = {
     "alarms": "console.cli.feed",
     "changes": "console.cli.changes",
     "incident": "console.cli.incident",
+    "meter": "console.cli.meter",
 }
 BUILTIN_COMMANDS = ("gui", "info", "convert", "demo")
 

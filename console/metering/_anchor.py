@@ -99,7 +99,10 @@ class PeriodReport:
 
 
 def _expected(meter: Meter, start: str, end: str) -> int:
-    return int((parse_time(end) - parse_time(start)).total_seconds() // meter.interval_s)
+    try:
+        return int((parse_time(end) - parse_time(start)).total_seconds() // meter.interval_s)
+    except ValueError:  # a batch whose times cannot be read has no period: it is rejected as bad-reading
+        return 0
 
 
 def missing_period(meter: Meter, start: str, end: str) -> PeriodReport:
@@ -139,6 +142,7 @@ def examine_batch(meter: Meter, batch: SignedBatch, view: DeviceView | None, sta
         counters = [int(r["counter"]) for r in readings]
         times = [parse_time(r["time"]) for r in readings]
         values = [float(r["value"]) for r in readings]
+        t0, t1 = parse_time(start), parse_time(end)
         canonical_json(readings)
     except (KeyError, TypeError, ValueError) as exc:
         problem("bad-reading", f"a reading is malformed: {exc}")
@@ -152,7 +156,6 @@ def examine_batch(meter: Meter, batch: SignedBatch, view: DeviceView | None, sta
         problem("bad-counter-range", f"counters {counters[0]}…{counters[-1]} do not match the signed range")
     if body["start"] != readings[0]["time"] or body["end"] != readings[-1]["time"]:
         problem("bad-time-range", "the signed start/end do not match the first/last reading")
-    t0, t1 = parse_time(start), parse_time(end)
     if any(not (t0 < t <= t1) for t in times) or times != sorted(times):
         problem("outside-period", f"readings lie outside {start} – {end} or out of order")
     # 3. replay and counter gaps

@@ -12,7 +12,6 @@ from console.network._changes import (
     feature_values,
     find_conflicts,
 )
-from console.network._addresses import Addresses, derive_addresses
 from console.network._crs import cgcs2000_gk3_crs, cgcs2000_gk3_zone, outside_area_of_use, to_lonlat
 from console.network._edit import AddFeatures, EditCommand, MoveNode, RemoveFeatures, SetAttribute
 from console.network._edits import (
@@ -101,7 +100,6 @@ __all__ = [
     "GasNetwork",
     "GridIndex",
     "Addresses",
-    "Addresses",
     "Hit",
     "IdIndex",
     "LayerSpec",
@@ -119,7 +117,6 @@ __all__ = [
     "cgcs2000_gk3_crs",
     "cgcs2000_gk3_zone",
     "coerce_layer",
-    "derive_addresses",
     "derive_addresses",
     "empty_layer",
     "generate_demo",

@@ -12,7 +12,9 @@ import os
 from concurrent.futures import Future
 from pathlib import Path
 
+import numpy as np
 from pyproj import CRS, Transformer
+from pyproj.exceptions import ProjError
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -128,6 +130,17 @@ def _prepare(network: GasNetwork, style: str, feedback: Feedback | None = None) 
     return data
 
 
+def _lonlat_transformer(crs: CRS | None) -> Transformer | None:
+    """CGCS2000 longitude/latitude from map coordinates, or None where the CRS has no place on the Earth (a GasLib
+    schematic, an EPANET drawing) or no transformation exists."""
+    if crs is None or crs.is_engineering:
+        return None
+    try:
+        return Transformer.from_crs(crs, CRS.from_epsg(4490), always_xy=True)
+    except ProjError:
+        return None
+
+
 def _file_filters() -> str:
     """File › Open's filters, from the plugin registry: the built-in formats (console.io.FORMATS) and plugins' readers."""
     from console.app.plugins import default_registry
@@ -164,6 +177,7 @@ class MainWindow(QMainWindow):
         if self._style not in PIPE_STYLES:
             self._style = "pressure_class"
         self._path: Path | str | None = None  # the file, or the PostGIS URL, the network was read from
+        self._shown_path: Path | str | None = None  # the source of the network on screen (kept when an open fails)
         self._load_job: JobWorker | None = None
         self._edit_job: JobWorker | None = None
         self._lonlat: Transformer | None = None
@@ -530,12 +544,16 @@ class MainWindow(QMainWindow):
         if job is not self._load_job:
             return
         self._end_progress()
-        self.canvas.set_placeholder("No network — File › Open (Ctrl+O)")
+        # The network on screen stays as it was: its source, title, CRS, counts and map (only the attempt failed).
+        self._path = self._shown_path
+        if self.network is None:
+            self.canvas.set_placeholder("No network — File › Open (Ctrl+O)")
         if isinstance(exc, GasOpsError):
             text = str(exc)
         else:
             log.error("unexpected error while opening a network", exc_info=exc)
             text = f"Unexpected error ({type(exc).__name__}): {exc}"
+        text = " ".join(text.split())  # one line, whatever the message held
         self.show_error("Cannot open the network", text)
         self.loadFailed.emit(text)
 
@@ -564,7 +582,7 @@ class MainWindow(QMainWindow):
         )
         self.attributes_dock.clear()
         self.search.set_index(data.extras.get("id_index") or FeatureIdIndex.of(network))
-        self._lonlat = Transformer.from_crs(network.crs, CRS.from_epsg(4490), always_xy=True) if network.crs else None
+        self._lonlat = _lonlat_transformer(network.crs)
         crs = network.crs
         self.crs_label.setText(
             f"EPSG:{crs.to_epsg()} · {crs.name}" if crs and crs.to_epsg() else (crs.name if crs else "no CRS")
@@ -575,6 +593,7 @@ class MainWindow(QMainWindow):
         self.counts_label.setText(" · ".join(parts))
         where = f" — {source_label(self._path)}" if self._path else ""
         self.setWindowTitle(f"{network.name}{where} — {APP_TITLE}")
+        self._shown_path = self._path
 
     @property
     def network_path(self) -> Path | None:
@@ -650,6 +669,7 @@ class MainWindow(QMainWindow):
             geom = self.network[hit.layer].geometry.array[hit.row]
             c = geom.centroid
             lonlat = self._lonlat.transform(c.x, c.y)
+            lonlat = lonlat if np.isfinite(lonlat).all() else None
         self.attributes_dock.show_feature(self.network, hit, lonlat)
         self.attributes_dock.show()
         self.attributes_dock.raise_()
@@ -658,7 +678,8 @@ class MainWindow(QMainWindow):
         self.xy_label.setText(f"X {x:,.1f}  Y {y:,.1f} m")
         if self._lonlat is not None:
             lon, lat = self._lonlat.transform(x, y)
-            self.lonlat_label.setText(f"{lon:.6f}°E  {lat:.6f}°N")
+            ok = np.isfinite(lon) and np.isfinite(lat)
+            self.lonlat_label.setText(f"{lon:.6f}°E  {lat:.6f}°N" if ok else "—°E  —°N")
 
     def _on_view_change(self, _box) -> None:
         self.scale_label.setText(f"1:{self.canvas.scale_denominator():,.0f}")

@@ -194,3 +194,26 @@ def test_any_changed_byte_of_a_hash_fails(proved, data):
     h[bit // 8] ^= 1 << (bit % 8)
     target[i] = base64.b64encode(bytes(h)).decode()
     assert not verify_reading_proof(d, log_keys=[svc.node.org_vkey]).ok
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_verifier_is_total_on_any_json(proved, data):
+    """Any field replaced by any JSON value: a report (never ok unless unchanged in meaning), never an exception."""
+    svc, _, doc, _ = proved
+    d = copy.deepcopy(doc)
+    section = data.draw(st.sampled_from(["top", "reading", "batch"]))
+    target = d if section == "top" else d[section]
+    key = data.draw(st.sampled_from(sorted(target)))
+    target[key] = data.draw(json_values)
+    report = verify_reading_proof(d, log_keys=[svc.node.org_vkey])
+    assert isinstance(report.ok, bool)
+    if report.ok:
+        assert d["reading"] == doc["reading"] and d["batch"]["entry"] == doc["batch"]["entry"]
