@@ -13,6 +13,7 @@ from console.scene._depth import (
     main_pipes,
     outer_diameter_m,
     pipe_depths,
+    service_lines,
 )
 from console.scene._geometry import Ground, NetworkScene, build_ground, build_scene
 from console.scene._lod import thin_pipes
@@ -35,5 +36,6 @@ __all__ = [
     "network_crossings",
     "outer_diameter_m",
     "pipe_depths",
+    "service_lines",
     "thin_pipes",
 ]

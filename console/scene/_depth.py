@@ -17,7 +17,7 @@ setting                           cover (m)  GB 50028 §6.3.4
 ================================  =========  =========================================================
 
 A pipe's setting comes from a ``setting`` column when the network has one (utilities that record it); otherwise
-mains are taken to lie under the carriageway (0.9 m: street mains run under the road) and service lines under the
+street pipes are taken to lie under the carriageway (0.9 m: mains run under the road) and service lines under the
 footway (0.6 m: the last metres to a building cross the pavement). Both are the minimum the standard allows, so a
 fallback never places a pipe deeper than a real, compliant one could be: clearances computed from them are the
 best case, and a crossing flagged with fallback depths needs a survey.
@@ -36,6 +36,7 @@ __all__ = [
     "main_pipes",
     "outer_diameter_m",
     "pipe_depths",
+    "service_lines",
 ]
 
 MIN_COVER_M: dict[str, float] = {
@@ -72,21 +73,38 @@ def outer_diameter_m(pipes: pd.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(d) & (d > 0), d, 0.1)
 
 
-def main_pipes(pipes: pd.DataFrame, service_nodes: np.ndarray | list[str]) -> np.ndarray:
-    """True for mains: a pipe with an end at a customer (meter) or riser node is a service line; every other pipe is a
-    main (MP and LP distribution mains, regulator and factory connections).
+LP_MAIN_MIN_DN = 110  # a low-pressure pipe of this DN or more that is not a service line is an LP main (低压干管)
+
+
+def service_lines(pipes: pd.DataFrame, service_nodes: np.ndarray | list[str]) -> np.ndarray:
+    """True for service lines (引入管): pipes with an end at a customer (meter) or riser node.
 
     >>> p = pd.DataFrame({"from_node": ["J1", "J2", "R1"], "to_node": ["J2", "R1", "C1"]})
-    >>> main_pipes(p, ["R1", "C1"]).tolist()
-    [True, False, False]
+    >>> service_lines(p, ["R1", "C1"]).tolist()
+    [False, True, True]
     """
     service = pd.Index(np.asarray(service_nodes, dtype=object))
-    ends_at_service = np.asarray(pipes["from_node"].isin(service)) | np.asarray(pipes["to_node"].isin(service))
-    return ~ends_at_service
+    return np.asarray(pipes["from_node"].isin(service)) | np.asarray(pipes["to_node"].isin(service))
 
 
-def pipe_depths(pipes: pd.DataFrame, is_main: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cover in m to the crown, True where it was filled from the GB 50028 minimum) per pipe.
+def main_pipes(pipes: pd.DataFrame, service_nodes: np.ndarray | list[str]) -> np.ndarray:
+    """True for mains (干管), the backbone a view never drops: every pipe of a pressure class above LP (the MP and
+    higher mains that feed the regulators) and LP pipes of DN >= 110 that are not service lines. LP street pipes
+    below DN 110 (庭院管/支管) and service lines are distribution detail.
+
+    >>> p = pd.DataFrame({"from_node": ["J1", "J2", "J3", "R1"], "to_node": ["J2", "J3", "R1", "C1"],
+    ...                   "pressure_class": ["MP-A", "LP", "LP", "LP"], "dn": [110, 160, 63, 160]})
+    >>> main_pipes(p, ["R1", "C1"]).tolist()
+    [True, True, False, False]
+    """
+    above_lp = pipes["pressure_class"].astype(str).to_numpy() != "LP"
+    big = np.asarray(pipes["dn"], dtype=float) >= LP_MAIN_MIN_DN
+    return ~service_lines(pipes, service_nodes) & (above_lp | big)
+
+
+def pipe_depths(pipes: pd.DataFrame, under_road: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cover in m to the crown, True where it was filled from the GB 50028 minimum) per pipe; ``under_road`` is
+    True for street pipes (everything but service lines, see :func:`service_lines`).
 
     >>> p = pd.DataFrame({"depth_m": [1.2, np.nan, np.nan, 0.0, np.nan],
     ...                   "setting": ["", "", "", "", "no_vehicles"]})
@@ -96,7 +114,7 @@ def pipe_depths(pipes: pd.DataFrame, is_main: np.ndarray) -> tuple[np.ndarray, n
     """
     depth = np.asarray(pipes["depth_m"], dtype=float).copy()
     missing = ~np.isfinite(depth) | (depth < 0)
-    fallback = np.where(np.asarray(is_main, dtype=bool), MIN_COVER_M[SETTING_MAINS], MIN_COVER_M[SETTING_SERVICES])
+    fallback = np.where(np.asarray(under_road, dtype=bool), MIN_COVER_M[SETTING_MAINS], MIN_COVER_M[SETTING_SERVICES])
     if "setting" in pipes.columns:
         setting = pipes["setting"].astype("object").fillna("").astype(str).str.strip().str.lower().to_numpy()
         for name, cover in MIN_COVER_M.items():

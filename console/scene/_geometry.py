@@ -23,7 +23,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from console.network._demo_buildings import STOREY_M, Buildings, derive_buildings
-from console.scene._depth import main_pipes, outer_diameter_m, pipe_depths
+from console.scene._depth import main_pipes, outer_diameter_m, pipe_depths, service_lines
 
 __all__ = ["Ground", "NetworkScene", "build_scene", "build_ground"]
 
@@ -57,6 +57,10 @@ class Ground:
         j1, i1 = np.minimum(j + 1, nx - 1), np.minimum(i + 1, ny - 1)
         z = self.z
         return (z[i, j] * (1 - tx) + z[i, j1] * tx) * (1 - ty) + (z[i1, j] * (1 - tx) + z[i1, j1] * tx) * ty
+
+    def coarse(self, step: int) -> Ground:
+        """Every ``step``-th vertex each way (the ground drawn while the camera moves)."""
+        return Ground(self.x0, self.y0, self.cell * step, self.z[::step, ::step], self.valid[::step, ::step])
 
     def mesh(self, origin: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
         """(vertices (ny*nx, 3) float32 relative to ``origin``, faces (m, 3) int32 of the valid cells)."""
@@ -143,15 +147,22 @@ class NetworkScene:
         keep[np.asarray(rows, dtype=np.int64)] = True
         return keep[self.segment_pipe]
 
-    def building_mesh(self) -> tuple[np.ndarray, np.ndarray]:
-        """(vertices, faces) of the buildings as closed prisms (walls and roofs), relative to ``origin``."""
+    def building_centres(self) -> np.ndarray:
+        """(n, 2) plan centre of each building, relative to ``origin``."""
+        return self.buildings.corners.mean(axis=1) - np.asarray(self.origin)
+
+    def building_mesh(self, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(vertices, faces) of the buildings (``rows`` of them, default all) as prisms (walls and roofs), relative
+        to ``origin``."""
         b = self.buildings
-        n = len(b)
+        rows = np.arange(len(b)) if rows is None else np.asarray(rows, dtype=np.int64)
+        n = len(rows)
         if not n:
             return np.zeros((0, 3), np.float32), np.zeros((0, 3), np.int32)
-        c = b.corners - np.asarray(self.origin)
-        bottom = np.concatenate([c, b.base_z[:, None, None].repeat(4, 1)], axis=2)
-        top = np.concatenate([c, (b.base_z + b.height_m)[:, None, None].repeat(4, 1)], axis=2)
+        c = b.corners[rows] - np.asarray(self.origin)
+        base, height = b.base_z[rows], b.height_m[rows]
+        bottom = np.concatenate([c, base[:, None, None].repeat(4, 1)], axis=2)
+        top = np.concatenate([c, (base + height)[:, None, None].repeat(4, 1)], axis=2)
         verts = np.concatenate([bottom, top], axis=1).reshape(-1, 3).astype(np.float32)  # 8 per building
         walls = [[0, 1, 5], [0, 5, 4], [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 0, 4], [3, 4, 7]]
         roof = [[4, 5, 6], [4, 6, 7]]
@@ -185,7 +196,8 @@ def build_scene(network) -> NetworkScene:
         [network[name]["id"].to_numpy(dtype=object) for name in ("customers", "risers")] + [np.zeros(0, dtype=object)]
     )
     is_main = main_pipes(pipes, service_nodes) if n else np.zeros(0, dtype=bool)
-    cover, filled = pipe_depths(pipes, is_main) if n else (np.zeros(0), np.zeros(0, dtype=bool))
+    street = ~service_lines(pipes, service_nodes) if n else np.zeros(0, dtype=bool)
+    cover, filled = pipe_depths(pipes, street) if n else (np.zeros(0), np.zeros(0, dtype=bool))
     dia = outer_diameter_m(pipes) if n else np.zeros(0)
     fi = node_index.get_indexer(pipes["from_node"].to_numpy(dtype=object)) if n else np.zeros(0, dtype=int)
     ti = node_index.get_indexer(pipes["to_node"].to_numpy(dtype=object)) if n else np.zeros(0, dtype=int)

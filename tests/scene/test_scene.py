@@ -21,6 +21,7 @@ from console.scene import (
     main_pipes,
     network_crossings,
     pipe_depths,
+    service_lines,
     thin_pipes,
 )
 
@@ -46,9 +47,17 @@ def test_depth_fallback_by_role_and_setting():
     assert filled.tolist() == [False, True, True, True, False, True]
 
 
-def test_service_lines_are_pipes_ending_at_a_meter_or_riser():
-    pipes = pd.DataFrame({"from_node": ["A", "B", "B", "R"], "to_node": ["B", "C", "R", "M"]})
-    assert main_pipes(pipes, ["R", "M"]).tolist() == [True, True, False, False]
+def test_service_lines_are_pipes_ending_at_a_meter_or_riser_and_mains_the_backbone():
+    pipes = pd.DataFrame(
+        {
+            "from_node": ["A", "B", "B", "R", "C"],
+            "to_node": ["B", "C", "R", "M", "D"],
+            "pressure_class": ["MP-B", "LP", "LP", "LP", "LP"],
+            "dn": [63, 110, 160, 32, 90],
+        }
+    )
+    assert service_lines(pipes, ["R", "M"]).tolist() == [False, False, True, True, False]
+    assert main_pipes(pipes, ["R", "M"]).tolist() == [True, True, False, False, False]
 
 
 # -- crossings --------------------------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_it_draws_with_mesa(seen):
 
 def test_screenshot_is_not_blank_and_pipe_colours_are_the_legends(seen):
     s = _ok(seen, "screenshot")
-    assert s["non_background_fraction"] > 0.05 and s["distinct_colours"] > 20
+    assert s["non_background_fraction"] > 0.05 and s["distinct_colours"] > 6
     assert s["below_non_background_fraction"] > 0.05  # from below ground too
     assert s["pipe_pixels"] > 2000
     # opaque blending: every pipe pixel is exactly a legend colour (additive blending would mix them)
@@ -125,3 +125,4 @@ def test_the_isolation_result_is_drawn_and_a_valve_can_fail(seen):
 def test_level_of_detail_while_moving(seen):
     lod = _ok(seen, "lod")
     assert lod["mains_kept"] and lod["moving"] == [True, False] and lod["after"]
+    assert lod["details_while_moving"] == []

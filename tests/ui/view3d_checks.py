@@ -30,6 +30,12 @@ def wait(condition, timeout=60.0, what="condition") -> None:
         QTest.qWait(20)
 
 
+def settle(view) -> None:
+    """Wait until the view is back at full detail (the camera rested)."""
+    wait(lambda: view.at_full_detail, 5, "full detail")
+    QTest.qWait(30)
+
+
 def image_array(img) -> np.ndarray:
     from PySide6.QtGui import QImage
 
@@ -77,6 +83,7 @@ def main() -> None:
     def _():
         view.look_from(above=True)
         QTest.qWait(100)
+        settle(view)
         img = view.grab_image()
         img.save(str(OUT / "view3d_above.png"))
         px = image_array(img)
@@ -88,18 +95,21 @@ def main() -> None:
             if key not in ("pipes", "pipes_lod"):
                 view.items[key].setVisible(False)
         QTest.qWait(100)
+        settle(view)
         pipes_only = image_array(view.grab_image())
+        settle(view)
         view.grab_image().save(str(OUT / "view3d_pipes_only.png"))
         legend = np.array([[int(e.color[i : i + 2], 16) for i in (1, 3, 5)] for e in view.legend_entries])
         drawn = np.abs(pipes_only - background).sum(axis=2) > 12
         colours = pipes_only[drawn]
         nearest = np.abs(colours[:, None, :] - legend[None, :, :]).sum(axis=2).min(axis=1)
-        for key in view.items:
-            view.items[key].setVisible(key != "pipes_lod")
+        view._full_detail()
         view.set_ground_opacity(0.55)
         view.look_from(above=False)
         QTest.qWait(100)
+        settle(view)
         view.grab_image().save(str(OUT / "view3d_below.png"))
+        settle(view)
         below = image_array(view.grab_image())
         return {
             "non_background_fraction": float(not_bg.mean()),
@@ -166,6 +176,7 @@ def main() -> None:
         QTest.qWait(20)
         wait(lambda: not view.flying, what="the camera flight")
         QTest.qWait(100)
+        settle(view)
         view.grab_image().save(str(OUT / "view3d_crossing.png"))
         c = controller.crossings
         lx, ly = controller.scene.local(c.x[k], c.y[k])
@@ -195,10 +206,12 @@ def main() -> None:
         controller.set_colour_mode("sim:pressure")
         view.look_from(above=True)
         QTest.qWait(50)
+        settle(view)
         view.grab_image().save(str(OUT / "view3d_pressure.png"))
         view.show_contours.setChecked(True)
         wait(lambda: view._ground_colors is not None, 120, "contour bands on the ground")
         QTest.qWait(100)
+        settle(view)
         view.grab_image().save(str(OUT / "view3d_contours.png"))
         bands = len(np.unique(view._ground_colors, axis=0))
         view.show_contours.setChecked(False)
@@ -220,6 +233,7 @@ def main() -> None:
         controller.look_at(brk[1], brk[2], 350.0, 55.0)
         view.set_ground_opacity(0.35)
         QTest.qWait(100)
+        settle(view)
         view.grab_image().save(str(OUT / "view3d_isolation.png"))
         view.set_ground_opacity(0.55)
         labels = [i.text for i in view.overlays["isolation"] if hasattr(i, "text")]
@@ -231,6 +245,7 @@ def main() -> None:
 
     @check("lod")
     def _():
+        budget = view_module.LOD_BUDGET_SEGMENTS
         view_module.LOD_BUDGET_SEGMENTS = 2000
         view.set_scene(controller.scene)
         controller.set_colour_mode("pressure_class")
@@ -239,12 +254,14 @@ def main() -> None:
         kept = set(view._lod_rows.tolist())
         view.gl.orbit(10, 0)
         moving = (view.items["pipes_lod"].visible(), view.items["pipes"].visible())
+        details_while_moving = [k for k in ("buildings", "risers", "symbols:customers") if view.items[k].visible()]
         wait(lambda: view.at_full_detail, 5, "full detail after the camera stops")
-        view_module.LOD_BUDGET_SEGMENTS = 60_000
+        view_module.LOD_BUDGET_SEGMENTS = budget
         return {
             "lod_segments": lod_segments,
             "mains_kept": mains <= kept,
             "moving": moving,
+            "details_while_moving": details_while_moving,
             "after": view.at_full_detail,
         }
 

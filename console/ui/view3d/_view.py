@@ -35,8 +35,12 @@ BACKGROUND = "#0d1117"
 GROUND_RGB = (0.42, 0.47, 0.40)
 BUILDING_RGBA = (0.62, 0.64, 0.70, 1.0)
 SELECTION_RGBA = (1.0, 1.0, 0.2, 1.0)
-LOD_BUDGET_SEGMENTS = 60_000  # a frame of this many segments stays under ~100 ms on llvmpipe, 2 cores
+LOD_BUDGET_SEGMENTS = 25_000  # segments drawn while the camera moves: ~20 ms of a frame on llvmpipe, 2 cores
 FULL_DETAIL_AFTER_MS = 300
+DETAIL_MAX_DISTANCE_M = 3000.0  # buildings, meters and risers are drawn from closer than this (specks beyond)
+MAX_BUILDINGS = 15_000  # the nearest ones around the camera's target, rebuilt when the camera rests
+GROUND_LOD_STEP = 4
+DETAIL_KEYS = ("buildings", "symbols:customers", "risers")
 SYMBOL_COLOURS = {
     "valves": (0.15, 0.85, 0.35, 1.0),
     "regulators": (0.2, 0.75, 1.0, 1.0),
@@ -135,6 +139,10 @@ class View3D(QWidget):
         self._symbol_xyz: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.items: dict[str, gl.GLGraphicsItem.GLGraphicsItem] = {}
         self.overlays: dict[str, object] = {}
+        self._moving = False
+        self.buildings_drawn = 0
+        self._building_centres = np.zeros((0, 2))
+        self._buildings_at: tuple[float, float, float] | None = None
         self._lod_timer = QTimer(self, singleShot=True, interval=FULL_DETAIL_AFTER_MS, timeout=self._full_detail)
         self._fly = QTimer(self, interval=30, timeout=self._fly_step)
         self._fly_path: list[tuple] = []
@@ -239,20 +247,32 @@ class View3D(QWidget):
         )
         self._add("ground", ground)
         self._paint_ground()
-        bverts, bfaces = scene.building_mesh()
-        if len(bfaces):
+        cverts, cfaces = scene.ground.coarse(GROUND_LOD_STEP).mesh(scene.origin)
+        ground_lod = gl.GLMeshItem(
+            vertexes=cverts, faces=cfaces, smooth=False, drawEdges=False, glOptions="translucent", computeNormals=False
+        )
+        ground_lod.setVisible(False)
+        self._add("ground_lod", ground_lod)
+        self._paint_ground()
+        self._building_centres = scene.building_centres()
+        self._buildings_at = None
+        if len(self._building_centres):
             buildings = gl.GLMeshItem(
-                vertexes=bverts, faces=bfaces, color=BUILDING_RGBA, shader="shaded", smooth=False, glOptions="opaque"
+                vertexes=np.zeros((3, 3), np.float32),
+                faces=np.zeros((1, 3), np.int32),
+                color=BUILDING_RGBA,
+                shader="shaded",
+                smooth=False,
+                glOptions="opaque",
             )
             self._add("buildings", buildings)
-            buildings.setVisible(self.show_buildings.isChecked())
         pipes = gl.GLLinePlotItem(pos=scene.segments, mode="lines", width=2.0, antialias=False, glOptions="opaque")
         self._add("pipes", pipes)
         if self._lod_segments is not None:
             lod = gl.GLLinePlotItem(
                 pos=scene.segments.reshape(-1, 2, 3)[self._lod_segments].reshape(-1, 3),
                 mode="lines",
-                width=2.0,
+                width=1.0,
                 antialias=False,
                 glOptions="opaque",
             )
@@ -274,6 +294,7 @@ class View3D(QWidget):
         self._apply_pipe_colors()
         self.set_z_scale(self._z_scale)
         self.look_from(above=True)
+        self._full_detail()
 
     def _add(self, key: str, item) -> None:
         self.items[key] = item
@@ -281,7 +302,9 @@ class View3D(QWidget):
 
     def _set_visible(self, key: str, on: bool) -> None:
         if key in self.items:
-            self.items[key].setVisible(on)
+            self.items[key].setVisible(on and (key != "buildings" or self._details_wanted()))
+        if key == "buildings" and on and "buildings" in self.items:
+            self._update_buildings()
 
     # -- colours ---------------------------------------------------------------------------------------------------
     def set_pipe_colors(self, rgba: np.ndarray, legend: list[LegendEntry], title: str = "") -> None:
@@ -319,6 +342,7 @@ class View3D(QWidget):
         item = self.items.get("ground")
         if item is None:
             return
+        shape = self.scene.ground.z.shape
         n = self.scene.ground.z.size
         rgb = (
             self._ground_colors
@@ -328,7 +352,13 @@ class View3D(QWidget):
         colors = np.column_stack([rgb, np.full(n, self._ground_alpha, dtype=np.float32)])
         item.opts["meshdata"].setVertexColors(colors)
         item.meshDataChanged()
-        item.setVisible(self._ground_alpha > 0.0)
+        item.setVisible(self._ground_alpha > 0.0 and self.at_full_detail)
+        coarse = self.items.get("ground_lod")
+        if coarse is not None:
+            step = GROUND_LOD_STEP
+            coarse.opts["meshdata"].setVertexColors(colors.reshape(*shape, 4)[::step, ::step].reshape(-1, 4))
+            coarse.meshDataChanged()
+            coarse.setVisible(self._ground_alpha > 0.0 and not self.at_full_detail)
 
     def set_ground_opacity(self, alpha: float) -> None:
         self._ground_alpha = float(np.clip(alpha, 0.0, 1.0))
@@ -420,21 +450,66 @@ class View3D(QWidget):
 
     # -- level of detail -----------------------------------------------------------------------------------------
     def _on_camera_change(self) -> None:
-        if "pipes_lod" not in self.items:
+        """While the camera moves: the level-of-detail pipes, the coarse ground, no buildings, meters or risers."""
+        if self.scene is None:
             return
-        self.items["pipes"].setVisible(False)
-        self.items["pipes_lod"].setVisible(True)
+        self._moving = True
+        if "pipes_lod" in self.items:
+            self.items["pipes"].setVisible(False)
+            self.items["pipes_lod"].setVisible(True)
+        for key in DETAIL_KEYS:
+            if key in self.items:
+                self.items[key].setVisible(False)
+        if self._ground_alpha > 0.0 and "ground_lod" in self.items:
+            self.items["ground"].setVisible(False)
+            self.items["ground_lod"].setVisible(True)
         self._lod_timer.start()
 
+    def _details_wanted(self) -> bool:
+        return float(self.gl.opts["distance"]) <= DETAIL_MAX_DISTANCE_M
+
     def _full_detail(self) -> None:
+        """The camera rests: everything, with the buildings near where it looks."""
+        self._moving = False
+        if self.scene is None:
+            return
         if "pipes_lod" in self.items:
             self.items["pipes"].setVisible(True)
             self.items["pipes_lod"].setVisible(False)
-            self.gl.update()
+        if "ground_lod" in self.items:
+            self.items["ground_lod"].setVisible(False)
+            self.items["ground"].setVisible(self._ground_alpha > 0.0)
+        near = self._details_wanted()
+        for key in DETAIL_KEYS:
+            if key in self.items:
+                self.items[key].setVisible(near and (key != "buildings" or self.show_buildings.isChecked()))
+        if near and "buildings" in self.items:
+            self._update_buildings()
+        self.gl.update()
+
+    def _update_buildings(self) -> None:
+        """The buildings around the camera's target (at most MAX_BUILDINGS, the nearest), unless already drawn."""
+        c = self.gl.opts["center"]
+        radius = max(2.5 * float(self.gl.opts["distance"]), 300.0)
+        at = (c.x(), c.y(), radius)
+        if self._buildings_at is not None:
+            x, y, r = self._buildings_at
+            if np.hypot(at[0] - x, at[1] - y) < 0.25 * r and 0.7 * r <= radius <= r:
+                return
+        d = np.hypot(self._building_centres[:, 0] - at[0], self._building_centres[:, 1] - at[1])
+        rows = np.flatnonzero(d <= radius)
+        if len(rows) > MAX_BUILDINGS:
+            rows = rows[np.argpartition(d[rows], MAX_BUILDINGS)[:MAX_BUILDINGS]]
+        verts, faces = self.scene.building_mesh(rows)
+        if not len(faces):
+            verts, faces = np.zeros((3, 3), np.float32), np.zeros((1, 3), np.int32)
+        self.items["buildings"].setMeshData(vertexes=verts, faces=faces, color=BUILDING_RGBA)
+        self._buildings_at = at
+        self.buildings_drawn = len(rows)
 
     @property
     def at_full_detail(self) -> bool:
-        return "pipes_lod" not in self.items or self.items["pipes"].visible()
+        return not self._moving
 
     # -- picking -----------------------------------------------------------------------------------------------------
     def pick(self, x: float, y: float, tolerance_px: float = 6.0) -> tuple[str, str] | None:
