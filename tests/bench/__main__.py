@@ -26,8 +26,9 @@ SCENARIOS = (
     "broker",
     "postgis",
     "dispatch",
+    "view3d",
 )
-SIZED = {"network", "ui", "postgis"}  # run once per --sizes entry
+SIZED = {"network", "ui", "postgis", "view3d"}  # run once per --sizes entry
 
 
 def main() -> None:
