@@ -14,6 +14,8 @@
     gasops ledger export   --ledger DIR --hazard ID OUT.zip
     gasops ledger verify-bundle BUNDLE.zip [--report OUT.html] [--trust-file TRUST.json] [--trust VKEY …]
                                 [--quorum N]     exit 0 verified, 1 not verified, 2 self-consistent but not trusted
+    gasops ledger evidence --ledger DIR list | export ID OUT.json      (portable proofs of equivocation)
+    gasops ledger evidence verify PROOF.json [--key VKEY …]            exit 0 proven, 1 not a proof, 2 not trusted
     gasops ledger peers    --ledger DIR [list | self | add NAME URL ORIGIN VKEY WITNESS_VKEY | remove NAME]
 
 ``--network FILE`` instead of ``--ledger DIR`` uses the ledger of that network's workspace (the GUI's). The
@@ -38,7 +40,9 @@ from console.ledger import (
     StoreDamagedError,
     SyncLimits,
     TrustPolicy,
+    export_equivocation,
     verify_bundle,
+    verify_equivocation,
     verify_store,
 )
 
@@ -114,6 +118,16 @@ def add_parser(subparsers) -> None:
     p.add_argument("--quorum", type=int, help="witness cosignatures required (default: the trust file's, else 1)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_verify_bundle)
+
+    p = sub.add_parser("evidence", help="equivocations (分叉证据): list them, export a portable proof, verify one")
+    common(p)
+    p.add_argument("action", choices=["list", "export", "verify"])
+    p.add_argument("args", nargs="*", help="export: ID OUT.json; verify: PROOF.json")
+    p.add_argument(
+        "--key", nargs="*", default=[], metavar="VKEY", help="verify: the log's key(s), obtained out of band"
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_evidence)
 
     p = sub.add_parser("peers", help="list peers, show this node's keys, add or remove a peer")
     common(p)
@@ -380,6 +394,37 @@ def _verify_bundle(args: argparse.Namespace) -> int:
     if report.ok:
         return 0
     return 1 if not report.consistent else 2
+
+
+def _evidence(args: argparse.Namespace) -> int:
+    if args.action == "verify":
+        if len(args.args) != 1:
+            raise GasOpsError("evidence verify needs PROOF.json")
+        report = verify_equivocation(args.args[0], args.key or None)
+        if args.json:
+            print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            keys = "the keys you gave" if report.trusted else "the file's own keys (give --key to trust them)"
+            print(f"{report.verdict}: log {report.origin} ({report.kind}), checked with {keys}\n{report.detail}")
+        return 0 if report.ok else (2 if report.proven else 1)
+    service = _service(args, unlock=False)
+    try:
+        if args.action == "list":
+            rows = service.node.equivocations()
+            if args.json:
+                print(json.dumps([r.to_dict() for r in rows], indent=2, ensure_ascii=False))
+            for r in rows if not args.json else ():
+                print(f"{r.id:>4}  {r.detected_at}  {r.kind:<13} {r.origin:<36} from {r.peer or '-'}")
+            if not rows and not args.json:
+                print("no equivocations recorded")
+            return 0
+        if len(args.args) != 2 or not args.args[0].isdigit():
+            raise GasOpsError("evidence export needs ID OUT.json (ids from `gasops ledger evidence list`)")
+        out = export_equivocation(service.node, int(args.args[0]), args.args[1])
+    finally:
+        service.close()
+    print(f"wrote {out}: check it with `gasops ledger evidence verify {out} --key <the log's vkey>`")
+    return 0
 
 
 NEW_OPERATOR_PASSPHRASE_ENV = "GASOPS_NEW_OPERATOR_PASSPHRASE"

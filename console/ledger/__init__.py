@@ -23,6 +23,12 @@ from console.ledger._entries import (
     readings_root,
     sign_metering_batch,
 )
+from console.ledger._equivocation import (
+    EquivocationReport,
+    equivocation_proof,
+    export_equivocation,
+    verify_equivocation,
+)
 from console.ledger._errors import (
     AuthError,
     BundleError,
@@ -95,6 +101,7 @@ __all__ = [
     "Entry",
     "EntryRejected",
     "Equivocation",
+    "EquivocationReport",
     "HAZARD_STEPS",
     "HashLengthError",
     "IndexBeyondSizeError",
@@ -134,6 +141,8 @@ __all__ = [
     "decode_entry",
     "did_key_from_public",
     "encode_entry",
+    "equivocation_proof",
+    "export_equivocation",
     "export_hazard_bundle",
     "leaf_hash",
     "load_key_file",
@@ -154,6 +163,7 @@ __all__ = [
     "sync_peer",
     "verify_bundle",
     "verify_consistency",
+    "verify_equivocation",
     "verify_inclusion",
     "verify_store",
 ]
