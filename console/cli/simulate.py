@@ -1,7 +1,9 @@
 """``gasops simulate``: the steady-state simulation from the command line, over the same
 :class:`console.app.simulation.SimulationService` the GUI uses.
 
-    gasops simulate NETWORK [--closed V1,V2] [--law colebrook|renouard|weymouth|panhandle-a] [--json OUT]
+    gasops simulate NETWORK [--closed V1,V2] [--law colebrook|renouard|weymouth|panhandle-a] [--demand FILE] [--json OUT]
+
+``--demand`` takes a demand scenario (CSV of node id → Nm³/h, or a GasLib nomination) instead of the customers' peaks.
 
 Prints the pressure range of every pressure system, regulator states, unsupplied parts, violations, iterations
 and solve time. An infeasible case (demand that would need negative absolute pressure) is an error (exit 1).
@@ -32,6 +34,11 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--law", choices=LAWS, default="colebrook", help="pressure-drop law (default colebrook)")
     p.add_argument("--demand-factor", type=float, default=1.0, metavar="F", help="scale every demand (default 1.0)")
+    p.add_argument(
+        "--demand",
+        metavar="FILE",
+        help="demand scenario: CSV (node_id,demand_nm3h) or a GasLib nomination JSON; replaces the customers' peaks",
+    )
     p.add_argument("--crs", help="CRS to assume for formats that carry none (e.g. EPSG:4529)")
     p.add_argument("--json", metavar="OUT", help="write the full result (arrays included) as JSON to OUT")
     p.add_argument("--show", type=int, default=15, metavar="N", help="systems and violations to list (default 15)")
@@ -42,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from console.app.simulation import SimulationService
     from console.atomic import atomic_write_text
     from console.errors import GasOpsError
-    from console.hydraulics import DemandOptions, SimulationRequest, format_pressure
+    from console.hydraulics import DemandOptions, SimulationRequest, format_pressure, read_demand_scenario
     from console.io import read_network
     from console.network import PressureClass
 
@@ -50,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         raise GasOpsError(f"--demand-factor {args.demand_factor}: give a positive number")
     network = read_network(args.network, crs=args.crs)
     closed = tuple(c.strip() for c in args.closed.split(",") if c.strip())
-    request = SimulationRequest(closed=closed, law=args.law, demand=DemandOptions(demand_factor=args.demand_factor))
+    scenario = read_demand_scenario(args.demand, network).node_demand_nm3h if args.demand else None
+    demand = DemandOptions(demand_factor=args.demand_factor, node_demand_nm3h=scenario)
+    request = SimulationRequest(closed=closed, law=args.law, demand=demand)
     service = SimulationService()  # inline jobs: the run is done when simulate() returns
     service.simulate(request, network=network).future.result()  # raises the solver's error (one line)
     result = service.run.result

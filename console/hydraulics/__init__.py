@@ -22,6 +22,7 @@ from console.hydraulics._gas import (
     GasProperties,
 )
 from console.hydraulics._laws import FlowLaw, PipeLaw, colebrook_white, friction_factor, pipe_outlet_pressure
+from console.hydraulics._scenario import DemandScenario, DemandScenarioError, read_demand_scenario
 from console.hydraulics._simulate import simulate, what_if
 from console.hydraulics._types import (
     DEFAULT_MAX_VELOCITY_MS,
@@ -53,6 +54,8 @@ __all__ = [
     "ContourSet",
     "ConvergenceInfo",
     "DemandOptions",
+    "DemandScenario",
+    "DemandScenarioError",
     "FlowLaw",
     "GasProperties",
     "HydraulicModelError",
@@ -79,6 +82,7 @@ __all__ = [
     "pa_to_mpa",
     "pipe_outlet_pressure",
     "pressure_contours",
+    "read_demand_scenario",
     "simulate",
     "with_live_pressures",
     "what_if",

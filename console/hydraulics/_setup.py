@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order
 
 from console.errors import GasOpsError, UnknownFeatureError
+from console.hydraulics._errors import HydraulicModelError
 from console.hydraulics._gas import G_M_S2
 from console.hydraulics._laws import FlowLaw, PipeLaw
 from console.hydraulics._model import components, model_arrays
@@ -42,6 +43,21 @@ def _resolve_ids(network: GasNetwork, ids: tuple[str, ...], what: str) -> np.nda
     return idx
 
 
+def _scenario_demand(network: GasNetwork, scenario: dict[str, float], factor: float, n_nodes: int) -> np.ndarray:
+    """Per-node demand (Nm³/h) of a demand scenario; unknown ids and impossible values are errors naming them."""
+    ids = list(scenario)
+    idx = network.topology.node_index(ids).astype(np.int64) if ids else np.zeros(0, np.int64)
+    if (idx < 0).any():
+        missing = [i for i, k in zip(ids, idx, strict=True) if k < 0]
+        raise HydraulicModelError("demand scenario names nodes not in the network", missing)
+    values = np.array([scenario[i] for i in ids], dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        raise HydraulicModelError("demand scenario has demands that are not finite numbers >= 0",
+                                  [i for i, b in zip(ids, bad, strict=True) if b])  # fmt: skip
+    return np.bincount(idx, weights=values * factor, minlength=n_nodes)
+
+
 class Setup:
     """Everything about a request that does not change between regulator rounds."""
 
@@ -67,8 +83,13 @@ class Setup:
         self.res_pipes = np.flatnonzero(self.pipe_active & ~a.pipe_zero_length)
         self.reg_req_closed = closed[a.reg_links]
 
-        factors = request.demand.factors(a.customer_category)
-        self.demand_nm3h = np.bincount(a.customer_nodes, weights=a.customer_peak_nm3h * factors, minlength=a.n_nodes)
+        scenario = request.demand.node_demand_nm3h
+        if scenario is None:
+            factors = request.demand.factors(a.customer_category)
+            weights = a.customer_peak_nm3h * factors
+            self.demand_nm3h = np.bincount(a.customer_nodes, weights=weights, minlength=a.n_nodes)
+        else:
+            self.demand_nm3h = _scenario_demand(network, scenario, request.demand.demand_factor, a.n_nodes)
         self.demand = self.demand_nm3h / 3600.0
         self.p_atm = self.gas.atmospheric_pa(a.node_elevation_m)
 

@@ -114,10 +114,15 @@ class RegulatorState(StrEnum):
 
 @dataclass(frozen=True)
 class DemandOptions:
-    """Customer demand = peak_demand_nm3h × simultaneity[category] × demand_factor (同时工作系数)."""
+    """Customer demand = peak_demand_nm3h × simultaneity[category] × demand_factor (同时工作系数).
+
+    With ``node_demand_nm3h`` (a demand scenario, e.g. from :func:`~console.hydraulics.read_demand_scenario`) the
+    listed nodes draw the given flow × ``demand_factor`` instead, and every other node draws nothing.
+    """
 
     simultaneity: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SIMULTANEITY))
     demand_factor: float = 1.0
+    node_demand_nm3h: dict[str, float] | None = None
 
     def factors(self, categories: np.ndarray) -> np.ndarray:
         lookup = {**DEFAULT_SIMULTANEITY, **self.simultaneity}

@@ -5,7 +5,9 @@ GasLib (gaslib.zib.de, CC BY 3.0; Pfetsch et al. 2012, ZIB-Report 12-41) describ
 ``valve``, ``controlValve``, ``compressorStation``, ``resistor``). Each value is a child element with ``value`` and
 ``unit`` attributes. The file is parsed with expat directly, so that every message can name its line.
 
-Mapping: sources → gate_stations, sinks → customers (category industrial, peak demand from ``flowMax``), innodes →
+Mapping: sources → gate_stations, sinks → customers (category industrial; ``flowMax`` is a bound, kept as
+``flow_max_nm3h``, not a demand: a ``.net`` file states no demand, so peak demand is 0 until a demand scenario — a
+GasLib nomination or a CSV, :func:`console.hydraulics.read_demand_scenario` — gives one), innodes →
 junctions, pipes → pipes, valves → valves, control valves → regulators (kind ``control_valve``), compressor stations,
 resistors and short pipes → links. Units, pressures, classes and placement: see :mod:`console.io._gaslib_model`.
 """
@@ -36,6 +38,7 @@ _DIAMETER_MM = {"mm": 1.0, "m": 1000.0, "cm": 10.0}
 _PRESSURE_BAR = {"bar": 1.0, "Pa": 1e-5, "kPa": 1e-2, "MPa": 10.0}
 _FLOW_NM3H = {"1000m_cube_per_hour": 1000.0, "m_cube_per_hour": 1.0, "m_cube_per_s": 3600.0}
 _NONE = {"": 1.0}
+_DENSITY = {"kg_per_m_cube": 1.0}
 # GasLib-24 gives heights without a unit attribute; GasLib heights are metres.
 _HEIGHT_M = {**_LENGTH_M, "": 1.0}
 
@@ -151,11 +154,16 @@ def _value(path: Path, el: _Element, child: str, units: dict[str, float], *, req
         )
     raw = attrs.get("value")
     try:
-        return float(raw) * units[unit]  # type: ignore[arg-type]
+        value = float(raw) * units[unit]  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise NetworkFileError(
             path, f"line {el.line}: {el.element} {el.attrs.get('id')!r}: <{child}> value {raw!r} is not a number"
         ) from None
+    if not np.isfinite(value):  # 1e400, inf, nan: never a length, diameter or bound
+        raise NetworkFileError(
+            path, f"line {el.line}: {el.element} {el.attrs.get('id')!r}: <{child}> value {raw!r} is not a finite number"
+        )
+    return value
 
 
 def _gauge_mpa(path: Path, el: _Element, child: str) -> float:
@@ -168,11 +176,16 @@ def _float_attr(path: Path, el: _Element, name: str) -> float:
     if raw is None:
         return np.nan
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise NetworkFileError(
             path, f"line {el.line}: {el.element} {el.attrs.get('id')!r}: attribute {name}={raw!r} is not a number"
         ) from None
+    if not np.isfinite(value):
+        raise NetworkFileError(
+            path, f"line {el.line}: {el.element} {el.attrs.get('id')!r}: attribute {name}={raw!r} is not finite"
+        )
+    return value
 
 
 def _node_table(path: Path, nodes: list[_Element]) -> pd.DataFrame:
@@ -193,6 +206,7 @@ def _node_table(path: Path, nodes: list[_Element]) -> pd.DataFrame:
                 "pressure_max_mpa": _gauge_mpa(path, el, "pressureMax"),
                 "flow_min_nm3h": _value(path, el, "flowMin", _FLOW_NM3H),
                 "flow_max_nm3h": _value(path, el, "flowMax", _FLOW_NM3H),
+                "norm_density_kg_m3": _value(path, el, "normDensity", _DENSITY),
                 "line": el.line,
             }
         )

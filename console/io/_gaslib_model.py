@@ -12,7 +12,9 @@ Decisions (documented here once):
   distribution classes. The class of a pipe comes from the larger maximum pressure of its end nodes through
   :meth:`PressureClass.for_pressure`, clipped to 4.0 MPa, so in practice every imported pipe is HP-A (高压A); the
   true bounds stay in ``pressure_max_mpa``. A node without a bound takes the largest bound in the file.
-* **Flows.** GasLib flows are in 1000 m³/h at normal conditions: ×1000 gives Nm³/h.
+* **Flows.** GasLib flows are in 1000 m³/h at normal conditions: ×1000 gives Nm³/h. Flow bounds stay bounds
+  (``flow_min_nm3h``/``flow_max_nm3h``); exits get no demand from them (peak demand 0): real demands come from a
+  demand scenario (a GasLib nomination or a CSV, :func:`console.hydraulics.read_demand_scenario`).
 * **Placement and CRS.** Nodes that all carry ``geoWGS84Long``/``geoWGS84Lat`` (GasLib-40, -135; the JSON's
   ``y_coord``/``x_coord``, which are longitude/latitude) are projected to WGS 84 / UTM in the zone of their mean
   longitude (EPSG:326zz), or to ``crs`` when given. Otherwise x/y are schematic drawing units, not metres and not
@@ -87,6 +89,7 @@ def assemble(path: Path, nodes: pd.DataFrame, links: pd.DataFrame, name: str, cr
             raise NetworkFileError(
                 path, f"{where}{row['element']} {row['id']!r} refers to unknown node {row[column]!r}"
             )
+    _check_pipe_sizes(path, links)
     xy, crs = _place(path, nodes, links, src, dst, crs)
     pmax = nodes["pressure_max_mpa"].to_numpy(float)
     known = pmax[np.isfinite(pmax)]
@@ -107,7 +110,8 @@ def assemble(path: Path, nodes: pd.DataFrame, links: pd.DataFrame, name: str, cr
                 supply_pressure_mpa=np.clip(pmax[mask], 0.0, None), capacity_nm3h=frame["flow_max_nm3h"]
             )
         elif layer == "customers":
-            frame = frame.assign(category="industrial", peak_demand_nm3h=frame["flow_max_nm3h"].fillna(0.0))
+            # flowMax is the exit's contractual bound, not what it draws: no demand until a scenario gives one.
+            frame = frame.assign(category="industrial", peak_demand_nm3h=0.0)
         layers[layer] = _with_geometry(frame, points[mask])
 
     a, b = xy[src], xy[dst]
@@ -146,6 +150,19 @@ def assemble(path: Path, nodes: pd.DataFrame, links: pd.DataFrame, name: str, cr
         layers[layer] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     layers = {layer: _drop_empty_extras(layer, frame) for layer, frame in layers.items()}
     return make_network(path, layers, crs, name)
+
+
+def _check_pipe_sizes(path: Path, links: pd.DataFrame) -> None:
+    """Pipes need a finite, positive length and diameter: a GasLib length of 1e400 or a diameter of −500 is an
+    error naming the pipes, never an "inf km" pipe on the map."""
+    pipes = links.loc[(links["element"] == "pipe").to_numpy()]
+    for column, what in (("length_m", "length"), ("diameter_mm", "diameter")):
+        values = pipes[column].to_numpy(float)
+        bad = ~(np.isfinite(values) & (values > 0))
+        if bad.any():
+            ids = pipes.loc[bad, "id"].tolist()
+            shown = ", ".join(map(str, ids[:5])) + (f" … ({len(ids)} in all)" if len(ids) > 5 else "")
+            raise NetworkFileError(path, f"pipes with a {what} that is not a positive finite number: {shown}")
 
 
 def _place(

@@ -44,3 +44,14 @@ def test_simulate_reports_user_errors_on_one_line(network_file, capsys):
     err = capsys.readouterr().err
     assert err.startswith("gasops: error: infeasible") and err.count("\n") == 1
     assert main(["simulate", str(network_file), "--demand-factor", "0"]) == 1
+
+
+def test_simulate_with_a_demand_scenario(network_file, tmp_path, capsys):
+    scenario = tmp_path / "evening.csv"
+    scenario.write_text("node_id,demand_nm3h\nC,42.5\n", encoding="utf-8")
+    assert main(["simulate", str(network_file), "--demand", str(scenario)]) == 0
+    assert "demand 42.5 Nm³/h" in capsys.readouterr().out
+    scenario.write_text("node_id,demand_nm3h\nNOPE,1\n", encoding="utf-8")
+    assert main(["simulate", str(network_file), "--demand", str(scenario)]) != 0
+    err = capsys.readouterr().err
+    assert "evening.csv: nodes not in network" in err and "NOPE" in err and "Traceback" not in err

@@ -81,7 +81,9 @@ def test_gaslib_11_values(gaslib_dir):
     exit01 = root.find(f".//{G}sink[@id='exit01']")
     customer = net.feature("exit01")
     assert customer["category"] == "industrial"
-    assert customer["peak_demand_nm3h"] == float(exit01.find(G + "flowMax").get("value")) * 1000
+    # flowMax is the exit's bound, kept as such; it is not a demand (a .net file states none).
+    assert customer["flow_max_nm3h"] == float(exit01.find(G + "flowMax").get("value")) * 1000
+    assert customer["peak_demand_nm3h"] == 0.0
     assert customer["pressure_max_mpa"] == pytest.approx(gauge_mpa(exit01, "pressureMax"))
     assert (entry["gaslib_x"], entry["gaslib_y"]) == (0.0, 0.0)
     entry03 = net["gate_stations"].set_index("id").geometry["entry03"]
@@ -199,7 +201,33 @@ def test_minimal_gaslib_hand_worked(tmp_path):
     regulator = net.feature("CV")
     assert regulator["set_outlet_pressure_mpa"] == pytest.approx(0.2)  # pressureOutMax 3 bar gauge
     assert (regulator["inlet_class"], regulator["outlet_class"]) == ("MP-A", "MP-A")
-    assert net.feature("D")["peak_demand_nm3h"] == 120.0
+    assert (net.feature("D")["peak_demand_nm3h"], net.feature("D")["flow_max_nm3h"]) == (0.0, 120.0)
     d = net["customers"].geometry.iloc[0]
     assert (d.x, d.y) == (300.0, 800.0)
     assert net.topology.n_components == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            '<length unit="m" value="500"/>',
+            '<length unit="m" value="1e400"/>',
+            "<length> value '1e400' is not a finite",
+        ),
+        ('<length unit="m" value="500"/>', '<length unit="m" value="nan"/>', "<length> value 'nan' is not a finite"),
+        ('<diameter unit="mm" value="160"/>', '<diameter unit="mm" value="-160"/>', "diameter that is not a positive"),
+        ('<length unit="m" value="500"/>', '<length unit="m" value="0"/>', "length that is not a positive"),
+        ('x="3" y="4"', 'x="3e400" y="4"', "attribute x='3e400' is not finite"),
+        ('<diameter unit="mm" value="160"/>', '<diameter unit="mm" value="wide"/>', "value 'wide' is not a number"),
+    ],
+)
+def test_impossible_gaslib_values_are_errors_naming_the_feature(tmp_path, old, new, problem):
+    from console.errors import NetworkFileError
+
+    path = tmp_path / "bad.net"
+    path.write_text(MINIMAL.replace(old, new), encoding="utf-8")
+    with pytest.raises(NetworkFileError) as info:
+        read_network(path)
+    assert problem in str(info.value) and "bad.net" in str(info.value)
+    assert "'P'" in str(info.value) or ": P" in str(info.value) or "'N'" in str(info.value)
