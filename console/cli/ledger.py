@@ -7,7 +7,7 @@
     gasops ledger hazard advance --ledger DIR HAZARD_ID [STEP] [--assignee WHO] [--due DATE] [--description TEXT]
                                  [--result pass|fail] [--note TEXT] [--attach FILE …]
     gasops ledger hazard list    --ledger DIR [--status STATUS] [--json]
-    gasops ledger serve    --ledger DIR [--host 127.0.0.1] [--port 8470]
+    gasops ledger serve    --ledger DIR [--host 127.0.0.1] [--port 8470] [--c2sp] [--timeout S]
     gasops ledger sync     --ledger DIR [--peer NAME] [--recover PEER] [--no-cosign]
     gasops ledger append   --ledger DIR TYPE BODY.json|'{…}' [--attach FILE …]
     gasops ledger verify   --ledger DIR [--workers N] [--json]
@@ -70,6 +70,13 @@ def add_parser(subparsers) -> None:
     common(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8470)
+    p.add_argument(
+        "--c2sp",
+        action="store_true",
+        help="also serve the log read-only as C2SP tlog-tiles (/tlog/…) and witness over tlog-witness "
+        "(/add-checkpoint) for tools that do not sign GasOps requests",
+    )
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds a client may take per request (default 10)")
     p.set_defaults(handler=_serve)
 
     p = sub.add_parser("sync", help="pull peers' logs, cosign them, and collect cosignatures of ours")
@@ -282,7 +289,7 @@ def _serve(args: argparse.Namespace) -> int:
     import threading
 
     service = _service(args)
-    server = LedgerServer(service.node, args.host, args.port)
+    server = LedgerServer(service.node, args.host, args.port, c2sp=args.c2sp, timeout_s=args.timeout)
     print(f"serving {service.node.origin} on {server.start()} (Ctrl+C to stop)")
     try:
         threading.Event().wait()

@@ -62,7 +62,7 @@ from console.ledger._store import LedgerStore, SQLAlchemyError, StoreDamagedErro
 from console.ledger._types import AppendResult, Equivocation, LogInfo, PeerInfo, WitnessStatus
 from console.ledger._verify import verify_consistency
 
-__all__ = ["LedgerNode", "WitnessConflict", "UnknownLogError"]
+__all__ = ["LedgerNode", "WitnessConflict", "UnknownLogError", "BadAddCheckpoint"]
 
 _CONFIG = "config.json"
 _PII_FILE = "pii.secret.json"
@@ -75,6 +75,10 @@ class WitnessConflict(LedgerError):
     def __init__(self, size: int) -> None:
         self.size = size
         super().__init__(f"witness holds size {size}")
+
+
+class BadAddCheckpoint(LedgerError):
+    """An add-checkpoint request that is malformed for its checkpoint (HTTP 400 in tlog-witness)."""
 
 
 class UnknownLogError(SignatureError):
@@ -555,7 +559,13 @@ class LedgerNode:
         cp = Checkpoint.parse(parsed.text)
         if cp.origin not in self._logs or cp.origin == self.origin:
             raise UnknownLogError(f"this witness does not follow log {cp.origin!r}")
-        open_note(parsed, self.log_verifiers(cp.origin))
+        opened = open_note(parsed, self.log_verifiers(cp.origin))
+        if cp.origin not in opened.verified_names():
+            raise SignatureError(f"no signature of {cp.origin} by a key this witness trusts")
+        if old_size > cp.size:
+            raise BadAddCheckpoint(f"old size {old_size} is larger than the checkpoint's size {cp.size}")
+        if old_size == 0 and proof:
+            raise BadAddCheckpoint("the consistency proof must be empty when the old size is 0")
         with self.lock:
             seen = self.store.witnessed_of(cp.origin)
             seen_size = seen["size"] if seen else 0
@@ -566,7 +576,7 @@ class LedgerNode:
                     raise WitnessConflict(seen_size)
                 if cp.size == seen["size"] and cp.root_hash != seen["root"]:
                     self.record_equivocation(cp.origin, "same-size", peer, {"note_a": seen["note"], "note_b": note})
-                    raise ProofError(f"log {cp.origin} signed two different roots for size {cp.size}")
+                    raise WitnessConflict(seen_size)  # tlog-witness: 409 for equal sizes with different roots
                 if cp.size > seen["size"]:
                     try:
                         verify_consistency(seen["size"], cp.size, proof, seen["root"], cp.root_hash)

@@ -9,7 +9,14 @@
     POST /v1/add-checkpoint                        tlog-witness: "old N", proof lines, blank line, checkpoint note
 
 Every request must be signed by a pinned peer (see ``_auth``); request bodies are capped, each peer has a token
-bucket (HTTP 429 beyond it), and ranges are clamped.
+bucket (HTTP 429 beyond it), and ranges are clamped. A client that makes no progress for ``timeout_s`` is
+disconnected, and every request refreshes the node from its store first (other processes append and sync).
+
+With ``c2sp=True`` the node also speaks the C2SP standards to tools that do not know GasOps (no request signing:
+the signed checkpoints authenticate themselves; token buckets per client address):
+
+    GET  /tlog/checkpoint, /tlog/tile/<L>/<N>[.p/<W>], /tlog/tile/entries/<N>[.p/<W>]   tlog-tiles, read-only
+    POST /add-checkpoint                                                               tlog-witness
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from console.ledger._auth import HEADER_ORIGIN, RequestVerifier, canonical_targe
 from console.ledger._canonical import b64, unb64
 from console.ledger._errors import AuthError, LedgerError, NoteError, ProofError, SignatureError
 from console.ledger._keys import public_from_did_key
-from console.ledger._node import LedgerNode, UnknownLogError, WitnessConflict
+from console.ledger._node import BadAddCheckpoint, LedgerNode, UnknownLogError, WitnessConflict
+from console.ledger._tiles import TILE_WIDTH, entry_bundle, parse_tile_path, tile_hashes
 
 __all__ = ["LedgerServer"]
 
@@ -65,7 +73,9 @@ class LedgerServer:
         burst: float = 1000.0,
         timeout_s: float | None = None,
         max_connections: int = 64,
+        c2sp: bool = False,
     ) -> None:
+        self.c2sp = c2sp
         self.node, self.host, self.port = node, host, port
         # A client that does not finish sending a request, or reading its answer, within this time is disconnected.
         self.timeout_s = float(timeout_s if timeout_s is not None else node.request_timeout_s)
@@ -125,6 +135,14 @@ class LedgerServer:
                 web.post("/v1/add-checkpoint", self._add_checkpoint),
             ]
         )
+        if self.c2sp:
+            app.add_routes(
+                [
+                    web.get("/tlog/checkpoint", self._tlog_checkpoint),
+                    web.get("/tlog/tile/{rest:.+}", self._tlog_tile),
+                    web.post("/add-checkpoint", self._add_checkpoint),
+                ]
+            )
         self._runner = web.AppRunner(app, access_log=None, keepalive_timeout=self.timeout_s)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -195,6 +213,8 @@ class LedgerServer:
     async def _handle(self, request: web.Request, handler):
         origin = request.headers.get(HEADER_ORIGIN, "")
         body = await request.read() if request.can_read_body else b""
+        if self.c2sp and (request.path.startswith("/tlog/") or request.path == "/add-checkpoint"):
+            return await self._public(request, handler, body)
         try:
             self.auth.verify(
                 request.headers,
@@ -217,6 +237,54 @@ class LedgerServer:
             return web.Response(status=400, text=f"bad request: {exc}\n")
         except LedgerError as exc:
             return web.Response(status=404, text=f"{exc}\n")
+
+    async def _public(self, request: web.Request, handler, body: bytes) -> web.StreamResponse:
+        """C2SP endpoints: no request signature (the checkpoints are signed), a token bucket per client address."""
+        bucket = self._buckets.setdefault("ip:" + str(request.remote), _Bucket(self.rate_per_s, self.burst))
+        if not bucket.take():
+            return web.Response(status=429, text="too many requests\n", headers={"Retry-After": "1"})
+        request[_BODY] = body
+        try:
+            self.node.refresh()
+            return await handler(request)
+        except (ValueError, KeyError) as exc:
+            return web.Response(status=400, text=f"bad request: {exc}\n")
+        except LedgerError as exc:
+            return web.Response(status=404, text=f"{exc}\n")
+
+    # -- C2SP tlog-tiles --------------------------------------------------------------------------------------------
+
+    async def _tlog_checkpoint(self, request: web.Request) -> web.Response:
+        note = self.node.checkpoint_note()
+        if note is None:
+            return web.Response(status=404, text="no checkpoint\n")
+        return web.Response(
+            text=note, content_type="text/plain", charset="utf-8", headers={"Cache-Control": "max-age=2"}
+        )
+
+    async def _tlog_tile(self, request: web.Request) -> web.Response:
+        try:
+            level, index, width = parse_tile_path(request.match_info["rest"])
+        except ValueError as exc:
+            return web.Response(status=404, text=f"{exc}\n")
+        with self.node.lock:
+            tree = self.node._log().tree
+            if level < 0:
+                first = index * TILE_WIDTH
+                if first + width > tree.size:
+                    return web.Response(status=404, text="no such entry bundle (yet)\n")
+                data = None
+            else:
+                data = tile_hashes(tree, level, index, width)
+                if data is None:
+                    return web.Response(status=404, text="no such tile (yet)\n")
+        if data is None:
+            data = entry_bundle(self.node.entries(first, first + width))
+        return web.Response(
+            body=data,
+            content_type="application/octet-stream",
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
 
     # -- overridable content ----------------------------------------------------------------------------------------------
 
@@ -281,6 +349,8 @@ class LedgerServer:
             return web.Response(status=400, text=f"{exc}\n")
         try:
             sig = self.node.witness_add_checkpoint(old, proof, note, peer=request.get(_PEER))
+        except BadAddCheckpoint as exc:
+            return web.Response(status=400, text=f"{exc}\n")
         except WitnessConflict as exc:
             return web.Response(status=409, text=f"{exc.size}\n", content_type="text/x.tlog.size")
         except UnknownLogError as exc:
