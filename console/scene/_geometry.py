@@ -23,7 +23,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from console.network._demo_buildings import STOREY_M, Buildings, derive_buildings
-from console.scene._depth import main_pipes, outer_diameter_m, pipe_depths, service_lines
+from console.scene._depth import main_pipes, outer_diameter_m, pipe_depths
 
 __all__ = ["Ground", "NetworkScene", "build_scene", "build_ground"]
 
@@ -142,6 +142,19 @@ class NetworkScene:
         seg = keep[self.segment_pipe]
         return self.segments.reshape(-1, 2, 3)[seg].reshape(-1, 3)
 
+    def pipe_chords(self, rows: np.ndarray) -> np.ndarray:
+        """Vertex pairs (float32) from the first to the last vertex of each pipe of ``rows`` (drawn while moving)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        first = np.searchsorted(self.segment_pipe, rows, side="left")
+        last = np.searchsorted(self.segment_pipe, rows, side="right") - 1
+        seg = self.segments.reshape(-1, 2, 3)
+        ok = last >= first
+        out = np.empty((len(rows), 2, 3), dtype=np.float32)
+        out[ok, 0] = seg[first[ok], 0]
+        out[ok, 1] = seg[last[ok], 1]
+        out[~ok] = np.nan
+        return out.reshape(-1, 3)
+
     def segment_mask(self, rows: np.ndarray) -> np.ndarray:
         keep = np.zeros(len(self.pipe_ids), dtype=bool)
         keep[np.asarray(rows, dtype=np.int64)] = True
@@ -192,15 +205,15 @@ def build_scene(network) -> NetworkScene:
     node_index, node_xy, node_z, spans = _nodes(network)
     pipes = network["pipes"]
     n = len(pipes)
-    service_nodes = np.concatenate(
-        [network[name]["id"].to_numpy(dtype=object) for name in ("customers", "risers")] + [np.zeros(0, dtype=object)]
-    )
-    is_main = main_pipes(pipes, service_nodes) if n else np.zeros(0, dtype=bool)
-    street = ~service_lines(pipes, service_nodes) if n else np.zeros(0, dtype=bool)
-    cover, filled = pipe_depths(pipes, street) if n else (np.zeros(0), np.zeros(0, dtype=bool))
-    dia = outer_diameter_m(pipes) if n else np.zeros(0)
     fi = node_index.get_indexer(pipes["from_node"].to_numpy(dtype=object)) if n else np.zeros(0, dtype=int)
     ti = node_index.get_indexer(pipes["to_node"].to_numpy(dtype=object)) if n else np.zeros(0, dtype=int)
+    service_node = np.zeros(len(node_index) + 1, dtype=bool)  # the extra last entry answers index -1
+    for name in ("customers", "risers"):
+        service_node[spans.get(name, slice(0, 0))] = True
+    service = service_node[fi] | service_node[ti]
+    is_main = main_pipes(pipes, service) if n else np.zeros(0, dtype=bool)
+    cover, filled = pipe_depths(pipes, ~service) if n else (np.zeros(0), np.zeros(0, dtype=bool))
+    dia = outer_diameter_m(pipes) if n else np.zeros(0)
     geoms = np.asarray(pipes.geometry.array, dtype=object)
     coords, which = shapely.get_coordinates(geoms, return_index=True)
     if len(node_xy):

@@ -5,8 +5,8 @@ buffer, so picking is done here with numpy and a KD-tree:
 
 1. The click's ray comes from the inverse of the view's model-view-projection matrix.
 2. Pipes lie in a thin slab just below the ground; the stretch of the ray inside that slab, projected on the plan, is
-   sampled and the KD-tree of segment midpoints gives the segments near it (radius: the click tolerance in metres
-   plus half the longest segment).
+   sampled and the KD-tree of points along the segments (midpoints, and every few metres along the longest 5 %)
+   gives the segments near it (radius: the click tolerance in metres plus half the point spacing).
 3. Those candidates are projected to the screen and the one nearest to the click (in pixels) within the tolerance wins.
    A near-horizontal ray (the slab stretch is too long) falls back to projecting every segment, still vectorised.
 """
@@ -28,11 +28,23 @@ class SegmentPicker:
         seg = np.asarray(segments, dtype=np.float64).reshape(-1, 2, 3)
         self._a = seg[:, 0]
         self._b = seg[:, 1]
-        mid = 0.5 * (self._a + self._b)
-        self._tree = cKDTree(mid[:, :2]) if len(mid) else None
-        half = 0.5 * np.hypot(*(self._b - self._a)[:, :2].T) if len(mid) else np.zeros(0)
-        self._half_max = float(half.max()) if len(half) else 0.0
-        self._z = (float(seg[..., 2].min()), float(seg[..., 2].max())) if len(mid) else (0.0, 0.0)
+        n = len(self._a)
+        self._tree = None
+        self._half_max = 0.0
+        self._z = (float(seg[..., 2].min()), float(seg[..., 2].max())) if n else (0.0, 0.0)
+        if not n:
+            return
+        # The tree holds points every `step` m along each segment (its midpoint for most): one long main must not
+        # widen every search to its half length.
+        length = np.hypot(*(self._b - self._a)[:, :2].T)
+        step = max(float(np.percentile(length, 95)), 1e-6)
+        count = np.maximum(np.ceil(length / step).astype(np.int64), 1)
+        self._owner = np.repeat(np.arange(n), count)
+        first = np.cumsum(count) - count
+        t = (np.arange(len(self._owner)) - first[self._owner] + 0.5) / count[self._owner]
+        a, b = self._a[self._owner, :2], self._b[self._owner, :2]
+        self._tree = cKDTree(a + t[:, None] * (b - a))
+        self._half_max = 0.5 * float((length / count).max())
 
     def __len__(self) -> int:
         return len(self._a)
@@ -95,8 +107,8 @@ class SegmentPicker:
             return None
         pts = ends[0][None, :2] + np.linspace(0.0, 1.0, samples)[:, None] * (ends[1] - ends[0])[None, :2]
         found = self._tree.query_ball_point(pts, radius)
-        rows = np.unique(np.concatenate([np.asarray(f, dtype=np.int64) for f in found])) if len(found) else None
-        return rows if rows is not None else np.zeros(0, dtype=np.int64)
+        points = np.concatenate([np.asarray(f, dtype=np.int64) for f in found]) if len(found) else np.zeros(0, int)
+        return np.unique(self._owner[points])
 
 
 def _ray(inv: np.ndarray, size, pixel) -> tuple[np.ndarray, np.ndarray]:

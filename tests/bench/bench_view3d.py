@@ -118,7 +118,7 @@ def run(args) -> None:
 
     picked = repeat_ms(pick, 27)
     n_seg = len(scene.segment_pipe)
-    lod_seg = len(view._lod_segments) if view._lod_segments is not None else n_seg
+    lod_seg = len(view._lod_rows) if view._lod_rows is not None else n_seg
     rows = [
         ["prepare the scene (Qt-free)", f"{t_scene * 1000:,.0f}", ""],
         ["crossings and clearances", f"{t_cross * 1000:,.0f}", f"{len(crossings):,} crossings"],

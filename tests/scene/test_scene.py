@@ -57,7 +57,7 @@ def test_service_lines_are_pipes_ending_at_a_meter_or_riser_and_mains_the_backbo
         }
     )
     assert service_lines(pipes, ["R", "M"]).tolist() == [False, False, True, True, False]
-    assert main_pipes(pipes, ["R", "M"]).tolist() == [True, True, False, False, False]
+    assert main_pipes(pipes, service_lines(pipes, ["R", "M"])).tolist() == [True, True, False, False, False]
 
 
 # -- crossings --------------------------------------------------------------------------------------------------------
@@ -159,6 +159,7 @@ def test_scene_places_pipes_at_depth_below_their_ground_profile():
     assert p1[0, 0].tolist() == pytest.approx([-50, 0, 10 - 1.0])
     assert p1[0, 1].tolist() == pytest.approx([0, 0, 15 - 1.0])
     assert p1[1, 1].tolist() == pytest.approx([50, 0, 20 - 1.0])
+    assert np.allclose(scene.pipe_chords([0]), [[-50, 0, 9.0], [50, 0, 19.0]])
     crossings = network_crossings(net, scene)
     assert len(crossings) == 1 and crossings.id_a[0] == "P2"
     assert crossings.clearance_m[0] == pytest.approx(0.9 - (0.6 + 0.11))
@@ -248,6 +249,14 @@ def test_pick_returns_the_segment_under_the_click_from_above_and_below(eye):
         brute, brute_d = picker.pick(m, (800, 600), px, 4.0, candidates=np.arange(3000))
         assert (seg, dist) == (brute, brute_d)
         assert dist < 1e-3
+
+
+def test_pick_finds_the_middle_of_a_long_segment_among_short_ones():
+    short = np.array([[[x, 50, -1], [x + 2, 50, -1]] for x in range(0, 400, 4)], dtype=np.float32)
+    long = np.array([[[0, 0, -1], [2000, 0, -1]]], dtype=np.float32)
+    picker = SegmentPicker(np.concatenate([short, long]).reshape(-1, 3))
+    m = _camera((1000, -300, 300), (1000, 0, 0))
+    assert picker.pick(m, (800, 600), _screen(m, np.array([1000, 0, -1.0])), 3.0)[0] == len(short)
 
 
 def test_pick_with_vertical_exaggeration_and_misses():

@@ -249,7 +249,7 @@ def main() -> None:
         view_module.LOD_BUDGET_SEGMENTS = 2000
         view.set_scene(controller.scene)
         controller.set_colour_mode("pressure_class")
-        lod_segments = len(view._lod_segments)
+        lod_segments = len(view._lod_rows)
         mains = set(np.flatnonzero(controller.scene.is_main).tolist())
         kept = set(view._lod_rows.tolist())
         view.gl.orbit(10, 0)

@@ -134,7 +134,6 @@ class View3D(QWidget):
         self._ground_colors: np.ndarray | None = None  # (vertices, 3) band colours, None: plain ground
         self._picker: SegmentPicker | None = None
         self._lod_rows: np.ndarray | None = None
-        self._lod_segments: np.ndarray | None = None
         self._selected: str | None = None
         self._symbol_xyz: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.items: dict[str, gl.GLGraphicsItem.GLGraphicsItem] = {}
@@ -231,13 +230,10 @@ class View3D(QWidget):
         self._picker = SegmentPicker(scene.segments)
         n_seg = len(scene.segment_pipe)
         if n_seg > LOD_BUDGET_SEGMENTS:
-            seg_per_pipe = max(n_seg / max(len(scene.pipe_ids), 1), 1.0)
-            self._lod_rows = thin_pipes(
-                scene.pipe_mid, scene.length_m, scene.is_main, int(LOD_BUDGET_SEGMENTS / seg_per_pipe)
-            )
-            self._lod_segments = np.flatnonzero(scene.segment_mask(self._lod_rows))
+            # while moving each kept pipe is one straight chord (end to end): one segment per pipe
+            self._lod_rows = thin_pipes(scene.pipe_mid, scene.length_m, scene.is_main, LOD_BUDGET_SEGMENTS)
         else:
-            self._lod_rows = self._lod_segments = None
+            self._lod_rows = None
         if self._pipe_colors is None or len(self._pipe_colors) != len(scene.pipe_ids):
             self._pipe_colors = np.tile(np.array([[0.9, 0.6, 0.2, 1.0]], dtype=np.float32), (len(scene.pipe_ids), 1))
         self._ground_colors = None
@@ -268,9 +264,9 @@ class View3D(QWidget):
             self._add("buildings", buildings)
         pipes = gl.GLLinePlotItem(pos=scene.segments, mode="lines", width=2.0, antialias=False, glOptions="opaque")
         self._add("pipes", pipes)
-        if self._lod_segments is not None:
+        if self._lod_rows is not None:
             lod = gl.GLLinePlotItem(
-                pos=scene.segments.reshape(-1, 2, 3)[self._lod_segments].reshape(-1, 3),
+                pos=scene.pipe_chords(self._lod_rows),
                 mode="lines",
                 width=1.0,
                 antialias=False,
@@ -323,8 +319,7 @@ class View3D(QWidget):
         per_vertex = np.repeat(self._pipe_colors[self.scene.segment_pipe], 2, axis=0)
         self.items["pipes"].setData(color=per_vertex)
         if "pipes_lod" in self.items:
-            seg = self._lod_segments
-            self.items["pipes_lod"].setData(color=np.repeat(self._pipe_colors[self.scene.segment_pipe[seg]], 2, axis=0))
+            self.items["pipes_lod"].setData(color=np.repeat(self._pipe_colors[self._lod_rows], 2, axis=0))
 
     def set_ground_bands(self, vertex_rgb: np.ndarray | None) -> None:
         """Colour the ground's vertices (contour bands), or None for the plain ground."""
@@ -534,8 +529,7 @@ class View3D(QWidget):
                 best = (float(d[k]), layer, str(ids[k]))
         if best is not None:
             return best[1], best[2]
-        drawn = self._lod_segments if not self.at_full_detail else None
-        seg, _dist = self._picker.pick(self.gl.mvp(), size, (x, y), tolerance_px, self._z_scale, drawn)
+        seg, _dist = self._picker.pick(self.gl.mvp(), size, (x, y), tolerance_px, self._z_scale)
         if seg < 0:
             return None
         return "pipes", str(self.scene.pipe_ids[self.scene.segment_pipe[seg]])
