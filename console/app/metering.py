@@ -378,7 +378,9 @@ class MeteringService:
         return out
 
     def record_balance(self, row: BalanceRow) -> Any:
-        return self.node.append("metering.balance", row.ledger_body(), author=self._author())
+        out = self.node.append("metering.balance", row.ledger_body(), author=self._author())
+        self.changed.emit()
+        return out
 
     # -- methane -----------------------------------------------------------------------------------------------------
     def station_emission_from_live(
@@ -407,7 +409,9 @@ class MeteringService:
     def record_emission(self, figure: EmissionFigure) -> Any:
         body = {k: v for k, v in figure.to_json().items() if k != "inputs" or v}
         body["ch4_t"], body["co2e_t"] = round(figure.ch4_t, 9), round(figure.co2e_t, 9)
-        return self.node.append("emission.estimate", body, author=self._author())
+        out = self.node.append("emission.estimate", body, author=self._author())
+        self.changed.emit()
+        return out
 
     def emission_records(self) -> list[dict]:
         node = self.node

@@ -273,7 +273,7 @@ def verify_reading_proof(
             continue
         keys.append(e.body["device"] if e.type == "device.register" else e.body.get("new_key"))
     report.add("device-registered", bool(keys) and body["signer"] in keys,
-               f"device {body['device']} registered with keys {len(keys)}" if keys
+               f"device {body['device']} registered ({len(keys)} key(s) in its history)" if keys
                else f"no device.register entry for {body['device']} in the proof")  # fmt: skip
     # 3. the batch entry, signed and included
     report.add("entry-signature", batch.signature_ok(), f"entry {batch.index} signed by {batch.author}")
