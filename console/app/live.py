@@ -37,6 +37,7 @@ from console.telemetry import (
     HistoryStore,
     Leak,
     MqttFeed,
+    Priority,
     RegulatorFailure,
     ReplayFeed,
     SensorStatus,
@@ -215,6 +216,9 @@ class LiveSession:
         Who may do what (``console.app.operators.OperatorService``): alarm actions and training events are refused
         unless the logged-in operator's roles allow them, are recorded under that operator's name, and go to the
         ledger as ``alarm.action`` entries signed by them.
+    flood_suppress
+        During an alarm flood (ISA-18.2: more than 10 alarms in 10 minutes) alarms of this priority and less urgent
+        are suppressed, so the operator sees the urgent ones; None only reports the flood (:attr:`flooding`).
 
     Signals
     -------
@@ -234,6 +238,7 @@ class LiveSession:
         limits: AlarmLimits | None = None,
         operator: str | None = None,
         authority: Any = None,
+        flood_suppress: Priority | int | None = Priority.MEDIUM,
     ) -> None:
         self.network = network
         self.authority = authority
@@ -251,7 +256,7 @@ class LiveSession:
             except HistoryError as exc:  # alarms still work; the view says why there are no trends
                 self.history_error = str(exc)
                 log.error("%s", exc)
-        self.service = TelemetryService(network, limits=limits, store=store)
+        self.service = TelemetryService(network, limits=limits, store=store, flood_suppress=flood_suppress)
         self.service.start()
         self.feed: Feed | None = None
         self.kind: str | None = None
@@ -510,6 +515,55 @@ class LiveSession:
         self._guard("alarm.comment", "comment on alarms")
         return self._each(keys, lambda sid, c: self.service.comment(sid, c, text, user=self.actor), "comment",
                           reason=text)  # fmt: skip
+
+    # -- suppression and annunciation (ISA-18.2) ----------------------------------------------------------------------
+    def suppress(self, key: str, sensor_ids: Iterable[str], reason: str, *, conditions=None) -> int:
+        """State-based suppression ("suppressed by design"): while ``key`` (an incident's outage, say) lasts, the
+        alarms of ``sensor_ids`` are evaluated but shown as SUPPRESSED and not annunciated; suppressing under the
+        same key again replaces its sensors. ``conditions`` limits it to some alarm conditions (default all).
+        Meant for workflows (incident dispatch) that already guard and record their own steps; returns the number of
+        alarm events (alarms not in the normal state that it hid)."""
+        return len(self.service.suppress(key, sensor_ids, reason, conditions=conditions, user=self.actor))
+
+    def unsuppress(self, key: str) -> int:
+        """End the suppression ``key`` (nothing happens if there is none): alarms still active come back
+        unacknowledged, so the operator sees what the outage left behind."""
+        return len(self.service.unsuppress(key, user=self.actor))
+
+    def suppressions(self) -> dict:
+        """Active suppressions: key → (sensor ids, conditions, reason)."""
+        return self.service.suppressions()
+
+    def remove_from_service(self, sensor_ids: Iterable[str], reason: str) -> int:
+        """Take sensors out of service (maintenance): their alarms are evaluated but not annunciated. Needs the
+        ``alarm.shelve`` permission and a reason; recorded under the operator's name."""
+        self._guard("alarm.shelve", "take sensors out of service")
+        total = 0
+        for sid in sensor_ids:
+            total += len(self.service.remove_from_service(sid, reason, user=self.actor))
+        return total
+
+    def return_to_service(self, sensor_ids: Iterable[str]) -> int:
+        self._guard("alarm.shelve", "return sensors to service")
+        return sum(len(self.service.return_to_service(sid, user=self.actor)) for sid in sensor_ids)
+
+    def out_of_service(self) -> dict[str, str]:
+        """Sensors out of service: id → reason."""
+        return self.service.out_of_service()
+
+    @property
+    def audible(self) -> bool:
+        """Whether the horn sounds: a new high-priority alarm nobody acknowledged or silenced yet."""
+        return self.service.audible
+
+    def silence(self) -> int:
+        """Mute the horn without acknowledging (any operator on the desk may); returns how many alarms sounded."""
+        return self.service.silence()
+
+    @property
+    def flooding(self) -> bool:
+        """An alarm flood is going on (less urgent alarms are suppressed meanwhile)."""
+        return self.service.flooding
 
     # -- what views and other features read --------------------------------------------------------------------------
     def label(self, sensor_id: str) -> str:

@@ -64,7 +64,7 @@ ROC_WINDOW_S = 60.0
 _N_LEVEL = 5  # HIHI, HI, LO, LOLO, ROC: conditions evaluated from values
 _STALE = Condition.STALE.code
 _STATES = tuple(AlarmState)
-_S_NORMAL, _S_UNACK, _S_ACK, _S_RTN, _S_SHELVED = (
+_S_NORMAL, _S_UNACK, _S_ACK, _S_RTN, _S_SHELVED, _S_SUPPRESSED, _S_OOS = (
     _STATES.index(s)
     for s in (
         AlarmState.NORMAL,
@@ -72,11 +72,17 @@ _S_NORMAL, _S_UNACK, _S_ACK, _S_RTN, _S_SHELVED = (
         AlarmState.ACK_ACTIVE,
         AlarmState.UNACK_RTN,
         AlarmState.SHELVED,
+        AlarmState.SUPPRESSED,
+        AlarmState.OUT_OF_SERVICE,
     )
 )
+AUDIBLE_PRIORITY = Priority.HIGH  # new alarms of this priority or more urgent sound the horn until acknowledged
 _KINDS = tuple(AlarmEventKind)
 _K_ACT, _K_CLR = _KINDS.index(AlarmEventKind.ACTIVATED), _KINDS.index(AlarmEventKind.CLEARED)
 _PRIORITIES = {int(p): p for p in Priority}
+_LOUD_AGAIN = tuple(
+    _KINDS.index(k) for k in (AlarmEventKind.UNSHELVED, AlarmEventKind.UNSUPPRESSED, AlarmEventKind.RETURNED_TO_SERVICE)
+)
 
 
 def _shift(a: np.ndarray, first: np.ndarray, carry_first: np.ndarray) -> np.ndarray:
@@ -160,6 +166,15 @@ class AlarmEngine:
         self.last_t = np.full(n, np.nan)
         self.last_value = np.full(n, np.nan)
         self.epoch: float | None = None  # first time seen: sensors that never report go stale from here
+        # Suppression by design (key → (sensor ids, condition codes, reason)), out of service (sensor id → reason),
+        # flood suppression (alarms of this priority and less urgent), and the horn (new urgent alarms).
+        self._suppressions: dict[str, tuple[frozenset[str], tuple[int, ...], str]] = {}
+        self._supp_mask = np.zeros((n, c), bool)
+        self._oos: dict[str, str] = {}
+        self._oos_mask = np.zeros(n, bool)
+        self._flood_priority: int | None = None
+        self._horn = np.zeros((n, c), bool)
+        self._quiet_rises: list[float] = []  # activations hidden by shelving/suppression (they still load a flood)
 
     # -- configuration ------------------------------------------------------------------------------------------
     @property
@@ -219,9 +234,10 @@ class AlarmEngine:
         deadline = ref + self._stale_after
         newly = np.flatnonzero(~self._active[:, _STALE] & (deadline < stale_now))
         if len(newly):
-            shelved = np.isfinite(self._shelved_until[newly, _STALE])
+            shelved = self._quiet()[newly, _STALE]
             self._active[newly, _STALE] = True
             loud = newly[~shelved]
+            self._quiet_rises.extend(deadline[newly[shelved]].tolist())
             self._acked[loud, _STALE] = False
             self._since[loud, _STALE] = deadline[loud]
             self._value_at[loud, _STALE] = np.nan
@@ -283,8 +299,11 @@ class AlarmEngine:
         active = _ffill_code(act_code.astype(np.int8), gstart, self._active[r, :_N_LEVEL])
         prev_active = _shift(active, first, self._active[rf, :_N_LEVEL])
 
-        loud = ~np.isfinite(self._shelved_until[r, :_N_LEVEL])  # shelving is constant within one call
+        loud = ~self._quiet()[r, :_N_LEVEL]  # shelving and suppression are constant within one call
         rise = active & ~prev_active & loud
+        hidden_rise = active & ~prev_active & ~loud
+        if hidden_rise.any():
+            self._quiet_rises.extend(np.broadcast_to(tt[:, None], hidden_rise.shape)[hidden_rise].tolist())
         fall = ~active & prev_active & loud
         csum = np.cumsum(rise, axis=0)
         before_group = csum[gstart] - rise[gstart]
@@ -359,7 +378,9 @@ class AlarmEngine:
         was_active = np.zeros(len(r), bool)
         was_active[first] = self._active[r[first], _STALE]
         pair = (tt - gap_start > sa) & ~was_active
-        loud = ~np.isfinite(self._shelved_until[r, _STALE])
+        loud = ~self._quiet()[r, _STALE]
+        if (pair & ~loud).any():
+            self._quiet_rises.extend((gap_start + sa)[pair & ~loud].tolist())
         pair &= loud
         lone = was_active & loud
         acked = self._acked[r, _STALE]
@@ -404,15 +425,16 @@ class AlarmEngine:
 
     def _unshelve(self, ri, ci, when, *, user: str, comment: str) -> list[AlarmEvent]:
         active = self._active[ri, ci]
-        self._acked[ri, ci] = ~active  # still active: annunciate it afresh
-        self._since[ri, ci] = np.where(active, when, self._since[ri, ci])
+        still = self._quiet()[ri, ci]  # also suppressed or out of service: stays hidden
+        self._acked[ri, ci] = np.where(still, self._acked[ri, ci], ~active)  # still active: annunciate it afresh
+        self._since[ri, ci] = np.where(active & ~still, when, self._since[ri, ci])
         self._last_change[ri, ci] = when
         return self._make_events(
             t=np.broadcast_to(when, len(ri)),
             row=ri,
             cond=ci,
             kind=np.full(len(ri), _KINDS.index(AlarmEventKind.UNSHELVED)),
-            state=np.where(active, _S_UNACK, _S_NORMAL),
+            state=self.state_codes()[ri, ci],
             value=np.full(len(ri), np.nan),
             limit=np.full(len(ri), np.nan),
             user=user,
@@ -424,6 +446,12 @@ class AlarmEngine:
     ) -> list[AlarmEvent]:
         if not len(t):
             return []
+        # the horn sounds for urgent alarms annunciated now (new, or back from shelving/suppression) until acknowledged
+        loud_kind = np.isin(kind, [_K_ACT, *_LOUD_AGAIN])
+        prio_of = self._limits.priority[row, cond]
+        horn = loud_kind & (state == _S_UNACK) & (prio_of <= int(AUDIBLE_PRIORITY))
+        if horn.any():
+            self._horn[row[horn], cond[horn]] = True
         order = np.lexsort((cond, row, t))
         ids = self.sensors.ids
         fids = self.sensors.feature_id
@@ -469,20 +497,19 @@ class AlarmEngine:
         """Acknowledge the sensor's unacknowledged alarms (or one condition): B → C, D → A. Shelved alarms are not
         acknowledged. Returns the events (none if there was nothing to acknowledge)."""
         row, conds = self._targets(sensor_id, condition)
-        cs = np.array(
-            [c for c in conds if not self._acked[row, c] and not np.isfinite(self._shelved_until[row, c])], int
-        )
+        cs = np.array([c for c in conds if not self._acked[row, c] and not self._quiet()[row, c]], int)
         return self._ack(np.full(len(cs), row), cs, t, user, comment)
 
     def acknowledge_all(self, *, t: float, user: str = "", comment: str = "") -> list[AlarmEvent]:
         """Acknowledge every unacknowledged, unshelved alarm."""
-        ri, ci = np.nonzero(~self._acked & ~np.isfinite(self._shelved_until))
+        ri, ci = np.nonzero(~self._acked & ~self._quiet())
         return self._ack(ri, ci, t, user, comment)
 
     def _ack(self, ri: np.ndarray, ci: np.ndarray, t: float, user: str, comment: str) -> list[AlarmEvent]:
         if not len(ri):
             return []
         self._acked[ri, ci] = True
+        self._horn[ri, ci] = False  # acknowledging mutes the horn
         self._last_change[ri, ci] = t
         if comment:
             for r_, c_ in zip(ri.tolist(), ci.tolist(), strict=True):
@@ -562,6 +589,174 @@ class AlarmEngine:
             comment=text,
         )
 
+    # -- suppression (ISA-18.2 suppressed by design, out of service, flood) ------------------------------------------
+    def _flood_mask(self) -> np.ndarray:
+        if self._flood_priority is None:
+            return np.zeros_like(self._supp_mask)
+        return self._limits.priority >= self._flood_priority
+
+    def _quiet(self) -> np.ndarray:
+        """(sensors × conditions) bool: the alarm is evaluated but not annunciated (shelved, suppressed by design or
+        by a flood, or out of service)."""
+        return np.isfinite(self._shelved_until) | self._supp_mask | self._flood_mask() | self._oos_mask[:, None]
+
+    def _rebuild_masks(self) -> None:
+        mask = np.zeros_like(self._supp_mask)
+        for ids, conds, _reason in self._suppressions.values():
+            rows = self.sensors.rows_of(sorted(ids))
+            rows = rows[rows >= 0]
+            mask[np.ix_(rows, np.asarray(conds, int))] = True
+        self._supp_mask = mask
+        oos = np.zeros_like(self._oos_mask)
+        rows = self.sensors.rows_of(sorted(self._oos)) if self._oos else np.empty(0, int)
+        oos[rows[rows >= 0]] = True
+        self._oos_mask = oos
+
+    def _requiet(self, change, *, t: float, on: AlarmEventKind, off: AlarmEventKind, user: str,
+                 comment: str) -> list[AlarmEvent]:  # fmt: skip
+        """Apply ``change()`` (which edits the suppression settings) and return the events of the alarms it hid or
+        brought back. Hidden alarms are logged when they were not normal; alarms brought back while their condition
+        is active are annunciated afresh (unacknowledged), as after shelving."""
+        before = self._quiet()
+        was_shown = self.state_codes()
+        change()
+        self._rebuild_masks()
+        after = self._quiet()
+        t = float(t)
+        events = []
+        ri, ci = np.nonzero(before & ~after)
+        if len(ri):
+            active = self._active[ri, ci]
+            logged = active | ~self._acked[ri, ci]
+            self._acked[ri, ci] = ~active
+            self._since[ri, ci] = np.where(active, t, self._since[ri, ci])
+            self._last_change[ri, ci] = np.where(logged, t, self._last_change[ri, ci])
+            ri, ci = ri[logged], ci[logged]
+            events += self._make_events(
+                t=np.full(len(ri), t), row=ri, cond=ci, kind=np.full(len(ri), _KINDS.index(off)),
+                state=self.state_codes()[ri, ci], value=np.full(len(ri), np.nan), limit=np.full(len(ri), np.nan),
+                user=user, comment=comment,
+            )  # fmt: skip
+        came = ~before & after
+        self._horn[came] = False
+        ri, ci = np.nonzero(came & (was_shown != _S_NORMAL))
+        if len(ri):
+            self._last_change[ri, ci] = t
+            events += self._make_events(
+                t=np.full(len(ri), t), row=ri, cond=ci, kind=np.full(len(ri), _KINDS.index(on)),
+                state=self.state_codes()[ri, ci], value=np.full(len(ri), np.nan), limit=np.full(len(ri), np.nan),
+                user=user, comment=comment,
+            )  # fmt: skip
+        return events
+
+    def _conditions(self, conditions) -> tuple[int, ...]:
+        if conditions is None:
+            return tuple(range(len(CONDITIONS)))
+        try:
+            return tuple(sorted({Condition(c).code for c in conditions}))
+        except ValueError:
+            raise AlarmActionError(
+                f"unknown alarm condition in {list(conditions)!r}; conditions are {[c.value for c in CONDITIONS]}"
+            ) from None
+
+    def suppress(
+        self, key: str, sensor_ids: Iterable[str], reason: str, *, t: float, conditions=None, user: str = "system"
+    ) -> list[AlarmEvent]:
+        """Suppress by design (ISA-18.2 state-based suppression) the alarms of ``sensor_ids`` under ``key`` (an
+        outage, say): they are still evaluated but shown as SUPPRESSED and never annunciated. Suppressing under a
+        key again replaces its sensors. Sensor ids not in the network are kept (they count once the network has
+        them)."""
+        key = str(key)
+        if not key:
+            raise AlarmActionError("a suppression needs a key (what it belongs to, e.g. an incident id)")
+        if not str(reason).strip():
+            raise AlarmActionError(f"suppression {key!r} needs a reason (ISA-18.2 records why alarms are hidden)")
+        entry = (frozenset(str(s) for s in sensor_ids), self._conditions(conditions), str(reason))
+
+        def change() -> None:
+            self._suppressions[key] = entry
+
+        return self._requiet(change, t=t, on=AlarmEventKind.SUPPRESSED, off=AlarmEventKind.UNSUPPRESSED,
+                             user=user, comment=str(reason))  # fmt: skip
+
+    def unsuppress(self, key: str, *, t: float, user: str = "system") -> list[AlarmEvent]:
+        """End the suppression ``key`` (no-op if there is none): its still-active alarms are annunciated afresh
+        unless another suppression, a shelving or out-of-service still hides them."""
+        entry = self._suppressions.get(str(key))
+        if entry is None:
+            return []
+        return self._requiet(
+            lambda: self._suppressions.pop(str(key)),
+            t=t,
+            on=AlarmEventKind.SUPPRESSED,
+            off=AlarmEventKind.UNSUPPRESSED,
+            user=user,
+            comment=f"suppression ended: {entry[2]}",
+        )
+
+    def suppressions(self) -> dict[str, tuple[tuple[str, ...], tuple[Condition, ...], str]]:
+        """Active suppressions: key → (sensor ids, conditions, reason)."""
+        return {k: (tuple(sorted(ids)), tuple(CONDITIONS[c] for c in conds), reason)
+                for k, (ids, conds, reason) in self._suppressions.items()}  # fmt: skip
+
+    def remove_from_service(self, sensor_id: str, reason: str, *, t: float, user: str = "") -> list[AlarmEvent]:
+        """Take a sensor out of service (maintenance, a known-faulty instrument): its alarms are evaluated but shown
+        as OUT_OF_SERVICE and not annunciated until :meth:`return_to_service`."""
+        self._targets(sensor_id, None)
+        if not str(reason).strip():
+            raise AlarmActionError(f"taking {sensor_id!r} out of service needs a reason")
+        return self._requiet(lambda: self._oos.__setitem__(sensor_id, str(reason)), t=t,
+                             on=AlarmEventKind.OUT_OF_SERVICE, off=AlarmEventKind.RETURNED_TO_SERVICE, user=user,
+                             comment=str(reason))  # fmt: skip
+
+    def return_to_service(self, sensor_id: str, *, t: float, user: str = "", comment: str = "") -> list[AlarmEvent]:
+        """Put a sensor back in service: its still-active alarms are annunciated afresh."""
+        self._targets(sensor_id, None)
+        if sensor_id not in self._oos:
+            return []
+        return self._requiet(lambda: self._oos.pop(sensor_id), t=t, on=AlarmEventKind.OUT_OF_SERVICE,
+                             off=AlarmEventKind.RETURNED_TO_SERVICE, user=user, comment=comment)  # fmt: skip
+
+    def out_of_service(self) -> dict[str, str]:
+        """Sensors out of service: id → reason."""
+        return dict(self._oos)
+
+    def set_flood_suppression(self, priority: int | None, *, t: float, reason: str = "alarm flood") -> list[AlarmEvent]:
+        """Suppress alarms of ``priority`` and less urgent (ISA-18.2 flood suppression), or end it (None)."""
+        priority = None if priority is None else int(priority)
+        if priority == self._flood_priority:
+            return []
+        return self._requiet(lambda: setattr(self, "_flood_priority", priority), t=t, on=AlarmEventKind.SUPPRESSED,
+                             off=AlarmEventKind.UNSUPPRESSED, user="system",
+                             comment=reason if priority is not None else f"{reason} over")  # fmt: skip
+
+    @property
+    def flood_priority(self) -> int | None:
+        return self._flood_priority
+
+    def take_hidden_activations(self) -> list[float]:
+        """Times of the activations not annunciated since the last call (shelved, suppressed, out of service)."""
+        out, self._quiet_rises = self._quiet_rises, []
+        return out
+
+    # -- annunciation ---------------------------------------------------------------------------------------------
+    @property
+    def audible(self) -> bool:
+        """The horn: a new alarm of :data:`AUDIBLE_PRIORITY` or more urgent is annunciated and nobody acknowledged
+        or silenced it yet."""
+        return bool((self._horn & ~self._acked & ~self._quiet()).any())
+
+    def audible_alarms(self) -> list[tuple[str, Condition]]:
+        ri, ci = np.nonzero(self._horn & ~self._acked & ~self._quiet())
+        return [(self.sensors.ids[r], CONDITIONS[c]) for r, c in zip(ri.tolist(), ci.tolist(), strict=True)]
+
+    def silence(self) -> int:
+        """Silence the horn without acknowledging (the alarms stay unacknowledged); a new urgent alarm sounds it
+        again. Returns how many alarms were sounding."""
+        n = len(self.audible_alarms())
+        self._horn[:] = False
+        return n
+
     # -- reading the state --------------------------------------------------------------------------------------
     def state_codes(self) -> np.ndarray:
         """(sensors × conditions) int8 codes into ``tuple(AlarmState)``."""
@@ -570,7 +765,9 @@ class AlarmEngine:
             np.where(self._acked, _S_ACK, _S_UNACK),
             np.where(self._acked, _S_NORMAL, _S_RTN),
         )
-        return np.where(np.isfinite(self._shelved_until), _S_SHELVED, st).astype(np.int8)
+        st = np.where(self._supp_mask | self._flood_mask(), _S_SUPPRESSED, st)
+        st = np.where(np.isfinite(self._shelved_until), _S_SHELVED, st)
+        return np.where(self._oos_mask[:, None], _S_OOS, st).astype(np.int8)
 
     def state(self, sensor_id: str, condition: Condition | str) -> AlarmState:
         row, (c,) = self._targets(sensor_id, condition)
@@ -583,7 +780,7 @@ class AlarmEngine:
 
     def sensor_status(self) -> np.ndarray:
         """int8 :class:`SensorStatus` code per sensor, for colouring the map."""
-        shown = self._active & ~np.isfinite(self._shelved_until)
+        shown = self._active & ~self._quiet()
         alarm = shown[:, Condition.HIHI.code] | shown[:, Condition.LOLO.code]
         warning = shown[:, Condition.HI.code] | shown[:, Condition.LO.code] | shown[:, Condition.ROC.code]
         status = np.where(np.isnan(self.last_t), SensorStatus.NO_DATA, SensorStatus.NORMAL)
@@ -593,12 +790,14 @@ class AlarmEngine:
 
     def unacknowledged(self) -> np.ndarray:
         """bool per sensor: it has an unacknowledged, unshelved alarm (a map symbol may blink)."""
-        return (~self._acked & ~np.isfinite(self._shelved_until)).any(axis=1)
+        return (~self._acked & ~self._quiet()).any(axis=1)
 
     def alarm_list(self) -> list[AlarmRecord]:
-        """Every alarm not in the normal state, most urgent first, then newest first."""
+        """Every alarm not in the normal state, most urgent first, then newest first (suppressed and out-of-service
+        alarms only while their condition is active: what an outage or a maintenance job is hiding)."""
         codes = self.state_codes()
-        ri, ci = np.nonzero(codes != _S_NORMAL)
+        hidden = (codes == _S_SUPPRESSED) | (codes == _S_OOS)
+        ri, ci = np.nonzero((codes != _S_NORMAL) & (~hidden | self._active))
         prio = self._limits.priority[ri, ci]
         since = self._since[ri, ci]
         order = np.lexsort((-np.nan_to_num(since, nan=-np.inf), prio))
@@ -638,6 +837,13 @@ class AlarmEngine:
             "_roc_bucket", "_roc_t", "_roc_v", "last_t", "last_value",
         ):  # fmt: skip
             getattr(new, name)[dst] = getattr(self, name)[src]
+        new._horn[dst] = self._horn[src]
+        new._suppressions, new._oos, new._flood_priority = (
+            dict(self._suppressions),
+            dict(self._oos),
+            self._flood_priority,
+        )
+        new._rebuild_masks()
         new_row = dict(zip(src.tolist(), dst.tolist(), strict=True))
         new._comment = {(new_row[r], c): text for (r, c), text in self._comment.items() if r in new_row}
         return new
@@ -650,7 +856,7 @@ class AlarmEngine:
                 continue  # the sensor was removed from the network since
             c = rec.condition.code
             self._active[row, c] = rec.active
-            self._acked[row, c] = rec.state not in (AlarmState.UNACK_ACTIVE, AlarmState.UNACK_RTN)
+            self._acked[row, c] = rec.state not in (AlarmState.UNACK_ACTIVE, AlarmState.UNACK_RTN)  # hidden: acked
             self._shelved_until[row, c] = rec.shelved_until if rec.state == AlarmState.SHELVED else np.nan
             self._since[row, c] = rec.since
             self._value_at[row, c] = rec.value

@@ -526,7 +526,9 @@ class HistoryStore:
             key = (r["sensor_id"], r["condition"])
             act, rise, note = (by_alarm[name].get(key) for name in ("act", "rise", "note"))
             active = state in (AlarmState.UNACK_ACTIVE, AlarmState.ACK_ACTIVE) or (
-                state == AlarmState.SHELVED and act is not None and act["kind"] == "activated"
+                state in (AlarmState.SHELVED, AlarmState.SUPPRESSED, AlarmState.OUT_OF_SERVICE)
+                and act is not None
+                and act["kind"] == "activated"
             )
             out.append(
                 AlarmRecord(

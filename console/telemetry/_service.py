@@ -47,16 +47,20 @@ from console.telemetry._types import (
     DropReason,
     FeedStatus,
     HistoryError,
+    Priority,
     ReadingBatch,
 )
 from console.telemetry._validate import ReadingValidator
 
-__all__ = ["IngestResult", "SensorSnapshot", "TelemetryService"]
+__all__ = ["FLOOD_BEGIN", "FLOOD_END", "IngestResult", "SensorSnapshot", "TelemetryService"]
 
 log = logging.getLogger(__name__)
 
 MAX_COMMENT_CHARS = 1000  # operator comments and shelving reasons (stored with every alarm event)
 MAX_USER_CHARS = 120
+FLOOD_WINDOW_S = 600.0
+FLOOD_BEGIN = 10  # ISA-18.2 / EEMUA 191: more than 10 alarms in 10 minutes is a flood …
+FLOOD_END = 5  # … which ends when the rate falls below 5 per 10 minutes
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,6 +106,10 @@ class TelemetryService:
         Take over the alarm states of the store's earlier sessions.
     queue_batches
         Capacity of the ingest queue, in batches.
+    flood_suppress
+        During an alarm flood (more than :data:`FLOOD_BEGIN` activations in ten minutes, until fewer than
+        :data:`FLOOD_END`), alarms of this priority and less urgent are suppressed (ISA-18.2 flood suppression);
+        None (the default here; :class:`~console.app.live.LiveSession` turns it on) only reports the flood.
     """
 
     readings_arrived = Signal(object)
@@ -117,6 +125,7 @@ class TelemetryService:
         restore: bool = True,
         queue_batches: int = 1024,
         max_coalesce: int = 500_000,
+        flood_suppress: Priority | int | None = None,
     ) -> None:
         self.network_name = network.name
         self.sensors = SensorTable.from_network(network)
@@ -131,6 +140,8 @@ class TelemetryService:
         self._worker: threading.Thread | None = None
         self._stopping = threading.Event()
         self._activations: deque[float] = deque()
+        self.flood_suppress = None if flood_suppress is None else Priority(flood_suppress)
+        self._flooding = False
         self._version = 0
         self._watermark = -np.inf  # newest live reading time (data time reached)
         self._heard_at = -np.inf  # the feed clock when live readings last came
@@ -304,13 +315,15 @@ class TelemetryService:
                 self._heard_at = float(batch.clock_t)
             if np.isfinite(batch.clock_t):
                 events += self.engine.tick(batch.clock_t, stale_now=self._stale_now(batch.clock_t))
+            self._note(events)
+            if len(live):
+                events += self._flood_check(float(live.t.max()))
             if self.store is not None:
                 self.store.append(live)
                 self.store.append(late)
                 self.store.append_events(events)
                 if batch.acks:
                     self.store.commit()
-            self._note(events)
             accepted = ReadingBatch.concat([live, late]) if len(late) else live
             if len(accepted) or events:
                 self._version += 1
@@ -334,10 +347,11 @@ class TelemetryService:
         with self._lock:
             now = self.clock() if now is None else now
             events = self.engine.tick(now, stale_now=self._stale_now(now))
+            self._note(events)
+            events += self._flood_check(self._stale_now(now))
             if events:
                 if self.store is not None:
                     self.store.append_events(events)
-                self._note(events)
                 self._version += 1
         self._emit(None, events)
         return events
@@ -346,6 +360,11 @@ class TelemetryService:
         for e in events:
             if e.kind == AlarmEventKind.ACTIVATED:
                 self._activations.append(e.t)
+        hidden = self.engine.take_hidden_activations()
+        if self.engine.flood_priority is not None:  # alarms the flood hides still make it a flood
+            self._activations.extend(hidden)
+        if events or hidden:
+            self._activations = deque(sorted(self._activations))
         if self._activations:
             horizon = self._activations[-1] - 600.0
             while self._activations and self._activations[0] < horizon:
@@ -387,7 +406,26 @@ class TelemetryService:
 
     @property
     def flooding(self) -> bool:
-        return self.alarms_in_last_10_min > 10
+        """An alarm flood is going on (more than :data:`FLOOD_BEGIN` activations in ten minutes, and not yet fewer
+        than :data:`FLOOD_END`)."""
+        with self._lock:
+            return self._flooding
+
+    def _flood_check(self, now: float) -> list[AlarmEvent]:
+        """Begin or end the flood at data time ``now``; with :attr:`flood_suppress`, suppress or restore the less
+        urgent alarms. Called under the lock."""
+        recent = sum(1 for t in self._activations if t > now - FLOOD_WINDOW_S)
+        if not self._flooding and recent > FLOOD_BEGIN:
+            self._flooding = True
+            log.warning("alarm flood: %d activations in ten minutes", recent)
+            if self.flood_suppress is not None:
+                return self.engine.set_flood_suppression(
+                    int(self.flood_suppress), t=now, reason=f"alarm flood ({recent} alarms in 10 min)"
+                )
+        elif self._flooding and recent < FLOOD_END:
+            self._flooding = False
+            return self.engine.set_flood_suppression(None, t=now)
+        return []
 
     # -- operator actions -------------------------------------------------------------------------------------------
     def _act(self, fn, *args, **kwargs) -> list[AlarmEvent]:
@@ -451,6 +489,63 @@ class TelemetryService:
         self, sensor_id: str, condition: Condition | str, text: str, *, user: str = "", t: float | None = None
     ) -> list[AlarmEvent]:
         return self._act(self.engine.comment, sensor_id, condition, user=user, text=text, **_t(t))
+
+    # -- suppression and annunciation (ISA-18.2) ---------------------------------------------------------------------
+    def suppress(
+        self,
+        key: str,
+        sensor_ids,
+        reason: str,
+        *,
+        conditions=None,
+        user: str = "system",
+        t: float | None = None,
+    ) -> list[AlarmEvent]:
+        """State-based suppression: the alarms of ``sensor_ids`` are evaluated but SUPPRESSED, not annunciated,
+        until :meth:`unsuppress` of ``key`` (see :meth:`AlarmEngine.suppress`)."""
+        if len(str(reason)) > MAX_COMMENT_CHARS:
+            raise AlarmActionError(f"suppression reason is {len(reason):,} characters; at most {MAX_COMMENT_CHARS:,}")
+        return self._act(self.engine.suppress, key, list(sensor_ids), reason, conditions=conditions, user=user, **_t(t))
+
+    def unsuppress(self, key: str, *, user: str = "system", t: float | None = None) -> list[AlarmEvent]:
+        return self._act(self.engine.unsuppress, key, user=user, **_t(t))
+
+    def suppressions(self) -> dict:
+        """Active suppressions: key → (sensor ids, conditions, reason)."""
+        with self._lock:
+            return self.engine.suppressions()
+
+    def remove_from_service(
+        self, sensor_id: str, reason: str, *, user: str = "", t: float | None = None
+    ) -> list[AlarmEvent]:
+        return self._act(self.engine.remove_from_service, sensor_id, reason, user=user, **_t(t))
+
+    def return_to_service(
+        self, sensor_id: str, *, user: str = "", comment: str = "", t: float | None = None
+    ) -> list[AlarmEvent]:
+        return self._act(self.engine.return_to_service, sensor_id, user=user, comment=comment, **_t(t))
+
+    def out_of_service(self) -> dict[str, str]:
+        with self._lock:
+            return self.engine.out_of_service()
+
+    @property
+    def audible(self) -> bool:
+        """Whether the horn should sound: a new high-priority alarm is unacknowledged and not silenced."""
+        with self._lock:
+            return self.engine.audible
+
+    def audible_alarms(self) -> list[tuple[str, Condition]]:
+        with self._lock:
+            return self.engine.audible_alarms()
+
+    def silence(self) -> int:
+        """Mute the horn without acknowledging; the next new high-priority alarm sounds it again."""
+        with self._lock:
+            n = self.engine.silence()
+            if n:
+                self._version += 1
+            return n
 
     def set_network(self, network: GasNetwork, limits: AlarmLimits | None = None) -> None:
         """Follow an edited network: sensors are matched by id, so the states of the sensors that stayed carry over

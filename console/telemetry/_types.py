@@ -82,6 +82,8 @@ class AlarmState(StrEnum):
     ACK_ACTIVE = "ack_active"  # C: active and acknowledged
     UNACK_RTN = "unack_rtn"  # D: returned to normal before anyone acknowledged it
     SHELVED = "shelved"  # E: temporarily hidden by an operator, with an expiry
+    SUPPRESSED = "suppressed"  # F: suppressed by design (an outage in progress, an alarm flood): evaluated, not shown
+    OUT_OF_SERVICE = "out_of_service"  # G: the sensor is removed from service (maintenance): evaluated, not shown
 
 
 class AlarmEventKind(StrEnum):
@@ -90,6 +92,10 @@ class AlarmEventKind(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     SHELVED = "shelved"
     UNSHELVED = "unshelved"  # by an operator or because the shelving expired
+    SUPPRESSED = "suppressed"  # state-based or flood suppression began (logged for alarms not in the normal state)
+    UNSUPPRESSED = "unsuppressed"  # suppression ended: a still-active alarm is annunciated afresh
+    OUT_OF_SERVICE = "out_of_service"  # an operator removed the sensor from service
+    RETURNED_TO_SERVICE = "returned_to_service"  # back in service: a still-active alarm is annunciated afresh
     COMMENTED = "commented"
 
 
