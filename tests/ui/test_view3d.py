@@ -126,3 +126,24 @@ def test_level_of_detail_while_moving(seen):
     lod = _ok(seen, "lod")
     assert lod["mains_kept"] and lod["moving"] == [True, False] and lod["after"]
     assert lod["details_while_moving"] == []
+
+
+def test_gasops_view_3d_screenshot_saves_the_3d_window(xvfb_display, tmp_path):
+    from console.io import write_network
+    from console.network import generate_demo
+
+    network_file = tmp_path / "district.gpkg"
+    write_network(generate_demo(1000, seed=3), network_file)
+    out = tmp_path / "view3d.png"
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb", "GASOPS_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "console", "--view", "3d", "--screenshot", str(out), "--screenshot-delay", "0.3",
+         str(network_file)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"screenshot={out}" in proc.stdout
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1400, 900)  # the 3D window's size (View3DWindow), not the main window
