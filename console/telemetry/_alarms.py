@@ -616,7 +616,8 @@ class AlarmEngine:
                  comment: str) -> list[AlarmEvent]:  # fmt: skip
         """Apply ``change()`` (which edits the suppression settings) and return the events of the alarms it hid or
         brought back. Hidden alarms are logged when they were not normal; alarms brought back while their condition
-        is active are annunciated afresh (unacknowledged), as after shelving."""
+        is active are annunciated afresh (unacknowledged), as after shelving; returned-to-normal alarms nobody
+        acknowledged before come back unacknowledged."""
         before = self._quiet()
         was_shown = self.state_codes()
         change()
@@ -628,7 +629,7 @@ class AlarmEngine:
         if len(ri):
             active = self._active[ri, ci]
             logged = active | ~self._acked[ri, ci]
-            self._acked[ri, ci] = ~active
+            self._acked[ri, ci] &= ~active  # active: annunciated afresh; returned unacknowledged: stays so
             self._since[ri, ci] = np.where(active, t, self._since[ri, ci])
             self._last_change[ri, ci] = np.where(logged, t, self._last_change[ri, ci])
             ri, ci = ri[logged], ci[logged]
