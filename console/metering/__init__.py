@@ -26,6 +26,7 @@ from console.metering._methane import (
 )
 from console.metering._proof import (
     PROOF_FORMAT,
+    READINGS_FORMAT,
     ProofCheck,
     ProofReport,
     build_reading_proof,
@@ -49,6 +50,7 @@ __all__ = [
     "MeteringSimulator",
     "PERIOD_STATUSES",
     "PROOF_FORMAT",
+    "READINGS_FORMAT",
     "PartyFigure",
     "PeriodReport",
     "ProofCheck",

@@ -29,7 +29,7 @@ from datetime import timedelta
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from console.ledger import canonical_json, metering_statement, public_from_did_key, readings_root
+from console.ledger import metering_statement, public_from_did_key, readings_root
 from console.metering._device import Meter, SignedBatch
 from console.metering._time import format_time, parse_time, period_bounds
 
@@ -143,7 +143,6 @@ def examine_batch(meter: Meter, batch: SignedBatch, view: DeviceView | None, sta
         times = [parse_time(r["time"]) for r in readings]
         values = [float(r["value"]) for r in readings]
         t0, t1 = parse_time(start), parse_time(end)
-        canonical_json(readings)
     except (KeyError, TypeError, ValueError) as exc:
         problem("bad-reading", f"a reading is malformed: {exc}")
         report.status = "rejected"

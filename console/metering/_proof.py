@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 PROOF_FORMAT = "gasops-reading-proof/v1"
+# a readings file: the readings of many batches, each under its batch's values root (hex)
+READINGS_FORMAT = "gasops-metering-readings/v1"
 COSIGNATURE_TYPE = 0x04  # C2SP tlog-cosignature/v1 key type
 MAX_PROOF_BYTES = 4 * 1024 * 1024
 MAX_HASHES = 64
@@ -55,6 +57,15 @@ MAX_HASHES = 64
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def readings_of(document: object, values_root: str) -> list[dict]:
+    """The readings of the batch with ``values_root`` in a readings file (or a plain list of one batch's readings)."""
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict) and document.get("format") == READINGS_FORMAT:
+        return document["batches"][values_root]
+    raise ValueError("not a readings file")
 
 
 def build_reading_proof(node, device: str, counter: int, *, meter_id: str = "", origin: str | None = None) -> dict:
@@ -79,8 +90,8 @@ def build_reading_proof(node, device: str, counter: int, *, meter_id: str = "", 
     if "values_file" not in body:
         raise ReadingNotAnchored(meter_id or device, f"the readings file of batch {batch_entry.index}")
     try:
-        readings = json.loads(node.get_evidence(body["values_file"]))
-    except (OSError, LedgerError, ValueError):
+        readings = readings_of(json.loads(node.get_evidence(body["values_file"])), body["values_root"])
+    except (OSError, LedgerError, ValueError, KeyError, TypeError):
         raise MeteringError(
             f"meter {meter_id or device}: the readings of batch {batch_entry.index} in log {origin} are not held "
             "here (a peer's readings files stay with the peer): ask its owner for the proof"

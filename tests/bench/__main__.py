@@ -20,6 +20,7 @@ SCENARIOS = (
     "isolation",
     "hydraulics",
     "ledger",
+    "metering",
     "canonical",
     "telemetry",
     "live_ui",
