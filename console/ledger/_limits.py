@@ -35,6 +35,11 @@ def _constant(name: str) -> float:
     raise ValueError(f"{name} is not JSON")
 
 
+_DECODER = json.JSONDecoder(
+    parse_constant=_constant
+)  # one decoder: building one per call costs more than small entries
+
+
 def load_json(data: bytes | str, what: str, *, max_bytes: int = 1 << 20, max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON from untrusted ``data``; raise ``ValueError`` naming ``what`` for anything malformed or too big."""
     if not isinstance(data, bytes | bytearray | memoryview | str):
@@ -42,7 +47,7 @@ def load_json(data: bytes | str, what: str, *, max_bytes: int = 1 << 20, max_dep
     if len(data) > max_bytes:
         raise ValueError(f"{what}: {len(data)} bytes, more than the {max_bytes} allowed")
     try:
-        value = json.loads(data, parse_constant=_constant)
+        value = _DECODER.decode(data if isinstance(data, str) else bytes(data).decode("utf-8"))
     except RecursionError:
         raise ValueError(f"{what}: JSON nested more than {max_depth} levels") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

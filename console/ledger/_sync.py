@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import aiohttp
 
+from console.ledger._audit import verify_signatures
 from console.ledger._auth import canonical_target, sign_request
 from console.ledger._canonical import b64, unb64, utc_now_iso
 from console.ledger._entries import decode_entry
@@ -43,6 +45,21 @@ class SyncLimits:
     timeout_s: float = 10.0  # whole request, connect to last byte
     max_response_bytes: int = 8 * 1024 * 1024
     chunk_entries: int = 1000
+    workers: int = 2  # processes checking author signatures in a large pull (1: in this thread)
+    parallel_from: int = 5000  # entries to pull from which the worker processes pay for their start-up
+
+
+def _signature_pool(limits: SyncLimits, count: int) -> ProcessPoolExecutor | None:
+    if limits.workers <= 1 or count < limits.parallel_from:
+        return None
+    return ProcessPoolExecutor(max_workers=limits.workers)
+
+
+def _submit_signatures(pool, datas: list[bytes], parts: int) -> list[tuple[int, Future]]:
+    if pool is None:
+        return []
+    step = max(1, -(-len(datas) // max(parts, 1)))
+    return [(base, pool.submit(verify_signatures, datas[base : base + step])) for base in range(0, len(datas), step)]
 
 
 class _Client:
@@ -204,10 +221,19 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
 
     pos = local
     held: list = []  # (entry, leaf) kept in memory until the checkpoint's key is known (rotation case)
+    # Large pulls check author signatures in worker processes while this thread decodes and replays the same chunk
+    # and the next chunk is already on its way: nothing is kept before its chunk's signatures are all known good.
+    pool = _signature_pool(client.limits, cp.size - local)
+    chunk = client.limits.chunk_entries
+    prefetch: asyncio.Future | None = asyncio.ensure_future(client.entries(origin, pos, min(pos + chunk, cp.size)))
     try:
         while pos < cp.size:
-            end = min(pos + client.limits.chunk_entries, cp.size)
-            datas = await client.entries(origin, pos, end)
+            end = min(pos + chunk, cp.size)
+            datas = await prefetch
+            prefetch = (
+                asyncio.ensure_future(client.entries(origin, end, min(end + chunk, cp.size))) if end < cp.size else None
+            )
+            signatures = _submit_signatures(pool, datas, client.limits.workers)
             verified = []
             with node.lock:
                 if log.tree.size != pos:
@@ -215,13 +241,20 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
                 for i, data in enumerate(datas):
                     try:
                         entry = decode_entry(data)
-                        log.state.check(entry)
+                        log.state.check(entry, verify_signature=pool is None)
                     except (ValueError, EntryRejected, KeyError, TypeError, AttributeError) as exc:
                         raise PeerError(peer, f"entry {pos + i} of {origin} rejected: {exc}") from exc
                     leaf = entry.leaf_hash
                     log.state.apply(entry, leaf)
                     log.tree.append(leaf)
                     verified.append((entry, leaf))
+            bad = []
+            for base, future in signatures:
+                bad += [base + offset for offset in await asyncio.wrap_future(future)]
+            if bad:
+                raise PeerError(
+                    peer, f"entry {pos + bad[0]} of {origin} rejected: its author signature does not verify"
+                )
             if signer_known:
                 if end < cp.size:
                     proof = await client.proof("consistency", origin, old=end, new=cp.size)
@@ -252,6 +285,12 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
         with node.lock:
             node._reload(log, node.store.entry_count(log.id))
         raise
+    finally:
+        if prefetch is not None:
+            prefetch.cancel()
+            await asyncio.gather(prefetch, return_exceptions=True)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     node.store_checkpoint(origin, note, peer)
     cosigned = False
     if cosign and origin != node.origin and node.witness_key is not None:

@@ -160,3 +160,21 @@ def test_plaintext_secret_of_an_older_node_is_encrypted_on_unlock(make_node):
     assert not (folder / "pii.secret").exists() and (folder / "pii.secret.json").exists()
     with LedgerNode.open(folder, PASSPHRASE) as third:
         assert third.personal_digest("x") == personal_digest("x", legacy)
+
+
+@pytest.mark.parametrize("mode", ["forged", "bad-proof"])
+def test_large_pulls_check_signatures_in_worker_processes_and_keep_nothing_bad(make_node, serve, mode):
+    from tests.ledger.test_sync import _Evil
+
+    a, b = make_node("a"), make_node("b")
+    sa, sb = serve(a, _Evil), serve(b)
+    link(a, sa, b, sb)
+    a.append_many([reported(f"H-{i}") for i in range(40)])
+    parallel = SyncLimits(timeout_s=10, chunk_entries=16, workers=2, parallel_from=1)
+    sa.mode = mode
+    r = sync_peer(b, "a", parallel)
+    assert r.status == "rejected" and b.size(a.origin) == 0
+    assert ("signature does not verify" if mode == "forged" else "consistency") in r.problem
+    sa.mode = ""
+    r = sync_peer(b, "a", parallel)
+    assert (r.status, r.new_size) == ("synced", 41) and b.root(a.origin) == a.root() and b.verify().ok

@@ -362,3 +362,32 @@ def test_any_tampered_cell_is_named_not_a_crash(small_ledger, tmp_path_factory, 
             "store-damaged",
         }
         assert log.first_bad_index is not None and log.detail
+
+
+# -- the canonical check of entries takes a fast path only when it is provably the same ------------------------------
+
+
+@FUZZ
+@given(payload=st.dictionaries(st.text(max_size=6), json_values, max_size=6))
+def test_fast_canonical_check_agrees_with_rfc8785(payload):
+    """The fast path decides exactly as the full canonicaliser (itself pinned to the rfc8785 package)."""
+    import rfc8785
+
+    from console.ledger import canonical_json
+    from console.ledger._entries import _is_canonical
+
+    candidates = [
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass"),
+        json.dumps(payload).encode(),
+    ]
+    try:
+        candidates.append(rfc8785.dumps(payload))
+    except rfc8785.CanonicalizationError:
+        pass
+    for data in candidates:
+        parsed = json.loads(data)
+        try:
+            expected = canonical_json(parsed) == data
+        except ValueError:
+            expected = False
+        assert _is_canonical(parsed, data) == expected
