@@ -40,7 +40,7 @@ FULL_DETAIL_AFTER_MS = 300
 DETAIL_MAX_DISTANCE_M = 3000.0  # buildings, meters and risers are drawn from closer than this (specks beyond)
 MAX_BUILDINGS = 15_000  # the nearest ones around the camera's target, rebuilt when the camera rests
 GROUND_LOD_STEP = 4
-DETAIL_KEYS = ("buildings", "symbols:customers", "risers")
+DETAIL_KEYS = ("buildings", "symbols:customers", "risers", "symbols:valves")  # hidden while moving
 SYMBOL_COLOURS = {
     "valves": (0.15, 0.85, 0.35, 1.0),
     "regulators": (0.2, 0.75, 1.0, 1.0),
@@ -477,7 +477,8 @@ class View3D(QWidget):
         near = self._details_wanted()
         for key in DETAIL_KEYS:
             if key in self.items:
-                self.items[key].setVisible(near and (key != "buildings" or self.show_buildings.isChecked()))
+                shown = near or key == "symbols:valves"  # valves at any distance, the rest from close by
+                self.items[key].setVisible(shown and (key != "buildings" or self.show_buildings.isChecked()))
         if near and "buildings" in self.items:
             self._update_buildings()
         self.gl.update()
