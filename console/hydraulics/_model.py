@@ -54,6 +54,7 @@ class ModelArrays:
     reg_capacity_nm3h: np.ndarray
     other_links: np.ndarray  # links layer
     other_kind: np.ndarray  # str
+    other_normally_open: np.ndarray  # bool
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -161,4 +162,7 @@ def _build(network: GasNetwork) -> ModelArrays:
         reg_capacity_nm3h=_col(regs, "capacity_nm3h", np.nan),
         other_links=link_start["links"] + np.arange(len(others), dtype=np.int64),
         other_kind=others["kind"].astype(str).to_numpy(dtype=object) if len(others) else np.zeros(0, object),
+        other_normally_open=(
+            (others["normal_position"].astype(str) != "closed").to_numpy() if len(others) else np.zeros(0, bool)
+        ),
     )

@@ -71,8 +71,9 @@ class Setup:
         opened[_resolve_ids(network, request.opened, "opened")] = True
         self.pipe_active = a.pipe_in_service & ~closed[: a.n_pipes]
         valve_open = (a.valve_normally_open | opened[a.valve_links]) & ~closed[a.valve_links]
-        short = (a.other_kind == "short_pipe") & ~closed[a.other_links]
-        unmodelled = (a.other_kind != "short_pipe") & ~closed[a.other_links]
+        other_open = (a.other_normally_open | opened[a.other_links]) & ~closed[a.other_links]
+        short = (a.other_kind == "short_pipe") & other_open
+        unmodelled = (a.other_kind != "short_pipe") & other_open
         if unmodelled.any():
             ids = a.link_ids[a.other_links[unmodelled]].tolist()
             self.warnings.append(

@@ -5,9 +5,15 @@ choices for what a gas network needs and a water model lacks:
 
 * **Sections read.** ``[JUNCTIONS]`` (elevation), ``[RESERVOIRS]`` and ``[TANKS]`` (sources → gate_stations with
   ``epanet_kind`` and ``head_m``), ``[PIPES]``, ``[VALVES]`` (valves, placed at the midpoint of their nodes),
-  ``[PUMPS]`` (links of kind ``pump``), ``[STATUS]`` (initial open/closed), ``[COORDINATES]``, ``[VERTICES]`` (pipes
-  run through their vertices), ``[OPTIONS]`` (``UNITS``, ``HEADLOSS``) and ``[BACKDROP] UNITS``. Other sections
-  are skipped. Comments (``;``), tabs, blank lines and upper/lower case are accepted; ``[END]`` stops reading.
+  ``[PUMPS]`` (links of kind ``pump``), ``[STATUS]`` (initial status of any link), ``[COORDINATES]``,
+  ``[VERTICES]`` (on any link, as EPANET 2.2 allows: pipes and pumps run through theirs), ``[OPTIONS]``
+  (``UNITS``, ``HEADLOSS``) and ``[BACKDROP] UNITS``. Every other section of EPANET 2.2 (demands, patterns, curves,
+  controls, rules, energy, quality, labels, tags …) is accepted and skipped. Comments (``;``), tabs, blank lines and
+  upper/lower case are accepted; ``[END]`` stops reading.
+* **Statuses.** A CLOSED pipe (in [PIPES] or [STATUS]) is kept as a pipe with ``status`` ``closed`` (in place, no
+  gas); a CLOSED pump is a ``links`` row with ``normal_position`` ``closed``; a CLOSED valve is normally closed.
+  The EPANET status is kept in ``epanet_status``. Numbers must be finite, pipe lengths and diameters positive and
+  coordinates within a plausible drawing (±1e8 units, or ±180°/±90° in degrees): otherwise an error names them.
 * **Units.** US flow units (CFS, GPM — the EPANET default —, MGD, IMGD, AFD) mean feet and inches: elevations,
   heads and lengths × 0.3048 → m, diameters × 25.4 → mm. SI flow units mean metres and millimetres.
 * **Roughness.** Hazen-Williams C (the default ``HEADLOSS H-W``) is not a roughness height: it is kept in
@@ -84,9 +90,12 @@ class _Inp:
 
     def number(self, section: str, line: int, ident: str, what: str, text: str) -> float:
         try:
-            return float(text)
+            value = float(text)
         except ValueError:
             raise self.fail(section, line, f"{ident}: {what} {text!r} is not a number") from None
+        if not np.isfinite(value):
+            raise self.fail(section, line, f"{ident}: {what} {text!r} is not a finite number")
+        return value
 
 
 def read_epanet(
@@ -143,17 +152,20 @@ def read_epanet(
     ends = np.column_stack([index.get_indexer(links["from_node"]), index.get_indexer(links["to_node"])])
     kind = links["kind"].to_numpy()
     pipe = kind == "pipe"
+    lines = _link_lines(inp, links["epanet_id"], ends, xy, coords_crs)
+    closed = (links["epanet_status"] == "CLOSED").to_numpy()
     layers["pipes"] = gpd.GeoDataFrame(
         links.loc[pipe]
         .assign(
             dn=np.round(links.loc[pipe, "diameter_mm"]).astype("int64"),
             inner_diameter_mm=links.loc[pipe, "diameter_mm"],
             pressure_class=cls.value,
+            status=np.where(closed[pipe], "closed", "in_service"),  # CLOSED pipes stay in place, shut
         )
         .drop(columns=["kind", "diameter_mm", "epanet_type", "epanet_setting"])
         .dropna(axis=1, how="all")
         .reset_index(drop=True),
-        geometry=_pipe_lines(inp, links.loc[pipe, "epanet_id"], ends[pipe], xy, coords_crs.factor),
+        geometry=lines[pipe],
     )
     valve = kind == "valve"
     midpoints = (xy[ends[:, 0]] + xy[ends[:, 1]]) / 2
@@ -171,9 +183,9 @@ def read_epanet(
     pump = kind == "pump"
     layers["links"] = gpd.GeoDataFrame(
         links.loc[pump, ["id", "from_node", "to_node", "epanet_id", "epanet_status"]]
-        .assign(kind="pump")
+        .assign(kind="pump", normal_position=np.where(closed[pump], "closed", "open"))
         .reset_index(drop=True),
-        geometry=shapely.linestrings(np.stack([xy[ends[pump, 0]], xy[ends[pump, 1]]], axis=1)),
+        geometry=lines[pump],
     )
     target = parse_crs(crs, path) or coords_crs.crs
     title = " ".join(" ".join(t) for _, t in inp.rows("TITLE")[:1]).strip()
@@ -298,6 +310,7 @@ def _coordinates(inp: _Inp, nodes: pd.DataFrame) -> tuple[np.ndarray, _Placement
         if row < 0:
             raise inp.fail("COORDINATES", number, f"unknown node {tokens[0]!r}")
         xy[row] = [inp.number("COORDINATES", number, tokens[0], c, t) for c, t in zip("XY", tokens[1:3], strict=True)]
+    _check_extent(inp, "COORDINATES", xy, nodes["id"].tolist(), placement)
     missing = ~np.isfinite(xy).all(axis=1)
     if missing.any():
         ids = nodes.loc[missing, "id"].head(5).tolist()
@@ -329,6 +342,13 @@ def _links(inp: _Inp, node_index: pd.Index, ft: float, inch: float) -> pd.DataFr
             if kind == "pipe":
                 row["length_m"] = inp.number(section, number, ident, "length", tokens[3]) * ft
                 row["diameter_mm"] = inp.number(section, number, ident, "diameter", tokens[4]) * inch
+                for what, value in (("length", row["length_m"]), ("diameter", row["diameter_mm"])):
+                    if value <= 0:
+                        raise inp.fail(
+                            section,
+                            number,
+                            f"pipe {ident}: {what} {tokens[3 if what == 'length' else 4]!r} must be positive",
+                        )
                 roughness = inp.number(section, number, ident, "roughness", tokens[5])
                 if headloss == "D-W":
                     row["roughness_mm"] = roughness * ft  # US: millifeet × 0.3048 = mm; SI: already mm
@@ -366,18 +386,45 @@ def _link_ids(links: pd.DataFrame, node_ids: set[str]) -> pd.Series:
     return ids.where(~clash, links["kind"] + ":" + ids)
 
 
-def _pipe_lines(inp: _Inp, epanet_ids: pd.Series, ends: np.ndarray, xy: np.ndarray, factor: float) -> np.ndarray:
-    """Pipe lines from the start node through the [VERTICES] to the end node, built in one vectorised call."""
+def _link_lines(inp: _Inp, epanet_ids: pd.Series, ends: np.ndarray, xy: np.ndarray, place: _Placement) -> np.ndarray:
+    """Every link's line from its start node through its [VERTICES] to its end node, in one vectorised call.
+
+    EPANET 2.2 allows vertices on any link: pipes and pumps run through theirs; a valve is drawn as a point at its
+    midpoint, so its vertices are read (and checked) but not drawn.
+    """
     n = len(epanet_ids)
     position = {ident: row for row, ident in enumerate(epanet_ids)}
     v_rows, v_xy = [], []
     for number, tokens in inp.rows("VERTICES"):
         if tokens[0] not in position:
-            raise inp.fail("VERTICES", number, f"unknown pipe {tokens[0]!r}")
+            raise inp.fail("VERTICES", number, f"unknown link {tokens[0]!r}")
         v_rows.append(position[tokens[0]])
         v_xy.append([inp.number("VERTICES", number, tokens[0], c, t) for c, t in zip("XY", tokens[1:3], strict=True)])
+    vertices = np.asarray(v_xy, dtype=float).reshape(-1, 2) * place.factor
+    _check_extent(inp, "VERTICES", vertices, [inp.rows("VERTICES")[k][1][0] for k in range(len(v_rows))], place)
     pipe_of = np.concatenate([np.arange(n), np.asarray(v_rows, dtype=np.int64), np.arange(n)])
     order_in_pipe = np.concatenate([np.zeros(n), np.arange(1, len(v_rows) + 1), np.full(n, np.inf)])
-    coords = np.vstack([xy[ends[:, 0]], np.asarray(v_xy, dtype=float).reshape(-1, 2) * factor, xy[ends[:, 1]]])
+    coords = np.vstack([xy[ends[:, 0]], vertices, xy[ends[:, 1]]])
     order = np.lexsort((order_in_pipe, pipe_of))
-    return shapely.linestrings(coords[order], indices=pipe_of[order])
+    return shapely.linestrings(coords[order], indices=pipe_of[order]) if n else np.empty(0, dtype=object)
+
+
+# Drawing units beyond this are no drawing of a real network (a 1e300 coordinate is damage, not a place).
+_MAX_DRAWING_UNITS = 1e8
+
+
+def _check_extent(inp: _Inp, section: str, xy: np.ndarray, ids: list[str], place: _Placement) -> None:
+    """Coordinates outside any plausible extent are errors naming the features."""
+    if not len(xy):
+        return
+    if place.crs.is_geographic:
+        bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+        what = "outside longitude ±180° / latitude ±90°"
+    else:
+        bad = (np.abs(xy) > _MAX_DRAWING_UNITS).any(axis=1)
+        what = f"beyond ±{_MAX_DRAWING_UNITS:.0e} drawing units"
+    if bad.any():
+        shown = sorted({ids[k] for k in np.flatnonzero(bad)})
+        raise NetworkFileError(
+            inp.path, f"[{section}]: coordinates {what} for {', '.join(shown[:5])}" + (" …" if len(shown) > 5 else "")
+        )

@@ -118,6 +118,7 @@ class PipeStatus(StrEnum):
     IN_SERVICE = "in_service"
     PLANNED = "planned"
     ABANDONED = "abandoned"
+    CLOSED = "closed"  # in place and sound, but shut (an imported model's CLOSED pipe): carries no gas
 
 
 class ValvePosition(StrEnum):
@@ -308,6 +309,7 @@ LAYERS: dict[str, LayerSpec] = {
                 Column("name", str, default=""),
                 Column("length_m", float, default=np.nan, unit="m"),
                 Column("diameter_mm", float, default=np.nan, unit="mm"),
+                Column("normal_position", ValvePosition, default=ValvePosition.OPEN),
             ),
         ),
         LayerSpec(

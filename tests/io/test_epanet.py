@@ -173,3 +173,127 @@ def test_networks_without_some_link_kinds(tmp_path, links, counts):
     net = read_network(path)
     assert {k: net.counts()[k] for k in counts} == counts
     assert net.topology.n_components == (2 if not links else 1)
+
+
+EPANET22 = """\
+[TITLE]
+EPANET 2.2 features
+[JUNCTIONS]
+ J1 10 5
+ J2 10 5
+ J3 10 5
+[RESERVOIRS]
+ R 30
+[PIPES]
+ P1 J1 J2 100 150 100 0 Closed
+ P2 J1 J3 100 150 100
+ P3 J2 J3 100 150 100
+[PUMPS]
+ PU R J1 HEAD C1
+ PU2 R J1 POWER 5
+[VALVES]
+ V1 J2 J3 100 GPV C1 0
+[DEMANDS]
+ J1 5 PAT1
+[PATTERNS]
+ PAT1 1 1.2 0.8
+[CURVES]
+ C1 100 50
+[CONTROLS]
+ LINK PU CLOSED IF NODE J1 ABOVE 20
+[RULES]
+RULE 1
+IF TANK T1 LEVEL ABOVE 19
+THEN PUMP PU STATUS IS CLOSED
+[ENERGY]
+ Global Efficiency 75
+[EMITTERS]
+ J3 0.1
+[QUALITY]
+ J1 0.5
+[SOURCES]
+ J1 CONCEN 1
+[REACTIONS]
+ Order Bulk 1
+[MIXING]
+[TIMES]
+ Duration 24:00
+[REPORT]
+ Status Yes
+[TAGS]
+ NODE J1 North
+[LABELS]
+ 50 50 "Pump station"
+[STATUS]
+ PU Closed
+ P3 CLOSED
+[COORDINATES]
+ J1 0 0
+ J2 100 0
+ J3 0 100
+ R -100 0
+[VERTICES]
+ PU -50 20
+ V1 60 60
+ P2 -10 50
+[END]
+"""
+
+
+def test_epanet_22_vertices_on_every_link_kind_and_statuses_on_every_link(tmp_path):
+    path = tmp_path / "net22.inp"
+    path.write_text(EPANET22, encoding="utf-8")
+    net = read_network(path)
+    assert net.counts()["pipes"] == 3 and net.counts()["links"] == 2 and net.counts()["valves"] == 1
+    # Pumps run through their vertices; a valve is a point, its vertices accepted.
+    pump = net["links"].set_index("id").geometry["PU"]
+    np.testing.assert_allclose(shapely.get_coordinates(pump), [[-100, 0], [-50, 20], [0, 0]])
+    # CLOSED in [PIPES] and in [STATUS]: shut, in place; a CLOSED pump too; the others as EPANET starts them.
+    status = net["pipes"].set_index("id")["status"].astype(str).to_dict()
+    assert status == {"P1": "closed", "P2": "in_service", "P3": "closed"}
+    position = net["links"].set_index("id")["normal_position"].astype(str).to_dict()
+    assert position == {"PU": "closed", "PU2": "open"}
+
+
+def test_a_closed_epanet_pipe_carries_no_gas(tmp_path):
+    from console.hydraulics import simulate
+
+    path = tmp_path / "net22.inp"
+    path.write_text(EPANET22, encoding="utf-8")
+    net = read_network(path)
+    result = simulate(net)
+    flows = dict(zip(result.link_ids[: result.n_pipes], result.pipe_flow_nm3h, strict=True))
+    assert flows["P1"] == 0.0 and flows["P3"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (" J2 100 0\n", " J2 1e300 0\n", "[COORDINATES]: coordinates beyond ±1e+08 drawing units for J2"),
+        (" J2 100 0\n", " J2 inf 0\n", "J2: X 'inf' is not a finite number"),
+        (" PU -50 20\n", " PU -50 1e200\n", "[VERTICES]: coordinates beyond ±1e+08 drawing units for PU"),
+        (" P2 J1 J3 100 150 100\n", " P2 J1 J3 100 -150 100\n", "pipe P2: diameter '-150' must be positive"),
+        (" P2 J1 J3 100 150 100\n", " P2 J1 J3 0 150 100\n", "pipe P2: length '0' must be positive"),
+        (" P2 J1 J3 100 150 100\n", " P2 J1 J3 1e999 150 100\n", "P2: length '1e999' is not a finite number"),
+        (" V1 60 60\n", " NOPE 60 60\n", "[VERTICES] line"),
+    ],
+)
+def test_impossible_epanet_values_are_errors_naming_the_feature(tmp_path, old, new, problem):
+    from console.errors import NetworkFileError
+
+    path = tmp_path / "bad.inp"
+    assert old in EPANET22
+    path.write_text(EPANET22.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(NetworkFileError) as info:
+        read_network(path)
+    assert problem in str(info.value) and "bad.inp" in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["Net1.inp", "Net2.inp", "Net3.inp", "Net6.inp", "ky4.inp", "ky10.inp"])
+def test_every_wntr_network_opens_with_every_link(wntr_networks, name):
+    model = wntr.network.WaterNetworkModel(str(wntr_networks / name))
+    net = read_network(wntr_networks / name)
+    assert net.counts()["pipes"] == model.num_pipes and net.counts()["links"] == model.num_pumps
+    assert net.counts()["valves"] == model.num_valves
+    closed = {n for n, p in model.pipes() if str(p.initial_status).upper() == "CLOSED"}
+    assert set(net["pipes"].loc[net["pipes"]["status"] == "closed", "epanet_id"]) == closed

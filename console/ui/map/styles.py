@@ -95,6 +95,7 @@ class PipeClassification:
 
 _PLANNED = StyleClass("planned", "Planned 规划", ("#8d9bb0", "#6f7c8f"), 1.2, "dash")
 _ABANDONED = StyleClass("abandoned", "Abandoned 废弃", ("#7a8591", "#9aa2ab"), 1.2, "dot")
+_CLOSED = StyleClass("closed", "Closed 关闭", ("#c0392b", "#922b21"), 1.2, "dash")  # shut in place (EPANET CLOSED)
 
 _PRESSURE = {
     PressureClass.HP_A: (("#ff3347", "#c3001c"), 4.2),
@@ -142,6 +143,7 @@ _STATUS_CLASSES = (
     StyleClass("in_service", "In service 运行", ("#7fc8ff", "#24527a"), 1.6),
     _PLANNED,
     _ABANDONED,
+    _CLOSED,
 )
 
 
@@ -177,12 +179,13 @@ def _codes(values: pd.Series, categories: list[str]) -> np.ndarray:
 
 
 def _with_status(pipes: pd.DataFrame, codes: np.ndarray, classes: list[StyleClass]) -> tuple[np.ndarray, list]:
-    """Move planned and abandoned pipes into their own trailing classes."""
-    status = _codes(pipes["status"], ["in_service", "planned", "abandoned"]) if "status" in pipes else None
-    classes = [*classes, _PLANNED, _ABANDONED]
+    """Move planned, abandoned and closed pipes into their own trailing classes."""
+    status = _codes(pipes["status"], ["in_service", "planned", "abandoned", "closed"]) if "status" in pipes else None
+    classes = [*classes, _PLANNED, _ABANDONED, _CLOSED]
     if status is not None:
-        codes = np.where(status == 1, len(classes) - 2, codes)
-        codes = np.where(status == 2, len(classes) - 1, codes)
+        codes = np.where(status == 1, len(classes) - 3, codes)
+        codes = np.where(status == 2, len(classes) - 2, codes)
+        codes = np.where(status == 3, len(classes) - 1, codes)
     return codes, classes
 
 
