@@ -38,7 +38,6 @@ from typing import Any
 
 from psygnal import Signal
 
-from console.app.settings import declare
 from console.atomic import atomic_write_text
 from console.ledger import canonical_json
 from console.metering import (
@@ -75,8 +74,6 @@ log = logging.getLogger(__name__)
 
 METERS_FILE = "meters.json"
 READINGS_PER_FILE = 1000
-declare("metering/lel_pct_vol", 5.0, float, "methane lower explosive limit (% by volume) to turn % LEL into ppm")
-declare("metering/gwp_ch4", 29.8, float, "GWP-100 of methane for CO2e (IPCC AR6 fossil CH4: 29.8; AR5: 28)")
 
 
 @dataclass

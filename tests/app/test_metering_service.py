@@ -151,3 +151,65 @@ def test_emissions_are_signed_and_reported(parties):
     report = utility.emissions_report("2026-03")
     assert report["ch4_t"] == pytest.approx(0.67997, abs=1e-5) and report["gwp"] == [29.8]
     assert report["figures"][0]["inputs"] == ["cd" * 32] and report["models"] == ["vented-volume/v1"]
+
+
+class _Live:
+    """The part of LiveSession the service reads: ``trends(ids, window_s) -> (series, now)``."""
+
+    def __init__(self, t, lel):
+        self.series = [type("S", (), {"t": t, "value": lel})()]
+
+    def trends(self, sensor_ids, window_s):
+        return (self.series if "GS-1-CH4" in sensor_ids else []), 1_772_409_600.0  # 2026-03-02T00:00:00Z
+
+
+def test_station_emission_from_the_live_methane_detector(tmp_path):
+    import numpy as np
+
+    from console.metering import StationParameters
+
+    svc = service(tmp_path, "u")
+    t = np.arange(1_772_323_200.0, 1_772_409_600.0 + 1, 600.0)  # a day of 10-minute samples
+    svc.live = _Live(t, np.full(t.size, 0.2))  # 0.2 % LEL of a 5 % vol LEL = 0.01 % vol = 100 ppm
+    fig = svc.station_emission_from_live(StationParameters("GS-1", 1200.0), "GS-1-CH4", 86_400)
+    # 1200 m³/h × 98 ppm excess × 0.66693 kg/m³ × 24 h = 1.88240 kg
+    assert fig.ch4_t * 1000 == pytest.approx(1200 * 98e-6 * 0.6669267 * 24, rel=1e-5)
+    assert (fig.start, fig.end) == ("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z") and len(fig.inputs[0]) == 64
+    with pytest.raises(MeteringError, match="not a live sensor"):
+        svc.station_emission_from_live(StationParameters("GS-1", 1200.0), "nope", 86_400)
+    svc.ledger.close()
+
+
+def test_meters_from_a_solved_network_carry_its_demand():
+    # system A: supply 100 + 60 at two gates, demands 70, 50, 30, 10 (two largest metered, the rest aggregated)
+    sim = MeteringSimulator.from_hydraulics(
+        "2026-03-01T00:00:00Z", ["g1", "g2", "n1", "n2", "n3", "n4"], [0, 0, 70.0, 50.0, 30.0, 10.0],
+        [100.0, 60.0, 0, 0, 0, 0], ["A"] * 6, max_customers=2, leak_nm3h={"A": 5.0})  # fmt: skip
+    assert sorted(sim.meters) == ["CM-A-rest", "CM-n1", "CM-n2", "GM-g1", "GM-g2"]
+    assert sim.meters["CM-A-rest"].flow_nm3h == 40.0
+    sim.advance(3600)
+    gates = sim.meters["GM-g1"].total_nm3 + sim.meters["GM-g2"].total_nm3
+    customers = sum(sim.meters[m].total_nm3 for m in ("CM-n1", "CM-n2", "CM-A-rest"))
+    assert gates == pytest.approx(165.0) and customers == pytest.approx(160.0)  # the 5 Nm³ leak is missing volume
+    assert sim.meters["GM-g1"].total_nm3 == pytest.approx(165.0 * 100 / 160)
+
+
+def test_a_jump_of_unaccounted_for_gas_is_raised(tmp_path):
+    svc = service(tmp_path, "u")
+    sim = MeteringSimulator("2026-03-01T00:00:00Z")
+    svc.register_meter(sim.add_inflow("GS-1", "DMA-1", station="GS-1").meter)
+    for i, q in enumerate([120.0, 80.0]):
+        svc.register_meter(sim.add_customer(f"C-{i}", "DMA-1", q).meter)
+    sim.set_leak("DMA-1", 4.0)  # 4 / 204 = 1.96 % for seven days
+    svc.submit(sim.advance(7 * 86_400))
+    sim.set_leak("DMA-1", 30.0)  # then a new leak: 30 / 230 = 13.04 %
+    svc.submit(sim.advance(86_400))
+    svc.anchor()
+    jumps = []
+    svc.balance_jump.connect(jumps.append)
+    days = [f"2026-03-0{d}" for d in range(1, 9)]
+    rows = svc.balance("DMA-1", days)
+    assert [round(r.ufg_pct, 2) for r in rows] == [1.96] * 7 + [13.04]
+    assert [r.jump for r in rows] == [False] * 7 + [True] and jumps == [rows[-1]]
+    svc.record_balance(rows[-1])
+    svc.ledger.close()
