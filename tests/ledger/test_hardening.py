@@ -14,6 +14,7 @@ from console.ledger import (
     KeyFileError,
     LedgerError,
     LedgerNode,
+    LedgerServer,
     PeerError,
     SigningKey,
     SyncLimits,
@@ -178,3 +179,43 @@ def test_large_pulls_check_signatures_in_worker_processes_and_keep_nothing_bad(m
     sa.mode = ""
     r = sync_peer(b, "a", parallel)
     assert (r.status, r.new_size) == ("synced", 41) and b.root(a.origin) == a.root() and b.verify().ok
+
+
+class _Crafted(LedgerServer):
+    """A hostile peer that serves crafted entries: a non-text type, deep nesting, a huge line."""
+
+    mode = ""
+
+    async def serve_entries(self, origin, start, end):
+        data = await super().serve_entries(origin, start, end)
+        prefix = b'{"payload":'
+        sig = b',"sig":"' + b"A" * 86 + b'=="}'
+        if self.mode == "type-not-text":
+            data[0] = prefix + data[0][len(prefix) :].replace(b'"type":"hazard.reported"', b'"type":["x"]', 1)
+        elif self.mode == "nested":
+            data[0] = prefix + b'{"body":' + b"[" * 50_000 + b"]" * 50_000 + b"}" + sig
+        elif self.mode == "huge":
+            data[0] = prefix + b'{"body":"' + b"x" * (2 << 20) + b'"}' + sig
+        return data
+
+    async def _consistency(self, request):
+        if self.mode == "nested-proof":
+            from aiohttp import web
+
+            nested = b'{"proof":' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+            return web.Response(body=nested, content_type="application/json")
+        return await super()._consistency(request)
+
+
+@pytest.mark.parametrize("mode", ["type-not-text", "nested", "huge", "nested-proof"])
+def test_crafted_input_from_a_hostile_peer_is_rejected_not_a_crash(make_node, serve, mode):
+    a, b = make_node("a"), make_node("b")
+    sa, sb = serve(a, _Crafted), serve(b)
+    link(a, sa, b, sb)
+    a.append(*reported("H-1"))
+    assert sync_peer(b, "a", FAST).status == "synced"
+    a.append_many([reported(f"H-{i}") for i in range(2, 6)])
+    sa.mode = mode
+    r = sync_peer(b, "a", SyncLimits(timeout_s=5, max_response_bytes=8 << 20))
+    assert r.status == "rejected" and r.problem and b.size(a.origin) == 2
+    assert ("proof" if mode == "nested-proof" else "rejected") in r.problem
