@@ -405,6 +405,18 @@ class LiveSession:
         )
         return self._start(feed, "mqtt")
 
+    def connect_adapter(self, name: str, *, registry=None, **options) -> Feed:
+        """Start a live feed of a plugin's adapter (``"sparkplug"``: Sparkplug B edge nodes over MQTT), with its
+        options (see the adapter's ``options``); :attr:`kind` is then the adapter's name. ``registry`` defaults to
+        the installed plugins (:func:`console.app.plugins.default_registry`)."""
+        self._guard("feed.control", "start live feeds")
+        if registry is None:
+            from console.app.plugins import default_registry
+
+            registry = default_registry()
+        feed = registry.feed_adapter(name).create(self.sensors, **options)
+        return self._start(feed, name)
+
     def replay(self, path: str | os.PathLike, speed: float = 10.0) -> ReplayFeed:
         """Replay a recorded ``.csv``/``.parquet`` file in the background at ``speed`` (1–100x)."""
         return self._start(ReplayFeed(path, self.sensors, speed=speed), "replay")
@@ -638,7 +650,7 @@ class LiveSession:
             self.service.detach(feed)
             self.feed = None
             self.start_simulator(**self._sim_args, start_t=float(np.floor(feed.clock())) + 1)
-        elif kind == "mqtt":
+        elif kind == "mqtt" or (kind not in FEED_KINDS and hasattr(feed, "rebind")):  # live feeds carry on
             feed.start(self.service.submit)
         elif feed is not None:
             self.stop_feed()

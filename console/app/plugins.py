@@ -21,7 +21,7 @@ from typing import Any
 
 from console.errors import GasOpsError, NetworkFileError
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginRegistry", "LoadedPlugin", "load_plugins", "default_registry"]
+__all__ = ["ENTRY_POINT_GROUP", "FeedAdapter", "PluginRegistry", "LoadedPlugin", "load_plugins", "default_registry"]
 
 ENTRY_POINT_GROUP = "console.plugins"
 log = logging.getLogger(__name__)
@@ -41,6 +41,26 @@ class LoadedPlugin:
         return not self.error
 
 
+@dataclass(frozen=True)
+class FeedAdapter:
+    """A kind of live feed a plugin adds (Sparkplug B, OPC UA, Modbus …): ``factory(sensors, **options)`` returns a
+    ``console.telemetry.Feed`` for the network's sensor table; ``options`` documents the keyword options it takes."""
+
+    name: str
+    factory: Callable[..., Any]
+    description: str = ""
+    options: dict[str, str] = field(default_factory=dict)
+
+    def create(self, sensors: Any, **options: Any) -> Any:
+        """The feed, after checking that every option is one the adapter declares (when it declares any)."""
+        unknown = sorted(set(options) - set(self.options)) if self.options else []
+        if unknown:
+            raise GasOpsError(
+                f"feed adapter {self.name!r} has no option {', '.join(unknown)} (options: {', '.join(self.options)})"
+            )
+        return self.factory(sensors, **options)
+
+
 @dataclass
 class PluginRegistry:
     """What plugins contribute. Qt-free: UI extensions are stored as import paths or callables the UI calls."""
@@ -51,6 +71,8 @@ class PluginRegistry:
     writers: dict[str, tuple[str, Writer]] = field(default_factory=dict)
     # name -> "module:function" or a callable taking the MainWindow (the app layer never imports the UI itself)
     ui_extensions: dict[str, str | Callable[..., Any]] = field(default_factory=dict)
+    # name -> live feed adapter (``LiveSession.connect_adapter``, ``gasops feed adapter``)
+    feed_adapters: dict[str, FeedAdapter] = field(default_factory=dict)
     plugins: list[LoadedPlugin] = field(default_factory=list)
 
     def add_reader(self, extension: str, reader: Reader, description: str = "") -> None:
@@ -66,6 +88,22 @@ class PluginRegistry:
     def add_ui_extension(self, name: str, target: str | Callable[..., Any]) -> None:
         """A feature UI: ``"module:function"`` or a callable, called with the MainWindow when it is built."""
         self.ui_extensions[name] = target
+
+    def add_feed_adapter(
+        self, name: str, factory: Callable[..., Any], description: str = "", options: dict[str, str] | None = None
+    ) -> None:
+        """A live feed kind: ``factory(sensors, **options)`` returns a ``console.telemetry.Feed``."""
+        if not name or not name.replace("-", "").replace("_", "").isalnum():
+            raise GasOpsError(f"feed adapter name {name!r}: use letters, digits, '-' and '_'")
+        self.feed_adapters[name] = FeedAdapter(name, factory, description or name, dict(options or {}))
+
+    def feed_adapter(self, name: str) -> FeedAdapter:
+        """The adapter registered as ``name``; the error names the installed ones."""
+        try:
+            return self.feed_adapters[name]
+        except KeyError:
+            known = ", ".join(sorted(self.feed_adapters)) or "none installed"
+            raise GasOpsError(f"no live feed adapter {name!r} (installed: {known})") from None
 
     def reader_for(self, path: str | Path) -> Reader:
         """The reader registered for ``path``'s kind (longest matching extension, URL scheme, or a Shapefile folder)."""

@@ -27,7 +27,7 @@ from console.telemetry._feed import Feed
 from console.telemetry._flood import FloodPeriod, FloodSummary, flood_summary
 from console.telemetry._history import History, HistoryStore
 from console.telemetry._limits import CLASS_LIMITS_KPA, SETPOINT_FACTORS, AlarmLimits
-from console.telemetry._mqtt import MqttFeed
+from console.telemetry._mqtt import CommunicationLost, MqttFeed
 from console.telemetry._payload import ReadingDecoder, encode_reading, signing_input, topic_filter, topic_for
 from console.telemetry._replay import ReplayFeed, read_recording, write_recording
 from console.telemetry._sensors import SensorTable
@@ -69,6 +69,7 @@ __all__ = [
     "AlarmRecord",
     "AlarmState",
     "BatchDecoder",
+    "CommunicationLost",
     "Condition",
     "DeviceKeyRegistry",
     "DeviceKeys",

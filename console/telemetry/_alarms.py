@@ -254,6 +254,34 @@ class AlarmEngine:
         events.sort(key=lambda e: e.t)
         return events
 
+    def mark_lost(self, rows, t: float) -> list[AlarmEvent]:
+        """Communication with these sensors is lost now (a Sparkplug NDEATH/DDEATH): STALE activates at ``t``
+        without waiting for the stale timeout, and clears with the sensor's next reading."""
+        rows = np.unique(np.asarray(rows, np.int64).reshape(-1))
+        rows = rows[(rows >= 0) & (rows < len(self.sensors))]
+        newly = rows[~self._active[rows, _STALE]]
+        if not len(newly):
+            return []
+        t = float(t)
+        quiet = self._quiet()[newly, _STALE]
+        self._active[newly, _STALE] = True
+        self._quiet_rises.extend([t] * int(quiet.sum()))
+        loud = newly[~quiet]
+        self._acked[loud, _STALE] = False
+        self._since[loud, _STALE] = t
+        self._value_at[loud, _STALE] = np.nan
+        self._last_change[loud, _STALE] = t
+        return self._make_events(
+            t=np.full(len(loud), t),
+            row=loud,
+            cond=np.full(len(loud), _STALE),
+            kind=np.full(len(loud), _K_ACT),
+            state=np.full(len(loud), _S_UNACK),
+            value=np.full(len(loud), np.nan),
+            limit=self._stale_after[loud],
+            comment="communication lost",
+        )
+
     def _evaluate(self, rows: np.ndarray, t: np.ndarray, v: np.ndarray) -> list[AlarmEvent]:
         m = len(rows)
         if m == 0:

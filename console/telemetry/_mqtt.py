@@ -40,10 +40,21 @@ from console.telemetry._payload import ReadingDecoder, topic_filter
 from console.telemetry._sensors import SensorTable
 from console.telemetry._types import DropReason, FeedError, FeedState, ReadingBatch
 
-__all__ = ["MqttFeed"]
+__all__ = ["CommunicationLost", "MqttFeed"]
 
 log = logging.getLogger(__name__)
 SESSION_EXPIRY_S = 7 * 86400  # MQTT 5: how long the broker keeps our session (and queued readings) while we are away
+
+
+class CommunicationLost:
+    """What a decoder returns for a message that ends communication with sensors (a Sparkplug NDEATH or DDEATH):
+    the readings gathered so far are handed over first, then the loss applies to ``rows`` at ``t``."""
+
+    __slots__ = ("rows", "t")
+
+    def __init__(self, rows, t: float) -> None:
+        self.rows = np.asarray(rows, np.int32).reshape(-1)
+        self.t = float(t)
 
 
 class _Cut:
@@ -55,6 +66,7 @@ class _Cut:
         self.value: list[float] = []
         self.arrays: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.mids: list[int] = []
+        self.lost: list[CommunicationLost] = []
         self.messages = 0
         self.since = time.monotonic()
 
@@ -231,7 +243,9 @@ class MqttFeed(Feed):
                 rows, t, value = np.empty(0, np.int32), np.empty(0), np.empty(0)
             acks = (self._acknowledger(self._connection, cut.mids),) if cut.mids else ()
             now = time.time()
-            batch = ReadingBatch(rows, t, value, self.counters, now, acks, now)
+            lost_rows = np.concatenate([x.rows for x in cut.lost]) if cut.lost else None
+            lost_t = max((x.t for x in cut.lost), default=float("nan"))
+            batch = ReadingBatch(rows, t, value, self.counters, now, acks, now, lost_rows, lost_t)
             sink = self._sink
             if sink is not None:
                 sink(batch)
@@ -272,29 +286,53 @@ class MqttFeed(Feed):
             return
         self._set_state(FeedState.RECONNECTING, f"lost {self.host}:{self.port} ({reason_code}); reconnecting")
 
+    def decode_message(self, topic: str, payload: bytes):
+        """Decode one message, counting what was received and dropped: a :class:`DropReason`, one reading
+        ``(row, t, value)``, arrays ``(rows, t, value)``, :class:`CommunicationLost`, or None (nothing to hand over:
+        a control message). Feeds for other payload formats (Sparkplug B) override it; it runs in paho's network
+        thread and must be fast."""
+        if topic.endswith("/batch"):
+            result = self.batch_decoder.decode(topic, payload)
+            if isinstance(result, DropReason):
+                self.counters.add_received(1)
+                self.counters.add_dropped(result)
+            else:
+                self.counters.add_received(len(result[0]))
+            return result
+        self.counters.add_received(1)
+        result = self.decoder.decode(topic, payload)
+        if isinstance(result, DropReason):
+            self.counters.add_dropped(result)
+        return result
+
+    def publish(self, topic: str, payload: bytes, qos: int = 0) -> bool:
+        """Publish on the feed's connection (a Sparkplug rebirth request); False when not connected."""
+        client = self._client
+        if client is None or not client.is_connected():
+            return False
+        return client.publish(topic, payload, qos=qos).rc == mqtt.MQTT_ERR_SUCCESS
+
     def _on_message(self, _client, _userdata, message) -> None:
         # paho stops its network thread if a callback raises: nothing may escape from here.
         try:
-            topic = message.topic
-            if topic.endswith("/batch"):
-                result = self.batch_decoder.decode(topic, message.payload)
-                if isinstance(result, DropReason):
-                    self.counters.add_received(1)
-                    self.counters.add_dropped(result)
-                else:
-                    self.counters.add_received(len(result[0]))
-            else:
-                self.counters.add_received(1)
-                result = self.decoder.decode(topic, message.payload)
-                if isinstance(result, DropReason):
-                    self.counters.add_dropped(result)
+            result = self.decode_message(message.topic, message.payload)
         except Exception:
             log.exception("MQTT feed %s: message on %r could not be handled", self.name, getattr(message, "topic", "?"))
             self.counters.add_dropped(DropReason.MALFORMED)
             result = DropReason.MALFORMED
+        if isinstance(result, CommunicationLost):
+            self._hand_over()  # the readings before the death first
+            with self._cut_lock:
+                cut = self._cut
+                cut.lost.append(result)
+                if message.qos == 1:
+                    cut.mids.append(message.mid)
+                cut.messages += 1
+            self._hand_over()
+            return
         with self._cut_lock:
             cut = self._cut
-            if not isinstance(result, DropReason):
+            if result is not None and not isinstance(result, DropReason):
                 if len(result) == 3 and isinstance(result[0], np.ndarray):
                     cut.arrays.append(result)
                 else:

@@ -258,8 +258,12 @@ class TelemetryService:
     def _ingest_batches(self, batches: list[ReadingBatch]) -> int:
         total = 0
         start = 0
-        for i in range(1, len(batches) + 1):  # consecutive batches of one feed are ingested as one
-            if i == len(batches) or batches[i].counters is not batches[start].counters:
+        for i in range(1, len(batches) + 1):  # consecutive batches of one feed are ingested as one …
+            if (
+                i == len(batches)
+                or batches[i].counters is not batches[start].counters
+                or len(batches[i - 1].lost_rows)  # … up to a communication loss, which applies after its readings
+            ):
                 merged = ReadingBatch.concat(batches[start:i])
                 total += len(merged)
                 self.ingest(merged)
@@ -315,6 +319,9 @@ class TelemetryService:
                 self._heard_at = float(batch.clock_t)
             if np.isfinite(batch.clock_t):
                 events += self.engine.tick(batch.clock_t, stale_now=self._stale_now(batch.clock_t))
+            if len(batch.lost_rows):  # a Sparkplug death: communication loss now, not after the stale timeout
+                lost_t = batch.lost_t if np.isfinite(batch.lost_t) else self.clock()
+                events += self.engine.mark_lost(batch.lost_rows, lost_t)
             self._note(events)
             if len(live):
                 events += self._flood_check(float(live.t.max()))

@@ -148,6 +148,9 @@ class DropReason(StrEnum):
     UNSIGNED = "unsigned"  # signatures are required and the message has none
     UNKNOWN_DEVICE = "unknown_device"  # the signing device is not registered, or not for this sensor
     BAD_SIGNATURE = "bad_signature"  # the Ed25519 signature does not verify against the registered key
+    BAD_QUALITY = "bad_quality"  # the device flags the value as bad (Sparkplug/OPC quality below "uncertain")
+    NO_BIRTH = "no_birth"  # Sparkplug data from a node or device with no birth certificate since its death
+    REPLAYED = "replayed"  # the device's sequence number says the message was already handled (a replay)
 
 
 def iso_utc(t: float) -> str:
@@ -192,6 +195,8 @@ class ReadingBatch:
     clock_t: float = float("nan")  # the feed's clock when the batch was cut: stale detection runs up to it
     acks: tuple[Callable[[], None], ...] = ()
     received_t: float = float("nan")  # wall time a live feed (MQTT) received it: clock-skew bounds apply against it
+    lost_rows: np.ndarray | None = None  # sensors whose communication is lost once these readings are in (a death)
+    lost_t: float = float("nan")  # when it was lost
 
     def __post_init__(self) -> None:
         rows = np.asarray(self.rows, dtype=np.int32).reshape(-1)
@@ -202,6 +207,8 @@ class ReadingBatch:
         object.__setattr__(self, "rows", rows)
         object.__setattr__(self, "t", t)
         object.__setattr__(self, "value", value)
+        lost = np.empty(0, np.int32) if self.lost_rows is None else np.asarray(self.lost_rows, np.int32).reshape(-1)
+        object.__setattr__(self, "lost_rows", lost)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -214,7 +221,8 @@ class ReadingBatch:
 
     @staticmethod
     def concat(batches: Iterable[ReadingBatch]) -> ReadingBatch:
-        """One batch of several (of the same feed); its clock is the latest of theirs."""
+        """One batch of several (of the same feed); its clock is the latest of theirs. Communication-loss marks
+        apply after all the readings: only the last batch may carry them (the service cuts runs there)."""
         batches = list(batches)
         if not batches:
             return ReadingBatch(np.empty(0, np.int32), np.empty(0), np.empty(0))
@@ -230,6 +238,8 @@ class ReadingBatch:
             max(clocks) if clocks else float("nan"),
             tuple(a for b in batches for a in b.acks),
             max(received) if received else float("nan"),
+            np.concatenate([b.lost_rows for b in batches]),
+            max((b.lost_t for b in batches if len(b.lost_rows)), default=float("nan")),
         )
 
 

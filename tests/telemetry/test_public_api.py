@@ -4,7 +4,7 @@ import console.telemetry as telemetry
 
 EXPECTED = {
     "CLASS_LIMITS_KPA", "CONDITIONS", "MAX_SHELVE_S", "SETPOINT_FACTORS", "AlarmActionError", "AlarmEngine",
-    "AlarmEvent", "AlarmEventKind", "BatchDecoder", "Verdict", "batch_topic", "batch_topic_filter", "encode_batch", "AlarmLimits", "AlarmRecord", "AlarmState", "Condition", "DeviceKeyRegistry",
+    "AlarmEvent", "AlarmEventKind", "BatchDecoder", "CommunicationLost", "Verdict", "batch_topic", "batch_topic_filter", "encode_batch", "AlarmLimits", "AlarmRecord", "AlarmState", "Condition", "DeviceKeyRegistry",
     "DeviceKeys", "DeviceSigner", "DropReason", "Feed", "FeedCounters", "FeedError", "FeedState", "FeedStatus",
     "FloodPeriod", "FloodSummary", "History", "HistoryError", "HistoryStore", "IngestResult", "Leak", "MqttFeed",
     "Priority", "ReadingBatch", "ReadingDecoder", "ReadingValidator", "RegulatorFailure", "ReplayFeed",
