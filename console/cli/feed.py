@@ -3,6 +3,7 @@
     gasops feed simulate NETWORK [--duration S] [--speed X] [--seed N] [--leak ID@S] [--regulator-failure ID@S]
     gasops feed replay NETWORK RECORDING [--speed 1..100]
     gasops feed mqtt NETWORK --host H [--port P] [--utility U] [--duration S] [--devices FILE --require-signed]
+    gasops feed adapter NAME NETWORK [--option KEY=VALUE …] [--duration S]   (a plugin's feed, e.g. sparkplug)
     gasops alarms WORKSPACE [--history] [--flood] [--sensor ID] [--since TIME] [--json]
 
 NETWORK is a network file or a workspace folder (its ``network.gpkg``); readings and alarm events are stored in the
@@ -73,6 +74,18 @@ def add_parser(subparsers: Any) -> None:
     mq.add_argument("--require-signed", action="store_true", help="drop readings without a device signature")
     mq.set_defaults(handler=run_feed)
 
+    ad = kinds.add_parser(
+        "adapter",
+        help="a feed adapter a plugin installed (sparkplug: Sparkplug B edge nodes over MQTT)",
+        description="Run a plugin's live feed adapter; --list shows the installed ones and their options.",
+    )
+    ad.add_argument("adapter", metavar="NAME", nargs="?", help="the adapter (see --list)")
+    _common(ad, network_optional=True)
+    ad.add_argument("--list", action="store_true", help="list the installed feed adapters and their options")
+    ad.add_argument("--option", action="append", default=[], metavar="KEY=VALUE", help="an adapter option (repeatable)")
+    ad.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds (default: Ctrl-C)")
+    ad.set_defaults(handler=run_feed)
+
     alarms = subparsers.add_parser(
         "alarms",
         help="list the alarms stored in a workspace's console.db",
@@ -91,8 +104,10 @@ def add_parser(subparsers: Any) -> None:
     alarms.set_defaults(handler=run_alarms)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("network", help="network file (.gpkg …) or workspace folder")
+def _common(p: argparse.ArgumentParser, network_optional: bool = False) -> None:
+    p.add_argument(
+        "network", nargs="?" if network_optional else None, help="network file (.gpkg …) or workspace folder"
+    )
     p.add_argument("--workspace", default=None, metavar="DIR", help="store history in DIR/console.db")
     p.add_argument("--no-store", action="store_true", help="keep no history")
     p.add_argument("--limits", default=None, metavar="FILE", help="alarm limits JSON (classes/kinds/sensors)")
@@ -127,10 +142,39 @@ def _open_network(args: argparse.Namespace):
     return open_network(path, crs=args.crs), path, (None if args.no_store else workspace)
 
 
+def _adapter_options(texts: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` options, as text (adapters convert what they take: ports, windows …)."""
+    options: dict[str, Any] = {}
+    for text in texts:
+        key, sep, value = text.partition("=")
+        if not sep or not key:
+            raise GasOpsError(f"--option {text!r}: write KEY=VALUE, e.g. --option host=10.0.0.5")
+        options[key.strip().replace("-", "_")] = value.strip()
+    return options
+
+
+def _list_adapters() -> int:
+    from console.app.plugins import default_registry
+
+    adapters = default_registry().feed_adapters
+    if not adapters:
+        print("no feed adapters installed")
+    for name, adapter in sorted(adapters.items()):
+        print(f"{name}: {adapter.description}")
+        for key, doc in adapter.options.items():
+            print(f"  --option {key}=…  {doc}")
+    return 0
+
+
 def run_feed(args: argparse.Namespace) -> int:
     from console.app.live import LiveSession, MqttSettings
     from console.telemetry import AlarmLimits, FeedState, Leak, RegulatorFailure, SensorTable, SimulatorConfig
 
+    if args.feed_kind == "adapter":
+        if args.list:
+            return _list_adapters()
+        if not args.adapter or not args.network:
+            raise GasOpsError("gasops feed adapter NAME NETWORK: name the adapter and the network (or use --list)")
     network, path, workspace = _open_network(args)
     sensors = SensorTable.from_network(network)
     if not len(sensors):
@@ -187,6 +231,14 @@ def run_feed(args: argparse.Namespace) -> int:
             else:
                 feed = session.replay(args.recording, args.speed)
                 _wait(lambda: feed.state in (FeedState.FINISHED, FeedState.FAILED))
+        elif kind == "adapter":
+            feed = session.connect_adapter(args.adapter, **_adapter_options(args.option))
+            if not args.quiet:
+                feed.state_changed.connect(
+                    lambda st: print(f"feed {st.feed}: {st.state.value} {st.detail}", file=sys.stderr)
+                )
+            deadline = None if args.duration is None else time.monotonic() + args.duration
+            _wait(lambda: deadline is not None and time.monotonic() >= deadline)
         else:
             settings = MqttSettings(
                 host=args.host,

@@ -69,3 +69,43 @@ def test_user_errors(workspace, tmp_path):
     (tmp_path / "folder").mkdir()
     with pytest.raises(GasOpsError, match="holds network.gpkg"):
         gasops("feed", "simulate", str(tmp_path / "folder"))
+
+
+def test_a_plugin_feed_adapter_runs_from_the_command_line(workspace, mosquitto, capsys):
+    """``gasops feed adapter sparkplug`` (the first-party plugin's adapter, found through the installed entry
+    point) on a real broker: NBIRTH values become readings in the workspace's history."""
+    import threading
+    import time
+
+    import paho.mqtt.client as mqtt
+
+    from tests.telemetry.test_sparkplug import D, payload
+
+    assert gasops("feed", "adapter", "--list") == 0
+    assert "sparkplug: Sparkplug B" in capsys.readouterr().out
+    with pytest.raises(GasOpsError, match="KEY=VALUE"):
+        gasops("feed", "adapter", "sparkplug", str(workspace), "--option", "port")
+    stop = threading.Event()
+
+    def edge():
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="cli-edge")
+        client.connect(mosquitto.host, mosquitto.port, 5)
+        client.loop_start()
+        while not stop.wait(0.3):  # births again and again: the console subscribes at some point meanwhile
+            now_ms = int(time.time() * 1000)
+            birth = payload(0, now_ms, [("SG", 1, D.DOUBLE, 401.5)], bd_seq=0)
+            client.publish("spBv1.0/ZS/NBIRTH/E9", birth, qos=1).wait_for_publish(2)
+        client.disconnect()
+        client.loop_stop()
+
+    thread = threading.Thread(target=edge, daemon=True)
+    thread.start()
+    try:
+        assert gasops("feed", "adapter", "sparkplug", str(workspace), "--option", f"port={mosquitto.port}",
+                      "--option", "group=ZS", "--duration", "4", "--json", "--quiet") == 0  # fmt: skip
+    finally:
+        stop.set()
+        thread.join(5)
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])["summary"]
+    assert summary["feed"]["feed"].startswith("sparkplug") and summary["feed"]["accepted"] >= 1
+    assert summary["feed"]["accepted"] + summary["feed"]["dropped_total"] == summary["feed"]["received"]
