@@ -25,6 +25,7 @@ from console.errors import GasOpsError, NetworkFileError, SchemaError
 from console.network import LAYERS, GasNetwork
 
 __all__ = [
+    "check_plausible",
     "check_readable",
     "clean_message",
     "decode_dtypes",
@@ -110,7 +111,57 @@ def make_network(path: Path, layers: Mapping[str, pd.DataFrame], crs: Any, name:
             frame = frame.set_crs(target, allow_override=True)
         relabelled[layer] = frame
     with file_error(path, "cannot build the network"):
-        return GasNetwork(relabelled, target, name, source=str(path))
+        network = GasNetwork(relabelled, target, name, source=str(path))
+    check_plausible(path, network)
+    return network
+
+
+# Beyond these a value is damage, not data: the longest gas pipe between two nodes is tens of km; the widest, 1.4 m.
+MAX_PIPE_LENGTH_M = 1_000_000.0
+MAX_DIAMETER_MM = 5_000.0
+MAX_PROJECTED_M = 1e8  # beyond any projected CRS's extent (UTM northings reach 1e7)
+
+
+def check_plausible(path: Path, network: GasNetwork) -> None:
+    """Impossible values are errors naming the features: non-finite numbers, non-positive or absurd pipe lengths
+    and diameters, coordinates outside any plausible extent (a GeoPackage length of 1e308, a coordinate of 1e300)."""
+    for layer, frame in network.layers.items():
+        if not len(frame):
+            continue
+        ids = frame["id"].to_numpy(dtype=object)
+        for column in frame.columns:
+            if column == "geometry" or frame[column].dtype.kind != "f":
+                continue
+            values = frame[column].to_numpy()
+            bad = np.isinf(values)
+            if layer == "pipes" and column in ("length_m", "inner_diameter_mm"):
+                limit = MAX_PIPE_LENGTH_M if column == "length_m" else MAX_DIAMETER_MM
+                bad |= ~(values > 0) | (values > limit)
+                what = f"not a positive number up to {limit:,.0f}"
+            else:
+                what = "not finite"
+            if bad.any():
+                raise NetworkFileError(path, f"layer {layer!r}: {column} {what} for {_some(ids[bad], values[bad])}")
+        xy = shapely.get_coordinates(np.asarray(frame.geometry.array, dtype=object))
+        if network.crs is not None and network.crs.is_geographic:
+            far = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+            what = "outside longitude ±180° / latitude ±90°"
+        else:
+            far = ~np.isfinite(xy).all(axis=1) | (np.abs(xy) > MAX_PROJECTED_M).any(axis=1)
+            what = f"beyond ±{MAX_PROJECTED_M:.0e} m"
+        if far.any():
+            _, index = shapely.get_coordinates(np.asarray(frame.geometry.array, dtype=object), return_index=True)
+            rows = np.unique(index[far])
+            raise NetworkFileError(path, f"layer {layer!r}: coordinates {what} for {_some(ids[rows])}")
+
+
+def _some(ids: np.ndarray, values: np.ndarray | None = None, limit: int = 5) -> str:
+    """'P-1 (1e+308), P-9 (-5) … (12 in all)': the first few features, with their values when given."""
+    if values is None:
+        shown = [str(i) for i in ids[:limit]]
+    else:
+        shown = [f"{i} ({v:g})" for i, v in zip(ids[:limit], values[:limit], strict=True)]
+    return ", ".join(shown) + (f" … ({len(ids)} in all)" if len(ids) > limit else "")
 
 
 def single_part(frame: pd.DataFrame, layer: str) -> pd.DataFrame:

@@ -10,6 +10,8 @@ text, booleans as GeoPackage booleans.
 from __future__ import annotations
 
 import json
+import sqlite3
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +53,11 @@ def read_gpkg(path: Path, *, crs: Any = None) -> GasNetwork:
     """
     check_readable(path)
     _check_header(path)
+    _check_contents(path)
     try:
-        listed = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+        with warnings.catch_warnings():  # GDAL's own warnings; _check_contents has said what matters
+            warnings.simplefilter("ignore", RuntimeWarning)
+            listed = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:
         raise NetworkFileError(path, _sqlite_problem(exc)) from exc
     meta = _read_meta(path) if META_TABLE in listed else {}
@@ -173,6 +178,54 @@ def _check_header(path: Path) -> None:
         raise NetworkFileError(
             path, f"an SQLite database but not a GeoPackage (application_id {application_id!r}, expected b'GPKG')"
         )
+
+
+def _check_contents(path: Path) -> None:
+    """Layers the file claims (gpkg_contents) must exist, and numeric columns must hold numbers.
+
+    SQLite stores whatever it is given: a table dropped but still listed would read as an empty layer, and text in a
+    REAL column as 0 — both are damage the user must hear about, naming the layer and the features.
+    """
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise NetworkFileError(path, _sqlite_problem(exc)) from None
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        try:
+            listed = [r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")]
+        except sqlite3.Error:
+            return  # not our problem to diagnose here: GDAL's reading says what is wrong
+        missing = [name for name in listed if name in LAYERS and name not in tables]
+        if missing:
+            raise NetworkFileError(
+                path, f"layer(s) {', '.join(missing)} listed in gpkg_contents but their table is missing (damaged file)"
+            )
+        for layer in (name for name in listed if name in LAYERS and name in tables):
+            columns = {r[1]: str(r[2]).upper() for r in con.execute(f'PRAGMA table_info("{layer}")')}
+            numeric = [c for c, t in columns.items() if c in LAYERS[layer].column_names and _is_numeric_type(t)]
+            if not numeric:
+                continue
+            text = " OR ".join(f"typeof(\"{c}\") = 'text'" for c in numeric)
+            ident = '"id"' if "id" in columns else "rowid"
+            rows = con.execute(f'SELECT {ident}, {", ".join(chr(34) + c + chr(34) for c in numeric)} FROM "{layer}" '
+                               f"WHERE {text} LIMIT 5").fetchall()  # fmt: skip
+            if rows:
+                first = rows[0]
+                column = next(c for c, v in zip(numeric, first[1:], strict=True) if isinstance(v, str))
+                value = first[1 + numeric.index(column)]
+                ids = ", ".join(str(r[0]) for r in rows)
+                raise NetworkFileError(
+                    path, f"layer {layer!r}: column {column!r} holds text ({value!r}) where numbers belong, for {ids}"
+                )
+    except sqlite3.DatabaseError as exc:
+        raise NetworkFileError(path, _sqlite_problem(exc)) from None
+    finally:
+        con.close()
+
+
+def _is_numeric_type(declared: str) -> bool:
+    return any(t in declared for t in ("INT", "REAL", "FLOA", "DOUB", "NUMERIC"))
 
 
 def _sqlite_problem(exc: Exception) -> str:
