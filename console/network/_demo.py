@@ -39,6 +39,7 @@ from collections.abc import Callable
 import numpy as np
 from pyproj import Transformer
 
+from console.errors import GasOpsError
 from console.network._crs import CGCS2000_GEOGRAPHIC, cgcs2000_gk3_crs
 from console.network._demo_draft import Draft, layer_tables
 from console.network._demo_lay import lay_low_pressure, lay_mains_and_regulators
@@ -52,7 +53,12 @@ __all__ = ["generate_demo"]
 CENTRE_LONLAT = (122.22, 30.0)  # Zhoushan island, Zhejiang; CGCS2000 3-degree Gauss-Krüger zone 41
 
 Progress = Callable[[float, str], None]
+MIN_PIPES = 500
 CITY_SCALE_PIPES = 150_000  # from here up one MP-A system from one gate station would need mains beyond DN800
+
+
+class DemoSizeError(GasOpsError, ValueError):
+    """The demo cannot be laid at the size asked for (a user error: one line, no traceback)."""
 
 
 def generate_demo(
@@ -88,8 +94,11 @@ def generate_demo(
     >>> len(net["pipes"]), net.topology.n_components, net.crs.to_epsg()
     (3000, 1, 4529)
     """
-    if n_pipes < 500:
-        raise ValueError(f"generate_demo needs n_pipes >= 500 to lay a gate station, mains and LP areas, got {n_pipes}")
+    if n_pipes < MIN_PIPES:
+        raise DemoSizeError(
+            f"the demo district needs at least {MIN_PIPES} pipes to lay a gate station, mains and LP areas "
+            f"(asked for {n_pipes})"
+        )
     report = progress or (lambda fraction, message: None)
 
     def rng(stage: int) -> np.random.Generator:  # one stream per stage: tuning one stage leaves the others alone

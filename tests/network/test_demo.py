@@ -102,9 +102,16 @@ def test_default_district_size(district):
     assert counts["links"] == 0
 
 
-def test_too_few_pipes_is_refused():
-    with pytest.raises(ValueError, match="n_pipes >= 500"):
+def test_too_few_pipes_is_refused(capsys, tmp_path):
+    from console.cli import main
+    from console.errors import GasOpsError
+
+    with pytest.raises(GasOpsError, match="needs at least 500 pipes"):
         generate_demo(100)
+    # gasops demo --pipes 200: one line, exit 1, no traceback
+    assert main(["demo", str(tmp_path / "small.gpkg"), "--pipes", "200"]) == 1
+    err = capsys.readouterr().err
+    assert "needs at least 500 pipes" in err and "(asked for 200)" in err and "Traceback" not in err
 
 
 def test_progress_is_reported_from_start_to_finish():
