@@ -19,6 +19,9 @@ equal length::
   ``did:key``), ``sig``;
 * no other members, no duplicate members, no ``null`` anywhere, no NaN/Infinity.
 
+Sequence: ``seq`` counts the gateway's messages (the signing ``device``, else the topic's source); a number already
+handled is dropped whole as ``replayed`` (see :mod:`console.telemetry._sequence`).
+
 Signature: ``sig`` is the unpadded base64url Ed25519 signature of ``b"gasops-reading-batch-v1\\n"`` followed by the
 RFC 8785 (JCS) canonical JSON of the payload without ``sig``; the device must be registered and allowed to report
 every sensor of the batch.
@@ -42,6 +45,7 @@ import rfc8785
 from console.telemetry._devices import DeviceKeyRegistry, DeviceKeys, DeviceSigner, verify_ed25519
 from console.telemetry._payload import _check_utility
 from console.telemetry._sensors import SensorTable
+from console.telemetry._sequence import SequenceGuard
 from console.telemetry._types import DropReason, iso_utc, parse_time
 
 __all__ = [
@@ -144,6 +148,7 @@ class BatchDecoder:
         self.registry = registry
         self.require_signed = require_signed
         self._prefix = f"gasops/v1/{utility}/"
+        self.sequences = SequenceGuard()  # replay protection by the gateway's ``seq``
 
     def decode(self, topic: str, payload: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray] | DropReason:
         try:
@@ -207,6 +212,10 @@ class BatchDecoder:
                 return reason
         rows = self.sensors.rows_of(sensors) if n else np.empty(0, np.int32)
         t = (np.round(base * 1000.0) + dt_ms) / 1000.0
+        if "seq" in obj and n:
+            source = device if device is not None else topic[len(self._prefix) : -len("/batch")]
+            if not self.sequences.admit(source, obj["seq"], float(t.max())):
+                return DropReason.REPLAYED
         return rows, t, value
 
     def _check_signature(self, obj: dict[str, Any], sensors: list[str], device: str, sig: str) -> DropReason | None:

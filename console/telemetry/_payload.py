@@ -18,6 +18,10 @@ Payload: one UTF-8 JSON object of at most 4096 bytes::
   ``device`` (the signing device's ``did:key``), ``sig``;
 * no other members, no duplicate members, no NaN/Infinity.
 
+Sequence: ``seq`` counts the device's messages (the signing ``device``, else the sensor); a number already handled is
+dropped as ``replayed`` (:class:`~console.telemetry._sequence.SequenceGuard`: a window of recent numbers, a device
+restart recognised by newer readings).
+
 Signature: ``sig`` is the unpadded base64url Ed25519 signature of ``b"gasops-reading-v1\\n"`` followed by the RFC 8785
 (JCS) canonical JSON of the payload without ``sig``; ``device`` must then be present, registered and allowed to
 report the sensor. Signed readings cannot be replayed later: the validator drops readings not newer than the
@@ -40,6 +44,7 @@ import rfc8785
 
 from console.telemetry._devices import DeviceKeyRegistry, DeviceKeys, DeviceSigner, verify_ed25519
 from console.telemetry._sensors import SensorTable
+from console.telemetry._sequence import SequenceGuard
 from console.telemetry._types import DropReason, iso_utc, parse_time
 
 __all__ = [
@@ -164,6 +169,7 @@ class ReadingDecoder:
         self.clock = clock
         self._prefix = f"gasops/v1/{utility}/"
         self._rows_for: tuple[SensorTable, dict[str, int]] | None = None
+        self.sequences = SequenceGuard()  # replay protection by the device's ``seq``
 
     def _row_of(self) -> dict[str, int]:
         """Sensor id → row, rebuilt when :attr:`sensors` is replaced (a dict: one message costs a hash lookup)."""
@@ -237,6 +243,8 @@ class ReadingDecoder:
                 return reason
         if self.max_future_s is not None and t > self.clock() + self.max_future_s:
             return DropReason.FUTURE
+        if seq is not _ABSENT and not self.sequences.admit(device if device is not _ABSENT else sensor, seq, t):
+            return DropReason.REPLAYED
         return row, t, v
 
     def _check_signature(self, obj: dict[str, Any], sensor: str, device: str, sig: str) -> DropReason | None:

@@ -150,7 +150,7 @@ class DropReason(StrEnum):
     BAD_SIGNATURE = "bad_signature"  # the Ed25519 signature does not verify against the registered key
     BAD_QUALITY = "bad_quality"  # the device flags the value as bad (Sparkplug/OPC quality below "uncertain")
     NO_BIRTH = "no_birth"  # Sparkplug data from a node or device with no birth certificate since its death
-    REPLAYED = "replayed"  # the device's sequence number says the message was already handled (a replay)
+    REPLAYED = "replayed"  # the device's sequence number says the message was handled already (replay, redelivery)
 
 
 def iso_utc(t: float) -> str:

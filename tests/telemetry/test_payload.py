@@ -124,7 +124,8 @@ def test_signed_readings():
     assert d.decode(TOPIC, payload()) == DropReason.UNSIGNED
     # key order and spacing do not matter: the signature covers the canonical form
     reordered = json.dumps(dict(reversed(list(obj.items()))), indent=2).encode()
-    assert d.decode(TOPIC, reordered) == (0, T, 2.5)
+    assert decoder(require_signed=True).decode(TOPIC, reordered) == (0, T, 2.5)
+    assert d.decode(TOPIC, reordered) == DropReason.REPLAYED  # the same message (seq 1) again: a replay
     assert signing_input(obj).startswith(b"gasops-reading-v1\n{")
 
 
