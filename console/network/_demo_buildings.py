@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from console.network._schema import NODE_LAYERS
+
 __all__ = ["STOREY_M", "Buildings", "derive_buildings"]
 
 STOREY_M = 3.0
@@ -52,40 +54,37 @@ def derive_buildings(network) -> Buildings:
     Customers without a service line, or whose line has no length, get no building.
     """
     customers = network["customers"]
-    pipes = network["pipes"]
     risers = network["risers"]
     if not len(customers):
         z = np.zeros(0)
         return Buildings(np.zeros(0, dtype=object), np.zeros((0, 4, 2)), z, np.zeros(0, dtype=int), z)
-    cid = customers["id"].to_numpy(dtype=object)
     cxy = shapely.get_coordinates(np.asarray(customers.geometry.array, dtype=object))
-    # the pipe feeding each customer and the node at its other end
-    index = pd.Index(cid)
-    # get_indexer, not isin: isin on Arrow-backed strings walks a Python list (seconds at a million pipes)
-    to_c = index.get_indexer(pipes["to_node"].to_numpy(dtype=object)) >= 0
-    from_c = (index.get_indexer(pipes["from_node"].to_numpy(dtype=object)) >= 0) & ~to_c
-    cust_end = np.concatenate(
-        [pipes["to_node"].to_numpy(dtype=object)[to_c], pipes["from_node"].to_numpy(dtype=object)[from_c]]
-    )
-    other_end = np.concatenate(
-        [pipes["from_node"].to_numpy(dtype=object)[to_c], pipes["to_node"].to_numpy(dtype=object)[from_c]]
-    )
-    row = pd.Index(cid).get_indexer(cust_end)
-    first = pd.Index(row).duplicated(keep="first")
-    row, other_end = row[~first], other_end[~first]
-    node_ids, node_xy = _node_positions(network)
-    other = pd.Index(node_ids).get_indexer(other_end)
-    ok = (row >= 0) & (other >= 0)
-    row, other, other_end = row[ok], other[ok], other_end[ok]
+    # the pipe feeding each customer and the node at its other end, as node indices of the network's topology (int32
+    # arrays built once per version: matching a million string ids took seconds)
+    topo = network.topology
+    node_layer, node_row, node_xy = topo.node_layer, topo.node_row, topo.node_xy
+    is_customer = np.zeros(topo.n_nodes + 1, dtype=bool)  # the extra last entry answers index -1
+    is_customer[topo.layer_nodes("customers")] = True
+    links = topo.layer_links("pipes")
+    f = topo.link_from[links].astype(np.int64)
+    t = topo.link_to[links].astype(np.int64)
+    to_c = is_customer[t]
+    from_c = is_customer[f] & ~to_c
+    cust_end = np.concatenate([t[to_c], f[from_c]])
+    other = np.concatenate([f[to_c], t[from_c]])
+    row = node_row[cust_end].astype(np.int64)
+    first = np.sort(np.unique(row, return_index=True)[1])  # one service line per customer: the first
+    row, other = row[first], other[first]
+    ok = other >= 0
+    row, other = row[ok], other[ok]
     u = cxy[row] - node_xy[other]
     length = np.hypot(u[:, 0], u[:, 1])
     ok = length > 1e-6
-    row, other, other_end, u, length = row[ok], other[ok], other_end[ok], u[ok], length[ok]
+    row, other, u, length = row[ok], other[ok], u[ok], length[ok]
     u = u / length[:, None]
     v = np.column_stack([-u[:, 1], u[:, 0]])
-    riser_ids = risers["id"].to_numpy(dtype=object)
-    riser_row = pd.Index(riser_ids).get_indexer(other_end)
-    block = riser_row >= 0
+    block = node_layer[other] == NODE_LAYERS.index("risers")
+    riser_row = np.where(block, node_row[other], -1)
     category = customers["category"].astype(str).to_numpy()[row]
     kinds = list(_SIZES)
     code = pd.Categorical(category, categories=kinds).codes
@@ -104,16 +103,5 @@ def derive_buildings(network) -> Buildings:
     height = floors * STOREY_M
     height = np.where(category == "industrial", 8.0 * floors, height)
     base = customers["elevation_m"].to_numpy(dtype=float)[row]
-    return Buildings(cid[row], corners, np.where(np.isfinite(base), base, 0.0), floors, height)
-
-
-def _node_positions(network) -> tuple[np.ndarray, np.ndarray]:
-    ids, xy = [], []
-    for name in ("junctions", "risers", "customers", "gate_stations", "end_caps"):
-        frame = network[name]
-        if len(frame):
-            ids.append(frame["id"].to_numpy(dtype=object))
-            xy.append(shapely.get_coordinates(np.asarray(frame.geometry.array, dtype=object)))
-    if not ids:
-        return np.zeros(0, dtype=object), np.zeros((0, 2))
-    return np.concatenate(ids), np.vstack(xy)
+    cid = customers["id"].take(row).to_numpy(dtype=object) if len(row) else np.zeros(0, dtype=object)
+    return Buildings(cid, corners, np.where(np.isfinite(base), base, 0.0), floors, height)

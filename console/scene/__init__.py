@@ -4,7 +4,7 @@ the ground. ``console.ui.view3d`` draws what this package prepares; everything h
 """
 
 from console.scene._bands import band_index
-from console.scene._crossings import Crossings, find_crossings, network_crossings
+from console.scene._crossings import Crossings, crossing_points, find_crossings, network_crossings
 from console.scene._depth import (
     MIN_COVER_M,
     MIN_VERTICAL_CLEARANCE_M,
@@ -31,6 +31,7 @@ __all__ = [
     "band_index",
     "build_ground",
     "build_scene",
+    "crossing_points",
     "find_crossings",
     "main_pipes",
     "network_crossings",

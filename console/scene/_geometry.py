@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
@@ -184,30 +183,32 @@ class NetworkScene:
         return verts, faces
 
 
-def _nodes(network) -> tuple[pd.Index, np.ndarray, np.ndarray, dict[str, slice]]:
-    ids, xy, z, spans, at = [], [], [], {}, 0
+def _nodes(network, topo) -> tuple[np.ndarray, np.ndarray, dict[str, slice]]:
+    """Plan position and ground elevation of every node in the topology's order, and each node layer's span."""
+    z, spans, at = [], {}, 0
     for name, frame in network.node_layers():
-        if not len(frame):
-            continue
-        ids.append(frame["id"].to_numpy(dtype=object))
-        xy.append(shapely.get_coordinates(np.asarray(frame.geometry.array, dtype=object)))
         z.append(frame["elevation_m"].to_numpy(dtype=float))
         spans[name] = slice(at, at + len(frame))
         at += len(frame)
-    if not ids:
-        return pd.Index([]), np.zeros((0, 2)), np.zeros(0), {}
-    elev = np.concatenate(z)
-    return pd.Index(np.concatenate(ids)), np.vstack(xy), np.where(np.isfinite(elev), elev, 0.0), spans
+    elev = np.concatenate(z) if z else np.zeros(0)
+    return topo.node_xy, np.where(np.isfinite(elev), elev, 0.0), spans
 
 
 def build_scene(network) -> NetworkScene:
-    """The 3D scene of ``network`` (see the module docstring). Vectorised; a 1M-pipe network takes seconds."""
-    node_index, node_xy, node_z, spans = _nodes(network)
+    """The 3D scene of ``network`` (see the module docstring). Vectorised; a 1M-pipe network takes seconds.
+
+    Pipe ends are node indices of ``network.topology`` (int32 arrays, built once per network version and shared with
+    every analysis): matching a million string ids here took most of the time.
+    """
+    topo = network.topology
+    node_xy, node_z, spans = _nodes(network, topo)
+    n_nodes = len(node_z)
     pipes = network["pipes"]
     n = len(pipes)
-    fi = node_index.get_indexer(pipes["from_node"].to_numpy(dtype=object)) if n else np.zeros(0, dtype=int)
-    ti = node_index.get_indexer(pipes["to_node"].to_numpy(dtype=object)) if n else np.zeros(0, dtype=int)
-    service_node = np.zeros(len(node_index) + 1, dtype=bool)  # the extra last entry answers index -1
+    links = topo.layer_links("pipes")
+    fi = topo.link_from[links].astype(np.int64)
+    ti = topo.link_to[links].astype(np.int64)
+    service_node = np.zeros(n_nodes + 1, dtype=bool)  # the extra last entry answers index -1
     for name in ("customers", "risers"):
         service_node[spans.get(name, slice(0, 0))] = True
     service = service_node[fi] | service_node[ti]
@@ -223,10 +224,10 @@ def build_scene(network) -> NetworkScene:
     else:
         bounds = np.zeros((2, 2))
     origin = (float(np.round(bounds[:, 0].mean())), float(np.round(bounds[:, 1].mean())))
-    # ground elevation at pipe ends; a pipe end that is not a node takes the nearest vertex's node (rare: imports)
+    # ground elevation at pipe ends; a pipe end that is not a node takes the ground there (rare: imports)
     ground = build_ground(node_xy, node_z)
-    gf = np.where(fi >= 0, node_z[np.maximum(fi, 0)], np.nan) if n else np.zeros(0)
-    gt = np.where(ti >= 0, node_z[np.maximum(ti, 0)], np.nan) if n else np.zeros(0)
+    gf = np.where(fi >= 0, node_z[np.maximum(fi, 0)] if n_nodes else np.nan, np.nan) if n else np.zeros(0)
+    gt = np.where(ti >= 0, node_z[np.maximum(ti, 0)] if n_nodes else np.nan, np.nan) if n else np.zeros(0)
     if n and (np.isnan(gf).any() or np.isnan(gt).any()):
         first = np.unique(which, return_index=True)[1]
         last = np.r_[first[1:] - 1, len(which) - 1]
@@ -251,11 +252,9 @@ def build_scene(network) -> NetworkScene:
     segments[0::2] = vertices[seg_start]
     segments[1::2] = vertices[seg_start + 1]
     segment_pipe = which[seg_start].astype(np.int32)
-    mid = np.zeros((n, 2))
-    if n:
-        mid = np.asarray(shapely.get_coordinates(shapely.line_interpolate_point(geoms, 0.5, normalized=True))) - origin
+    mid = _midpoints(local, which, run, starts_of, total, n)
     # 2. the burial of each node: the shallowest centre line of the pipes meeting there
-    node_burial = np.full(len(node_index), np.inf)
+    node_burial = np.full(n_nodes, np.inf)
     if n:
         np.minimum.at(node_burial, fi[fi >= 0], (cover + dia / 2)[fi >= 0])
         np.minimum.at(node_burial, ti[ti >= 0], (cover + dia / 2)[ti >= 0])
@@ -264,12 +263,12 @@ def build_scene(network) -> NetworkScene:
     for layer in ("valves", "regulators"):
         frame = network[layer]
         xy = shapely.get_coordinates(np.asarray(frame.geometry.array, dtype=object)) if len(frame) else np.zeros((0, 2))
-        k = node_index.get_indexer(frame["from_node"].to_numpy(dtype=object)) if len(frame) else np.zeros(0, int)
+        k = topo.link_from[topo.layer_links(layer)].astype(np.int64) if len(frame) else np.zeros(0, int)
         z = np.where(k >= 0, node_z[np.maximum(k, 0)] - node_burial[np.maximum(k, 0)], 0.0) if len(frame) else k
         symbols[layer] = (frame["id"].to_numpy(dtype=object), _xyz(xy - origin, z))
     for layer, lift in (("gate_stations", 2.0), ("customers", METER_HEIGHT_M)):
         s = spans.get(layer, slice(0, 0))
-        symbols[layer] = (node_index[s].to_numpy(dtype=object), _xyz(node_xy[s] - origin, node_z[s] + lift))
+        symbols[layer] = (network[layer]["id"].to_numpy(dtype=object), _xyz(node_xy[s] - origin, node_z[s] + lift))
     # 3. risers from the service line's depth to the top floor
     rs = spans.get("risers", slice(0, 0))
     floors = network["risers"]["floors"].to_numpy(dtype=float) if rs.stop > rs.start else np.zeros(0)
@@ -295,11 +294,29 @@ def build_scene(network) -> NetworkScene:
         length_m=total,
         symbols=symbols,
         risers=risers,
-        riser_ids=node_index[rs].to_numpy(dtype=object),
+        riser_ids=network["risers"]["id"].to_numpy(dtype=object),
         buildings=buildings,
         ground=ground,
         z_range=(float(np.min(z_all)), float(max(np.max(z_all), float(ground.z.max())))),
     )
+
+
+def _midpoints(local, which, run, starts_of, total, n) -> np.ndarray:
+    """(n, 2) the point halfway along each line, from the flat vertex array (``run``: distance from the first vertex
+    of all, non-decreasing; a vertex's line is ``which``)."""
+    mid = np.zeros((n, 2))
+    if not n or not len(local):
+        return mid
+    rows = np.unique(which)
+    target = run[starts_of[rows]] + 0.5 * total[rows]
+    last = np.r_[np.flatnonzero(which[1:] != which[:-1]), len(which) - 1]  # last vertex of each line, in row order
+    k = np.clip(np.searchsorted(run, target, side="left"), starts_of[rows] + 1, last)
+    k = np.maximum(k, starts_of[rows])
+    prev = np.maximum(k - 1, starts_of[rows])
+    span = run[k] - run[prev]
+    t = np.where(span > 0, (target - run[prev]) / np.where(span > 0, span, 1.0), 0.0)
+    mid[rows] = local[prev] + t[:, None] * (local[k] - local[prev])
+    return mid
 
 
 def _xyz(xy: np.ndarray, z: np.ndarray) -> np.ndarray:

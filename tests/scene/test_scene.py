@@ -272,3 +272,45 @@ def test_band_index_on_ground_points():
     ring = np.array([[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]], dtype=float)
     bands = [(ring, np.array([0, 5])), (ring + 20, np.array([0, 5]))]
     assert band_index(np.array([5.0, 25.0, 15.0]), np.array([5.0, 25.0, 15.0]), bands).tolist() == [0, 1, -1]
+
+
+# -- the grid join against shapely's predicate (an independent reference) ---------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 60), st.integers(0, 2**31 - 1), st.sampled_from([1.0, 50.0, 4e7]))
+def test_crossing_points_are_shapelys_crossing_pairs(n, seed, offset):
+    """Random polylines (some long, some with shared vertices, some touching at an end): the grid join finds exactly
+    the pairs shapely's ``crosses`` finds, at one of their meeting points."""
+    import shapely
+
+    from console.scene import crossing_points
+
+    rng = np.random.default_rng(seed)
+    lines = []
+    for _ in range(n):
+        k = rng.integers(2, 5)
+        scale = rng.choice([5.0, 40.0, 400.0])
+        pts = rng.uniform(0, 100, 2) + np.cumsum(rng.normal(0, scale, (k, 2)), axis=0)
+        lines.append(np.round(pts, 1))
+    for i in range(0, n - 1, 7):  # a tee: the next line starts on the interior of this one
+        a, b = lines[i][0], lines[i][1]
+        lines[i + 1][0] = a + 0.5 * (b - a)
+    geoms = np.array([LineString(p + offset) for p in lines])
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="crosses")
+    # a tee built in floating point may sit 1e-15 m off the other line, where shapely calls it a crossing: a meeting
+    # point within 1 µm of a line's end is a tee for the 3D view (END_TOLERANCE_M), so such pairs are left out
+    ends = shapely.boundary(geoms)
+
+    def away_from_ends(a, b) -> bool:
+        meet = shapely.get_parts(shapely.intersection(geoms[a], geoms[b]))
+        return any(min(ends[a].distance(p), ends[b].distance(p)) > 1e-6 for p in meet)
+
+    expected = {(int(a), int(b)) for a, b in zip(left, right, strict=True) if a < b and away_from_ends(a, b)}
+    got_l, got_r, xy, fl, fr = crossing_points(geoms)
+    assert set(zip(got_l.tolist(), got_r.tolist(), strict=True)) == expected
+    assert (got_l < got_r).all()
+    for a, b, p, fa, fb in zip(got_l, got_r, xy, fl, fr, strict=True):
+        point = shapely.Point(p)
+        assert geoms[a].distance(point) < 1e-6 * max(1.0, offset) and geoms[b].distance(point) < 1e-6 * max(1.0, offset)
+        assert 0.0 < fa < 1.0 and 0.0 < fb < 1.0
+        assert geoms[a].project(point, normalized=True) == pytest.approx(fa, abs=1e-6)
