@@ -71,3 +71,30 @@ def test_a_failed_open_keeps_the_network_on_screen(qtbot, window, tmp_path, name
     assert window.statusBar().currentMessage() == message
     window._on_cursor_move(*window.network.bounds[:2])
     assert "inf" not in window.lonlat_label.text()
+
+
+def test_a_city_map_shows_its_pipes_in_the_first_paint(qtbot):
+    """The overview raster of a big network renders for seconds; until it arrives the map stretches a coarse numpy
+    preview made in the load worker, so the first map is never points without pipes."""
+    import numpy as np
+
+    from console.network import generate_demo
+    from console.ui.map.canvas import MapCanvas
+    from console.ui.map.layers import prepare_map_data
+
+    data = prepare_map_data(generate_demo(30_000, seed=3))
+    image, box = data.extras["overview_preview"]
+    assert box[0] <= data.extent[0] and box[2] >= data.extent[2] - 1e-6
+    alpha = np.frombuffer(image.constBits(), np.uint32, image.width() * image.height()) >> 24
+    assert (alpha > 0).mean() > 0.01  # pipes, not an empty image
+    canvas = MapCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(900, 700)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    canvas.set_map_data(data)
+    overview = canvas.pipes._overview
+    assert canvas.lod_mode == "raster" and overview.image is image and overview.isVisible()
+    qtbot.waitUntil(canvas.is_settled, timeout=SETTLE_TIMEOUT_MS)
+    assert overview.image is not image  # the real overview replaced the preview
+    canvas.shutdown()

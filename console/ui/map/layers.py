@@ -38,7 +38,7 @@ from console.ui.map._buffers import (
     local_origin,
 )
 from console.ui.map._items import MarkerItem, RasterItem, SegmentsItem, make_pen
-from console.ui.map._render import RasterRequest, RenderedRaster, group_by_class, render_segments
+from console.ui.map._render import RasterRequest, RenderedRaster, group_by_class, preview_overview, render_segments
 from console.ui.map._symbols import POINT_STYLES, PointLayerStyle, marker_pixmap
 from console.ui.map.links import link_segments
 from console.ui.map.styles import PipeClassification, classify_pipes, zoom_width_factor
@@ -147,7 +147,14 @@ def prepare_map_data(network: GasNetwork, style: str = "pressure_class", feedbac
         feedback.progress(0.97, "Preparing the map…")
     b = tuple(float(v) for v in network.bounds)
     bounds = b if np.isfinite(b[0]) else (origin[0], origin[1], origin[0] + 1.0, origin[1] + 1.0)
-    return MapData(network, network.version, origin, pipes, points, point_rows, classification, bounds)
+    data = MapData(network, network.version, origin, pipes, points, point_rows, classification, bounds)
+    # A city's first paint shows its pipes: a coarse preview now, the real overview when its render finishes.
+    preview = network.cached(
+        f"ui.overview_preview.{style}", lambda: preview_overview(pipes, classification, "dark", data.extent)
+    )
+    if preview is not None:
+        data.extras["overview_preview"] = preview
+    return data
 
 
 class PipeLayer(QObject):
@@ -182,6 +189,10 @@ class PipeLayer(QObject):
     def set_data(self, data: MapData) -> None:
         self._data = data
         self._set_classification(data.classification)
+        preview = data.extras.get("overview_preview")
+        if preview is not None and self._overview_raster is None:
+            image, box = preview  # stretched until the real overview replaces it (then dropped with it)
+            self._overview.set_image(image, _rect(box))
 
     def set_classification(self, classification: PipeClassification) -> None:
         self._set_classification(classification)
