@@ -80,6 +80,8 @@ AUDIBLE_PRIORITY = Priority.HIGH  # new alarms of this priority or more urgent s
 _KINDS = tuple(AlarmEventKind)
 _K_ACT, _K_CLR = _KINDS.index(AlarmEventKind.ACTIVATED), _KINDS.index(AlarmEventKind.CLEARED)
 _PRIORITIES = {int(p): p for p in Priority}
+_NO_EVENTS = {k: np.empty(0, np.float64 if k in ("t", "value", "limit") else np.int64)
+              for k in ("t", "row", "cond", "kind", "state", "value", "limit")}  # fmt: skip
 _LOUD_AGAIN = tuple(
     _KINDS.index(k) for k in (AlarmEventKind.UNSHELVED, AlarmEventKind.UNSUPPRESSED, AlarmEventKind.RETURNED_TO_SERVICE)
 )
@@ -315,6 +317,38 @@ class AlarmEngine:
         reset[:, 4] = judged & ~(rate >= roc)
         code = np.where(set_, 1, np.where(reset, 0, -1)).astype(np.int8)
 
+        # Readings that cannot change a level alarm — the condition agrees with the state carried in, which is
+        # settled (raw == active: no delay running) — are skipped: only sensors with another reading go through the
+        # hysteresis and delay machinery (in steady operation, almost none).
+        carry_raw = self._raw[r]
+        busy_cell = (carry_raw != self._active[r, :_N_LEVEL]) | ((code != -1) & ((code == 1) != carry_raw))
+        busy = busy_cell.any(axis=1)
+        if busy.any():
+            group = np.cumsum(first) - 1
+            busy = (np.bincount(group, weights=busy, minlength=int(group[-1]) + 1) > 0)[group]
+            limit_of = np.column_stack([limits4, roc])
+            level_events = self._levels(r[busy], tt[busy], vv[busy], code[busy], limit_of[busy])
+        else:
+            level_events = _NO_EVENTS
+
+        stale_events = self._stale_gaps(r, tt, first, last, prev_t)
+        li = np.flatnonzero(last)
+        lr = r[li]
+        self.last_t[lr] = tt[li]
+        self.last_value[lr] = vv[li]
+        return self._make_events(**_join(level_events, stale_events))
+
+    def _levels(self, r, tt, vv, code, limit_of) -> dict[str, np.ndarray]:
+        """Hysteresis, delays and transitions of the value conditions for readings sorted by (sensor, time), with
+        their set (1) / reset (0) / no-opinion (-1) codes; carries each sensor's state into the next batch."""
+        m = len(r)
+        ar = np.arange(m)
+        first = np.ones(m, bool)
+        first[1:] = r[1:] != r[:-1]
+        last = np.ones(m, bool)
+        last[:-1] = first[1:]
+        gstart = np.maximum.accumulate(np.where(first, ar, 0))
+        rf = r[first]
         raw = _ffill_code(code, gstart, self._raw[r])
         prev_raw = _shift(raw, first, self._raw[rf])
         changed = raw != prev_raw
@@ -340,7 +374,6 @@ class AlarmEngine:
 
         ii, cc = np.nonzero(rise | fall)
         is_rise = rise[ii, cc]
-        limit_of = np.column_stack([limits4, roc])
         level_events = dict(
             t=tt[ii],
             row=r[ii],
@@ -368,10 +401,7 @@ class AlarmEngine:
         at_ev, has_ev = _ffill_at(rise | fall, gstart)
         self._last_change[lr, :_N_LEVEL] = np.where(has_ev[li], tt[at_ev[li]], self._last_change[lr, :_N_LEVEL])
 
-        stale_events = self._stale_gaps(r, tt, first, last, prev_t)
-        self.last_t[lr] = tt[li]
-        self.last_value[lr] = vv[li]
-        return self._make_events(**_join(level_events, stale_events))
+        return level_events
 
     def _window_rates(self, r, tt, vv, first, last, gstart, rf) -> tuple[np.ndarray, np.ndarray]:
         """Rate of change (unit/min), judged once per ``roc_window_s`` window: at the first reading of each window,

@@ -12,6 +12,9 @@ moment to the last reading the consumer has done with (for the console: accepted
 1. Batched: ``--batches`` reading-batch-v1 messages of one reading per sensor each.
 2. Singles: ``--singles`` reading-v1 messages of one reading each.
 
+Values sit mid-way between each sensor's LO and HI limits (steady operation: a scan of a healthy network); the alarm
+engine still judges every reading.
+
 Prints tables and, as its last line, one JSON object.
 """
 
@@ -133,17 +136,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
-    from console.telemetry import batch_topic, encode_batch, encode_reading, topic_for
+    from console.telemetry import AlarmLimits, SensorTable, batch_topic, encode_batch, encode_reading, topic_for
 
     net = demo_with_sensors(args.sensors, args.seed)
     ids = net["sensors"]["id"].tolist()
+    lim = AlarmLimits.defaults(SensorTable.from_network(net))
+    lo = np.where(np.isfinite(lim.lo), lim.lo, 0.0)
+    normal = np.where(np.isfinite(lim.hi), (lo + lim.hi) / 2, lo + 1.0)
     t0 = float(np.floor(time.time())) - 200.0
     batched = [
-        (batch_topic("bench", "rtu-1"), encode_batch(ids, np.full(len(ids), t0 + k), np.ones(len(ids)), seq=k))
+        (batch_topic("bench", "rtu-1"), encode_batch(ids, np.full(len(ids), t0 + k), normal, seq=k))
         for k in range(args.batches)
     ]
     singles = [
-        (topic_for("bench", ids[i % len(ids)]), encode_reading(ids[i % len(ids)], t0 + 0.001 * i, 1.0, seq=i))
+        (
+            topic_for("bench", ids[i % len(ids)]),
+            encode_reading(ids[i % len(ids)], t0 + 0.001 * i, normal[i % len(ids)], seq=i),
+        )
         for i in range(args.singles)
     ]
     with tempfile.TemporaryDirectory(prefix="gasops-bench-") as tmp:
