@@ -103,6 +103,12 @@ def test_custody_difference_is_flagged_with_both_signed_figures(parties, tmp_pat
     out = supplier.prove("GS-1-S", 40, tmp_path / "supplier-reading.json")
     report = verify_reading_proof(json.loads(out.read_text()), log_keys=[supplier.node.org_vkey])
     assert report.ok and report.witnesses == 1, report.to_json()
+    # the supplier, holding the utility's log since that sync, flags the same day from its side
+    supplier.register_peer_meter(utility.meter("GS-1"), utility.node.origin)
+    theirs = supplier.custody("GS-1", DAY)
+    assert theirs.status == "disputed" and theirs.difference_nm3 == pytest.approx(result.difference_nm3, abs=1e-3)
+    supplier.record_custody(theirs)
+    assert supplier.custody_records()[-1]["utility"]["origin"] == utility.node.origin
 
 
 def test_balance_shows_the_leak(parties):
