@@ -22,6 +22,7 @@ BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = (
     ("operators", "console.ui.operators:install"),
     ("metering", "console.ui.metering:install"),
     ("view3d", "console.ui.view3d:install"),
+    ("help", "console.ui.help:install"),
 )
 
 

@@ -41,6 +41,7 @@ from console.ui.docks import follow_identify
 from console.ui.docks.attributes_dock import AttributesDock
 from console.ui.docks.layers_dock import LayersDock
 from console.ui.extensions import install_extensions
+from console.ui.layouts import install as install_layouts
 from console.ui.map.canvas import MapCanvas
 from console.ui.map.layers import MapData, prepare_map_data
 from console.ui.map.styles import PIPE_STYLES, PipeClassification
@@ -202,6 +203,8 @@ class MainWindow(QMainWindow):
         if not defer_features:
             self.extensions = install_extensions(self)
         self._restore_layout()
+        if self.extensions:
+            install_layouts(self)  # role layouts (调度/规划/应急): once the features' docks exist
         self.apply_theme(self._theme, save=False)
 
     def install_features(self) -> None:
@@ -215,6 +218,7 @@ class MainWindow(QMainWindow):
         self.extensions = install_extensions(self)
         if (state := self.saved_state()) is not None:
             self.restoreState(state)  # again: the features' docks exist only now
+        install_layouts(self)
         self.apply_theme(self._theme, save=False)
         if self.network is not None and self._load_job is None:
             # The first network was shown before the features existed: announce it again, so each feature takes it
@@ -265,8 +269,10 @@ class MainWindow(QMainWindow):
             (None, "", "", None, (), "", "", "", False, False, None),  # the search box and a spacer go here
             ("act_theme", "view.theme", "Dark / light &theme", self.toggle_theme, "Ctrl+Shift+T",
              "Switch between the dark and light theme", "View", "theme", True, False, "theme"),
-            ("act_help", "help.shortcuts", "&Keyboard shortcuts", self.show_shortcuts, K.HelpContents,
-             "Keyboard shortcuts", "Help", "", True, False, "help"),
+            ("act_help", "help.manual", "User &manual 用户手册", self.show_manual, K.HelpContents,
+             "The user manual: every screen, workflow and shortcut", "Help", "", True, False, "help"),
+            ("act_shortcuts", "help.shortcuts", "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+F1",
+             "Keyboard shortcuts", "Help", "", False, False, None),
         )  # fmt: skip
         tools = QActionGroup(self)
         for attr, action_id, text, callback, keys, tip, menu, section, toolbar, checkable, icon_name in table:
@@ -702,6 +708,11 @@ class MainWindow(QMainWindow):
         self.actions.set_icon_colour(theme.text)
         if save:
             save_theme(theme, self.settings)
+
+    def show_manual(self) -> None:
+        from console.ui.help import show_manual
+
+        show_manual(self)
 
     def show_shortcuts(self) -> None:
         rows, menu = [], None

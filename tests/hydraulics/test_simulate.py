@@ -332,3 +332,24 @@ def test_infeasible_message_counts_the_demand_carried_through_regulators_and_nam
     assert "3,000.0 Nm³/h of demand supplied through" in message and "(MP-A)" in message
     assert "0.0 Nm³/h to their own customers" in message
     assert "largest pressure drops are in pipes P1" in message  # the DN25 line, not the DN200 one
+
+
+def test_the_solver_runs_blas_on_one_thread_whatever_the_default(monkeypatch):
+    """OpenBLAS's default pool (one thread per core) made a 10k-junction solve twice as slow on two cores: the
+    solver sets the pool it needs itself, and gives the default back afterwards."""
+    from threadpoolctl import threadpool_info
+
+    import console.hydraulics._solver as solver
+
+    seen = []
+    real = solver.splu
+
+    def spy(*args, **kwargs):
+        seen.extend(p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solver, "splu", spy)
+    before = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    simulate(single_pipe(0.1, 100.0, 500.0, 50.0, parallel=True), ONE)
+    assert seen and set(seen) == {1}
+    assert [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"] == before

@@ -315,7 +315,8 @@ def test_fit_dock_widens_to_the_contents_but_never_past_a_third_of_the_window(qt
         def minimumSizeHint(self):
             return QSize(100, 100)
 
-    dock = window.add_dock(QDockWidget("wide"), Qt.DockWidgetArea.RightDockWidgetArea)
+    # the left side: the dispatcher's role layout keeps its docks on the right (minimum widths of their own)
+    dock = window.add_dock(QDockWidget("wide"), Qt.DockWidgetArea.LeftDockWidgetArea)
     dock.setObjectName("test_wide_dock")
     dock.setWidget(Wide())
     window.resizeDocks([dock], [200], Qt.Orientation.Horizontal)
@@ -337,6 +338,8 @@ def test_a_saved_layout_keeps_its_dock_widths_on_the_next_start(qtbot, network):
         return w, w.extensions["simulation"].dock
 
     w, dock = start()
+    qtbot.wait(100)  # the start-up arrangement and fits are done
+    w.layouts.actions["planner"].trigger()  # the role whose column holds the simulation dock
     fitted = dock.sizeHint().width()
     qtbot.waitUntil(lambda: dock.width() >= fitted, timeout=SETTLE_TIMEOUT_MS)  # first start: fitted to its rows
     narrower = dock.width() - 60

@@ -21,7 +21,13 @@ from console.errors import GasOpsError
 from console.ledger import AppendResult, LedgerNode, VerifyReport
 from console.ui.actions import ActionSpec
 from console.ui.docks import pick_asset
-from console.ui.ledger._dialogs import AdvanceDialog, CreateLedgerDialog, ReportHazardDialog, UnlockDialog
+from console.ui.ledger._dialogs import (
+    AddPeerDialog,
+    AdvanceDialog,
+    CreateLedgerDialog,
+    ReportHazardDialog,
+    UnlockDialog,
+)
 from console.ui.ledger._hazards_dock import HazardsDock
 from console.ui.ledger._ledger_dock import LedgerDock
 from console.ui.ledger._overlay import HazardOverlay
@@ -67,6 +73,10 @@ class LedgerController(QObject):
             "ledger.sync", "Sync with peers", self.sync_now, menu="Ledger", section="node",
             tip="Pull the peers' logs and cosign them", enabled=lambda: self.service.node is not None,
             permission="ledger.sync"))  # fmt: skip
+        self.act_add_peer = declare(ActionSpec(
+            "ledger.add_peer", "Add peer… (添加对等节点)", lambda: self.request_add_peer(), menu="Ledger",
+            section="node", tip="Follow another organisation's ledger: its URL, origin and keys",
+            enabled=lambda: self.service.node is not None, permission="ledger.peers"))  # fmt: skip
         self.act_lock = declare(ActionSpec(
             "ledger.lock", "Lock ledger", self.close_ledger, menu="Ledger", section="node",
             tip="Forget the unlocked keys until the passphrase is given again",
@@ -82,6 +92,7 @@ class LedgerController(QObject):
         ld.createRequested.connect(self.request_create)
         ld.verifyRequested.connect(self.verify_now)
         ld.syncRequested.connect(self.sync_now)
+        ld.addPeerRequested.connect(self.request_add_peer)
         ld.searchRequested.connect(self.search)
         ld.hazardRequested.connect(self._show_hazard)
 
@@ -92,8 +103,12 @@ class LedgerController(QObject):
         svc.hazard_signed.connect(self._on_hazard_signed)
         svc.busy_changed.connect(self.ledger_dock.set_busy)
         svc.verified.connect(self._on_verified)
+        svc.synced.connect(self._on_synced)
         svc.verify_failed.connect(lambda text: self.ledger_dock.set_verification(None, error=text))
         svc.failed.connect(lambda text: self._fail("Ledger", text, box=False))
+        svc.failed.connect(
+            lambda text: text.startswith("Ledger sync") and self.ledger_dock.show_sync_text(text, "warn")
+        )
 
         window.add_context_provider(self._add_context_actions)
         window.networkShown.connect(self._on_network_shown)
@@ -271,9 +286,39 @@ class LedgerController(QObject):
         self.verified.emit(report)
 
     def sync_now(self) -> JobHandle | None:
+        node = self._require_node()
+        if node is None:
+            return None
+        if not node.peers():
+            self.ledger_dock.show_sync_text("No peers to sync with — Add peer… first.", "warn")
+            self.window.statusBar().showMessage("Ledger: no peers to sync with — Add peer… in the Ledger dock", 6000)
+            return None
+        self.ledger_dock.show_sync_text("Syncing with peers…")
+        return self.service.sync()
+
+    def _on_synced(self, report) -> None:
+        from datetime import datetime
+
+        self.ledger_dock.set_sync_result(report, datetime.now().strftime("%H:%M:%S"))
+        self.window.statusBar().showMessage(f"Ledger: {self.ledger_dock.sync_text}", 8000)
+
+    def request_add_peer(self) -> AddPeerDialog | None:
+        """The add-peer dialog: the peer is followed at once (its witness counts, its log from the next sync)."""
         if self._require_node() is None:
             return None
-        return self.service.sync()
+        dlg = AddPeerDialog(self.window)
+        dlg.on_submit = lambda: self._submit_add_peer(dlg)
+        return self._show_dialog(dlg)
+
+    def _submit_add_peer(self, dlg: AddPeerDialog) -> str | None:
+        v = dlg.values()
+        try:
+            self.service.add_peer(v["name"], v["url"], v["origin"], v["vkey"], v["witness_vkey"])
+        except GasOpsError as exc:
+            return self._fail("Add peer", str(exc), box=False)
+        self.window.statusBar().showMessage(f"Peer {v['name']} added — Sync now pulls its log", 6000)
+        self.ledger_dock.show_sync_text(f"Peer {v['name']} added — Sync now pulls its log.")
+        return None
 
     def search(self, kind: str, text: str) -> list[dict]:
         if self._require_node() is None:

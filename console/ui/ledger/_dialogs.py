@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from console.app.hazards import CATEGORIES, SEVERITIES, STEP_LABELS
 from console.ui.forms import FormDialog, password_field
 
-__all__ = ["AdvanceDialog", "CreateLedgerDialog", "ReportHazardDialog", "UnlockDialog"]
+__all__ = ["AddPeerDialog", "AdvanceDialog", "CreateLedgerDialog", "ReportHazardDialog", "UnlockDialog"]
 
 
 class UnlockDialog(FormDialog):
@@ -71,6 +71,72 @@ class CreateLedgerDialog(FormDialog):
             return "Use a passphrase of at least 8 characters."
         if self.passphrase.text() != self.again.text():
             return "The two passphrases differ."
+        return None
+
+
+class AddPeerDialog(FormDialog):
+    """Follow another organisation's ledger: its name, URL, origin and keys (what ``gasops ledger peers self`` prints
+    there; paste that JSON and the fields fill in). Takes effect at once: no restart of either node."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Add ledger peer 添加对等节点", parent)
+        self.set_intro(
+            "Ask the peer for its identity (gasops ledger peers self, or Ledger › This node's identity) and paste it "
+            "below, or fill in the fields. Its log is followed from the next sync; its witness counts at once."
+        )
+        self.paste = QPlainTextEdit()
+        self.paste.setPlaceholderText('{"origin": "…", "vkey": "…", "witness_vkey": "…"}')
+        self.paste.setMaximumHeight(64)
+        self.paste.textChanged.connect(self._on_paste)
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("district-b")
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("http://10.0.8.12:8741")
+        self.origin = QLineEdit()
+        self.vkey = QLineEdit()
+        self.witness_vkey = QLineEdit()
+        self.form.addRow("Identity (JSON)", self.paste)
+        self.form.addRow("Name", self.name)
+        self.form.addRow("URL", self.url)
+        self.form.addRow("Origin", self.origin)
+        self.form.addRow("Organisation key", self.vkey)
+        self.form.addRow("Witness key", self.witness_vkey)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add peer")
+
+    def _on_paste(self) -> None:
+        import json
+
+        text = self.paste.toPlainText().strip()
+        if not text:
+            return
+        try:
+            data = json.loads(text)
+        except ValueError:
+            self.show_error("The pasted identity is not JSON; fill in the fields instead.")
+            return
+        if not isinstance(data, dict):
+            self.show_error("The pasted identity is not a JSON object with origin, vkey and witness_vkey.")
+            return
+        for key, edit in (("origin", self.origin), ("vkey", self.vkey), ("witness_vkey", self.witness_vkey),
+                          ("name", self.name), ("url", self.url)):  # fmt: skip
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                edit.setText(value.strip())
+        self.show_error("")
+
+    def values(self) -> dict[str, str]:
+        return {k: getattr(self, k).text().strip() for k in ("name", "url", "origin", "vkey", "witness_vkey")}
+
+    def validate(self) -> str | None:
+        v = self.values()
+        missing = [label for key, label in (("name", "Name"), ("url", "URL"), ("origin", "Origin"),
+                   ("vkey", "Organisation key"), ("witness_vkey", "Witness key")) if not v[key]]  # fmt: skip
+        if missing:
+            return "Fill in: " + ", ".join(missing) + "."
+        if any(c.isspace() for c in v["name"]):
+            return "The peer's name must be one word, e.g. district-b."
+        if not v["url"].startswith(("http://", "https://")):
+            return "The URL must start with http:// or https://."
         return None
 
 

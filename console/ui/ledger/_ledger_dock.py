@@ -7,6 +7,8 @@ requests; the controller talks to the node and runs verification and sync in bac
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -72,6 +74,7 @@ class LedgerDock(QDockWidget):
     createRequested = Signal()
     verifyRequested = Signal()
     syncRequested = Signal()
+    addPeerRequested = Signal()
     searchRequested = Signal(str, str)
     hazardRequested = Signal(str)
     themeMaybeChanged = Signal()
@@ -96,6 +99,15 @@ class LedgerDock(QDockWidget):
         self.verify_button = QPushButton("Verify now")
         self.verify_button.setToolTip("Recompute every entry, signature, Merkle root and checkpoint from the database")
         self.sync_button = QPushButton("Sync now")
+        self.sync_button.setToolTip("Pull the peers' logs now and cosign them; the outcome shows below")
+        self.add_peer_button = QPushButton("Add peer…")
+        self.add_peer_button.setToolTip("Follow another organisation's ledger (its URL, origin and keys)")
+        self.add_peer_button.clicked.connect(self.addPeerRequested)
+        self.sync_label = QLabel("")
+        self.sync_label.setWordWrap(True)
+        self.sync_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sync_label.hide()
+        self.sync_text = ""
         self.unlock_button.clicked.connect(self.unlockRequested)
         self.create_button.clicked.connect(self.createRequested)
         self.verify_button.clicked.connect(self.verifyRequested)
@@ -116,7 +128,10 @@ class LedgerDock(QDockWidget):
         self.logs = _tree(["Log", "Entries", "Checkpoint", "Witnesses"])
         self.logs.header().setStretchLastSection(False)
         self.logs.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.logs.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Log names in full (a scroll bar when the dock is narrow): "l…s" tells a dispatcher nothing.
+        self.logs.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.logs.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.logs.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.logs.setMinimumHeight(72)
         self.logs.setMaximumHeight(120)
         self.peers = _tree(["Peer", "Log", "Last sync", "State"])
@@ -143,8 +158,12 @@ class LedgerDock(QDockWidget):
         layout.addWidget(self.alarm)
         layout.addWidget(_section("Logs and checkpoints"))
         layout.addWidget(self.logs)
-        layout.addWidget(_section("Peers"))
+        peers_row = QHBoxLayout()
+        peers_row.addWidget(_section("Peers"), 1)
+        peers_row.addWidget(self.add_peer_button)
+        layout.addLayout(peers_row)
         layout.addWidget(self.peers)
+        layout.addWidget(self.sync_label)
         layout.addWidget(_section("Search entries"))
         layout.addLayout(search_row)
         layout.addWidget(self.results_label)
@@ -167,7 +186,7 @@ class LedgerDock(QDockWidget):
         self.unlock_button.setVisible(state == "locked")
         self.create_button.setVisible(state == "none")
         opened = state in ("open", "busy")
-        for w in (self.verify_button, self.sync_button, self.search_edit, self.search_kind):
+        for w in (self.verify_button, self.sync_button, self.add_peer_button, self.search_edit, self.search_kind):
             w.setEnabled(opened)
         if not opened:
             self.logs.clear()
@@ -181,6 +200,32 @@ class LedgerDock(QDockWidget):
         self.sync_button.setEnabled(what is None)
         if what:
             self.badge.setText(f"<span style='color:{_MUTED[self.theme]}'>{what}</span>")
+        if what and "Sync" in what:
+            self.show_sync_text(what, "muted")
+
+    def show_sync_text(self, text: str, tone: str = "muted") -> None:
+        """The line under the peers: what "Sync now" is doing or did (never silent)."""
+        self.sync_text = text
+        colour = {"good": _GOOD, "warn": _WARN}.get(tone, _MUTED)[self.theme]
+        self.sync_label.setText(f"<span style='color:{colour}'>{html.escape(text)}</span>")
+        self.sync_label.setVisible(bool(text))
+
+    def set_sync_result(self, report, at: str = "") -> None:
+        """Say what the last sync did, peer by peer: entries pulled, up to date, or why not."""
+        if not report.results:
+            self.show_sync_text("No peers to sync with — Add peer… first.", "warn")
+            return
+        parts = []
+        for r in report.results:
+            if r.status == "synced":
+                parts.append(f"{r.peer}: +{r.entries_added:,} entries")
+            elif r.status == "up-to-date":
+                parts.append(f"{r.peer}: up to date")
+            else:
+                parts.append(f"{r.peer}: {r.status}" + (f" ({r.problem})" if r.problem else ""))
+        when = f"Synced {at}: " if at else "Synced: "
+        self.show_sync_text(when + "; ".join(parts), "good" if report.ok and all(
+            r.status in ("synced", "up-to-date") for r in report.results) else "warn")  # fmt: skip
 
     def set_logs(self, logs: list[LogInfo], checkpoints: dict[str, dict | None]) -> None:
         self.logs.clear()
