@@ -27,6 +27,7 @@ from psygnal import Signal
 
 from console.app.settings import Settings, declare
 from console.app.workspace import Workspace, demo_path
+from console.io import is_database_url, redact_url
 from console.network import GasNetwork, SensorKind
 from console.telemetry import (
     AlarmLimits,
@@ -51,10 +52,12 @@ from console.telemetry import (
 
 __all__ = [
     "FEED_KINDS",
+    "HISTORIAN_FILE",
     "PA_PER_UNIT",
     "LiveSession",
     "MqttSettings",
     "TrendSeries",
+    "historian_location",
     "hydraulic_baseline",
     "is_demo_path",
     "operator_name",
@@ -105,9 +108,30 @@ def startup_feed(network: GasNetwork, network_path: str | os.PathLike | None, se
         return "simulator"
     if settings.get("telemetry/mqtt/autoconnect"):
         return "mqtt"
-    if Workspace.for_network(network_path, network.name).db_path.exists():
+    workspace = Workspace.for_network(network_path, network.name)
+    if workspace.db_path.exists() or (workspace.folder / HISTORIAN_FILE).is_file():
         return "history"
     return None
+
+
+HISTORIAN_FILE = "historian.url"
+
+
+def historian_location(workspace: Workspace) -> Path | str:
+    """Where a workspace keeps its history: the PostgreSQL URL named in its ``historian.url`` file (one line,
+    ``postgresql://user@host:port/database?schema=NAME``; the password is best left to ``PGPASSWORD`` or
+    ``~/.pgpass``), so every console of a control room shares one history; else its own ``console.db``."""
+    named = workspace.folder / HISTORIAN_FILE
+    if not named.is_file():
+        return workspace.db_path
+    try:
+        lines = [ln.strip() for ln in named.read_text(encoding="utf-8").splitlines()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HistoryError(f"{named}: cannot read the historian URL ({exc})") from None
+    urls = [ln for ln in lines if ln and not ln.startswith("#")]
+    if len(urls) != 1 or not is_database_url(urls[0]):
+        raise HistoryError(f"{named}: write one line postgresql://user@host:port/database?schema=NAME")
+    return urls[0]
 
 
 def operator_name() -> str:
@@ -207,7 +231,8 @@ class LiveSession:
     workspace
         Keep the history in this workspace's ``console.db`` instead.
     db_path
-        Keep the history in this file instead; ``False`` keeps none (trends then have nothing to show).
+        Keep the history in this file (or this ``postgresql://`` historian) instead of the workspace's
+        (:func:`historian_location`); ``False`` keeps none (trends then have nothing to show).
     limits
         Alarm limits (default: :meth:`AlarmLimits.defaults`).
     operator
@@ -247,12 +272,16 @@ class LiveSession:
         self.operator = operator or operator_name()
         self.history_error = ""
         self.baseline: dict[str, float] | None = None  # the simulator's hydraulic baseline (see :meth:`open`)
-        self.db_path: Path | None = None
+        self.db_path: Path | str | None = None  # the SQLite file, or the shared historian's URL (password removed)
         store = None
         if db_path is not False:
-            self.db_path = Path(db_path) if isinstance(db_path, (str, os.PathLike)) else self.workspace.db_path
             try:
-                store = HistoryStore(self.db_path)
+                location = historian_location(self.workspace) if db_path is None else db_path
+                if isinstance(location, str) and is_database_url(location):
+                    self.db_path = redact_url(location)
+                else:
+                    self.db_path = location = Path(location)
+                store = HistoryStore(location)
             except HistoryError as exc:  # alarms still work; the view says why there are no trends
                 self.history_error = str(exc)
                 log.error("%s", exc)

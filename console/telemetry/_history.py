@@ -23,14 +23,25 @@ the journal back into the buffer, so a console killed with ``kill -9`` loses not
 acknowledges a message only then). Alarm events are written at once. Every write is one SQLite transaction.
 
 Late readings (backfill) make blocks whose times overlap older blocks of the same sensor; queries sort by time.
+
+**A shared historian.** Given a ``postgresql://user@host/db?schema=NAME`` URL instead of a file, the same tables live
+in PostgreSQL (psycopg 3; passwords from the URL, ``PGPASSWORD`` or ``~/.pgpass``), so the consoles of one control
+room share one history. There ``telemetry_blocks`` is partitioned by time (``PARTITION BY RANGE (t_first)``, one
+partition per calendar month, created as readings for it arrive); each console journals under its own ``owner`` and
+takes back only its own journal after a crash; and since every console of the room ingests the same feed, a flush
+takes a transaction-scoped advisory lock and writes only the readings no console stored yet (aggregates count each
+reading once), and an alarm event already stored by another console is not stored again.
 """
 
 from __future__ import annotations
 
+import getpass
+import socket
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +61,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -170,18 +182,32 @@ class History:
 
 
 class HistoryStore:
-    """The telemetry tables of one ``console.db``.
+    """The telemetry tables of one ``console.db``, or of a shared PostgreSQL historian.
 
     Parameters
     ----------
     path
-        The database file (created if missing).
+        The database file (created if missing), or a ``postgresql://`` URL (``?schema=NAME``, default ``public``).
     flush_interval_s, flush_readings
         Flush the reading buffer when it is this old (wall-clock seconds) or holds this many readings.
+    owner
+        PostgreSQL only: whose journal this console writes and recovers (default ``<host>/<user>``; consoles that
+        share a host and user and run at the same time need their own).
     """
 
-    def __init__(self, path: str | Path, *, flush_interval_s: float = 30.0, flush_readings: int = 500_000) -> None:
-        self.path = Path(path)
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        flush_interval_s: float = 30.0,
+        flush_readings: int = 500_000,
+        owner: str | None = None,
+    ) -> None:
+        from console.io import is_database_url, redact_url
+
+        self.shared = is_database_url(str(path))
+        self.path = redact_url(str(path)) if self.shared else Path(path)
+        self.owner = owner or f"{socket.gethostname()}/{_user()}"
         self.flush_interval_s = float(flush_interval_s)
         self.flush_readings = int(flush_readings)
         self._lock = threading.RLock()
@@ -192,11 +218,20 @@ class HistoryStore:
         self._journaled = 0  # parts of _pending already in the journal
         self._key_of_row = np.empty(0, np.int64)
         self._key_of_id: dict[str, int] = {}
+        self._sql = _SQL_PG if self.shared else _SQL_SQLITE
+        self._partitions: set[int] = set()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._engine = create_engine(f"sqlite:///{self.path}")
-            event.listen(self._engine, "connect", _pragmas)
+            if self.shared:
+                self._engine = _pg_engine(str(path), self.path)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._engine = create_engine(f"sqlite:///{self.path}")
+                event.listen(self._engine, "connect", _pragmas)
             with self._engine.begin() as conn:
+                if self.shared:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_DDL})
+                    for ddl in _PG_DDL:
+                        conn.exec_driver_sql(ddl)
                 metadata.create_all(conn)
                 version = conn.execute(select(meta_table.c.value).where(meta_table.c.key == "schema_version")).scalar()
                 if version is None:
@@ -208,14 +243,13 @@ class HistoryStore:
                 self._load_keys(conn)
                 self._recover(conn)
         except SQLAlchemyError as exc:
-            raise HistoryError(f"{self.path}: cannot open the history database ({exc.orig or exc})") from None
+            raise HistoryError(f"{self.path}: cannot open the history database ({_scrub(exc, path)})") from None
         except OSError as exc:
             raise HistoryError(f"{self.path}: cannot open the history database ({exc})") from None
 
     def _recover(self, conn) -> None:
         """Take the journal (readings committed but not yet written as blocks) back into the buffer."""
-        j = journal_table.c
-        for n, k, t, v in conn.execute(select(j.n, j.k, j.t, j.v).order_by(j.id)).all():
+        for n, k, t, v in conn.exec_driver_sql(self._sql["journal_rows"], self._owner_args()).all():
             parts = (np.frombuffer(k, np.int64), np.frombuffer(t, np.float64), np.frombuffer(v, np.float64))
             if not all(len(p) == n for p in parts):
                 raise HistoryError(f"{self.path}: the reading journal is damaged (a row of {n} readings is not)")
@@ -238,8 +272,9 @@ class HistoryStore:
                     {"sensor_id": sid, "kind": KINDS[int(sensors.kind[r])].value, "unit": str(sensors.unit[r])}
                     for sid, r in zip(new, rows.tolist(), strict=True)
                 ]
+                insert = pg_insert if self.shared else sqlite_insert
                 with self._engine.begin() as conn:
-                    conn.execute(sqlite_insert(sensors_table).on_conflict_do_nothing(), values)
+                    conn.execute(insert(sensors_table).on_conflict_do_nothing(), values)
                     self._load_keys(conn)
             self._key_of_row = np.array([self._key_of_id[s] for s in sensors.ids.tolist()], dtype=np.int64)
 
@@ -295,28 +330,23 @@ class HistoryStore:
                 return 0
             order = np.lexsort((t, keys))
             k, tt, vv = keys[order], t[order], v[order]
-            starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-            ends = np.r_[starts[1:], n]
-            # plain DBAPI executemany over tuples: SQLAlchemy's per-row dict processing cost more than the writes, and
-            # the ingest worker holds the GIL while it runs (the UI's frames wait on it)
-            s_list, e_list = starts.tolist(), ends.tolist()
-            blocks = zip(
-                k[starts].tolist(),
-                tt[starts].tolist(),
-                tt[ends - 1].tolist(),
-                (ends - starts).tolist(),
-                [tt[a:b].tobytes() for a, b in zip(s_list, e_list, strict=True)],
-                [vv[a:b].tobytes() for a, b in zip(s_list, e_list, strict=True)],
-                strict=True,
-            )
             try:
                 with self._engine.begin() as conn:
-                    conn.exec_driver_sql(_INSERT_BLOCKS, list(blocks))
-                    for name in agg_tables:
-                        conn.exec_driver_sql(_UPSERT_AGG[name], _aggregate_tuples(k, tt, vv, RESOLUTIONS[name]))
-                    conn.execute(journal_table.delete())
+                    if self.shared:  # one writer at a time; what another console stored already is left out
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_FLUSH})
+                        k, tt, vv = self._not_stored(conn, k, tt, vv)
+                    if len(k):
+                        blocks = _blocks(k, tt, vv)
+                        if self.shared:
+                            self._ensure_partitions(conn, [b[1] for b in blocks])
+                        conn.exec_driver_sql(self._sql["insert_blocks"], blocks)
+                        for name in agg_tables:
+                            conn.exec_driver_sql(
+                                self._sql[f"upsert_{name}"], _aggregate_tuples(k, tt, vv, RESOLUTIONS[name])
+                            )
+                    conn.exec_driver_sql(self._sql["journal_clear"], self._owner_args())
             except SQLAlchemyError as exc:
-                raise HistoryError(f"{self.path}: cannot write readings ({exc.orig or exc})") from None
+                raise HistoryError(f"{self.path}: cannot write readings ({_scrub(exc)})") from None
             self._pending.clear()
             self._pending_n = 0
             self._pending_cat = None
@@ -334,11 +364,11 @@ class HistoryStore:
             try:
                 with self._engine.begin() as conn:
                     conn.exec_driver_sql(
-                        "INSERT INTO telemetry_journal (n, k, t, v) VALUES (?, ?, ?, ?)",
-                        (len(k), k.astype(np.int64).tobytes(), t.tobytes(), v.tobytes()),
+                        self._sql["journal_add"],
+                        (*self._owner_args(), len(k), k.astype(np.int64).tobytes(), t.tobytes(), v.tobytes()),
                     )
             except SQLAlchemyError as exc:
-                raise HistoryError(f"{self.path}: cannot write readings ({exc.orig or exc})") from None
+                raise HistoryError(f"{self.path}: cannot write readings ({_scrub(exc)})") from None
             self._journaled = len(self._pending)
             return len(k)
 
@@ -390,15 +420,58 @@ class HistoryStore:
         with self._lock:
             try:
                 with self._engine.begin() as conn:
-                    conn.execute(events_table.insert(), rows)
+                    if self.shared:  # the same evaluation by another console of the room is stored once
+                        conn.execute(pg_insert(events_table).on_conflict_do_nothing(), rows)
+                    else:
+                        conn.execute(events_table.insert(), rows)
             except SQLAlchemyError as exc:
-                raise HistoryError(f"{self.path}: cannot write alarm events ({exc.orig or exc})") from None
+                raise HistoryError(f"{self.path}: cannot write alarm events ({_scrub(exc)})") from None
 
     def close(self) -> None:
         """Flush and release the database."""
         with self._lock:
             self.flush()
             self._engine.dispose()
+
+    # -- the shared (PostgreSQL) historian -----------------------------------------------------------------------
+    def _owner_args(self) -> tuple:
+        return (self.owner,) if self.shared else ()
+
+    def _not_stored(self, conn, k: np.ndarray, tt: np.ndarray, vv: np.ndarray):
+        """The readings (sorted by key, time) that no console has stored yet."""
+        rows = conn.exec_driver_sql(
+            "SELECT sensor_key, t FROM telemetry_blocks WHERE sensor_key = ANY(%s) AND t_last >= %s AND t_first <= %s",
+            (np.unique(k).tolist(), float(tt.min()), float(tt.max())),
+        ).all()
+        if not rows:
+            return k, tt, vv
+        sk = np.concatenate([np.full(len(r[1]) // 8, r[0], np.int64) for r in rows])
+        st = np.frombuffer(b"".join(bytes(r[1]) for r in rows), np.float64)
+        fresh = ~pd.MultiIndex.from_arrays([k, tt]).isin(pd.MultiIndex.from_arrays([sk, st]))
+        return k[fresh], tt[fresh], vv[fresh]
+
+    def _ensure_partitions(self, conn, t_first: list[float]) -> None:
+        """One partition of ``telemetry_blocks`` per calendar month (UTC) of the blocks about to be written."""
+        for month in sorted({_month_start(t) for t in t_first} - self._partitions):
+            start = datetime.fromtimestamp(month, UTC)
+            end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC).timestamp()
+            conn.exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS telemetry_blocks_{start:%Y%m} PARTITION OF telemetry_blocks "
+                f"FOR VALUES FROM ({month!r}) TO ({end!r})"
+            )
+            self._partitions.add(month)
+
+    def partitions(self) -> list[str]:
+        """PostgreSQL: the partitions of ``telemetry_blocks`` (empty for SQLite)."""
+        if not self.shared:
+            return []
+        with self._engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'telemetry_blocks' "
+                "AND p.relnamespace = to_regnamespace(current_schema())::oid ORDER BY 1"
+            ).all()
+        return [r[0] for r in rows]
 
     def _pending_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self._pending_cat is None:
@@ -603,17 +676,124 @@ def _aggregate_tuples(k, t, v, width) -> list[tuple]:
     )
 
 
-_INSERT_BLOCKS = (
-    "INSERT INTO telemetry_blocks (sensor_key, t_first, t_last, n, t, v) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT DO NOTHING"
+def _blocks(k: np.ndarray, tt: np.ndarray, vv: np.ndarray) -> list[tuple]:
+    """One block row per sensor of readings sorted by (key, time): plain tuples for the DBAPI's executemany
+    (SQLAlchemy's per-row dict processing cost more than the writes, and the ingest worker holds the GIL meanwhile)."""
+    n = len(k)
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    ends = np.r_[starts[1:], n]
+    s_list, e_list = starts.tolist(), ends.tolist()
+    return list(
+        zip(
+            k[starts].tolist(),
+            tt[starts].tolist(),
+            tt[ends - 1].tolist(),
+            (ends - starts).tolist(),
+            [tt[a:b].tobytes() for a, b in zip(s_list, e_list, strict=True)],
+            [vv[a:b].tobytes() for a, b in zip(s_list, e_list, strict=True)],
+            strict=True,
+        )
+    )
+
+
+def _month_start(t: float) -> float:
+    d = datetime.fromtimestamp(float(t), UTC)
+    return datetime(d.year, d.month, 1, tzinfo=UTC).timestamp()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "console"
+
+
+def _scrub(exc: SQLAlchemyError, url: object = None) -> str:
+    """The driver's message, without a password the URL may carry."""
+    message = str(getattr(exc, "orig", None) or exc)
+    if isinstance(url, str) and "://" in url:
+        from console.io._dburl import parse_location
+
+        try:
+            message = parse_location(url).scrub(message)
+        except Exception:  # an unparsable URL: show the message as it is (the driver never saw a password then)
+            pass
+    return message
+
+
+def _pg_engine(url: str, shown: str):
+    """An engine on a PostgreSQL historian: libpq gets the URI as it is (PGPASSWORD, ~/.pgpass, sslmode …); the
+    ``?schema=`` is created if missing and is the connection's search path."""
+    import psycopg
+
+    from console.io._dburl import parse_location
+
+    location = parse_location(url)
+    schema = location.schema.replace('"', '""')
+
+    def connect():
+        conn = psycopg.connect(location.conninfo, autocommit=False)
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            cur.execute(f'SET search_path TO "{schema}"')
+        conn.commit()
+        return conn
+
+    try:
+        return create_engine("postgresql+psycopg://", creator=connect, pool_size=2, max_overflow=4)
+    except Exception as exc:  # the driver's errors may echo the URI
+        raise HistoryError(f"{shown}: {location.scrub(str(exc))}") from None
+
+
+_LOCK_DDL = 0x6761736F70730001  # pg_advisory_xact_lock keys: creating the tables, and flushing readings
+_LOCK_FLUSH = 0x6761736F70730002
+_PG_DDL = (
+    "CREATE TABLE IF NOT EXISTS telemetry_blocks (sensor_key INTEGER NOT NULL, t_first DOUBLE PRECISION NOT NULL, "
+    "t_last DOUBLE PRECISION NOT NULL, n INTEGER NOT NULL, t BYTEA NOT NULL, v BYTEA NOT NULL, "
+    "PRIMARY KEY (sensor_key, t_first)) PARTITION BY RANGE (t_first)",
+    "CREATE TABLE IF NOT EXISTS telemetry_journal (id BIGSERIAL PRIMARY KEY, owner TEXT NOT NULL, n INTEGER NOT NULL, "
+    "k BYTEA NOT NULL, t BYTEA NOT NULL, v BYTEA NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS telemetry_alarm_events (id SERIAL PRIMARY KEY, t DOUBLE PRECISION NOT NULL, "
+    "sensor_id VARCHAR NOT NULL, feature_id VARCHAR NOT NULL, condition VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
+    'state VARCHAR NOT NULL, priority INTEGER NOT NULL, value DOUBLE PRECISION, limit_value DOUBLE PRECISION, "user" '
+    "VARCHAR NOT NULL, comment VARCHAR NOT NULL)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS ux_telemetry_alarm_events_once ON telemetry_alarm_events "
+    '(t, sensor_id, condition, kind, "user")',
+    "CREATE INDEX IF NOT EXISTS ix_telemetry_alarm_events_t ON telemetry_alarm_events (t)",
+    "CREATE INDEX IF NOT EXISTS ix_telemetry_alarm_events_alarm ON telemetry_alarm_events (sensor_id, condition, id)",
 )
-_UPSERT_AGG = {
-    name: (
-        f"INSERT INTO {table.name} (sensor_key, bucket_t, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?) "
+
+
+def _upsert(table: str, *, pg: bool) -> str:
+    if pg:
+        return (
+            f"INSERT INTO {table} (sensor_key, bucket_t, n, sum, min, max) VALUES (%s, %s, %s, %s, %s, %s) "
+            f"ON CONFLICT (sensor_key, bucket_t) DO UPDATE SET n = {table}.n + excluded.n, "
+            f"sum = {table}.sum + excluded.sum, min = LEAST({table}.min, excluded.min), "
+            f"max = GREATEST({table}.max, excluded.max)"
+        )
+    return (
+        f"INSERT INTO {table} (sensor_key, bucket_t, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (sensor_key, bucket_t) DO UPDATE SET n = n + excluded.n, sum = sum + excluded.sum, "
         "min = min(min, excluded.min), max = max(max, excluded.max)"
     )
-    for name, table in agg_tables.items()
+
+
+_SQL_SQLITE = {
+    "insert_blocks": "INSERT INTO telemetry_blocks (sensor_key, t_first, t_last, n, t, v) VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING",
+    "journal_add": "INSERT INTO telemetry_journal (n, k, t, v) VALUES (?, ?, ?, ?)",
+    "journal_rows": "SELECT n, k, t, v FROM telemetry_journal ORDER BY id",
+    "journal_clear": "DELETE FROM telemetry_journal",
+    **{f"upsert_{name}": _upsert(table.name, pg=False) for name, table in agg_tables.items()},
+}
+_SQL_PG = {
+    "insert_blocks": "INSERT INTO telemetry_blocks (sensor_key, t_first, t_last, n, t, v) "
+    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+    "journal_add": "INSERT INTO telemetry_journal (owner, n, k, t, v) VALUES (%s, %s, %s, %s, %s)",
+    "journal_rows": "SELECT n, k, t, v FROM telemetry_journal WHERE owner = %s ORDER BY id",
+    "journal_clear": "DELETE FROM telemetry_journal WHERE owner = %s",
+    **{f"upsert_{name}": _upsert(table.name, pg=True) for name, table in agg_tables.items()},
 }
 
 
