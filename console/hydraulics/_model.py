@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
@@ -74,6 +75,15 @@ def _col(frame, name: str, default: float) -> np.ndarray:
     return np.asarray(frame[name].to_numpy(dtype=float, na_value=np.nan), dtype=float)
 
 
+def _lookup(values: pd.Series, mapping: dict, default) -> np.ndarray:
+    """``mapping[value]`` per row (``default`` where absent); a categorical column maps its categories once and
+    indexes by code, instead of turning a million rows into strings."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        table = np.array([mapping.get(str(c), default) for c in values.cat.categories] + [default])
+        return table[values.cat.codes.to_numpy()]  # code −1 (missing) takes the trailing default
+    return np.array([mapping.get(str(v), default) for v in values.tolist()])
+
+
 def _build(network: GasNetwork) -> ModelArrays:
     topo = network.topology
     bad = np.flatnonzero((topo.link_from < 0) | (topo.link_to < 0))
@@ -104,7 +114,7 @@ def _build(network: GasNetwork) -> ModelArrays:
     roughness = np.where(np.isfinite(roughness) & (roughness >= 0), roughness, 0.05e-3)
     zeta = _col(pipes, "loss_coefficient", 0.0)
     zeta = np.where(np.isfinite(zeta), zeta, 0.0)
-    in_service = (pipes["status"].astype(str) == "in_service").to_numpy() if n_pipes else np.zeros(0, bool)
+    in_service = _lookup(pipes["status"], {"in_service": True}, False).astype(bool)
     bad = in_service & ~(np.isfinite(diameter) & (diameter > 0))
     if bad.any():
         raise HydraulicModelError("in-service pipes without a positive inner_diameter_mm", pipes["id"][bad].tolist())
@@ -112,11 +122,7 @@ def _build(network: GasNetwork) -> ModelArrays:
     if bad.any():
         raise HydraulicModelError("in-service pipes without a length_m", pipes["id"][bad].tolist())
     rank = {c.value: c.rank for c in PressureClass}
-    class_rank = (
-        pipes["pressure_class"].astype(str).map(rank).fillna(0).to_numpy(dtype=np.int8)
-        if n_pipes
-        else np.zeros(0, np.int8)
-    )
+    class_rank = _lookup(pipes["pressure_class"], rank, 0).astype(np.int8)
 
     valves = network["valves"]
     regs = network["regulators"]
