@@ -17,6 +17,8 @@
     gasops ledger evidence --ledger DIR list | export ID OUT.json      (portable proofs of equivocation)
     gasops ledger evidence verify PROOF.json [--key VKEY …]            exit 0 proven, 1 not a proof, 2 not trusted
     gasops ledger peers    --ledger DIR [list | self | add NAME URL ORIGIN VKEY WITNESS_VKEY | remove NAME]
+    gasops ledger witnesses --ledger DIR [list | add NAME URL VKEY | remove NAME | cosign]
+                                 outside C2SP tlog-witness witnesses of this log (URL: their submission prefix)
 
 ``--network FILE`` instead of ``--ledger DIR`` uses the ledger of that network's workspace (the GUI's). The
 passphrase comes from ``$GASOPS_LEDGER_PASSPHRASE``, ``--passphrase-file`` or a prompt; it is never echoed or logged.
@@ -40,6 +42,7 @@ from console.ledger import (
     StoreDamagedError,
     SyncLimits,
     TrustPolicy,
+    ask_outside_witnesses,
     export_equivocation,
     verify_bundle,
     verify_equivocation,
@@ -141,6 +144,19 @@ def add_parser(subparsers) -> None:
     p.add_argument("action", nargs="?", default="list", choices=["list", "self", "add", "remove"])
     p.add_argument("args", nargs="*", help="for add: NAME URL ORIGIN VKEY WITNESS_VKEY; for remove: NAME")
     p.set_defaults(handler=_peers)
+
+    p = sub.add_parser(
+        "witnesses",
+        help="outside witnesses speaking C2SP tlog-witness: list, add, remove, ask them to cosign our checkpoint",
+    )
+    common(p)
+    p.add_argument("action", nargs="?", default="list", choices=["list", "add", "remove", "cosign"])
+    p.add_argument(
+        "args", nargs="*", help="for add: NAME URL VKEY (URL: the witness's submission prefix); remove: NAME"
+    )
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_witnesses)
 
     p = sub.add_parser(
         "operators",
@@ -313,6 +329,10 @@ def _sync(args: argparse.Namespace) -> int:
         for r in report.results:
             print(f"{r.peer:<16} {r.origin:<36} {r.status:<12} {r.old_size:>9} -> {r.new_size:<9} {r.problem or ''}")
         w = report.witness
+        if not args.no_cosign and not report.results and service.node.outside_witnesses():
+            for o in ask_outside_witnesses(node, SyncLimits(timeout_s=args.timeout)):
+                print(f"witness {o.witness:<16} {o.status:<12} {o.problem or ''}")
+            w = node.witness_status()
         if w is not None:
             print(
                 f"checkpoint {w.size}: {len(w.cosigners)}/{w.quorum} cosignatures {'(witnessed)' if w.witnessed else ''}"
@@ -500,6 +520,51 @@ def _peers(args: argparse.Namespace) -> int:
                 print(
                     f"{p.name:<16} {p.url:<28} {p.origin:<36} {p.status or 'never synced':<12} size {p.last_size} faults {p.faults} {p.error or ''}"
                 )
+    finally:
+        service.close()
+    return 0
+
+
+def _witnesses(args: argparse.Namespace) -> int:
+    service = _service(args, unlock=args.action == "cosign")
+    try:
+        node = service.node
+        if args.action in ("add", "remove") and service.authority is not None:
+            service.authority.require("ledger.peers", f"{args.action} the outside witness {' '.join(args.args[:1])}")
+        if args.action == "add":
+            if len(args.args) != 3:
+                raise GasOpsError("witnesses add needs NAME URL VKEY (the witness's cosignature/v1 key)")
+            node.add_witness(*args.args)
+            print(f"added witness {args.args[0]}: `gasops ledger witnesses cosign` asks it to cosign {node.origin}")
+        elif args.action == "remove":
+            if len(args.args) != 1:
+                raise GasOpsError("witnesses remove needs NAME")
+            node.remove_witness(args.args[0])
+            print(f"removed witness {args.args[0]}")
+        elif args.action == "cosign":
+            outcomes = ask_outside_witnesses(node, SyncLimits(timeout_s=args.timeout))
+            w = node.witness_status()
+            if args.json:
+                print(json.dumps({"outcomes": [o.to_dict() for o in outcomes], "witness": w.to_dict()}, indent=2))
+            else:
+                for o in outcomes:
+                    print(f"{o.witness:<16} {o.status:<12} size {o.size:<9} {o.problem or ''}")
+                if not outcomes:
+                    print("no outside witnesses; add one with `gasops ledger witnesses add NAME URL VKEY`")
+                print(
+                    f"checkpoint {w.size}: {len(w.cosigners)}/{w.quorum} cosignatures {'(witnessed)' if w.witnessed else ''}"
+                )
+            return 0 if all(o.cosigned for o in outcomes) else 1
+        else:
+            rows = node.outside_witnesses()
+            if args.json:
+                print(json.dumps([r.to_dict() for r in rows], indent=2))
+            else:
+                for r in rows:
+                    size = "-" if r.size is None else r.size
+                    print(f"{r.name:<16} {r.url:<36} {r.status or 'never asked':<12} size {size} {r.error or ''}")
+                if not rows:
+                    print("no outside witnesses")
     finally:
         service.close()
     return 0

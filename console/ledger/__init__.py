@@ -67,6 +67,7 @@ from console.ledger._server import LedgerServer
 from console.ledger._store import StoreDamagedError
 from console.ledger._sync import (
     SyncLimits,
+    ask_outside_witnesses,
     check_witnesses,
     collect_cosignatures,
     recover_from_peer,
@@ -76,9 +77,11 @@ from console.ledger._sync import (
 from console.ledger._trust import TrustPolicy
 from console.ledger._types import (
     AppendResult,
+    CosignOutcome,
     Equivocation,
     LogInfo,
     LogVerification,
+    OutsideWitness,
     PeerInfo,
     SyncResult,
     VerifyReport,
@@ -94,6 +97,7 @@ __all__ = [
     "BundleError",
     "BundleReport",
     "Checkpoint",
+    "CosignOutcome",
     "CheckpointConflictError",
     "EMPTY_ROOT",
     "EmptyProofError",
@@ -117,6 +121,7 @@ __all__ = [
     "NoteError",
     "NoteSignature",
     "NoteVerifier",
+    "OutsideWitness",
     "PeerError",
     "PeerInfo",
     "ProofError",
@@ -135,6 +140,7 @@ __all__ = [
     "attachment",
     "canonical_json",
     "changeset_digest",
+    "ask_outside_witnesses",
     "check_witnesses",
     "collect_cosignatures",
     "cosign_note",

@@ -86,6 +86,8 @@ def equivocation_proof(node, record_id: int) -> dict:
     elif "proof" in ev and small == 0:  # the proof the log or peer sent for its larger tree
         proof = [unb64(p) for p in ev["proof"]]
         prefix = _prefix_root_from_proof(k, n, proof)
+        if prefix is None and "prefix_root_b" in ev:  # kept at detection time (k a power of two)
+            prefix = unb64(ev["prefix_root_b"])
     if proof is None and log_holds(node, origin, max(k, n)) and small == 1:
         tree = node._log(origin).tree
         proof, prefix = tree.consistency_proof(k, n), tree.root(k)

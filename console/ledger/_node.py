@@ -59,10 +59,10 @@ from console.ledger._note import (
 )
 from console.ledger._state import LogState
 from console.ledger._store import LedgerStore, SQLAlchemyError, StoreDamagedError
-from console.ledger._types import AppendResult, Equivocation, LogInfo, PeerInfo, WitnessStatus
+from console.ledger._types import AppendResult, Equivocation, LogInfo, OutsideWitness, PeerInfo, WitnessStatus
 from console.ledger._verify import verify_consistency
 
-__all__ = ["LedgerNode", "WitnessConflict", "UnknownLogError", "BadAddCheckpoint"]
+__all__ = ["LedgerNode", "WitnessConflict", "UnknownLogError", "BadAddCheckpoint", "floor_met"]
 
 _CONFIG = "config.json"
 _PII_FILE = "pii.secret.json"
@@ -302,6 +302,7 @@ class LedgerNode:
         out = [
             NoteVerifier.from_vkey(p["witness_vkey"]) for p in self.store.list_peers() if p["origin"] != exclude_origin
         ]
+        out += [NoteVerifier.from_vkey(w["vkey"]) for w in self.store.list_witnesses()]
         if self.witness_key is not None and exclude_origin != self.origin:
             out.append(NoteVerifier(self.witness_key.name, self.witness_key.public_key, SIG_COSIGNATURE_V1))
         return out
@@ -475,7 +476,7 @@ class LedgerNode:
         if self.checked_witnesses:
             return
         self.checked_witnesses = True
-        if self.store.list_peers():
+        if self.store.list_peers() or self.store.list_witnesses():
             from console.ledger._sync import check_witnesses
 
             check_witnesses(self)
@@ -489,7 +490,7 @@ class LedgerNode:
                 f"log {self.origin}: refusing to sign size {size}: it contradicts the checkpoint of size {latest['size']} signed before"
             )
         floor = self.witness_floor
-        if floor is not None and (floor["size"] > size or log.tree.root(floor["size"]) != floor["root"]):
+        if floor is not None and not floor_met(floor, size, log.tree.root):
             raise CheckpointConflictError(
                 f"log {self.origin}: witness {floor['witness']} has cosigned size {floor['size']} but this node holds {size} entries "
                 "that do not extend it (restored from an old backup?): run `gasops ledger sync --recover` first"
@@ -636,6 +637,32 @@ class LedgerNode:
         return [
             Equivocation(r["id"], r["origin"], r["kind"], r["detected_at"], r["peer"], r["evidence"])
             for r in self.store.list_equivocations()
+        ]
+
+    # -- outside witnesses (C2SP tlog-witness) ---------------------------------------------------------------------------
+
+    def add_witness(self, name: str, url: str, vkey: str) -> None:
+        """Ask an outside C2SP witness for cosignatures of this log: its submission prefix (``<url>/add-checkpoint``)
+        and its cosignature/v1 key (type 0x04), obtained out of band. Its cosignatures count towards the quorum."""
+        verifier = NoteVerifier.from_vkey(vkey)
+        if verifier.sig_type != SIG_COSIGNATURE_V1:
+            raise LedgerError(f"witness {name}: {vkey[:60]!r} is not a cosignature/v1 key (type 0x04)")
+        if not url.startswith(("http://", "https://")):
+            raise LedgerError(f"witness {name}: the URL must start with http:// or https://")
+        if any(p["name"] == name for p in self.store.list_peers()):
+            raise LedgerError(f"witness {name}: a peer already has that name")
+        self.store.upsert_witness(name=name, url=url.rstrip("/"), vkey=vkey, size=None, status=None, error=None)
+
+    def remove_witness(self, name: str) -> None:
+        """Stop asking an outside witness; its cosignatures no longer count towards the quorum."""
+        if not self.store.delete_witness(name):
+            known = ", ".join(w["name"] for w in self.store.list_witnesses()) or "none"
+            raise LedgerError(f"unknown witness {name!r} (outside witnesses: {known})")
+
+    def outside_witnesses(self) -> list[OutsideWitness]:
+        return [
+            OutsideWitness(w["name"], w["url"], w["vkey"], w["size"], w["last_at"], w["status"], w["error"])
+            for w in self.store.list_witnesses()
         ]
 
     # -- following peers' logs ---------------------------------------------------------------------------------------------
@@ -796,6 +823,15 @@ class LedgerNode:
         from console.ledger._audit import verify_node
 
         return verify_node(self, workers=workers)
+
+
+def floor_met(floor: dict, size: int, root_at) -> bool:
+    """Whether a tree of ``size`` leaves (``root_at(n)``: its root at size n) extends what a witness cosigned. A C2SP
+    witness reports only its size (``root`` None): the size must be reached; the witness itself refuses a tree that
+    does not extend its own when it is next asked."""
+    if floor["size"] > size or floor.get("inconsistent"):
+        return False
+    return floor["root"] is None or root_at(floor["size"]) == floor["root"]
 
 
 def _entry_row(entry: Entry, leaf: bytes) -> dict:

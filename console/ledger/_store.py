@@ -139,6 +139,17 @@ peers = Table(
     Column("status", String),
     Column("error", Text),
 )
+c2sp_witnesses = Table(  # outside witnesses of our own log, spoken to over C2SP tlog-witness (no log of theirs)
+    "c2sp_witnesses",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("url", String, nullable=False),  # the witness's submission prefix (POST <url>/add-checkpoint)
+    Column("vkey", Text, nullable=False),  # its cosigning key (type 0x04), obtained out of band
+    Column("size", Integer),  # the size of our log it last cosigned (or told us in a 409)
+    Column("last_at", String),
+    Column("status", String),
+    Column("error", Text),
+)
 faults = Table(
     "faults",
     metadata,
@@ -448,6 +459,26 @@ class LedgerStore:
     def list_peers(self) -> list[dict]:
         with self.connect() as c:
             return [dict(r._mapping) for r in c.execute(select(peers).order_by(peers.c.name))]
+
+    def upsert_witness(self, **values: Any) -> None:
+        with self.begin() as c:
+            c.execute(
+                sqlite_insert(c2sp_witnesses)
+                .values(**values)
+                .on_conflict_do_update(index_elements=["name"], set_={k: v for k, v in values.items() if k != "name"})
+            )
+
+    def update_witness(self, name: str, **values: Any) -> None:
+        with self.begin() as c:
+            c.execute(update(c2sp_witnesses).where(c2sp_witnesses.c.name == name).values(**values))
+
+    def delete_witness(self, name: str) -> bool:
+        with self.begin() as c:
+            return c.execute(delete(c2sp_witnesses).where(c2sp_witnesses.c.name == name)).rowcount > 0
+
+    def list_witnesses(self) -> list[dict]:
+        with self.connect() as c:
+            return [dict(r._mapping) for r in c.execute(select(c2sp_witnesses).order_by(c2sp_witnesses.c.name))]
 
     def add_fault(self, peer: str, at: str, problem: str) -> None:
         with self.begin() as c:

@@ -19,12 +19,14 @@ import aiohttp
 
 from console.ledger._audit import verify_signatures
 from console.ledger._auth import canonical_target, sign_request
+from console.ledger._c2sp_witness import request_cosignature, witness_floor
 from console.ledger._canonical import b64, unb64, utc_now_iso
 from console.ledger._entries import decode_entry
 from console.ledger._errors import EntryRejected, LedgerError, NoteError, PeerError, ProofError, SignatureError
 from console.ledger._limits import load_json
+from console.ledger._node import floor_met
 from console.ledger._note import Checkpoint, NoteVerifier, open_note, parse_note
-from console.ledger._types import SyncResult, WitnessStatus
+from console.ledger._types import CosignOutcome, SyncResult, WitnessStatus
 from console.ledger._verify import verify_consistency
 
 MAX_PROOF_HASHES = 64  # a tree of 2**63 leaves needs at most 63 (inclusion) or 64 (consistency) hashes
@@ -35,6 +37,7 @@ __all__ = [
     "sync_all",
     "collect_cosignatures",
     "check_witnesses",
+    "ask_outside_witnesses",
     "recover_from_peer",
     "SyncLimits",
 ]
@@ -202,12 +205,14 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
             first = (await client.entries(origin, local, local + 1))[0]
             if _authentic_fork(node, origin, first):
                 ours_note = node.checkpoint_note(origin)
-                node.record_equivocation(
-                    origin,
-                    "inconsistent",
-                    peer,
-                    {"note_a": ours_note, "note_b": note, "proof": [b64(p) for p in proof], "entry_b": first.decode()},
-                )
+                evidence = {
+                    "note_a": ours_note,
+                    "note_b": note,
+                    "proof": [b64(p) for p in proof],
+                    "entry_b": first.decode(),
+                }
+                evidence.update(await _pin_prefix(client, origin, local, cp, proof, first, log.tree.root()))
+                node.record_equivocation(origin, "inconsistent", peer, evidence)
                 return _fail(
                     node,
                     peer,
@@ -306,6 +311,35 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
     return SyncResult(peer, origin, local, cp.size, cp.size - local, cosigned, "synced", None, time.perf_counter() - t0)
 
 
+async def _pin_prefix(client: _Client, origin: str, k: int, cp: Checkpoint, proof: list[bytes], first: bytes, ours):
+    """What makes a fork at size ``k`` provable to a third party: the root R of the peer's first ``k`` leaves, which
+    its consistency proof k -> n verifies from (R != our root). A proof from a size that is not a power of two carries
+    R; from a power of two it does not (the verifier supplies the old root), so R is taken from the inclusion proof of
+    the peer's first forked entry (index k), whose path holds the hash of the perfect subtree [0, k). Returns the
+    evidence fields ``prefix_root_b`` (+ ``inclusion_b``), or nothing when the peer's own proofs do not agree."""
+    from console.ledger._equivocation import _prefix_root_from_proof
+    from console.ledger._verify import verify_inclusion
+
+    candidates = [r for r in [_prefix_root_from_proof(k, cp.size, proof)] if r is not None]
+    extra: dict = {}
+    if not candidates:
+        try:
+            path = await client.proof("inclusion", origin, index=k, size=cp.size)
+            verify_inclusion(k, cp.size, decode_entry(first).leaf_hash, path, cp.root_hash)
+        except (PeerError, ProofError, ValueError):
+            return {}
+        candidates, extra = path, {"inclusion_b": [b64(p) for p in path]}
+    for root in candidates:
+        if root == ours:
+            continue
+        try:
+            verify_consistency(k, cp.size, proof, root, cp.root_hash)
+        except ProofError:
+            continue
+        return {"prefix_root_b": b64(root), **extra}
+    return {}
+
+
 def _witness_size(node, origin: str) -> int:
     seen = node.store.witnessed_of(origin)
     return seen["size"] if seen else 0
@@ -392,7 +426,7 @@ def recover_from_peer(node, peer: str | None, limits: SyncLimits | None = None) 
         result = asyncio.run(_run(node, [name], limits, one))[0]
         floor = node.witness_floor
         if result is not None and (
-            floor is None or (node.size() >= floor["size"] and node.root(size=floor["size"]) == floor["root"])
+            floor is None or floor_met({**floor, "inconsistent": False}, node.size(), lambda n: node.root(size=n))
         ):
             node.witness_floor = None
             return result
@@ -445,7 +479,24 @@ def collect_cosignatures(node, limits: SyncLimits | None = None) -> WitnessStatu
         return None
 
     asyncio.run(_run(node, [p["name"] for p in node.store.list_peers()], limits, one))
+    ask_outside_witnesses(node, limits, note)
     return node.witness_status()
+
+
+def ask_outside_witnesses(node, limits: SyncLimits | None = None, note: str | None = None) -> list[CosignOutcome]:
+    """Ask every outside witness (C2SP tlog-witness, ``gasops ledger witnesses add``) to cosign this node's latest
+    checkpoint, concurrently; valid cosignatures are kept. Returns one outcome per witness."""
+    limits = limits or SyncLimits()
+    rows = node.store.list_witnesses()
+    if not rows:
+        return []
+    note = note or node.checkpoint_note()
+
+    async def run() -> list[CosignOutcome]:
+        async with _session(limits) as session:
+            return list(await asyncio.gather(*(request_cosignature(node, r, session, limits, note) for r in rows)))
+
+    return asyncio.run(run())
 
 
 def _last_cosigned_size(node, witness: str) -> int:
@@ -490,6 +541,9 @@ def check_witnesses(node, limits: SyncLimits | None = None) -> dict | None:
         return {"size": cp.size, "root": cp.root_hash, "witness": client.name, "note": opened.note.serialize()}
 
     floors = [f for f in asyncio.run(_run(node, [p["name"] for p in node.store.list_peers()], limits, one)) if f]
-    bad = [f for f in floors if f["size"] > node.size() or node.root(size=f["size"]) != f["root"]]
+    # An outside C2SP witness has no read API: asking it to cosign our latest checkpoint tells what it holds (a 409
+    # with a larger size, or a 422 when our tree does not extend its own), and is a cosignature when all is well.
+    floors += [f for f in map(witness_floor, ask_outside_witnesses(node, limits)) if f]
+    bad = [f for f in floors if not floor_met(f, node.size(), lambda n: node.root(size=n))]
     node.witness_floor = max(bad, key=lambda f: f["size"]) if bad else None
     return node.witness_floor

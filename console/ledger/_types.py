@@ -14,6 +14,8 @@ __all__ = [
     "LogVerification",
     "VerifyReport",
     "Equivocation",
+    "OutsideWitness",
+    "CosignOutcome",
 ]
 
 
@@ -105,3 +107,31 @@ class Equivocation(_Json):
     detected_at: str
     peer: str | None
     evidence: dict
+
+
+@dataclass(frozen=True)
+class OutsideWitness(_Json):
+    """A witness of this node's own log that speaks only C2SP tlog-witness (it holds no log of its own here)."""
+
+    name: str
+    url: str  # submission prefix: requests go to <url>/add-checkpoint
+    vkey: str
+    size: int | None = None  # the size of our log it last cosigned (or reported in a 409)
+    last_at: str | None = None
+    status: str | None = None  # cosigned, conflict, rollback, refused, unreachable, failed
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CosignOutcome(_Json):
+    """What one tlog-witness add-checkpoint exchange gave: a kept cosignature, or why not."""
+
+    witness: str
+    status: str  # cosigned, conflict, rollback, refused, unreachable, failed
+    size: int  # the checkpoint size asked for
+    witness_size: int | None = None  # the size the witness holds (after a 409), if known
+    problem: str | None = None
+
+    @property
+    def cosigned(self) -> bool:
+        return self.status == "cosigned"

@@ -133,3 +133,31 @@ def test_cli_evidence_needs_arguments(tmp_path, make_node):
     with pytest.raises(LedgerError, match="no equivocation 7"):
         equivocation_proof(node, 7)
     node.append(*reported("H-1"))
+
+
+@pytest.mark.parametrize("held, fork_at", [(8, 4), (4, 1), (16, 15), (8, 7), (2, 1), (6, 3)])
+def test_fork_from_any_size_is_exportable(make_node, serve, tmp_path, held, fork_at):
+    """b holds ``held`` entries of a (a power of two in most cases: a consistency proof from there does not carry the
+    prefix root); a's twin forks after ``fork_at`` entries and grows past b's size. The record keeps what pins the
+    twin's prefix, so the export is a proof for anyone with a's key."""
+    a, b = make_node("a"), make_node("b")
+    sa, sb = serve(a), serve(b)
+    link(a, sa, b, sb)
+    if fork_at > 1:
+        _fill(a, "E", fork_at - 1)
+    twin = LedgerNode.open(_clone(a, tmp_path / "twin"), PASSPHRASE)
+    twin.checked_witnesses = True
+    try:
+        _fill(a, "honest", held - fork_at)
+        assert sync_peer(b, "a", FAST).new_size == held
+        _fill(twin, "forked", held - fork_at + 3)
+        b.add_peer("a", serve(twin).url, a.origin, a.org_vkey, a.witness_vkey)
+        assert sync_peer(b, "a", FAST).status == "equivocation"
+        [record] = b.equivocations()
+        assert record.kind == "inconsistent"
+        out = tmp_path / "eq.json"
+        assert run_cli(["ledger", "evidence", "--ledger", str(b.folder), "export", str(record.id), str(out)]) == 0
+        report = verify_equivocation(out, [a.org_vkey])
+        assert report.ok and report.kind == "prefix", report.detail
+    finally:
+        twin.close()
