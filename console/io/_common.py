@@ -142,8 +142,13 @@ def check_plausible(path: Path, network: GasNetwork) -> None:
                 what = "not finite"
             if bad.any():
                 raise NetworkFileError(path, f"layer {layer!r}: {column} {what} for {_some(ids[bad], values[bad])}")
+        box = np.asarray(frame.total_bounds, dtype=float)  # cheap; the per-feature scan only when it is off
+        geographic = network.crs is not None and network.crs.is_geographic
+        limit = np.array([180.0, 90.0, 180.0, 90.0]) if geographic else MAX_PROJECTED_M
+        if np.isfinite(box).all() and (np.abs(box) <= limit).all():
+            continue
         xy = shapely.get_coordinates(np.asarray(frame.geometry.array, dtype=object))
-        if network.crs is not None and network.crs.is_geographic:
+        if geographic:
             far = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
             what = "outside longitude ±180° / latitude ±90°"
         else:
