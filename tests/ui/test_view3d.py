@@ -122,6 +122,48 @@ def test_the_isolation_result_is_drawn_and_a_valve_can_fail(seen):
     assert any("valve failed" in a for a in i["valve_menu"])
 
 
+def test_valves_regulators_and_gate_stations_are_distinct_symbols_with_a_legend(seen):
+    s = _ok(seen, "symbols")
+    legend = s["legend"]
+    shapes = {label.split()[0]: shape for label, (shape, _c) in legend.items()}
+    colours = {label.split()[0]: c for label, (_s, c) in legend.items()}
+    assert shapes["Valve"] == "bowtie" and shapes["Regulator"] == "square" and shapes["Gate"] == "triangle"
+    assert len({colours["Valve"], colours["Regulator"], colours["Gate"]}) == 3 and s["shapes_known"]
+    seen_ = s["seen"]
+    for layer in ("valves", "regulators", "gate_stations"):
+        assert seen_[layer]["pixels"] > 20, (layer, seen_[layer])  # drawn, in its legend colour
+    # the shapes on screen: a bow-tie is filled beside its centre and empty above it; a square is filled both ways;
+    # a triangle (apex up) is filled above its centre and empty at its top-left corner
+    assert seen_["valves"]["left"] and not seen_["valves"]["above"]
+    assert seen_["regulators"]["left"] and seen_["regulators"]["above"] and seen_["regulators"]["top_left"]
+    assert seen_["gate_stations"]["above"] and not seen_["gate_stations"]["top_left"]
+
+
+def test_view_in_3d_here_from_the_maps_right_click(seen):
+    v = _ok(seen, "view_here")
+    assert any(t.startswith("View in 3D here") for t in v["menu"])
+    assert v["visible"] and v["target_offset_m"] < 0.5 and v["distance"] < 500
+    assert v["clicked"] is not None and v["selected_3d"] == v["clicked"]
+
+
+def test_the_open_incident_is_drawn_in_the_same_scene(seen):
+    i = _ok(seen, "incident")
+    planned = i["steps"]["planned"]
+    assert planned and list(i["first"]) == i["first_plan"]  # every valve of the plan, in the order to close them
+    assert set(i["first"].values()) == {"to close"}
+    # the first valve would not turn, the re-planned first valve was closed: the states follow the ledger steps
+    replanned = i["steps"]["replanned"]
+    assert planned[0] in i["failed"] and planned[0] not in replanned
+    assert i["drawn"].get(planned[0], "failed") == "failed"
+    assert any(t.endswith(f"failed {planned[0]}") for t in i["labels"])
+    assert i["drawn"][replanned[0]] == "closed" and replanned[0] in i["closed"]
+    assert list(i["drawn"]) == i["plan_valves"]
+    assert any(t.startswith(f"{i['incident_id']} leak at ") for t in i["labels"])
+    assert any(". to close " in t or ". closed " in t for t in i["labels"])
+    assert i["isolated"] > 0 and i["lines"] >= 1  # the shut-off region (and the cut-off areas when any)
+    assert any("shut-off region" in e for e in i["legend"]) and any("break" in e for e in i["legend"])
+
+
 def test_level_of_detail_while_moving(seen):
     lod = _ok(seen, "lod")
     assert lod["mains_kept"] and lod["moving"] == [True, False] and lod["after"]

@@ -243,6 +243,141 @@ def main() -> None:
         controller.context_menu.close()
         return {"valves_to_close": list(result.valves_to_close), "labels": labels, "valve_menu": actions}
 
+    @check("symbols")
+    def _():
+        """Valves, regulators and gate stations are told apart by shape and colour, and the legend shows them."""
+        from console.ui.view3d._symbols import SHAPES
+
+        legend = {e.label: (e.shape, e.color) for e in view.symbol_legend_entries}
+        out = {"legend": legend, "shapes_known": all(e.shape in (*SHAPES, "line") for e in view.symbol_legend_entries)}
+        view.set_ground_opacity(0.0)  # symbols lie at the pipes' depth: see them without the ground's tint
+        for key in ("symbols:valves", "symbols:regulators", "symbols:gate_stations"):
+            view.items[key].setVisible(True)  # the screenshot check hid them
+        view.show_buildings.setChecked(False)
+        seen = {}
+        for layer in ("valves", "regulators", "gate_stations"):
+            ids, xyz = view._symbol_xyz[layer]
+            p = xyz[len(xyz) // 2].astype(float)
+            view.fly_to(p, 60.0, 89.0, 0.0, animate=False)  # straight down on it
+            QTest.qWait(50)
+            settle(view)
+            img = view.grab_image()
+            px = image_array(img)
+            x, y = view.screen_position(p)
+            r = view_module.SYMBOL_SIZES[layer] / 2 * img.devicePixelRatio()
+            colour = np.array([round(c * 255) for c in view_module.SYMBOL_COLOURS[layer][:3]])
+
+            def is_fill(dx, dy, px=px, x=x, y=y, colour=colour):
+                sample = px[int(round(y + dy)), int(round(x + dx))]
+                return bool(np.abs(sample - colour).sum() <= 12)
+
+            # the centre line of a bow-tie is filled left and right of the centre, empty above it; a square is
+            # filled both ways; a triangle's apex is up: filled above the centre, empty at its top corners
+            seen[layer] = {
+                "id": str(ids[len(xyz) // 2]),
+                "left": is_fill(-0.55 * r, 0),
+                "above": is_fill(0, -0.55 * r),
+                "top_left": is_fill(-0.6 * r, -0.6 * r),
+                "pixels": int((np.abs(px - colour).sum(axis=2) <= 12).sum()),
+            }
+            img.save(str(OUT / f"view3d_symbol_{layer}.png"))
+        view.set_ground_opacity(0.55)
+        view.show_buildings.setChecked(True)
+        out["seen"] = seen
+        return out
+
+    def _mid(pid):
+        layer, prow = network.locate(pid)
+        mid = network[layer].geometry.iloc[prow].interpolate(0.5, normalized=True)
+        return mid.x, mid.y
+
+    @check("view_here")
+    def _():
+        """The map's right-click "View in 3D here" points the 3D camera at the clicked spot and selects the pipe."""
+        scene = controller.scene
+        row = int(np.flatnonzero(scene.is_main)[25])
+        pid = str(scene.pipe_ids[row])
+        window.zoom_to_feature(pid)
+        QTest.qWait(100)
+        wait(lambda: window.canvas.pick(*_mid(pid)) is not None, 20, "the pipe under the cursor on the map")
+        x, y = _mid(pid)
+        canvas = window.canvas
+        local = canvas.map_to_widget(x, y)
+        canvas.contextRequested.emit(canvas.pick(x, y), x, y, canvas.mapToGlobal(local.toPoint()))
+        menu = window.context_menu
+        texts = [a.text() for a in menu.actions()]
+        action = next(a for a in menu.actions() if a.text().startswith("View in 3D here"))
+        menu.close()
+        view.select(None)
+        view.fly_to((0.0, 0.0, 0.0), 5000.0, 40.0, animate=False)
+        action.trigger()
+        QTest.qWait(50)
+        lx, ly = scene.local(x, y)
+        target = view.camera_target()
+        return {
+            "menu": texts,
+            "target_offset_m": float(np.hypot(target[0] - lx, target[1] - ly)),
+            "distance": float(view.gl.opts["distance"]),
+            "clicked": canvas.pick(x, y).feature_id if canvas.pick(x, y) is not None else None,
+            "selected_3d": view.selected,
+            "visible": controller.view_window.isVisible(),
+        }
+
+    @check("incident")
+    def _():
+        """The dispatch feature's open incident in the same scene, from IncidentService's public API."""
+        import tempfile
+
+        ledger = window.extensions["ledger"]
+        dispatch = window.extensions["dispatch"]
+        ledger.set_folder(Path(tempfile.mkdtemp()) / "ws" / "ledger")
+        assert ledger.create_ledger("view3d.test-gas.example/city", "view3d checks passphrase", scrypt_n=2**10), (
+            ledger.last_error
+        )
+        service = dispatch.service
+        scene = controller.scene
+        pid = str(scene.pipe_ids[np.flatnonzero(scene.is_main)[60]])
+        inc = service.open("leak", pipe=pid, fraction=0.5)
+        dispatch.show_incident(inc.incident_id)
+        wait(lambda: controller.incident_drawn is not None, 30, "the incident in 3D")
+        first = dict(controller.incident_drawn)
+        first_plan = [s.feature_id for s in service.plan_result(inc).plan if s.layer == "valves"]
+        valves = list(inc.valves)
+        # the first valve would not turn (a re-plan around it), then the first valve of the new plan is closed
+        service.valve_failed(inc.incident_id, valves[0])
+        dispatch.refresh()
+        wait(lambda: controller.incident_drawn["valves"].get(valves[0], "failed") == "failed", 30, "the failed valve")
+        replanned = list(service.incident(inc.incident_id).valves)
+        service.valve(inc.incident_id, replanned[0], "closed")
+        dispatch.refresh()
+        wait(lambda: controller.incident_drawn["valves"].get(replanned[0]) == "closed", 30, "a closed valve")
+        steps = {"planned": valves, "replanned": replanned}
+        drawn = controller.incident_drawn
+        labels = [i.text for i in view.overlays.get("incident", []) if hasattr(i, "text")]
+        controller.look_at_incident(260.0, 42.0)
+        view.set_ground_opacity(0.35)
+        QTest.qWait(100)
+        settle(view)
+        view.grab_image().save(str(OUT / "view3d_incident.png"))
+        controller.view_window.grab().save(str(OUT / "view3d_incident_window.png"))
+        view.set_ground_opacity(0.55)
+        result = service.plan_result(service.incident(inc.incident_id))
+        return {
+            "incident_id": inc.incident_id,
+            "first": first["valves"],
+            "first_plan": first_plan,
+            "drawn": drawn["valves"],
+            "steps": steps,
+            "labels": labels,
+            "plan_valves": [s.feature_id for s in result.plan if s.layer == "valves"],
+            "isolated": len(result.isolated_pipe_ids),
+            "cut_off": len(result.cut_off_pipe_ids),
+            "lines": sum(1 for i in view.overlays.get("incident", []) if type(i).__name__ == "GLLinePlotItem"),
+            "legend": [e.label for e in view.symbol_legend_entries],
+            "failed": list(service.incident(inc.incident_id).failed_valves),
+            "closed": list(service.incident(inc.incident_id).still_closed),
+        }
+
     @check("lod")
     def _():
         budget = view_module.LOD_BUDGET_SEGMENTS

@@ -6,7 +6,10 @@
   service, never changed); pressure contours of that run draped on the ground as bands;
 * selection is shared with the 2D map both ways; "View in 3D here" on the map's right-click;
 * the isolation feature's current result (break, valves to close in order, shut-off region, cut-off pipes) is
-  drawn in the scene; right-clicking a valve in 3D offers "This valve failed".
+  drawn in the scene; right-clicking a valve in 3D offers "This valve failed";
+* the open incident of the dispatch feature (the one its dock shows, else the latest open one) is drawn from
+  :class:`~console.app.incidents.IncidentService`'s public API only: its plan's break, valves to close in order
+  (closed, failed or still to close, from the incident's ledger steps), the shut-off region and the cut-off areas.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from console.network import Hit
 from console.scene import band_index, build_scene, network_crossings
 from console.ui.actions import ActionSpec
 from console.ui.map.styles import classify_pipes
+from console.ui.view3d._symbols import SymbolItem
 from console.ui.view3d._view import LegendEntry, _rgba
 from console.ui.view3d._window import View3DWindow
 
@@ -32,6 +36,17 @@ ISOLATED_RGBA = (1.0, 0.2, 0.2, 1.0)
 CUT_OFF_RGBA = (1.0, 0.6, 0.1, 1.0)
 CLOSE_RGBA = (0.2, 1.0, 0.4, 1.0)
 CROSSING_RGBA = ((0.2, 0.9, 1.0, 1.0), (1.0, 0.3, 1.0, 1.0))
+# the open incident: shut-off region red, cut-off areas orange, valves to close by state
+INCIDENT_VALVE_RGBA = {
+    "to close": (0.2, 1.0, 0.4, 1.0),
+    "closed": (0.85, 0.85, 0.9, 1.0),
+    "failed": (1.0, 0.2, 0.9, 1.0),
+}
+BREAK_RGBA = (1.0, 0.15, 0.15, 1.0)
+
+
+def _hex(rgba) -> str:
+    return "#" + "".join(f"{round(c * 255):02x}" for c in rgba[:3])
 
 
 def _label(pos, text: str, color=(1.0, 1.0, 1.0, 1.0)) -> gl.GLTextItem:
@@ -74,6 +89,7 @@ class View3DController(QObject):
         window.canvas.featureIdentified.connect(self._on_2d_identified)
         window.networkShown.connect(self._on_network_shown)
         self._linked = False
+        self.incident_drawn: dict | None = None  # what _draw_incident drew (incident id, valve states, break)
 
     # -- opening -------------------------------------------------------------------------------------------------
     @property
@@ -119,6 +135,7 @@ class View3DController(QObject):
         self._refresh_modes()
         self.set_colour_mode(self._mode)
         self._draw_isolation()
+        self._draw_incident()
         self.window.statusBar().showMessage(
             f"3D scene: {len(scene.pipe_ids):,} pipes, {len(scene.buildings):,} buildings", 5000
         )
@@ -282,6 +299,10 @@ class View3DController(QObject):
         sim = self.window.extensions.get("simulation")
         if sim is not None:
             sim.service.run_changed.connect(lambda _r: QTimer.singleShot(0, self._on_run_change))
+        dispatch = self.window.extensions.get("dispatch")
+        if dispatch is not None and hasattr(dispatch, "incidentShown"):
+            # the dock shows an incident, or was refilled after a step: redraw it from the service
+            dispatch.incidentShown.connect(lambda _iid: QTimer.singleShot(0, self._draw_incident))
         self._linked = True
 
     def _on_run_change(self) -> None:
@@ -324,6 +345,86 @@ class View3DController(QObject):
             s.setGLOptions("opaque")
             items += [s, _label((lx, ly, z + 6.0), f"break {fid}", ISOLATED_RGBA)]
         self.view.set_overlay("isolation", items)
+
+    # -- the open incident (dispatch) ------------------------------------------------------------------------------
+    def incident_shown(self):
+        """(service, incident) drawn in 3D: the incident the dispatch dock shows when open, else the latest open
+        incident; None without the dispatch feature, an unlocked ledger or an open incident with a plan."""
+        dispatch = self.window.extensions.get("dispatch") if isinstance(self.window.extensions, dict) else None
+        service = getattr(dispatch, "service", None) if dispatch is not None else None
+        if service is None:
+            return None
+        try:
+            open_now = [i for i in service.open_incidents() if i.plan is not None]
+        except Exception:  # a ledger that cannot be read is the dispatch feature's to report
+            return None
+        current = getattr(dispatch, "current", None)
+        chosen = next((i for i in open_now if i.incident_id == current), open_now[-1] if open_now else None)
+        return (service, chosen) if chosen is not None else None
+
+    def _draw_incident(self) -> None:
+        if self.view is None or self.scene is None:
+            return
+        shown = self.incident_shown()
+        if shown is None:
+            self.view.set_overlay("incident", [])
+            self.view.set_overlay_legend("incident", [])
+            self.incident_drawn = None
+            return
+        service, inc = shown
+        result = service.plan_result(inc)
+        scene = self.scene
+        items = []
+        for pipe_ids, rgba in ((result.cut_off_pipe_ids, CUT_OFF_RGBA), (result.isolated_pipe_ids, ISOLATED_RGBA)):
+            rows = np.flatnonzero(np.isin(scene.pipe_ids, np.asarray(pipe_ids, dtype=object)))
+            if len(rows):
+                items.append(
+                    gl.GLLinePlotItem(
+                        pos=scene.pipe_segments(rows), mode="lines", width=5.0, color=rgba, glOptions="opaque"
+                    )
+                )
+        ids, xyz = scene.symbols.get("valves", (np.zeros(0, dtype=object), np.zeros((0, 3))))
+        where = {v: i for i, v in enumerate(ids)}
+        failed, closed = set(inc.failed_valves), set(inc.still_closed)
+        steps = [s for s in result.plan if s.layer == "valves" and s.feature_id in where]
+        states = {}
+        for n, step in enumerate(steps, start=1):
+            state = "failed" if step.feature_id in failed else "closed" if step.feature_id in closed else "to close"
+            states[step.feature_id] = state
+            p = xyz[where[step.feature_id]]
+            rgba = INCIDENT_VALVE_RGBA[state]
+            items.append(SymbolItem("bowtie", pos=p[None, :], color=rgba, size=20.0, pxMode=True))
+            items.append(_label(p + [0, 0, 4.0], f"{n}. {state} {step.feature_id}", rgba))
+        for fid in failed - set(states):  # a failed valve the new plan works around
+            if fid in where:
+                p = xyz[where[fid]]
+                items.append(SymbolItem("bowtie", pos=p[None, :], color=INCIDENT_VALVE_RGBA["failed"], size=20.0))
+                items.append(_label(p + [0, 0, 4.0], f"failed {fid}", INCIDENT_VALVE_RGBA["failed"]))
+        for fid, bx, by in result.break_points:
+            lx, ly = scene.local(bx, by)
+            z = float(scene.ground.height_at(np.array([bx]), np.array([by]))[0])
+            items.append(SymbolItem("diamond", pos=np.array([[lx, ly, z - 1.0]]), color=BREAK_RGBA, size=26.0))
+            items.append(_label((lx, ly, z + 8.0), f"{inc.incident_id} {inc.kind} at {fid}", BREAK_RGBA))
+        self.view.set_overlay("incident", items)
+        self.view.set_overlay_legend(
+            "incident",
+            [
+                LegendEntry(f"{inc.incident_id} break", _hex(BREAK_RGBA), "diamond"),
+                *(LegendEntry(f"valve {s}", _hex(INCIDENT_VALVE_RGBA[s]), "bowtie") for s in INCIDENT_VALVE_RGBA),
+                LegendEntry("shut-off region 关断区", _hex(ISOLATED_RGBA), "line"),
+                LegendEntry("cut-off area 停气区", _hex(CUT_OFF_RGBA), "line"),
+            ],
+        )
+        self.incident_drawn = {"incident_id": inc.incident_id, "valves": states, "break": result.break_points}
+
+    def look_at_incident(self, distance: float = 350.0, elevation: float = 55.0) -> bool:
+        """Point the camera at the drawn incident's break (False when there is none)."""
+        drawn = self.incident_drawn
+        if not drawn or not drawn["break"]:
+            return False
+        _fid, x, y = drawn["break"][0]
+        self.look_at(x, y, distance, elevation)
+        return True
 
     # -- crossings ---------------------------------------------------------------------------------------------------
     def fly_to_crossing(self, k: int, animate: bool = True) -> None:

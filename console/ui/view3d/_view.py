@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph.opengl as gl
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QMatrix4x4, QVector3D
+from PySide6.QtGui import QColor, QMatrix4x4, QPainter, QPen, QVector3D
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.scene import NetworkScene, SegmentPicker, thin_pipes
+from console.ui.view3d._symbols import SymbolItem, symbol_pixmap
 
 __all__ = ["BACKGROUND", "GLView", "LegendEntry", "View3D"]
 
@@ -47,14 +48,22 @@ SYMBOL_COLOURS = {
     "gate_stations": (1.0, 0.25, 0.25, 1.0),
     "customers": (0.85, 0.85, 0.85, 1.0),
 }
-SYMBOL_SIZES = {"valves": 7.0, "regulators": 11.0, "gate_stations": 16.0, "customers": 2.0}
+SYMBOL_SIZES = {"valves": 16.0, "regulators": 16.0, "gate_stations": 24.0, "customers": 3.0}
+# valve ⋈ (as on every utility map), regulator ■, gate station ▲, meter ● (console.ui.view3d._symbols)
+SYMBOL_SHAPES = {"valves": "bowtie", "regulators": "square", "gate_stations": "triangle", "customers": "circle"}
+SYMBOL_LABELS = {"valves": "Valve 阀门", "regulators": "Regulator 调压器", "gate_stations": "Gate station 门站",
+                 "customers": "Meter 表具"}  # fmt: skip
 RISER_RGBA = (1.0, 0.85, 0.3, 1.0)
+# the translucent ground is drawn after everything else: drawn first, it would fill the depth buffer and hide the pipes
+# beneath it instead of letting them show through (x-ray)
+GROUND_DEPTH_ORDER = 10
 
 
 @dataclass(frozen=True)
 class LegendEntry:
     label: str
     color: str  # #rrggbb
+    shape: str = ""  # a symbol shape (console.ui.view3d._symbols.SHAPES), "line" for a pipe style, "" a swatch
 
 
 def _rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -153,6 +162,7 @@ class View3D(QWidget):
         layout.addWidget(self.controls)
         layout.addWidget(self.gl, 1)
         layout.addWidget(self.legend)
+        layout.addWidget(self.symbol_legend)
         self.gl.cameraMoved.connect(self._on_camera_change)
         self.gl.clicked.connect(self._on_click)
 
@@ -209,6 +219,52 @@ class View3D(QWidget):
         self.legend = QLabel(self)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
+        self.symbol_legend = QWidget(self)
+        self._symbol_legend_row = QHBoxLayout(self.symbol_legend)
+        self._symbol_legend_row.setContentsMargins(4, 0, 4, 2)
+        self.symbol_legend_entries: list[LegendEntry] = []
+        self._overlay_legends: dict[str, list[LegendEntry]] = {}
+
+    def _rebuild_symbol_legend(self) -> None:
+        """The symbols drawn (and the overlays' styles, e.g. the open incident) as icons with labels."""
+        row = self._symbol_legend_row
+        while row.count():
+            item = row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        entries = [
+            LegendEntry(SYMBOL_LABELS[layer], QColor.fromRgbF(*SYMBOL_COLOURS[layer]).name(), SYMBOL_SHAPES[layer])
+            for layer in SYMBOL_SHAPES
+            if layer in self._symbol_xyz
+        ]
+        if "risers" in self.items:
+            entries.append(LegendEntry("Riser 立管", QColor.fromRgbF(*RISER_RGBA).name(), "line"))
+        for extra in self._overlay_legends.values():
+            entries += extra
+        self.symbol_legend_entries = entries
+        for e in entries:
+            icon = QLabel(self.symbol_legend)
+            if e.shape == "line":
+                pix = symbol_pixmap("square", _rgba(e.color), 16)
+                pix.fill(Qt.GlobalColor.transparent)
+                painter = QPainter(pix)
+                painter.setPen(QPen(QColor(e.color), 4))
+                painter.drawLine(1, 8, 15, 8)
+                painter.end()
+            else:
+                pix = symbol_pixmap(e.shape or "square", _rgba(e.color), 16)
+            icon.setPixmap(pix)
+            row.addWidget(icon)
+            row.addWidget(QLabel(e.label + "   ", self.symbol_legend))
+        row.addStretch(1)
+
+    def set_overlay_legend(self, key: str, entries: list[LegendEntry]) -> None:
+        """Legend entries explaining overlay ``key`` (none: removed)."""
+        if entries:
+            self._overlay_legends[key] = list(entries)
+        else:
+            self._overlay_legends.pop(key, None)
+        self._rebuild_symbol_legend()
 
     def set_colour_modes(self, modes: list[tuple[str, str]], current: str) -> None:
         """(mode key, label) pairs for the colour box."""
@@ -226,6 +282,7 @@ class View3D(QWidget):
         for item in list(self.items.values()) + [i for v in self.overlays.values() for i in v]:
             self.gl.removeItem(item)
         self.items, self.overlays = {}, {}
+        self._overlay_legends = {}
         self.scene = scene
         self._picker = SegmentPicker(scene.segments)
         n_seg = len(scene.segment_pipe)
@@ -241,6 +298,7 @@ class View3D(QWidget):
         ground = gl.GLMeshItem(
             vertexes=verts, faces=faces, smooth=False, drawEdges=False, glOptions="translucent", computeNormals=False
         )
+        ground.setDepthValue(GROUND_DEPTH_ORDER)
         self._add("ground", ground)
         self._paint_ground()
         cverts, cfaces = scene.ground.coarse(GROUND_LOD_STEP).mesh(scene.origin)
@@ -248,6 +306,7 @@ class View3D(QWidget):
             vertexes=cverts, faces=cfaces, smooth=False, drawEdges=False, glOptions="translucent", computeNormals=False
         )
         ground_lod.setVisible(False)
+        ground_lod.setDepthValue(GROUND_DEPTH_ORDER)
         self._add("ground_lod", ground_lod)
         self._paint_ground()
         self._building_centres = scene.building_centres()
@@ -284,10 +343,17 @@ class View3D(QWidget):
             if not len(ids):
                 continue
             self._symbol_xyz[layer] = (ids, xyz)
-            item = gl.GLScatterPlotItem(pos=xyz, color=SYMBOL_COLOURS[layer], size=SYMBOL_SIZES[layer], pxMode=True)
-            item.setGLOptions("opaque")
+            item = SymbolItem(
+                SYMBOL_SHAPES[layer],
+                on_top=layer in ("regulators", "gate_stations"),
+                pos=xyz,
+                color=SYMBOL_COLOURS[layer],
+                size=SYMBOL_SIZES[layer],
+                pxMode=True,
+            )
             self._add(f"symbols:{layer}", item)
         self._apply_pipe_colors()
+        self._rebuild_symbol_legend()
         self.set_z_scale(self._z_scale)
         self.look_from(above=True)
         self._full_detail()
