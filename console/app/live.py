@@ -592,6 +592,11 @@ class LiveSession:
         """Sensors out of service: id → reason."""
         return self.service.out_of_service()
 
+    def hidden_alarms(self) -> list:
+        """Active alarms hidden by suppression or out of service (state SUPPRESSED / OUT_OF_SERVICE): what the
+        alarm list leaves out, for review."""
+        return self.service.hidden_alarms()
+
     @property
     def audible(self) -> bool:
         """Whether the horn sounds: a new high-priority alarm nobody acknowledged or silenced yet."""

@@ -852,11 +852,21 @@ class AlarmEngine:
         return (~self._acked & ~self._quiet()).any(axis=1)
 
     def alarm_list(self) -> list[AlarmRecord]:
-        """Every alarm not in the normal state, most urgent first, then newest first (suppressed and out-of-service
-        alarms only while their condition is active: what an outage or a maintenance job is hiding)."""
+        """Every alarm not in the normal state, most urgent first, then newest first — without the suppressed and
+        out-of-service ones, which are not annunciated (:meth:`hidden_alarms` lists those)."""
         codes = self.state_codes()
         hidden = (codes == _S_SUPPRESSED) | (codes == _S_OOS)
-        ri, ci = np.nonzero((codes != _S_NORMAL) & (~hidden | self._active))
+        return self._records(np.nonzero((codes != _S_NORMAL) & ~hidden), codes)
+
+    def hidden_alarms(self) -> list[AlarmRecord]:
+        """The suppressed and out-of-service alarms whose condition is active: what an outage, a flood or a
+        maintenance job is hiding from the alarm list (ISA-18.2 asks that they can be reviewed)."""
+        codes = self.state_codes()
+        hidden = (codes == _S_SUPPRESSED) | (codes == _S_OOS)
+        return self._records(np.nonzero(hidden & self._active), codes)
+
+    def _records(self, where, codes: np.ndarray) -> list[AlarmRecord]:
+        ri, ci = where
         prio = self._limits.priority[ri, ci]
         since = self._since[ri, ci]
         order = np.lexsort((-np.nan_to_num(since, nan=-np.inf), prio))

@@ -405,6 +405,11 @@ class TelemetryService:
         with self._lock:
             return self.engine.alarm_list()
 
+    def hidden_alarms(self) -> list[AlarmRecord]:
+        """Active alarms that suppression or out-of-service hides from the alarm list."""
+        with self._lock:
+            return self.engine.hidden_alarms()
+
     @property
     def alarms_in_last_10_min(self) -> int:
         """Activations in the ten minutes up to the latest one (ISA-18.2 flood when > 10)."""

@@ -15,7 +15,11 @@ START = "2026-01-05T00:00:00+08:00"
 
 
 def _states(session):
-    return {(a.sensor_id, a.condition.value): a.state for a in session.service.alarm_list()}
+    """What the alarm list shows and what suppression hides, by alarm (the two never overlap)."""
+    shown = {(a.sensor_id, a.condition.value): a.state for a in session.service.alarm_list()}
+    hidden = {(a.sensor_id, a.condition.value): a.state for a in session.hidden_alarms()}
+    assert not set(shown) & set(hidden)
+    return shown | hidden
 
 
 def test_an_outage_suppresses_its_sensors_alarms_until_restoration(tmp_path):
