@@ -27,18 +27,21 @@ unaccounted-for gas (a hazard candidate).
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from psygnal import Signal
 
+from console.app.hazards import hazard_rows, new_hazard_id
 from console.atomic import atomic_write_text
+from console.errors import GasOpsError
 from console.ledger import canonical_json
 from console.metering import (
     READINGS_FORMAT,
@@ -57,23 +60,28 @@ from console.metering import (
     flag_jumps,
     format_time,
     gas_balance,
+    line_pack_by_area,
     missing_period,
     parse_time,
     period_of,
     read_proof_file,
     reconcile_custody,
+    simulator_from_network,
     station_emission,
     vented_emission,
     verify_reading_proof,
     write_proof,
 )
 
-__all__ = ["AnchorReport", "MeteringService", "METERS_FILE"]
+__all__ = ["AnchorReport", "LINEPACK_FILE", "MeteringService", "METERS_FILE"]
 
 log = logging.getLogger(__name__)
 
 METERS_FILE = "meters.json"
+LINEPACK_FILE = "linepack.json"  # line pack per area at the times the network was solved
+LINEPACK_SNAPSHOTS = 2000
 READINGS_PER_FILE = 1000
+HAZARD_PREFIX = "Gas balance jump (输差突增)"
 
 
 @dataclass
@@ -112,6 +120,9 @@ class MeteringService:
         self._meters: dict[str, Meter] = {}
         self._origins: dict[str, str] = {}  # meter id -> log origin of a peer's meter
         self._loaded_from: Path | None = None
+        self.network: Any = None  # the network and its last solve (line pack, areas on the map, training meters)
+        self.result: Any = None
+        self.trainer: Any = None  # the training simulator of this session (its devices' keys live only here)
 
     # -- meters ------------------------------------------------------------------------------------------------------
     @property
@@ -374,28 +385,154 @@ class MeteringService:
         node = self.node
         return [node.entry(i).body for i in range(node.size()) if node.entry(i).type == "metering.custody"]
 
+    # -- the network and its hydraulic state -------------------------------------------------------------------------
+    def _linepack_path(self) -> Path:
+        return Path(self.ledger.folder) / LINEPACK_FILE
+
+    def linepack_snapshots(self) -> list[dict]:
+        """Line pack per area at each time the network was solved (``{"time", "network", "areas": {area: Nm³}}``),
+        oldest first; an unreadable file is reported, never guessed around."""
+        path = self._linepack_path()
+        if not path.exists():
+            return []
+        try:
+            rows = json.loads(path.read_text("utf-8"))["snapshots"]
+            if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("areas"), dict)
+                                                     and isinstance(r.get("time"), str) for r in rows):  # fmt: skip
+                raise ValueError("want a list of {time, areas}")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise MeteringError(f"{path}: not a line-pack record ({exc}); fix or remove it") from None
+        return sorted(rows, key=lambda r: r["time"])
+
+    def set_hydraulic_state(self, network: Any, result: Any, *, at: str | None = None) -> dict[str, float]:
+        """Take the network's solved state: its areas, and its line pack per area, kept as a snapshot at ``at``
+        (RFC 3339, default now) for the gas balance. Returns the line pack per area (Nm³)."""
+        self.network, self.result = network, result
+        areas = line_pack_by_area(network, result)
+        when = at or format_time(datetime.now(UTC))
+        if self.ledger.node is not None or Path(self.ledger.folder).exists():
+            rows = [r for r in self.linepack_snapshots() if r["time"] != when]
+            rows.append({"time": when, "network": str(getattr(network, "name", "")),
+                         "version": int(getattr(result, "network_version", 0)), "areas": areas})  # fmt: skip
+            rows = sorted(rows, key=lambda r: r["time"])[-LINEPACK_SNAPSHOTS:]
+            atomic_write_text(self._linepack_path(), json.dumps({"snapshots": rows}, indent=1, ensure_ascii=False))
+        return areas
+
+    def linepack_at(self, area: str, time: str) -> tuple[float, str] | None:
+        """The line pack of ``area`` at ``time``: the latest snapshot at or before it (else the earliest one: the
+        state before the first solve is taken as that solve's), with the snapshot's time; None without any."""
+        rows = [r for r in self.linepack_snapshots() if area in r["areas"]]
+        if not rows:
+            return None
+        before = [r for r in rows if r["time"] <= time]
+        row = before[-1] if before else rows[0]
+        return float(row["areas"][area]), row["time"]
+
+    def area_points(self, area: str) -> Any:
+        """Map coordinates (n × 2, pairs of pipe ends) of ``area``'s pipes in the last solved state (None without
+        one): what the map draws for a balance jump."""
+        if self.network is None or self.result is None:
+            return None
+        import numpy as np
+
+        from console.metering import area_pipe_rows
+
+        rows = area_pipe_rows(self.network, self.result, area)
+        if rows.size == 0:
+            return None
+        geoms = self.network["pipes"].geometry.array[rows]
+        pts = []
+        for g in geoms:
+            if g is None or g.is_empty:
+                continue
+            xy = np.asarray(g.coords)
+            pts.append(np.repeat(xy, 2, axis=0)[1:-1])  # segments as pairs
+        return np.concatenate(pts) if pts else None
+
+    def area_centre(self, area: str) -> tuple[float, float] | None:
+        """Where a hazard of ``area`` is placed: the pipe point of the area nearest to its pipes' centroid."""
+        pts = self.area_points(area)
+        if pts is None:
+            return None
+        import numpy as np
+
+        c = pts.mean(axis=0)
+        best = pts[int(np.argmin(((pts - c) ** 2).sum(axis=1)))]
+        return float(best[0]), float(best[1])
+
+    def train_network(self, *, days: int = 1, leak_nm3h: dict[str, float] | None = None, start: str | None = None,
+                      max_customers: int = 500) -> AnchorReport:  # fmt: skip
+        """Training on the open network's own meters: the first call puts simulated meters on the solved network
+        (:func:`console.metering.simulator_from_network`, registered in one transaction) starting at ``start``
+        (default: midnight ``days`` days ago); each call runs ``days`` days with ``leak_nm3h`` per area and anchors
+        them. The simulated devices' keys live in this service only: another session continues on a new ledger."""
+        if self.network is None or self.result is None:
+            raise MeteringError("no solved network: open a network and simulate it first")
+        if self.trainer is None:
+            begin = start or (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT00:00:00Z")
+            sim = simulator_from_network(begin, self.network, self.result, max_customers=max_customers,
+                                         profile_amplitude=0.3)  # fmt: skip
+            known = {m.meter_id for m in self.meters()}
+            clash = sorted(known & set(sim.meters))
+            if clash:
+                raise MeteringError(f"meters {', '.join(clash[:3])}… are registered from an earlier session whose "
+                                    "simulated device keys are gone: train on a new ledger")  # fmt: skip
+            self.register_meters([s.meter for s in sim.meters.values()])
+            self.trainer = sim
+            # steady state: the solved line pack holds through the training days
+            self.set_hydraulic_state(self.network, self.result, at=format_time(sim.start))
+        sim = self.trainer
+        sim.leaks = dict(leak_nm3h or {})
+        self.submit(sim.advance(int(days * 86_400)))
+        return self.anchor()
+
+    def meter_overview(self) -> list[dict]:
+        """Each meter with its latest anchored period (``last_period``: the body, or None) and its origin."""
+        out = []
+        for m in self.meters():
+            origin = self.origin_of(m.meter_id)
+            last = self.period_bodies(m.meter_id, origin=origin)[-1:]
+            out.append({**m.to_json(), "origin": origin,
+                        "last_period": {k: v for k, v in last[0].items()} if last else None})  # fmt: skip
+        return out
+
+    def areas(self) -> list[str]:
+        return sorted({m.area for m in self.meters() if m.area and m.meter_id not in self._origins})
+
     # -- gas balance -------------------------------------------------------------------------------------------------
     def balance(self, area: str, days: list[str], linepack_nm3: dict[str, float] | None = None) -> list[BalanceRow]:
-        """Daily balance of ``area``: inflow (gate/district meters) − consumption (customer meters) − Δ line pack.
+        """Daily balance of ``area``: inflow (its gate and district meters) − consumption (its customer meters and
+        the district meters that take gas on to areas downstream) − Δ line pack.
 
-        ``linepack_nm3`` maps a time (RFC 3339, the days' boundaries) to the line pack then (from the hydraulic
-        state); missing boundaries count as no change. Each day is flagged when it jumps out of its usual range."""
-        meters = [m for m in self.meters() if m.area == area and m.meter_id not in self._origins]
+        ``linepack_nm3`` maps a time (RFC 3339, the days' boundaries) to the line pack then; without it the line
+        pack comes from the network's solved states (:meth:`set_hydraulic_state`, :meth:`linepack_at`), and with
+        neither the line pack counts as unchanged. Each day is flagged when it jumps out of its usual range."""
+        mine = [m for m in self.meters() if m.meter_id not in self._origins]
+        meters = [m for m in mine if m.area == area]
+        outflow = [m for m in mine if m.from_area == area and m.area != area]
         if not meters:
             raise MeteringError(f"area {area!r} has no meters")
-        linepack = linepack_nm3 or {}
         sums: dict[str, list[float]] = {d: [0.0, 0.0] for d in days}
-        for m in meters:
+        for m, col in [*((m, 0 if m.kind != "customer" else 1) for m in meters), *((m, 1) for m in outflow)]:
             for b in self.period_bodies(m.meter_id):
                 day = (parse_time(b["end"]) - timedelta(microseconds=1)).date().isoformat()
                 if day in sums:
-                    sums[day][0 if m.kind != "customer" else 1] += b.get("quantity_nm3", 0.0)
+                    sums[day][col] += b.get("quantity_nm3", 0.0)
+
+        def pack(t: str) -> float | None:
+            if linepack_nm3 is not None:
+                return linepack_nm3.get(t)
+            got = self.linepack_at(area, t)
+            return got[0] if got else None
+
         rows = []
         for d in days:
             start = d + "T00:00:00Z"
             end = format_time(parse_time(start) + timedelta(days=1))
-            rows.append(gas_balance(area, start, end, sums[d][0], sums[d][1], linepack.get(start, 0.0),
-                                    linepack.get(end, linepack.get(start, 0.0))))  # fmt: skip
+            p0 = pack(start)
+            p1 = pack(end)
+            p0 = 0.0 if p0 is None else p0
+            rows.append(gas_balance(area, start, end, sums[d][0], sums[d][1], p0, p0 if p1 is None else p1))
         flags = flag_jumps([r.ufg_pct for r in rows])
         out = []
         for row, jump in zip(rows, flags, strict=True):
@@ -404,6 +541,37 @@ class MeteringService:
                 self.balance_jump.emit(row)
             out.append(row)
         return out
+
+    def balance_hazard(self, row: BalanceRow) -> str | None:
+        """The hazard already raised for this jump (its id), if any."""
+        tag = f"{HAZARD_PREFIX}: {row.area} {row.start[:10]}"
+        for h in hazard_rows(self.node, with_steps=False):
+            if h.description.startswith(tag):
+                return h.hazard_id
+        return None
+
+    def raise_balance_hazard(self, row: BalanceRow, x: float | None = None, y: float | None = None) -> str:
+        """Raise a jump of unaccounted-for gas as a hazard candidate (``hazard.reported``, category leak) through the
+        ledger service, with the logged-in operator's authority (``hazard.report``), at (x, y) or the area's centre.
+        Raising the same area and day again returns the hazard already raised."""
+        if not row.jump:
+            raise MeteringError(f"{row.area} {row.start[:10]}: not a jump of unaccounted-for gas")
+        done = self.balance_hazard(row)
+        if done:
+            return done
+        if x is None or y is None:
+            where = self.area_centre(row.area)
+            if where is None:
+                raise MeteringError(f"area {row.area}: no solved network to place the hazard on; simulate first")
+            x, y = where
+        pct = f"{row.ufg_pct:.2f} %" if row.ufg_pct is not None else "—"
+        text = (f"{HAZARD_PREFIX}: {row.area} {row.start[:10]}: unaccounted-for gas {row.ufg_nm3:,.1f} Nm³ ({pct}) "
+                f"beyond its usual range (inflow {row.inflow_nm3:,.1f}, consumption {row.consumption_nm3:,.1f}, "
+                f"Δ line pack {row.linepack_change_nm3:,.1f} Nm³). Candidate leak: check the area.")  # fmt: skip
+        hazard_id = new_hazard_id(self.node)
+        self.ledger.report_hazard(x, y, category="leak", severity="major", description=text, hazard_id=hazard_id)
+        self.changed.emit()
+        return hazard_id
 
     def record_balance(self, row: BalanceRow) -> Any:
         out = self.node.append("metering.balance", row.ledger_body(), author=self._author())
@@ -422,17 +590,85 @@ class MeteringService:
         if not series:
             raise MeteringError(f"sensor {sensor_id!r} is not a live sensor")
         s = series[0]
-        ppm = s.value * lel_pct_vol / 100 * 1e6 / 100  # % LEL -> volume fraction -> ppm
-        digest = hashlib.sha256(s.t.tobytes() + s.value.tobytes()).hexdigest()
-        start = format_time(parse_time("1970-01-01T00:00:00Z") + timedelta(seconds=float(now - window_s)))
-        end = format_time(parse_time("1970-01-01T00:00:00Z") + timedelta(seconds=float(now)))
-        return station_emission(params, s.t, ppm, start=start, end=end, gwp=gwp, inputs=[digest])
+        return self._station_figure(params, sensor_id, s.t, s.value, now - window_s, now, lel_pct_vol, gwp)
+
+    def station_emission_from_history(
+        self, params: StationParameters, sensor_id: str, history: Any, start: str, end: str, *,
+        lel_pct_vol: float = 5.0, gwp: float = 29.8,
+    ) -> EmissionFigure:  # fmt: skip
+        """A station's emission over ``start``–``end`` from its methane detector's stored readings (% LEL) in a
+        :class:`console.telemetry.HistoryStore` (the workspace's ``console.db``): what ``gasops meter emissions
+        station`` reads after a feed has run."""
+        t0, t1 = parse_time(start).timestamp(), parse_time(end).timestamp()
+        if t1 <= t0:
+            raise MeteringError(f"station {params.station}: the end {end} is not after the start {start}")
+        try:
+            h = history.readings(sensor_id, t0, t1 + 1e-6, "raw")
+        except GasOpsError as exc:
+            raise MeteringError(f"sensor {sensor_id}: {exc}") from None
+        return self._station_figure(params, sensor_id, h.t, h.value, t0, t1, lel_pct_vol, gwp)
+
+    @staticmethod
+    def _station_figure(params, sensor_id, t, lel, t0, t1, lel_pct_vol, gwp) -> EmissionFigure:
+        import numpy as np
+
+        t, lel = np.asarray(t, float), np.asarray(lel, float)
+        ok = np.isfinite(t) & np.isfinite(lel)
+        t, lel = t[ok], lel[ok]
+        if t.size < 2:
+            raise MeteringError(f"sensor {sensor_id}: fewer than two methane readings in the window; nothing to "
+                                "integrate")  # fmt: skip
+        order = np.argsort(t, kind="stable")
+        t, lel = t[order], lel[order]
+        keep = np.concatenate([[True], np.diff(t) > 0])  # one reading per instant
+        t, lel = t[keep], lel[keep]
+        ppm = lel * lel_pct_vol / 100 * 1e6 / 100  # % LEL -> volume fraction -> ppm
+        digest = hashlib.sha256(t.tobytes() + lel.tobytes()).hexdigest()
+        epoch = parse_time("1970-01-01T00:00:00Z")
+        start = format_time(epoch + timedelta(seconds=float(t0)))
+        end = format_time(epoch + timedelta(seconds=float(t1)))
+        return station_emission(params, t, ppm, start=start, end=end, gwp=gwp, inputs=[digest])
 
     def vented_emission(self, subject: str, volume_nm3: float, *, start: str, end: str, scope: str = "incident",
                         plan_digest: str = "", gwp: float = 29.8) -> EmissionFigure:  # fmt: skip
         """Methane in gas vented by an incident or isolation (the isolation analysis's volume)."""
         return vented_emission(subject, volume_nm3, start=start, end=end, scope=scope, gwp=gwp,
                                inputs=[plan_digest] if plan_digest else [])  # fmt: skip
+
+    def incident_emission(self, incidents: Any, incident_id: str, *, methane_fraction: float = 0.95,
+                          gwp: float = 29.8) -> EmissionFigure:  # fmt: skip
+        """Methane vented by an incident: the gas its latest signed plan vents (``gas_vented_nm3`` of
+        ``incident.planned``, the isolation analysis's shut-off volume), from its opening to its closing (or to the
+        plan while it is open); the input digest is the plan file's SHA-256. ``incidents`` is the
+        :class:`~console.app.incidents.IncidentService` (read only)."""
+        try:
+            inc = incidents.incident(incident_id)
+        except GasOpsError as exc:
+            raise MeteringError(str(exc)) from None
+        if inc.plan is None or "gas_vented_nm3" not in inc.plan.body:
+            raise MeteringError(f"incident {incident_id} has no isolation plan yet: plan it to know the gas vented")
+        body = inc.plan.body
+        start = inc.opened.time if inc.opened is not None else inc.plan.time
+        end = getattr(inc, "closed_at", "") or inc.plan.time
+        try:
+            return vented_emission(incident_id, float(body["gas_vented_nm3"]), start=start, end=end,
+                                   methane_fraction=methane_fraction, scope="incident", gwp=gwp,
+                                   inputs=[str(body.get("plan_sha256", ""))] if body.get("plan_sha256") else [])  # fmt: skip
+        except ValueError as exc:
+            raise MeteringError(str(exc)) from None
+
+    def isolation_emission(self, result: Any, subject: str, *, start: str, end: str, methane_fraction: float = 0.95,
+                           gwp: float = 29.8) -> EmissionFigure:  # fmt: skip
+        """Methane vented by an isolation (an :class:`~console.isolation.IsolationResult` of the isolation
+        analysis): its shut-off region's gas at operating pressure; the input digest is the SHA-256 of the result
+        as JSON."""
+        volume = float(result.impact.isolated_gas_volume_nm3)
+        data = json.dumps(result.to_dict(), ensure_ascii=False, sort_keys=True, default=str).encode()
+        try:
+            return vented_emission(subject, volume, start=start, end=end, methane_fraction=methane_fraction,
+                                   scope="isolation", gwp=gwp, inputs=[hashlib.sha256(data).hexdigest()])  # fmt: skip
+        except ValueError as exc:
+            raise MeteringError(str(exc)) from None
 
     def record_emission(self, figure: EmissionFigure) -> Any:
         body = {k: v for k, v in figure.to_json().items() if k != "inputs" or v}
@@ -464,3 +700,73 @@ class MeteringService:
             "models": sorted({r["model"] for r in rows}),
             "gwp": sorted({r["gwp"] for r in rows}),
         }
+
+    def emissions_report_html(self, month: str) -> str:
+        """The month's report as a self-contained HTML page for the regulator: totals per scope and subject, every
+        signed figure with its ledger entry and input digests, and the models, parameters and GWP used."""
+        report = self.emissions_report(month)
+        node = self.node
+        refs = {}
+        for i in range(node.size()):
+            e = node.entry(i)
+            if e.type == "emission.estimate":
+                b = e.body
+                refs.setdefault((b["scope"], b["subject"], b["start"], b["end"]), []).append(i)
+        esc = html.escape
+        gwps = ", ".join(f"{g:g}" for g in report["gwp"]) or "29.8"
+        out = [
+            "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+            f"<title>Methane emissions {esc(month)} — {esc(report['origin'])}</title>",
+            "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}"
+            "td,th{border:1px solid #bbb;padding:3px 8px;text-align:left}td.n{text-align:right;font-variant-numeric:"
+            "tabular-nums}th{background:#eee}code{font-size:90%}</style></head><body>",
+            f"<h1>Methane emissions 甲烷排放报告 — {esc(month)}</h1>",
+            f"<p>Ledger <code>{esc(report['origin'])}</code>, {len(report['figures'])} signed figure(s). "
+            f"Total <b>{report['ch4_t']:.4f} t CH₄</b> = <b>{report['co2e_t']:.3f} t CO₂e</b> "
+            f"(GWP-100 {esc(gwps)}).</p>",
+            "<h2>Totals per subject</h2><table><tr><th>Scope</th><th>Subject</th><th>t CH₄</th><th>t CO₂e</th></tr>",
+        ]
+        for key, t in sorted(report["totals"].items()):
+            scope, subject = key.split(":", 1)
+            out.append(f"<tr><td>{esc(scope)}</td><td>{esc(subject)}</td><td class='n'>{t['ch4_t']:.4f}</td>"
+                       f"<td class='n'>{t['co2e_t']:.3f}</td></tr>")  # fmt: skip
+        out.append("</table><h2>Signed figures</h2><table><tr><th>Entry</th><th>Scope</th><th>Subject</th>"
+                   "<th>Start</th><th>End</th><th>t CH₄</th><th>t CO₂e</th><th>Model</th><th>Parameters</th>"
+                   "<th>Input digests (SHA-256)</th></tr>")  # fmt: skip
+        seen: dict[tuple, int] = {}
+        for r in report["figures"]:
+            key = (r["scope"], r["subject"], r["start"], r["end"])
+            k = seen.get(key, 0)
+            seen[key] = k + 1
+            idx = refs.get(key, [])
+            entry = f"#{idx[k]}" if k < len(idx) else "—"
+            params = ", ".join(f"{esc(str(a))} = {esc(str(v))}" for a, v in sorted(r.get("parameters", {}).items()))
+            inputs = "<br>".join(f"<code>{esc(d[:16])}…</code>" for d in r.get("inputs", [])) or "—"
+            out.append(f"<tr><td>{entry}</td><td>{esc(r['scope'])}</td><td>{esc(r['subject'])}</td>"
+                       f"<td>{esc(r['start'])}</td><td>{esc(r['end'])}</td><td class='n'>{r['ch4_t']:.6f}</td>"
+                       f"<td class='n'>{r['co2e_t']:.4f}</td><td>{esc(r['model'])}</td><td>{params}</td>"
+                       f"<td>{inputs}</td></tr>")  # fmt: skip
+        out.append(
+            "</table><h2>Models</h2><ul>"
+            "<li><b>enclosure-mass-balance/v1</b> (stations): steady-state dilution ventilation of a well-mixed "
+            "enclosure, E = Q · (C − C_bg) · ρ_CH₄(T, p), integrated over the detector's samples with the "
+            "trapezoidal rule (ACGIH, <i>Industrial Ventilation</i>); the detector's % LEL is converted with LEL = "
+            "5 % vol; parameters per station: ventilation Q, background C_bg, T, p.</li>"
+            "<li><b>vented-volume/v1</b> (incidents, isolations): gas vented (Nm³ at 0 °C, 101.325 kPa, from the "
+            "isolation analysis of the signed plan) × methane mole fraction × ρ_CH₄ = 0.7158 kg/m³.</li>"
+            "<li>ρ_CH₄ from the ideal gas law, M = 16.043 g/mol. CO₂-equivalent with GWP-100 = 29.8 for fossil "
+            "methane (IPCC AR6 WGI, Chapter 7, Table 7.15) unless stated per figure.</li></ul>"
+            f"<p>Each figure is a signed <code>emission.estimate</code> entry of the ledger; verify with "
+            f"<code>gasops ledger verify</code>. Log key <code>{esc(node.org_vkey)}</code>.</p></body></html>"
+        )
+        return "\n".join(out)
+
+    def write_emissions_report(self, month: str, out: str | os.PathLike) -> Path:
+        """Write the month's report: HTML for ``.html``/``.htm``, else JSON."""
+        path = Path(out)
+        if path.suffix.lower() in (".html", ".htm"):
+            text = self.emissions_report_html(month)
+        else:
+            text = json.dumps(self.emissions_report(month), indent=1, ensure_ascii=False)
+        atomic_write_text(path, text + "\n")
+        return path

@@ -5,7 +5,9 @@ period's readings as one batch at the source (``did:key``). :func:`examine_batch
 record of the device before it is anchored (signature, Merkle root, counters, replay, resets, missing readings);
 :func:`build_reading_proof` and :func:`verify_reading_proof` prove one reading offline; :func:`reconcile_custody`
 compares two parties' daily custody-transfer figures; :func:`gas_balance` gives unaccounted-for gas (输差);
-:mod:`console.metering._methane` holds the documented emission models. :class:`MeteringSimulator` trains it all.
+:mod:`console.metering._methane` holds the documented emission models. :class:`MeteringSimulator` trains it all;
+:func:`simulator_from_network` puts its meters on a solved network (areas are pressure systems) and
+:func:`line_pack_by_area` gives the gas held in each area's pipes.
 
 The service over the ledger and the live feeds is :class:`console.app.metering.MeteringService`.
 """
@@ -24,6 +26,7 @@ from console.metering._methane import (
     station_emission,
     vented_emission,
 )
+from console.metering._network import area_label, area_pipe_rows, line_pack_by_area, node_areas, simulator_from_network
 from console.metering._proof import (
     PROOF_FORMAT,
     READINGS_FORMAT,
@@ -61,6 +64,8 @@ __all__ = [
     "SimulatedMeter",
     "StationParameters",
     "UNIT",
+    "area_label",
+    "area_pipe_rows",
     "build_reading_proof",
     "ch4_density_kg_m3",
     "enclosure_emission_kg_h",
@@ -68,13 +73,16 @@ __all__ = [
     "flag_jumps",
     "format_time",
     "gas_balance",
+    "line_pack_by_area",
     "line_pack_nm3",
     "missing_period",
+    "node_areas",
     "parse_time",
     "period_bounds",
     "period_of",
     "read_proof_file",
     "reconcile_custody",
+    "simulator_from_network",
     "station_emission",
     "vented_emission",
     "verify_reading_proof",

@@ -27,7 +27,10 @@ class Meter:
     ``station`` groups the meters of a custody-transfer point; ``area`` is the district metering area (or pressure
     system) the meter feeds (``gate``/``district``: inflow) or draws from (``customer``: consumption).
     ``interval_s`` is the reading interval and ``period_s`` the anchoring period (hourly for stations, daily for
-    customers by default); ``signs`` is False for a meter read and signed by its gateway.
+    customers by default); ``signs`` is False for a meter read and signed by its gateway. ``feature_id`` is the
+    network feature the meter sits on (a customer, gate station or regulator: where the map draws it; "" for an
+    aggregate meter with no one place); ``from_area`` is, for a district meter at a regulator, the area upstream of
+    it, whose balance counts the meter's volume as outflow.
     """
 
     meter_id: str
@@ -40,6 +43,8 @@ class Meter:
     period_s: int = 0
     uncertainty_pct: float = 0.0
     signs: bool = True
+    feature_id: str = ""
+    from_area: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in METER_KINDS:

@@ -1,7 +1,8 @@
 """Training simulator for meters (计量仿真): totals consistent with the hydraulic demand, leaks as missing volume.
 
 Each district metering area has customer meters with their demand (Nm³/h) and one or more inflow meters (gate or
-district) that carry the area's demand plus its leaks: a leak is gas that enters through the inflow meters and reaches
+district) that carry the area's demand, its leaks and what its own district meters pass on to areas downstream
+(a district meter with ``from_area``): a leak is gas that enters through the inflow meters and reaches
 no customer meter, so the gas balance shows it as unaccounted-for gas. Flows follow an optional daily profile
 (``1 + a·sin(2π(h − 9)/24)``, whose mean over a day is 1) applied alike to every meter, so over whole days the balance
 is exact: ``UFG = leak × hours``. A meter may read with a bias (% of volume) to train custody disputes.
@@ -98,10 +99,17 @@ class MeteringSimulator:
         return sim
 
     # -- running ---------------------------------------------------------------------------------------------------
-    def area_inflow_nm3h(self, area: str) -> float:
-        return sum(s.flow_nm3h for s in self.meters.values() if s.meter.kind == "customer" and s.meter.area == area) + (
-            self.leaks.get(area, 0.0)
-        )
+    def area_inflow_nm3h(self, area: str, _seen: tuple[str, ...] = ()) -> float:
+        """Gas entering ``area``: its customers' demand, its leak and what its district meters pass on downstream."""
+        if area in _seen:  # regulators in a loop: each area counted once
+            return 0.0
+        out = self.leaks.get(area, 0.0)
+        for s in self.meters.values():
+            if s.meter.kind == "customer" and s.meter.area == area:
+                out += s.flow_nm3h
+            elif s.meter.kind == "district" and s.meter.from_area == area and s.meter.area != area:
+                out += self.area_inflow_nm3h(s.meter.area, (*_seen, area)) * s.share
+        return out
 
     def _profile_integral_h(self, a_s: float, b_s: float) -> float:
         """∫ profile dt over [a, b] (seconds since start), in hours."""
@@ -130,9 +138,10 @@ class MeteringSimulator:
                 events.append((k * iv, sim.meter.meter_id, self._aligned(k * iv, period)))
                 k += 1
         batches, self._opening = self._opening, []
+        inflow = {a: self.area_inflow_nm3h(a) for a in {s.meter.area for s in self.meters.values()}}
         for t, meter_id, closes in sorted(events):
             sim = self.meters[meter_id]
-            rate = sim.flow_nm3h if sim.meter.kind == "customer" else self.area_inflow_nm3h(sim.meter.area) * sim.share
+            rate = sim.flow_nm3h if sim.meter.kind == "customer" else inflow[sim.meter.area] * sim.share
             sim.total_nm3 += rate * (1 + sim.bias_pct / 100) * self._profile_integral_h(t - sim.meter.interval_s, t)
             if not any(a < t <= b for a, b in sim.offline):
                 sim.device.read(format_time(self.start + timedelta(seconds=t)), sim.total_nm3)
