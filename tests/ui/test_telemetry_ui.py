@@ -305,3 +305,20 @@ def test_on_the_first_launch_the_demo_district_starts_its_simulator(qtbot):
     assert session.workspace.db_path == session.db_path and session.db_path.parent.name == "demo-district-tiny"
     qtbot.waitUntil(lambda: session.feed.status().accepted > 0, timeout=WAIT_MS)
     w.close()
+
+
+def test_a_new_urgent_alarm_sounds_the_horn_until_silenced(live, qtbot):
+    """ISA-18.2 audible annunciation in the window: beeps while a new HIHI methane alarm waits, F8 silences it, the
+    alarm stays unacknowledged."""
+    w, ctrl, _ = live
+    assert not w.actions["live.silence"].isEnabled()
+    methane(ctrl, 60.0)  # above HIHI (50 % LEL): an urgent alarm
+    assert ctrl.session.audible
+    ctrl._on_blink()
+    assert ctrl.horn_count == 1 and w.actions["live.silence"].isEnabled()
+    w.actions["live.silence"].trigger()
+    assert not ctrl.session.audible and ctrl.horn_count == 1
+    ctrl._horn_t = -1e9
+    ctrl._on_blink()
+    assert ctrl.horn_count == 1  # silenced: no more beeps
+    assert any(r.state.value == "unack_active" for r in ctrl.alarm_dock.shown_records())

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QMenu, QToolTip
+from PySide6.QtWidgets import QApplication, QMenu, QToolTip
 
 from console.app.live import LiveSession, MqttSettings, startup_feed
 from console.errors import GasOpsError
@@ -39,6 +39,7 @@ __all__ = ["TelemetryController"]
 log = logging.getLogger(__name__)
 REFRESH_MS = 250
 LIST_MIN_INTERVAL_S = 0.5
+HORN_INTERVAL_S = 2.0  # the horn repeats while a new urgent alarm waits
 BLINK_MS = 500
 STATUS_MS = 1000
 TREND_MS = 1000
@@ -98,6 +99,8 @@ class TelemetryController(QObject):
         self._refresh = QTimer(self)
         self._refresh.setInterval(REFRESH_MS)
         self._refresh.timeout.connect(self.refresh)
+        self._horn_t = -HORN_INTERVAL_S
+        self.horn_count = 0  # beeps sounded (read by tests)
         self._blink = QTimer(self)
         self._blink.setInterval(BLINK_MS)
         self._blink.timeout.connect(self._on_blink)
@@ -157,6 +160,9 @@ class TelemetryController(QObject):
             ActionSpec("live.acknowledge_all", "&Acknowledge all alarms", self.acknowledge_all, "Ctrl+Shift+A",
                        "Acknowledge every alarm", menu="Live", section="alarms", enabled=has_session,
                        permission="alarm.acknowledge"),
+            ActionSpec("live.silence", "&Silence the horn 消音", self.silence, "F8",
+                       "Mute the horn of new urgent alarms without acknowledging them", menu="Live",
+                       section="alarms", enabled=lambda: self._session is not None and self._session.audible),
             ActionSpec("live.alarms", "Alarm &list", self.show_alarms, "F9", "Show the alarm list", menu="Live",
                        section="alarms"),
             ActionSpec("live.trends", "&Trends", self.show_trends, "F10", "Show the trend plots", menu="Live",
@@ -164,7 +170,7 @@ class TelemetryController(QObject):
         )  # fmt: skip
         declared = [w.actions.declare(spec) for spec in specs]
         (self.act_simulate, self.act_mqtt, self.act_replay, self.act_stop, self.act_leak, self.act_reg_fail,
-         self.act_ack_all, self.act_alarms, self.act_trends) = declared  # fmt: skip
+         self.act_ack_all, self.act_silence, self.act_alarms, self.act_trends) = declared  # fmt: skip
         self.menu: QMenu = w.menu_for("Live")
 
     def _connect(self) -> None:
@@ -456,6 +462,28 @@ class TelemetryController(QObject):
     def _on_blink(self) -> None:
         self.overlay.blink()
         self.badge.flash()
+        self._sound_horn()
+
+    def _sound_horn(self) -> None:
+        """ISA-18.2 audible annunciation: beep while a new urgent alarm is neither acknowledged nor silenced (at most
+        every HORN_INTERVAL_S), and keep the Silence action's state in step."""
+        audible = self._session is not None and self._session.audible
+        self.act_silence.setEnabled(audible)
+        now = time.monotonic()
+        if audible and now - self._horn_t >= HORN_INTERVAL_S:
+            self._horn_t = now
+            self.horn_count += 1
+            QApplication.beep()
+
+    def silence(self) -> int:
+        """Mute the horn (any operator on the desk may; the alarms stay unacknowledged)."""
+        if self._session is None:
+            return 0
+        muted = self._session.silence()
+        self.act_silence.setEnabled(False)
+        if muted:
+            self.window.statusBar().showMessage(f"Horn silenced ({muted} alarm(s) still to acknowledge)", 8000)
+        return muted
 
     def _update_status(self) -> None:
         s = self._session
