@@ -13,13 +13,15 @@ a database that cannot be read is *store-damaged*.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from console.ledger._entries import ENTRY_DOMAIN, decode_entry
+from console.ledger._canonical import unb64
+from console.ledger._entries import _PREFIX, _SIG_SUFFIX_LEN, ENTRY_DOMAIN, Entry, check_body, decode_entry
 from console.ledger._errors import EntryRejected, LedgerError
 from console.ledger._keys import public_from_did_key, verify_ed25519
 from console.ledger._merkle import MerkleTree
@@ -47,6 +49,37 @@ def verify_signatures(datas: list[bytes]) -> list[int]:
         if not ok:
             bad.append(i)
     return bad
+
+
+_PLAIN_DECODER = json.JSONDecoder()
+_PAYLOAD_START = len(_PREFIX)
+
+
+def check_entries(datas: list[bytes]) -> list[tuple[int, str]]:
+    """What a peer's entries can be checked for without the log's state (runs in worker processes during sync):
+    strict decoding (canonical JSON, sizes, nesting), the body schema and the author signature. Returns (offset,
+    problem) for each entry that fails; the caller replays the others with :func:`trusted_entry`."""
+    bad = []
+    for i, data in enumerate(datas):
+        try:
+            entry = decode_entry(data)
+            check_body(entry.payload["type"], entry.payload["body"])
+            ok = verify_ed25519(
+                public_from_did_key(entry.payload["author"]), entry.signature, ENTRY_DOMAIN + entry.payload_bytes
+            )
+            if not ok:
+                bad.append((i, "its author signature does not verify"))
+        except EntryRejected as exc:
+            bad.append((i, str(exc)))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            bad.append((i, str(exc) or type(exc).__name__))
+    return bad
+
+
+def trusted_entry(data: bytes) -> Entry:
+    """Parse entry bytes that :func:`check_entries` passed (the same bytes, so the same outcome): no re-checks."""
+    payload = _PLAIN_DECODER.decode(data[_PAYLOAD_START:-_SIG_SUFFIX_LEN].decode("utf-8"))
+    return Entry(data, payload, unb64(data[-_SIG_SUFFIX_LEN + 8 : -2], "entry signature"))
 
 
 def verify_node(node, *, workers: int = 1) -> VerifyReport:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import aiohttp
 
-from console.ledger._audit import verify_signatures
+from console.ledger._audit import check_entries, trusted_entry
 from console.ledger._auth import canonical_target, sign_request
 from console.ledger._c2sp_witness import request_cosignature, witness_floor
 from console.ledger._canonical import b64, unb64, utc_now_iso
@@ -58,11 +59,11 @@ def _signature_pool(limits: SyncLimits, count: int) -> ProcessPoolExecutor | Non
     return ProcessPoolExecutor(max_workers=limits.workers)
 
 
-def _submit_signatures(pool, datas: list[bytes], parts: int) -> list[tuple[int, Future]]:
+def _submit_checks(pool, datas: list[bytes], parts: int) -> list[tuple[int, Future]]:
     if pool is None:
         return []
     step = max(1, -(-len(datas) // max(parts, 1)))
-    return [(base, pool.submit(verify_signatures, datas[base : base + step])) for base in range(0, len(datas), step)]
+    return [(base, pool.submit(check_entries, datas[base : base + step])) for base in range(0, len(datas), step)]
 
 
 class _Client:
@@ -224,59 +225,74 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
                 )
             raise PeerError(peer, f"bad consistency proof {local}->{cp.size} for {origin}: {exc}") from exc
 
-    pos = local
     held: list = []  # (entry, leaf) kept in memory until the checkpoint's key is known (rotation case)
-    # Large pulls check author signatures in worker processes while this thread decodes and replays the same chunk
-    # and the next chunk is already on its way: nothing is kept before its chunk's signatures are all known good.
+    # Large pulls are a pipeline: while this thread replays chunk i against the log's state (index, chain, authority)
+    # and stores it, worker processes decode chunk i+1 strictly and check its schema and author signatures, and chunk
+    # i+2 is on its way. A chunk is replayed only after its checks all passed, so its bytes are parsed once more
+    # without re-checking (same bytes, same outcome), and nothing is kept before its checks are known good.
     pool = _signature_pool(client.limits, cp.size - local)
-    chunk = client.limits.chunk_entries
-    prefetch: asyncio.Future | None = asyncio.ensure_future(client.entries(origin, pos, min(pos + chunk, cp.size)))
-    try:
-        while pos < cp.size:
-            end = min(pos + chunk, cp.size)
-            datas = await prefetch
-            prefetch = (
-                asyncio.ensure_future(client.entries(origin, end, min(end + chunk, cp.size))) if end < cp.size else None
-            )
-            signatures = _submit_signatures(pool, datas, client.limits.workers)
-            verified = []
-            with node.lock:
-                if log.tree.size != pos:
-                    raise PeerError(peer, "the log changed during the pull; retry")
-                for i, data in enumerate(datas):
-                    try:
+    chunk, workers = client.limits.chunk_entries, client.limits.workers
+
+    def fetch(start: int) -> asyncio.Future | None:
+        if start >= cp.size:
+            return None
+        return asyncio.ensure_future(client.entries(origin, start, min(start + chunk, cp.size)))
+
+    async def replay(start: int, end: int, datas: list[bytes], checks: list[tuple[int, Future]]) -> None:
+        bad: list[tuple[int, str]] = []
+        for base, future in checks:
+            bad += [(base + offset, why) for offset, why in await asyncio.wrap_future(future)]
+        if bad:
+            raise PeerError(peer, f"entry {start + bad[0][0]} of {origin} rejected: {bad[0][1]}")
+        verified = []
+        with node.lock:
+            if log.tree.size != start:
+                raise PeerError(peer, "the log changed during the pull; retry")
+            state, tree = log.state, log.tree
+            for i, data in enumerate(datas):
+                try:
+                    if pool is None:
                         entry = decode_entry(data)
-                        log.state.check(entry, verify_signature=pool is None)
-                    except (ValueError, EntryRejected, KeyError, TypeError, AttributeError) as exc:
-                        raise PeerError(peer, f"entry {pos + i} of {origin} rejected: {exc}") from exc
-                    leaf = entry.leaf_hash
-                    log.state.apply(entry, leaf)
-                    log.tree.append(leaf)
-                    verified.append((entry, leaf))
-            bad = []
-            for base, future in signatures:
-                bad += [base + offset for offset in await asyncio.wrap_future(future)]
-            if bad:
-                raise PeerError(
-                    peer, f"entry {pos + bad[0]} of {origin} rejected: its author signature does not verify"
-                )
-            if signer_known:
-                if end < cp.size:
-                    proof = await client.proof("consistency", origin, old=end, new=cp.size)
-                    try:
-                        verify_consistency(end, cp.size, proof, log.tree.root(), cp.root_hash)
-                    except ProofError as exc:
-                        raise PeerError(
-                            peer,
-                            f"entries {pos}..{end - 1} of {origin} are not a prefix of the signed size {cp.size}: {exc}",
-                        ) from exc
-                elif log.tree.root() != cp.root_hash:
-                    raise PeerError(peer, f"entries of {origin} do not produce the signed root of size {cp.size}")
-                with node.lock:
-                    node.ingest(origin, verified, peer)
-            else:
-                held.extend(verified)
-            pos = end
+                        state.check(entry)
+                    else:
+                        entry = trusted_entry(data)
+                        state.check(entry, verify_signature=False, check_schema=False)
+                except (ValueError, EntryRejected, KeyError, TypeError, AttributeError) as exc:
+                    raise PeerError(peer, f"entry {start + i} of {origin} rejected: {exc}") from exc
+                leaf = entry.leaf_hash
+                state.apply(entry, leaf)
+                tree.append(leaf)
+                verified.append((entry, leaf))
+        if signer_known:
+            if end < cp.size:
+                proof = await client.proof("consistency", origin, old=end, new=cp.size)
+                try:
+                    verify_consistency(end, cp.size, proof, log.tree.root(), cp.root_hash)
+                except ProofError as exc:
+                    raise PeerError(
+                        peer,
+                        f"entries {start}..{end - 1} of {origin} are not a prefix of the signed size {cp.size}: {exc}",
+                    ) from exc
+            elif log.tree.root() != cp.root_hash:
+                raise PeerError(peer, f"entries of {origin} do not produce the signed root of size {cp.size}")
+            with node.lock:
+                node.ingest(origin, verified, peer)
+        else:
+            held.extend(verified)
+
+    fetched_to = local
+    prefetch = fetch(fetched_to)
+    pending: deque = deque()  # fetched chunks whose checks run in the workers, oldest first
+    try:
+        while prefetch is not None or pending:
+            if prefetch is not None:
+                datas = await prefetch
+                start, fetched_to = fetched_to, fetched_to + len(datas)
+                prefetch = fetch(fetched_to)
+                pending.append((start, fetched_to, datas, _submit_checks(pool, datas, workers)))
+                if pool is not None and len(pending) < 2 and prefetch is not None:
+                    continue  # keep the workers a chunk ahead of the replay
+            await replay(*pending.popleft())
         if not signer_known:
             if log.tree.root() != cp.root_hash:
                 raise PeerError(peer, f"entries of {origin} do not produce the signed root of size {cp.size}")
