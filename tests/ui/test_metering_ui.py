@@ -68,3 +68,36 @@ def test_without_a_ledger_the_dock_says_what_to_do(window):
     ctl.service.ledger.close()
     assert "unlock the ledger" in ctl.dock.status_label.text()
     assert ctl.dock.meters.topLevelItemCount() == 0
+
+
+def test_network_meters_on_the_map_a_jump_drawn_and_raised(window, metering, qtbot):
+    """Training on the open network: its meters drawn by anchoring state, identify shows a meter's latest period, a
+    leak's jump of unaccounted-for gas raised as a hazard (open mode: the console may) and its area drawn."""
+    ctl = metering
+    ctl.train_network(days=7, start="2026-03-01T00:00:00Z")
+    assert ctl.last_error is None, ctl.last_error
+    svc = ctl.service
+    n_located = len(window.network["customers"]) + len(window.network["gate_stations"]) + 4
+    assert ctl.overlay.counts() == {"complete": n_located}
+    # day 8: a leak in the LP grid, one customer offline for two hours, then three hours of the stations missing
+    svc.trainer.meters["CM-C0_0"].offline = [(7 * 86_400, 7 * 86_400 + 7_200)]
+    ctl.train_network(days=1, leak={"PS0 LP": 60.0})
+    svc.anchor(until="2026-03-09T03:00:00Z")
+    counts = ctl.overlay.counts()
+    assert counts["missing"] == 5 and counts["partial"] == 1 and counts["complete"] == n_located - 6
+    # the jump: shown, raised once as a hazard candidate, its area drawn on the map
+    assert ctl.area == "PS0 LP" and ctl.jump is not None and ctl.jump.start.startswith("2026-03-08")
+    qtbot.waitUntil(lambda: ctl.jump_hazard is not None, timeout=5000)
+    hazards = window.extensions["ledger"].service.hazards() or svc.ledger.hazards()
+    assert [h.category for h in hazards] == ["leak"] and ctl.jump_hazard == hazards[0].hazard_id
+    assert ctl.overlay.area_shown and "PS0 LP" in ctl.overlay.label.textItem.toPlainText()
+    assert not ctl.dock.hazard_button.isEnabled()
+    # identify a metered customer: its meter and latest anchored period join the identify panel
+    window.zoom_to_feature("C0_0")
+    rows = ctl.identify_rows()
+    assert rows["Meter 计量"].startswith("CM-C0_0") and "partial" in rows["Last anchored period"]
+    window.canvas.zoom_to_extent()
+    qtbot.wait(300)
+    if SHOTS:
+        window.grab().save(os.path.join(SHOTS, "metering-map.png"))
+        _shot(ctl, 2, "balance-jump")

@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDockWidget,
     QHBoxLayout,
@@ -55,7 +56,7 @@ def _fmt(value, digits: int = 1) -> str:
     if value is None:
         return "—"
     if isinstance(value, int | float) and not isinstance(value, bool):  # canonical JSON gives 3984 for 3984.0
-        return f"{value:,.{digits}f}"
+        return f"{value if round(value, digits) else 0.0:,.{digits}f}"  # no "-0.0"
     return str(value)
 
 
@@ -67,8 +68,12 @@ def _coloured(item: QTreeWidgetItem, column: int, status: str) -> None:
 
 class MeteringDock(QDockWidget):
     """Signals: ``anchorRequested()``, ``trainRequested()``, ``proveRequested(str meter_id)``,
-    ``verifyRequested()``, ``areaChanged(str)``."""
+    ``verifyRequested()``, ``areaChanged(str)``, ``hazardRequested()`` (raise the shown jump), ``mapToggled(bool)``,
+    ``reportRequested()`` (save the month's emissions report)."""
 
+    hazardRequested = Signal()
+    mapToggled = Signal(bool)
+    reportRequested = Signal()
     anchorRequested = Signal()
     trainRequested = Signal()
     proveRequested = Signal(str)
@@ -89,6 +94,16 @@ class MeteringDock(QDockWidget):
         lay.addWidget(self.status_label)
         self.meters = _tree(["Meter", "Kind", "Area", "Station", "Last period end", "Status", "Readings", "Nm³"])
         lay.addWidget(self.meters)
+        legend = QHBoxLayout()
+        self.map_box = QCheckBox("Meters on the map:")
+        self.map_box.setChecked(True)
+        self.map_box.toggled.connect(self.mapToggled)
+        legend.addWidget(self.map_box)
+        key = " ".join(f"<span style='color:{STATUS_COLOURS[s]}'>■</span> {s}" for s in
+                       ("complete", "partial", "missing", "rejected"))  # fmt: skip
+        legend.addWidget(QLabel(key + " <span style='color:#8a8a8a'>■</span> none yet · ■ gate ◆ regulator ● customer"))
+        legend.addStretch(1)
+        lay.addLayout(legend)
         row = QHBoxLayout()
         self.anchor_button = QPushButton("Anchor now")
         self.train_button = QPushButton("Train: simulate a day")
@@ -130,8 +145,19 @@ class MeteringDock(QDockWidget):
         self.balance_plot.showGrid(y=True, alpha=0.3)
         self.balance_plot.setMinimumHeight(180)
         lay.addWidget(self.balance_plot, 1)
-        self.balance = _tree(["Day", "Inflow Nm³", "Customers Nm³", "Δ line pack", "UFG Nm³", "UFG %", ""])
+        self.balance = _tree(["Day", "Inflow Nm³", "Out Nm³", "Δ line pack", "UFG Nm³", "UFG %", ""])
+        self.balance.headerItem().setToolTip(2, "customers of the area and gas passed on to areas downstream")
         lay.addWidget(self.balance, 1)
+        row = QHBoxLayout()
+        self.balance_note = QLabel("")
+        self.balance_note.setWordWrap(True)
+        row.addWidget(self.balance_note, 1)
+        self.hazard_button = QPushButton("Raise hazard…")
+        self.hazard_button.setToolTip("Report the jump as a hazard candidate (leak) at the area, signed by you")
+        self.hazard_button.setEnabled(False)
+        self.hazard_button.clicked.connect(self.hazardRequested)
+        row.addWidget(self.hazard_button)
+        lay.addLayout(row)
         self.tabs.addTab(page, "Balance 输差")
 
         # emissions
@@ -146,6 +172,13 @@ class MeteringDock(QDockWidget):
         self.emission_note = QLabel("")
         self.emission_note.setWordWrap(True)
         lay.addWidget(self.emission_note)
+        row = QHBoxLayout()
+        self.report_button = QPushButton("Monthly report…")
+        self.report_button.setToolTip("Save a month's signed figures for the regulator (HTML or JSON)")
+        self.report_button.clicked.connect(self.reportRequested)
+        row.addStretch(1)
+        row.addWidget(self.report_button)
+        lay.addLayout(row)
         self.tabs.addTab(page, "Emissions CH₄")
 
     # -- showing ---------------------------------------------------------------------------------------------------
@@ -186,6 +219,10 @@ class MeteringDock(QDockWidget):
         if current in areas:
             self.area_box.setCurrentText(current)
         self.area_box.blockSignals(False)
+
+    def set_balance_note(self, text: str, *, hazard_enabled: bool) -> None:
+        self.balance_note.setText(text)
+        self.hazard_button.setEnabled(hazard_enabled)
 
     def show_balance(self, rows: list[dict]) -> None:
         self.balance.clear()
