@@ -162,6 +162,7 @@ def test_the_open_incident_is_drawn_in_the_same_scene(seen):
     assert any(". to close " in t or ". closed " in t for t in i["labels"])
     assert i["isolated"] > 0 and i["lines"] >= 1  # the shut-off region (and the cut-off areas when any)
     assert any("shut-off region" in e for e in i["legend"]) and any("break" in e for e in i["legend"])
+    assert i["framed"] and all(i["on_screen"])  # "look at the incident" shows its break and every valve to close
 
 
 def test_level_of_detail_while_moving(seen):

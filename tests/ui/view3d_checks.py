@@ -354,7 +354,8 @@ def main() -> None:
         steps = {"planned": valves, "replanned": replanned}
         drawn = controller.incident_drawn
         labels = [i.text for i in view.overlays.get("incident", []) if hasattr(i, "text")]
-        controller.look_at_incident(260.0, 42.0)
+        framed = controller.look_at_incident(50.0)
+        on_screen = [view.screen_position(p) for p in controller.incident_drawn["points"]]
         view.set_ground_opacity(0.35)
         QTest.qWait(100)
         settle(view)
@@ -364,6 +365,8 @@ def main() -> None:
         result = service.plan_result(service.incident(inc.incident_id))
         return {
             "incident_id": inc.incident_id,
+            "framed": framed,
+            "on_screen": [bool(0 <= x <= view.gl.width() and 0 <= y <= view.gl.height()) for x, y in on_screen],
             "first": first["valves"],
             "first_plan": first_plan,
             "drawn": drawn["valves"],

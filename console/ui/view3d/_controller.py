@@ -25,7 +25,7 @@ from console.scene import band_index, build_scene, network_crossings
 from console.ui.actions import ActionSpec
 from console.ui.map.styles import classify_pipes
 from console.ui.view3d._symbols import SymbolItem
-from console.ui.view3d._view import LegendEntry, _rgba
+from console.ui.view3d._view import LegendEntry, _rgba, prepare_view
 from console.ui.view3d._window import View3DWindow
 
 __all__ = ["NAMED_MODES", "View3DController"]
@@ -122,16 +122,20 @@ class View3DController(QObject):
         snapshot = network.snapshot()
 
         def build(feedback=None):
-            return build_scene(snapshot)
+            scene = build_scene(snapshot)  # Qt-free, in a worker: the UI stays live while a big network is prepared
+            return scene, prepare_view(scene)
 
-        self.window.jobs.submit("view3d.scene", build, on_done=lambda scene: self._on_scene(snapshot, scene))
+        self.window.jobs.submit("view3d.scene", build, on_done=lambda done: self._on_scene(snapshot, *done))
 
-    def _on_scene(self, snapshot, scene) -> None:
+    def _on_scene(self, snapshot, scene, prepared=None) -> None:
         if self.view_window is None:
             return
+        network = self.window.network
+        if network is not None and self._scene_version == (id(network), snapshot.version):
+            network.adopt(network.TOPOLOGY_KEY, snapshot.topology, snapshot.version)  # shared with every analysis
         self.scene = scene
         self._snapshot = snapshot
-        self.view.set_scene(scene)
+        self.view.set_scene(scene, prepared)
         self._refresh_modes()
         self.set_colour_mode(self._mode)
         self._draw_isolation()
@@ -415,15 +419,27 @@ class View3DController(QObject):
                 LegendEntry("cut-off area 停气区", _hex(CUT_OFF_RGBA), "line"),
             ],
         )
-        self.incident_drawn = {"incident_id": inc.incident_id, "valves": states, "break": result.break_points}
+        points = [xyz[where[s.feature_id]] for s in steps]
+        for _fid, bx, by in result.break_points:
+            lx, ly = scene.local(bx, by)
+            points.append(np.array([lx, ly, scene.ground.height_at(np.array([bx]), np.array([by]))[0]]))
+        self.incident_drawn = {
+            "incident_id": inc.incident_id,
+            "valves": states,
+            "break": result.break_points,
+            "points": np.array(points, dtype=float).reshape(-1, 3),  # scene coordinates of the break and valves
+        }
 
-    def look_at_incident(self, distance: float = 350.0, elevation: float = 55.0) -> bool:
-        """Point the camera at the drawn incident's break (False when there is none)."""
+    def look_at_incident(self, elevation: float = 50.0) -> bool:
+        """Frame the drawn incident: its break and every valve to close in view (False when none is drawn)."""
         drawn = self.incident_drawn
-        if not drawn or not drawn["break"]:
+        if not drawn or not len(drawn["points"]):
             return False
-        _fid, x, y = drawn["break"][0]
-        self.look_at(x, y, distance, elevation)
+        pts = drawn["points"]
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        centre = 0.5 * (lo + hi)
+        distance = max(150.0, 1.4 * float(np.hypot(*(hi - lo)[:2])))
+        self.view.fly_to(tuple(centre), distance, elevation, animate=False)
         return True
 
     # -- crossings ---------------------------------------------------------------------------------------------------

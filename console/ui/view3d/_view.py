@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from console.scene import NetworkScene, SegmentPicker, thin_pipes
 from console.ui.view3d._symbols import SymbolItem, symbol_pixmap
 
-__all__ = ["BACKGROUND", "GLView", "LegendEntry", "View3D"]
+__all__ = ["BACKGROUND", "GLView", "LegendEntry", "PreparedView", "View3D", "prepare_view"]
 
 BACKGROUND = "#0d1117"
 GROUND_RGB = (0.42, 0.47, 0.40)
@@ -64,6 +64,26 @@ class LegendEntry:
     label: str
     color: str  # #rrggbb
     shape: str = ""  # a symbol shape (console.ui.view3d._symbols.SHAPES), "line" for a pipe style, "" a swatch
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedView:
+    """What the view needs besides the scene, built without GL (in a job): the CPU picker and the level of detail."""
+
+    scene: NetworkScene
+    picker: SegmentPicker
+    lod_rows: np.ndarray | None  # pipes drawn while the camera moves (None: all, the scene is small)
+    lod_chords: np.ndarray | None  # their vertex pairs, one chord per pipe
+
+
+def prepare_view(scene: NetworkScene) -> PreparedView:
+    """The picker's KD-tree and the level-of-detail set of ``scene`` (Qt-free: run it off the UI thread)."""
+    picker = SegmentPicker(scene.segments)
+    if len(scene.segment_pipe) > LOD_BUDGET_SEGMENTS:
+        # while moving each kept pipe is one straight chord (end to end): one segment per pipe
+        rows = thin_pipes(scene.pipe_mid, scene.length_m, scene.is_main, LOD_BUDGET_SEGMENTS)
+        return PreparedView(scene, picker, rows, scene.pipe_chords(rows))
+    return PreparedView(scene, picker, None, None)
 
 
 def _rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
@@ -277,20 +297,18 @@ class View3D(QWidget):
         self.colour_mode.blockSignals(False)
 
     # -- the scene -------------------------------------------------------------------------------------------------
-    def set_scene(self, scene: NetworkScene) -> None:
-        """Replace the drawn network with ``scene`` and look at all of it from above."""
+    def set_scene(self, scene: NetworkScene, prepared: PreparedView | None = None) -> None:
+        """Replace the drawn network with ``scene`` and look at all of it from above. ``prepared`` (from
+        :func:`prepare_view`, in a job off the UI thread) saves building the picker and the level of detail here."""
         for item in list(self.items.values()) + [i for v in self.overlays.values() for i in v]:
             self.gl.removeItem(item)
         self.items, self.overlays = {}, {}
         self._overlay_legends = {}
         self.scene = scene
-        self._picker = SegmentPicker(scene.segments)
-        n_seg = len(scene.segment_pipe)
-        if n_seg > LOD_BUDGET_SEGMENTS:
-            # while moving each kept pipe is one straight chord (end to end): one segment per pipe
-            self._lod_rows = thin_pipes(scene.pipe_mid, scene.length_m, scene.is_main, LOD_BUDGET_SEGMENTS)
-        else:
-            self._lod_rows = None
+        if prepared is None or prepared.scene is not scene:
+            prepared = prepare_view(scene)
+        self._picker = prepared.picker
+        self._lod_rows = prepared.lod_rows
         if self._pipe_colors is None or len(self._pipe_colors) != len(scene.pipe_ids):
             self._pipe_colors = np.tile(np.array([[0.9, 0.6, 0.2, 1.0]], dtype=np.float32), (len(scene.pipe_ids), 1))
         self._ground_colors = None
@@ -325,7 +343,7 @@ class View3D(QWidget):
         self._add("pipes", pipes)
         if self._lod_rows is not None:
             lod = gl.GLLinePlotItem(
-                pos=scene.pipe_chords(self._lod_rows),
+                pos=prepared.lod_chords,
                 mode="lines",
                 width=1.0,
                 antialias=False,
@@ -585,11 +603,14 @@ class View3D(QWidget):
             if layer not in self._symbol_xyz:
                 continue
             ids, xyz = self._symbol_xyz[layer]
-            clip = np.column_stack([xyz.astype(np.float64), np.ones(len(xyz))]) @ mvp.T
-            w = clip[:, 3]
+            # column by column, not (n, 4) @ (4, 4): a BLAS call waits for its threads on a busy 2-core machine
+            # (tens of ms at a million pipes' valves), twelve multiply-adds do not
+            sx, sy, sz = xyz[:, 0], xyz[:, 1], xyz[:, 2]
+            w = sx * mvp[3, 0] + sy * mvp[3, 1] + sz * mvp[3, 2] + mvp[3, 3]
             ok = w > 0
-            px = (clip[:, 0] / np.where(ok, w, 1) + 1) * 0.5 * size[0]
-            py = (1 - clip[:, 1] / np.where(ok, w, 1)) * 0.5 * size[1]
+            safe = np.where(ok, w, 1.0)
+            px = ((sx * mvp[0, 0] + sy * mvp[0, 1] + sz * mvp[0, 2] + mvp[0, 3]) / safe + 1) * 0.5 * size[0]
+            py = (1 - (sx * mvp[1, 0] + sy * mvp[1, 1] + sz * mvp[1, 2] + mvp[1, 3]) / safe) * 0.5 * size[1]
             d = np.where(ok, np.hypot(px - x, py - y), np.inf)
             k = int(np.argmin(d))
             if d[k] <= 8.0 and (best is None or d[k] < best[0]):
