@@ -665,11 +665,11 @@ class IncidentService:
         inc.check("incident.notice", {"kind": kind})
         doc = self.plan_document(inc)["isolation"]
         customers = [dict(c) for c in doc["impact"]["customers"]]
-        meters = self._meter_ids([c["feature_id"] for c in customers])
+        meters = self.meter_ids([c["feature_id"] for c in customers])
         for c in customers:
             c["meter_id"] = meters.get(c["feature_id"], "")
         start = inc.opened.time[11:16] if inc.opened else ""
-        area = self._area_name(inc)
+        area = self.area_name(inc)
         text = notice_text(kind, language, incident_id=incident_id, start=start, expected=expected, area=area)
         from console.atomic import atomic_write_text
         from console.ledger import attachment
@@ -690,14 +690,14 @@ class IncidentService:
         self._append(inc, "incident.notice", body)
         return calls, sms
 
-    def _meter_ids(self, ids: list[str]) -> dict[str, str]:
+    def meter_ids(self, ids: list[str]) -> dict[str, str]:
         if self.network is None or not ids:
             return {}
         cus = self.network["customers"]
         sel = cus[cus["id"].isin(ids)]
         return dict(zip(sel["id"].astype(str), sel["meter_id"].astype(str), strict=True))
 
-    def _area_name(self, inc: Incident) -> str:
+    def area_name(self, inc: Incident) -> str:
         """The outage's area by the nearest named regulator or gate station (the network has no street names)."""
         if self.network is None or not inc.location:
             return ""
@@ -722,6 +722,10 @@ class IncidentService:
             want = {"shut_off": (None,), "relit": ("shut_off", "not_home")}.get(step, ())
             meters = [m for m in inc.affected if inc.meters.get(m) in want]
         meters = list(dict.fromkeys(meters))
+        if not meters and inc.affected:  # "every meter waiting", and none is: say why (out of order, or all done)
+            inc.check("incident.meter", {"step": step, "meters": [inc.affected[0]]}) if step != "shut_off" else None
+            raise IncidentError(f"{incident_id}: no meter of the outage is waiting to be {step.replace('_', ' ')}",
+                                incident_id=incident_id)  # fmt: skip
         for k in range(0, max(len(meters), 1), 500):  # long outages: batches of 500 meters per entry
             inc = self.incident(incident_id)
             self._append(

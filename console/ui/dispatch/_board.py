@@ -1,0 +1,188 @@
+"""The incident board (事件看板): every open incident with its grade, state, live service clocks and flags.
+
+One row per open incident; the clock cells count up live (the controller refreshes them every few seconds) and a
+clock past its limit is flagged in red. Above the table, alarms that look like an incident (methane HIHI, pressure
+LOLO) are offered for opening with one click.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["IncidentBoardDock", "clock_text", "GRADE_COLORS"]
+
+CLOCK_NAMES = ("arrival", "isolation", "notice", "restoration")
+COLUMNS = ("Incident", "Grade", "Kind", "State", "Customers", "Arrival", "Isolation", "Notice", "Restoration",
+           "Crews", "Flags")  # fmt: skip
+COL = {name: i for i, name in enumerate(COLUMNS)}
+GRADE_COLORS = {"I": "#b91c1c", "II": "#ea580c", "III": "#ca8a04", "IV": "#2563eb", "routine": "#64748b"}
+STATUS_COLORS = {"met": "#15803d", "missed": "#dc2626", "breached": "#dc2626", "running": "#a16207"}
+STATE_LABELS = {"open": "open 接报", "planned": "planned 已出方案", "isolating": "isolating 关阀中",
+                "isolated": "isolated 已隔离", "restoring": "restoring 恢复中", "closed": "closed 已结案"}  # fmt: skip
+
+
+def clock_text(clock: dict) -> str:
+    """A clock cell: ``✓ 18 / 30 min`` met, ``✗ 41 / 30`` missed, ``12 / 30`` running, ``⚠ 45 / 30`` breached."""
+    mark = {"met": "✓ ", "missed": "✗ ", "breached": "⚠ ", "running": ""}[clock["status"]]
+    return f"{mark}{clock['elapsed_min']:.0f} / {clock['limit_min']:g} min"
+
+
+class IncidentBoardDock(QDockWidget):
+    """The board. Signals: ``incidentActivated(id)`` a row was chosen, ``newCallRequested()``,
+    ``alarmOpenRequested(sensor_id, condition)`` the offered alarm is to become an incident."""
+
+    incidentActivated = Signal(str)
+    newCallRequested = Signal()
+    alarmOpenRequested = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Incidents 事件看板", parent)
+        self.setObjectName("incidentBoardDock")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(4)
+
+        top = QHBoxLayout()
+        self.summary = QLabel("No open incidents")
+        self.summary.setObjectName("panelTitle")
+        self.new_call_button = QPushButton("New call… 接报")
+        self.new_call_button.setToolTip("Take a phone call: caller, what they smell or see, where (Ctrl+Shift+E)")
+        top.addWidget(self.summary)
+        top.addStretch(1)
+        top.addWidget(self.new_call_button)
+        layout.addLayout(top)
+
+        self.offer = QFrame()
+        self.offer.setObjectName("incidentOffer")
+        self.offer.setStyleSheet("#incidentOffer{background:#7f1d1d;border-radius:4px} #incidentOffer QLabel"
+                                 "{color:#fff;font-weight:600}")  # fmt: skip
+        offer_row = QHBoxLayout(self.offer)
+        offer_row.setContentsMargins(8, 4, 8, 4)
+        self.offer_label = QLabel("")
+        self.offer_button = QPushButton("Open incident 立案")
+        self.offer_dismiss = QPushButton("Dismiss")
+        offer_row.addWidget(self.offer_label, 1)
+        offer_row.addWidget(self.offer_button)
+        offer_row.addWidget(self.offer_dismiss)
+        self.offer.hide()
+        self._offer: tuple[str, str] | None = None
+        layout.addWidget(self.offer)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        self.setWidget(body)
+
+        self._ids: list[str] = []
+        self.new_call_button.clicked.connect(self.newCallRequested)
+        self.offer_button.clicked.connect(self._open_offer)
+        self.offer_dismiss.clicked.connect(lambda: self.show_offer(None))
+        self.table.itemSelectionChanged.connect(self._on_select)
+        self.table.cellDoubleClicked.connect(lambda r, _c: self._activate(r))
+
+    # -- content -----------------------------------------------------------------------------------------------------
+    def set_rows(self, rows: list[dict], current: str | None = None) -> None:
+        """Show the board rows of :meth:`console.app.incidents.IncidentService.board`."""
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(rows))
+        self._ids = [r["incident_id"] for r in rows]
+        breached = 0
+        for i, r in enumerate(rows):
+            clocks = {c["name"]: c for c in r["clocks"]}
+            flags = []
+            if r["breached"]:
+                flags.append("clock " + ", ".join(r["breached"]) + " breached")
+                breached += 1
+            if r["overlaps"]:
+                flags.append("overlaps " + ", ".join(r["overlaps"]))
+            cells = [r["incident_id"], r["grade"] or "—", r["kind"], STATE_LABELS.get(r["state"], r["state"]),
+                     f"{r['customers']:,} ({r['households']:,} hh)"]  # fmt: skip
+            cells += [clock_text(clocks[n]) if n in clocks else "—" for n in CLOCK_NAMES]
+            cells += [str(r["crews"]), "; ".join(flags)]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c == COL["Grade"] and r["grade"]:
+                    item.setForeground(QBrush(QColor(GRADE_COLORS.get(r["grade"], "#64748b"))))
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                name = COLUMNS[c].lower()
+                if name in clocks:
+                    status = clocks[name]["status"]
+                    item.setForeground(QBrush(QColor(STATUS_COLORS[status])))
+                    if status in ("breached", "missed"):
+                        item.setBackground(QBrush(QColor(220, 38, 38, 50)))
+                    item.setToolTip(f"{name}: {status} — limit {clocks[name]['limit_min']:g} min"
+                                    + (f", done at {clocks[name]['done_at']}" if clocks[name]["done_at"] else ""))  # fmt: skip
+                if c == COL["Flags"] and flags:
+                    item.setForeground(QBrush(QColor("#dc2626")))
+                self.table.setItem(i, c, item)
+        if current in self._ids:
+            self.table.selectRow(self._ids.index(current))
+        self.table.blockSignals(False)
+        n = len(rows)
+        self.summary.setText(
+            "No open incidents 无进行中事件" if not n
+            else f"{n} open incident{'s' if n != 1 else ''}" + (f" · {breached} with a breached clock" if breached else "")
+        )  # fmt: skip
+
+    def incident_ids(self) -> list[str]:
+        return list(self._ids)
+
+    def cell_text(self, incident_id: str, column: str) -> str:
+        item = self.table.item(self._ids.index(incident_id), COL[column])
+        return item.text() if item is not None else ""
+
+    def show_offer(self, offer: tuple[str, str, str] | None) -> None:
+        """Offer an alarm (sensor id, condition, text) for opening as an incident; None hides the offer."""
+        if offer is None:
+            self._offer = None
+            self.offer.hide()
+            return
+        sensor, condition, text = offer
+        self._offer = (sensor, condition)
+        self.offer_label.setText(text)
+        self.offer.show()
+
+    @property
+    def offered(self) -> tuple[str, str] | None:
+        return self._offer
+
+    def _open_offer(self) -> None:
+        if self._offer is not None:
+            sensor, condition = self._offer
+            self.show_offer(None)
+            self.alarmOpenRequested.emit(sensor, condition)
+
+    def _on_select(self) -> None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        if len(rows) == 1:
+            self._activate(rows.pop())
+
+    def _activate(self, row: int) -> None:
+        if 0 <= row < len(self._ids):
+            self.incidentActivated.emit(self._ids[row])

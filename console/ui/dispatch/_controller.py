@@ -1,0 +1,689 @@
+"""Emergency dispatch (应急抢险调度) in the main window: the incident board, the incident dock, the map overlay, the
+call intake form, "Open incident here" on the map's context menu and alarms offered as incidents.
+
+The workflow is :class:`console.app.incidents.IncidentService` over the ledger the ledger feature opened; every step
+a button asks for is a signed ledger entry, and the docks are refilled from the ledger afterwards. A refused step
+(out of order, unknown id, not allowed for the operator) is shown as a red line in the incident dock and nothing is
+recorded. With a live view, the controller feeds the outage sensors' pressures to the service (a closed valve is
+confirmed when the pressure downstream falls) and offers methane HIHI / pressure LOLO / burst-like drops for opening.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from console.app.incidents import IncidentService, utc_now
+from console.app.operators import PermissionDenied
+from console.dispatch import CREW_KINDS, IncidentError, notice_text, parse_time, search_places, street_graph
+from console.errors import GasOpsError
+from console.ui.actions import ActionSpec
+from console.ui.dispatch._board import GRADE_COLORS, IncidentBoardDock
+from console.ui.dispatch._dock import IncidentDock
+from console.ui.dispatch._intake import CallIntakeDialog
+from console.ui.dispatch._overlay import IncidentOverlay
+from console.ui.dispatch._pdf import html_to_pdf
+from console.ui.isolation._tool import MapClickFilter, break_at, pick_break
+
+__all__ = ["DispatchController", "NEW_CALL_SHORTCUT", "OFFERED_ALARMS"]
+
+log = logging.getLogger(__name__)
+
+NEW_CALL_SHORTCUT = "Ctrl+Shift+E"
+TICK_MS = 5000  # live clocks, crew positions, confirmations by telemetry, alarm offers
+# Alarms that look like an incident: (sensor kind, condition) → incident kind
+OFFERED_ALARMS = {("methane", "HIHI"): "leak", ("pressure", "LOLO"): "pressure", ("pressure", "ROC"): "rupture"}
+PA_PER_UNIT = {"Pa": 1.0, "kPa": 1e3, "MPa": 1e6, "bar": 1e5, "mbar": 1e2}
+_DOCK_WIDTH_PX = 520
+_CUSTOMER_ROWS = 2000  # the dock lists this many customers (special users first); the call list has them all
+
+
+class DispatchController(QObject):
+    """The dispatch feature of one main window (``window.extensions["dispatch"]``).
+
+    Signals
+    -------
+    incidentShown(str)
+        The incident dock shows (or was refilled with) this incident.
+    errorShown(str)
+        A refused step or a failure, as shown in the status bar and the dock.
+    """
+
+    incidentShown = Signal(str)
+    errorShown = Signal(str)
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.canvas = window.canvas
+        self.current: str | None = None
+        self.dialog: CallIntakeDialog | None = None
+        self._service: IncidentService | None = None
+        self._service_node = None
+        self._routes: dict[tuple[str, str], object] = {}
+        self._offered: set[tuple[str, str]] = set()  # alarms already offered (or opened) this session
+        self._picking = False
+        self._theme = window.theme.name
+
+        self.board = IncidentBoardDock(window)
+        self.dock = IncidentDock(window)
+        window.add_dock(self.board, Qt.DockWidgetArea.RightDockWidgetArea)
+        window.add_dock(self.dock, Qt.DockWidgetArea.RightDockWidgetArea)
+        window.splitDockWidget(self.board, self.dock, Qt.Orientation.Vertical)
+        self.board.hide()
+        self.dock.hide()
+        self.dock.clear()
+        self.overlay = IncidentOverlay(self.canvas)
+        self._filter = MapClickFilter(self.canvas, self._on_map_click, self.overlay.tooltip_at)
+
+        declare = window.actions.declare
+        self.act_new_call = declare(ActionSpec(
+            "dispatch.new_call", "New call… 接报", lambda: self.request_call(), NEW_CALL_SHORTCUT,
+            "Take a phone call about gas: caller, what they smell or see, where", menu="Analysis",
+            section="dispatch", permission="incident.open"))  # fmt: skip
+        self.act_board = declare(ActionSpec(
+            "dispatch.board", "Incident board 事件看板", self.show_board, tip="Open incidents, grades and clocks",
+            menu="Analysis", section="dispatch"))  # fmt: skip
+        self.act_report = declare(ActionSpec(
+            "dispatch.report", "Incident report… 事后报告", lambda: self.save_report(),
+            tip="The after-action report of the incident shown (HTML and PDF), from the ledger", menu="Analysis",
+            section="dispatch", enabled=lambda: self.current is not None))  # fmt: skip
+
+        window.add_context_provider(self._add_context_actions)
+        window.networkShown.connect(self._on_network_shown)
+        self.board.incidentActivated.connect(self.show_incident)
+        self.board.newCallRequested.connect(lambda: self.request_call())
+        self.board.alarmOpenRequested.connect(self.open_from_alarm)
+        self.dock.stepRequested.connect(self.step)
+        self.dock.featureActivated.connect(window.zoom_to_feature)
+        self.dock.reportRequested.connect(lambda: self.save_report())
+        self.dock.zoomRequested.connect(self.zoom_to_incident)
+        ledger = self._ledger_controller()
+        if ledger is not None:
+            ledger.service.opened.connect(self._on_ledger_change)
+            ledger.service.closed.connect(self._on_ledger_change)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._timer = QTimer(self)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self.tick)
+        self._timer.start()
+        self._on_ledger_change()
+
+    # -- the service over the ledger ---------------------------------------------------------------------------------
+    def _ledger_controller(self):
+        return self.window.extensions.get("ledger") if isinstance(self.window.extensions, dict) else None
+
+    @property
+    def service(self) -> IncidentService | None:
+        """The incident service of the open ledger (None while no ledger is open and unlocked)."""
+        ledger = self._ledger_controller()
+        node = ledger.service.node if ledger is not None else None
+        if node is None:
+            self._service = self._service_node = None
+            return None
+        if self._service is None or self._service_node is not node:
+            self._service = IncidentService(ledger.service, network=self.window.network)
+            self._service_node = node
+            self._service.changed.connect(self._on_changed)
+        if self._service.network is not self.window.network:
+            self._service.set_network(self.window.network)
+        return self._service
+
+    def _require_service(self) -> IncidentService | None:
+        """The service; else ask to unlock (or create) the ledger, where every step is signed."""
+        service = self.service
+        if service is not None:
+            return service
+        ledger = self._ledger_controller()
+        if ledger is None:
+            self._fail("Incidents need the ledger feature (every step is a signed entry)")
+            return None
+        if ledger.exists():
+            ledger.open_ledger()
+        else:
+            ledger.request_create()
+        service = self.service
+        if service is None:
+            self._fail("Unlock the ledger first: every incident step is a signed ledger entry (Ledger menu)")
+        return service
+
+    def _on_ledger_change(self, *_args) -> None:
+        self._routes.clear()
+        if self.service is None:
+            self.current = None
+            self.dock.clear()
+            self.board.set_rows([])
+            self.overlay.clear()
+        else:
+            self.refresh()
+
+    def _on_network_shown(self) -> None:
+        self._routes.clear()
+        if self._service is not None:
+            self._service.set_network(self.window.network)
+        self.refresh()
+
+    # -- opening ---------------------------------------------------------------------------------------------------------
+    def open_here(self, hit, x: float, y: float, kind: str = "leak", source: str = "map"):
+        """Open an incident at the feature ``hit`` clicked at (x, y): plan, grade and customers on screen at once."""
+        network = self.window.network
+        if network is None:
+            return None
+        if hit is None or hit.layer in ("sensors", "customers"):
+            hit = pick_break(self.canvas, x, y) or hit
+        if hit is None:
+            self._fail("Nothing here to open an incident on: right-click a pipe, valve or node")
+            return None
+        where: dict = {}
+        if hit.layer == "pipes":
+            where = {"pipe": hit.feature_id, "fraction": break_at(network, hit, x, y).fraction}
+        else:
+            where = {"node": hit.feature_id}
+        return self._open(kind=kind, source=source, **where)
+
+    def _open(self, **kwargs):
+        service = self._require_service()
+        if service is None:
+            return None
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            inc = service.open(**kwargs)
+        except (IncidentError, PermissionDenied) as exc:
+            self._fail(str(exc))
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.show_incident(inc.incident_id, zoom=True)
+        self.dock.show_tab("plan")
+        self.window.statusBar().showMessage(
+            f"Incident {inc.incident_id} opened: grade {inc.grade}, {len(inc.valves)} valves to close, "
+            f"{len(inc.affected):,} customers without gas", 15000)  # fmt: skip
+        return inc
+
+    def open_from_alarm(self, sensor_id: str, condition: str):
+        service = self._require_service()
+        if service is None:
+            return None
+        self._offered.add((sensor_id, condition))
+        kind = next((k for (_, c), k in OFFERED_ALARMS.items() if c == condition), "leak")
+        try:
+            inc = service.open_from_alarm(sensor_id, condition, kind=kind)
+        except IncidentError as exc:
+            if getattr(exc, "code", "") == "duplicate" and getattr(exc, "incident_id", ""):
+                service.join(exc.incident_id, source="alarm", description=f"alarm {sensor_id} {condition}")
+                self.show_incident(exc.incident_id)
+                self.window.statusBar().showMessage(f"Alarm {sensor_id} {condition} joined {exc.incident_id}", 10000)
+                return service.incident(exc.incident_id)
+            self._fail(str(exc))
+            return None
+        except PermissionDenied as exc:
+            self._fail(str(exc))
+            return None
+        self.show_incident(inc.incident_id, zoom=True)
+        return inc
+
+    # -- the call intake form --------------------------------------------------------------------------------------------
+    def search_locations(self, text: str) -> list[tuple[str, dict]]:
+        """Where a caller may say they are: a feature id, a street, a place or customer name."""
+        network = self.window.network
+        if network is None:
+            return []
+        out: list[tuple[str, dict]] = []
+        fid = text.strip()
+        try:
+            layer, _row = network.locate(fid)
+        except (KeyError, GasOpsError):
+            layer = None
+        if layer == "pipes":
+            out.append((f"{fid} (pipe)", {"pipe": fid}))
+        elif layer is not None and layer != "sensors":
+            out.append((f"{fid} ({layer[:-1].replace('_', ' ')})", {"node": fid}))
+        for name, pid, layer, x, y in search_places(network, text, limit=25):
+            out.append((f"{name} — {pid} ({layer[:-1].replace('_', ' ')})", {"x": x, "y": y}))
+        return out
+
+    def request_call(self, where: dict | None = None, label: str = "") -> CallIntakeDialog | None:
+        """Show the call intake form (pre-filled with ``where``); the incident opens when it is accepted."""
+        if self.window.network is None:
+            self._fail("Open a network first: incidents are planned on the network")
+            return None
+        if self._require_service() is None:
+            return None
+        dlg = CallIntakeDialog(self.search_locations, self.window, where=where, label=label)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.on_submit = lambda: self._submit_call(dlg)
+        dlg.pickRequested.connect(lambda: self._start_pick(dlg))
+        dlg.destroyed.connect(lambda *_: setattr(self, "dialog", None) if self.dialog is dlg else None)
+        self.dialog = dlg
+        dlg.show()
+        return dlg
+
+    def _submit_call(self, dlg: CallIntakeDialog) -> str | None:
+        service = self.service
+        if service is None:
+            return "The ledger is locked: unlock it to record the call"
+        v = dlg.values()
+        try:
+            if dlg.duplicate_of is not None:
+                service.join(dlg.duplicate_of, caller=v["caller"], phone=v["phone"], description=v["description"],
+                             symptoms=v["symptoms"])  # fmt: skip
+                self.show_incident(dlg.duplicate_of)
+                self.dock.show_tab("timeline")
+                return None
+            inc = service.open(source="call", allow_duplicate=dlg.open_anyway, **v)
+        except IncidentError as exc:
+            if getattr(exc, "code", "") == "duplicate" and getattr(exc, "incident_id", ""):
+                dlg.offer_join(exc.incident_id, f"Near open incident {exc.incident_id} (within 300 m and 2 h): join it, "
+                               "or open a new incident anyway")  # fmt: skip
+                return f"Near open incident {exc.incident_id}: join it, or Open anyway"
+            return str(exc)
+        except PermissionDenied as exc:
+            return str(exc)
+        finally:
+            dlg.open_anyway = False
+        self.show_incident(inc.incident_id, zoom=True)
+        self.dock.show_tab("plan")
+        return None
+
+    def _start_pick(self, dlg: CallIntakeDialog) -> None:
+        self._picking = True
+        dlg.hide()
+        self.canvas.viewport().setCursor(Qt.CursorShape.CrossCursor)
+        self.window.statusBar().showMessage("Click where the caller is (Esc: back to the form)")
+
+    def _on_map_click(self, pos, _modifiers) -> None:
+        if not self._picking:
+            return
+        self._picking = False
+        self.canvas.set_tool(self.canvas.tool)
+        x, y = self.canvas.widget_to_map(pos)
+        self.pick_point(x, y)
+
+    def pick_point(self, x: float, y: float) -> None:
+        """The dispatcher clicked the caller's location (the form comes back with it)."""
+        dlg = self.dialog
+        if dlg is None:
+            return
+        hit = pick_break(self.canvas, x, y)
+        if hit is not None and hit.layer == "pipes" and self.window.network is not None:
+            frac = break_at(self.window.network, hit, x, y).fraction
+            dlg.set_where({"pipe": hit.feature_id, "fraction": frac}, f"{hit.feature_id} at {frac:.0%} (map click)")
+        else:
+            dlg.set_point(x, y)
+        dlg.show()
+        dlg.raise_()
+
+    # -- steps -------------------------------------------------------------------------------------------------------------
+    def step(self, verb: str, args: dict) -> bool:
+        """Record one step the dock asked for; a refusal is shown and nothing is recorded."""
+        service = self._require_service()
+        if service is None:
+            return False
+        args = dict(args)
+        iid = args.pop("incident_id")
+        try:
+            if verb == "valve":
+                valve, action = args["valve_id"], args["action"]
+                if action == "failed":
+                    service.valve_failed(iid, valve, note="would not turn (reported to the dispatcher)")
+                else:
+                    readings = self._readings(service.outage_sensors(iid)) if action == "closed" else None
+                    service.valve(iid, valve, action, readings=readings or None)
+            elif verb == "dispatch":
+                route = service.dispatch(iid, args["crew_id"])
+                if route is not None:
+                    self._routes[(iid, args["crew_id"])] = route
+            elif verb == "crew_status":
+                service.crew_status(iid, args["crew_id"], args["status"])
+            elif verb == "notify":
+                calls, sms = service.notify(iid, args["kind"], args["language"], expected=args.get("expected", ""))
+                self.refresh()
+                self.dock.show_message(f"Call list {calls.name} and SMS batch {sms.name} written to {calls.parent}",
+                                       "ok")  # fmt: skip
+                return True
+            elif verb == "meters":
+                service.meters(iid, args["step"], args.get("meters"))
+            elif verb == "purge":
+                service.purge(iid)
+            elif verb == "close":
+                service.close(iid)
+            else:
+                raise IncidentError(f"unknown step {verb!r}")
+        except (IncidentError, PermissionDenied) as exc:
+            self._fail(str(exc))
+            return False
+        self.dock.show_message("")
+        self.refresh()
+        return True
+
+    # -- showing ---------------------------------------------------------------------------------------------------------
+    def show_board(self) -> None:
+        self.board.show()
+        self.board.raise_()
+        self.refresh()
+
+    def show_incident(self, incident_id: str, zoom: bool = False) -> None:
+        self.current = incident_id
+        self.board.show()
+        self.dock.show()
+        self.dock.raise_()
+        self.window.fit_dock(self.dock, minimum=_DOCK_WIDTH_PX)
+        self.refresh()
+        if zoom:
+            self.zoom_to_incident()
+        self.window.actions.refresh()
+
+    def _on_changed(self, incident_id: str) -> None:
+        """A step was recorded (by this window, the CLI in a drill, a telemetry confirmation): refresh once the
+        service is done (a verb can record several steps; a failure here must never reach the service)."""
+        self._refresh_timer.start()
+
+    def refresh(self) -> None:
+        """Board, dock and map from the ledger."""
+        service = self.service
+        if service is None:
+            return
+        try:
+            rows = service.board()
+            self.board.set_rows(rows, self.current)
+            if self.current is not None:
+                self.dock.show_view(self.view(self.current))
+                self.incidentShown.emit(self.current)
+            self._draw(rows)
+        except GasOpsError as exc:
+            log.error("dispatch refresh failed: %s", exc)
+            self._fail(str(exc))
+
+    def tick(self) -> None:
+        """Every few seconds: clocks count on, crews move, closures are checked against the pressures, alarms are
+        offered."""
+        service = self.service
+        if service is None:
+            return
+        self._check_confirmations(service)
+        self._offer_alarms(service)
+        if service.open_incidents() and (self.board.isVisible() or self.dock.isVisible()):
+            self.refresh()
+
+    def view(self, incident_id: str) -> dict:
+        """What the incident dock shows of ``incident_id`` (one dict; see IncidentDock.show_view)."""
+        service = self.service
+        inc = service.incident(incident_id)
+        level = service.table.level(inc.grade or "routine")
+        view = {"incident_id": inc.incident_id, "kind": inc.kind, "state": inc.state, "grade": inc.grade,
+                "grade_label": _grade_label(service, inc.grade), "opened_at": inc.opened.time, "source": inc.source,
+                "where": inc.feature_id or "a map point", "reports": inc.reports, "notify": list(level.notify),
+                "clocks": [c.to_dict() for c in service.clocks(incident_id, inc.closed_at or None)],
+                "timeline": service.timeline(incident_id), "purged": inc.purged, "revisit": list(inc.revisit),
+                "restoration": inc.restoration_counts(), "crews": inc.crews,
+                "notices": [{"time": n.time, "kind": n.body["kind"], "language": n.body["language"],
+                             "customers": n.body["customers"], "special": n.body.get("special_users", 0)}
+                            for n in inc.notices]}  # fmt: skip
+        if inc.plan is not None:
+            doc = service.plan_document(inc)
+            iso = doc["isolation"]
+            imp = iso["impact"]
+            crew_of = {s: cid for cid, c in inc.crews.items() for s in c["steps"]}
+            steps = []
+            for s in iso["plan"]:
+                fid = s["feature_id"]
+                status = ("reopened" if fid in inc.reopened_valves else inc.confirmed.get(fid, "closed")
+                          if fid in inc.closed_valves else "to close" if s["required"] else "optional")  # fmt: skip
+                if status == "warning":
+                    status = "warning: pressure did not fall"
+                dist = s.get("distance_m")
+                steps.append({"order": s["order"], "feature_id": fid, "action": s["action"], "required": s["required"],
+                              "status": status, "crew": crew_of.get(fid, ""),
+                              "distance": f"{dist:.0f} m" if dist is not None else ""})  # fmt: skip
+            for fid in inc.failed_valves:
+                steps.append({"order": "✕", "feature_id": fid, "action": "close_valve", "required": False,
+                              "status": "failed (would not turn)", "crew": crew_of.get(fid, ""), "distance": ""})  # fmt: skip
+            overlaps = [f"{b if a == incident_id else a} ({n} customers)" for a, b, n in service.overlaps()
+                        if incident_id in (a, b)]  # fmt: skip
+            view["plan"] = {"valves": inc.valves, "optional": inc.optional_valves, "failed": inc.failed_valves,
+                            "customers": imp["customers_lost"], "households": imp["households"],
+                            "special": len(imp["special_users"]), "by_category": imp["customers_by_category"],
+                            "vented_nm3": imp["isolated_gas_volume_nm3"], "effect": doc.get("effect"),
+                            "steps": steps, "customer_rows": imp["customers"][:_CUSTOMER_ROWS],
+                            "overlaps": ", ".join(overlaps), "plan_index": inc.plan.index}  # fmt: skip
+            meters = service.meter_ids([c["feature_id"] for c in imp["customers"][:_CUSTOMER_ROWS]])
+            view["meters"] = [(c["feature_id"], meters.get(c["feature_id"], ""), c["category"],
+                               inc.meters.get(c["feature_id"])) for c in imp["customers"][:_CUSTOMER_ROWS]]  # fmt: skip
+            view["reopen_order"] = service.reopen_order(incident_id)
+        area = service.area_name(inc)
+        start = inc.opened.time[11:16]
+        view["notice_preview"] = lambda kind, lang, expected: _preview(kind, lang, incident_id, start, expected, area)
+        view["roster"], view["crew_note"] = self._roster_rows(service, inc)
+        return view
+
+    def _roster_rows(self, service: IncidentService, inc) -> tuple[list[list[str]], str]:
+        rows = []
+        busy = {c: i.incident_id for i in service.open_incidents() if i.incident_id != inc.incident_id
+                for c, v in i.crews.items() if v["status"] != "done"}  # fmt: skip
+        for cid, crew in service.roster.crews.items():
+            assigned = inc.crews.get(cid)
+            if assigned is not None:
+                status = assigned["status"].replace("_", " ")
+                steps = ", ".join(assigned["steps"])
+                route = f"{assigned['route_m'] / 1000:.1f} km" if assigned.get("route_m") is not None else ""
+                eta = f"{assigned['eta_s'] / 60:.0f} min" if assigned.get("eta_s") is not None else ""
+            else:
+                status = f"on {busy[cid]}" if cid in busy else "available"
+                steps = route = eta = ""
+            x, y = self._crew_position(service, inc, cid, crew)
+            pos = f"{x:.0f}, {y:.0f}" if math.isfinite(x) else "unknown"
+            rows.append([cid, CREW_KINDS[crew.kind], crew.vehicle, status, steps, route, eta, pos])
+        note = ("Routes follow the streets (the mains); ETA at the roster's speed. Positions: the crew feed, else "
+                "the training simulator along the route.")  # fmt: skip
+        return rows, note
+
+    # -- the map ---------------------------------------------------------------------------------------------------------
+    def _draw(self, rows: list[dict]) -> None:
+        service = self.service
+        network = self.window.network
+        if service is None or network is None:
+            self.overlay.clear()
+            return
+        incidents = []
+        for r in rows:
+            inc = service.incident(r["incident_id"])
+            if inc.location:
+                incidents.append((inc.incident_id, GRADE_COLORS.get(inc.grade or "routine", "#64748b"),
+                                  inc.location["x"], inc.location["y"]))  # fmt: skip
+        result, crews, routes = None, [], []
+        if self.current is not None:
+            inc = service.incident(self.current)
+            if inc.plan is not None:
+                result = service.plan_result(inc)
+            if inc.is_open:
+                for cid, c in inc.crews.items():
+                    try:
+                        crew = service.roster.crew(cid)
+                    except IncidentError:
+                        continue
+                    x, y = self._crew_position(service, inc, cid, crew)
+                    crews.append((cid, crew.kind, x, y))
+                    route = self._route(service, inc, cid)
+                    if route is not None and c["status"] not in ("on_site", "done"):
+                        routes.append(route.xy)
+            if not inc.is_open and inc.location:
+                incidents.append((inc.incident_id, "#64748b", inc.location["x"], inc.location["y"]))
+        self.overlay.draw(network, incidents, result, crews, routes)
+
+    def _route(self, service: IncidentService, inc, crew_id: str):
+        key = (inc.incident_id, crew_id)
+        if key not in self._routes:
+            try:
+                crew = service.roster.crew(crew_id)
+                steps = inc.crews[crew_id]["steps"]
+                targets = service.plan_targets(inc)
+                if not steps or steps[0] not in targets or not math.isfinite(crew.x):
+                    return None
+                _, tx, ty = targets[steps[0]]
+                self._routes[key] = street_graph(self.window.network).route((crew.x, crew.y), (tx, ty))
+            except (IncidentError, GasOpsError, KeyError):
+                return None
+        return self._routes[key]
+
+    def _crew_position(self, service: IncidentService, inc, crew_id: str, crew) -> tuple[float, float]:
+        """The crew feed's position; for a crew dispatched to ``inc`` without a newer report, where the training
+        simulator puts it along its route."""
+        assigned = inc.crews.get(crew_id)
+        if assigned is None or not inc.is_open:
+            return crew.x, crew.y
+        dispatched = assigned["times"]["dispatched"]
+        if crew.position_at and crew.position_at > dispatched:
+            return crew.x, crew.y
+        route = self._route(service, inc, crew_id)
+        if route is None:
+            return crew.x, crew.y
+        if assigned["status"] in ("on_site", "done"):
+            return float(route.xy[-1, 0]), float(route.xy[-1, 1])
+        now = service.clock() if service.clock is not None else utc_now()
+        elapsed = (parse_time(now) - parse_time(dispatched)).total_seconds()
+        return route.position_at(elapsed)
+
+    def zoom_to_incident(self) -> None:
+        bounds = self.overlay.bounds
+        if bounds is None and self.current is not None and self.service is not None:
+            loc = self.service.incident(self.current).location
+            if loc:
+                bounds = (loc["x"] - 150, loc["y"] - 150, loc["x"] + 150, loc["y"] + 150)
+        if bounds is None:
+            return
+        x0, y0, x1, y1 = bounds
+        size = max(x1 - x0, y1 - y0, 150.0)
+        pad = 0.08 * size
+        self.canvas.set_map_range(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        pad = 0.08 * size + 60 * self.canvas.metres_per_pixel()
+        self.canvas.set_map_range(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+    def _add_context_actions(self, menu, hit, x: float, y: float) -> None:
+        if self.window.network is None:
+            return
+        target = hit if hit is not None and hit.layer not in ("sensors", "customers") else pick_break(self.canvas, x, y)
+        if target is not None:
+            act = menu.addAction(f"Open incident here 立案 — {target.feature_id}")
+            act.setToolTip("Open an incident at this feature: isolation plan, customers and grade at once")
+            act.triggered.connect(lambda *_, h=target: self.open_here(h, x, y))
+        act = menu.addAction("New call here… 接报")
+        act.triggered.connect(lambda *_: self._call_here(target, x, y))
+
+    def _call_here(self, hit, x: float, y: float) -> None:
+        if hit is not None and hit.layer == "pipes" and self.window.network is not None:
+            frac = break_at(self.window.network, hit, x, y).fraction
+            self.request_call({"pipe": hit.feature_id, "fraction": frac}, f"{hit.feature_id} at {frac:.0%}")
+        elif hit is not None:
+            self.request_call({"node": hit.feature_id}, hit.feature_id)
+        else:
+            self.request_call({"x": x, "y": y}, f"map point {x:.1f}, {y:.1f}")
+
+    # -- live telemetry ------------------------------------------------------------------------------------------------
+    def _session(self):
+        tel = self.window.extensions.get("telemetry") if isinstance(self.window.extensions, dict) else None
+        return getattr(tel, "session", None)
+
+    def _readings(self, sensor_ids) -> dict[str, float]:
+        """The latest gauge pressure (Pa) of each of ``sensor_ids`` the live view has a reading of."""
+        session = self._session()
+        if session is None or not sensor_ids:
+            return {}
+        snap = session.service.snapshot()
+        sensors = session.sensors
+        out = {}
+        for sid in sensor_ids:
+            row = sensors.row(sid)
+            if row < 0 or row >= len(snap.last_value):
+                continue
+            factor = PA_PER_UNIT.get(str(sensors.unit[row]))
+            value = float(snap.last_value[row])
+            if factor is not None and np.isfinite(value):
+                out[sid] = value * factor
+        return out
+
+    def _check_confirmations(self, service: IncidentService) -> None:
+        watched = {s for i in service.open_incidents() if i.state in ("isolating", "isolated")
+                   for s in service.outage_sensors(i.incident_id)}  # fmt: skip
+        readings = self._readings(sorted(watched))
+        if not readings:
+            return
+        try:
+            for iid, valve, result in service.check_confirmations(readings):
+                text = (f"{iid}: {valve} closure confirmed by telemetry" if result == "confirmed"
+                        else f"{iid}: {valve} reported closed but the pressure downstream has not fallen")  # fmt: skip
+                self.window.statusBar().showMessage(text, 15000)
+                if result != "confirmed":
+                    self.dock.show_message(text, "error")
+        except (IncidentError, PermissionDenied) as exc:
+            log.warning("confirmation by telemetry not recorded: %s", exc)
+
+    def _offer_alarms(self, service: IncidentService) -> None:
+        session = self._session()
+        if session is None or self.board.offered is not None:
+            return
+        try:
+            records = session.service.alarm_list()
+        except Exception as exc:  # a closing session must not stop the clocks
+            log.debug("alarm list unavailable: %s", exc)
+            return
+        for r in records:
+            key = (r.sensor_id, str(r.condition))
+            if not r.active or key in self._offered or (str(r.kind), str(r.condition)) not in OFFERED_ALARMS:
+                continue
+            self._offered.add(key)
+            label = {"HIHI": "methane high-high", "LOLO": "pressure low-low", "ROC": "burst-like pressure drop"}
+            self.board.show_offer((r.sensor_id, str(r.condition),
+                                   f"⚠ Alarm {r.sensor_id} {label.get(str(r.condition), str(r.condition))}"
+                                   + (f" at {r.feature_id}" if r.feature_id else "") + " — open an incident?"))  # fmt: skip
+            self.board.show()
+            return
+
+    # -- report --------------------------------------------------------------------------------------------------------
+    def save_report(self, path: str | Path | None = None, *, pdf: bool = True) -> Path | None:
+        """Write the after-action report of the incident shown as HTML (and PDF beside it)."""
+        service = self._require_service()
+        if service is None or self.current is None:
+            return None
+        if path is None:
+            suggested = service.incidents_dir / self.current / f"{self.current}-report.html"
+            chosen, _ = QFileDialog.getSaveFileName(self.window, "Save the after-action report", str(suggested),
+                                                    "HTML (*.html)")  # fmt: skip
+            if not chosen:
+                return None
+            path = chosen
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            out = service.report(self.current, path)
+            if pdf:
+                html_to_pdf(out.read_text(encoding="utf-8"), out.with_suffix(".pdf"))
+        except (IncidentError, GasOpsError, OSError) as exc:
+            self._fail(f"Report not written: {exc}")
+            return None
+        self.window.statusBar().showMessage(f"Report written: {out} and {out.with_suffix('.pdf').name}", 10000)
+        return out
+
+    def _fail(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 12000)
+        self.dock.show_message(text, "error")
+        self.errorShown.emit(text)
+
+
+def _grade_label(service: IncidentService, grade: str) -> str:
+    labels = {"I": "I 特别重大", "II": "II 重大", "III": "III 较大", "IV": "IV 一般", "routine": "routine 日常抢修"}
+    return labels.get(grade, grade or "—")
+
+
+def _preview(kind: str, language: str, incident_id: str, start: str, expected: str, area: str) -> str:
+    try:
+        return notice_text(kind, language, incident_id=incident_id, start=start, expected=expected.strip(), area=area)
+    except IncidentError as exc:
+        return str(exc)

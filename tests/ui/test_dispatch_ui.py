@@ -1,0 +1,293 @@
+"""Emergency dispatch in the main window (console.ui.dispatch): from a right-click on a hit pipe to an open incident
+with its plan and customers on screen, every step from the incident dock's buttons signed in the ledger, the board's
+clocks, the call intake form (search, pick on the map, join a nearby incident), alarms offered as incidents,
+confirmation of a closed valve by the live pressures, and the report in HTML and PDF.
+
+The window shows the drill's demo district (tests/dispatch/drill.py) over a ledger in a temporary folder; outcomes
+are checked against the Qt-free IncidentService and the ledger, not against widget internals alone.
+"""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMenu
+
+from console.network import Hit
+from tests.dispatch.drill import BREAK_PIPE, Clock, demo_network
+from tests.ui.conftest import SETTLE_TIMEOUT_MS, wait_settled
+
+ORIGIN_NAME = "dispatch.test-gas.example/city"
+PASSPHRASE = "dispatch test passphrase"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return demo_network()
+
+
+@pytest.fixture
+def dwindow(qtbot, demo):
+    from console.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1500, 950)
+    w.show()
+    qtbot.waitExposed(w)
+    w.install_features()
+    with qtbot.waitSignal(w.networkShown, timeout=SETTLE_TIMEOUT_MS):
+        w.set_network(demo)
+    wait_settled(qtbot, w.canvas)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def ctl(dwindow, tmp_path):
+    """The dispatch controller over a new ledger (fast key derivation) and a drill clock that moves when told."""
+    ledger = dwindow.extensions["ledger"]
+    ledger.set_folder(tmp_path / "ws" / "ledger")
+    assert ledger.create_ledger(ORIGIN_NAME, PASSPHRASE, scrypt_n=2**10), ledger.last_error
+    c = dwindow.extensions["dispatch"]
+    clock = Clock()
+    c.service.clock = clock
+    c.clock = clock
+    yield c
+    ledger.close_ledger()
+
+
+def _pipe_point(network, pipe_id: str, fraction: float = 0.3) -> tuple[float, float]:
+    layer, row = network.locate(pipe_id)
+    pt = network[layer].geometry.iloc[row].interpolate(fraction, normalized=True)
+    return float(pt.x), float(pt.y)
+
+
+def _context_action(window, ctl, hit, x, y, prefix: str):
+    menu = QMenu()
+    ctl._add_context_actions(menu, hit, x, y)
+    acts = [a for a in menu.actions() if a.text().startswith(prefix)]
+    assert acts, [a.text() for a in menu.actions()]
+    return menu, acts[0]
+
+
+def _open_at_break_pipe(dwindow, ctl):
+    network = dwindow.network
+    x, y = _pipe_point(network, BREAK_PIPE)
+    _, row = network.locate(BREAK_PIPE)
+    _menu, act = _context_action(dwindow, ctl, Hit("pipes", row, BREAK_PIPE, 0.0), x, y, "Open incident here")
+    assert BREAK_PIPE in act.text()
+    act.trigger()  # right-click → Open incident here: the second and last action
+    (inc,) = ctl.service.open_incidents()
+    return inc
+
+
+def test_installed_with_actions_docks_and_a_free_shortcut(dwindow):
+    ctl = dwindow.extensions["dispatch"]
+    assert ctl.board.objectName() == "incidentBoardDock" and ctl.dock.objectName() == "incidentDock"
+    assert dwindow.actions["dispatch.new_call"].shortcut().toString() == "Ctrl+Shift+E"
+    shortcuts = [a.shortcut().toString() for a in dwindow.findChildren(type(dwindow.actions["dispatch.new_call"]))
+                 if a.shortcut().toString()]  # fmt: skip
+    assert shortcuts.count("Ctrl+Shift+E") == 1
+    assert ctl.service is None  # no ledger unlocked behind the user's back
+
+
+def test_pipe_hit_to_plan_and_customers_on_screen_in_two_actions(qtbot, dwindow, ctl):
+    inc = _open_at_break_pipe(dwindow, ctl)
+    assert inc.source == "map" and inc.feature_id == BREAK_PIPE and inc.state == "planned"
+    assert [s.type for s in inc.steps] == ["incident.opened", "incident.planned", "incident.graded"]
+    dock, board = ctl.dock, ctl.board
+    assert dock.isVisible() and board.isVisible() and dock.tabs.currentIndex() == 0  # the plan tab
+    assert dock.incident_id == inc.incident_id
+    shown_valves = [dock.valves.item(r, 1).text() for r in range(dock.valves.rowCount())]
+    assert shown_valves[: len(inc.valves)] == inc.valves or set(inc.valves) <= set(shown_valves)
+    assert dock.customers.rowCount() == min(len(inc.affected), 2000) > 0
+    # special users first, as in the plan
+    cats = [dock.customers.item(r, 2).text() for r in range(dock.customers.rowCount())]
+    specials = [c.startswith("special") for c in cats]
+    assert specials == sorted(specials, reverse=True)
+    assert board.incident_ids() == [inc.incident_id]
+    assert board.cell_text(inc.incident_id, "Grade") == inc.grade
+    assert "/ 30 min" in board.cell_text(inc.incident_id, "Arrival") or "min" in board.cell_text(
+        inc.incident_id, "Arrival"
+    )
+    # on the map: the incident marker and the outage of its plan, in view
+    assert inc.incident_id in ctl.overlay.incidents and ctl.overlay.outage.shown
+    xmin, ymin, xmax, ymax = dwindow.canvas.map_range()
+    x, y = inc.location["x"], inc.location["y"]
+    assert xmin <= x <= xmax and ymin <= y <= ymax
+
+
+def test_lifecycle_from_the_dock_buttons_every_step_signed(qtbot, dwindow, ctl, tmp_path):
+    inc = _open_at_break_pipe(dwindow, ctl)
+    iid, dock, svc = inc.incident_id, ctl.dock, ctl.service
+    clock = ctl.clock
+    # crews: dispatch the valve team, route along the streets, then its progress
+    dock.show_tab("crews")
+    rows = {dock.crews.item(r, 0).text(): r for r in range(dock.crews.rowCount())}
+    assert {"VT-1", "VT-2", "RT-1", "RP-1"} <= set(rows)
+    dock.crews.selectRow(rows["VT-1"])
+    dock.dispatch_button.click()
+    crew = svc.incident(iid).crews["VT-1"]
+    assert crew["status"] == "dispatched" and crew["route_m"] > 0
+    assert ctl.overlay.routes.count() > 0 and "VT-1" in ctl.overlay.crews
+    dock.crews.selectRow(rows["VT-1"])
+    assert not dock.dispatch_button.isEnabled()  # the dock offers no second assignment …
+    assert not ctl.step("dispatch", {"incident_id": iid, "crew_id": "VT-1"})  # … and the service refuses one
+    assert "already assigned" in dock.message.text() and len(svc.incident(iid).steps) == 4
+    for status in ("acknowledged", "en_route", "on_site"):
+        clock.advance(5)
+        dock.crews.selectRow(rows["VT-1"])
+        dock.advance_button.click()
+        assert svc.incident(iid).crews["VT-1"]["status"] == status
+    # plan: close the valves
+    dock.show_tab("plan")
+    for v in inc.valves:
+        r = [dock.valves.item(i, 1).text() for i in range(dock.valves.rowCount())].index(v)
+        dock.valves.selectRow(r)
+        dock.closed_button.click()
+    assert svc.incident(iid).state == "isolated"
+    # notices: zh call list and SMS batch
+    dock.show_tab("notices")
+    assert "停气通知" in dock.notice_preview.toPlainText()
+    dock.send_button.click()
+    assert dock.notices.rowCount() == 1 and "written" in dock.message.text()
+    # restoration: relighting before the valves reopened is refused
+    dock.show_tab("restoration")
+    dock.relit_button.click()
+    assert "before the valves reopened" in dock.message.text() or "not" in dock.message.text()
+    dock.shut_off_button.click()
+    assert svc.incident(iid).restoration_counts()["shut_off"] == len(inc.affected)
+    clock.advance(60)
+    while svc.reopen_order(iid):
+        dock.reopen_next_button.click()
+    assert svc.incident(iid).state == "restoring"
+    dock.purge_button.click()
+    dock.meters.selectRow(0)
+    dock.not_home_button.click()
+    assert len(svc.incident(iid).revisit) == 1
+    dock.meters.clearSelection()
+    dock.relit_button.click()  # every meter waiting, the not-at-home one too once visited again
+    assert svc.incident(iid).restoration_counts()["pending"] == 0
+    clock.advance(10)
+    dock.close_button.click()
+    final = svc.incident(iid)
+    assert final.state == "closed" and not dock.close_button.isEnabled()
+    assert ctl.board.incident_ids() == []
+    dock.show_tab("timeline")
+    assert dock.timeline.rowCount() == len(final.steps)
+    assert svc.ledger.verify().future.result().ok
+    # the report, HTML and PDF
+    out = ctl.save_report(tmp_path / "report.html")
+    text = out.read_text(encoding="utf-8")
+    assert iid in text and "<svg" in text and "Activity log" in text
+    pdf = out.with_suffix(".pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+
+
+def test_call_intake_search_pick_and_join_a_nearby_incident(qtbot, dwindow, ctl):
+    network = dwindow.network
+    dlg = ctl.request_call()
+    dlg.location.setText(BREAK_PIPE)
+    dlg._on_search(BREAK_PIPE)
+    assert dlg.where == {"pipe": BREAK_PIPE}
+    dlg.caller.setText("张三")
+    dlg.phone.setText("13800000000")
+    dlg.description.setPlainText("strong smell by the crossing")
+    dlg.accept()
+    assert not dlg.isVisible()
+    (inc,) = ctl.service.open_incidents()
+    assert inc.source == "call" and inc.feature_id == BREAK_PIPE
+    # a second call 20 m away: offered to join instead of a duplicate
+    dlg = ctl.request_call()
+    x, y = inc.location["x"] + 20, inc.location["y"]
+    dlg.pickRequested.emit()
+    assert ctl._picking and not dlg.isVisible()
+    ctl._picking = False
+    ctl.pick_point(x, y)
+    assert dlg.isVisible() and dlg.where is not None
+    dlg.accept()
+    assert dlg.isVisible() and dlg.duplicate_of == inc.incident_id and dlg.anyway_button.isVisible()
+    dlg.accept()  # OK now joins
+    assert not dlg.isVisible()
+    assert len(ctl.service.open_incidents()) == 1 and ctl.service.incident(inc.incident_id).reports == 2
+    # a place name: the search lists named features
+    named = network["regulators"]["name"].astype(str)
+    name = next(n for n in named if n)
+    hits = ctl.search_locations(name[:3])
+    assert hits and all("x" in w or "pipe" in w or "node" in w for _, w in hits)
+    # nothing said about where: a clear line, no incident
+    dlg = ctl.request_call()
+    dlg.accept()
+    assert dlg.isVisible() and "Say where" in dlg.error_label.text()
+    dlg.reject()
+
+
+class _FakeSession:
+    """A live view: the latest reading of each sensor and its alarm list (what the controller reads)."""
+
+    def __init__(self, network, values: dict[str, float], alarms=()):
+        sensors = network["sensors"]
+        ids = sensors["id"].astype(str).tolist()
+        self.values = values
+        self.alarms = list(alarms)
+        index = {s: i for i, s in enumerate(ids)}
+        units = sensors["unit"].astype(str).tolist() if "unit" in sensors else ["kPa"] * len(ids)
+        self.sensors = types.SimpleNamespace(row=lambda sid: index.get(sid, -1), unit=np.array(units, dtype=object))
+        self._ids = ids
+        self.service = types.SimpleNamespace(snapshot=self._snapshot, alarm_list=lambda: self.alarms)
+
+    def _snapshot(self):
+        return types.SimpleNamespace(last_value=np.array([self.values.get(s, np.nan) for s in self._ids]))
+
+
+def test_closed_valve_confirmed_when_the_live_pressure_falls(qtbot, dwindow, ctl, monkeypatch):
+    inc = _open_at_break_pipe(dwindow, ctl)
+    svc = ctl.service
+    sensors = svc.outage_sensors(inc.incident_id)
+    assert sensors, "the drill's break has sensors in its outage"
+    kpa = {s: 2.4 for s in sensors}
+    session = _FakeSession(dwindow.network, kpa)
+    session.sensors.unit[:] = "kPa"
+    monkeypatch.setattr(ctl, "_session", lambda: session)
+    valve = inc.valves[0]
+    ctl.step("valve", {"incident_id": inc.incident_id, "valve_id": valve, "action": "closed"})
+    ctl.clock.advance(2)
+    ctl.tick()
+    assert valve not in svc.incident(inc.incident_id).confirmed  # the pressure has not moved yet: pending
+    session.values = {s: 0.3 for s in sensors}
+    ctl.tick()
+    assert svc.incident(inc.incident_id).confirmed[valve] == "confirmed"
+    status = [ctl.dock.valves.item(r, 4).text() for r in range(ctl.dock.valves.rowCount())
+              if ctl.dock.valves.item(r, 1).text() == valve]  # fmt: skip
+    assert status == ["confirmed"]
+
+
+def test_methane_high_high_alarm_offered_and_opened(qtbot, dwindow, ctl, monkeypatch):
+    network = dwindow.network
+    sensors = network["sensors"]
+    sid = str(sensors["id"].iloc[0])
+    record = types.SimpleNamespace(sensor_id=sid, condition="HIHI", kind="methane", active=True, feature_id="")
+    session = _FakeSession(network, {}, [record])
+    monkeypatch.setattr(ctl, "_session", lambda: session)
+    ctl.tick()
+    assert ctl.board.offered == (sid, "HIHI") and ctl.board.offer.isVisibleTo(ctl.board)
+    assert sid in ctl.board.offer_label.text()
+    ctl.board.offer_button.click()
+    (inc,) = ctl.service.open_incidents()
+    assert inc.source == "alarm" and inc.opened.body["alarm"] == f"{sid}:HIHI"
+    ctl.tick()
+    assert ctl.board.offered is None  # offered once
+
+
+def test_clocks_count_on_and_a_breach_is_flagged(qtbot, dwindow, ctl):
+    inc = _open_at_break_pipe(dwindow, ctl)
+    limit = ctl.service.table.level(inc.grade or "routine").clocks_min["arrival"]
+    ctl.clock.advance(limit + 5)
+    ctl.tick()
+    cell = ctl.board.cell_text(inc.incident_id, "Arrival")
+    assert cell.startswith("⚠") and f"/ {limit:g} min" in cell
+    assert "breached" in ctl.board.cell_text(inc.incident_id, "Flags")
+    assert "breached" in ctl.board.summary.text()
