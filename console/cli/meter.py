@@ -6,12 +6,16 @@
                           [--area A] [--station S] [--party utility|supplier] [--uncertainty PCT] [--gateway]
     gasops meter anchor   --ledger DIR BATCHES.jsonl [--until TIME] [--json]
     gasops meter simulate --ledger DIR [--start TIME] [--hours H] [--customers N] [--leak NM3H] [--area A]
+    gasops meter simulate --network FILE --on-network [--start TIME] [--hours H] [--leak NM3H --area "PS0 LP"]
     gasops meter prove    --ledger DIR METER_ID COUNTER OUT.json
     gasops meter verify   PROOF.json [--log-key VKEY …] [--witness-key VKEY …] [--json]   (offline: no ledger)
     gasops meter custody  --ledger DIR STATION DAY [--record] [--json]
     gasops meter balance  --ledger DIR AREA DAY [DAY …] [--record] [--json]
     gasops meter emissions vented --ledger DIR SUBJECT VOLUME_NM3 --start T --end T [--fraction 0.95] [--record]
-    gasops meter emissions report --ledger DIR MONTH
+    gasops meter emissions station --ledger DIR --station S --sensor ID --ventilation M3H --start T --end T
+                                  [--db console.db] [--background PPM] [--record]   (stored detector readings)
+    gasops meter emissions incident --ledger DIR INCIDENT_ID [--fraction 0.95] [--record]   (its signed plan)
+    gasops meter emissions report --ledger DIR MONTH [--out REPORT.html|REPORT.json]
 
 A batches file holds one signed batch per line, ``{"meter_id", "body", "readings"}`` as devices hand them over.
 ``verify`` exits 0 when every check passed against pinned keys, 2 when the proof is only self-consistent (checked
@@ -30,7 +34,7 @@ from console.app.metering import MeteringService
 from console.app.operators import OperatorService
 from console.app.workspace import Workspace
 from console.errors import GasOpsError
-from console.metering import Meter, MeteringError, MeteringSimulator, SignedBatch
+from console.metering import Meter, MeteringError, MeteringSimulator, SignedBatch, line_pack_by_area
 
 __all__ = ["add_parser"]
 
@@ -77,6 +81,10 @@ def add_parser(subparsers) -> None:
     p.add_argument("--customers", type=int, default=5)
     p.add_argument("--leak", type=float, default=0.0, help="leak in the area, Nm³/h")
     p.add_argument("--area", default="DMA-1")
+    p.add_argument("--on-network", action="store_true",
+                   help="meters of the --network itself (gate stations, regulators, customers), areas its pressure "
+                   "systems; --leak goes into --area")  # fmt: skip
+    p.add_argument("--max-customers", type=int, default=500, help="with --on-network: customers with own meters")
     p.set_defaults(handler=_simulate)
 
     p = sub.add_parser("prove", help="write the offline proof of one reading")
@@ -121,9 +129,28 @@ def add_parser(subparsers) -> None:
     p.add_argument("--scope", default="incident", choices=("incident", "isolation", "station"))
     p.add_argument("--record", action="store_true")
     p.set_defaults(handler=_vented)
-    p = esub.add_parser("report", help="the month's signed emission figures as JSON (for the regulator)")
+    p = esub.add_parser("station", help="a station's methane from its detector's stored readings (% LEL)")
+    common(p)
+    p.add_argument("--station", required=True, help="station id (gate station or regulator)")
+    p.add_argument("--sensor", required=True, help="the station's methane detector (sensor id)")
+    p.add_argument("--ventilation", type=float, required=True, help="exhaust air of the station house, m³/h")
+    p.add_argument("--background", type=float, default=2.0, help="background methane, ppm (default 2)")
+    p.add_argument("--lel", type=float, default=5.0, help="LEL of methane, %% vol (default 5)")
+    p.add_argument("--start", required=True)
+    p.add_argument("--end", required=True)
+    p.add_argument("--db", help="history database (default: the --network's workspace console.db)")
+    p.add_argument("--record", action="store_true")
+    p.set_defaults(handler=_station)
+    p = esub.add_parser("incident", help="methane vented by an incident (the gas its signed isolation plan vents)")
+    common(p)
+    p.add_argument("incident_id")
+    p.add_argument("--fraction", type=float, default=0.95, help="methane mole fraction of the gas")
+    p.add_argument("--record", action="store_true")
+    p.set_defaults(handler=_incident)
+    p = esub.add_parser("report", help="the month's signed emission figures (for the regulator): JSON, or a file")
     common(p)
     p.add_argument("month", help="YYYY-MM")
+    p.add_argument("--out", help="write the report here: .html for a page, else JSON")
     p.set_defaults(handler=_report)
 
 
@@ -261,6 +288,9 @@ def _anchor(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    if args.on_network:
+        return _simulate_network(args)
+
     def run(svc: MeteringService) -> int:
         sim = MeteringSimulator(args.start, profile_amplitude=0.3)
         prefix = f"{args.area}-{len(svc.meters()):03d}"
@@ -272,6 +302,36 @@ def _simulate(args: argparse.Namespace) -> int:
         sim.set_leak(args.area, args.leak)
         svc.submit(sim.advance(args.hours * 3600))
         _anchor_report(svc.anchor(), False)
+        return 0
+
+    return _run(args, run)
+
+
+def _simulate_network(args: argparse.Namespace) -> int:
+    if not args.network:
+        raise MeteringError("--on-network needs --network FILE (the network whose meters to train on)")
+    from console.app.workspace import load_network
+    from console.hydraulics import simulate
+
+    network = load_network(args.network)
+    result = simulate(network)
+
+    def run(svc: MeteringService) -> int:
+        svc.set_hydraulic_state(network, result, at=args.start)
+        areas = svc.areas() or sorted(set(line_pack_by_area(network, result)))
+        leak = {args.area: args.leak} if args.leak else None
+        if leak and args.area not in line_pack_by_area(network, result):
+            raise MeteringError(f"area {args.area!r} is not a pressure system of {args.network}; areas: "
+                                + ", ".join(sorted(line_pack_by_area(network, result))))  # fmt: skip
+        report = svc.train_network(days=args.hours / 24, leak_nm3h=leak, start=args.start,
+                                   max_customers=args.max_customers)  # fmt: skip
+        print(f"{len(svc.trainer.meters)} meters on {network.name}: "
+              f"{sum(1 for m in svc.trainer.meters.values() if m.meter.kind == 'gate')} gate, "
+              f"{sum(1 for m in svc.trainer.meters.values() if m.meter.kind == 'district')} district, "
+              f"{sum(1 for m in svc.trainer.meters.values() if m.meter.kind == 'customer')} customer; "
+              f"areas {', '.join(areas)}")  # fmt: skip
+        print(f"{report.batch_entries} batch(es) and {report.period_entries} period(s) anchored; "
+              f"{len(report.rejected)} rejected")  # fmt: skip
         return 0
 
     return _run(args, run)
@@ -356,5 +416,54 @@ def _vented(args: argparse.Namespace) -> int:
         raise MeteringError(str(exc)) from None
 
 
+def _record_and_print(svc: MeteringService, fig, record: bool) -> int:
+    if record:
+        svc.record_emission(fig)
+    _print_json(dataclasses.asdict(fig))
+    return 0
+
+
+def _station(args: argparse.Namespace) -> int:
+    from console.metering import StationParameters
+    from console.telemetry import HistoryStore
+
+    if args.db:
+        db = Path(args.db)
+    elif args.network:
+        db = Workspace.for_network(args.network).db_path
+    else:
+        raise MeteringError("give --db console.db (or --network FILE: its workspace's history)")
+    if not db.exists():
+        raise MeteringError(f"{db}: no history database (run a feed with that workspace first)")
+    if args.ventilation <= 0 or not 0 < args.lel <= 100 or args.background < 0:
+        raise MeteringError("--ventilation must be > 0, --lel in (0, 100] and --background ≥ 0")
+    store = HistoryStore(db)
+    params = StationParameters(args.station, args.ventilation, background_ppm=args.background)
+    try:
+        return _run(args, lambda svc: _record_and_print(
+            svc, svc.station_emission_from_history(params, args.sensor, store, args.start, args.end,
+                                                   lel_pct_vol=args.lel), args.record))  # fmt: skip
+    except ValueError as exc:
+        raise MeteringError(str(exc)) from None
+    finally:
+        store.close()
+
+
+def _incident(args: argparse.Namespace) -> int:
+    from console.app.incidents import IncidentService
+
+    return _run(args, lambda svc: _record_and_print(
+        svc, svc.incident_emission(IncidentService(svc.ledger), args.incident_id, methane_fraction=args.fraction),
+        args.record))  # fmt: skip
+
+
 def _report(args: argparse.Namespace) -> int:
-    return _run(args, lambda svc: (_print_json(svc.emissions_report(args.month)), 0)[1])
+    def run(svc: MeteringService) -> int:
+        if args.out:
+            out = svc.write_emissions_report(args.month, args.out)
+            print(f"emissions report of {args.month} written to {out}")
+        else:
+            _print_json(svc.emissions_report(args.month))
+        return 0
+
+    return _run(args, run)

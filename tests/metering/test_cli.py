@@ -66,3 +66,39 @@ def test_bad_input_is_one_clear_error(ledger, tmp_path, capsys):
     bad.write_text('{"meter_id": "X", "body": {"device": "did:key:x"}, "readings": [{"counter": 0}]}\n')
     assert main(["meter", "anchor", *L, str(bad)]) == 0
     assert "1 rejected" in capsys.readouterr().out
+
+
+def test_training_on_a_networks_own_meters_and_the_html_report(ledger, tmp_path, capsys):
+    from console.io import write_network
+    from tests.ui.synthetic import district
+
+    net_file = tmp_path / "town.gpkg"
+    write_network(district(8), net_file)
+    L = ["--ledger", str(ledger)]
+    assert main(["meter", "simulate", *L, "--network", str(net_file), "--on-network", "--hours", "48",
+                 "--leak", "12", "--area", "PS0 LP"]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "1 gate, 4 district, 21 customer" in out and "0 rejected" in out
+    assert main(["meter", "balance", *L, "PS0 LP", "2026-03-01", "2026-03-02", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["ufg_nm3"] for r in rows] == pytest.approx([288.0, 288.0], abs=0.05)  # 24 h × 12 Nm³/h
+    assert all(r["linepack_change_nm3"] == 0.0 for r in rows)
+    assert main(["meter", "emissions", "vented", *L, "ISO-1", "500", "--scope", "isolation", "--start",
+                 "2026-03-02T10:00:00Z", "--end", "2026-03-02T11:00:00Z", "--record"]) == 0  # fmt: skip
+    capsys.readouterr()
+    page = tmp_path / "report.html"
+    assert main(["meter", "emissions", "report", *L, "2026-03", "--out", str(page)]) == 0
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "ISO-1" in text and "IPCC AR6" in text and "0.3400 t CH₄" in text
+    for argv, message in [
+        (["meter", "simulate", *L, "--network", str(net_file), "--on-network", "--leak", "5", "--area", "nowhere"],
+         "not a pressure system"),
+        (["meter", "simulate", *L, "--on-network"], "--on-network needs --network"),
+        (["meter", "emissions", "station", *L, "--station", "RG1", "--sensor", "S1", "--ventilation", "1200",
+          "--start", "2026-03-01T00:00:00Z", "--end", "2026-03-02T00:00:00Z", "--db", str(tmp_path / "none.db")],
+         "no history database"),
+        (["meter", "emissions", "incident", *L, "INC-404"], "INC-404"),
+    ]:  # fmt: skip
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert err.startswith("gasops: error: ") and message in err and "Traceback" not in err
