@@ -20,6 +20,7 @@ BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = (
     ("ledger", "console.ui.ledger:install"),
     ("telemetry", "console.ui.telemetry:install"),
     ("operators", "console.ui.operators:install"),
+    ("editing", "console.ui.editing:install"),
     ("dispatch", "console.ui.dispatch:install"),
     ("metering", "console.ui.metering:install"),
     ("view3d", "console.ui.view3d:install"),

@@ -15,6 +15,7 @@ from console.network._changes import (
 from console.network._crs import cgcs2000_gk3_crs, cgcs2000_gk3_zone, outside_area_of_use, to_lonlat
 from console.network._edit import AddFeatures, EditCommand, MoveNode, RemoveFeatures, SetAttribute
 from console.network._edits import (
+    DN_LIST,
     AddPipe,
     CompositeEdit,
     DeleteFeatures,
@@ -26,8 +27,10 @@ from console.network._edits import (
     ReshapePipe,
     SnapTarget,
     SplitPipe,
+    attribute_problems,
     dependants_of,
     next_id,
+    parse_value,
     snap,
 )
 from console.network._grid import GridIndex
@@ -60,6 +63,7 @@ __all__ = [
     "PICK_ORDER",
     "AddFeatures",
     "AddPipe",
+    "DN_LIST",
     "ApplyChangeSet",
     "ChangeConflict",
     "ChangeSetError",
@@ -77,11 +81,13 @@ __all__ = [
     "UndoStack",
     "changes_from_json",
     "changes_to_json",
+    "attribute_problems",
     "dependants_of",
     "diff_networks",
     "feature_values",
     "find_conflicts",
     "next_id",
+    "parse_value",
     "snap",
     "CHECKS",
     "EditCommand",

@@ -44,6 +44,7 @@ from console.network._edit import EditCommand, SetAttribute
 from console.network._schema import LAYERS, LINK_LAYERS, NODE_LAYERS
 
 __all__ = [
+    "DN_LIST",
     "AddPipe",
     "CompositeEdit",
     "DeleteFeatures",
@@ -53,8 +54,10 @@ __all__ = [
     "ReshapePipe",
     "SnapTarget",
     "SplitPipe",
+    "attribute_problems",
     "dependants_of",
     "next_id",
+    "parse_value",
     "snap",
 ]
 
@@ -790,3 +793,92 @@ class DeleteFeatures(CompositeEdit):
                 steps.append(DeleteRows(network, layer, [grouped[layer][i] for i in np.argsort(order)]))
         self.steps = steps
         self.deleted = grouped
+
+
+# -- attribute values from a form or a table cell -----------------------------------------------------------------------
+#: nominal diameters (mm) offered for pipes: PE outside diameters and steel DN, as a utility's catalogue lists them
+DN_LIST = (20, 25, 32, 40, 50, 63, 75, 90, 110, 125, 160, 200, 250, 315, 355, 400, 450, 500, 600, 700, 800, 1000)
+
+
+def parse_value(layer: str, column: str, text: object) -> Any:
+    """A form or table entry as the column's value; anything that does not fit is an :class:`EditRefused` naming
+    the column (text in a numeric column, a value outside a code list, a non-finite number) — never coerced.
+
+    >>> parse_value("pipes", "dn", "160"), parse_value("pipes", "material", "steel")
+    (160, 'steel')
+    >>> parse_value("pipes", "length_m", "12,5")
+    Traceback (most recent call last):
+    ...
+    console.network._edits.EditRefused: length_m: '12,5' is not a number
+    """
+    col = LAYERS[layer].column(column)
+    if isinstance(text, str):
+        text = text.strip()
+    if col.kind is str:
+        return "" if text is None else str(text)
+    if col.kind is bool:
+        if isinstance(text, bool):
+            return text
+        value = str(text).lower()
+        if value in ("true", "yes", "1", "t", "y"):
+            return True
+        if value in ("false", "no", "0", "f", "n"):
+            return False
+        raise EditRefused("", f"{column}: {text!r} is not yes/no")
+    if col.kind in (int, float):
+        if text in ("", None):
+            if col.required:
+                raise EditRefused("", f"{column} is required")
+            return np.nan if col.kind is float else 0
+        try:
+            value = float(text) if not isinstance(text, (int, float)) else text
+        except ValueError:
+            raise EditRefused("", f"{column}: {text!r} is not a number") from None
+        if not np.isfinite(value):
+            raise EditRefused("", f"{column}: {text!r} is not a finite number")
+        if col.kind is int:
+            if float(value) != int(value):
+                raise EditRefused("", f"{column}: {text!r} is not a whole number")
+            return int(value)
+        return float(value)
+    allowed = [m.value for m in col.kind]
+    if str(text) not in allowed:
+        raise EditRefused("", f"{column}: {text!r} is not one of {', '.join(allowed)}")
+    return str(text)
+
+
+def attribute_problems(network, layer: str, feature_id: str, values: Mapping[str, Any]) -> list[str]:
+    """Engineering checks of new attribute values for one feature (empty when they may be set).
+
+    * diameters: DN and inner diameter must be positive, and the inner diameter below the DN and above half of it;
+    * lengths must be positive;
+    * a pipe's pressure class may differ from a pipe it meets only across a regulator (a class change needs one).
+    """
+    problems = []
+    current = network.feature(feature_id)
+    merged = {**current, **values}
+    if layer == "pipes":
+        dn, inner = float(merged["dn"]), float(merged["inner_diameter_mm"])
+        if dn <= 0 or inner <= 0:
+            problems.append(f"{feature_id}: DN and inner diameter must be positive (DN {dn:g}, inner {inner:g} mm)")
+        elif not (0.5 * dn < inner < dn * 1.05):
+            problems.append(f"{feature_id}: inner diameter {inner:g} mm does not agree with DN {dn:g}")
+        if float(merged["length_m"]) <= 0:
+            problems.append(f"{feature_id}: length must be positive")
+        new_class = str(merged["pressure_class"])
+        if "pressure_class" in values and new_class != str(current["pressure_class"]):
+            pipes = network["pipes"]
+            for end in (current["from_node"], current["to_node"]):
+                at = pipes[((pipes["from_node"] == end) | (pipes["to_node"] == end)).to_numpy()]
+                other = at[
+                    (at["id"] != feature_id).to_numpy() & (at["pressure_class"].astype(str) != new_class).to_numpy()
+                ]
+                if len(other):
+                    problems.append(
+                        f"a class change needs a regulator: {other['id'].iat[0]} at {end} stays "
+                        f"{other['pressure_class'].iat[0]} (insert a regulator between them first)"
+                    )
+                    break
+    elif layer == "valves" and "dn" in values and int(merged["dn"]) < 0:
+        problems.append(f"{feature_id}: DN must not be negative")
+    return problems

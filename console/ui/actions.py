@@ -24,8 +24,8 @@ from PySide6.QtWidgets import QMenu
 __all__ = ["MENUS", "ActionRegistry", "ActionSpec", "Shortcut"]
 
 # The window's menus, in menu-bar order; a menu appears when its first action is declared.
-MENUS = ("File", "View", "Analysis", "Live", "Ledger", "Help")
-_MENU_TEXT = {"File": "&File", "View": "&View", "Analysis": "&Analysis", "Live": "&Live 监测", "Ledger": "L&edger",
+MENUS = ("File", "Edit", "View", "Analysis", "Live", "Ledger", "Help")
+_MENU_TEXT = {"File": "&File", "Edit": "&Edit 编辑", "View": "&View", "Analysis": "&Analysis", "Live": "&Live 监测", "Ledger": "L&edger",
               "Help": "&Help"}  # fmt: skip
 
 KeySpec = str | QKeySequence.StandardKey | QKeySequence

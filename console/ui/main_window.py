@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
     networkShown = Signal()
     loadFailed = Signal(str)  # the one-line error shown to the user
     closing = Signal()  # the window is closing: features stop their feeds, threads and timers
+    networkSaved = Signal(object)  # the network was saved to this file or PostGIS URL
 
     def __init__(
         self, parent: QWidget | None = None, *, settings: QSettings | None = None, defer_features: bool = False
@@ -248,6 +249,10 @@ class MainWindow(QMainWindow):
              "Open a network stored in a PostGIS database", "File", "open", False, False, None),
             ("act_demo", "file.demo", "Open &demo district", self.open_demo, (),
              "Open the bundled demo district (示范片区)", "File", "open", False, False, None),
+            ("act_save", "file.save", "&Save", self.save, K.Save, "Save the network to its file or PostGIS schema",
+             "File", "save", False, False, None),
+            ("act_save_as", "file.save_as", "Save &as…", self.save_as, "Ctrl+Shift+S",
+             "Save the network to another file", "File", "save", False, False, None),
             ("act_quit", "file.quit", "&Quit", self.close, (K.Quit, "Ctrl+Q"), "Quit GasOps Console", "File", "quit",
              False, False, None),
             ("act_pan", "view.pan", "&Pan", tool("pan"), "P", "Pan: drag to move the map", "View", "tools", True,
@@ -454,6 +459,9 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.isWindowModified() and not self.confirm_discard():
+            event.ignore()
+            return
         self.closing.emit()
         self.save_settings()
         if self._load_job is not None:
@@ -461,6 +469,44 @@ class MainWindow(QMainWindow):
         self.canvas.shutdown()
         self.runner.shutdown(wait=False)
         super().closeEvent(event)
+
+    # -- saving (the editing feature marks the window modified and may set ``saver``) -----------------------------------
+    saver = None  # (network, target) -> None; default: write the whole network (console.io.write_network)
+
+    def save(self) -> bool:
+        """Save to the file or PostGIS schema the network came from (Save As when it came from neither)."""
+        target = self.network_source
+        if self.network is None:
+            return False
+        return self._save_to(target) if target is not None else self.save_as()
+
+    def save_as(self) -> bool:
+        if self.network is None:
+            return False
+        path, _ = QFileDialog.getSaveFileName(self, "Save network as", str(self.network_path or ""), _file_filters())
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, target: Path | str) -> bool:
+        from console.io import write_network
+
+        try:
+            (self.saver or write_network)(self.network, target)
+        except GasOpsError as exc:
+            self.show_error("Save failed", str(exc))
+            return False
+        self._path = self._shown_path = target
+        self.setWindowTitle(f"{self.network.name}[*] — {source_label(target)} — {APP_TITLE}")
+        self.setWindowModified(False)
+        self.statusBar().showMessage(f"Saved to {source_label(target)}", 5000)
+        self.networkSaved.emit(target)
+        return True
+
+    def confirm_discard(self) -> bool:
+        """Ask what to do with unsaved edits: True to go on (saved or discarded), False to stay."""
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.question(self, "Unsaved edits", "The network has unsaved edits. Save them first?",
+                                      buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)  # fmt: skip
+        return answer == buttons.Discard or (answer == buttons.Save and self.save())
 
     # -- loading -----------------------------------------------------------------------------------------------------
     def open_file_dialog(self) -> None:
@@ -598,7 +644,7 @@ class MainWindow(QMainWindow):
                  ("regulators", "regulators"), ("customers", "customers")) if counts.get(k)]  # fmt: skip
         self.counts_label.setText(" · ".join(parts))
         where = f" — {source_label(self._path)}" if self._path else ""
-        self.setWindowTitle(f"{network.name}{where} — {APP_TITLE}")
+        self.setWindowTitle(f"{network.name}[*]{where} — {APP_TITLE}")  # [*]: the modified marker
         self._shown_path = self._path
 
     @property

@@ -1,0 +1,371 @@
+"""The editing feature in the main window: tools, one undo stack, the attribute form and table, Save, review.
+
+Every edit — a click of a map tool, an OK in the form, a cell of the table — is a domain command of
+:mod:`console.network` pushed onto one :class:`QUndoStack` (consecutive small edits of the same thing merge: a drag
+is one step, retyping a cell is one step). The stack's clean state is the window's modified marker; Save (Ctrl+S)
+writes the file whole (atomically) or commits a PostGIS schema feature by feature. Submitting for review, reviewing,
+approving and rejecting go through the Qt-free :class:`console.app.editing.EditingService`, guarded and signed by the
+window's operator service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from console.app.editing import CHANGES_DIR, EditingService
+from console.app.settings import declare
+from console.app.workspace import Workspace
+from console.errors import GasOpsError
+from console.network import DeleteFeatures, EditCommand, MoveFeature, SetAttribute
+from console.ui.actions import ActionSpec
+from console.ui.editing._form import AttributeForm, PipeDefaultsForm
+from console.ui.editing._review import DiffOverlay, ReviewDock
+from console.ui.editing._table import AttributeTableDock, table_edit
+from console.ui.editing._tool import EDIT_TOOLS, EditTool
+
+__all__ = ["EditingController", "QtEdit"]
+
+declare("editing/snap_px", 12, int, "snapping tolerance of the edit tools, in screen pixels")
+
+_MERGE_SET, _MERGE_MOVE = 1, 2
+
+
+class QtEdit(QUndoCommand):
+    """A domain edit on the QUndoStack; merges as the domain command does (a drag only within itself)."""
+
+    def __init__(self, edit: EditCommand, drag: int = 0) -> None:
+        super().__init__(edit.text)
+        self.edit, self.drag = edit, drag
+
+    def id(self) -> int:
+        if isinstance(self.edit, SetAttribute):
+            return _MERGE_SET
+        return _MERGE_MOVE if isinstance(self.edit, MoveFeature) else -1
+
+    def redo(self) -> None:
+        self.edit.redo()
+
+    def undo(self) -> None:
+        self.edit.undo()
+
+    def mergeWith(self, other) -> bool:
+        if not isinstance(other, QtEdit) or other.drag != self.drag:
+            return False
+        return self.edit.merge_with(other.edit)
+
+
+class EditingController(QObject):
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.stack = QUndoStack(self)
+        self.service = EditingService(self._changes_folder(), operators=window.operators)
+        self.defaults: dict[str, Any] = {}
+        self._drag = 0
+        self.tool = EditTool(window.canvas, self.push, lambda: dict(self.defaults), self._snap_px)
+        self.tool.on_error = self._show_refusal
+        self.tool.dragFinished = self._end_drag
+        self.table = AttributeTableDock(window)
+        self.table.model.edit = self.edit_attribute
+        self.table.model.error = self._show_refusal
+        self.table.featureSelected.connect(window.zoom_to_feature)
+        window.add_dock(self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.table.hide()
+        self.review = ReviewDock(window)
+        window.add_dock(self.review, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.review.hide()
+        self.overlay = DiffOverlay(window.canvas)
+        self.review.selected.connect(self.show_changeset)
+        self.review.effectRequested.connect(self.review_effect)
+        self.review.approveRequested.connect(self.approve)
+        self.review.rejectRequested.connect(self.reject)
+        self.review.historyRequested.connect(self.ask_history)
+        self.stack.cleanChanged.connect(self._on_clean_change)
+        self.stack.indexChanged.connect(self._on_index_change)
+        window.closing.connect(self._on_closing)
+        window.networkShown.connect(self._on_network_shown)
+        window.networkSaved.connect(self._on_saved)
+        window.saver = self.save_network
+        self._declare_actions()
+        if window.network is not None:
+            self._on_network_shown()
+
+    # -- actions ------------------------------------------------------------------------------------------------------
+    def _declare_actions(self) -> None:
+        w = self.window
+        undo, redo = self.stack.createUndoAction(w, "&Undo"), self.stack.createRedoAction(w, "&Redo")
+        self.act_undo = w.actions.declare(ActionSpec("edit.undo", "&Undo", self.stack.undo, ("Ctrl+Z",),
+                                                     "Undo the last edit", menu="Edit", section="undo"))  # fmt: skip
+        self.act_redo = w.actions.declare(ActionSpec("edit.redo", "&Redo", self.stack.redo, ("Ctrl+Shift+Z", "Ctrl+Y"),
+                                                     "Redo", menu="Edit", section="undo"))  # fmt: skip
+        undo.deleteLater(), redo.deleteLater()
+        self.stack.canUndoChanged.connect(self.act_undo.setEnabled)
+        self.stack.canRedoChanged.connect(self.act_redo.setEnabled)
+        self.act_undo.setEnabled(False)
+        self.act_redo.setEnabled(False)
+        self.tool_actions = {}
+        keys = {"add_pipe": "Shift+A", "valves": "Shift+V", "move": "Shift+M", "reshape": "Shift+R"}
+        texts = {"add_pipe": "Draw &pipe", "valves": "Insert &valve", "regulators": "Insert re&gulator",
+                 "end_caps": "Insert &end cap", "sensors": "Insert &sensor", "move": "&Move feature",
+                 "reshape": "Res&hape pipe"}  # fmt: skip
+        for mode, tip in EDIT_TOOLS.items():
+            self.tool_actions[mode] = w.actions.declare(
+                ActionSpec(
+                    f"edit.tool.{mode}",
+                    texts[mode],
+                    lambda checked, m=mode: self.set_mode(m if checked else None),
+                    keys.get(mode, ()),
+                    tip,
+                    menu="Edit",
+                    section="tools",
+                    checkable=True,
+                    permission="changes.edit",
+                )  # fmt: skip
+            )
+        w.actions.declare(ActionSpec("edit.delete", "&Delete selected", self.delete_selected, ("Del",),
+                                     "Delete the identified feature with its dependants (or say why not)", menu="Edit",
+                                     section="features", permission="changes.edit"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.form", "&Attributes…", self.edit_selected, ("Ctrl+E",),
+                                     "Edit the identified feature's attributes", menu="Edit", section="features",
+                                     permission="changes.edit"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.defaults", "Pipe &defaults…", self.ask_defaults, (),
+                                     "Pressure class, DN and material of pipes about to be drawn", menu="Edit",
+                                     section="features"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.table", "Attribute &table", self.show_table, ("Ctrl+T",),
+                                     "The attribute table of a layer", menu="Edit", section="features"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.submit", "&Submit for review…", self.submit, (),
+                                     "Submit the edits since the last save as a change set", menu="Edit",
+                                     section="review", permission="changes.edit"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.review", "Re&view change sets", self.show_review, (),
+                                     "Change sets waiting for review (审核)", menu="Edit", section="review"))  # fmt: skip
+
+    def _snap_px(self) -> float:
+        return float(self.window.prefs.get("editing/snap_px"))
+
+    def _changes_folder(self):
+        return (
+            Workspace.for_network(self.window.network_source, getattr(self.window.network, "name", "")).folder
+            / CHANGES_DIR
+        )
+
+    # -- the undo stack ------------------------------------------------------------------------------------------------
+    def push(self, edit: EditCommand) -> None:
+        """Put an edit on the one undo stack (which applies it); refused when the operator may not edit."""
+        try:
+            self.service._require("changes.edit", "edit the network")
+        except GasOpsError as exc:
+            self._show_refusal(str(exc))
+            return
+        self.stack.push(QtEdit(edit, self._drag if isinstance(edit, MoveFeature) else 0))
+
+    def _on_clean_change(self, clean: bool) -> None:
+        self.window.setWindowModified(not clean)
+
+    def _on_index_change(self, _index: int) -> None:
+        if self.table.isVisible():
+            self.table.model.reset()
+
+    def _on_closing(self) -> None:
+        # The window goes: the stack's last signals (it is destroyed with the window) must not reach it.
+        self.stack.cleanChanged.disconnect(self._on_clean_change)
+        self.stack.indexChanged.disconnect(self._on_index_change)
+
+    def _end_drag(self) -> None:
+        self._drag += 1
+
+    def set_mode(self, mode: str | None) -> None:
+        for name, action in self.tool_actions.items():
+            if name != mode and action.isChecked():
+                action.blockSignals(True)
+                action.setChecked(False)
+                action.blockSignals(False)
+        self.tool.set_mode(mode)
+        if mode is None:
+            self.window.set_tool("pan")
+        else:
+            self.window.statusBar().showMessage(EDIT_TOOLS[mode], 8000)
+
+    def _show_refusal(self, text: str) -> None:
+        self.last_refusal = text
+        self.window.statusBar().showMessage(f"Not done: {text}", 10000)
+
+    # -- features -------------------------------------------------------------------------------------------------------
+    def _selected_id(self) -> str | None:
+        hit = getattr(self.window.canvas, "_selected", None)  # the identified feature (the canvas keeps one)
+        return getattr(hit, "feature_id", None)
+
+    def delete_selected(self, feature_id: str | None = None) -> None:
+        fid = feature_id or self._selected_id()
+        if fid is None or self.window.network is None:
+            return
+        try:
+            self.push(DeleteFeatures(self.window.network, [fid]))
+        except GasOpsError as exc:
+            self._show_refusal(str(exc))
+            QMessageBox.information(self.window, "Not deleted", str(exc))
+
+    def edit_selected(self, feature_id: str | None = None) -> AttributeForm | None:
+        fid = feature_id or self._selected_id()
+        if fid is None or self.window.network is None:
+            return None
+        form = AttributeForm(self.window.network, fid, self.window)
+        form.accepted.connect(lambda: self.apply_form(form))
+        form.open()
+        self.form = form
+        return form
+
+    def apply_form(self, form: AttributeForm) -> None:
+        changes = form.changes()
+        if not changes:
+            return
+        self.stack.beginMacro(f"edit attributes of {form.feature_id}")
+        for column, value in changes:
+            self.push(SetAttribute(self.window.network, form.layer, [form.feature_id], column, value))
+        self.stack.endMacro()
+
+    def edit_attribute(self, layer: str, ids: list[str], column: str, value: Any) -> None:
+        self.push(table_edit(self.window.network, layer, ids, column, value))
+
+    def ask_defaults(self) -> None:
+        form = PipeDefaultsForm(self.defaults, self.window)
+        form.accepted.connect(lambda: setattr(self, "defaults", form.values()))
+        form.open()
+        self.defaults_form = form
+
+    def show_table(self, layer: str = "pipes") -> AttributeTableDock:
+        self.table.layer_box.setCurrentText(layer)
+        self.table.set_network(self.window.network)
+        if self.window.dockWidgetArea(
+            self.table
+        ) != Qt.DockWidgetArea.BottomDockWidgetArea or self.window.tabifiedDockWidgets(self.table):
+            self.window.addDockWidget(
+                Qt.DockWidgetArea.BottomDockWidgetArea, self.table
+            )  # the full width: many columns
+        self.table.show()
+        self.table.raise_()
+        return self.table
+
+    # -- network and saving ------------------------------------------------------------------------------------------------
+    def _on_network_shown(self) -> None:
+        network = self.window.network
+        if network is not None and network is not self.service.network:
+            self.service.folder = self._changes_folder()
+            self.service.start(network)
+            self.stack.clear()
+            self.table.set_network(network)
+
+    def save_network(self, network, target) -> None:
+        """Save: a PostGIS schema it came from gets the session's changes feature by feature; anything else is
+        written whole (atomically)."""
+        from console.io import commit_changes, is_database_url, write_network
+
+        if is_database_url(target) and target == self.window.network_source:
+            commit_changes(str(target), self.service.pending_changes())
+        else:
+            write_network(network, target)
+
+    def _on_saved(self, _target) -> None:
+        self.service.saved()
+        self.stack.setClean()
+
+    # -- review ----------------------------------------------------------------------------------------------------------
+    def submit(self, title: str | None = None):
+        if title is None:
+            title, ok = QInputDialog.getText(self.window, "Submit for review", "What does this change set do?")
+            if not ok:
+                return None
+        try:
+            cs = self.service.submit(title)
+        except GasOpsError as exc:
+            self._show_refusal(str(exc))
+            return None
+        self.stack.clear()
+        self.window.setWindowModified(False)
+        self.show_review()
+        return cs
+
+    def show_review(self) -> ReviewDock:
+        self.review.set_changesets(self.service.list())
+        if self.window.tabifiedDockWidgets(self.review):
+            self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.review)  # its own place, not a tab
+        self.review.show()
+        self.review.raise_()
+        self.window.fit_dock(self.review, minimum=560)
+        return self.review
+
+    def show_changeset(self, change_id: str) -> None:
+        try:
+            cs = self.service.get(change_id)
+        except GasOpsError as exc:
+            self._show_refusal(str(exc))
+            return
+        self.review.show_changeset(cs)
+        self.overlay.draw(cs.changes, self.window.network)
+
+    def _master(self):
+        from console.app.workspace import open_network
+
+        source = self.window.network_source
+        if source is None:
+            return self.service.base  # an in-memory network: its state when opened or last saved
+        return open_network(source)
+
+    def review_effect(self, change_id: str) -> None:
+        try:
+            effect = self.service.review(change_id, self._master())
+        except GasOpsError as exc:
+            self.review.show_effect(f"Cannot be reviewed: {exc}")
+            return
+        self.review.show_effect(effect.format_text())
+
+    def approve(self, change_id: str) -> None:
+        from console.io import commit_changes, is_database_url, write_network
+
+        source = self.window.network_source
+        master = self._master()
+
+        def commit(network, changes):
+            if source is None:
+                return
+            if is_database_url(source):
+                commit_changes(str(source), changes)
+            else:
+                write_network(network, source)
+
+        try:
+            self.service.approve(change_id, master, commit=commit)
+        except GasOpsError as exc:
+            self.review.show_effect(f"Not approved: {exc}")
+            self._show_refusal(str(exc))
+            return
+        self.review.set_changesets(self.service.list())
+        self.show_changeset(change_id)
+        self.window.statusBar().showMessage(f"{change_id} approved and committed", 8000)
+
+    def reject(self, change_id: str, comment: str | None = None) -> None:
+        if comment is None:
+            comment, ok = QInputDialog.getMultiLineText(
+                self.window, "Reject change set", "What should the planner change?"
+            )
+            if not ok:
+                return
+        try:
+            self.service.reject(change_id, comment)
+        except GasOpsError as exc:
+            self._show_refusal(str(exc))
+            return
+        self.review.set_changesets(self.service.list())
+        self.show_changeset(change_id)
+
+    def ask_history(self) -> None:
+        fid = self._selected_id() or ""
+        fid, ok = QInputDialog.getText(self.window, "As-built history", "Feature id:", text=fid)
+        if ok and fid:
+            rows = self.service.history(fid)
+            text = "\n".join(f"{r['created']}  {r['change_id']}  {r['op']}  {r['status']}  by {r['author'] or '—'}"
+                             f"{', reviewed by ' + r['reviewer'] if r['reviewer'] else ''}  {r['title']}" for r in rows)  # fmt: skip
+            self.review.show_effect(f"As-built history of {fid}:\n{text or 'no change set touched it'}")

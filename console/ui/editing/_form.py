@@ -1,0 +1,137 @@
+"""The attribute form (属性编辑) of one feature: a field per schema column with its domain, checks before OK."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
+
+from console.network import DN_LIST, LAYERS, EditRefused, attribute_problems, parse_value
+from console.ui.forms import FormDialog
+
+__all__ = ["AttributeForm", "PipeDefaultsForm"]
+
+_READ_ONLY = {"from_node", "to_node"}
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 1e6 else repr(value)
+    return str(value)
+
+
+class AttributeForm(FormDialog):
+    """Edit one feature's attributes; ``changes()`` gives the (column, value) pairs that differ after OK."""
+
+    def __init__(self, network, feature_id: str, parent=None) -> None:
+        self.network, self.feature_id = network, feature_id
+        self.layer, _row = network.locate(feature_id)
+        spec = LAYERS[self.layer]
+        super().__init__(f"{spec.label} {feature_id} — attributes", parent)
+        self.set_intro(f"{spec.label} ({spec.label_zh}) · values outside their lists or not numbers are refused")
+        self.current = network.feature(feature_id)
+        self.fields: dict[str, Any] = {}
+        self._changes: list[tuple[str, Any]] = []
+        for col in spec.columns:
+            value = self.current.get(col.name)
+            label = f"{col.label or col.name}{f' ({col.unit})' if col.unit else ''}"
+            if col.name in _READ_ONLY:
+                self.form.addRow(label, QLabel(_text(value)))
+                continue
+            if isinstance(col.kind, type) and issubclass(col.kind, StrEnum):
+                widget = QComboBox()
+                widget.addItems([m.value for m in col.kind])
+                widget.setCurrentText(_text(value))
+            elif col.name == "dn":
+                widget = QComboBox()
+                options = sorted({*DN_LIST, int(value)}) if value else list(DN_LIST)
+                widget.addItems([str(v) for v in options])
+                widget.setEditable(True)  # a catalogue, but old steel mains have odd sizes
+                widget.setCurrentText(_text(value))
+            elif col.kind is bool:
+                widget = QCheckBox()
+                widget.setChecked(bool(value))
+            else:
+                widget = QLineEdit(_text(value))
+            widget.setObjectName(f"field_{col.name}")
+            self.fields[col.name] = widget
+            self.form.addRow(label, widget)
+
+    def show_error(self, text: str) -> None:
+        super().show_error(text)
+        self.adjustSize()  # room for the message, however long
+
+    def _raw(self, name: str) -> Any:
+        widget = self.fields[name]
+        if isinstance(widget, QComboBox):
+            return widget.currentText()
+        if isinstance(widget, QCheckBox):
+            return widget.isChecked()
+        return widget.text()
+
+    def set_value(self, name: str, value: Any) -> None:
+        widget = self.fields[name]
+        if isinstance(widget, QComboBox):
+            widget.setCurrentText(str(value))
+        elif isinstance(widget, QCheckBox):
+            widget.setChecked(bool(value))
+        else:
+            widget.setText(str(value))
+
+    def validate(self) -> str | None:
+        values: dict[str, Any] = {}
+        try:
+            for name in self.fields:
+                values[name] = parse_value(self.layer, name, self._raw(name))
+        except EditRefused as exc:
+            return str(exc)
+        changed = {}
+        for name, value in values.items():
+            old = self.current.get(name)
+            same = (old == value) or (
+                isinstance(old, float) and isinstance(value, float) and np.isnan(old) and np.isnan(value)
+            )
+            if not same:
+                changed[name] = value
+        problems = attribute_problems(self.network, self.layer, self.feature_id, changed) if changed else []
+        if problems:
+            return "; ".join(problems)
+        self._changes = list(changed.items())
+        return None
+
+    def changes(self) -> list[tuple[str, Any]]:
+        return self._changes
+
+
+class PipeDefaultsForm(FormDialog):
+    """Pressure class, DN and material of the pipes about to be drawn ("inherit": from the pipe they start on)."""
+
+    def __init__(self, defaults: dict[str, Any], parent=None) -> None:
+        super().__init__("Pipe defaults for drawing", parent)
+        self.set_intro("New pipes take these values; 'inherit' takes them from the pipe or node they start on.")
+        self.fields: dict[str, QComboBox] = {}
+        spec = LAYERS["pipes"]
+        for name, options in (
+            ("pressure_class", [m.value for m in spec.column("pressure_class").kind]),
+            ("dn", [str(v) for v in DN_LIST]),
+            ("material", [m.value for m in spec.column("material").kind]),
+        ):
+            box = QComboBox()
+            box.addItems(["inherit", *options])
+            box.setCurrentText(str(defaults.get(name, "inherit")))
+            box.setObjectName(f"default_{name}")
+            self.fields[name] = box
+            self.form.addRow(spec.column(name).label or name, box)
+
+    def values(self) -> dict[str, Any]:
+        out = {}
+        for name, box in self.fields.items():
+            if box.currentText() != "inherit":
+                out[name] = parse_value("pipes", name, box.currentText())
+        if "dn" in out:
+            out["inner_diameter_mm"] = round(out["dn"] * (1 - 2 / 11), 1)
+        return out

@@ -1,0 +1,192 @@
+"""Editing in the window: draw a pipe with snapping, insert a valve, move a node, undo all, redo all, save, reopen —
+identical; the form refuses bad values; the table edits several rows; submit and approve in the review view."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtWidgets import QApplication
+
+from console.io import read_network, write_network
+from tests.builders import ORIGIN, make_network
+from tests.network.edit_helpers import assert_same_network
+from tests.ui.conftest import SETTLE_TIMEOUT_MS, drag, send_mouse, wait_settled
+
+OX, OY = ORIGIN
+SHOTS = Path(os.environ.get("GASOPS_SHOTS", "")) if os.environ.get("GASOPS_SHOTS") else None
+
+
+def _net():
+    nodes = [("G", "gate_stations", -100, 0)] + [
+        (f"J{i}{j}", "junctions", 150 * i, 150 * j) for i in range(3) for j in range(3)
+    ]
+    links = [("P0", "pipes", "G", "J00")]
+    k = 1
+    for i in range(3):
+        for j in range(3):
+            if i < 2:
+                links.append((f"P{k}", "pipes", f"J{i}{j}", f"J{i + 1}{j}"))
+                k += 1
+            if j < 2:
+                links.append((f"P{k}", "pipes", f"J{i}{j}", f"J{i}{j + 1}"))
+                k += 1
+    return make_network(nodes, links, name="editing test")
+
+
+@pytest.fixture
+def edit_window(qtbot, tmp_path, monkeypatch):
+    from console.ui.main_window import MainWindow
+
+    asked = []
+    monkeypatch.setattr(MainWindow, "confirm_discard", lambda self: asked.append(1) or True)  # never a modal prompt
+
+    path = tmp_path / "ws" / "network.gpkg"
+    path.parent.mkdir()
+    write_network(_net(), path)
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    with qtbot.waitSignal(w.networkShown, timeout=SETTLE_TIMEOUT_MS):
+        w.open_path(path)
+    w.canvas.set_map_range(OX - 60, OY - 60, OX + 360, OY + 360)
+    wait_settled(qtbot, w.canvas)
+    yield w, path
+    w.setWindowModified(False)
+    w.close()
+
+
+def _shot(widget, name):
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def _pos(w, x, y) -> QPointF:
+    return w.canvas.map_to_widget(x, y)
+
+
+def test_draw_insert_move_undo_redo_save_reopen(qtbot, edit_window):
+    w, path = edit_window
+    ed = w.extensions["editing"]
+    original = w.network.snapshot()
+    viewport = w.canvas.viewport()
+    # draw: hover shows the snap marker on the pipe P1 (J00 → J10), click there, click in the open, finish
+    ed.tool_actions["add_pipe"].trigger()
+    assert ed.tool.mode == "add_pipe"
+    hover = _pos(w, OX + 75, OY + 3)
+    send_mouse(viewport, QEvent.Type.MouseMove, hover, Qt.MouseButton.NoButton, Qt.MouseButton.NoButton)
+    assert ed.tool.target.kind == "pipe" and ed.tool.target.feature_id == "P1"
+    assert len(ed.tool.marker.data) == 1
+    ed.tool.click(OX + 75, OY + 3)
+    ed.tool.click(OX + 75, OY - 50)
+    send_mouse(
+        viewport, QEvent.Type.MouseMove, _pos(w, OX + 153, OY + 4), Qt.MouseButton.NoButton, Qt.MouseButton.NoButton
+    )
+    assert (ed.tool.target.kind, ed.tool.target.feature_id) == ("node", "J10")  # the marker shows the node it snaps to
+    _shot(w, "editing_draw_snap")
+    ed.tool.finish()
+    assert ed.stack.count() == 1 and w.isWindowModified()
+    new_pipe = w.network["pipes"]["id"].iat[-1]
+    assert w.network.feature(new_pipe)["geometry"].coords[0] == (OX + 75, OY)  # snapped onto P1, which was split
+    # insert a valve on P3 (J00 → J01)
+    ed.tool_actions["valves"].trigger()
+    ed.tool.click(OX + 2, OY + 70)
+    assert ed.stack.count() == 2 and len(w.network["valves"]) == 1
+    # move J11 by dragging it with the mouse: one undo step, pipe ends follow
+    ed.tool_actions["move"].trigger()
+    wait_settled(qtbot, w.canvas)
+    drag(qtbot, viewport, _pos(w, OX + 150, OY + 150), _pos(w, OX + 180, OY + 170))
+    assert ed.stack.count() == 3
+    x, y = w.network.feature("J11")["geometry"].coords[0]
+    assert abs(x - (OX + 180)) < 2 and abs(y - (OY + 170)) < 2
+    pipes = w.network["pipes"]
+    starts = pipes[pipes["from_node"] == "J11"].geometry
+    ends = pipes[pipes["to_node"] == "J11"].geometry
+    assert len(starts) + len(ends) == 4
+    assert all(g.coords[0] == (x, y) for g in starts) and all(g.coords[-1] == (x, y) for g in ends)
+    edited = w.network.snapshot()
+    while ed.stack.canUndo():
+        ed.stack.undo()
+    assert_same_network(w.network, original)
+    assert not w.isWindowModified()
+    while ed.stack.canRedo():
+        ed.stack.redo()
+    assert_same_network(w.network, edited)
+    assert "*" in w.windowTitle() or w.isWindowModified()
+    assert w.save()
+    assert not w.isWindowModified()
+    assert_same_network(read_network(path), edited, ordered=False)
+    ed.set_mode(None)
+
+
+def test_form_refuses_bad_values_and_table_edits_rows(qtbot, edit_window):
+    w, _path = edit_window
+    ed = w.extensions["editing"]
+    form = ed.edit_selected("P1")
+    form.set_value("length_m", "abc")
+    form.accept()
+    assert form.isVisible() and "length_m: 'abc' is not a number" in form.error_label.text()
+    form.set_value("length_m", "150")
+    form.set_value("inner_diameter_mm", "0")
+    form.accept()
+    assert "must be positive" in form.error_label.text()
+    form.set_value("inner_diameter_mm", "90")
+    form.set_value("pressure_class", "LP")
+    form.accept()
+    assert "a class change needs a regulator" in form.error_label.text()
+    form.set_value("pressure_class", "MP-A")
+    form.set_value("material", "steel")
+    form.set_value("dn", "160")
+    form.set_value("inner_diameter_mm", "147.6")
+    _shot(form, "editing_form")
+    form.accept()
+    assert not form.isVisible()
+    p1 = w.network.feature("P1")
+    assert (p1["material"], p1["dn"], p1["inner_diameter_mm"]) == ("steel", 160, 147.6)
+    assert ed.stack.count() == 1  # the form's changes are one undo step
+    table = ed.show_table("pipes")
+    model = table.model
+    col = model.columns.index("install_year")
+    assert model.setData(model.index(0, col), "2021")
+    assert not model.setData(model.index(0, col), "twenty")  # refused, never coerced
+    assert "not a number" in ed.last_refusal
+    table.view.selectRow(1)
+    table.view.selectionModel().select(
+        table.proxy.index(2, 0),
+        table.view.selectionModel().SelectionFlag.Select | table.view.selectionModel().SelectionFlag.Rows,
+    )
+    ids = table.selected_ids()
+    assert len(ids) == 2
+    model.edit("pipes", ids, "material", "PE80")
+    assert set(w.network["pipes"].set_index("id").loc[ids, "material"]) == {"PE80"}
+    _shot(w, "editing_table")
+    ed.stack.undo()
+    assert set(w.network["pipes"].set_index("id").loc[ids, "material"]) == {"PE100"}
+
+
+def test_submit_review_approve(qtbot, edit_window):
+    w, path = edit_window
+    ed = w.extensions["editing"]
+    ed.tool_actions["valves"].trigger()
+    ed.tool.click(OX + 150, OY + 75)  # on the pipe J10 → J11, inside a loop of the mesh
+    ed.set_mode(None)
+    cs = ed.submit("valve on the east main")
+    assert cs is not None and cs.counts()["add"] == 4
+    dock = ed.review
+    assert dock.isVisible() and dock.list.count() == 1
+    dock.list.setCurrentRow(0)
+    assert dock.table.rowCount() >= 4
+    ed.review_effect(cs.change_id)
+    # a valve inside a loop isolates nothing: the review says so before it is built
+    assert "valve segments: 1 → 1 (0 split, 0 merged); valves made useless: V1" in dock.effect.toPlainText()
+    _shot(w, "editing_review")
+    ed.approve(cs.change_id)
+    assert ed.service.get(cs.change_id).status == "approved"
+    master = read_network(path)
+    assert len(master["valves"]) == 1
+    QApplication.processEvents()
