@@ -17,7 +17,16 @@ Workflow:
 3. :meth:`prove` writes a reading's proof file; :func:`console.metering.verify_reading_proof` checks it offline.
 4. :meth:`custody` compares a station's day in this log with the supplier's log (synced from the peer) and
    :meth:`record_custody` signs the comparison with both figures' entry references.
-5. :meth:`balance` and :meth:`emissions` compute, and ``record_*`` sign, the gas balance and emission figures.
+5. :meth:`balance` and the emission verbs compute, and ``record_*`` sign, the gas balance and emission figures.
+6. The network: :meth:`set_hydraulic_state` takes each solve (areas are its pressure systems) and keeps its line
+   pack per area in ``linepack.json`` beside the ledger, which the balance reads at each day's boundaries;
+   :meth:`train_network` puts simulated meters on the network's gate stations, regulators and customers;
+   :meth:`raise_balance_hazard` reports a jump as a hazard candidate through ``LedgerService.report_hazard`` (the
+   operator's ``hazard.report`` authority), once per area and day.
+7. Emissions: stations from their methane detector (:meth:`station_emission_from_live`, or
+   :meth:`station_emission_from_history` over a ``console.db``), incidents from their signed plan
+   (:meth:`incident_emission`), isolations from their result (:meth:`isolation_emission`); the month's report as JSON
+   or HTML (:meth:`write_emissions_report`).
 
 Signals (psygnal): ``changed()`` after meters or anchored periods changed, ``anchored(AnchorReport)``,
 ``custody_flagged(CustodyResult)`` for a disputed or incomplete day, ``balance_jump(BalanceRow)`` for a jump of

@@ -204,3 +204,22 @@ def test_station_emission_from_stored_detector_readings(tmp_path):
     with pytest.raises(MeteringError, match="not after"):
         svc.station_emission_from_history(StationParameters("RG1", 1200.0), "RG1-CH4", Store(), DAY0, DAY0)
     svc.ledger.close()
+
+
+def test_vented_methane_of_an_incident_comes_from_its_signed_plan(tmp_path):
+    from tests.dispatch.drill import BREAK_PIPE, make_service
+
+    incidents, _clock = make_service(tmp_path / "ws")
+    try:
+        inc = incidents.open("leak", source="call", pipe=BREAK_PIPE, fraction=0.3, description="smell")
+        vented = inc.plan.body["gas_vented_nm3"]
+        assert vented == pytest.approx(incidents.plan_result(inc).impact.isolated_gas_volume_nm3, abs=1e-3)
+        svc = MeteringService(incidents.ledger)
+        fig = svc.incident_emission(incidents, inc.incident_id)
+        assert fig.scope == "incident" and fig.subject == inc.incident_id
+        assert fig.ch4_t * 1000 == pytest.approx(vented * 0.95 * 0.71581, rel=1e-4)
+        assert fig.inputs == [inc.plan.body["plan_sha256"]] and fig.start == inc.opened.time
+        with pytest.raises(MeteringError, match="INC-404"):
+            svc.incident_emission(incidents, "INC-404")
+    finally:
+        incidents.ledger.close()
