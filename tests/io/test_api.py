@@ -22,6 +22,7 @@ def test_public_names():
         "FORMATS",
         "SHAPEFILE_FIELD_NAMES",
         "FileFormat",
+        "commit_changes",
         "PostGISError",
         "detect_format",
         "is_database_url",
