@@ -175,7 +175,7 @@ def report_html(incident: Incident, rows: Iterable[TimelineRow], clocks: Sequenc
     if map_lines or map_points:
         out += ["<h2>Map of the outage 停气范围</h2>", _svg_map(map_lines or {}, map_points or {}),
                 "<p style='font-size:12px'>red: shut-off region (vented); orange: cut off; green dots: valves to "
-                "close (dark: closed); purple: failed; black: break; blue squares: crews</p>"]  # fmt: skip
+                "close (dark: closed); purple: failed; black: break</p>"]  # fmt: skip
     out += ["<h2>Service clocks 服务时限</h2><table><tr><th>Clock</th><th>Limit (min)</th><th>Done at</th>"
             "<th>Elapsed (min)</th><th>Result</th></tr>"]  # fmt: skip
     for c in clocks:

@@ -479,7 +479,13 @@ class DispatchController(QObject):
                 status = f"on {busy[cid]}" if cid in busy else "available"
                 steps = route = eta = ""
             x, y = self._crew_position(service, inc, cid, crew)
-            pos = f"{x:.0f}, {y:.0f}" if math.isfinite(x) else "unknown"
+            pos = "position unknown" if not math.isfinite(x) else "at the depot" if assigned is None else ""
+            if assigned is not None and math.isfinite(x) and assigned["steps"]:
+                first = assigned["steps"][0]
+                target = service.plan_targets(inc).get(first)
+                if target is not None:
+                    d = math.hypot(target[1] - x, target[2] - y)
+                    pos = f"at {first}" if d < 25 else f"{d:,.0f} m from {first} (straight line)"
             rows.append([cid, CREW_KINDS[crew.kind], crew.vehicle, status, steps, route, eta, pos])
         note = ("Routes follow the streets (the mains); ETA at the roster's speed. Positions: the crew feed, else "
                 "the training simulator along the route.")  # fmt: skip

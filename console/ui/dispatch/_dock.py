@@ -189,7 +189,7 @@ class IncidentDock(QDockWidget):
 
     def _build_crews(self) -> None:
         lay = self._tab("crews")
-        self.crews = _table(["Crew", "Kind", "Vehicle", "Status", "Steps", "Route", "ETA", "Position"])
+        self.crews = _table(["Crew", "Kind", "Vehicle", "Status", "Steps", "Route", "ETA", "Where"])
         lay.addWidget(self.crews, 1)
         row = QHBoxLayout()
         self.dispatch_button = QPushButton("Dispatch 派单")
@@ -421,7 +421,7 @@ class IncidentDock(QDockWidget):
         cats = ", ".join(f"{k} {v:,}" for k, v in sorted(p["by_category"].items(), key=lambda kv: kv[0] != "special"))
         overlaps = f"<br><span style='color:#dc2626'>Overlaps {p['overlaps']}</span>" if p.get("overlaps") else ""
         self.plan_summary.setText(
-            f"Close <b>{len(p['valves'])}</b> valves{' (+' + str(len(p['optional'])) + ' optional)' if p['optional'] else ''}"
+            f"Close <b>{len(p['valves'])}</b> valve{'s' if len(p['valves']) != 1 else ''}{' (+' + str(len(p['optional'])) + ' optional)' if p['optional'] else ''}"
             f" · <b>{p['customers']:,}</b> customers ({p['households']:,} households; {cats})"
             f" · <b>{p['special']}</b> special users · gas to vent {p['vented_nm3']:.1f} Nm³"
             + (f" · failed: {', '.join(p['failed'])}" if p["failed"] else "")
