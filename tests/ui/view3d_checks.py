@@ -91,6 +91,7 @@ def main() -> None:
         not_bg = np.abs(px - background).sum(axis=2) > 12
         # the pipes alone (no ground, buildings, symbols): every pipe pixel must be a legend colour
         view.set_ground_opacity(0.0)
+        shown = {key: item.visible() for key, item in view.items.items()}
         for key in list(view.items):
             if key not in ("pipes", "pipes_lod"):
                 view.items[key].setVisible(False)
@@ -103,6 +104,8 @@ def main() -> None:
         drawn = np.abs(pipes_only - background).sum(axis=2) > 12
         colours = pipes_only[drawn]
         nearest = np.abs(colours[:, None, :] - legend[None, :, :]).sum(axis=2).min(axis=1)
+        for key, on in shown.items():
+            view.items[key].setVisible(on)
         view._full_detail()
         view.set_ground_opacity(0.55)
         view.look_from(above=False)
@@ -251,8 +254,6 @@ def main() -> None:
         legend = {e.label: (e.shape, e.color) for e in view.symbol_legend_entries}
         out = {"legend": legend, "shapes_known": all(e.shape in (*SHAPES, "line") for e in view.symbol_legend_entries)}
         view.set_ground_opacity(0.0)  # symbols lie at the pipes' depth: see them without the ground's tint
-        for key in ("symbols:valves", "symbols:regulators", "symbols:gate_stations"):
-            view.items[key].setVisible(True)  # the screenshot check hid them
         view.show_buildings.setChecked(False)
         seen = {}
         for layer in ("valves", "regulators", "gate_stations"):

@@ -391,6 +391,15 @@ class View3DController(QObject):
         where = {v: i for i, v in enumerate(ids)}
         failed, closed = set(inc.failed_valves), set(inc.still_closed)
         steps = [s for s in result.plan if s.layer == "valves" and s.feature_id in where]
+        labels: list[list] = []  # [position, texts, colour]: valves within 20 m share one label (one node's valves)
+
+        def label(p, text, rgba) -> None:
+            for entry in labels:
+                if np.hypot(*(entry[0] - p)[:2]) < 20.0:
+                    entry[1].append(text)
+                    return
+            labels.append([p, [text], rgba])
+
         states = {}
         for n, step in enumerate(steps, start=1):
             state = "failed" if step.feature_id in failed else "closed" if step.feature_id in closed else "to close"
@@ -398,12 +407,13 @@ class View3DController(QObject):
             p = xyz[where[step.feature_id]]
             rgba = INCIDENT_VALVE_RGBA[state]
             items.append(SymbolItem("bowtie", pos=p[None, :], color=rgba, size=20.0, pxMode=True))
-            items.append(_label(p + [0, 0, 4.0], f"{n}. {state} {step.feature_id}", rgba))
+            label(p, f"{n}. {state} {step.feature_id}", rgba)
         for fid in failed - set(states):  # a failed valve the new plan works around
             if fid in where:
                 p = xyz[where[fid]]
                 items.append(SymbolItem("bowtie", pos=p[None, :], color=INCIDENT_VALVE_RGBA["failed"], size=20.0))
-                items.append(_label(p + [0, 0, 4.0], f"failed {fid}", INCIDENT_VALVE_RGBA["failed"]))
+                label(p, f"failed {fid}", INCIDENT_VALVE_RGBA["failed"])
+        items += [_label(p + [0, 0, 4.0], " · ".join(texts), rgba) for p, texts, rgba in labels]
         for fid, bx, by in result.break_points:
             lx, ly = scene.local(bx, by)
             z = float(scene.ground.height_at(np.array([bx]), np.array([by]))[0])
