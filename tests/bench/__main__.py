@@ -28,8 +28,9 @@ SCENARIOS = (
     "postgis",
     "dispatch",
     "view3d",
+    "editing",
 )
-SIZED = {"network", "ui", "postgis", "view3d"}  # run once per --sizes entry
+SIZED = {"network", "ui", "postgis", "view3d", "editing"}  # run once per --sizes entry
 
 
 def main() -> None:

@@ -1,0 +1,118 @@
+"""Editing scenario (one process per size): snap lookup per mouse move, undo/redo, review effect of a 100-feature
+change set, and a per-feature PostGIS commit of a 1,000-feature change set (next to the whole-network rewrite).
+
+python -m tests.bench.bench_editing --pipes 1000000
+
+Targets (issue 14, at 1M pipes): snap ≤ 5 ms, undo/redo ≤ 50 ms, review effect ≤ 3 s, commit ≤ 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from tests.bench._common import peak_rss_mb, repeat_ms, table, timed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pipes", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--no-postgis", action="store_true")
+    args = parser.parse_args()
+
+    from console.app.review import review_effect
+    from console.network import (
+        ApplyChangeSet,
+        InsertDevice,
+        SetAttribute,
+        UndoStack,
+        diff_networks,
+        generate_demo,
+        snap,
+    )
+
+    net = generate_demo(n_pipes=args.pipes, seed=args.seed)
+    pipes = net["pipes"]
+    rng = np.random.default_rng(1)
+    x0, y0, x1, y1 = net.bounds
+    rows = []
+    result: dict[str, object] = {"pipes": len(pipes)}
+
+    # 1. snap lookup per mouse move (the grid index is built once per version: timed apart)
+    build_s, _ = timed(lambda: (net.spatial.grid("pipes"), [net.spatial.grid(n) for n in ("junctions", "customers")]))
+    sample = pipes.geometry.array[rng.integers(0, len(pipes), 500)]
+    points = [g.interpolate(0.37, normalized=True) for g in sample]
+    it = iter(range(10**9))
+
+    def one_snap():
+        p = points[next(it) % len(points)]
+        return snap(net, p.x + 1.0, p.y, 6.0)
+
+    snap_ms = repeat_ms(one_snap, 400)
+    rows.append(
+        ["snap lookup per mouse move (ms, median / p95)", f"{snap_ms['median_ms']:.2f} / {snap_ms['p95_ms']:.2f}"]
+    )
+    rows.append(["grid index build after an edit (s)", f"{build_s:.2f}"])
+    result["snap_ms"] = snap_ms
+
+    # 2. undo/redo of a valve insertion (split pipe: 7 row steps) and of an attribute edit
+    stack = UndoStack()
+    pid = str(pipes["id"].iat[len(pipes) // 2])
+    g = pipes.geometry.iat[len(pipes) // 2]
+    stack.push(InsertDevice(net, pid, g.interpolate(0.5, normalized=True), "valves"))
+    n = 10 if len(pipes) <= 200_000 else 3
+    undo_ms = repeat_ms(lambda: (stack.undo(), stack.redo()), n, warmup=1)
+    stack.push(SetAttribute(net, "pipes", [pid], "material", "steel"))
+    attr_ms = repeat_ms(lambda: (stack.undo(), stack.redo()), 2 * n, warmup=1)
+    rows.append(["undo + redo, valve insertion (ms, median)", f"{undo_ms['median_ms']:.1f}"])
+    rows.append(["undo + redo, attribute edit (ms, median)", f"{attr_ms['median_ms']:.1f}"])
+    result["undo_redo_insert_ms"] = undo_ms
+    result["undo_redo_attribute_ms"] = attr_ms
+
+    # 3. review effect of a 100-feature change set (25 valves inserted: 100 added features + 25 changed pipes)
+    master = net.snapshot()
+    branch = master.snapshot()
+    for r in rng.choice(len(pipes), 25, replace=False):
+        p = master["pipes"]
+        InsertDevice(branch, str(p["id"].iat[r]), p.geometry.iat[r].interpolate(0.5, normalized=True), "valves").redo()
+    changes_s, changes = timed(lambda: diff_networks(master, branch))
+    effect_s, effect = timed(lambda: review_effect(master, branch, hydraulics=False))
+    hyd_s, _ = timed(lambda: review_effect(master, branch)) if len(pipes) <= 200_000 else (float("nan"), None)
+    rows.append([f"diff of the change set ({len(changes)} feature changes) (s)", f"{changes_s:.2f}"])
+    rows.append(["review effect: validation + valve segments (s)", f"{effect_s:.2f}"])
+    rows.append(["review effect with hydraulics before/after (s)", f"{hyd_s:.2f}" if hyd_s == hyd_s else "not run"])
+    result.update(diff_s=changes_s, review_s=effect_s, review_hydraulics_s=hyd_s, changes=len(changes))
+
+    # 4. per-feature PostGIS commit of a 1,000-feature change set vs the whole-network rewrite
+    if not args.no_postgis:
+        from console.io import commit_changes, read_network, write_network
+        from tests.postgres_server import PostgresServer
+
+        with PostgresServer(durable=True) as server:
+            server.execute("CREATE SCHEMA edits")
+            url = server.url(schema="edits")
+            base = master.snapshot()
+            rewrite_s, _ = timed(lambda: write_network(base, url))
+            base = read_network(url)
+            edited = base.snapshot()
+            ids = list(rng.choice(base["pipes"]["id"].to_numpy(dtype=object), 1000, replace=False))
+            SetAttribute(edited, "pipes", ids, "depth_m", 1.234).redo()
+            big = diff_networks(base, edited)
+            commit_s, _ = timed(lambda: commit_changes(url, big))
+            ApplyChangeSet(base, big)  # the conflict check a reviewer runs first, timed apart below
+            check_s, _ = timed(lambda: ApplyChangeSet(base, big))
+        rows.append(["whole-network rewrite to PostGIS (s)", f"{rewrite_s:.2f}"])
+        rows.append([f"per-feature commit, {len(big)} features (s)", f"{commit_s:.2f}"])
+        rows.append([f"conflict check before commit, {len(big)} features (s)", f"{check_s:.2f}"])
+        result.update(rewrite_s=rewrite_s, commit_s=commit_s, check_s=check_s)
+    result["peak_rss_mb"] = peak_rss_mb()
+    rows.append(["peak RSS (MB)", f"{result['peak_rss_mb']:.0f}"])
+    print(table(f"Editing — {len(pipes):,} pipes", ["measure", "value"], rows))
+    print(json.dumps(result, default=float))
+
+
+if __name__ == "__main__":
+    main()
