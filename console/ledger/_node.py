@@ -95,6 +95,7 @@ class _Log:
     tree: MerkleTree
     state: LogState
     pinned: NoteVerifier | None
+    pulling: int = 0  # a sync is applying a peer's entries ahead of the store: refresh() leaves this log alone
 
 
 def _atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -264,6 +265,8 @@ class LedgerNode:
                 if row["id"] not in known:
                     self._load_log(row)
             for log in list(self._logs.values()):
+                if log.pulling:
+                    continue
                 stored = self.store.next_index(log.id)
                 if stored == log.tree.size:
                     continue
@@ -743,6 +746,13 @@ class LedgerNode:
             self.store.insert_entries(conn, log.id, [_entry_row(e, leaf) for e, leaf in entries])
             self.store.upsert_state(conn, log.id, log.state.rows())
         log.state.dirty.clear()
+
+    def store_pulled(self, log_id: int, entries: list[tuple[Entry, bytes]], state_rows: list[dict]) -> None:
+        """Write a pulled chunk that the caller already applied (and took the state rows of) under the lock; store
+        only, so a sync can write one chunk from a thread while it replays the next."""
+        with self.store.begin() as conn:
+            self.store.insert_entries(conn, log_id, [_entry_row(e, leaf) for e, leaf in entries])
+            self.store.upsert_state(conn, log_id, state_rows)
 
     def store_checkpoint(self, origin: str, note: str, source: str | None, conn: Any = None) -> None:
         log = self._log(origin)

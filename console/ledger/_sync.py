@@ -30,6 +30,7 @@ from console.ledger._note import Checkpoint, NoteVerifier, open_note, parse_note
 from console.ledger._types import CosignOutcome, SyncResult, WitnessStatus
 from console.ledger._verify import verify_consistency
 
+_PIPELINE_DEPTH = 3  # chunks fetched and handed to the workers before the oldest is replayed
 MAX_PROOF_HASHES = 64  # a tree of 2**63 leaves needs at most 63 (inclusion) or 64 (consistency) hashes
 
 __all__ = [
@@ -276,11 +277,22 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
             elif log.tree.root() != cp.root_hash:
                 raise PeerError(peer, f"entries of {origin} do not produce the signed root of size {cp.size}")
             with node.lock:
-                node.ingest(origin, verified, peer)
+                state_rows = log.state.rows()
+                log.state.dirty.clear()
+            # One chunk is written (SQLite, in a thread) while the next is checked and replayed; writes stay in order.
+            await written()
+            writing.append(asyncio.ensure_future(asyncio.to_thread(node.store_pulled, log.id, verified, state_rows)))
         else:
             held.extend(verified)
 
+    writing: list[asyncio.Future] = []
+
+    async def written() -> None:
+        while writing:
+            await writing.pop()
+
     fetched_to = local
+    log.pulling += 1
     prefetch = fetch(fetched_to)
     pending: deque = deque()  # fetched chunks whose checks run in the workers, oldest first
     try:
@@ -290,9 +302,10 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
                 start, fetched_to = fetched_to, fetched_to + len(datas)
                 prefetch = fetch(fetched_to)
                 pending.append((start, fetched_to, datas, _submit_checks(pool, datas, workers)))
-                if pool is not None and len(pending) < 2 and prefetch is not None:
-                    continue  # keep the workers a chunk ahead of the replay
+                if pool is not None and len(pending) < _PIPELINE_DEPTH and prefetch is not None:
+                    continue  # keep the workers chunks ahead of the replay
             await replay(*pending.popleft())
+        await written()
         if not signer_known:
             if log.tree.root() != cp.root_hash:
                 raise PeerError(peer, f"entries of {origin} do not produce the signed root of size {cp.size}")
@@ -303,9 +316,13 @@ async def _pull(client: _Client, origin: str, *, cosign: bool = True) -> SyncRes
             with node.lock:
                 node.ingest(origin, held, peer)
     except BaseException:
+        await asyncio.gather(*writing, return_exceptions=True)  # the store is final before the log is re-read
         with node.lock:
+            log.pulling -= 1
             node._reload(log, node.store.entry_count(log.id))
         raise
+    else:
+        log.pulling -= 1
     finally:
         if prefetch is not None:
             prefetch.cancel()

@@ -94,3 +94,29 @@ def test_trusted_entry_is_the_strict_decoding_of_what_the_workers_passed(make_no
         assert trusted_entry(data) == decode_entry(data)
     bad = [datas[0], datas[1].replace(b"riser", b"valve"), b"not an entry"]
     assert [i for i, _ in check_entries(bad)] == [1, 2]
+
+
+class _Refresher(LedgerServer):
+    """Serves entries and meanwhile makes the pulling node re-read its store (as its own server does on every
+    request it answers), while the pull holds entries applied in memory but not yet written."""
+
+    puller = None
+
+    async def serve_entries(self, origin, start, end):
+        if self.puller is not None:
+            self.puller.refresh()
+        return await super().serve_entries(origin, start, end)
+
+
+@pytest.mark.parametrize("limits", [PARALLEL, SERIAL], ids=["parallel", "serial"])
+def test_refresh_during_a_pull_does_not_lose_the_pull(make_node, serve, limits):
+    a, b = make_node("a"), make_node("b")
+    sa, sb = serve(a, _Refresher), serve(b)
+    link(a, sa, b, sb)
+    a.append_many([reported(f"H-{i}") for i in range(40)])
+    sa.puller = b
+    r = sync_peer(b, "a", limits)
+    assert (r.status, r.new_size) == ("synced", 41), r.problem
+    assert b.size(a.origin) == 41 and b.root(a.origin) == a.root() and b.verify().ok
+    b.refresh()
+    assert b.size(a.origin) == 41 and len(b.hazard_history("H-39", a.origin)) == 1
