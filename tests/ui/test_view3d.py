@@ -165,6 +165,12 @@ def test_the_open_incident_is_drawn_in_the_same_scene(seen):
     assert i["framed"] and all(i["on_screen"])  # "look at the incident" shows its break and every valve to close
 
 
+def test_the_scene_and_crossings_are_cached_per_network_version(seen):
+    c = _ok(seen, "cache")
+    assert c["same_scene"] and c["same_crossings"] and not any(j.startswith("view3d.") for j in c["jobs"])
+    assert c["topology_adopted"]  # the network holds its topology (adopted from the scene's job if none was built)
+
+
 def test_level_of_detail_while_moving(seen):
     lod = _ok(seen, "lod")
     assert lod["mains_kept"] and lod["moving"] == [True, False] and lod["after"]

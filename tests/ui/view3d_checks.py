@@ -382,6 +382,23 @@ def main() -> None:
             "closed": list(service.incident(inc.incident_id).still_closed),
         }
 
+    @check("cache")
+    def _():
+        """Closing and reopening the view on the same network version reuses the scene and crossings (no new job)."""
+        scene, crossings = controller.scene, controller.crossings
+        submitted = []
+        original = window.jobs.submit
+        window.jobs.submit = lambda channel, *a, **k: (submitted.append(channel), original(channel, *a, **k))[1]
+        try:
+            controller.view_window.close()
+            QTest.qWait(50)
+            controller.open()
+            QTest.qWait(200)
+        finally:
+            window.jobs.submit = original
+        return {"same_scene": controller.scene is scene, "same_crossings": controller.crossings is crossings,
+                "jobs": submitted, "topology_adopted": "topology" in window.network._cache}  # fmt: skip
+
     @check("lod")
     def _():
         budget = view_module.LOD_BUDGET_SEGMENTS
