@@ -238,6 +238,15 @@ class _FakeSession:
         self.sensors = types.SimpleNamespace(row=lambda sid: index.get(sid, -1), unit=np.array(units, dtype=object))
         self._ids = ids
         self.service = types.SimpleNamespace(snapshot=self._snapshot, alarm_list=lambda: self.alarms)
+        self.suppressed: dict[str, list[str]] = {}  # LiveSession.suppress / unsuppress, as the live view keeps them
+
+    def suppress(self, key, sensor_ids, reason, conditions=None):
+        self.suppressed[key] = list(sensor_ids)
+        return 0
+
+    def unsuppress(self, key):
+        self.suppressed.pop(key, None)
+        return 0
 
     def _snapshot(self):
         return types.SimpleNamespace(last_value=np.array([self.values.get(s, np.nan) for s in self._ids]))
@@ -291,3 +300,19 @@ def test_clocks_count_on_and_a_breach_is_flagged(qtbot, dwindow, ctl):
     assert cell.startswith("⚠") and f"/ {limit:g} min" in cell
     assert "breached" in ctl.board.cell_text(inc.incident_id, "Flags")
     assert "breached" in ctl.board.summary.text()
+
+
+def test_alarms_inside_the_outage_suppressed_while_isolating_and_back_at_restoration(qtbot, dwindow, ctl, monkeypatch):
+    inc = _open_at_break_pipe(dwindow, ctl)
+    iid, svc = inc.incident_id, ctl.service
+    sensors = svc.outage_sensors(iid)
+    session = _FakeSession(dwindow.network, {})
+    monkeypatch.setattr(ctl, "_session", lambda: session)
+    ctl.tick()
+    assert session.suppressed == {}  # planned: nothing is shut yet, every alarm is news
+    for v in inc.valves:
+        assert ctl.step("valve", {"incident_id": iid, "valve_id": v, "action": "closed"})
+    assert session.suppressed == {f"incident:{iid}": sorted(sensors)}
+    ctl.step("meters", {"incident_id": iid, "step": "shut_off", "meters": None})
+    assert ctl.step("valve", {"incident_id": iid, "valve_id": svc.reopen_order(iid)[0], "action": "opened"})
+    assert svc.incident(iid).state == "restoring" and session.suppressed == {}

@@ -67,6 +67,7 @@ class DispatchController(QObject):
         self._service_node = None
         self._routes: dict[tuple[str, str], object] = {}
         self._offered: set[tuple[str, str]] = set()  # alarms already offered (or opened) this session
+        self._suppressed: dict[str, frozenset[str]] = {}  # suppression key → sensors, as applied to the live view
         self._picking = False
         self._theme = window.theme.name
 
@@ -361,6 +362,7 @@ class DispatchController(QObject):
             self._fail(str(exc))
             return False
         self.dock.show_message("")
+        self._apply_suppression(service)
         self.refresh()
         return True
 
@@ -409,6 +411,7 @@ class DispatchController(QObject):
         if service is None:
             return
         self._check_confirmations(service)
+        self._apply_suppression(service)
         self._offer_alarms(service)
         if service.open_incidents() and (self.board.isVisible() or self.dock.isVisible()):
             self.refresh()
@@ -630,6 +633,28 @@ class DispatchController(QObject):
                     self.dock.show_message(text, "error")
         except (IncidentError, PermissionDenied) as exc:
             log.warning("confirmation by telemetry not recorded: %s", exc)
+
+    def _apply_suppression(self, service: IncidentService) -> None:
+        """ISA-18.2 state-based suppression: the alarms of the sensors inside an outage being isolated are expected,
+        so the live view suppresses them (key ``incident:<id>``) until restoration begins, then lifts it — what is
+        still in alarm then comes back unacknowledged."""
+        session = self._session()
+        if session is None or not hasattr(session, "suppress"):
+            return
+        want = {f"incident:{i.incident_id}": frozenset(service.outage_sensors(i.incident_id))
+                for i in service.open_incidents() if i.state in ("isolating", "isolated")}  # fmt: skip
+        want = {k: v for k, v in want.items() if v}
+        try:
+            for key in [k for k in self._suppressed if k not in want]:
+                session.unsuppress(key)
+                del self._suppressed[key]
+            for key, sensors in want.items():
+                if self._suppressed.get(key) != sensors:
+                    iid = key.split(":", 1)[1]
+                    session.suppress(key, sorted(sensors), f"inside the shut-off region of incident {iid} (expected)")
+                    self._suppressed[key] = sensors
+        except GasOpsError as exc:
+            log.warning("alarm suppression for incidents not applied: %s", exc)
 
     def _offer_alarms(self, service: IncidentService) -> None:
         session = self._session()
