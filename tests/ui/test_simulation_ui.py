@@ -277,7 +277,75 @@ def test_hovering_a_pipe_shows_its_simulated_values_as_a_tooltip(qtbot, simulate
 def test_the_dock_opens_wide_enough_for_its_rows(qtbot, window, sim):
     """With no saved layout the simulation dock shows its run, colour and contour rows without a horizontal scroll
     bar (a 1400-px window has room for it beside the map)."""
+    window.layouts.actions["planner"].trigger()  # the role layout whose column leads with the simulation dock
     scroll = sim.dock.widget()
     qtbot.waitUntil(lambda: sim.dock.width() >= scroll.widget().sizeHint().width(), timeout=TIMEOUT)
     assert scroll.horizontalScrollBar().maximum() == 0
     assert window.canvas.width() > 1.5 * max(sim.dock.width(), window.attributes_dock.width())  # the map stays first
+
+
+# -- demand scenario --------------------------------------------------------------------------------------------------
+def test_a_demand_scenario_loaded_in_the_dock_drives_the_run_and_its_summary(qtbot, window, sim, network, tmp_path):
+    customers = network["customers"]["id"].tolist()[:3]
+    path = tmp_path / "evening peak.csv"
+    path.write_text("node_id,demand_nm3h\n" + "".join(f"{c},{10.0 * (k + 1)}\n" for k, c in enumerate(customers)))
+    sim.dock.demand_spin.setValue(2.0)
+    scenario = sim.load_scenario(path)
+    assert scenario is not None and sim.scenario is scenario
+    assert "evening peak" in sim.dock.scenario_label.text() and "60.0 Nm³/h" in sim.dock.scenario_label.text()
+    assert sim.dock.scenario_clear_button.isVisibleTo(sim.dock)
+    with qtbot.waitSignal(sim.simulated, timeout=TIMEOUT) as blocker:
+        sim.simulate()
+    result = blocker.args[0].result
+    demand = result.node_demand_nm3h
+    index = network.topology.node_index(customers)
+    np.testing.assert_allclose(demand[index], [20.0, 40.0, 60.0])  # × the dock's demand factor
+    assert demand.sum() == pytest.approx(120.0)  # every other node draws nothing
+    direct = simulate(network, SimulationRequest(demand=result.request.demand))
+    np.testing.assert_allclose(result.node_pressure_pa, direct.node_pressure_pa)
+    summary = sim.dock.summary.text()
+    assert "Demand scenario <b>evening peak</b>: 3 nodes, 60.0 Nm³/h × 2" in summary
+    # Back to the customers' peaks: the next run has no scenario line and the customers' whole demand.
+    sim.dock.scenario_clear_button.click()
+    assert sim.scenario is None and "peak" in sim.dock.scenario_label.text()
+    assert not sim.dock.scenario_clear_button.isVisibleTo(sim.dock)
+    with qtbot.waitSignal(sim.simulated, timeout=TIMEOUT) as blocker:
+        sim.simulate()
+    assert blocker.args[0].result.node_demand_nm3h.sum() > 120.0
+    assert "Demand scenario" not in sim.dock.summary.text()
+
+
+def test_the_scenario_button_opens_a_file_dialog_and_a_bad_file_changes_nothing(qtbot, window, sim, network, tmp_path,
+                                                                                 monkeypatch):  # fmt: skip
+    from PySide6.QtWidgets import QFileDialog
+
+    good = tmp_path / "ok.csv"
+    good.write_text(f"node_id,demand_nm3h\n{network['customers']['id'].iloc[0]},5\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(good), "")))
+    sim.dock.scenario_button.click()
+    assert sim.scenario is not None and sim.scenario.name == "ok"
+    assert window.prefs.get("simulation/scenario_dir") == str(tmp_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("node_id,demand_nm3h\nNO-SUCH-NODE,5\n")
+    with qtbot.waitSignal(sim.failed, timeout=TIMEOUT) as blocker:
+        assert sim.load_scenario(bad) is None
+    text = blocker.args[0]
+    assert "bad.csv" in text and "NO-SUCH-NODE" in text and "\n" not in text and "Traceback" not in text
+    assert sim.scenario.name == "ok"  # the loaded scenario stays
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
+    sim.dock.scenario_button.click()  # cancelled dialog: nothing changes
+    assert sim.scenario.name == "ok"
+
+
+def test_a_new_network_drops_the_scenario_of_the_old_one(qtbot, window, sim, network, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(f"node_id,demand_nm3h\n{network['customers']['id'].iloc[0]},5\n")
+    assert sim.load_scenario(path) is not None
+    with qtbot.waitSignal(window.networkShown, timeout=TIMEOUT):
+        window.set_network(network)  # the same network shown again (as after an edit): kept
+    assert sim.scenario is not None
+    other = make_network([("G", "gate_stations", 0, 0, {"supply_pressure_mpa": 0.1}), ("C", "customers", 50, 0, {})],
+                         [("P", "pipes", "G", "C", {"dn": 50, "inner_diameter_mm": 50.0})])  # fmt: skip
+    with qtbot.waitSignal(window.networkShown, timeout=TIMEOUT):
+        window.set_network(other)
+    assert sim.scenario is None and "peak" in sim.dock.scenario_label.text()

@@ -8,16 +8,27 @@ forwards the dock's input to it and draws what it announces, nothing else.
 
 from __future__ import annotations
 
+import html
 import time
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QCursor, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtWidgets import QFileDialog, QToolTip
 
 from console.app.jobs import JobHandle
+from console.app.settings import declare
 from console.app.simulation import ContourField, SimulationRun, SimulationService, WhatIfRun
-from console.hydraulics import DemandOptions, InfeasibleError, SimulationRequest, Violation
+from console.errors import GasOpsError
+from console.hydraulics import (
+    DemandOptions,
+    DemandScenario,
+    InfeasibleError,
+    SimulationRequest,
+    Violation,
+    read_demand_scenario,
+)
 from console.ui.actions import ActionSpec
 from console.ui.map.styles import VALUES_STYLE, PipeClassification
 from console.ui.simulation._colours import (
@@ -35,6 +46,7 @@ from console.ui.simulation._violations import ViolationsDock
 __all__ = ["SimulationController", "SimulationRun"]
 
 HOVER_MS = 350
+declare("simulation/scenario_dir", "", str, "folder of the last demand scenario file opened in the simulation dock")
 LIVE_CONTOUR_MS = 30_000
 
 
@@ -95,6 +107,26 @@ def simulate_icon(color: str, size: int = 24) -> QIcon:
     return QIcon(pix)
 
 
+def scenario_text(scenario: DemandScenario) -> str:
+    """One line on a loaded demand scenario: name, nodes and total."""
+    return f"Scenario “{scenario.name}”: {len(scenario.node_demand_nm3h):,} nodes, {scenario.total_nm3h:,.1f} Nm³/h"
+
+
+def scenario_html(result, scenario: DemandScenario | None) -> str:
+    """The summary's first line when a run used a demand scenario (empty for the customers' peaks)."""
+    demand = result.request.demand.node_demand_nm3h
+    if demand is None:
+        return ""
+    name = scenario.name if scenario is not None and scenario.node_demand_nm3h is demand else "a demand scenario"
+    entries = ""
+    if scenario is not None and scenario.node_demand_nm3h is demand and scenario.entries_nm3h:
+        entries = f" · nominated entries {sum(scenario.entries_nm3h.values()):,.1f} Nm³/h"
+    return (
+        f"<div>Demand scenario <b>{html.escape(name)}</b>: {len(demand):,} nodes, "
+        f"{sum(demand.values()):,.1f} Nm³/h × {result.request.demand.demand_factor:g}{entries}</div>"
+    )
+
+
 class SimulationController(QObject):
     """Draws the :class:`SimulationService` of one main window: the Simulate action, the docks and the map overlay.
 
@@ -143,6 +175,8 @@ class SimulationController(QObject):
         self._live_timer.setInterval(LIVE_CONTOUR_MS)
         self._live_timer.timeout.connect(self._on_live_tick)
         self._applying = False
+        self.scenario: DemandScenario | None = None  # the demand scenario the next run uses (None: customers' peaks)
+        self._scenario_network = None  # the network whose node ids the scenario was checked against
         self._connect()
         self._push_contour_options()
         if window.network is not None:  # installed after the first network was shown
@@ -175,6 +209,8 @@ class SimulationController(QObject):
         d.whatIfRequested.connect(self.compare)
         d.useSelectionRequested.connect(self._add_selection)
         d.themeMaybeChanged.connect(self._on_theme_change)
+        d.scenarioRequested.connect(self.choose_scenario)
+        d.scenarioCleared.connect(self.clear_scenario)
         self.violations.featureActivated.connect(self.window.zoom_to_feature)
         self.canvas.styleChanged.connect(self._on_style_change)
         self.canvas.featureIdentified.connect(self._on_feature_identified)
@@ -193,7 +229,49 @@ class SimulationController(QObject):
 
     # -- simulate ----------------------------------------------------------------------------------------------------
     def request(self) -> SimulationRequest:
-        return SimulationRequest(law=self.dock.law(), demand=DemandOptions(demand_factor=self.dock.demand_factor()))
+        scenario = self.scenario.node_demand_nm3h if self.scenario is not None else None
+        demand = DemandOptions(demand_factor=self.dock.demand_factor(), node_demand_nm3h=scenario)
+        return SimulationRequest(law=self.dock.law(), demand=demand)
+
+    # -- demand scenario -----------------------------------------------------------------------------------------------
+    def choose_scenario(self) -> DemandScenario | None:
+        """Ask for a demand scenario file (CSV or GasLib nomination) and load it for the next runs."""
+        if self.window.network is None:
+            self.dock.set_status("Open a network first (File › Open)", error=True)
+            return None
+        start = str(self.window.prefs.get("simulation/scenario_dir", "") or "")
+        path, _ = QFileDialog.getOpenFileName(
+            self.window,
+            "Demand scenario",
+            start,
+            "Demand scenarios (*.csv *.json *.txt);;CSV node id → Nm³/h (*.csv);;GasLib nomination (*.json);;All files (*)",
+        )
+        if not path:
+            return None
+        self.window.prefs.set("simulation/scenario_dir", str(Path(path).parent))
+        return self.load_scenario(path)
+
+    def load_scenario(self, path: str | Path) -> DemandScenario | None:
+        """Read ``path`` against the shown network; the next Simulate uses its demands. A file that cannot be used
+        leaves the current demands as they were and says why in the dock."""
+        network = self.window.network
+        if network is None:
+            self.dock.set_status("Open a network first (File › Open)", error=True)
+            return None
+        try:
+            scenario = read_demand_scenario(path, network)
+        except GasOpsError as exc:
+            self._fail(f"Demand scenario not loaded — {exc}")
+            return None
+        self.scenario, self._scenario_network = scenario, network
+        self.dock.set_scenario(scenario_text(scenario))
+        self.dock.set_status(f"Demand scenario {scenario.name!r} loaded — Simulate (F5) to use it")
+        return scenario
+
+    def clear_scenario(self) -> None:
+        """Back to the customers' peak demand × simultaneity."""
+        self.scenario = self._scenario_network = None
+        self.dock.set_scenario(None)
 
     def simulate(self) -> JobHandle | None:
         return self.service.simulate(self.request(), network=self.window.network)
@@ -226,7 +304,7 @@ class SimulationController(QObject):
         text = f"Solved in {c.solve_seconds * 1e3:,.0f} ms · {len(r.violations):,} findings"
         self.dock.set_status(text)
         self.dock.raise_()
-        self.dock.summary.setText(summary_html(r, r.request.demand.demand_factor))
+        self.dock.summary.setText(scenario_html(r, self.scenario) + summary_html(r, r.request.demand.demand_factor))
         self.dock.summary.setVisible(True)
         self.dock.diff_label.setVisible(False)
         self.violations.set_violations(r.violations)
@@ -439,6 +517,8 @@ class SimulationController(QObject):
     # -- lifecycle ---------------------------------------------------------------------------------------------------
     def _on_network_shown(self) -> None:
         self.service.set_network(self.window.network)  # the same network (an edit) keeps its run
+        if self.scenario is not None and self.window.network is not self._scenario_network:
+            self.clear_scenario()  # its node ids belong to the network it was loaded for
 
     def _clear(self) -> None:
         """The service forgot its result (a new network): overlays, legends, lists."""

@@ -41,7 +41,8 @@ LAW_LABELS = {
 class SimulationDock(QDockWidget):
     """Signals: ``simulateRequested``, ``cancelRequested``, ``colourModeChanged(str)``, ``contoursToggled(bool)``,
     ``levelsChanged``, ``whatIfRequested(str)`` (comma list of ids), ``useSelectionRequested``,
-    ``themeMaybeChanged`` (the application palette changed)."""
+    ``themeMaybeChanged`` (the application palette changed), ``scenarioRequested`` (pick a demand scenario file),
+    ``scenarioCleared``."""
 
     simulateRequested = Signal()
     cancelRequested = Signal()
@@ -52,6 +53,8 @@ class SimulationDock(QDockWidget):
     useSelectionRequested = Signal()
     themeMaybeChanged = Signal()
     liveToggled = Signal(bool)
+    scenarioRequested = Signal()
+    scenarioCleared = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Simulation 水力计算", parent)
@@ -74,6 +77,25 @@ class SimulationDock(QDockWidget):
         self.demand_spin.setValue(1.0)
         self.demand_spin.setToolTip("Scales every customer's peak demand × simultaneity (同时工作系数)")
         form.addRow("Demand ×", self.demand_spin)
+        scenario = QHBoxLayout()
+        self.scenario_button = QPushButton("Demand scenario…")
+        self.scenario_button.setToolTip(
+            "Simulate with the demands of a file instead of the customers' peaks: a CSV of node id → Nm³/h "
+            "(columns node_id, demand_nm3h) or a GasLib nomination (JSON, exits in kg/s)"
+        )
+        self.scenario_button.clicked.connect(self.scenarioRequested)
+        self.scenario_clear_button = QPushButton("Clear")
+        self.scenario_clear_button.setToolTip("Back to the customers' peak demand × simultaneity")
+        self.scenario_clear_button.clicked.connect(self.scenarioCleared)
+        scenario.addWidget(self.scenario_button, 1)
+        scenario.addWidget(self.scenario_clear_button)
+        form.addRow("Demands", scenario)
+        self.scenario_label = QLabel()
+        self.scenario_label.setObjectName("panelSubtitle")
+        self.scenario_label.setWordWrap(True)
+        self.scenario_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(self.scenario_label)
+        self.set_scenario(None)
         buttons = QHBoxLayout()
         self.run_button = QPushButton("Simulate (F5)")
         self.run_button.clicked.connect(self.simulateRequested)
@@ -193,6 +215,18 @@ class SimulationDock(QDockWidget):
 
     def demand_factor(self) -> float:
         return float(self.demand_spin.value())
+
+    def set_scenario(self, text: str | None) -> None:
+        """Show the loaded demand scenario (``None``: the customers' peaks)."""
+        if text is None:
+            self.scenario_label.setText("Customers' peak × simultaneity")
+            self.scenario_label.setToolTip("")
+            self.demand_spin.setToolTip("Scales every customer's peak demand × simultaneity (同时工作系数)")
+        else:
+            self.scenario_label.setText(text)
+            self.scenario_label.setToolTip(text)
+            self.demand_spin.setToolTip("Scales every demand of the scenario")
+        self.scenario_clear_button.setVisible(text is not None)
 
     def colour_mode(self) -> str:
         return str(self.colour_combo.currentData())
