@@ -111,9 +111,9 @@ def nearby_incidents(incidents: Iterable[tuple[str, float, float, float]], x: fl
 
 
 def place_index(network) -> list[tuple[str, str, str, float, float]]:
-    """Named places to search for an address: (name, feature id, layer, x, y) of every named node feature
-    (customers by name, regulator stations and boxes, gate stations, sensors). The network carries no street
-    names; its named features are where callers say they are (“金浦调压箱”, “金浦船舶修造厂”)."""
+    """Places to search for where a caller is: (name, feature id, layer, x, y) of every named node feature
+    (customers by name, regulator stations and boxes, gate stations, sensors), every street (its middle) and every
+    customer's address, streets and addresses derived from the mains (“金浦调压箱”, “桃湾路”, “桃湾路18号”)."""
 
     def build():
         out = []
@@ -132,9 +132,36 @@ def place_index(network) -> list[tuple[str, str, str, float, float]]:
             xs, ys = shapely.get_x(cent), shapely.get_y(cent)
             ids = frame["id"].astype(str).to_numpy()[named]
             out += [(names[k], ids[j], layer, float(xs[j]), float(ys[j])) for j, k in enumerate(named)]
+        out += _streets_and_addresses(network)
         return out
 
     return network.cached("dispatch.places", build)
+
+
+def _streets_and_addresses(network) -> list[tuple[str, str, str, float, float]]:
+    """Streets (at their middle) and customer addresses (``桃湾路18号 (18 Taowan Lu)``) derived from the mains
+    (:func:`console.network.derive_addresses`, shared with the search bar's cache)."""
+    import shapely
+
+    from console.network import derive_addresses
+
+    if not len(network["pipes"]):
+        return []
+    a = network.cached("addresses", lambda: derive_addresses(network))
+    out = []
+    if len(a):
+        mid = shapely.line_interpolate_point(np.asarray(a.line, dtype=object), 0.5, normalized=True)
+        xs, ys = shapely.get_x(mid), shapely.get_y(mid)
+        out += [(a.label(i), str(a.name[i]), "streets", float(xs[i]), float(ys[i])) for i in range(len(a))]
+    cus = network["customers"]
+    if len(cus) and len(a.customer_street) == len(cus):
+        addresses = a.customer_addresses()
+        ids = cus["id"].astype(str).to_numpy()
+        xs, ys = shapely.get_x(cus.geometry.array), shapely.get_y(cus.geometry.array)
+        out += [
+            (addresses[i], ids[i], "customers", float(xs[i]), float(ys[i])) for i in np.flatnonzero(addresses != "")
+        ]
+    return out
 
 
 def search_places(network, text: str, limit: int = 20) -> list[tuple[str, str, str, float, float]]:

@@ -218,6 +218,16 @@ def test_call_intake_search_pick_and_join_a_nearby_incident(qtbot, dwindow, ctl)
     name = next(n for n in named if n)
     hits = ctl.search_locations(name[:3])
     assert hits and all("x" in w or "pipe" in w or "node" in w for _, w in hits)
+    # a street name (derived from the mains): the street's middle, then the addresses on it
+    from console.network import derive_addresses
+
+    streets = derive_addresses(network)
+    mid = streets.line[0].interpolate(0.5, normalized=True)
+    label, where = ctl.search_locations(str(streets.name[0]))[0]
+    assert label.startswith(streets.label(0)) and where == pytest.approx({"x": mid.x, "y": mid.y})
+    assert any(
+        lbl.startswith(f"{streets.name[0]}") and "号" in lbl for lbl, _ in ctl.search_locations(str(streets.name[0]))
+    )
     # nothing said about where: a clear line, no incident
     dlg = ctl.request_call()
     dlg.accept()
