@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from console.network import LAYERS
 from console.ui.map._items import make_pen
 from console.ui.map._symbols import POINT_STYLES, symbol_pixmap
+from console.ui.map.links import LINK_STYLES
 from console.ui.map.styles import PIPE_STYLES, PipeClassification
 
 __all__ = ["LayersDock", "LEGEND_ORDER"]
@@ -29,6 +30,7 @@ __all__ = ["LayersDock", "LEGEND_ORDER"]
 # Top to bottom in the panel: pipes (the legend a dispatcher reads most), then points roughly as drawn, top first.
 LEGEND_ORDER = (
     "pipes",
+    "links",
     "gate_stations",
     "regulators",
     "valves",
@@ -108,6 +110,7 @@ class LayersDock(QDockWidget):
             per_variant = (variant_counts or {}).get(layer)
             for k in range(item.childCount()):
                 item.child(k).setText(1, f"{per_variant[k]:,}" if per_variant else "")
+        self._fill_link_legend()
 
     def set_classification(self, classification: PipeClassification) -> None:
         self._classification = classification
@@ -131,6 +134,19 @@ class LayersDock(QDockWidget):
     def legend_entries(self) -> list[dict]:
         """The pipe legend as shown: key, label, colour (#rrggbb) and count of each listed class."""
         item = self._layer_items["pipes"]
+        return [
+            {
+                "key": item.child(k).data(0, KEY_ROLE),
+                "label": item.child(k).text(0),
+                "color": item.child(k).data(0, COLOR_ROLE),
+                "count": int(item.child(k).text(1).replace(",", "")),
+            }
+            for k in range(item.childCount())
+        ]
+
+    def link_legend_entries(self) -> list[dict]:
+        """The other links' legend as shown: key (link kind or ``connector``), label, colour and count."""
+        item = self._layer_items["links"]
         return [
             {
                 "key": item.child(k).data(0, KEY_ROLE),
@@ -201,6 +217,45 @@ class LayersDock(QDockWidget):
                 )
                 pipes_item.addChild(child)
         pipes_item.setExpanded(True)
+        self._populating = False
+
+    def _link_counts(self) -> dict[str, int]:
+        """Features per other-link kind of the window's shown network, and the valve/regulator spans drawn as
+        connectors (as the map draws them: :data:`LINK_STYLES`)."""
+        window = self.parent()
+        network = getattr(window, "network", None)
+        if network is None:
+            return {}
+        counts: dict[str, int] = {}
+        links = network["links"]
+        if len(links):
+            kinds, n = np.unique(links["kind"].astype(str).to_numpy(dtype=object).astype(str), return_counts=True)
+            counts.update({str(k): int(c) for k, c in zip(kinds, n, strict=True)})
+        layer = getattr(getattr(window, "canvas", None), "links", None)
+        connectors = layer.counts().get("connector", 0) if layer is not None else 0
+        if connectors:
+            counts["connector"] = int(connectors)
+        return counts
+
+    def _fill_link_legend(self) -> None:
+        """The other links' roles (compressor, short pipe, resistor, pump, device span) with the map's pens; only
+        the kinds the network has."""
+        item = self._layer_items["links"]
+        self._populating = True
+        item.takeChildren()
+        counts = self._link_counts()
+        for key, style in LINK_STYLES.items():
+            if not counts.get(key):
+                continue
+            child = QTreeWidgetItem([style.label, f"{counts[key]:,}"])
+            child.setIcon(0, line_swatch(style.color, style.width_px, style.dash))
+            child.setData(0, KEY_ROLE, key)
+            child.setData(0, COLOR_ROLE, style.color)
+            child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            child.setFlags(child.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
+            item.addChild(child)
+        item.setDisabled(not item.childCount())
+        item.setExpanded(True)
         self._populating = False
 
     # -- events ------------------------------------------------------------------------------------------------------
