@@ -585,12 +585,13 @@ class LedgerNode:
                     try:
                         verify_consistency(seen["size"], cp.size, proof, seen["root"], cp.root_hash)
                     except ProofError:
-                        self.record_equivocation(
+                        record = self.record_equivocation(
                             cp.origin,
                             "inconsistent",
                             peer,
                             {"note_a": seen["note"], "note_b": note, "proof": [b64(p) for p in proof]},
                         )
+                        self._pin_in_background(record.id)
                         raise
             stamp = int(time.time())
             sig = cosign_note(parsed.text, self.witness_key, self.witness_key.name, stamp)
@@ -635,6 +636,16 @@ class LedgerNode:
         record = Equivocation(rid, origin, kind, at, peer, evidence)
         self.equivocation_detected.emit(record)
         return record
+
+    def _pin_in_background(self, record_id: int) -> None:
+        """A witness that meets a fork holds the two checkpoints and the submitted proof; when that proof does not
+        carry the forked tree's prefix root (its old size is a power of two), ask the log's node for it at once,
+        while it still serves that tree (see :func:`console.ledger._sync.pin_equivocation`)."""
+        from console.ledger._sync import pin_equivocation
+
+        threading.Thread(
+            target=pin_equivocation, args=(self, record_id), name=f"pin-equivocation-{record_id}", daemon=True
+        ).start()
 
     def equivocations(self) -> list[Equivocation]:
         return [

@@ -433,6 +433,14 @@ class LedgerStore:
                 )
             ).inserted_primary_key[0]
 
+    def update_equivocation(self, record_id: int, evidence: dict) -> None:
+        with self.begin() as c:
+            c.execute(
+                update(equivocations)
+                .where(equivocations.c.id == record_id)
+                .values(evidence=json.dumps(evidence, sort_keys=True))
+            )
+
     def list_equivocations(self) -> list[dict]:
         with self.connect() as c:
             return [

@@ -41,6 +41,7 @@ __all__ = [
     "check_witnesses",
     "ask_outside_witnesses",
     "recover_from_peer",
+    "pin_equivocation",
     "SyncLimits",
 ]
 
@@ -371,6 +372,46 @@ async def _pin_prefix(client: _Client, origin: str, k: int, cp: Checkpoint, proo
             continue
         return {"prefix_root_b": b64(root), **extra}
     return {}
+
+
+def pin_equivocation(node, record_id: int, limits: SyncLimits | None = None) -> bool:
+    """Complete an ``inconsistent`` equivocation record with what pins the larger tree's prefix (its root at the
+    smaller size), fetched from the peers that serve the log; True when the record is (now) exportable. Never
+    raises: a peer that no longer serves that tree leaves the record as it was."""
+    from console.ledger._equivocation import _prefix_root_from_proof
+
+    limits = limits or SyncLimits(timeout_s=5.0)
+    try:
+        record = next(e for e in node.equivocations() if e.id == record_id)
+        ev = record.evidence
+        small, large = (Checkpoint.parse(parse_note(ev[k]).text) for k in ("note_a", "note_b"))
+        proof = [unb64(h, "proof hash") for h in ev.get("proof", [])]
+    except (StopIteration, LedgerError, ValueError, KeyError, TypeError):
+        return False
+    if record.kind != "inconsistent" or "prefix_root_b" in ev or not small.size < large.size:
+        return "prefix_root_b" in ev
+    if _prefix_root_from_proof(small.size, large.size, proof) not in (None, small.root_hash):
+        return True  # the proof carries the prefix root already
+    rows = [p for p in node.store.list_peers() if p["origin"] == record.origin]
+
+    async def one(client: _Client) -> dict:
+        try:
+            first = (await client.entries(record.origin, small.size, small.size + 1))[0]
+            return await _pin_prefix(client, record.origin, small.size, large, proof, first, small.root_hash) | {
+                "entry_b": first.decode("utf-8", "replace")
+            }
+        except PeerError:
+            return {}
+
+    for row in rows:
+        try:
+            extra = asyncio.run(_run(node, [row["name"]], limits, one))[0]
+        except (LedgerError, OSError):
+            continue
+        if "prefix_root_b" in extra:
+            node.store.update_equivocation(record_id, {**ev, **extra})
+            return True
+    return False
 
 
 def _witness_size(node, origin: str) -> int:

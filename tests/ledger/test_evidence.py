@@ -161,3 +161,36 @@ def test_fork_from_any_size_is_exportable(make_node, serve, tmp_path, held, fork
         assert report.ok and report.kind == "prefix", report.detail
     finally:
         twin.close()
+
+
+def test_fork_met_as_a_witness_from_a_power_of_two_is_exportable(make_node, serve, tmp_path):
+    """b witnessed a at size 8; a's twin (forked after 4) asks b to cosign size 11 with a proof from 8, which does
+    not carry the twin's root at 8. b fetches what pins it from the log's node at once, so the record exports."""
+    import time
+
+    from console.ledger import collect_cosignatures
+
+    a, b = make_node("a"), make_node("b")
+    sa, sb = serve(a), serve(b)
+    link(a, sa, b, sb)
+    _fill(a, "E", 3)
+    twin = LedgerNode.open(_clone(a, tmp_path / "twin"), PASSPHRASE)
+    twin.checked_witnesses = True
+    try:
+        _fill(a, "honest", 4)
+        assert sync_peer(b, "a", FAST).status == "synced" and b.store.witnessed_of(a.origin)["size"] == 8
+        _fill(twin, "forked", 7)
+        b.add_peer("a", serve(twin).url, a.origin, a.org_vkey, a.witness_vkey)  # b now reaches the twin
+        collect_cosignatures(twin, FAST)
+        [record] = b.equivocations()
+        assert record.kind == "inconsistent"
+        for _ in range(100):
+            if "prefix_root_b" in b.equivocations()[0].evidence:
+                break
+            time.sleep(0.1)
+        out = tmp_path / "eq.json"
+        assert run_cli(["ledger", "evidence", "--ledger", str(b.folder), "export", str(record.id), str(out)]) == 0
+        report = verify_equivocation(out, [a.org_vkey])
+        assert report.ok and report.kind == "prefix", report.detail
+    finally:
+        twin.close()
