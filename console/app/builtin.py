@@ -24,6 +24,7 @@ BUILTIN_UI_EXTENSIONS: tuple[tuple[str, str], ...] = (
     ("dispatch", "console.ui.dispatch:install"),
     ("metering", "console.ui.metering:install"),
     ("view3d", "console.ui.view3d:install"),
+    ("basemap", "console.ui.map.basemap:install"),
     ("help", "console.ui.help:install"),
 )
 

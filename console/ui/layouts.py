@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QActionGroup
-from PySide6.QtWidgets import QComboBox, QDockWidget, QTabBar, QTabWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QScrollArea, QStyle, QTabBar, QTabWidget
 
 from console.ui.actions import ActionSpec
 
@@ -181,13 +181,26 @@ class RoleLayouts:
 
     def _size(self, role: Role, groups: list[list[QDockWidget]]) -> None:
         w = self.window
-        fronts = max(g[0].widget().sizeHint().width() + 8 if g[0].widget() else 0 for g in groups)
-        width = max(int(w.width() * role.column_share), 300, min(fronts, w.width() // 3))  # front docks' rows fit
+        width = max(int(w.width() * role.column_share), 300)
         w.resizeDocks([groups[0][0]], [width], Qt.Orientation.Horizontal)
+        w.layout().activate()
+        want = max(self._wanted_width(g[0]) for g in groups)  # the front docks' rows without a horizontal scroll
+        if want > groups[0][0].width():
+            w.resizeDocks([groups[0][0]], [min(want, max(w.width() // 3, 300))], Qt.Orientation.Horizontal)
         if len(groups) > 1:
             height = max(w.height() - w.menuBar().height() - w.toolbar.height() - w.statusBar().height(), 300)
             first = int(height * role.top_share)
             w.resizeDocks([groups[0][0], groups[1][0]], [first, height - first], Qt.Orientation.Vertical)
+
+    def _wanted_width(self, dock: QDockWidget) -> int:
+        """The width that shows ``dock``'s rows whole, with room for a vertical scroll bar when its rows are taller
+        than the dock (the bar appears only later, and would then hide the right edge)."""
+        body, extra = dock.widget(), 8
+        if isinstance(body, QScrollArea) and body.widget() is not None:
+            if body.widget().sizeHint().height() > body.viewport().height() or body.verticalScrollBar().isVisible():
+                extra += dock.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent) + 2
+            body = body.widget()
+        return body.sizeHint().width() + extra if body is not None else 0
 
     def _settle(self) -> None:
         """Lay the window out now, so what is on screen (and a grab) shows the new arrangement at once."""

@@ -74,13 +74,15 @@ CHAPTERS: tuple[Chapter, ...] = (
         sit at one point, "Also here" lists them — pick the one you mean; hovering shows the same feature first.
         Esc clears the selection.</p>
         <p><b>Layers</b> dock: show or hide each layer and colour pipes by pressure class, diameter or material.
-</p>""",
+        <b>Basemap</b> (View › Basemap): streets with their names and blocks under the network; View › Raster
+        basemap… adds tiles from an MBTiles file (offline) or an XYZ/WMTS tile URL, fetched in the background.</p>""",
         """<p><b>浏览</b>:拖动平移(P),滚轮以光标为中心缩放,Z 框选放大,+ / − 缩放,Home 显示全图。指北针和比例尺随视图变化。</p>
         <p><b>搜索</b>(Ctrl+F):输入要素编号、用户名称、表号、地址(如“人民路12号”或 “Renmin Rd 12”)或街道的任意部分,
         输入时即给出建议,不区分大小写。回车定位并查询该要素;选择街道则缩放到整条街道。</p>
         <p><b>属性查询</b>(I,或用查询工具点击):属性面板列出属性、地址;对传感器或带传感器的设备显示<b>实时值</b>、单位、
         质量和时效。同一位置有多个要素时,“此处还有”列出全部,可选择所需要素;悬停提示与之一致。Esc 清除选择。</p>
-        <p><b>图层</b>面板:显示或隐藏各图层,按压力级制、管径或材质着色。</p>""",
+        <p><b>图层</b>面板:显示或隐藏各图层,按压力级制、管径或材质着色。<b>底图</b>(视图 › 底图):管网下方显示带名称的街道和街区;
+        视图 › 栅格底图… 可叠加 MBTiles 文件(离线)或 XYZ/WMTS 瓦片服务的栅格底图,在后台加载。</p>""",
         ("attributesDock", "layersDock"),
     ),
     Chapter(
@@ -90,11 +92,12 @@ CHAPTERS: tuple[Chapter, ...] = (
         valves to close in order (numbered discs on the map, ids beside them where they do not collide), the
         customers who lose gas (special users first), the gas volume to vent and notes.</p>
         <p>Buttons: <i>This valve failed</i> plans again with the next ring of valves; <i>Zoom to outage</i>;
-        <i>Clear</i>; <i>Export valves CSV</i> and <i>Export customers CSV</i> for the crews. The closing order rule
+        <i>Clear</i>; <i>Valves CSV…</i> and <i>Customers CSV…</i> export the plan and the customers for the
+        crews. The closing order rule
         (upstream first / nearest first) and the dimming of the rest of the map are at the bottom of the dock.</p>""",
         """<p>关阀分析(<b>Ctrl+I</b>)后点击泄漏的管段或节点,或右键管段 › 在此关阀分析。<b>Shift+点击</b>为同一事件增加漏点。
         关阀分析面板按顺序列出需关闭的阀门(地图上为编号圆标,阀门编号在不重叠处标注)、停气用户(重点用户优先)、放散气量和说明。</p>
-        <p>按钮:<i>阀门失效</i>以外一圈阀门重新计算;<i>缩放到停气范围</i>;<i>清除</i>;<i>导出阀门 CSV</i>、<i>导出用户 CSV</i>
+        <p>按钮:<i>阀门失效</i>以外一圈阀门重新计算;<i>缩放到停气范围</i>;<i>清除</i>;<i>阀门 CSV…</i>、<i>用户 CSV…</i>导出
         供抢修班组使用。面板底部可切换关阀顺序规则(上游优先 / 最近优先)和地图其余部分的淡化。</p>""",
         ("isolationDock",),
     ),

@@ -76,6 +76,7 @@ class ManualWindow(QDialog):
         self.filter.textChanged.connect(self._on_filter)
         self.chapters = QListWidget()
         self.chapters.setMinimumWidth(200)
+        self.chapters.setSpacing(3)
         for ch in CHAPTERS:
             self._add(ch.key, f"{ch.title_en}\n{ch.title_zh}")
         self._add("shortcuts", "Keyboard shortcuts\n快捷键")

@@ -88,6 +88,8 @@ class IsolationDock(QDockWidget):
         self.title = QLabel("No isolation")
         self.title.setObjectName("panelTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setWordWrap(True)  # "Break: P3 at 30% + P8 at 50% + …" wraps instead of pushing the buttons out
+        self.title.setMinimumWidth(0)
         self.tool_button = QToolButton()
         self.tool_button.setDefaultAction(tool_action)
         self.tool_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -121,9 +123,10 @@ class IsolationDock(QDockWidget):
         self.zoom_button.setToolTip("Show the break, every valve of the plan and the shut-off region")
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Remove the isolation from the map and this panel")
-        self.export_plan_button = QPushButton("Export valves CSV…")
+        # Short captions: the two rows must fit a dock column of ~330 px ("Cle", "Export customers C…" otherwise).
+        self.export_plan_button = QPushButton("Valves CSV…")
         self.export_plan_button.setToolTip("Save the closing plan (and skipped valves) as CSV for the crews")
-        self.export_customers_button = QPushButton("Export customers CSV…")
+        self.export_customers_button = QPushButton("Customers CSV…")
         self.export_customers_button.setToolTip("Save the customers without gas as CSV, special users first")
         for row in (
             (self.failed_button, self.zoom_button, self.clear_button),
@@ -178,9 +181,9 @@ class IsolationDock(QDockWidget):
         self.order_combo.addItem("Nearest first", "nearest_first")
         self.order_combo.setToolTip("\n\n".join(ORDER_RULES.values()))
         self.order_combo.currentIndexChanged.connect(lambda _: self.orderChanged.emit(self.order_combo.currentData()))
-        bottom.addWidget(self.dim_check, 1)
+        layout.addWidget(self.dim_check)  # its own row: beside the order box it widened the dock past its column
         bottom.addWidget(QLabel("Closing order"))
-        bottom.addWidget(self.order_combo)
+        bottom.addWidget(self.order_combo, 1)
         layout.addLayout(bottom)
         # In a scroll area the dock can shrink with the window (its content needs ~400 × 700 px to show in full).
         scroll = QScrollArea()

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPixmap
 
 from console.ui.isolation._style import (
     OPTIONAL_RADIUS_PX,
@@ -66,18 +66,55 @@ def draw_step(painter: QPainter, at: QPointF, text: str, c: OverlayColors, requi
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
-def draw_name(painter: QPainter, at: QPointF, name: str, c: OverlayColors, required: bool) -> None:
-    """The feature id right of a plan marker, with a halo so it reads over any pipe."""
+def name_font(required: bool) -> QFont:
     font = step_font(12)
     font.setBold(required)
+    return font
+
+
+def draw_name(painter: QPainter, baseline: QPointF, name: str, c: OverlayColors, required: bool) -> None:
+    """A feature id written from ``baseline`` (left end of its base line), with a halo so it reads over any pipe."""
     path = QPainterPath()
-    radius = STEP_RADIUS_PX if required else OPTIONAL_RADIUS_PX
-    path.addText(QPointF(at.x() + radius + 4, at.y() + 4.5), font, name)
+    path.addText(baseline, name_font(required), name)
     halo = QPen(QColor(c.name_halo))
     halo.setWidthF(3.5)
     halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     painter.strokePath(path, halo)
     painter.fillPath(path, QColor(c.name_text))
+
+
+def place_names(
+    centres: np.ndarray, sizes: np.ndarray, radius: float, gap: float = 4.0, obstacles: np.ndarray | None = None
+) -> list[tuple[float, float] | None]:
+    """Top-left corners for labels of ``sizes`` (n, 2: width, height) beside markers at ``centres`` (n, 2; in
+    priority order) so that no label covers a marker, an ``obstacles`` point (within ``radius``) or an earlier label:
+    right of the marker if free, else left, above, below; ``None`` when all four are taken (the number and the
+    tooltip still name the valve).
+
+    >>> c = np.array([[0.0, 0.0], [40.0, 0.0]])
+    >>> place_names(c, np.array([[30.0, 10.0], [30.0, 10.0]]), 8.0)  # the first can't go right: the second is there
+    [(-42.0, -5.0), (52.0, -5.0)]
+    """
+    centres = np.asarray(centres, dtype=float).reshape(-1, 2)
+    pts = centres if obstacles is None else np.vstack([centres, np.asarray(obstacles, dtype=float).reshape(-1, 2)])
+    r = radius
+    markers = np.column_stack([pts - r, pts + r])  # x0, y0, x1, y1
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[tuple[float, float] | None] = []
+    for k, ((cx, cy), (w, h)) in enumerate(zip(centres, np.asarray(sizes, dtype=float).reshape(-1, 2), strict=True)):
+        choice = None
+        for x0, y0 in ((cx + r + gap, cy - h / 2), (cx - r - gap - w, cy - h / 2),
+                       (cx - w / 2, cy - r - gap - h), (cx - w / 2, cy + r + gap)):  # fmt: skip
+            x1, y1 = x0 + w, y0 + h
+            hit = (markers[:, 0] < x1) & (markers[:, 2] > x0) & (markers[:, 1] < y1) & (markers[:, 3] > y0)
+            hit[k] = False
+            if hit.any() or any(a < x1 and c > x0 and b < y1 and d > y0 for a, b, c, d in placed):
+                continue
+            choice = (float(x0), float(y0))
+            placed.append((x0, y0, x1, y1))
+            break
+        out.append(choice)
+    return out
 
 
 def draw_skipped(painter: QPainter, at: QPointF, c: OverlayColors, size: float) -> None:
@@ -255,6 +292,7 @@ class NumberedMarkersItem(pg.GraphicsObject):
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        self._name_boxes = self._place_names(priority, at, fixed)
         for j in range(len(priority) - 1, -1, -1):
             k = priority[j]
             true_pos = QPointF(float(x[k]), float(y[k]))
@@ -267,9 +305,29 @@ class NumberedMarkersItem(pg.GraphicsObject):
                 painter.setPen(_pen(self._colors.optional_outline, 1.6))
                 painter.drawLine(tip, pos)
             draw_step(painter, pos, self._labels[k], self._colors, bool(self._required[k]), bool(self._square[k]))
-            if self._names:
-                draw_name(painter, pos, self._names[k], self._colors, bool(self._required[k]))
+            box = self._name_boxes[j]
+            if box is not None:
+                draw_name(painter, QPointF(box[0], box[1] + box[4]), self._names[k], self._colors,
+                          bool(self._required[k]))  # fmt: skip
         painter.setTransform(t)
+
+    def _place_names(self, priority: list[int], at: np.ndarray, fixed: np.ndarray) -> list:
+        """Per placed marker: (x, y, w, h, ascent) of its id label on screen, or None where it would cover another
+        marker, symbol or label."""
+        if not self._names or not len(priority):
+            return [None] * len(priority)
+        sizes, ascents = [], []
+        for k in priority:
+            fm = QFontMetricsF(name_font(bool(self._required[k])))
+            sizes.append((fm.horizontalAdvance(self._names[k]) + 2.0, fm.ascent() + fm.descent()))
+            ascents.append(fm.ascent())
+        corners = place_names(at, np.array(sizes), STEP_RADIUS_PX, obstacles=fixed)
+        return [None if c is None else (c[0], c[1], sizes[j][0], sizes[j][1], ascents[j])
+                for j, c in enumerate(corners)]  # fmt: skip
+
+    def name_boxes(self) -> list:
+        """The id labels' screen boxes as last painted (x, y, w, h, ascent; None: left out), for tests."""
+        return list(getattr(self, "_name_boxes", []))
 
 
 class VeilItem(pg.GraphicsObject):

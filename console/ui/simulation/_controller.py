@@ -39,7 +39,7 @@ from console.ui.simulation._colours import (
     velocity_classification,
 )
 from console.ui.simulation._dock import SimulationDock
-from console.ui.simulation._overlay import ContourOverlay
+from console.ui.simulation._overlay import ClosedValvesOverlay, ContourOverlay
 from console.ui.simulation._text import diff_html, error_line, feature_text, summary_html
 from console.ui.simulation._violations import ViolationsDock
 
@@ -147,6 +147,7 @@ class SimulationController(QObject):
             window.jobs, ShownLiveSession(window), style_run=pipe_styles, style_what_if=difference_classification
         )
         self.overlay = ContourOverlay(self.canvas)
+        self.closed_marks = ClosedValvesOverlay(self.canvas)  # the valves a what-if closes
         # Left, tabbed with the layer panel: the full height for the run, the legends and the list; the map stays wide.
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         self.dock = window.add_dock(SimulationDock(window), left, tabify_with=window.layers_dock)
@@ -468,7 +469,11 @@ class SimulationController(QObject):
 
     def _on_what_if_change(self, out: WhatIfRun | None) -> None:
         if out is None:
+            self.closed_marks.clear()
             return
+        self.closed_marks.show(self.window.network, out.scenario.request.closed, self.window.theme.name)
+        self.dock.show()  # the comparison is read in the dock: a role layout may have it tabbed away or hidden
+        self.dock.raise_()
         self.dock.diff_label.setText(diff_html(out.diff))
         self.dock.diff_label.setVisible(True)
         self.dock.set_status(f"What-if with {len(out.scenario.request.closed)} closed — base vs scenario")
@@ -523,6 +528,7 @@ class SimulationController(QObject):
     def _clear(self) -> None:
         """The service forgot its result (a new network): overlays, legends, lists."""
         self.overlay.clear()
+        self.closed_marks.clear()
         self.dock.legend.clear()
         self.dock.contour_legend.clear()
         self.dock.summary.setVisible(False)

@@ -60,6 +60,80 @@ class BandsItem(pg.GraphicsObject):
             painter.drawPath(path)
 
 
+SMOOTH_ITERATIONS = 2  # Chaikin corner cutting: the contour grid's cell steps read as curves at any zoom
+RELAX = 3  # passes of a 1-2-1 vertex filter before the corner cutting (removes the staircase's zigzag)
+
+
+def smooth_rings(points: np.ndarray, offsets: np.ndarray, iterations: int = SMOOTH_ITERATIONS, relax: int = RELAX):
+    """Chaikin corner cutting of closed rings (``offsets``: ring starts and the end, as contourpy gives them): each
+    edge p→q becomes the two points ¾p+¼q and ¼p+¾q. A ring stays closed and inside its old hull, straight edges stay
+    straight; the staircase of the contour grid's cells becomes a smooth curve.
+
+    >>> pts, offs = smooth_rings(np.array([[0.0, 0], [2, 0], [2, 2], [0, 2]]), np.array([0, 4]), 1, relax=0)
+    >>> pts.tolist()[:3], offs.tolist()
+    ([[0.5, 0.0], [1.5, 0.0], [2.0, 0.5]], [0, 8])
+    """
+    pts, offs = np.asarray(points, dtype=float), np.asarray(offsets, dtype=np.int64)
+    if relax and len(pts) >= 3:
+        idx = np.arange(len(pts))
+        ring = np.searchsorted(offs, idx, side="right") - 1
+        prev, nxt = idx - 1, idx + 1
+        first = prev < offs[ring]
+        prev[first] = offs[ring[first] + 1] - 1
+        last = nxt == offs[ring + 1]
+        nxt[last] = offs[ring[last]]
+        for _ in range(relax):  # a 1-2-1 filter: the cell staircase's zigzag cancels, the course stays
+            pts = 0.25 * pts[prev] + 0.5 * pts + 0.25 * pts[nxt]
+    for _ in range(iterations):
+        n = len(pts)
+        if n < 3:
+            break
+        idx = np.arange(n)
+        ring = np.searchsorted(offs, idx, side="right") - 1
+        nxt = idx + 1
+        wrap = nxt == offs[ring + 1]
+        nxt[wrap] = offs[ring[wrap]]
+        a, b = pts, pts[nxt]
+        out = np.empty((2 * n, 2))
+        out[0::2] = 0.75 * a + 0.25 * b
+        out[1::2] = 0.25 * a + 0.75 * b
+        pts, offs = out, offs * 2
+    return pts, offs
+
+
+def smooth_lines(lines: np.ndarray, iterations: int = SMOOTH_ITERATIONS, relax: int = RELAX) -> np.ndarray:
+    """Chaikin corner cutting of NaN-separated open lines; each line keeps its end points (where it meets the band
+    edge or another isobar's label).
+
+    >>> smooth_lines(np.array([[0.0, 0], [2, 0], [2, 2]]), 1, relax=0).tolist()
+    [[0.0, 0.0], [1.5, 0.0], [2.0, 0.5], [2.0, 2.0]]
+    """
+    out = np.asarray(lines, dtype=float)
+    if relax and len(out) >= 3:
+        ok = np.isfinite(out).all(axis=1)
+        inner = ok & np.r_[False, ok[:-1]] & np.r_[ok[1:], False]  # both neighbours on the same line: not an end
+        inner[[0, -1]] = False
+        k = np.flatnonzero(inner)
+        for _ in range(relax):
+            out = out.copy()
+            out[k] = 0.25 * out[k - 1] + 0.5 * out[k] + 0.25 * out[k + 1]
+    for _ in range(iterations):
+        if len(out) < 3:
+            break
+        a, b = out[:-1], out[1:]
+        ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+        q = 0.75 * a + 0.25 * b
+        r = 0.25 * a + 0.75 * b
+        start = ~np.r_[False, ok[:-1]]  # a segment that begins a line keeps the line's first point
+        end = ~np.r_[ok[1:], False]  # and one that ends it, the last
+        seg = np.empty((len(a), 2, 2))
+        seg[:, 0] = np.where(start[:, None], a, q)
+        seg[:, 1] = np.where(end[:, None], b, r)
+        seg[~ok] = np.nan  # the break between two lines
+        out = seg.reshape(-1, 2)
+    return out
+
+
 def _ring_path(points: np.ndarray, offsets: np.ndarray) -> QPainterPath:
     """All rings of one band as one path: a break (no connection) after each ring's last point."""
     connect = np.ones(len(points), dtype=np.int32)
@@ -98,11 +172,12 @@ class ContourOverlay:
                     continue
                 colour = QColor(colours[min(k, n - 1)])
                 colour.setAlpha(BAND_ALPHA.get(theme, 80))
-                paths.append((_ring_path(pts - (ox, oy), offs), QBrush(colour)))
+                pts, offs = smooth_rings(pts - (ox, oy), offs)
+                paths.append((_ring_path(pts, offs), QBrush(colour)))
             for k, line in enumerate(cs.isobars):
                 if not len(line):
                     continue
-                local = line - (ox, oy)
+                local = smooth_lines(line - (ox, oy))
                 pen = make_pen(colours[k], 1.3)
                 pen.setCapStyle(Qt.PenCapStyle.RoundCap)
                 item = pg.PlotCurveItem(local[:, 0], local[:, 1], connect="finite", pen=pen, antialias=True)
@@ -153,3 +228,52 @@ class ContourOverlay:
                 rows.append((colours[k], f"{cs.pressure_class} {format_level(float(cs.levels_pa[k]), cs.pressure_class)}",
                              "", "solid"))  # fmt: skip
         return rows
+
+
+CLOSED_Z = 32.0  # above isobars and labels: a closed valve is what the what-if is about
+CLOSED_COLOURS = {"dark": ("#ff5a6e", "#0c1117"), "light": ("#c62839", "#ffffff")}  # mark, halo
+
+
+class ClosedValvesOverlay:
+    """The valves a what-if closes (关阀对比), marked on the map: a red ✕ ring and the valve id at each."""
+
+    def __init__(self, canvas) -> None:
+        self._canvas = canvas
+        self.marks = pg.ScatterPlotItem(pxMode=True)
+        self.marks.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.labels: list[pg.TextItem] = []
+        self.ids: list[str] = []
+
+    def show(self, network, closed_ids, theme: str = "dark") -> None:
+        self.clear()
+        ox, oy = self._canvas.origin
+        mark, halo = CLOSED_COLOURS.get(theme, CLOSED_COLOURS["dark"])
+        xy = []
+        for fid in closed_ids:
+            try:
+                layer, row = network.locate(fid)
+            except Exception:  # an id the network no longer has: nothing to mark
+                continue
+            c = network[layer].geometry.array[row].centroid
+            xy.append((c.x - ox, c.y - oy))
+            self.ids.append(str(fid))
+        if not xy:
+            return
+        pts = np.asarray(xy, dtype=float)
+        self.marks.setData(pos=pts, symbol="x", size=17, pen=pg.mkPen(halo, width=1.2), brush=pg.mkBrush(mark))
+        self._canvas.add_overlay(self.marks, CLOSED_Z)
+        for (x, y), fid in zip(pts, self.ids, strict=True):
+            item = pg.TextItem(f"{fid} closed 关", color=mark, anchor=(0.0, 1.1), fill=pg.mkBrush(halo + "c8"))
+            item.setPos(float(x), float(y))
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self._canvas.add_overlay(item, CLOSED_Z)
+            self.labels.append(item)
+
+    def clear(self) -> None:
+        for item in (self.marks, *self.labels):
+            self._canvas.remove_overlay(item)
+        self.marks.clear()
+        self.labels, self.ids = [], []
+
+    def shown_ids(self) -> list[str]:
+        return list(self.ids) if self.marks.scene() is not None else []
