@@ -305,15 +305,23 @@ class Round:
         quad = march.law.quadratic
         qm = q[pipes]
         delta = np.zeros(len(pipes))
+        # What does not change between sweeps, per level (innermost first): the pipes, which end is the leaf's, the
+        # gas-column factors at both ends; a level of quadratic-form pipes only is one multiply-add.
+        steps = []
+        for lp, leaves, parents in reversed(levels):
+            k = pos[lp]
+            leaf_is_from = march.col_from[k] == leaves
+            f_leaf = np.where(leaf_is_from, march.factor_from[k], march.factor_to[k])
+            f_par = np.where(leaf_is_from, march.factor_to[k], march.factor_from[k])
+            sign = np.where(leaf_is_from, 1.0, -1.0)  # F = end_from − end_to = Δ
+            quad_k = quad[k]
+            steps.append((k, leaves, parents, f_leaf, f_par, sign, quad_k, bool(quad_k.all())))
         for _ in range(30):
-            for lp, leaves, parents in reversed(levels):
-                k = pos[lp]
-                leaf_is_from = march.col_from[k] == leaves
-                f_leaf = np.where(leaf_is_from, march.factor_from[k], march.factor_to[k])
-                f_par = np.where(leaf_is_from, march.factor_to[k], march.factor_from[k])
-                sign = np.where(leaf_is_from, 1.0, -1.0)  # F = end_from − end_to = Δ
+            for k, leaves, parents, f_leaf, f_par, sign, quad_k, all_quad in steps:
                 par_end = pi_group[parents] * f_par
-                quad_k = quad[k]
+                if all_quad:
+                    pi_group[leaves] = (par_end + sign * delta[k]) / f_leaf
+                    continue
                 lin_end = np.sqrt(np.maximum(par_end, 0.0)) + sign * delta[k]
                 leaf_end = np.where(quad_k, par_end + sign * delta[k], np.sign(lin_end) * lin_end * lin_end)
                 pi_group[leaves] = leaf_end / f_leaf
