@@ -85,7 +85,7 @@ class RoleLayouts:
             self.actions[role.key] = w.actions.declare(spec)
             self.group.addAction(self.actions[role.key])
         self.act_next = w.actions.declare(ActionSpec(
-            "view.role_next", "Next role layout", lambda *_: self.switch(self._next().key), "Ctrl+Shift+L",
+            "view.role_next", "Next role layout", lambda *_: self.switch(self._next().key), "Ctrl+Alt+0",
             "Switch to the next role's layout", menu="View", section="roles"))  # fmt: skip
         self.act_reset = w.actions.declare(ActionSpec(
             "view.role_reset", "Reset role layout", lambda *_: self.reset(), (),

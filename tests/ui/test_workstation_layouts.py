@@ -36,7 +36,7 @@ def _visible_docks(w) -> set[str]:
 def test_layouts_are_installed_with_a_shortcut_each(big):
     acts = big.layouts.actions
     assert [acts[r.key].shortcut().toString() for r in ROLES] == ["Ctrl+Alt+1", "Ctrl+Alt+2", "Ctrl+Alt+3"]
-    assert big.layouts.act_next.shortcut().toString() == "Ctrl+Shift+L"
+    assert big.layouts.act_next.shortcut().toString() == "Ctrl+Alt+0"
     assert big.findChild(type(big.layouts.combo), "roleLayoutBox") is big.layouts.combo
 
 

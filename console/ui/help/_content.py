@@ -46,7 +46,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         "layouts", "Role layouts", "岗位布局",
         """<p>Three arrangements of the docks, one per role — choose in the toolbar's role box, View › Role layout,
         or with <b>Ctrl+Alt+1</b> (Dispatcher 调度), <b>Ctrl+Alt+2</b> (Planner 规划), <b>Ctrl+Alt+3</b> (Commander
-        应急); <b>Ctrl+Shift+L</b> goes to the next role.</p>
+        应急); <b>Ctrl+Alt+0</b> goes to the next role.</p>
         <ul><li><b>Dispatcher</b>: alarms and hazards above; identify, trends, incidents board and isolation below.</li>
         <li><b>Planner</b>: simulation, layers and isolation above; identify, violations and trends below (left side).</li>
         <li><b>Commander</b>: incident, isolation and alarms above; incidents board, hazards, identify, trends and
@@ -55,7 +55,7 @@ CHAPTERS: tuple[Chapter, ...] = (
         resized, shown or hidden docks) are kept for each role and restored when you return to it; View › Reset role
         layout goes back to the default. Every layout leaves the map at least 60 % of a 1440×900 window.</p>""",
         """<p>按岗位提供三种面板布局,可在工具栏岗位框、视图 › 岗位布局中选择,或按 <b>Ctrl+Alt+1</b>(调度)、
-        <b>Ctrl+Alt+2</b>(规划)、<b>Ctrl+Alt+3</b>(应急);<b>Ctrl+Shift+L</b> 切换到下一个岗位。</p>
+        <b>Ctrl+Alt+2</b>(规划)、<b>Ctrl+Alt+3</b>(应急);<b>Ctrl+Alt+0</b> 切换到下一个岗位。</p>
         <ul><li><b>调度</b>:上方报警和隐患;下方属性、趋势、事件看板和关阀分析。</li>
         <li><b>规划</b>:上方水力计算、图层和关阀分析;下方属性、校核和趋势(左侧)。</li>
         <li><b>应急</b>:上方事件处置、关阀分析和报警;下方事件看板、隐患、属性、趋势和存证账本。</li></ul>
