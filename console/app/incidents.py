@@ -22,6 +22,7 @@ caller's name and phone, crew members) stays off the ledger: digests go on it, t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import logging
@@ -468,28 +469,53 @@ class IncidentService:
         return self.incident(incident_id)
 
     def pressure_effect(self, result: IsolationResult) -> PressureEffect:
-        """The plan's valves closed in a hydraulic what-if: customers outside the outage below service pressure."""
-        from console.hydraulics import HydraulicsError, simulate, what_if
+        """The plan's valves closed in a hydraulic what-if: customers outside the outage below service pressure.
+
+        Solved only in the pressure systems the outage touches (:func:`console.hydraulics.what_if_local`: the
+        full what-if's answer), warm-started from the base run cached for this network version."""
+        from console.hydraulics import HydraulicsError, what_if_local
 
         network = self._network()
         closed = [s.feature_id for s in result.plan if s.required]
         try:
-            if self._base_run is None or self._base_run[0] != network.version:
-                self._base_run = (network.version, simulate(network))
-            base = self._base_run[1]
-            _, _, diff = what_if(network, closed, base.request, base=base)
+            base = self.base_run()
+            local = what_if_local(network, closed, base)
         except (HydraulicsError, ValueError) as exc:
             return PressureEffect((), (), (), 0.0, solved=False, note=f"hydraulic what-if not solved: {exc}")
-        regs = network["regulators"]
-        reg_xy = {str(i): (g.centroid.x, g.centroid.y) for i, g in zip(regs["id"], regs.geometry, strict=True)}
-        low = set(diff.low_pressure_customer_ids) | set(diff.newly_unsupplied_customer_ids)
+        diff = local.diff
+        reg_xy = network.cached("dispatch.regulator_xy", lambda: self._regulator_xy(network))
+        low = sorted(set(diff.low_pressure_customer_ids) | set(diff.newly_unsupplied_customer_ids))
         cust_xy = {}
         if low:
-            cus = network["customers"]
-            sel = cus[cus["id"].isin(low)]
-            cust_xy = {str(i): (g.x, g.y) for i, g in zip(sel["id"], sel.geometry, strict=True)}
+            topo = network.topology
+            k = topo.node_index(low)
+            cust_xy = {c: (float(topo.node_xy[j][0]), float(topo.node_xy[j][1]))
+                       for c, j in zip(low, k, strict=True) if j >= 0}  # fmt: skip
         outage = [c.feature_id for c in result.impact.customers]
-        return pressure_effect(diff, outage, reg_xy, cust_xy)
+        effect = pressure_effect(diff, outage, reg_xy, cust_xy)
+        if local.full and local.reason:
+            effect = dataclasses.replace(effect, note=f"whole network solved: {local.reason}")
+        return effect
+
+    def base_run(self):
+        """The base hydraulic run of the open network (cached per network version): the what-ifs' warm start."""
+        from console.hydraulics import simulate
+
+        network = self._network()
+        if self._base_run is None or self._base_run[0] != network.version:
+            self._base_run = (network.version, simulate(network))
+        return self._base_run[1]
+
+    @staticmethod
+    def _regulator_xy(network: GasNetwork) -> dict[str, tuple[float, float]]:
+        import shapely
+
+        regs = network["regulators"]
+        if not len(regs):
+            return {}
+        c = shapely.centroid(regs.geometry.to_numpy())
+        return dict(zip(regs["id"].astype(str), zip(shapely.get_x(c).tolist(), shapely.get_y(c).tolist(),
+                                                    strict=True), strict=True))  # fmt: skip
 
     def grade(self, incident_id: str, *, symptoms: Iterable[str] = (), duration_h: float | None = None) -> Incident:
         """Grade the incident from the households its plan cuts off (and those falling below service pressure) and

@@ -24,6 +24,7 @@ from console.hydraulics._gas import (
 from console.hydraulics._laws import FlowLaw, PipeLaw, colebrook_white, friction_factor, pipe_outlet_pressure
 from console.hydraulics._scenario import DemandScenario, DemandScenarioError, read_demand_scenario
 from console.hydraulics._simulate import simulate, what_if
+from console.hydraulics._subsystem import LocalWhatIf, what_if_local
 from console.hydraulics._types import (
     DEFAULT_MAX_VELOCITY_MS,
     DEFAULT_MIN_PRESSURE_MPA,
@@ -61,6 +62,7 @@ __all__ = [
     "HydraulicModelError",
     "HydraulicsError",
     "InfeasibleError",
+    "LocalWhatIf",
     "NotConvergedError",
     "PipeLaw",
     "PressureContours",
@@ -86,4 +88,5 @@ __all__ = [
     "simulate",
     "with_live_pressures",
     "what_if",
+    "what_if_local",
 ]

@@ -4,14 +4,18 @@
 
 Per size: the demo network (cached GeoPackage, as the isolation scenario), valve segments and the base hydraulic run
 built first (what a console has warm before the first call); then ``IncidentService.open`` at random pipes, timed
-end to end (three signed ledger entries: opened, planned, graded) with the pressure effect off and on, the what-if
-alone, and a ledger verify of every entry written. Prints a table and, as its last line, one JSON object.
+end to end (three signed ledger entries: opened, planned, graded) with the pressure effect off and on, the
+pressure effect alone (the what-if solved in the pressure systems the outage touches, warm-started from the cached
+base run; how much of the network it re-solved and how often it fell back to the whole network), and a ledger
+verify of every entry written. The load average before each size is printed: the machine is shared. Prints a table
+and, as its last line, one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -26,6 +30,7 @@ from tests.bench.bench_isolation import demo_network
 
 
 def one_size(n_pipes: int, runs: int) -> dict:
+    from console.hydraulics import what_if_local
     from console.isolation import valve_segments
     from tests.dispatch.drill import make_service
 
@@ -36,8 +41,23 @@ def one_size(n_pipes: int, runs: int) -> dict:
     pipes = net["pipes"]
     ids = pipes["id"].to_numpy(dtype=object)[(pipes["status"] == "in_service").to_numpy()]
     rng = np.random.default_rng(7)
+    load = os.getloadavg()[0]
     base_s, _ = timed(lambda: service.pressure_effect(service_plan_probe(service, ids[0])))
-    out = {"pipes": n_pipes, "network": how, "segments_s": seg_s, "base_run_and_first_effect_s": base_s}
+    out = {"pipes": n_pipes, "network": how, "load_avg_1min": load, "segments_s": seg_s,
+           "base_run_and_first_effect_s": base_s}  # fmt: skip
+    effect_s, parts, fallbacks = [], [], 0
+    base = service.base_run()
+    for pid in ids[rng.integers(0, len(ids), 3 * runs)]:
+        plan = service_plan_probe(service, pid)
+        t = time.perf_counter()
+        service.pressure_effect(plan)
+        effect_s.append(time.perf_counter() - t)
+        local = what_if_local(net, [s.feature_id for s in plan.plan if s.required], base)
+        parts.append(len(local.node_index) / len(base.node_ids))
+        fallbacks += local.full
+    out["effect_s"] = {"median": float(np.median(effect_s)), "max": float(np.max(effect_s))}
+    out["effect_part"] = {"median": float(np.median(parts)), "max": float(np.max(parts)), "whole_network": fallbacks,
+                          "n": len(parts)}  # fmt: skip
     for effect in (False, True):
         service.what_if = effect
         times = []
@@ -70,11 +90,15 @@ def main() -> None:
     results = [one_size(int(n), args.runs) for n in args.pipes.split(",") if n]
     rows = [[r["pipes"], f"{r['segments_s']:.2f}", f"{r['base_run_and_first_effect_s']:.2f}",
              f"{r['open_without_effect_s']['median'] * 1000:.0f}", f"{r['open_with_effect_s']['median'] * 1000:.0f}",
-             f"{r['open_with_effect_s']['max'] * 1000:.0f}", f"{r['entries']} / {'OK' if r['verified_ok'] else 'BAD'}",
-             f"{r['peak_rss_mb']:.0f}"] for r in results]  # fmt: skip
+             f"{r['open_with_effect_s']['max'] * 1000:.0f}", f"{r['effect_s']['median'] * 1000:.0f}",
+             f"{r['effect_s']['max'] * 1000:.0f}",
+             f"{r['effect_part']['median']:.2%} / {r['effect_part']['max']:.1%} / {r['effect_part']['whole_network']}",
+             f"{r['entries']} / {'OK' if r['verified_ok'] else 'BAD'}", f"{r['peak_rss_mb']:.0f}",
+             f"{r['load_avg_1min']:.1f}"] for r in results]  # fmt: skip
     print(table("Open incident at pipe → plan, impact, grade (+ pressure effect)",
                 ["pipes", "segments s", "base run s", "open ms (no effect)", "open ms (effect) median", "max",
-                 "entries verified", "RSS MB"], rows))  # fmt: skip
+                 "effect ms median", "max", "re-solved median / max / whole", "entries verified", "RSS MB",
+                 "load"], rows))  # fmt: skip
     print(json.dumps(results))
 
 

@@ -11,11 +11,11 @@ def test_public_api_is_pinned():
             "AIR_DENSITY_NORMAL_KG_M3", "DEFAULT_MAX_VELOCITY_MS", "DEFAULT_MIN_PRESSURE_MPA", "DEFAULT_SIMULTANEITY",
             "P_NORMAL_PA", "T_NORMAL_K", "T_STANDARD_K", "ContourSet", "ConvergenceInfo", "DemandOptions", "DemandScenario",
             "DemandScenarioError", "FlowLaw",
-            "GasProperties", "HydraulicModelError", "HydraulicsError", "InfeasibleError", "NotConvergedError", "PipeLaw",
+            "GasProperties", "HydraulicModelError", "HydraulicsError", "InfeasibleError", "LocalWhatIf", "NotConvergedError", "PipeLaw",
             "PressureContours", "RegulatorState", "ResultDiff", "ServiceLimits", "SimulationRequest", "SimulationResult",
             "SolverOptions", "SystemSummary", "UnsuppliedPart", "Violation", "colebrook_white", "diff_results",
             "format_pressure", "friction_factor", "nice_levels", "pa_to_kpa", "pa_to_mpa", "pipe_outlet_pressure",
-            "pressure_contours", "read_demand_scenario", "simulate", "what_if", "with_live_pressures",
+            "pressure_contours", "read_demand_scenario", "simulate", "what_if", "what_if_local", "with_live_pressures",
         ]
     )  # fmt: skip
     for name in hydraulics.__all__:
