@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from console.io import read_network, write_network
+from console.network import SetAttribute
+from console.ui.editing import LayerTableModel
 from tests.builders import ORIGIN, make_network
 from tests.network.edit_helpers import assert_same_network
 from tests.ui.conftest import SETTLE_TIMEOUT_MS, drag, send_mouse, wait_settled
@@ -157,16 +160,70 @@ def test_form_refuses_bad_values_and_table_edits_rows(qtbot, edit_window):
     assert "not a number" in ed.last_refusal
     table.view.selectRow(1)
     table.view.selectionModel().select(
-        table.proxy.index(2, 0),
+        table.model.index(2, 0),
         table.view.selectionModel().SelectionFlag.Select | table.view.selectionModel().SelectionFlag.Rows,
     )
     ids = table.selected_ids()
-    assert len(ids) == 2
+    assert ids == [model.feature_id(1), model.feature_id(2)]
+    before = w.network["pipes"].set_index("id").loc[ids, "material"].tolist()
     model.edit("pipes", ids, "material", "PE80")
     assert set(w.network["pipes"].set_index("id").loc[ids, "material"]) == {"PE80"}
     _shot(w, "editing_table")
     ed.stack.undo()
-    assert set(w.network["pipes"].set_index("id").loc[ids, "material"]) == {"PE100"}
+    assert w.network["pipes"].set_index("id").loc[ids, "material"].tolist() == before
+
+
+def test_table_costs_nothing_until_shown_then_reads_lazily(qtbot, edit_window, monkeypatch):
+    w, _path = edit_window
+    ed = w.extensions["editing"]
+    table, model = ed.table, ed.table.model
+    assert not table.isVisible()
+    # the shown network reached the hidden dock only as a reference: the model holds nothing, read nothing
+    assert model.network is None and model.rowCount() == 0 and model._arrays == {}
+    ed.push(SetAttribute(w.network, "pipes", ["P1"], "material", "steel"))  # an edit while hidden: marked stale only
+    assert model.network is None and table._stale
+    reads = []
+    monkeypatch.setattr(LayerTableModel, "column_array", _counting(LayerTableModel.column_array, reads))
+    ed.show_table("pipes")
+    QApplication.processEvents()
+    pipes = w.network["pipes"]
+    assert model.rowCount() == len(pipes) and model.columnCount() == len(model.columns)
+    assert set(reads) <= set(model.columns)  # whole columns, never rows: at most one read per painted column
+    assert model.data(model.index(1, 0)) == pipes["id"].iat[1]
+    assert model.data(model.index(1, model.columns.index("material"))) == str(pipes["material"].iat[1])
+    # sort: one argsort of the column, rows follow (a stable sort, like pandas' mergesort)
+    dn = model.columns.index("dn")
+    model.sort(dn, Qt.SortOrder.DescendingOrder)
+    expected = pipes["dn"].to_numpy()
+    shown = [int(model.data(model.index(r, dn))) for r in range(model.rowCount())]
+    assert shown == sorted(expected.tolist(), reverse=True)
+    order = pipes.iloc[np.argsort(pipes["dn"].to_numpy(), kind="stable")[::-1]]["id"].tolist()
+    assert [model.feature_id(r) for r in range(model.rowCount())] == order
+    # filter: the rows any of whose cells contain the text (case-insensitive), still sorted
+    model.set_filter("steel")
+    hits = pipes[pipes.astype(str).apply(lambda c: c.str.contains("steel", case=False)).any(axis=1)]
+    assert model.rowCount() == len(hits) >= 1
+    assert {model.feature_id(r) for r in range(model.rowCount())} == set(hits["id"])
+    # the selection names the features shown in those rows, whatever the sort
+    table.view.selectRow(0)
+    assert table.selected_ids() == [model.feature_id(0)]
+    model.set_filter("")
+    # an edit while shown re-reads the columns
+    before = model.rowCount()
+    ed.stack.undo()
+    QApplication.processEvents()
+    assert model.rowCount() == before
+    row = [model.feature_id(r) for r in range(model.rowCount())].index("P1")
+    assert model.data(model.index(row, model.columns.index("material"))) == w.network.feature("P1")["material"]
+
+
+def _counting(fn, log):
+    def wrapper(self, column):
+        if column not in self._arrays:
+            log.append(column)
+        return fn(self, column)
+
+    return wrapper
 
 
 def test_submit_review_approve(qtbot, edit_window):

@@ -166,8 +166,7 @@ class EditingController(QObject):
         self.window.setWindowModified(not clean)
 
     def _on_index_change(self, _index: int) -> None:
-        if self.table.isVisible():
-            self.table.model.reset()
+        self.table.network_edited()
 
     def _on_closing(self) -> None:
         # The window goes: the stack's last signals (it is destroyed with the window) must not reach it.
