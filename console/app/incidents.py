@@ -124,6 +124,9 @@ class IncidentService:
         self._cache: tuple[int, dict[str, Incident]] | None = None  # (ledger size, incidents)
         self._plans: dict[str, dict] = {}  # plan sha256 -> plan document
         self._watch: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}  # (incident, valve) -> (t, baseline)
+        self.live: Any = None  # a LiveSession (console.app.live) whose readings confirm closures (link_live)
+        self.simulator: Any = None  # the training simulator that sees the valves operated (link_live)
+        self._suppressed: dict[str, frozenset[str]] = {}  # suppression key -> sensors, as applied to the live session
         if network is not None:
             self.set_network(network)
 
@@ -620,10 +623,97 @@ class IncidentService:
         inc = self.incident(incident_id)
         body = {"feature_id": valve_id, "action": action, **({"crew": crew} if crew else {}),
                 **({"note": note} if note else {})}  # fmt: skip
+        if action == "closed" and readings is None and self.live is not None:
+            readings = self.live_readings(self.outage_sensors(incident_id))
         self._append(inc, "incident.valve", body)
         if action == "closed" and readings:
             self._watch[(incident_id, valve_id)] = (self._epoch(), dict(readings))
+        self._operate_simulator(valve_id, action)
         return self.incident(incident_id)
+
+    # -- live telemetry: readings that confirm closures, the simulator that sees them, suppression ------------------
+    def link_live(self, session: Any, *, simulator: Any = None) -> None:
+        """Follow a live session (:class:`console.app.live.LiveSession`): a closure reported without readings takes
+        the outage sensors' pressures from it as its baseline, :meth:`check_live` confirms closures from its newest
+        readings and suppresses the alarms inside outages being isolated. In training, ``simulator`` (default: the
+        session's feed, when it is a :class:`~console.dispatch.TrainingSimulator`) is told of every valve closed or
+        opened again, so its readings fall in the section cut off. ``None`` unlinks."""
+        self.live = session
+        self.simulator = simulator
+        self._suppressed = {}
+
+    def _training_feed(self) -> Any:
+        from console.dispatch import TrainingSimulator
+
+        if self.simulator is not None:
+            return self.simulator
+        feed = getattr(self.live, "feed", None)
+        return feed if isinstance(feed, TrainingSimulator) else None
+
+    def _operate_simulator(self, valve_id: str, action: str) -> None:
+        from console.dispatch import ValveOperation
+
+        feed = self._training_feed()
+        if feed is None or action not in ("closed", "opened") or self.network is None:
+            return
+        try:
+            feed.add_event(self.network, ValveOperation((valve_id,), at_s=feed.elapsed_s(), action=action))
+        except GasOpsError as exc:  # a valve the simulator's network lacks: training carries on without it
+            log.warning("training simulator did not take %s %s: %s", valve_id, action, exc)
+
+    def live_readings(self, sensor_ids: Iterable[str]) -> dict[str, float]:
+        """The newest gauge pressure (Pa) of each of ``sensor_ids`` that the live session has a reading of."""
+        from console.app.live import PA_PER_UNIT
+
+        session = self.live
+        sensor_ids = list(sensor_ids)
+        if session is None or not sensor_ids:
+            return {}
+        snap = session.service.snapshot()
+        sensors = session.sensors
+        out = {}
+        for sid in sensor_ids:
+            row = sensors.row(sid)
+            if row < 0 or row >= len(snap.last_value):
+                continue
+            factor = PA_PER_UNIT.get(str(sensors.unit[row]))
+            value = float(snap.last_value[row])
+            if factor is not None and math.isfinite(value):
+                out[sid] = value * factor
+        return out
+
+    def check_live(self, timeout_s: float = CONFIRM_TIMEOUT_S) -> list[tuple]:
+        """With a linked live session: confirm (or warn about) the watched closures from its newest readings
+        (:meth:`check_confirmations`) and bring its state-based suppression up to date (:meth:`apply_suppression`).
+        Returns the recorded confirmations."""
+        if self.live is None:
+            return []
+        watched = {s for i in self.open_incidents() if i.state in ("isolating", "isolated")
+                   for s in self.outage_sensors(i.incident_id)}  # fmt: skip
+        readings = self.live_readings(sorted(watched))
+        done = self.check_confirmations(readings, timeout_s) if readings else []
+        self.apply_suppression()
+        return done
+
+    def apply_suppression(self) -> dict[str, frozenset[str]]:
+        """ISA-18.2 state-based suppression on the linked live session: the alarms of the sensors inside an outage
+        being isolated are expected (key ``incident:<id>``) until restoration begins; then the suppression is lifted
+        and what is still in alarm comes back unacknowledged. Returns the suppressions applied."""
+        session = self.live
+        if session is None or not hasattr(session, "suppress"):
+            return {}
+        want = {f"incident:{i.incident_id}": frozenset(self.outage_sensors(i.incident_id))
+                for i in self.open_incidents() if i.state in ("isolating", "isolated")}  # fmt: skip
+        want = {k: v for k, v in want.items() if v}
+        for key in [k for k in self._suppressed if k not in want]:
+            session.unsuppress(key)
+            del self._suppressed[key]
+        for key, sensors in want.items():
+            if self._suppressed.get(key) != sensors:
+                iid = key.split(":", 1)[1]
+                session.suppress(key, sorted(sensors), f"inside the shut-off region of incident {iid} (expected)")
+                self._suppressed[key] = sensors
+        return dict(self._suppressed)
 
     def outage_sensors(self, incident_id: str) -> list[str]:
         """Sensors inside the outage: the ones that confirm the closure, and whose alarms are expected (suppressed)."""

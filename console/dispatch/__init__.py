@@ -35,6 +35,7 @@ from console.dispatch._plan import (
 )
 from console.dispatch._report import DECISIONS, TimelineRow, describe_step, report_html, timeline
 from console.dispatch._routing import Route, StreetGraph, street_graph
+from console.dispatch._training import TrainingSimulator, ValveOperation, continue_as_training, cut_off_nodes
 
 __all__ = [
     "CLOCKS",
@@ -62,9 +63,13 @@ __all__ = [
     "StreetGraph",
     "Step",
     "TimelineRow",
+    "TrainingSimulator",
+    "ValveOperation",
     "call_list_csv",
     "clock_events",
     "confirm_by_pressure",
+    "continue_as_training",
+    "cut_off_nodes",
     "describe_step",
     "nearby_incidents",
     "notice_text",

@@ -14,7 +14,6 @@ import logging
 import math
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
@@ -38,7 +37,6 @@ NEW_CALL_SHORTCUT = "Ctrl+Shift+E"
 TICK_MS = 5000  # live clocks, crew positions, confirmations by telemetry, alarm offers
 # Alarms that look like an incident: (sensor kind, condition) → incident kind
 OFFERED_ALARMS = {("methane", "HIHI"): "leak", ("pressure", "LOLO"): "pressure", ("pressure", "ROC"): "rupture"}
-PA_PER_UNIT = {"Pa": 1.0, "kPa": 1e3, "MPa": 1e6, "bar": 1e5, "mbar": 1e2}
 _DOCK_WIDTH_PX = 520
 _CUSTOMER_ROWS = 2000  # the dock lists this many customers (special users first); the call list has them all
 
@@ -67,7 +65,6 @@ class DispatchController(QObject):
         self._service_node = None
         self._routes: dict[tuple[str, str], object] = {}
         self._offered: set[tuple[str, str]] = set()  # alarms already offered (or opened) this session
-        self._suppressed: dict[str, frozenset[str]] = {}  # suppression key → sensors, as applied to the live view
         self._picking = False
         self._theme = window.theme.name
 
@@ -336,8 +333,9 @@ class DispatchController(QObject):
                 if action == "failed":
                     service.valve_failed(iid, valve, note="would not turn (reported to the dispatcher)")
                 else:
-                    readings = self._readings(service.outage_sensors(iid)) if action == "closed" else None
-                    service.valve(iid, valve, action, readings=readings or None)
+                    self._link_live(service)
+                    self._training_simulator(service)
+                    service.valve(iid, valve, action)
             elif verb == "dispatch":
                 route = service.dispatch(iid, args["crew_id"])
                 if route is not None:
@@ -600,32 +598,40 @@ class DispatchController(QObject):
         tel = self.window.extensions.get("telemetry") if isinstance(self.window.extensions, dict) else None
         return getattr(tel, "session", None)
 
-    def _readings(self, sensor_ids) -> dict[str, float]:
-        """The latest gauge pressure (Pa) of each of ``sensor_ids`` the live view has a reading of."""
+    def _link_live(self, service: IncidentService) -> None:
+        """Keep the service linked to the live session (its readings confirm closures, its alarms are suppressed)."""
         session = self._session()
-        if session is None or not sensor_ids:
-            return {}
-        snap = session.service.snapshot()
-        sensors = session.sensors
-        out = {}
-        for sid in sensor_ids:
-            row = sensors.row(sid)
-            if row < 0 or row >= len(snap.last_value):
-                continue
-            factor = PA_PER_UNIT.get(str(sensors.unit[row]))
-            value = float(snap.last_value[row])
-            if factor is not None and np.isfinite(value):
-                out[sid] = value * factor
-        return out
+        if service.live is not session:
+            service.link_live(session)
+
+    def _training_simulator(self, service: IncidentService) -> None:
+        """In training, a running simulator carries on as the training simulator, which sees the valves the crews
+        close (the plain simulator does not, and no closure would ever be confirmed)."""
+        from console.app.plugins import PluginRegistry
+        from console.dispatch import TrainingSimulator, continue_as_training
+        from console.telemetry import SimulatorFeed
+
+        session = self._session()
+        feed = getattr(session, "feed", None)
+        if session is None or isinstance(feed, TrainingSimulator) or not isinstance(feed, SimulatorFeed):
+            return
+        if feed.speed <= 0 or session.network is not service.network:
+            return
+        training = continue_as_training(feed, session.network)
+        registry = PluginRegistry()
+        registry.add_feed_adapter("simulator", lambda _sensors, **_: training, "training simulator (valves operated)")
+        try:
+            session.connect_adapter("simulator", registry=registry)
+        except GasOpsError as exc:
+            log.warning("the training simulator was not started: %s", exc)
+            self.window.statusBar().showMessage(f"the simulator will not see the valves closed: {exc}", 15000)
 
     def _check_confirmations(self, service: IncidentService) -> None:
-        watched = {s for i in service.open_incidents() if i.state in ("isolating", "isolated")
-                   for s in service.outage_sensors(i.incident_id)}  # fmt: skip
-        readings = self._readings(sorted(watched))
-        if not readings:
+        self._link_live(service)
+        if service.live is None:
             return
         try:
-            for iid, valve, result in service.check_confirmations(readings):
+            for iid, valve, result in service.check_live():
                 text = (f"{iid}: {valve} closure confirmed by telemetry" if result == "confirmed"
                         else f"{iid}: {valve} reported closed but the pressure downstream has not fallen")  # fmt: skip
                 self.window.statusBar().showMessage(text, 15000)
@@ -633,26 +639,14 @@ class DispatchController(QObject):
                     self.dock.show_message(text, "error")
         except (IncidentError, PermissionDenied) as exc:
             log.warning("confirmation by telemetry not recorded: %s", exc)
+        except GasOpsError as exc:
+            log.warning("alarm suppression for incidents not applied: %s", exc)
 
     def _apply_suppression(self, service: IncidentService) -> None:
-        """ISA-18.2 state-based suppression: the alarms of the sensors inside an outage being isolated are expected,
-        so the live view suppresses them (key ``incident:<id>``) until restoration begins, then lifts it — what is
-        still in alarm then comes back unacknowledged."""
-        session = self._session()
-        if session is None or not hasattr(session, "suppress"):
-            return
-        want = {f"incident:{i.incident_id}": frozenset(service.outage_sensors(i.incident_id))
-                for i in service.open_incidents() if i.state in ("isolating", "isolated")}  # fmt: skip
-        want = {k: v for k, v in want.items() if v}
+        """ISA-18.2 state-based suppression through the service (key ``incident:<id>``) until restoration begins."""
+        self._link_live(service)
         try:
-            for key in [k for k in self._suppressed if k not in want]:
-                session.unsuppress(key)
-                del self._suppressed[key]
-            for key, sensors in want.items():
-                if self._suppressed.get(key) != sensors:
-                    iid = key.split(":", 1)[1]
-                    session.suppress(key, sorted(sensors), f"inside the shut-off region of incident {iid} (expected)")
-                    self._suppressed[key] = sensors
+            service.apply_suppression()
         except GasOpsError as exc:
             log.warning("alarm suppression for incidents not applied: %s", exc)
 
