@@ -247,8 +247,10 @@ class Round:
         )
 
     def solve(self, s: Setup, pi_start: np.ndarray, q_start: np.ndarray,
-              check: Callable[[int, float, float], None] | None = None) -> tuple[np.ndarray, np.ndarray, GgaSolution]:  # fmt: skip
-        """Solve this round: (π per group, flow per solved pipe, Newton's solution on the core)."""
+              check: Callable[[int, float, float], None] | None = None,
+              cold: bool = False) -> tuple[np.ndarray, np.ndarray, GgaSolution]:  # fmt: skip
+        """Solve this round: (π per group, flow per solved pipe, Newton's solution on the core); ``cold``: no
+        start flows are known (Newton starts from the linearised network)."""
         full = self._problem(s)
         gf, gt = self.gf[self.pipe_mask], self.gt[self.pipe_mask]
         ng = self.n_groups
@@ -279,6 +281,7 @@ class Round:
             flow_tolerance=opts.flow_tolerance_nm3h / 3600.0,
             pressure_tolerance_pa=opts.pressure_tolerance_pa,
             check=check,
+            cold=cold,
         )
         pi_group = np.where(np.isfinite(self.fixed_pi), self.fixed_pi, np.nan)
         pi_group[core_free] = sol.pi_free[new_col[core_free]]

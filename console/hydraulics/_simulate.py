@@ -125,6 +125,7 @@ def _simulate(network: GasNetwork, request: SimulationRequest, initial: Simulati
         r = Round(s, mode)
         pi_start = r.start(s, pi_node)
         q_start = q_all[s.res_pipes][r.pipe_mask]
+        cold = not np.isfinite(q_start).any()  # no flows known yet: Newton starts from the linearised network
         about_1_m_s = np.pi / 4 * a.pipe_diameter_m[s.res_pipes][r.pipe_mask] ** 2
         q_start = np.where(np.isfinite(q_start), q_start, about_1_m_s)
 
@@ -134,7 +135,7 @@ def _simulate(network: GasNetwork, request: SimulationRequest, initial: Simulati
                 fraction = min(0.9, 0.05 + 0.03 * len(history))
                 feedback.progress(fraction, f"Newton iteration {it}: imbalance {fr * 3600:.3g} Nm³/h")
 
-        pi_group, q, sol = r.solve(s, pi_start, q_start, check)
+        pi_group, q, sol = r.solve(s, pi_start, q_start, check, cold=cold)
         iterations += sol.iterations
         collapsed = r.free & ~(pi_group > 0)
         if collapsed.any() or not sol.converged:

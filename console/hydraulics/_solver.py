@@ -216,13 +216,54 @@ def solve_gga(
     flow_tolerance: float = 1e-9,
     pressure_tolerance_pa: float = 1e-5,
     check: Callable[[int, float, float], None] | None = None,
+    cold: bool = False,
 ) -> GgaSolution:
-    """Solve the contracted network from (q0, π0); tolerances in m³/s and Pa (BLAS on one thread meanwhile)."""
+    """Solve the contracted network from (q0, π0); tolerances in m³/s and Pa (BLAS on one thread meanwhile).
+
+    ``cold``: q0 and π0 are no solution of anything (a first solve); Newton then starts from the linearised network
+    (:func:`_linear_start`) instead.
+    """
     with single_threaded_blas():
-        return _solve(problem, q0, pi0, max_iterations, flow_tolerance, pressure_tolerance_pa, check)
+        return _solve(problem, q0, pi0, max_iterations, flow_tolerance, pressure_tolerance_pa, check, cold)
 
 
-def _solve(problem, q0, pi0, max_iterations, flow_tolerance, pressure_tolerance_pa, check) -> GgaSolution:
+def _linear_start(problem: GgaProblem, q0: np.ndarray, pi0: np.ndarray, ri: np.ndarray, ci: np.ndarray,
+                  keep: np.ndarray, lu: NodeFactor) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(q, π in bar²) of the network with every pipe linearised at q0: the secant resistance R = φ(q0)/q0 in
+    ``π_from − π_to = R q`` (a linear-form pipe's p1 − p2 as (π1 − π2)/2p̄), gas-column factors kept. Flows then
+    balance every row and pressure drops are spread roughly as they will be: from a cold start Newton needs about
+    half the iterations (9 → 5 at the 300k-pipe demo) and far fewer shortened steps. π is kept above half the
+    lowest start value, so an infeasible network still starts from positive pressures. Factorises with ``lu``,
+    whose ordering Newton then reuses."""
+    nf = problem.n_free
+    rows_f, rows_t, cols_f, cols_t = problem.row_from, problem.row_to, problem.col_from, problem.col_to
+    pif, pit = _pressures(problem, pi0)
+    pbar = np.sqrt(np.maximum(0.5 * (pif + pit), P_FLOOR_PA * P_FLOOR_PA))
+    z = problem.z0 + problem.z_slope_per_pa * pbar
+    q_mag = np.maximum(np.abs(q0), 1e-9)
+    phi, _ = problem.law.phi(q_mag, z)
+    resistance = np.abs(phi) / q_mag  # F per m³/s
+    resistance = np.where(problem.law.quadratic, resistance, resistance * 2.0 * pbar) / PI_SCALE  # bar² per m³/s
+    cond = 1.0 / np.maximum(resistance, 1e-300)
+    f1, f2 = problem.factor_from, -problem.factor_to  # q = cond (f_from π_from − f_to π_to)
+    vals = np.concatenate([cond * f1, cond * f2, -cond * f1, -cond * f2])
+    fixed_from = np.where(cols_f < 0, problem.pi_fixed_from, 0.0) / PI_SCALE
+    fixed_to = np.where(cols_t < 0, problem.pi_fixed_to, 0.0) / PI_SCALE
+    q_fixed = cond * (f1 * fixed_from + f2 * fixed_to)
+    rhs = -problem.row_demand.astype(float)
+    mf, mt = rows_f >= 0, rows_t >= 0
+    rhs -= np.bincount(rows_f[mf], weights=q_fixed[mf], minlength=nf)
+    rhs += np.bincount(rows_t[mt], weights=q_fixed[mt], minlength=nf)
+    pi = lu.solve(ri, ci, vals[keep], rhs)
+    floor = 0.5 * float(np.min(pi0)) / PI_SCALE if len(pi0) else 0.0
+    pi = np.where(np.isfinite(pi), np.maximum(pi, floor), np.asarray(pi0, dtype=float) / PI_SCALE)
+    end_from = np.where(cols_f >= 0, pi[np.maximum(cols_f, 0)], fixed_from)
+    end_to = np.where(cols_t >= 0, pi[np.maximum(cols_t, 0)], fixed_to)
+    q = cond * (f1 * end_from + f2 * end_to)
+    return np.where(np.isfinite(q), q, q0), pi
+
+
+def _solve(problem, q0, pi0, max_iterations, flow_tolerance, pressure_tolerance_pa, check, cold=False) -> GgaSolution:
     q = np.asarray(q0, dtype=float).copy()
     pi = np.asarray(pi0, dtype=float).copy() / PI_SCALE  # bar² inside the loop
     nf = problem.n_free
@@ -236,13 +277,15 @@ def _solve(problem, q0, pi0, max_iterations, flow_tolerance, pressure_tolerance_
     def merit(r1: np.ndarray, r2: np.ndarray, d: np.ndarray) -> float:
         return float(np.dot(r2, r2) + np.dot(r1 / d, r1 / d))
 
-    r1, r2, d, df1, df2, r1_pa = evaluate(q, pi)
     # Schur complement Cᵀ D⁻¹ J: each pipe couples its ≤ 2 rows (+1 from, −1 to) with its ≤ 2 columns.
     ri = np.concatenate([rows_f, rows_f, rows_t, rows_t])
     ci = np.concatenate([cols_f, cols_t, cols_f, cols_t])
     keep = (ri >= 0) & (ci >= 0)
     ri, ci = ri[keep], ci[keep]
     lu = NodeFactor(nf)  # the fill-reducing ordering is found once: the matrix's pattern is the same every iteration
+    if cold and nf:
+        q, pi = _linear_start(problem, q, pi * PI_SCALE, ri, ci, keep, lu)
+    r1, r2, d, df1, df2, r1_pa = evaluate(q, pi)
     converged = False
     iterations = 0
     for iterations in range(1, max_iterations + 1):
