@@ -167,7 +167,7 @@ def main() -> None:
     rows = [
         [f"{n_nodes:,} junctions", f"{out['ours_ms']:.0f}", f"{out['pandapipes_ms']:.0f}", f"{out['ratio']:.1f}x", f"{out['pandapipes_numba_ms']:.0f}", f"{out['ratio_numba']:.1f}x"],
     ]  # fmt: skip
-    print(table("Hydraulics vs pandapipes (colebrook; target >= 5x at 10k)", ["network", "ours ms", "pandapipes ms", "ratio", "pp+numba ms", "ratio"], rows))  # fmt: skip
+    print(table("Hydraulics vs pandapipes (colebrook, default settings; goal >= 10x at 10k)", ["network", "ours ms", "pandapipes ms", "ratio", "pp+numba ms", "ratio"], rows))  # fmt: skip
     print(
         table(
             "Hydraulics (targets: 100k <= 3 s; re-solve 20 valves <= 0.5 s at 10k; contours <= 300 ms at 100k)",
