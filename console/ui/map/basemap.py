@@ -568,9 +568,12 @@ class BasemapController(QObject):
         if network is None:
             return
         self.item.set_theme(self.window.theme.name)
-        self.window.jobs.submit("basemap.prepare", prepare_basemap, network,
-                                on_done=lambda data, n=network: self._on_prepared(n, data),
-                                on_error=lambda exc: log.warning("basemap: %s", exc))  # fmt: skip
+        try:
+            self.window.jobs.submit("basemap.prepare", prepare_basemap, network,
+                                    on_done=lambda data, n=network: self._on_prepared(n, data),
+                                    on_error=lambda exc: log.warning("basemap: %s", exc))  # fmt: skip
+        except RuntimeError:  # the window is closing: its job runner is shut down, nothing left to draw
+            return
         if self.tiles is not None:
             self.tiles.set_crs(network.crs)
             self.tiles.refresh()
