@@ -13,6 +13,7 @@ from console.network._changes import (
     find_conflicts,
 )
 from console.network._crs import cgcs2000_gk3_crs, cgcs2000_gk3_zone, outside_area_of_use, to_lonlat
+from console.network._demo_buildings import Buildings, derive_buildings
 from console.network._edit import AddFeatures, EditCommand, MoveNode, RemoveFeatures, SetAttribute
 from console.network._edits import (
     DN_LIST,
@@ -124,6 +125,8 @@ __all__ = [
     "cgcs2000_gk3_zone",
     "coerce_layer",
     "derive_addresses",
+    "Buildings",
+    "derive_buildings",
     "empty_layer",
     "generate_demo",
     "layer_spec",

@@ -133,12 +133,10 @@ def prepare_basemap(network, feedback=None) -> BasemapData:
         for poly in shapely.get_parts(inner[~shapely.is_empty(inner)]):
             blocks.append(shapely.get_coordinates(poly.exterior))
     buildings = np.empty((0, 4, 2))
-    derive_buildings = getattr(network_pkg, "derive_buildings", None)  # offered by the 3D feature's network work
-    if derive_buildings is not None:
-        try:
-            buildings = np.asarray(derive_buildings(network).corners, dtype=float).reshape(-1, 4, 2)
-        except Exception:  # a network whose customers cannot be given buildings: streets and blocks still show
-            log.exception("buildings for the basemap")
+    try:
+        buildings = np.asarray(network_pkg.derive_buildings(network).corners, dtype=float).reshape(-1, 4, 2)
+    except Exception:  # a network whose customers cannot be given buildings: streets and blocks still show
+        log.exception("buildings for the basemap")
     return BasemapData(streets, names, anchors, angles, np.asarray(a.length_m, dtype=float), blocks, buildings)
 
 
