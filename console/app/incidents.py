@@ -411,17 +411,39 @@ class IncidentService:
         self._keep_private(incident_id, caller, phone)
         return self.incident(incident_id)
 
-    def open_from_hazard(self, hazard_id: str, kind: str = "leak", **kwargs: Any) -> Incident:
-        """Open an incident at a hazard of the register (its asset, else its location)."""
+    def open_from_hazard(self, hazard_id: str, kind: str = "", **kwargs: Any) -> Incident:
+        """Open an incident at a hazard of the register: at its pipe or node, else where it was reported (a valve or
+        regulator hazard, or none named); the kind follows its category unless given (third-party damage: a
+        rupture; anything else: a leak)."""
         row = self.ledger.hazard(hazard_id) if hasattr(self.ledger, "hazard") else None
         record = self._node().state().hazards.get(hazard_id)
         if row is None and record is None:
             raise IncidentError(f"hazard {hazard_id!r} is not in the register")
         entry = self._node().entry(record.first_index) if record is not None else None
         body = entry.body if entry is not None else {}
-        asset = body.get("asset_id", "")
-        loc = body.get("location", {})
-        where = {"pipe": asset} if asset.startswith("P-") else {"x": loc.get("x"), "y": loc.get("y")}
+        asset = str(body.get("asset_id", "") or "")
+        loc = body.get("location", {}) or {}
+        layer = ""
+        if asset and self.network is not None:
+            try:
+                layer = self.network.locate(asset)[0]
+            except (KeyError, GasOpsError):
+                layer = ""
+        if layer == "pipes":
+            where: dict[str, Any] = {"pipe": asset}
+            if loc.get("x") is not None and loc.get("y") is not None:  # where along it the hazard was reported
+                import shapely
+
+                geom = self.network["pipes"].geometry.iloc[self.network.locate(asset)[1]]
+                point = shapely.Point(float(loc["x"]), float(loc["y"]))
+                where["fraction"] = round(float(geom.project(point, normalized=True)), 4)
+        elif layer and layer not in ("valves", "regulators", "links", "sensors"):
+            where = {"node": asset}
+        elif loc.get("x") is not None and loc.get("y") is not None:
+            where = {"x": float(loc["x"]), "y": float(loc["y"])}
+        else:
+            raise IncidentError(f"hazard {hazard_id} names no asset of the network and no location")
+        kind = kind or ("rupture" if body.get("category") == "third_party" else "leak")
         return self.open(kind, source="hazard", hazard_id=hazard_id, description=body.get("description", ""),
                          **where, **kwargs)  # fmt: skip
 

@@ -177,3 +177,30 @@ def test_overlapping_outages_flagged(drill):
     assert service.overlaps() == [(a.incident_id, b.incident_id, shared)]
     board = {r["incident_id"]: r for r in service.board()}
     assert board[a.incident_id]["overlaps"] == [b.incident_id]
+
+
+def test_open_from_a_hazard_of_the_register(drill):
+    """A hazard reported on a pipe opens an incident there (at the reported point along it, kind from the category);
+    one on a valve opens at the reported point; an unknown hazard is refused with nothing recorded."""
+    service, clock = drill
+    net = service.network
+    layer, row = net.locate(BREAK_PIPE)
+    pt = net[layer].geometry.iloc[row].interpolate(0.25, normalized=True)
+    led = service.ledger
+    led.report_hazard(pt.x, pt.y, category="third_party", severity="critical", description="excavator near the main",
+                      asset_id=BREAK_PIPE, hazard_id="HZ-1")  # fmt: skip
+    inc = service.open_from_hazard("HZ-1")
+    assert (inc.source, inc.kind, inc.feature_id) == ("hazard", "rupture", BREAK_PIPE)
+    assert inc.fraction == pytest.approx(0.25, abs=1e-3)
+    assert inc.opened.body["hazard_id"] == "HZ-1" and inc.plan is not None and inc.grade
+    clock.advance(300)
+    valve = net["valves"]
+    vx, vy = valve.geometry.iloc[0].x, valve.geometry.iloc[0].y
+    led.report_hazard(vx, vy, category="leak", severity="major", description="smell at the valve well",
+                      asset_id=str(valve["id"].iloc[0]), hazard_id="HZ-2")  # fmt: skip
+    inc2 = service.open_from_hazard("HZ-2")
+    assert inc2.kind == "leak" and inc2.location["x"] == pytest.approx(vx, abs=1e-3)
+    before = service.ledger.node.size()
+    with pytest.raises(IncidentError, match="not in the register"):
+        service.open_from_hazard("HZ-404")
+    assert service.ledger.node.size() == before

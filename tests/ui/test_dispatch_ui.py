@@ -326,3 +326,38 @@ def test_alarms_inside_the_outage_suppressed_while_isolating_and_back_at_restora
     ctl.step("meters", {"incident_id": iid, "step": "shut_off", "meters": None})
     assert ctl.step("valve", {"incident_id": iid, "valve_id": svc.reopen_order(iid)[0], "action": "opened"})
     assert svc.incident(iid).state == "restoring" and session.suppressed == {}
+
+
+def test_open_an_incident_from_the_hazard_register(qtbot, dwindow, ctl, tmp_path):
+    """A hazard row of the register: "Open incident" (button or right-click) opens the incident at its pipe with its
+    plan on screen."""
+    ledger = dwindow.extensions["ledger"]
+    x, y = _pipe_point(dwindow.network, BREAK_PIPE, 0.6)
+    ledger.service.report_hazard(x, y, category="leak", severity="major", description="gas smell by the main",
+                                 asset_id=BREAK_PIPE, hazard_id="HZ-7")  # fmt: skip
+    ledger.refresh()
+    hazards = ledger.hazards_dock
+    hazards.show()
+    hazards.raise_()
+    assert not hazards.incident_button.isHidden()
+    assert hazards.select_hazard("HZ-7") and hazards.incident_button.isEnabled()
+    hazards.setFloating(True)
+    hazards.resize(640, 640)
+    qtbot.wait(50)
+    hazards.grab().save(str(tmp_path / "hazards.png"))
+    hazards.incident_button.click()
+    (inc,) = ctl.service.open_incidents()
+    assert (inc.source, inc.feature_id, inc.opened.body["hazard_id"]) == ("hazard", BREAK_PIPE, "HZ-7")
+    assert inc.fraction == pytest.approx(0.6, abs=1e-3)
+    assert ctl.current == inc.incident_id and ctl.dock.isVisible()
+    # The row's context menu offers it too (a second call there would be a duplicate: not clicked).
+    item = hazards.tree.topLevelItem(0)
+    rect = hazards.tree.visualItemRect(item)
+    shown = []
+    orig = QMenu.popup
+    QMenu.popup = lambda self, *_a: shown.append([a.text() for a in self.actions()])
+    try:
+        hazards._context_menu(rect.center())
+    finally:
+        QMenu.popup = orig
+    assert shown and shown[0][0].startswith("Open incident here")

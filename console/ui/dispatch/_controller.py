@@ -113,7 +113,19 @@ class DispatchController(QObject):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self.tick)
         self._timer.start()
+        self._hazards_hooked = False
         self._on_ledger_change()
+        QTimer.singleShot(0, self._hook_hazards)  # the ledger feature's docks, once every feature is installed
+
+    def _hook_hazards(self) -> None:
+        """Offer "Open incident" on the hazard register's rows (the ledger feature's hazards dock)."""
+        ledger = self._ledger_controller()
+        hazards = getattr(ledger, "hazards_dock", None)
+        if self._hazards_hooked or hazards is None or not hasattr(hazards, "incidentRequested"):
+            return
+        hazards.incidentRequested.connect(self.open_from_hazard)
+        hazards.set_incidents_enabled(True)
+        self._hazards_hooked = True
 
     # -- the service over the ledger ---------------------------------------------------------------------------------
     def _ledger_controller(self):
@@ -154,6 +166,7 @@ class DispatchController(QObject):
         return service
 
     def _on_ledger_change(self, *_args) -> None:
+        self._hook_hazards()
         self._routes.clear()
         if self.service is None:
             self.current = None
@@ -204,6 +217,26 @@ class DispatchController(QObject):
         self.window.statusBar().showMessage(
             f"Incident {inc.incident_id} opened: grade {inc.grade}, {len(inc.valves)} valves to close, "
             f"{len(inc.affected):,} customers without gas", 15000)  # fmt: skip
+        return inc
+
+    def open_from_hazard(self, hazard_id: str):
+        """Open an incident at a hazard of the register (its pipe or node, else where it was reported)."""
+        service = self._require_service()
+        if service is None:
+            return None
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            inc = service.open_from_hazard(hazard_id)
+        except (IncidentError, PermissionDenied) as exc:
+            self._fail(str(exc))
+            return None
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.show_incident(inc.incident_id, zoom=True)
+        self.dock.show_tab("plan")
+        self.window.statusBar().showMessage(
+            f"Incident {inc.incident_id} opened at hazard {hazard_id}: grade {inc.grade}, {len(inc.valves)} valves "
+            f"to close, {len(inc.affected):,} customers without gas", 15000)  # fmt: skip
         return inc
 
     def open_from_alarm(self, sensor_id: str, condition: str):

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -42,12 +43,14 @@ def badge_text(badge: str) -> str:
 
 class HazardsDock(QDockWidget):
     """Signals: ``hazardSelected(str)``, ``advanceRequested(str)``, ``zoomRequested(str)``, ``reportRequested()``,
+    ``incidentRequested(str)`` (open an emergency incident at the hazard; offered when something listens),
     ``themeMaybeChanged()``."""
 
     hazardSelected = Signal(str)
     advanceRequested = Signal(str)
     zoomRequested = Signal(str)
     reportRequested = Signal()
+    incidentRequested = Signal(str)
     themeMaybeChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -75,6 +78,8 @@ class HazardsDock(QDockWidget):
         self.tree.itemDoubleClicked.connect(
             lambda item, _c: self.zoomRequested.emit(item.data(0, Qt.ItemDataRole.UserRole))
         )
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
         self.title = QLabel("Select a hazard to see its history")
         self.title.setObjectName("panelTitle")
         self.title.setWordWrap(True)
@@ -95,9 +100,16 @@ class HazardsDock(QDockWidget):
         self.advance_button = QPushButton("Advance…")
         self.advance_button.setDefault(True)
         self.advance_button.clicked.connect(lambda: self.current_id() and self.advanceRequested.emit(self.current_id()))
+        self.incident_button = QPushButton("Open incident")
+        self.incident_button.setToolTip("Open an emergency incident at this hazard (应急抢险): plan, grade, customers")
+        self.incident_button.clicked.connect(
+            lambda: self.current_id() and self.incidentRequested.emit(self.current_id())
+        )
+        self.incident_button.setVisible(False)  # shown once dispatch listens (set_incidents_enabled)
         buttons = QHBoxLayout()
         buttons.addWidget(self.report_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.incident_button)
         buttons.addWidget(self.zoom_button)
         buttons.addWidget(self.advance_button)
         lower = QWidget()
@@ -215,9 +227,29 @@ class HazardsDock(QDockWidget):
             self.history.addTopLevelItem(item)
         self._update_buttons(row)
 
+    def set_incidents_enabled(self, enabled: bool) -> None:
+        """Offer "Open incident" on a hazard (the dispatch feature calls this when it installs)."""
+        self.incident_button.setVisible(enabled)
+        self._incidents = enabled
+
+    def _context_menu(self, pos) -> None:
+        item = self.tree.itemAt(pos)
+        if item is None:
+            return
+        hazard_id = item.data(0, Qt.ItemDataRole.UserRole)
+        menu = QMenu(self.tree)
+        if getattr(self, "_incidents", False):
+            menu.addAction("Open incident here 应急抢险", lambda: self.incidentRequested.emit(hazard_id))
+        menu.addAction("Zoom to", lambda: self.zoomRequested.emit(hazard_id))
+        step = next_step(self._rows[hazard_id].status) if hazard_id in self._rows else None
+        if step is not None:
+            menu.addAction(f"{STEP_VERBS[step]}…", lambda: self.advanceRequested.emit(hazard_id))
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
+
     def _update_buttons(self, row: HazardRow | None = None) -> None:
         step = next_step(row.status) if row is not None and row.status else None
         self.zoom_button.setEnabled(row is not None)
+        self.incident_button.setEnabled(row is not None)
         self.advance_button.setEnabled(step is not None)
         self.advance_button.setText(f"{STEP_VERBS[step]}… ({STEP_LABELS[step].split()[-1]})" if step else "Advance…")
 
