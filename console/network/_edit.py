@@ -40,9 +40,7 @@ class EditCommand:
 
 
 def _rows(network, layer: str, ids: list[str]) -> np.ndarray:
-    frame = network[layer]
-    index = pd.Index(frame["id"].to_numpy(dtype=object))
-    rows = index.get_indexer(ids)
+    rows = network.rows_of(layer, ids)  # the network's id lookup, kept across edits
     if (rows < 0).any():
         raise UnknownFeatureError(ids[int(np.flatnonzero(rows < 0)[0])], f"layer {layer!r}")
     return rows
@@ -66,7 +64,7 @@ class SetAttribute(EditCommand):
     def redo(self) -> None:
         rows = _rows(self.network, self.layer, self.feature_ids)
         if self._old is None:
-            self._old = self.network[self.layer][self.column].to_numpy(dtype=object)[rows].copy()
+            self._old = self.network[self.layer][self.column].iloc[rows].to_numpy(dtype=object).copy()
         self.network.set_values(self.layer, rows, self.column, self.new_values)
 
     def undo(self) -> None:

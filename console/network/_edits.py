@@ -88,11 +88,11 @@ class EditRefused(GasOpsError):
 
 
 # -- row-level steps (exact undo) -------------------------------------------------------------------------------------
-def _install(network, layer: str, frame: gpd.GeoDataFrame) -> None:
+def _install(network, layer: str, frame: gpd.GeoDataFrame, keep: int) -> None:
     # A step of this package writes the layer table directly: GasNetwork.add/remove_features re-check things the
     # planned edit already checked, and would append restored rows at the end instead of at their old positions.
-    network._layers[layer] = frame
-    network._bump()
+    # ``keep``: the leading rows left where they were (the network's id lookup stays valid for them).
+    network.install_layer(layer, frame, keep=keep)
 
 
 @dataclass
@@ -111,7 +111,8 @@ class InsertRows(EditCommand):
 
     def undo(self) -> None:
         frame = self.network[self.layer]
-        _install(self.network, self.layer, frame.iloc[: len(frame) - len(self.frame)].reset_index(drop=True))
+        n = len(frame) - len(self.frame)
+        _install(self.network, self.layer, frame.iloc[:n].reset_index(drop=True), n)
 
     def describe(self) -> dict[str, Any]:
         return super().describe() | {"layer": self.layer, "ids": self.frame["id"].astype(str).tolist()}
@@ -133,14 +134,19 @@ class DeleteRows(EditCommand):
 
     def redo(self) -> None:
         frame = self.network[self.layer]
-        rows = np.sort(pd.Index(frame["id"].to_numpy(dtype=object)).get_indexer(self.feature_ids))
+        rows = np.sort(self.network.rows_of(self.layer, self.feature_ids))
         if (rows < 0).any():
             missing = sorted(set(self.feature_ids) - set(frame["id"]))
             raise UnknownFeatureError(missing[0], f"layer {self.layer!r}")
         keep = np.ones(len(frame), dtype=bool)
         keep[rows] = False
         self._rows, self._removed = rows, frame.iloc[rows]
-        _install(self.network, self.layer, frame.iloc[np.flatnonzero(keep)].reset_index(drop=True))
+        _install(
+            self.network,
+            self.layer,
+            frame.iloc[np.flatnonzero(keep)].reset_index(drop=True),
+            int(rows[0]) if len(rows) else len(frame),
+        )
 
     def undo(self) -> None:
         assert self._rows is not None and self._removed is not None
@@ -153,7 +159,7 @@ class DeleteRows(EditCommand):
         order[back] = len(frame) + np.arange(len(self._rows))
         both = pd.concat([frame, self._removed], ignore_index=True) if len(frame) else self._removed
         restored = gpd.GeoDataFrame(both.iloc[order].reset_index(drop=True), geometry="geometry", crs=frame.crs)
-        _install(self.network, self.layer, restored)
+        _install(self.network, self.layer, restored, int(self._rows[0]) if len(self._rows) else len(frame))
 
     def describe(self) -> dict[str, Any]:
         return super().describe() | {"layer": self.layer, "ids": self.feature_ids}

@@ -182,6 +182,80 @@ def _check_geometry(spec: LayerSpec, geoms: np.ndarray, ids: pd.Series, where: s
         raise SchemaError(f"{where}: features {ids[bad].head(5).tolist()} need a non-empty {spec.geometry} geometry")
 
 
+#: Rows appended since a layer's id lookup was built are searched directly up to this many; past it, it is rebuilt.
+_TAIL_ROWS = 4096
+#: A text column patched in place holds its values in arrow chunks; past this many it is compacted into one.
+_MAX_CHUNKS = 64
+
+
+class _RowLookup:
+    """Feature id → positional row of one layer, kept across edits.
+
+    Built once (a hash index of the layer's ids); an edit says how many leading rows it left as they were
+    (``keep``), so values edits keep it whole, appends keep it and add a tail searched directly, and a deletion keeps
+    the rows before the first one deleted. Rows at or past ``valid`` are looked up in the layer itself.
+    """
+
+    __slots__ = ("index", "positions", "valid")
+
+    def __init__(self, ids: pd.Series) -> None:
+        index = pd.Index(ids.array)
+        if index.is_unique:
+            self.index, self.positions = index, None
+        else:  # duplicate ids (a finding of validation): the first row of each is the feature
+            first = ~index.duplicated(keep="first")
+            self.index, self.positions = index[first], np.flatnonzero(first)
+        self.valid = len(ids)
+
+    def rows(self, ids: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+        pos = self.index.get_indexer(ids) if len(self.index) else np.full(len(ids), -1, dtype=np.intp)
+        if self.positions is not None:
+            pos = np.where(pos >= 0, self.positions[np.maximum(pos, 0)], -1)
+        pos = np.where(pos < self.valid, pos, -1)
+        n = len(frame)
+        if n > self.valid and (pos < 0).any():
+            missing = pos < 0
+            tail = pd.Index(frame["id"].array[self.valid :])
+            hit = (
+                tail.get_indexer(ids[missing])
+                if tail.is_unique
+                else tail.get_indexer_for(ids[missing])[: missing.sum()]
+            )
+            pos[missing] = np.where(hit >= 0, hit + self.valid, -1)
+        return pos
+
+
+def _patched_text(series: pd.Series, rows: np.ndarray, values: np.ndarray) -> pd.Series | None:
+    """``series`` with ``values`` at positional ``rows``, sharing every other value (arrow slices: O(rows), not
+    O(len)); None when the column is not arrow text."""
+    try:
+        chunked = series.array.__arrow_array__()
+    except (AttributeError, TypeError):
+        return None
+    if (
+        not isinstance(chunked, pa.ChunkedArray)
+        or not pa.types.is_string(chunked.type)
+        and not pa.types.is_large_string(chunked.type)
+    ):
+        return None
+    if chunked.num_chunks > _MAX_CHUNKS:
+        chunked = pa.chunked_array([chunked.combine_chunks()])
+    order = np.argsort(rows, kind="stable")
+    rows = np.asarray(rows)[order]
+    new = pa.array([values[i] for i in order], type=chunked.type)
+    pieces, start = [], 0
+    for k, r in enumerate(rows.tolist()):
+        if r < start:  # the same row twice: the last value wins
+            pieces[-1] = new.slice(k, 1)
+            continue
+        pieces += [chunked.slice(start, r - start), new.slice(k, 1)]
+        start = r + 1
+    pieces.append(chunked.slice(start))
+    chunks = [c for p in pieces for c in (p.chunks if isinstance(p, pa.ChunkedArray) else [p]) if len(c)]
+    out = pa.chunked_array(chunks, type=chunked.type)
+    return pd.Series(pd.array(out, dtype=series.dtype), index=series.index, name=series.name)
+
+
 class GasNetwork:
     """A gas network: feature layers, CRS, name and an edit version.
 
@@ -211,6 +285,7 @@ class GasNetwork:
         self.source = source
         self._version = 0
         self._cache: dict[str, tuple[int, Any]] = {}
+        self._lookups: dict[str, _RowLookup] = {}  # per layer, kept across edits (see _RowLookup)
         layers = dict(layers or {})
         unknown = set(layers) - set(LAYERS)
         if unknown:
@@ -311,13 +386,38 @@ class GasNetwork:
         return self.cached("feature_index", build)
 
     def locate(self, feature_id: str) -> tuple[str, int]:
-        """(layer name, row) of a feature id; raises UnknownFeatureError."""
-        index, starts, names = self._feature_index()
-        pos = int(index.positions([feature_id])[0]) if isinstance(feature_id, str) else -1
-        if pos < 0:
-            raise UnknownFeatureError(feature_id, self.name)
-        k = int(np.searchsorted(starts, pos, side="right")) - 1
-        return names[k], pos - int(starts[k])
+        """(layer name, row) of a feature id; raises UnknownFeatureError.
+
+        Goes through the per-layer lookups (kept across edits), so an edit does not make the next lookup re-index
+        the whole network."""
+        if isinstance(feature_id, str):
+            wanted = np.array([feature_id], dtype=object)
+            for layer in self._layers:
+                row = int(self.rows_of(layer, wanted)[0])
+                if row >= 0:
+                    return layer, row
+        raise UnknownFeatureError(feature_id, self.name)
+
+    def rows_of(self, layer: str, ids: Iterable[str]) -> np.ndarray:
+        """Positional rows of ``ids`` in ``layer`` (-1 where absent). Costs the ids asked, not the layer's size, once
+        the layer's lookup is built (it survives edits; see :class:`_RowLookup`)."""
+        wanted = ids if isinstance(ids, np.ndarray) and ids.dtype == object else np.asarray(list(ids), dtype=object)
+        frame = self._layers[layer]
+        if not len(frame) or not len(wanted):
+            return np.full(len(wanted), -1, dtype=np.intp)
+        lookup = self._lookups.get(layer)
+        if lookup is None or len(frame) - lookup.valid > _TAIL_ROWS:
+            lookup = self._lookups[layer] = _RowLookup(frame["id"])
+        return lookup.rows(wanted, frame)
+
+    def has_ids(self, ids: Iterable[str]) -> np.ndarray:
+        """For each id, whether any layer has it."""
+        wanted = np.asarray(list(ids), dtype=object)
+        found = np.zeros(len(wanted), dtype=bool)
+        for layer in self._layers:
+            if (~found).any():
+                found[~found] |= self.rows_of(layer, wanted[~found]) >= 0
+        return found
 
     def feature(self, feature_id: str) -> dict[str, Any]:
         """All attributes of one feature as a plain dict (``layer`` added)."""
@@ -343,47 +443,68 @@ class GasNetwork:
         )
         snap._version = self._version
         snap._cache = dict(self._cache)
+        snap._lookups = {n: _copy_lookup(lk) for n, lk in self._lookups.items()}
         return snap
 
     # -- editing (use console.network.edit commands for undoable edits) -------------------------------------------
-    def replace_layer(self, layer: str, frame: pd.DataFrame) -> None:
-        """Replace a whole layer (coerced to the schema) and bump the version."""
-        self._layers[layer] = coerce_layer(layer, frame, self.crs, self.source)
+    def install_layer(self, layer: str, frame: gpd.GeoDataFrame, keep: int = 0) -> None:
+        """Put ``frame`` (already following the schema) in place of ``layer`` and bump the version. ``keep``: how many
+        leading rows have the same ids at the same positions as before (the row lookup stays valid for them)."""
+        self._layers[layer] = frame
+        lookup = self._lookups.get(layer)
+        if lookup is not None:
+            if keep <= 0:
+                del self._lookups[layer]
+            else:
+                lookup.valid = min(lookup.valid, keep)
         self._bump()
 
+    def replace_layer(self, layer: str, frame: pd.DataFrame) -> None:
+        """Replace a whole layer (coerced to the schema) and bump the version."""
+        self.install_layer(layer, coerce_layer(layer, frame, self.crs, self.source))
+
     def set_values(self, layer: str, rows: np.ndarray, column: str, values: Any) -> None:
-        """Set ``column`` at positional ``rows`` of ``layer`` (values coerced to the schema) and bump the version."""
+        """Set ``column`` at positional ``rows`` of ``layer`` (values coerced to the schema) and bump the version.
+
+        Only the rows set are checked and copied where the column allows (arrow text is patched by slices); the
+        rest of the layer is shared with the frame before the edit."""
+        rows = np.asarray(rows, dtype=np.intp).reshape(-1)
         frame = self._layers[layer].copy(deep=False)
         spec = LAYERS[layer]
+        where = f"layer {layer!r}"
         if column == "geometry":
-            frame.loc[frame.index[rows], "geometry"] = values
-            _check_geometry(spec, np.asarray(frame.geometry.array, dtype=object), frame["id"], f"layer {layer!r}")
+            new = np.empty(len(rows), dtype=object)
+            new[:] = list(np.broadcast_to(np.asarray(values, dtype=object), (len(rows),)))
+            _check_geometry(spec, new, frame["id"].iloc[rows].reset_index(drop=True), where)
+            geoms = frame.geometry.array.copy()
+            geoms[rows] = new
+            frame["geometry"] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
         else:
             if column == "id":
                 raise SchemaError("feature ids are not edited in place; delete and re-add the feature")
             col = spec.column(column)
             series = pd.Series(np.broadcast_to(np.asarray(values, dtype=object), (len(rows),)))
-            coerced = _coerce_column(
-                spec, col, series, frame["id"].iloc[rows].reset_index(drop=True), f"layer {layer!r}"
+            coerced = np.asarray(
+                _coerce_column(spec, col, series, frame["id"].iloc[rows].reset_index(drop=True), where)
             )
-            column_values = frame[column].copy()
-            column_values.iloc[rows] = np.asarray(coerced)
+            column_values = _patched_text(frame[column], rows, coerced) if col.kind is str else None
+            if column_values is None:
+                column_values = frame[column].copy()
+                column_values.iloc[rows] = coerced
             frame[column] = column_values
-        self._layers[layer] = frame
-        self._bump()
+        self.install_layer(layer, frame, keep=len(frame))
 
     def add_features(self, layer: str, frame: pd.DataFrame) -> list[str]:
         """Append features (coerced to the schema) to ``layer``; ids must be new to the whole network."""
         new = coerce_layer(layer, frame, self.crs, self.source)
         ids = new["id"].to_numpy(dtype=object)
-        clash = ids[self.id_index.positions(ids) >= 0]
+        clash = ids[self.has_ids(ids)]
         dup_new = pd.Index(ids)[pd.Index(ids).duplicated()]
         if len(clash) or len(dup_new):
             raise SchemaError(f"layer {layer!r}: ids already in use: {sorted(set(clash) | set(dup_new))[:5]}")
         old = self._layers[layer]
         combined = pd.concat([old, new], ignore_index=True) if len(old) else new
-        self._layers[layer] = gpd.GeoDataFrame(combined, geometry="geometry", crs=self.crs)
-        self._bump()
+        self.install_layer(layer, gpd.GeoDataFrame(combined, geometry="geometry", crs=self.crs), keep=len(old))
         return ids.tolist()
 
     def remove_features(self, layer: str, ids: Iterable[str]) -> gpd.GeoDataFrame:
@@ -402,8 +523,8 @@ class GasNetwork:
             if used:
                 raise SchemaError(f"nodes {ids[:5]} are still ends of links {used[:5]}; remove those links first")
         removed = frame[mask].reset_index(drop=True)
-        self._layers[layer] = frame[~mask].reset_index(drop=True)
-        self._bump()
+        first = int(np.argmax(mask)) if mask.any() else len(frame)
+        self.install_layer(layer, frame[~mask].reset_index(drop=True), keep=first)
         return removed
 
     def _bump(self) -> None:
@@ -414,3 +535,10 @@ class GasNetwork:
         parts = ", ".join(f"{n}={len(f)}" for n, f in self._layers.items() if len(f))
         crs = self.crs.to_string() if self.crs else "no CRS"
         return f"<GasNetwork {self.name!r} v{self._version} {crs}: {parts}>"
+
+
+def _copy_lookup(lookup: _RowLookup) -> _RowLookup:
+    """A snapshot's own lookup (shares the index; its ``valid`` moves with the snapshot's edits)."""
+    copy = object.__new__(_RowLookup)
+    copy.index, copy.positions, copy.valid = lookup.index, lookup.positions, lookup.valid
+    return copy

@@ -96,6 +96,16 @@ def _random_edit(net, draw):
     return SetAttribute(net, "pipes", chosen, column, value)
 
 
+def _lookups_agree(net):
+    """The network's id lookups (kept across edits, patched by each) give every feature's true row."""
+    for layer, frame in net.layers.items():
+        ids = frame["id"].to_numpy(dtype=object)
+        assert net.rows_of(layer, ids).tolist() == list(range(len(ids))), layer
+        assert (net.rows_of(layer, ["no such id"]) == -1).all()
+        for k in range(min(len(ids), 2)):
+            assert net.locate(ids[-1 - k]) == (layer, len(ids) - 1 - k)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_edits_undo_to_the_exact_network_and_the_change_set_replays_them(data):
@@ -110,13 +120,19 @@ def test_random_edits_undo_to_the_exact_network_and_the_change_set_replays_them(
             assert net.version == version  # a refused edit changes nothing
             continue
         stack.push(edit)
+        if data.draw(st.booleans()):
+            _lookups_agree(net)
     edited = net.snapshot()
     while stack.can_undo:
         stack.undo()
+        if data.draw(st.booleans()):
+            _lookups_agree(net)
     assert_same_network(net, original)
+    _lookups_agree(original)
     while stack.can_redo:
         stack.redo()
     assert_same_network(net, edited)
+    _lookups_agree(net)
     # The change set between the two, through its JSON form, applied to the original gives the edited network.
     changes = changes_from_json(json.loads(json.dumps(changes_to_json(diff_networks(original, edited)))))
     replay = original.snapshot()
