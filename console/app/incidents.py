@@ -70,6 +70,21 @@ log = logging.getLogger(__name__)
 CONFIRM_TIMEOUT_S = 600.0  # a closed valve not confirmed by the pressure downstream within this is flagged
 
 
+def _wgs84_to(crs: Any, lon: float, lat: float) -> tuple[float, float]:
+    """WGS 84 degrees to the network's coordinates (cached transformer per CRS)."""
+    from pyproj import Transformer
+
+    key = str(crs)
+    t = _TRANSFORMERS.get(key)
+    if t is None:
+        t = _TRANSFORMERS[key] = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x, y = t.transform(lon, lat)
+    return float(x), float(y)
+
+
+_TRANSFORMERS: dict[str, Any] = {}
+
+
 def utc_now() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -630,9 +645,22 @@ class IncidentService:
         self._append(self.incident(incident_id), "incident.crew", {"crew": crew_id, "status": status})
         return self.incident(incident_id)
 
-    def crew_position(self, message: dict) -> None:
-        """A crew position message (the crew feed): ``{"crew_id", "x", "y"[, "time"]}``."""
-        self.roster.update_position(message, self._now())
+    def crew_position(self, message: Any) -> Any:
+        """A crew position (the crew feed): a :class:`~console.dispatch.CrewPosition` or a message
+        ``{"crew_id", "x", "y"[, "time"]}`` / ``{"crew_id", "lat", "lon"[, "time"]}`` (WGS 84, turned into the
+        network's coordinates). Positions stay off the ledger (personal data); returns the crew moved."""
+        if hasattr(message, "message"):
+            message = message.message()
+        message = dict(message)
+        if "x" not in message and "lat" in message:
+            network = self._network()
+            try:
+                lat, lon = float(message["lat"]), float(message["lon"])
+            except (KeyError, TypeError, ValueError):
+                raise IncidentError(f"crew position message {message!r}: want lat and lon in degrees") from None
+            x, y = _wgs84_to(network.crs, lon, lat)
+            message |= {"x": x, "y": y}
+        return self.roster.update_position(message, self._now())
 
     # -- 5. execution 执行与确认 -------------------------------------------------------------------------------------------
     def valve(self, incident_id: str, valve_id: str, action: str = "closed", *, crew: str = "", note: str = "",

@@ -33,6 +33,14 @@ from console.dispatch._plan import (
     pressure_effect,
     search_places,
 )
+from console.dispatch._positions import (
+    CrewPosition,
+    CrewPositionFeed,
+    PositionDecoder,
+    encode_position,
+    position_topic,
+    position_topic_filter,
+)
 from console.dispatch._report import DECISIONS, TimelineRow, describe_step, report_html, timeline
 from console.dispatch._routing import Route, StreetGraph, street_graph
 from console.dispatch._training import TrainingSimulator, ValveOperation, continue_as_training, cut_off_nodes
@@ -51,12 +59,15 @@ __all__ = [
     "SYMPTOMS",
     "TEMPLATES",
     "Crew",
+    "CrewPosition",
+    "CrewPositionFeed",
     "CrewRoster",
     "Grade",
     "GradeLevel",
     "GradingTable",
     "Incident",
     "IncidentError",
+    "PositionDecoder",
     "PressureEffect",
     "Route",
     "ServiceClock",
@@ -71,11 +82,14 @@ __all__ = [
     "continue_as_training",
     "cut_off_nodes",
     "describe_step",
+    "encode_position",
     "nearby_incidents",
     "notice_text",
     "overlapping",
     "parse_time",
     "place_index",
+    "position_topic",
+    "position_topic_filter",
     "pressure_effect",
     "report_html",
     "search_places",

@@ -361,3 +361,43 @@ def test_open_an_incident_from_the_hazard_register(qtbot, dwindow, ctl, tmp_path
     finally:
         QMenu.popup = orig
     assert shown and shown[0][0].startswith("Open incident here")
+
+
+def test_crew_positions_from_the_live_views_mqtt_broker(qtbot, dwindow, ctl, monkeypatch, tmp_path):
+    """While the live view reads an MQTT broker (the suite's Mosquitto), the dispatch controller subscribes to the
+    crews' positions there; a tracker's report moves the crew; leaving MQTT stops the position feed."""
+    from console.dispatch import encode_position, position_topic
+    from console.telemetry import MqttFeed
+    from tests.telemetry.conftest import Broker
+    from tests.telemetry.test_mqtt import Publisher
+
+    (tmp_path / "broker").mkdir()
+    broker = Broker(tmp_path / "broker")
+    broker.start()
+    session = _FakeSession(dwindow.network, {})
+    session.kind = "mqtt"
+    session.feed = MqttFeed(types.SimpleNamespace(), host=broker.host, port=broker.port, utility="zs")
+    monkeypatch.setattr(ctl, "_session", lambda: session)
+    publisher = None
+    try:
+        ctl.tick()
+        crew_feed = ctl._crew_feed
+        assert crew_feed is not None and crew_feed.topics == ("gasops/v1/zs/+/position",)
+        qtbot.waitUntil(lambda: crew_feed.state.value == "running", timeout=10000)
+        publisher = Publisher(broker, client_id="tracker-vt1")
+        x, y = _pipe_point(dwindow.network, BREAK_PIPE, 0.5)
+        import time
+
+        publisher.send(position_topic("zs", "VT-1"), encode_position("VT-1", time.time(), x=x, y=y))
+        qtbot.waitUntil(lambda: crew_feed.accepted == 1, timeout=10000)
+        ctl.tick()
+        crew = ctl.service.roster.crew("VT-1")
+        assert (crew.x, crew.y) == pytest.approx((x, y))
+        session.kind = "simulator"
+        ctl.tick()
+        assert ctl._crew_feed is None
+    finally:
+        if publisher is not None:
+            publisher.close()
+        ctl._stop_crew_feed()
+        broker.stop()

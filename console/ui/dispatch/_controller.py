@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -114,6 +115,11 @@ class DispatchController(QObject):
         self._timer.timeout.connect(self.tick)
         self._timer.start()
         self._hazards_hooked = False
+        self._crew_feed = None  # CrewPositionFeed beside the live MQTT feed (same broker)
+        self._crew_feed_key: tuple | None = None
+        self._positions: list = []  # CrewPosition from the MQTT thread, applied in tick()
+        self._positions_lock = threading.Lock()
+        window.closing.connect(self._stop_crew_feed)
         self._on_ledger_change()
         QTimer.singleShot(0, self._hook_hazards)  # the ledger feature's docks, once every feature is installed
 
@@ -444,6 +450,8 @@ class DispatchController(QObject):
         self._check_confirmations(service)
         self._apply_suppression(service)
         self._offer_alarms(service)
+        self._sync_crew_feed(service)
+        self._apply_positions(service)
         if service.open_incidents() and (self.board.isVisible() or self.dock.isVisible()):
             self.refresh()
 
@@ -674,6 +682,56 @@ class DispatchController(QObject):
             log.warning("confirmation by telemetry not recorded: %s", exc)
         except GasOpsError as exc:
             log.warning("alarm suppression for incidents not applied: %s", exc)
+
+    def _sync_crew_feed(self, service: IncidentService) -> None:
+        """While the live view reads an MQTT broker, crew positions come from the same broker (``…/<crew>/position``,
+        signed like readings when the feed requires it)."""
+        from console.dispatch import CrewPositionFeed
+        from console.telemetry import MqttFeed
+
+        session = self._session()
+        feed = getattr(session, "feed", None)
+        if getattr(session, "kind", None) != "mqtt" or not isinstance(feed, MqttFeed):
+            self._stop_crew_feed()
+            return
+        key = (feed.host, feed.port, feed.utility)
+        if self._crew_feed is not None and self._crew_feed_key == key:
+            return
+        self._stop_crew_feed()
+        username, password = getattr(feed, "_auth", (None, None))  # the session keeps the password only there
+        try:
+            crew_feed = CrewPositionFeed(
+                lambda cid: cid in service.roster.crews, self._queue_position, host=feed.host, port=feed.port,
+                utility=feed.utility, registry=feed.decoder.registry, require_signed=feed.decoder.require_signed,
+                protocol=feed.protocol, username=username, password=password, tls_ca=getattr(feed, "_tls_ca", None),
+            )  # fmt: skip
+            crew_feed.start(lambda _batch: None)
+        except GasOpsError as exc:
+            log.warning("crew position feed not started: %s", exc)
+            return
+        self._crew_feed, self._crew_feed_key = crew_feed, key
+
+    def _stop_crew_feed(self, *_args) -> None:
+        feed, self._crew_feed, self._crew_feed_key = self._crew_feed, None, None
+        if feed is not None:
+            feed.stop()
+
+    def _queue_position(self, position) -> None:  # the MQTT network thread
+        with self._positions_lock:
+            self._positions.append(position)
+
+    def _apply_positions(self, service: IncidentService) -> None:
+        with self._positions_lock:
+            positions, self._positions = self._positions, []
+        moved = 0
+        for p in positions:
+            try:
+                service.crew_position(p)
+                moved += 1
+            except (IncidentError, GasOpsError) as exc:
+                log.warning("crew position not applied: %s", exc)
+        if moved and self.current is not None:
+            self.refresh()
 
     def _apply_suppression(self, service: IncidentService) -> None:
         """ISA-18.2 state-based suppression through the service (key ``incident:<id>``) until restoration begins."""
