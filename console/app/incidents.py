@@ -547,6 +547,22 @@ class IncidentService:
         return self._base_run[1]
 
     @staticmethod
+    def solve_base_run(snapshot: GasNetwork, feedback: Any = None) -> Any:
+        """The base hydraulic run of a network snapshot, off the GUI thread (adopt it with :meth:`adopt_base_run`):
+        a very large network's first incident then does not wait for it."""
+        from console.hydraulics import simulate
+
+        return simulate(snapshot, feedback=feedback)
+
+    def adopt_base_run(self, result: Any) -> bool:
+        """Keep a base run solved on a snapshot, if the network has not changed since; False otherwise."""
+        network = self.network
+        if network is None or result.network_version != network.version or result.network_name != network.name:
+            return False
+        self._base_run = (network.version, result)
+        return True
+
+    @staticmethod
     def _regulator_xy(network: GasNetwork) -> dict[str, tuple[float, float]]:
         import shapely
 

@@ -204,3 +204,16 @@ def test_open_from_a_hazard_of_the_register(drill):
     with pytest.raises(IncidentError, match="not in the register"):
         service.open_from_hazard("HZ-404")
     assert service.ledger.node.size() == before
+
+
+def test_a_base_run_solved_on_a_snapshot_is_adopted_only_for_that_version(drill):
+    service, _ = drill
+    net = service.network
+    result = service.solve_base_run(net.snapshot())
+    assert service.adopt_base_run(result) and service.base_run() is result
+    from tests.dispatch.drill import demo_network
+
+    other = demo_network()
+    other._version = net.version + 1  # an edited network: the old base run does not fit it
+    service.set_network(other)
+    assert not service.adopt_base_run(result)

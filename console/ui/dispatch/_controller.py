@@ -149,6 +149,9 @@ class DispatchController(QObject):
             self._service = IncidentService(ledger.service, network=self.window.network)
             self._service_node = node
             self._service.changed.connect(self._on_changed)
+            pending = getattr(self, "_pending_base_run", None)
+            if pending is not None:
+                self._service.adopt_base_run(pending)
         if self._service.network is not self.window.network:
             self._service.set_network(self.window.network)
         return self._service
@@ -187,6 +190,29 @@ class DispatchController(QObject):
         if self._service is not None:
             self._service.set_network(self.window.network)
         self.refresh()
+        self._warm_base_run()
+
+    def _warm_base_run(self) -> None:
+        """Solve the network's base hydraulic run in the background (the warm start of every plan's pressure
+        effect), so the first incident on a large network does not wait for it."""
+        network = self.window.network
+        jobs = getattr(self.window, "jobs", None)
+        if network is None or jobs is None or not len(network["pipes"]):
+            return
+
+        def adopt(result) -> None:
+            service = self.service
+            if service is not None and service.network is network:
+                service.adopt_base_run(result)
+            else:
+                self._pending_base_run = result
+
+        def failed(exc) -> None:
+            log.info("dispatch base run not solved in the background: %s", exc)
+
+        self._pending_base_run = None
+        jobs.submit("dispatch.base_run", IncidentService.solve_base_run, network.snapshot(), on_done=adopt,
+                    on_error=failed)  # fmt: skip
 
     # -- opening ---------------------------------------------------------------------------------------------------------
     def open_here(self, hit, x: float, y: float, kind: str = "leak", source: str = "map"):
