@@ -401,3 +401,27 @@ def test_crew_positions_from_the_live_views_mqtt_broker(qtbot, dwindow, ctl, mon
             publisher.close()
         ctl._stop_crew_feed()
         broker.stop()
+
+
+def test_in_training_the_running_simulator_carries_on_seeing_the_valves(qtbot, dwindow, ctl, monkeypatch):
+    """With the live view's simulator running, the first valve a crew closes turns it into the training simulator
+    (same clock, same scripted leak), which is told of every valve closed from then on."""
+    from console.app.live import LiveSession
+    from console.dispatch import TrainingSimulator
+    from console.telemetry import Leak
+
+    session = LiveSession(dwindow.network, db_path=False)
+    monkeypatch.setattr(ctl, "_session", lambda: session)
+    try:
+        session.start_simulator(seed=2, speed=5.0, events=[Leak(BREAK_PIPE, at_s=0.0)], faults=False)
+        before = session.feed
+        inc = _open_at_break_pipe(dwindow, ctl)
+        valve = inc.valves[0]
+        assert ctl.step("valve", {"incident_id": inc.incident_id, "valve_id": valve, "action": "closed"})
+        feed = session.feed
+        assert isinstance(feed, TrainingSimulator) and feed is not before and session.kind == "simulator"
+        assert feed.closed_valves == (valve,) and any(isinstance(e, Leak) for e in feed.events)
+        assert feed.start_t >= before.start_t
+        qtbot.waitUntil(lambda: feed.elapsed_s() > 1.0, timeout=5000)  # it runs, paced like the one it replaced
+    finally:
+        session.close()
