@@ -5,7 +5,8 @@ leaks and regulator failures) with one more kind of scripted event, :class:`Valv
 opened again) from ``at_s``. A pressure sensor whose node is cut off from every source by the valves closed so far
 (gate stations feed along pipes, open valves and links both ways, and through regulators from inlet to outlet only)
 loses its pressure as the section empties: its reading decays towards ``residual`` of what it would read, with
-time constant ``tau_s``; opening the valves again brings it back the same way. So a closure reported by a crew is
+time constant ``tau_s``; a position sensor on a closed valve reads it turning shut (towards 0 % open); opening the
+valves again brings them back the same way. So a closure reported by a crew is
 confirmed by the falling pressure downstream (:func:`~console.dispatch.confirm_by_pressure`) as it would be on a
 real network, and a valve reported closed that does not cut anything off is not.
 
@@ -114,6 +115,9 @@ class TrainingSimulator(SimulatorFeed):
         s = self.sensors
         pressure = s.kind == list(SensorKind).index(SensorKind.PRESSURE)
         sensor_cut = pressure & (s.node >= 0) & cut[np.maximum(s.node, 0)]
+        # A position sensor on a valve closed (and normally open) reads it turning shut.
+        position = s.kind == list(SensorKind).index(SensorKind.VALVE_POSITION)
+        sensor_cut |= position & ~s.normally_closed & np.isin(s.feature_id.astype(str), closed)
         self._closed = closed
         self._operations = [*self._operations, (event, sensor_cut)]  # a new list: the feed thread reads the old one
         self.events = (*self.events, event)
@@ -131,7 +135,8 @@ class TrainingSimulator(SimulatorFeed):
             move = 1.0 - np.exp(-dt / max(event.tau_s, 1e-9))
             target = cut.astype(float)
             emptied = emptied + (target - emptied) * move * (elapsed >= event.at_s)
-        residual = self._operations[-1][0].residual
+        position = self.sensors.kind == list(SensorKind).index(SensorKind.VALVE_POSITION)
+        residual = np.where(position, 0.0, self._operations[-1][0].residual)
         return v * (1.0 - (1.0 - residual) * emptied)
 
 

@@ -134,3 +134,12 @@ def test_a_running_simulator_carries_on_as_a_training_simulator(drill):
     assert np.allclose(plain.values(np.array([k_old])), training.values(np.array([k_new])))
     with pytest.raises(ValueError):
         training.add_event(service.network, ValveOperation(("V-00033",), 0.0, action="turned"))
+
+
+def test_a_position_sensor_reads_its_valve_turning_shut(drill):
+    service, _, live, config = drill
+    feed = TrainingSimulator(service.network, config, speed=0)
+    feed.add_event(service.network, ValveOperation(("V-00038",), at_s=60.0))
+    row = feed.sensors.row("S-00034")  # the position sensor on V-00038 (normally open)
+    before, after = feed.values(np.array([30, 600]))[:, row]
+    assert before == pytest.approx(100.0, abs=3.0) and after == pytest.approx(0.0, abs=0.5)
