@@ -124,3 +124,13 @@ def test_a_base_of_another_network_version_is_refused(demo):
     other = two_feeds()
     with pytest.raises(ValueError, match="base case"):
         what_if_local(other, ["V1"], base)
+
+
+def test_nothing_closed_changes_nothing_and_unknown_ids_are_named(demo):
+    from console.errors import UnknownFeatureError
+
+    net, base = demo
+    local = what_if_local(net, [], base)
+    assert not local.full and len(local.node_index) == 0 and local.diff.max_drop_pa == 0.0
+    with pytest.raises(UnknownFeatureError, match="NOPE"):
+        what_if_local(net, ["NOPE"], base)
