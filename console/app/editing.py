@@ -357,7 +357,7 @@ class EditingService:
     def review(self, change_id: str, master: GasNetwork, *, hydraulics: bool = True) -> ReviewEffect:
         """The engineering effect of a change set on ``master`` (conflicts raise before anything is computed)."""
         cs = self.get(change_id)
-        effect = review_effect(master, self.branch(cs, master), hydraulics=hydraulics)
+        effect = review_effect(master, self.branch(cs, master), hydraulics=hydraulics, changes=cs.changes)
         effect.overlapping_changesets = self.overlapping(cs, master)
         return effect
 

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from console.network import NODE_LAYERS, GasNetwork, validate
+from console.network import NODE_LAYERS, GasNetwork
+from console.network._validation import GLOBAL_CHECKS, _connectivity, neighbourhood, per_feature, validate_features
 
 __all__ = ["ReviewEffect", "SystemPressure", "boundary_segments", "review_effect", "touched_segments"]
 
@@ -99,70 +100,122 @@ class ReviewEffect:
         return "\n".join(lines)
 
 
-def review_effect(master: GasNetwork, branch: GasNetwork, *, hydraulics: bool = True) -> ReviewEffect:
-    """The effect of turning ``master`` into ``branch`` (see the module)."""
+def review_effect(
+    master: GasNetwork, branch: GasNetwork, *, hydraulics: bool = True, changes: list | None = None
+) -> ReviewEffect:
+    """The effect of turning ``master`` into ``branch`` (see the module).
+
+    ``changes`` (the change set, when known) bounds the validation to the changed features' neighbourhood; without
+    it the change set is diffed first. The master's valve segments and customer groups are cached on it (one build
+    per master version serves every review against it).
+    """
+    if changes is None:
+        from console.network import diff_networks
+
+        changes = diff_networks(master, branch)
     effect = ReviewEffect()
-    _validation(master, branch, effect)
+    _validation(master, branch, effect, changes)
     _segments(master, branch, effect)
     if hydraulics:
         _hydraulics(master, branch, effect)
     return effect
 
 
-def _key(f) -> tuple:
-    return (f.check, tuple(sorted(f.feature_ids)))
+def _seed_ids(changes) -> set[str]:
+    """The changed features and every node their versions (before and after) end at or sit on."""
+    seeds: set[str] = set()
+    for c in changes:
+        seeds.add(c.feature_id)
+        for values in (c.before, c.after):
+            for end in ("from_node", "to_node", "feature_id"):
+                if isinstance(values.get(end), str) and values[end]:
+                    seeds.add(values[end])
+    return seeds
 
 
-def _validation(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect) -> None:
-    before = {_key(f): f for f in validate(master).findings}
-    after = {_key(f): f for f in validate(branch).findings}
-    effect.findings_introduced = [f.to_dict() for k, f in after.items() if k not in before]
-    effect.findings_resolved = [f.to_dict() for k, f in before.items() if k not in after]
+def _validation(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect, changes) -> None:
+    """Findings per (check, feature) around the change (both versions of its neighbourhood re-checked); the global
+    component check on both topologies (the branch's is built for the valve segments anyway)."""
+    seeds = _seed_ids(changes)
+    scope = neighbourhood(master, seeds) | neighbourhood(branch, seeds)
+    before = {(f.check, f.feature_ids[0]): f for f in validate_features(master, scope)}
+    after = {(f.check, f.feature_ids[0]): f for f in validate_features(branch, scope)}
+    before |= per_feature(_connectivity_findings(master))
+    after |= per_feature(_connectivity_findings(branch))
+    effect.findings_introduced = [f.to_dict() for k, f in sorted(after.items()) if k not in before]
+    effect.findings_resolved = [f.to_dict() for k, f in sorted(before.items()) if k not in after]
 
 
-def _pipe_segments(network: GasNetwork):
-    from console.isolation import valve_segments
+def _connectivity_findings(network: GasNetwork) -> list:
+    def build():
+        findings = [f for f in _connectivity(network, network.topology) if f.check in GLOBAL_CHECKS]
+        return findings
 
-    seg = valve_segments(network)
-    topo = network.topology
-    pipes = np.flatnonzero(topo.link_layer == 0)  # LINK_LAYERS[0] is "pipes"
-    pipe_ids = topo.link_ids_at(pipes)
-    node_ids = topo.node_ids
-    return seg, pd.Series(seg.link_segment[pipes], index=pipe_ids), pd.Series(seg.node_segment, index=node_ids), topo
+    return network.cached("review.components", build)
+
+
+def _customer_signature(network: GasNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """(customer ids, signature per customer): the signature stands for the set of customers in its valve segment
+    (a sum of 64-bit hashes of their ids), so two customers' isolations are equal when their signatures are."""
+
+    def build():
+        from console.isolation import valve_segments
+
+        seg = valve_segments(network)
+        topo = network.topology
+        rows = topo.layer_nodes("customers")
+        ids = network["customers"]["id"].to_numpy(dtype=object)
+        if not len(rows):
+            return ids, np.zeros(0, dtype=np.uint64)
+        segment = seg.node_segment[rows].astype(np.int64)
+        weight = pd.util.hash_array(ids.astype(str).astype(object)).astype(np.uint64)
+        signature = np.zeros(len(rows), dtype=np.uint64)
+        inside = segment >= 0
+        if inside.any():
+            order = np.argsort(segment[inside], kind="stable")
+            segs = segment[inside][order]
+            starts = np.flatnonzero(np.r_[True, segs[1:] != segs[:-1]])
+            sums = np.add.reduceat(weight[inside][order], starts)
+            per_seg = dict(zip(segs[starts].tolist(), sums.tolist(), strict=True))
+            signature[inside] = np.fromiter((per_seg[k] for k in segment[inside].tolist()), dtype=np.uint64)
+        return ids, signature
+
+    return network.cached("review.customer_signature", build)
 
 
 def _segments(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect) -> None:
-    seg_a, pipes_a, nodes_a, topo_a = _pipe_segments(master)
-    seg_b, pipes_b, nodes_b, topo_b = _pipe_segments(branch)
+    from console.isolation import valve_segments
+
+    seg_a, seg_b = valve_segments(master), valve_segments(branch)
+    topo_a, topo_b = master.topology, branch.topology
     effect.segments_before, effect.segments_after = int(seg_a.n_segments), int(seg_b.n_segments)
-    common = pipes_a.index.intersection(pipes_b.index)
-    pairs = pd.DataFrame({"a": pipes_a.loc[common].to_numpy(), "b": pipes_b.loc[common].to_numpy()})
-    pairs = pairs[(pairs.a >= 0) & (pairs.b >= 0)].drop_duplicates()
-    effect.segments_split = int((pairs.groupby("a")["b"].nunique() > 1).sum())
-    effect.segments_merged = int((pairs.groupby("b")["a"].nunique() > 1).sum())
+    # pipes are the first link layer: a pipe's row is its link position in both topologies
+    ids_a = master["pipes"]["id"].to_numpy(dtype=object)
+    rows_b = branch.rows_of("pipes", ids_a)
+    common = rows_b >= 0
+    a = seg_a.link_segment[: len(ids_a)][common].astype(np.int64)
+    b = seg_b.link_segment[rows_b[common]].astype(np.int64)
+    ok = (a >= 0) & (b >= 0)
+    pairs = np.unique(a[ok] * (int(seg_b.n_segments) + 1) + b[ok])
+    pa_, pb_ = pairs // (int(seg_b.n_segments) + 1), pairs % (int(seg_b.n_segments) + 1)
+    effect.segments_split = int((np.bincount(pa_)[np.unique(pa_)] > 1).sum()) if len(pairs) else 0
+    effect.segments_merged = int((np.bincount(pb_)[np.unique(pb_)] > 1).sum()) if len(pairs) else 0
 
     def useless(seg, topo) -> set[str]:
         same = (seg.dev_a == seg.dev_b) & (seg.dev_kind == 0)
         return set(topo.link_ids_at(seg.dev_link[same]).tolist())
 
-    before = useless(seg_a, topo_a)
-    effect.valves_made_useless = sorted(useless(seg_b, topo_b) - before)
+    effect.valves_made_useless = sorted(useless(seg_b, topo_b) - useless(seg_a, topo_a))
 
     # A customer's isolation changes when the set of customers in its segment changes.
-    def groups(nodes: pd.Series, network: GasNetwork) -> pd.Series:
-        customers = network["customers"]["id"].astype(str)
-        seg = nodes.reindex(customers.to_numpy()).fillna(-1).astype(int)
-        frame = pd.DataFrame({"c": seg.index, "s": seg.to_numpy()})
-        members = frame.groupby("s")["c"].apply(lambda s: hash(tuple(sorted(s))))
-        out = frame["s"].map(members)
-        out.index = frame["c"]
-        out[frame["s"].to_numpy() < 0] = 0
-        return out
-
-    ga, gb = groups(nodes_a, master), groups(nodes_b, branch)
-    both = ga.index.intersection(gb.index)
-    changed = both[ga.loc[both].to_numpy() != gb.loc[both].to_numpy()]
-    effect.customers_isolation_changed = sorted(map(str, changed)) + sorted(map(str, gb.index.difference(ga.index)))
+    ca, sa = _customer_signature(master)
+    cb, sb = _customer_signature(branch)
+    rows = branch.rows_of("customers", ca) if len(ca) else np.empty(0, dtype=np.intp)
+    kept = rows >= 0
+    changed = ca[kept][sa[kept] != sb[rows[kept]]]
+    new = np.ones(len(cb), dtype=bool)
+    new[rows[kept]] = False
+    effect.customers_isolation_changed = sorted(map(str, changed)) + sorted(map(str, cb[new]))
 
 
 def _system_name(s) -> str:

@@ -102,17 +102,27 @@ class InsertRows(EditCommand):
     network: Any
     layer: str
     frame: pd.DataFrame
+    # After an undo: the layer with the rows (``_with``) and the layer the undo left (``_without``, a slice of it
+    # sharing its buffers). A redo that finds ``_without`` still in place puts ``_with`` back: no copy at all.
+    _with: Any = field(default=None, init=False, repr=False)
+    _without: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.text = f"add {len(self.frame)} {self.layer}"
 
     def redo(self) -> None:
-        self.network.add_features(self.layer, self.frame)
+        if self._without is not None and self.network[self.layer] is self._without:
+            _install(self.network, self.layer, self._with, len(self._without))
+        else:
+            self.network.add_features(self.layer, self.frame)
+        self._with = self._without = None
 
     def undo(self) -> None:
         frame = self.network[self.layer]
         n = len(frame) - len(self.frame)
-        _install(self.network, self.layer, frame.iloc[:n].reset_index(drop=True), n)
+        without = frame.iloc[:n].reset_index(drop=True)
+        _install(self.network, self.layer, without, n)
+        self._with, self._without = frame, without
 
     def describe(self) -> dict[str, Any]:
         return super().describe() | {"layer": self.layer, "ids": self.frame["id"].astype(str).tolist()}
@@ -163,6 +173,15 @@ class DeleteRows(EditCommand):
 
     def describe(self) -> dict[str, Any]:
         return super().describe() | {"layer": self.layer, "ids": self.feature_ids}
+
+
+def _appends_first(steps: list[EditCommand]) -> list[EditCommand]:
+    """The steps of an edit that only adds rows and sets values, the appends first (order among each kept).
+
+    Equivalent (appended rows come with their final values; the values set name features by id), and it lets an
+    undo-then-redo reuse the layers as they were (see ``InsertRows``) instead of appending again.
+    """
+    return [s for s in steps if isinstance(s, InsertRows)] + [s for s in steps if not isinstance(s, InsertRows)]
 
 
 class CompositeEdit(EditCommand):
@@ -383,7 +402,7 @@ class SplitPipe(CompositeEdit):
                 _frame(network, "pipes", [second | {"id": new_pipe, "from_node": junction, "to_node": old_to}]),
             )
         )
-        self.steps = steps
+        self.steps = _appends_first(steps)
         self.created = {"junctions": [junction], "pipes": [new_pipe]}
         self.junction_id = junction
 
@@ -465,7 +484,7 @@ class AddPipe(CompositeEdit):
         for layer in ("junctions", "pipes"):
             if adds[layer]:
                 steps.append(InsertRows(network, layer, _frame(network, layer, adds[layer])))
-        self.steps = steps
+        self.steps = _appends_first(steps)
         self.created.setdefault("pipes", []).append(pipe_id)
         self.pipe_id = pipe_id
 
@@ -535,7 +554,7 @@ class InsertDevice(CompositeEdit):
             if lname in inserts:
                 steps.append(InsertRows(network, lname, _frame(network, lname, inserts[lname])))
                 self.created[lname] = [r["id"] for r in inserts[lname]]
-        self.steps = steps
+        self.steps = _appends_first(steps)
         self.device_id = device_id
 
 

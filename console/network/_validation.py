@@ -13,10 +13,19 @@ import pandas as pd
 import shapely
 
 from console.network._crs import outside_area_of_use
-from console.network._schema import LAYERS, NODE_LAYERS
+from console.network._schema import LAYERS, LINK_LAYERS, NODE_LAYERS
 from console.network._topology import line_endpoints
 
-__all__ = ["CHECKS", "Finding", "ValidationReport", "validate"]
+__all__ = [
+    "CHECKS",
+    "GLOBAL_CHECKS",
+    "Finding",
+    "ValidationReport",
+    "neighbourhood",
+    "per_feature",
+    "validate",
+    "validate_features",
+]
 
 #: check name → (severity, what it means)
 CHECKS: dict[str, tuple[str, str]] = {
@@ -32,7 +41,15 @@ CHECKS: dict[str, tuple[str, str]] = {
     "length_mismatch": ("warning", "length_m differs from the geometry's length by more than 5 % and 1 m"),
     "unknown_sensor_feature": ("warning", "a sensor sits on a feature id that does not exist"),
     "outside_area_of_use": ("error", "a feature lies outside the area of use of the network's CRS"),
+    "impossible_value": ("error", "a value no real feature can have (zero or negative diameter, non-finite number)"),
 }
+#: Checks that depend on the whole network (the rest are decided by a feature and its neighbours).
+GLOBAL_CHECKS = ("disconnected_component",)
+
+#: Numeric columns that must be positive and finite (column → what it is), per layer.
+_POSITIVE = {"pipes": ("length_m", "dn", "inner_diameter_mm")}
+#: ... that must not be negative or infinite (0 or NaN: not recorded)
+_NOT_NEGATIVE = {"pipes": ("roughness_mm", "depth_m"), "valves": ("dn",), "gate_stations": ("supply_pressure_mpa",)}
 
 
 @dataclass(frozen=True)
@@ -116,7 +133,271 @@ def validate(network, *, snap_tolerance: float | None = None) -> ValidationRepor
     findings += _connectivity(network, topo)
     findings += _sensors(network)
     findings += _area_of_use(network)
+    findings += _impossible_values(network)
     return ValidationReport(network.name, network.version, tuple(findings))
+
+
+def _bad_values(frame, layer: str) -> np.ndarray:
+    """Rows of ``frame`` (a layer or some of its rows) holding an impossible value (see ``_POSITIVE``/``_FINITE``)."""
+    bad = np.zeros(len(frame), dtype=bool)
+    for column in _POSITIVE.get(layer, ()):
+        if column in frame.columns:
+            v = frame[column].to_numpy(dtype=float, na_value=np.nan)
+            bad |= ~np.isfinite(v) | (v <= 0)
+    for column in _NOT_NEGATIVE.get(layer, ()):
+        if column in frame.columns:
+            v = frame[column].to_numpy(dtype=float, na_value=np.nan)
+            bad |= np.isinf(v) | (v < 0)
+    if len(frame):
+        xy, owner = shapely.get_coordinates(np.asarray(frame.geometry.array, dtype=object), return_index=True)
+        if len(xy):
+            nonfinite = ~np.isfinite(xy).all(axis=1)
+            if nonfinite.any():
+                bad[np.unique(owner[nonfinite])] = True
+    return bad
+
+
+def _impossible_values(network) -> list[Finding]:
+    ids = []
+    for layer, frame in network.layers.items():
+        if len(frame):
+            bad = _bad_values(frame, layer)
+            if bad.any():
+                ids.append(frame["id"].to_numpy(dtype=object)[bad])
+    if not ids:
+        return []
+    ids = np.concatenate(ids)
+    return [_finding("impossible_value", f"{len(ids)} features hold impossible values", ids)]
+
+
+# -- per feature (incremental) ------------------------------------------------------------------------------------------
+def per_feature(findings) -> dict[tuple[str, str], Finding]:
+    """(check, feature id) → finding, one per feature named (grouped findings split up; the message kept)."""
+    out: dict[tuple[str, str], Finding] = {}
+    for f in findings:
+        for fid in f.feature_ids:
+            out.setdefault((f.check, fid), Finding(f.check, f.severity, f.message, (fid,)))
+    return out
+
+
+def _link_rows(network, node_ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Link layer → rows of the links with an end at one of ``node_ids``."""
+    out = {}
+    if not len(node_ids):
+        return out
+    for layer in LINK_LAYERS:
+        links = network[layer]
+        if len(links):
+            hit = (links["from_node"].isin(node_ids) | links["to_node"].isin(node_ids)).to_numpy()
+            if hit.any():
+                out[layer] = np.flatnonzero(hit)
+    return out
+
+
+def _where(network, ids: np.ndarray, layers) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Layer → (positions in ``ids``, rows) of the ids found in ``layers``."""
+    out = {}
+    for layer in layers:
+        rows = network.rows_of(layer, ids)
+        found = np.flatnonzero(rows >= 0)
+        if len(found):
+            out[layer] = (found, rows[found])
+    return out
+
+
+def _take(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Values of ``column`` at positional ``rows`` as objects (only those rows converted)."""
+    return column.iloc[rows].to_numpy(dtype=object)
+
+
+def neighbourhood(network, feature_ids) -> set[str]:
+    """The features whose local findings an edit of ``feature_ids`` can change: the features, the end nodes of the
+    links among them, every link at those nodes and at the nodes among them, and the sensors on any of these."""
+    ids = np.asarray(sorted({str(i) for i in feature_ids}), dtype=object)
+    out = set(ids.tolist())
+    nodes = set()
+    for layer, (_pos, rows) in _where(network, ids, NODE_LAYERS).items():
+        nodes |= set(_take(network[layer]["id"], rows).tolist())
+    for layer, (_pos, rows) in _where(network, ids, LINK_LAYERS).items():
+        frame = network[layer]
+        nodes |= set(_take(frame["from_node"], rows).tolist())
+        nodes |= set(_take(frame["to_node"], rows).tolist())
+    nodes.discard("")
+    out |= nodes
+    for layer, rows in _link_rows(network, np.asarray(sorted(nodes), dtype=object)).items():
+        out |= set(_take(network[layer]["id"], rows).tolist())
+    sensors = network["sensors"]
+    if len(sensors):
+        on = sensors["feature_id"].isin(np.asarray(sorted(out), dtype=object)).to_numpy()
+        out |= set(sensors["id"].to_numpy(dtype=object)[on].tolist())
+    return out
+
+
+def validate_features(network, feature_ids, *, snap_tolerance: float | None = None) -> list[Finding]:
+    """The local checks' findings for exactly ``feature_ids`` (one finding per feature and check), costing the
+    features asked and their neighbours, not the network. Over every id of the network, they are :func:`validate`'s
+    findings of every check but :data:`GLOBAL_CHECKS`, split per feature (``per_feature``)."""
+    if snap_tolerance is None:
+        snap_tolerance = 1e-7 if (network.crs is not None and network.crs.is_geographic) else 0.01
+    ids = np.asarray(sorted({str(i) for i in feature_ids}), dtype=object)
+    out: list[Finding] = []
+    if not len(ids):
+        return out
+
+    def add(check: str, message: str, fids) -> None:
+        out.extend(Finding(check, CHECKS[check][0], message, (str(i),)) for i in fids)
+
+    # duplicate ids: counted in every layer (within a layer too)
+    counts = np.zeros(len(ids), dtype=np.int64)
+    for frame in network.layers.values():
+        if len(frame):
+            hit = frame["id"][frame["id"].isin(ids)].to_numpy(dtype=object)
+            if len(hit):
+                counts += pd.Index(hit).value_counts().reindex(ids, fill_value=0).to_numpy()
+    add("duplicate_id", "this id is used by more than one feature", ids[counts > 1])
+
+    node_at = _where(network, ids, NODE_LAYERS)
+    link_at = _where(network, ids, LINK_LAYERS)
+    node_ids = {layer: _take(network[layer]["id"], rows) for layer, (_p, rows) in node_at.items()}
+    asked_nodes = np.concatenate(list(node_ids.values())) if node_ids else np.empty(0, dtype=object)
+    # the asked links' ends, and whether each exists
+    ends = set()
+    for layer, (_pos, rows) in link_at.items():
+        frame = network[layer]
+        ends |= set(_take(frame["from_node"], rows).tolist())
+        ends |= set(_take(frame["to_node"], rows).tolist())
+    ends_arr = np.asarray(sorted(ends), dtype=object)
+    node_xy: dict[str, tuple[float, float]] = {}
+    for layer, (pos, rows) in _where(network, ends_arr, NODE_LAYERS).items():
+        xy = shapely.get_coordinates(np.asarray(network[layer].geometry.array[rows], dtype=object))
+        node_xy.update(zip(ends_arr[pos].tolist(), map(tuple, xy), strict=True))
+
+    def exists(values: np.ndarray) -> np.ndarray:
+        return np.fromiter((v in node_xy for v in values.tolist()), dtype=bool, count=len(values))
+
+    # node classes: the pipes at the asked nodes and at the ends of asked non-pipe links
+    class_nodes = set(asked_nodes.tolist())
+    for layer in ("valves", "links", "regulators"):
+        if layer in link_at:
+            frame, rows = network[layer], link_at[layer][1]
+            class_nodes |= set(_take(frame["from_node"], rows).tolist())
+            class_nodes |= set(_take(frame["to_node"], rows).tolist())
+    around = _link_rows(network, np.asarray(sorted(class_nodes | set(asked_nodes.tolist())), dtype=object))
+    pipes = network["pipes"]
+    classes: dict[str, set[int]] = {}
+    if "pipes" in around:
+        rows = around["pipes"]
+        codes = pipes["pressure_class"].iloc[rows].cat.codes.to_numpy()
+        frm = _take(pipes["from_node"], rows)
+        to = _take(pipes["to_node"], rows)
+        for a, b, c in zip(frm.tolist(), to.tolist(), codes.tolist(), strict=True):
+            if c < 0:
+                continue
+            classes.setdefault(a, set()).add(c)
+            classes.setdefault(b, set()).add(c)
+
+    def node_class(node: str) -> int:
+        got = classes.get(node, ())
+        return next(iter(got)) if len(got) == 1 else -1
+
+    # per node: class change, dangling end, isolated node (degree: links whose both ends exist)
+    if len(asked_nodes):
+        all_ends: set[str] = set()
+        for layer, rows in around.items():
+            frame = network[layer]
+            all_ends |= set(_take(frame["from_node"], rows).tolist())
+            all_ends |= set(_take(frame["to_node"], rows).tolist())
+        known = set()
+        all_arr = np.asarray(sorted(all_ends), dtype=object)
+        for _layer, (pos, _rows) in _where(network, all_arr, NODE_LAYERS).items():
+            known |= set(all_arr[pos].tolist())
+        degree: dict[str, int] = {}
+        for layer, rows in around.items():
+            frame = network[layer]
+            for a, b in zip(
+                _take(frame["from_node"], rows).tolist(),
+                _take(frame["to_node"], rows).tolist(),
+                strict=True,
+            ):
+                if a in known and b in known:
+                    degree[a] = degree.get(a, 0) + 1
+                    degree[b] = degree.get(b, 0) + 1
+        junctions = set(node_ids.get("junctions", np.empty(0, dtype=object)).tolist())
+        for node in asked_nodes.tolist():
+            if len(classes.get(node, ())) > 1:
+                add("class_change_without_regulator", "pipes of different pressure classes meet here", [node])
+            d = degree.get(node, 0)
+            if d == 0:
+                add("isolated_node", "this node has no link", [node])
+            elif d == 1 and node in junctions:
+                add("dangling_end", "a pipe end stops at this bare junction", [node])
+
+    # per link
+    for layer, (_pos, rows) in link_at.items():
+        frame = network[layer]
+        lids = _take(frame["id"], rows)
+        frm = _take(frame["from_node"], rows)
+        to = _take(frame["to_node"], rows)
+        unknown = ~exists(frm) | ~exists(to)
+        add("unknown_node", "refers to a node id that does not exist", lids[unknown])
+        if layer == "pipes":
+            geoms = np.asarray(frame.geometry.array[rows], dtype=object)
+            geom_len = shapely.length(geoms)
+            length_attr = frame["length_m"].to_numpy()[rows]
+            zero = (geom_len <= 1e-3) | (length_attr <= 1e-3)
+            add("zero_length", "this pipe has zero length", lids[zero])
+            if network.crs is None or not network.crs.is_geographic:
+                diff = np.abs(geom_len - length_attr)
+                add(
+                    "length_mismatch",
+                    "length_m disagrees with the geometry",
+                    lids[(diff > 1.0) & (diff > 0.05 * np.maximum(geom_len, length_attr)) & ~zero],
+                )
+            start, end = line_endpoints(geoms)
+            for k in np.flatnonzero(~unknown):
+                a, b = node_xy[frm[k]], node_xy[to[k]]
+                gap = max(np.hypot(*(start[k] - a)), np.hypot(*(end[k] - b)))
+                if gap > snap_tolerance:
+                    add("unsnapped_endpoint", f"does not start/end at its nodes (gap {gap:.3g} map units)", [lids[k]])
+        elif layer in ("valves", "links"):
+            for k in np.flatnonzero(~unknown):
+                ca, cb = node_class(frm[k]), node_class(to[k])
+                if ca >= 0 and cb >= 0 and ca != cb:
+                    add("class_change_without_regulator", f"this {layer[:-1]} joins different pressure classes",
+                        [lids[k]])  # fmt: skip
+        elif layer == "regulators":
+            categories = list(pipes["pressure_class"].cat.categories)
+            code_of = {c: i for i, c in enumerate(categories)}
+            inlet = _take(frame["inlet_class"], rows).astype(str)
+            outlet = _take(frame["outlet_class"], rows).astype(str)
+            for k in range(len(rows)):
+                ca = node_class(frm[k]) if frm[k] in node_xy else -1
+                cb = node_class(to[k]) if to[k] in node_xy else -1
+                if (ca >= 0 and ca != code_of.get(inlet[k], -9)) or (cb >= 0 and cb != code_of.get(outlet[k], -9)):
+                    add("regulator_class_mismatch", "inlet/outlet class differs from the pipes it connects", [lids[k]])
+
+    # sensors, area of use, impossible values: per asked feature of every layer
+    for layer, (_pos, rows) in _where(network, ids, list(network.layers)).items():
+        frame = network[layer].iloc[rows]
+        lids = frame["id"].to_numpy(dtype=object)
+        if layer == "sensors":
+            fid = frame["feature_id"].to_numpy(dtype=object)
+            has = fid != ""
+            unknown = has & ~network.has_ids(fid)
+            add("unknown_sensor_feature", "this sensor sits on an unknown feature", lids[unknown])
+        if network.crs is not None and network.crs.area_of_use is not None:
+            geoms = np.asarray(frame.geometry.array, dtype=object)
+            if LAYERS[layer].geometry == "LineString":
+                a, b = line_endpoints(geoms)
+                bad = outside_area_of_use(network.crs, a[:, 0], a[:, 1]) | outside_area_of_use(
+                    network.crs, b[:, 0], b[:, 1]
+                )
+            else:
+                xy = shapely.get_coordinates(geoms)
+                bad = outside_area_of_use(network.crs, xy[:, 0], xy[:, 1])
+            add("outside_area_of_use", f"lies outside {network.crs.name}'s area of use", lids[bad])
+        add("impossible_value", "holds an impossible value", lids[_bad_values(frame, layer)])
+    return out
 
 
 def _duplicate_ids(network) -> list[Finding]:
