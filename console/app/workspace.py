@@ -30,7 +30,7 @@ __all__ = [
 DEMO_PIPES = 30_000
 DEMO_SEED = 2026
 # Bump when the generator changes its output, so users get the new demo instead of a stale cached copy.
-DEMO_GENERATION = 3
+DEMO_GENERATION = 4
 
 
 def data_dir() -> Path:

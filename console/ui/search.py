@@ -46,7 +46,7 @@ def case_variants(text: str) -> list[str]:
 
     >>> case_variants("v-1a")
     ['V-1A', 'V-1a', 'v-1A', 'v-1a']
-    >>> len(case_variants("pipeline-north")), case_variants("")
+    >>> len(case_variants("Pipeline-North")), case_variants("")
     (3, [''])
     """
     options = [sorted({c.upper(), c.lower()}) for c in text]
