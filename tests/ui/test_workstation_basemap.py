@@ -3,6 +3,7 @@ an MBTiles file (offline) or a cached XYZ service, fetched off the UI thread so 
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
 
@@ -170,3 +171,131 @@ def test_a_file_that_is_not_mbtiles_is_named(tmp_path):
     with pytest.raises(BasemapError) as err:
         open_tile_source(str(bad))
     assert str(bad) in str(err.value) and "not an MBTiles file" in str(err.value)
+
+
+# -- CGCS2000 lon/lat tiles (Tianditu "c") -----------------------------------------------------------------------------
+def test_the_cgcs2000_tile_matrix_is_tianditus_c_set():
+    from console.ui.map.basemap import CGCS2000_GEOGRAPHIC as C
+
+    # level 1: two tiles of 180° side by side from (-180°, 90°), 0.703125° a pixel; each level doubles both ways
+    assert C.size(1) == (2, 1) and C.size(2) == (4, 2) and C.size(18) == (1 << 18, 1 << 17)
+    assert C.bounds(1, 0, 0) == (-180.0, -90.0, 0.0, 90.0) and C.bounds(1, 1, 0) == (0.0, -90.0, 180.0, 90.0)
+    assert C.span(1) / 256 == 0.703125
+    # Nanjing's Xinjiekou (118.78°E, 32.04°N) at level 10: column floor(298.78 / 0.3515625) = 849,
+    # row floor(57.96 / 0.3515625) = 164
+    source = TileSource()
+    source.grid, source.min_zoom = C, 1
+    z, tiles = tiles_for_view((118.779, 32.039, 118.781, 32.041), 0.3515625 / 256, source)
+    assert (z, tiles) == (10, [(10, 849, 164)])
+    assert tiles_for_view((100.0, 20.0, 130.0, 45.0), 10.0, source)[0] == 1  # never below level 1
+
+
+def test_tile_specs_name_their_grid(tmp_path):
+    from console.ui.map.basemap import CGCS2000_GEOGRAPHIC, WEB_MERCATOR, FolderSource
+
+    tdt = ("http://t0.tianditu.gov.cn/vec_c/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default"
+           "&TILEMATRIXSET=c&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY")  # fmt: skip
+    assert open_tile_source(tdt).grid is CGCS2000_GEOGRAPHIC and open_tile_source(tdt).min_zoom == 1
+    assert open_tile_source(tdt.replace("vec_c", "vec_w").replace("SET=c", "SET=w")).grid is WEB_MERCATOR
+    assert open_tile_source("https://tiles.example/{z}/{x}/{y}.png").grid is WEB_MERCATOR
+    folder = open_tile_source(f"{tmp_path}/{{z}}/{{x}}/{{y}}.png#EPSG:4490")
+    assert isinstance(folder, FolderSource) and folder.grid is CGCS2000_GEOGRAPHIC
+    assert folder.fetch(3, 1, 1) is None  # no tile there
+    with pytest.raises(BasemapError, match="unknown tile grid"):
+        open_tile_source(f"{tmp_path}/{{z}}/{{x}}/{{y}}.png#EPSG:2000")
+    with pytest.raises(BasemapError, match="no such tile folder"):
+        open_tile_source(f"{tmp_path}/missing/{{z}}/{{x}}/{{y}}.png")
+    path = _mbtiles(tmp_path / "c.mbtiles", [])
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO metadata VALUES ('crs', 'EPSG:4490')")
+    con.execute("INSERT INTO tiles VALUES (2, 3, 1, ?)", (_png(RED),))  # TMS row 1 of level 2's two rows: the top
+    con.commit()
+    con.close()
+    mb = open_tile_source(str(path))
+    assert mb.grid is CGCS2000_GEOGRAPHIC and mb.min_zoom == 1
+    assert mb.fetch(2, 3, 0) == _png(RED) and mb.fetch(2, 3, 1) is None
+
+
+def _marked_tile(grid, key, marks, size=256, radius=0):
+    """A grey tile with a coloured square of (2 radius + 1) px centred on each (lon, lat, colour) that falls in it."""
+    left, bottom, right, top = grid.bounds(*key)
+    img = QImage(size, size, QImage.Format.Format_ARGB32)
+    img.fill(QColor("#808080"))
+    for lon, lat, colour in marks:
+        u = int(math.floor((lon - left) / (right - left) * size))
+        v = int(math.floor((top - lat) / (top - bottom) * size))
+        for du in range(-radius, radius + 1):
+            for dv in range(-radius, radius + 1):
+                if 0 <= u + du < size and 0 <= v + dv < size:
+                    img.setPixelColor(u + du, v + dv, QColor(colour))
+    return img
+
+
+def test_a_known_point_lands_on_its_pixel_of_a_cgcs2000_tile(network):
+    """A synthetic Tianditu-c tile with one red and one blue pixel, warped into the demo's CGCS2000 Gauss-Krüger
+    zone 41: each pixel's centre, projected independently, falls on that colour in the warped image."""
+    from pyproj import CRS, Transformer
+
+    from console.ui.map.basemap import CGCS2000_GEOGRAPHIC as C
+    from console.ui.map.basemap import warp_tile
+
+    to_lonlat = Transformer.from_crs(network.crs, CRS.from_epsg(4490), always_xy=True)
+    to_map = Transformer.from_crs(CRS.from_epsg(4490), network.crs, always_xy=True)
+    x0, y0, x1, y1 = network.bounds
+    lon, lat = to_lonlat.transform((x0 + x1) / 2, (y0 + y1) / 2)
+    z = 16
+    span = C.span(z)
+    key = (z, int((lon - C.left) // span), int((C.top - lat) // span))
+    left, bottom, right, top = C.bounds(*key)
+    px = span / 256
+    pixels = {(40, 200): "#ff0000", (220, 30): "#0000ff"}  # (u, v) in the tile: red low left, blue high right
+    marks = [(left + (u + 0.5) * px, top - (v + 0.5) * px, c) for (u, v), c in pixels.items()]
+    tile = _marked_tile(C, key, marks)
+    warped, (mx0, my0, mx1, my1) = warp_tile(tile, C.bounds(*key), to_map, to_lonlat)
+    assert warped.width() > 200 and warped.height() > 200
+    for mlon, mlat, colour in marks:
+        px_, py_ = to_map.transform(mlon, mlat)
+        col = int((px_ - mx0) / (mx1 - mx0) * warped.width())
+        row = int((my1 - py_) / (my1 - my0) * warped.height())
+        assert warped.pixelColor(col, row).name() == colour
+        assert warped.pixelColor(col + 3, row).name() == "#808080"  # and only there
+    # the tile's corners are transparent where the lon/lat quad does not reach its map bounding box … or inside it
+    inside = warped.pixelColor(warped.width() // 2, warped.height() // 2)
+    assert inside.alpha() == 255 and inside.name() == "#808080"
+
+
+def test_a_cgcs2000_tile_folder_is_drawn_in_place_on_the_map(qtbot, canvas, tmp_path):
+    """End to end: a tile folder in Tianditu's c grid (#EPSG:4490) under the Gauss-Krüger map; the red mark at a known
+    lon/lat shows on the screen pixel where the map puts that point."""
+    from pyproj import CRS, Transformer
+
+    from console.ui.map.basemap import CGCS2000_GEOGRAPHIC as C
+
+    for layer in ("pipes", "links", *canvas.points):
+        canvas.set_layer_visible(layer, False)
+    x0, y0, x1, y1 = canvas.map_range()
+    cx, cy = (x0 + x1) / 2 + 37.0, (y0 + y1) / 2 - 23.0
+    canvas.set_map_range(cx - 450, cy - 350, cx + 450, cy + 350)
+    wait_settled(qtbot, canvas)
+    lon, lat = Transformer.from_crs(canvas.network.crs, CRS.from_epsg(4490), always_xy=True).transform(cx, cy)
+    folder = tmp_path / "tdt_c"
+    folder.mkdir()
+    layer = TileLayer(canvas, open_tile_source(f"{folder.as_posix()}/{{z}}/{{x}}/{{y}}.png#EPSG:4490"))
+    assert layer.set_crs(canvas.network.crs)
+    wanted = layer.refresh()
+    assert wanted and all(k[0] == wanted[0][0] for k in wanted)
+    for key in wanted:
+        img = _marked_tile(C, key, [(lon, lat, "#ff0000")], radius=3)
+        (folder / str(key[0]) / str(key[1])).mkdir(parents=True, exist_ok=True)
+        img.save(str(folder / str(key[0]) / str(key[1]) / f"{key[2]}.png"))
+    layer.set_crs(canvas.network.crs)  # forget the tiles missed before the folder was filled
+    layer.refresh()
+    qtbot.waitUntil(lambda: layer.pending == 0 and len(layer.item.tiles) == len(wanted), timeout=SETTLE_TIMEOUT_MS)
+    assert not layer.errors
+    shot = image_array(canvas.viewport().grab().toImage())
+    p = canvas.map_to_widget(cx, cy)
+    r, g, b = (int(v) for v in shot[int(p.y()), int(p.x())])
+    assert r > 200 and g < 60 and b < 60
+    r, g, b = (int(v) for v in shot[int(p.y()) + 12, int(p.x()) + 12])
+    assert abs(r - 128) < 20 and abs(g - 128) < 20 and abs(b - 128) < 20  # grey tile around the mark
+    layer.close()

@@ -6,9 +6,11 @@ and raster tiles from an MBTiles file (control rooms without internet) or an XYZ
   ``console.network.derive_buildings`` when the network package offers it. Everything is prepared in a background job
   (:func:`prepare_basemap`) and drawn by one item whose street names are placed in screen space, along their street,
   never over another name.
-* **Raster**: :class:`TileLayer` asks a :class:`TileSource` for the Web-Mercator tiles covering the view on a thread
-  pool, decodes them there, caches them (memory LRU; an XYZ source also keeps a disk cache) and draws each tile
-  warped into the network's CRS. The map never waits for a tile: a missing tile is simply drawn once it arrives.
+* **Raster**: :class:`TileLayer` asks a :class:`TileSource` for the tiles covering the view on a thread pool, in the
+  source's :class:`TileGrid` — Web Mercator (XYZ, Tianditu ``w``) or CGCS2000 longitude/latitude (EPSG:4490,
+  Tianditu ``c``: 2 × 1 tiles at level 1) — decodes them there, warps each into the network's CRS (e.g. CGCS2000
+  Gauss-Krüger, :func:`warp_tile`), caches them (memory LRU; an XYZ source also keeps a disk cache) and draws the
+  finished images. The map never waits for a tile: a missing tile is simply drawn once it arrives.
 
 ``install(window)`` adds View › Basemap (streets, blocks, buildings) and View › Raster basemap… and returns the
 :class:`BasemapController`.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import re
 import sqlite3
 import threading
 import urllib.request
@@ -51,8 +54,12 @@ from console.ui.actions import ActionSpec
 __all__ = [
     "BasemapController",
     "BasemapData",
+    "CGCS2000_GEOGRAPHIC",
+    "WEB_MERCATOR",
     "BasemapItem",
+    "FolderSource",
     "MBTilesSource",
+    "TileGrid",
     "TileLayer",
     "TileSource",
     "XYZSource",
@@ -60,6 +67,7 @@ __all__ = [
     "open_tile_source",
     "prepare_basemap",
     "tiles_for_view",
+    "warp_tile",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,7 +81,13 @@ MAX_TILES = 96
 LABEL_GAP_PX = 28.0  # clear space around a street name: names spaced out read as a map, packed ones as noise
 
 declare("basemap/visible", True, bool, "draw the streets, their names, blocks and buildings under the network")
-declare("basemap/tiles", "", str, "raster basemap: an .mbtiles file or an XYZ/WMTS URL with {z} {x} {y}")
+declare(
+    "basemap/tiles",
+    "",
+    str,
+    "raster basemap: an .mbtiles file, a tile folder or an XYZ/WMTS URL with {z} {x} {y}"
+    " (#EPSG:4490 or TILEMATRIXSET=c: Tianditu's CGCS2000 lon/lat grid)",
+)
 
 
 class BasemapError(GasOpsError):
@@ -276,21 +290,81 @@ class BasemapItem(pg.GraphicsObject):
 
 
 # -- raster tiles -----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TileGrid:
+    """A tile matrix set: the CRS its tiles are cut in, the top-left corner, the span of one tile at level 0 (in CRS
+    units) and how many tiles a level has across and down (``cols0 << z`` by ``rows0 << z``)."""
+
+    name: str
+    epsg: int
+    left: float
+    top: float
+    span0: float
+    cols0: float
+    rows0: float
+    min_level: int = 0
+
+    def span(self, z: int) -> float:
+        return self.span0 / (1 << z)
+
+    def size(self, z: int) -> tuple[int, int]:
+        return max(int(self.cols0 * (1 << z)), 1), max(int(self.rows0 * (1 << z)), 1)
+
+    def bounds(self, z: int, x: int, y: int) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) of tile ``(z, x, y)`` in the grid's CRS (rows counted from the top)."""
+        s = self.span(z)
+        left, top = self.left + x * s, self.top - y * s
+        return left, top - s, left + s, top
+
+
+#: Web Mercator (EPSG:3857), the XYZ / Google / OSM / Tianditu ``w`` grid: one tile at level 0.
+WEB_MERCATOR = TileGrid("Web Mercator", 3857, -WEB_MERCATOR_M, WEB_MERCATOR_M, 2 * WEB_MERCATOR_M, 1, 1, 0)
+#: CGCS2000 geographic (EPSG:4490), Tianditu's ``c`` tile matrix set: longitude/latitude degrees from (-180°, 90°),
+#: 2 × 1 tiles of 180° at level 1 (0.703125° a pixel), levels 1-18.
+CGCS2000_GEOGRAPHIC = TileGrid("CGCS2000 lon/lat (Tianditu c)", 4490, -180.0, 90.0, 360.0, 1, 0.5, 1)
+
+
+def tile_bounds_3857(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    return WEB_MERCATOR.bounds(z, x, y)
+
+
 class TileSource:
-    """Web-Mercator (EPSG:3857) XYZ tiles: ``fetch(z, x, y)`` returns the tile's image bytes or None (no tile there).
-    Called on worker threads; must be thread-safe."""
+    """Tiles of a :class:`TileGrid` (Web Mercator unless said otherwise): ``fetch(z, x, y)`` returns the tile's image
+    bytes or None (no tile there). Called on worker threads; must be thread-safe."""
 
     name = "tiles"
     min_zoom, max_zoom = 0, 19
     attribution = ""
+    grid: TileGrid = WEB_MERCATOR
 
     def fetch(self, z: int, x: int, y: int) -> bytes | None:  # pragma: no cover - interface
         raise NotImplementedError
 
 
+_GRID_WORDS = {"4490": CGCS2000_GEOGRAPHIC, "epsg:4490": CGCS2000_GEOGRAPHIC, "c": CGCS2000_GEOGRAPHIC,
+               "cgcs2000": CGCS2000_GEOGRAPHIC, "3857": WEB_MERCATOR, "epsg:3857": WEB_MERCATOR,
+               "w": WEB_MERCATOR}  # fmt: skip
+
+
+def _grid_of_template(template: str) -> tuple[str, TileGrid]:
+    """The template without its ``#grid`` fragment, and its grid: the fragment (``#EPSG:4490``, ``#c``), a WMTS
+    ``TILEMATRIXSET=c`` or a Tianditu ``…_c/`` service path say CGCS2000 lon/lat; anything else is Web Mercator."""
+    base, _, fragment = template.partition("#")
+    if fragment:
+        grid = _GRID_WORDS.get(fragment.strip().lower())
+        if grid is None:
+            raise BasemapError(f"{template!r}: unknown tile grid #{fragment} (use #EPSG:3857 or #EPSG:4490)")
+        return base, grid
+    query = base.lower()
+    if re.search(r"[?&]tilematrixset=c(&|$)", query) or re.search(r"/[a-z]{3}_c/", query):
+        return base, CGCS2000_GEOGRAPHIC
+    return base, WEB_MERCATOR
+
+
 class MBTilesSource(TileSource):
     """Tiles from an MBTiles file (SQLite, TMS rows), for control rooms without internet. Opened read-only, one
-    connection per thread."""
+    connection per thread. Web Mercator, unless its metadata says ``crs`` (or ``srs``) ``EPSG:4490``: then the
+    tiles are Tianditu's CGCS2000 lon/lat grid."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -302,8 +376,16 @@ class MBTilesSource(TileSource):
             con.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles LIMIT 1").fetchall()
         except sqlite3.Error as exc:
             raise BasemapError(f"{self.path}: not an MBTiles file ({exc})") from exc
-        self.min_zoom = int(meta.get("minzoom", 0) or 0)
-        self.max_zoom = int(meta.get("maxzoom", 19) or 19)
+        crs = str(meta.get("crs") or meta.get("srs") or "EPSG:3857").strip().lower()
+        self.grid = _GRID_WORDS.get(crs) or _GRID_WORDS.get(crs.rsplit(":", 1)[-1])
+        if self.grid is None:
+            raise BasemapError(f"{self.path}: tiles in {crs!r} are not drawn (EPSG:3857 or EPSG:4490)")
+        try:
+            self.min_zoom = int(meta.get("minzoom", self.grid.min_level) or self.grid.min_level)
+            self.max_zoom = int(meta.get("maxzoom", 19) or 19)
+        except ValueError as exc:
+            raise BasemapError(f"{self.path}: bad minzoom/maxzoom in the metadata ({exc})") from exc
+        self.min_zoom = max(self.min_zoom, self.grid.min_level)
         self.attribution = str(meta.get("attribution", "") or "")
         self.format = str(meta.get("format", "png") or "png")
         if self.format == "pbf":
@@ -319,7 +401,7 @@ class MBTilesSource(TileSource):
         return con
 
     def fetch(self, z: int, x: int, y: int) -> bytes | None:
-        row = (1 << z) - 1 - y  # MBTiles rows count from the south (TMS)
+        row = self.grid.size(z)[1] - 1 - y  # MBTiles rows count from the south (TMS)
         hit = (
             self._con()
             .execute("SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?", (z, x, row))
@@ -330,13 +412,15 @@ class MBTilesSource(TileSource):
 
 class XYZSource(TileSource):
     """Tiles from a URL template: XYZ (``…/{z}/{x}/{y}.png``) or WMTS KVP (``…TILEMATRIX={z}&TILEROW={y}&TILECOL={x}``,
-    e.g. Tianditu's ``w`` (Web-Mercator) layers with their ``tk`` key). Fetched tiles are kept in ``cache_dir``."""
+    e.g. Tianditu's ``w`` (Web-Mercator) or ``c`` (CGCS2000 lon/lat) layers with their ``tk`` key). Fetched tiles are
+    kept in ``cache_dir``."""
 
     def __init__(self, template: str, cache_dir: str | Path | None = None, *, max_zoom: int = 19) -> None:
         if not template.startswith(("http://", "https://")) or not all(f"{{{k}}}" in template for k in "zxy"):
             raise BasemapError(f"{template!r}: a tile URL needs http(s):// and the {{z}}, {{x}} and {{y}} placeholders")
-        self.template = template
+        self.template, self.grid = _grid_of_template(template)
         self.name = template.split("/")[2]
+        self.min_zoom = self.grid.min_level
         self.max_zoom = max_zoom
         self.cache_dir = Path(cache_dir) if cache_dir else None
 
@@ -362,45 +446,119 @@ class XYZSource(TileSource):
         return data
 
 
+class FolderSource(TileSource):
+    """Tiles from a folder, ``…/{z}/{x}/{y}.png`` (a tile cache copied to a control room without internet); a
+    ``#EPSG:4490`` fragment says the tiles are Tianditu's CGCS2000 lon/lat grid."""
+
+    def __init__(self, template: str) -> None:
+        template = template.removeprefix("file://")
+        if not all(f"{{{k}}}" in template for k in "zxy"):
+            raise BasemapError(f"{template!r}: a tile folder needs the {{z}}, {{x}} and {{y}} placeholders")
+        self.template, self.grid = _grid_of_template(template)
+        root = Path(self.template.split("{", 1)[0])
+        if not root.is_dir():
+            raise BasemapError(f"{template!r}: no such tile folder ({root})")
+        self.name = root.name or str(root)
+        self.min_zoom = self.grid.min_level
+
+    def fetch(self, z: int, x: int, y: int) -> bytes | None:
+        path = Path(self.template.replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y)))
+        return path.read_bytes() if path.is_file() else None
+
+
 def open_tile_source(spec: str, cache_dir: str | Path | None = None) -> TileSource:
-    """An MBTiles file path or a tile URL template as a :class:`TileSource` (a clear error otherwise)."""
+    """An MBTiles file, a tile folder template or a tile URL template as a :class:`TileSource` (a clear error
+    otherwise)."""
     spec = spec.strip()
     if spec.startswith(("http://", "https://")):
         return XYZSource(spec, cache_dir)
     if spec.lower().endswith(".mbtiles"):
         return MBTilesSource(spec)
-    raise BasemapError(f"{spec!r}: give an .mbtiles file or an http(s) tile URL with {{z}}/{{x}}/{{y}}")
+    if spec.startswith("file://") or ("{z}" in spec and "://" not in spec):
+        return FolderSource(spec)
+    raise BasemapError(f"{spec!r}: give an .mbtiles file, a tile folder …/{{z}}/{{x}}/{{y}}.png or an http(s) tile URL")
 
 
-def tiles_for_view(bounds_3857: tuple[float, float, float, float], metres_per_px: float, source: TileSource):
-    """The zoom level whose tiles are closest to one screen pixel and the (z, x, y) tiles covering ``bounds_3857``
-    (at most ``MAX_TILES``: a coarser level when the view would need more).
+def tiles_for_view(bounds: tuple[float, float, float, float], units_per_px: float, source: TileSource):
+    """The level whose tiles are closest to one screen pixel and the (z, x, y) tiles covering ``bounds`` (in the
+    source grid's CRS; at most ``MAX_TILES``: a coarser level when the view would need more).
 
     >>> z, tiles = tiles_for_view((0.0, 0.0, 1000.0, 1000.0), 1.2, TileSource())
     >>> z, tiles[:2]
     (17, [(17, 65536, 65532), (17, 65536, 65533)])
     """
-    x0, y0, x1, y1 = bounds_3857
-    world = 2 * WEB_MERCATOR_M
-    z = int(round(math.log2(max(world / (256.0 * max(metres_per_px, 1e-6)), 1.0))))
-    z = min(max(z, source.min_zoom), source.max_zoom)
+    grid = source.grid
+    x0, y0, x1, y1 = bounds
+    lo = max(source.min_zoom, grid.min_level)
+    z = int(round(math.log2(max(grid.span0 / (256.0 * max(units_per_px, 1e-12)), 1.0))))
+    z = min(max(z, lo), source.max_zoom)
     while True:
-        n = 1 << z
-        size = world / n
-        cx0 = max(int(math.floor((x0 + WEB_MERCATOR_M) / size)), 0)
-        cx1 = min(int(math.floor((x1 + WEB_MERCATOR_M) / size)), n - 1)
-        cy0 = max(int(math.floor((WEB_MERCATOR_M - y1) / size)), 0)
-        cy1 = min(int(math.floor((WEB_MERCATOR_M - y0) / size)), n - 1)
+        cols, rows = grid.size(z)
+        size = grid.span(z)
+        cx0 = max(int(math.floor((x0 - grid.left) / size)), 0)
+        cx1 = min(int(math.floor((x1 - grid.left) / size)), cols - 1)
+        cy0 = max(int(math.floor((grid.top - y1) / size)), 0)
+        cy1 = min(int(math.floor((grid.top - y0) / size)), rows - 1)
         count = max(cx1 - cx0 + 1, 0) * max(cy1 - cy0 + 1, 0)
-        if count <= MAX_TILES or z <= source.min_zoom:
+        if count <= MAX_TILES or z <= lo:
             return z, [(z, x, y) for x in range(cx0, cx1 + 1) for y in range(cy0, cy1 + 1)][:MAX_TILES]
         z -= 1
 
 
-def tile_bounds_3857(z: int, x: int, y: int) -> tuple[float, float, float, float]:
-    size = 2 * WEB_MERCATOR_M / (1 << z)
-    left, top = -WEB_MERCATOR_M + x * size, WEB_MERCATOR_M - y * size
-    return left, top - size, left + size, top
+WARP_STEPS = 16  # the warp is exact at a 17 × 17 lattice of each tile and bilinear between (sub-pixel at 256 px)
+
+
+def warp_tile(image: QImage, grid_bounds, to_map, to_grid) -> tuple[QImage, tuple[float, float, float, float]]:
+    """``image`` (a tile covering ``grid_bounds`` = (left, bottom, right, top) in its grid's CRS) resampled into the
+    map's CRS: returns an ARGB image, north-up in map coordinates, and its (x0, y0, x1, y1) map extent; pixels outside
+    the tile are transparent. ``to_map``/``to_grid`` are always_xy pyproj transformers (grid → map, map → grid). Each
+    output pixel takes the tile pixel its centre falls in, with the point transformation exact on a lattice and
+    interpolated between, so meridian convergence and the Gauss-Krüger scale are honoured tile by tile."""
+    left, bottom, right, top = grid_bounds
+    t = np.linspace(0.0, 1.0, WARP_STEPS + 1)
+    ex = np.concatenate([left + (right - left) * t, np.full_like(t, right), left + (right - left) * t,
+                         np.full_like(t, left)])  # fmt: skip
+    ey = np.concatenate([np.full_like(t, top), bottom + (top - bottom) * t, np.full_like(t, bottom),
+                         bottom + (top - bottom) * t])  # fmt: skip
+    mx, my = to_map.transform(ex, ey)
+    mx, my = np.asarray(mx), np.asarray(my)
+    if not (np.isfinite(mx).all() and np.isfinite(my).all()):
+        raise BasemapError("tile outside the map's CRS")
+    x0, x1, y0, y1 = float(mx.min()), float(mx.max()), float(my.min()), float(my.max())
+    src = image.convertToFormat(QImage.Format.Format_ARGB32)
+    sw, sh = src.width(), src.height()
+    # the output keeps the tile's pixel size: its edge length in map units over its pixels
+    edge = math.hypot(mx[WARP_STEPS] - mx[0], my[WARP_STEPS] - my[0]) / max(sw, 1)
+    ow = int(min(max(math.ceil((x1 - x0) / max(edge, 1e-9)), 1), 2 * sw))
+    oh = int(min(max(math.ceil((y1 - y0) / max(edge, 1e-9)), 1), 2 * sh))
+    # lattice of output pixel positions → grid CRS → source pixel (u, v)
+    lx = x0 + (x1 - x0) * np.linspace(0.0, 1.0, WARP_STEPS + 1)
+    ly = y1 - (y1 - y0) * np.linspace(0.0, 1.0, WARP_STEPS + 1)
+    gx, gy = np.meshgrid(lx, ly)
+    qx, qy = to_grid.transform(gx.ravel(), gy.ravel())
+    u = ((np.asarray(qx) - left) / (right - left) * sw).reshape(gx.shape)
+    v = ((top - np.asarray(qy)) / (top - bottom) * sh).reshape(gx.shape)
+    # bilinear between lattice nodes, at output pixel centres
+    fc = (np.arange(ow) + 0.5) / ow * WARP_STEPS
+    fr = (np.arange(oh) + 0.5) / oh * WARP_STEPS
+    c0 = np.minimum(fc.astype(int), WARP_STEPS - 1)
+    r0 = np.minimum(fr.astype(int), WARP_STEPS - 1)
+    a = (fc - c0)[None, :]
+    b = (fr - r0)[:, None]
+
+    def lerp(f):
+        f00, f01 = f[r0][:, c0], f[r0][:, c0 + 1]
+        f10, f11 = f[r0 + 1][:, c0], f[r0 + 1][:, c0 + 1]
+        return (f00 * (1 - a) + f01 * a) * (1 - b) + (f10 * (1 - a) + f11 * a) * b
+
+    uu, vv = np.floor(lerp(u)).astype(np.int64), np.floor(lerp(v)).astype(np.int64)
+    inside = (uu >= 0) & (uu < sw) & (vv >= 0) & (vv < sh)
+    stride = src.bytesPerLine() // 4
+    pixels = np.frombuffer(src.constBits(), dtype=np.uint32, count=stride * sh).reshape(sh, stride)[:, :sw]
+    out = np.zeros((oh, ow), dtype=np.uint32)
+    out[inside] = pixels[vv[inside], uu[inside]]
+    warped = QImage(out.tobytes(), ow, oh, 4 * ow, QImage.Format.Format_ARGB32).copy()
+    return warped, (x0, y0, x1, y1)
 
 
 class _TileItem(pg.GraphicsObject):
@@ -417,11 +575,17 @@ class _TileItem(pg.GraphicsObject):
     def shape(self) -> QPainterPath:
         return QPainterPath()
 
+    def clear(self) -> None:
+        self.prepareGeometryChange()
+        self.tiles.clear()
+        self._rect = QRectF()
+        self.update()
+
     def add(self, key, image: QImage, quad: QPolygonF) -> None:
         self.prepareGeometryChange()
         self.tiles[key] = (image, quad)
         self.tiles.move_to_end(key)
-        while len(self.tiles) > 4 * MAX_TILES:
+        while len(self.tiles) > 4 * MAX_TILES:  # the memory cache: the least recently arrived go first
             self.tiles.popitem(last=False)
         self._rect = self._rect.united(quad.boundingRect())
         self.update()
@@ -444,9 +608,11 @@ class _TileItem(pg.GraphicsObject):
 
 
 class TileLayer(QObject):
-    """Raster tiles of a :class:`TileSource` under the network of a :class:`MapCanvas`, fetched off the UI thread."""
+    """Raster tiles of a :class:`TileSource` under the network of a :class:`MapCanvas`: fetched, decoded and warped
+    from the source's grid (Web Mercator or CGCS2000 lon/lat) into the network's CRS on a thread pool; the UI thread
+    only draws finished, north-up images."""
 
-    tileArrived = Signal(object, object)  # key, QImage (queued from the worker threads to the UI thread)
+    tileArrived = Signal(object, object, object, object)  # generation, key, QImage, map extent (queued to the UI)
 
     def __init__(self, canvas, source: TileSource, workers: int = 4) -> None:
         super().__init__(canvas)
@@ -456,60 +622,87 @@ class TileLayer(QObject):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tiles")
         self._pending: set = set()
         self._failed: set = set()
-        self._to_3857 = self._from_3857 = None
+        self._crs = None
+        self._to_grid = None
+        self._generation = 0
+        self._local = threading.local()
         self.errors: list[str] = []
         self.tileArrived.connect(self._on_tile, Qt.ConnectionType.QueuedConnection)
         canvas.add_overlay(self.item, TILES_Z)
 
     def set_crs(self, crs) -> bool:
-        """Transformations between the network's CRS and Web Mercator (False for a schematic without a place)."""
+        """Warp tiles into ``crs`` from now on (False for a schematic without a place: no tiles then)."""
         from pyproj import CRS, Transformer
 
+        self._generation += 1
+        self._pending.clear()
+        self._failed.clear()
+        self.item.clear()
         if crs is None or getattr(crs, "is_engineering", False):
-            self._to_3857 = self._from_3857 = None
+            self._crs = self._to_grid = None
             return False
-        self._to_3857 = Transformer.from_crs(crs, CRS.from_epsg(3857), always_xy=True)
-        self._from_3857 = Transformer.from_crs(CRS.from_epsg(3857), crs, always_xy=True)
+        self._crs = crs
+        self._to_grid = Transformer.from_crs(crs, CRS.from_epsg(self.source.grid.epsg), always_xy=True)
         return True
 
     def refresh(self) -> list:
         """Ask for the tiles the view needs (returns them); those cached are drawn at once, the others on arrival."""
-        if self._to_3857 is None:
+        if self._to_grid is None:
             return []
         x0, y0, x1, y1 = self.canvas.map_range()
-        xs, ys = self._to_3857.transform([x0, x1, x0, x1], [y0, y0, y1, y1])
+        t = np.linspace(0.0, 1.0, 5)
+        bx = np.concatenate([x0 + (x1 - x0) * t, np.full(5, x1), x0 + (x1 - x0) * t, np.full(5, x0)])
+        by = np.concatenate([np.full(5, y0), y0 + (y1 - y0) * t, np.full(5, y1), y0 + (y1 - y0) * t])
+        xs, ys = (np.asarray(v) for v in self._to_grid.transform(bx, by))
         if not (np.isfinite(xs).all() and np.isfinite(ys).all()):
             return []
-        box = (min(xs), min(ys), max(xs), max(ys))
-        mpp = (box[2] - box[0]) / max(self.canvas.viewport().width(), 1)
-        _z, tiles = tiles_for_view(box, mpp, self.source)
+        box = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+        upp = (box[2] - box[0]) / max(self.canvas.viewport().width(), 1)
+        _z, tiles = tiles_for_view(box, upp, self.source)
         self.item.wanted = set(tiles)
         for key in tiles:
             if key in self.item.tiles or key in self._pending or key in self._failed:
                 continue
             self._pending.add(key)
-            self._pool.submit(self._fetch, key)
+            self._pool.submit(self._fetch, self._generation, self._crs, key)
         self.item.update()
         return tiles
 
-    def _fetch(self, key) -> None:
+    def _transformers(self, crs):
+        """This worker thread's transformers (grid → map, map → grid) for ``crs``."""
+        from pyproj import CRS, Transformer
+
+        cached = getattr(self._local, "pair", None)
+        if cached is None or cached[0] is not crs:
+            grid_crs = CRS.from_epsg(self.source.grid.epsg)
+            cached = (crs, Transformer.from_crs(grid_crs, crs, always_xy=True),
+                      Transformer.from_crs(crs, grid_crs, always_xy=True))  # fmt: skip
+            self._local.pair = cached
+        return cached[1], cached[2]
+
+    def _fetch(self, generation: int, crs, key) -> None:
+        image, extent = QImage(), None
         try:
             data = self.source.fetch(*key)
-            image = QImage.fromData(data) if data else QImage()
+            tile = QImage.fromData(data) if data else QImage()
+            if not tile.isNull():
+                image, extent = warp_tile(tile, self.source.grid.bounds(*key), *self._transformers(crs))
         except Exception as exc:  # offline, 404, a damaged file: the map goes on without this tile
             image = QImage()
             self.errors.append(f"{self.source.name} tile {key}: {exc}")
-        self.tileArrived.emit(key, image)
+        self.tileArrived.emit(generation, key, image, extent)
 
-    def _on_tile(self, key, image: QImage) -> None:
+    def _on_tile(self, generation: int, key, image: QImage, extent) -> None:
+        if generation != self._generation:
+            return  # warped for a network no longer shown
         self._pending.discard(key)
-        if image.isNull():
+        if image.isNull() or extent is None:
             self._failed.add(key)
             return
-        left, bottom, right, top = tile_bounds_3857(*key)
-        xs, ys = self._from_3857.transform([left, right, right, left], [top, top, bottom, bottom])
+        x0, y0, x1, y1 = extent
         ox, oy = self.canvas.origin
-        quad = QPolygonF([QPointF(x - ox, y - oy) for x, y in zip(xs, ys, strict=True)])
+        quad = QPolygonF([QPointF(x0 - ox, y1 - oy), QPointF(x1 - ox, y1 - oy), QPointF(x1 - ox, y0 - oy),
+                          QPointF(x0 - ox, y0 - oy)])  # fmt: skip
         self.item.add(key, image, quad)
 
     @property
@@ -605,7 +798,9 @@ class BasemapController(QObject):
         current = str(self.window.prefs.get("basemap/tiles") or "")
         text, ok = QInputDialog.getText(
             self.window, "Raster basemap 栅格底图",
-            "An MBTiles file (offline) or a tile URL with {z}/{x}/{y} — empty turns raster tiles off:", text=current)  # fmt: skip
+            "An MBTiles file or tile folder …/{z}/{x}/{y}.png (offline), or a tile URL with {z}/{x}/{y}\n"
+            "(Tianditu: the w layers are Web Mercator, the c layers — TILEMATRIXSET=c — CGCS2000 lon/lat;\n"
+            "add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:", text=current)  # fmt: skip
         if not ok:
             return
         try:
