@@ -48,7 +48,17 @@ from console.network import (
     diff_networks,
 )
 
-__all__ = ["CHANGES_DIR", "STATUSES", "ChangeSet", "ChangeSetStoreError", "EditingService", "changeset_digest_of"]
+__all__ = [
+    "CHANGES_DIR",
+    "SEVERITY_ORDER",
+    "STATUSES",
+    "ChangeSet",
+    "ChangeSetStoreError",
+    "EditingService",
+    "LiveValidation",
+    "changeset_digest_of",
+    "edit_feature_ids",
+]
 
 log = logging.getLogger(__name__)
 
@@ -434,3 +444,89 @@ class EditingService:
                             "reviewer": cs.reviewer, "created": cs.created, "decided": cs.decided,
                             "title": cs.title})  # fmt: skip
         return sorted(out, key=lambda r: (r["created"], r["change_id"]))
+
+
+# -- validation kept current while editing -------------------------------------------------------------------------------
+SEVERITY_ORDER = ("error", "warning", "info")
+
+
+def edit_feature_ids(edit: EditCommand) -> set[str]:
+    """Every feature id an edit names (its steps' too, and the features it creates)."""
+    out: set[str] = set()
+
+    def walk(value: Any, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k == "features" and isinstance(v, dict):
+                    out.update(map(str, v))
+                else:
+                    walk(v, k)
+        elif isinstance(value, list):
+            if key in ("ids", "feature_ids"):
+                out.update(str(v) for v in value if isinstance(v, str))
+            else:
+                for item in value:
+                    walk(item)
+        elif isinstance(value, str) and key in ("node_id", "feature_id", "pipe_id"):
+            out.add(value)
+
+    walk(edit.describe())
+    for ids in getattr(edit, "created", {}).values():
+        out.update(map(str, ids))
+    return out
+
+
+class LiveValidation:
+    """The validation report of the network being edited, one finding per (check, feature), kept current.
+
+    :meth:`full` checks the whole network (run it off the UI thread at a million pipes); :meth:`recheck` re-checks
+    only the neighbourhood of the features an edit touched (its local checks; the component check is global and is
+    refreshed by the next :meth:`full`). ``changed`` fires after either.
+    """
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        self.findings: dict[tuple[str, str], Any] = {}
+        self.version: int | None = None  # the network version of the last full report (None: none yet)
+
+    @staticmethod
+    def compute(network: GasNetwork) -> dict[tuple[str, str], Any]:
+        from console.network import validate
+        from console.network._validation import per_feature
+
+        return per_feature(validate(network).findings)
+
+    def full(self, network: GasNetwork, findings: dict | None = None) -> None:
+        """Take the whole network's report (``findings`` computed elsewhere, e.g. in a job, or now)."""
+        self.findings = self.compute(network) if findings is None else findings
+        self.version = network.version
+        self.changed.emit()
+
+    def scope(self, network: GasNetwork, ids) -> set[str]:
+        """The features whose local findings an edit of ``ids`` can change, in ``network`` as it is now."""
+        from console.network._validation import neighbourhood
+
+        return neighbourhood(network, ids)
+
+    def recheck(self, network: GasNetwork, scope: set[str]) -> None:
+        """Re-check the features in ``scope`` (local checks) and replace their findings."""
+        from console.network._validation import GLOBAL_CHECKS, validate_features
+
+        if self.version is None:
+            return
+        kept = {k: f for k, f in self.findings.items() if k[1] not in scope or k[0] in GLOBAL_CHECKS}
+        for f in validate_features(network, scope):
+            kept[(f.check, f.feature_ids[0])] = f
+        self.findings = kept
+        self.changed.emit()
+
+    def by_severity(self) -> dict[str, dict[str, list[Any]]]:
+        """severity → check → findings (sorted by feature id), severities in ``SEVERITY_ORDER``."""
+        out: dict[str, dict[str, list[Any]]] = {}
+        for (check, _fid), f in sorted(self.findings.items()):
+            out.setdefault(f.severity, {}).setdefault(check, []).append(f)
+        return {sev: out[sev] for sev in SEVERITY_ORDER if sev in out}
+
+    def counts(self) -> dict[str, int]:
+        return {sev: sum(len(v) for v in checks.values()) for sev, checks in self.by_severity().items()}

@@ -335,11 +335,13 @@ class GasNetwork:
 
     def cached(self, key: str, build: Callable[[], T]) -> T:
         """Return the value cached under ``key`` for this version, building it once if needed."""
+        version = self._version
         hit = self._cache.get(key)
-        if hit is not None and hit[0] == self._version:
+        if hit is not None and hit[0] == version:
             return hit[1]
         value = build()
-        self._cache[key] = (self._version, value)
+        if self._version == version:  # a build that an edit overtook (a job on the live network) is not kept
+            self._cache[key] = (version, value)
         return value
 
     TOPOLOGY_KEY = "topology"

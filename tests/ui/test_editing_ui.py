@@ -241,9 +241,53 @@ def test_submit_review_approve(qtbot, edit_window):
     ed.review_effect(cs.change_id)
     # a valve inside a loop isolates nothing: the review says so before it is built
     assert "valve segments: 1 → 1 (0 split, 0 merged); valves made useless: V1" in dock.effect.toPlainText()
+    qtbot.wait(100)  # the dock layout settles
+    assert dock.width() >= 600 and dock.height() >= w.height() // 2  # room to read the diff and the effect
     _shot(w, "editing_review")
     ed.approve(cs.change_id)
     assert ed.service.get(cs.change_id).status == "approved"
     master = read_network(path)
     assert len(master["valves"]) == 1
     QApplication.processEvents()
+
+
+def test_validation_dock_follows_edits_undo_and_redo(qtbot, edit_window):
+    w, _path = edit_window
+    ed = w.extensions["editing"]
+    dock = ed.validation_dock
+    assert ed.validation.version is None and not dock.isVisible()  # nothing checked while the dock is hidden
+    ed.show_validation()
+    qtbot.waitUntil(lambda: ed.validation.version is not None, timeout=SETTLE_TIMEOUT_MS)
+    assert dock.feature_rows() == [] and "No problems" in dock.summary.text()
+    # a class change without a regulator: both ends of the pipe are findings, found around the edit alone
+    ed.push(SetAttribute(w.network, "pipes", ["P1"], "pressure_class", "LP"))
+    rows = dict((fid, text) for text, fid in dock.feature_rows())
+    ends = {w.network.feature("P1")["from_node"], w.network.feature("P1")["to_node"]}
+    assert ends <= set(rows) and all(rows[e].startswith("class change without regulator") for e in ends)
+    assert "error" in dock.summary.text()
+    # a pipe drawn to nowhere ends at a bare junction
+    ed.tool_actions["add_pipe"].trigger()
+    ed.tool.click(OX + 150, OY + 150)
+    ed.tool.click(OX + 250, OY + 260)
+    ed.tool.finish()
+    ed.set_mode(None)
+    dangling = {fid for text, fid in dock.feature_rows() if text.startswith("dangling end")}
+    assert len(dangling) == 1
+    # the report kept incrementally is the report of the whole network
+    from console.app.editing import LiveValidation
+
+    assert set(ed.validation.findings) == set(LiveValidation.compute(w.network))
+    qtbot.wait(100)
+    _shot(w, "editing_validation")
+    # click a row: the map zooms to that feature
+    zoomed = []
+    dock.featureSelected.connect(zoomed.append)
+    item = dock.tree.topLevelItem(0).child(0).child(0)
+    dock.tree.itemClicked.emit(item, 0)
+    assert zoomed == [item.data(0, Qt.ItemDataRole.UserRole)]
+    ed.stack.undo()
+    assert not {fid for text, fid in dock.feature_rows() if text.startswith("dangling end")}
+    ed.stack.undo()
+    assert dock.feature_rows() == [] and set(ed.validation.findings) == set()
+    ed.stack.redo()
+    assert ends <= {fid for _t, fid in dock.feature_rows()}

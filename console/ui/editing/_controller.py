@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from console.app.editing import CHANGES_DIR, EditingService
+from console.app.editing import CHANGES_DIR, EditingService, LiveValidation, edit_feature_ids
 from console.app.settings import declare
 from console.app.workspace import Workspace
 from console.errors import GasOpsError
@@ -26,6 +26,7 @@ from console.ui.editing._form import AttributeForm, PipeDefaultsForm
 from console.ui.editing._review import DiffOverlay, ReviewDock
 from console.ui.editing._table import AttributeTableDock, table_edit
 from console.ui.editing._tool import EDIT_TOOLS, EditTool
+from console.ui.editing._validation import ValidationDock
 
 __all__ = ["EditingController", "QtEdit"]
 
@@ -40,6 +41,9 @@ class QtEdit(QUndoCommand):
     def __init__(self, edit: EditCommand, drag: int = 0) -> None:
         super().__init__(edit.text)
         self.edit, self.drag = edit, drag
+        self.ids: set[str] = set()  # the features the edit touches (validation re-checks around them)
+        self.scope: set[str] = set()  # their neighbourhoods before and after the edit
+        self.applied = lambda command: None  # called after every redo and undo
 
     def id(self) -> int:
         if isinstance(self.edit, SetAttribute):
@@ -48,14 +52,20 @@ class QtEdit(QUndoCommand):
 
     def redo(self) -> None:
         self.edit.redo()
+        self.applied(self)
 
     def undo(self) -> None:
         self.edit.undo()
+        self.applied(self)
 
     def mergeWith(self, other) -> bool:
         if not isinstance(other, QtEdit) or other.drag != self.drag:
             return False
-        return self.edit.merge_with(other.edit)
+        if not self.edit.merge_with(other.edit):
+            return False
+        self.ids |= other.ids
+        self.scope |= other.scope
+        return True
 
 
 class EditingController(QObject):
@@ -75,6 +85,14 @@ class EditingController(QObject):
         self.table.featureSelected.connect(window.zoom_to_feature)
         window.add_dock(self.table, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.table.hide()
+        self.validation = LiveValidation()
+        self.validation_dock = ValidationDock(window)
+        self.validation_dock.featureSelected.connect(window.zoom_to_feature)
+        self.validation_dock.recheckRequested.connect(self.check_all)
+        self.validation.changed.connect(self._show_validation)
+        window.add_dock(self.validation_dock, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.validation_dock.hide()
+        self.validation_dock.visibilityChanged.connect(lambda shown: shown and self._validation_wanted())
         self.review = ReviewDock(window)
         window.add_dock(self.review, Qt.DockWidgetArea.RightDockWidgetArea)
         self.review.hide()
@@ -135,6 +153,9 @@ class EditingController(QObject):
         w.actions.declare(ActionSpec("edit.defaults", "Pipe &defaults…", self.ask_defaults, (),
                                      "Pressure class, DN and material of pipes about to be drawn", menu="Edit",
                                      section="features"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.validation", "&Validation report", self.show_validation, ("Ctrl+Shift+V",),
+                                     "The network's data problems by severity, re-checked around every edit",
+                                     menu="Edit", section="features"))  # fmt: skip
         w.actions.declare(ActionSpec("edit.table", "Attribute &table", self.show_table, ("Ctrl+T",),
                                      "The attribute table of a layer", menu="Edit", section="features"))  # fmt: skip
         w.actions.declare(ActionSpec("edit.submit", "&Submit for review…", self.submit, (),
@@ -160,7 +181,20 @@ class EditingController(QObject):
         except GasOpsError as exc:
             self._show_refusal(str(exc))
             return
-        self.stack.push(QtEdit(edit, self._drag if isinstance(edit, MoveFeature) else 0))
+        command = QtEdit(edit, self._drag if isinstance(edit, MoveFeature) else 0)
+        if self.validation.version is not None:  # a report is kept: note what the edit touches, before it is made
+            command.ids = edit_feature_ids(edit)
+            command.scope = self.validation.scope(self.window.network, command.ids)
+        command.applied = self._revalidate
+        self.stack.push(command)
+
+    def _revalidate(self, command: QtEdit) -> None:
+        """Re-check the validation report around an edit just made, undone or redone."""
+        network = self.window.network
+        if self.validation.version is None or network is None or not command.ids:
+            return
+        command.scope |= self.validation.scope(network, command.ids)
+        self.validation.recheck(network, command.scope)
 
     def _on_clean_change(self, clean: bool) -> None:
         self.window.setWindowModified(not clean)
@@ -248,6 +282,42 @@ class EditingController(QObject):
         self.table.raise_()
         return self.table
 
+    # -- validation ----------------------------------------------------------------------------------------------------
+    def show_validation(self) -> ValidationDock:
+        """Show the validation dock (the whole network is checked once, in a job, then around each edit)."""
+        dock = self.validation_dock
+        self._give_room(dock, 460)
+        self._validation_wanted()
+        return dock
+
+    def _validation_wanted(self) -> None:
+        network = self.window.network
+        if network is not None and self.validation.version is None:
+            self.check_all()
+
+    def check_all(self) -> None:
+        """Validate the whole network in a job (the newest request wins); edits meanwhile are re-checked after."""
+        network = self.window.network
+        if network is None:
+            return
+        snapshot = network.snapshot()
+        self.validation_dock.set_busy(f"Checking {network.name}…")
+
+        def done(findings) -> None:
+            if self.window.network is not network:
+                return
+            self.validation.full(snapshot, findings)
+            if network.version != snapshot.version:  # edited while checking: check again
+                self.check_all()
+
+        self.window.jobs.submit(
+            "editing.validation", lambda net, feedback=None: LiveValidation.compute(net), snapshot, on_done=done
+        )
+
+    def _show_validation(self) -> None:
+        name = getattr(self.window.network, "name", "")
+        self.validation_dock.show_report(self.validation.by_severity(), name)
+
     # -- network and saving ------------------------------------------------------------------------------------------------
     def _on_network_shown(self) -> None:
         network = self.window.network
@@ -256,6 +326,9 @@ class EditingController(QObject):
             self.service.start(network)
             self.stack.clear()
             self.table.set_network(network)
+            self.validation.findings, self.validation.version = {}, None
+            if self.validation_dock.isVisible():
+                self.check_all()
 
     def save_network(self, network, target) -> None:
         """Save: a PostGIS schema it came from gets the session's changes feature by feature; anything else is
@@ -289,12 +362,19 @@ class EditingController(QObject):
 
     def show_review(self) -> ReviewDock:
         self.review.set_changesets(self.service.list())
-        if self.window.tabifiedDockWidgets(self.review):
-            self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.review)  # its own place, not a tab
-        self.review.show()
-        self.review.raise_()
-        self.window.fit_dock(self.review, minimum=560)
+        self._give_room(self.review, 640)
         return self.review
+
+    def _give_room(self, dock, width: int) -> None:
+        """Show ``dock`` on the right with room to read it: most of the column's height (the docks it shares the
+        column with keep a strip) and ``width`` px (up to 45 % of the window)."""
+        w = self.window
+        if w.dockWidgetArea(dock) != Qt.DockWidgetArea.RightDockWidgetArea or dock.isFloating():
+            w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        dock.show()
+        dock.raise_()
+        w.resizeDocks([dock], [int(w.height() * 0.8)], Qt.Orientation.Vertical)
+        w.fit_dock(dock, minimum=width, share=0.45)
 
     def show_changeset(self, change_id: str) -> None:
         try:

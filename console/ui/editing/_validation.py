@@ -1,0 +1,120 @@
+"""The validation report as a dock (数据检查): findings by severity and check, a click zooms to the feature.
+
+The report is :class:`console.app.editing.LiveValidation`'s: checked whole once (in a job) when the dock is first
+shown for a network, then re-checked around every edit, undo and redo (the features the edit touched and their
+neighbours), so the dock follows the planner's work without re-validating a city.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.network import CHECKS
+
+__all__ = ["ValidationDock"]
+
+#: Feature rows listed per check (the count says how many more there are).
+MAX_ROWS_PER_CHECK = 500
+_COLORS = {"error": "#d9534f", "warning": "#e0a030", "info": "#5b9bd5"}
+_TITLES = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
+
+
+class ValidationDock(QDockWidget):
+    """Severity → check → feature rows. ``featureSelected`` carries the id of a clicked feature row."""
+
+    featureSelected = Signal(str)
+    recheckRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("Validation 数据检查", parent)
+        self.setObjectName("validationDock")
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        top = QHBoxLayout()
+        self.summary = QLabel("Not checked yet")
+        self.summary.setWordWrap(True)
+        self.recheck = QPushButton("Check all")
+        self.recheck.setToolTip("Validate the whole network again (edits are re-checked around them as you go)")
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.recheck)
+        layout.addLayout(top)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Finding", "Problem"])
+        self.tree.setColumnWidth(0, 200)
+        self.tree.setUniformRowHeights(True)
+        layout.addWidget(self.tree)
+        self.setWidget(body)
+        self.tree.itemClicked.connect(self._on_click)
+        self.tree.itemActivated.connect(self._on_click)
+        self.recheck.clicked.connect(self.recheckRequested)
+
+    def set_busy(self, text: str) -> None:
+        self.summary.setText(text)
+
+    def show_report(self, grouped: dict, network_name: str = "") -> None:
+        """``grouped``: severity → check → findings (``LiveValidation.by_severity``)."""
+        collapsed = {
+            self.tree.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole + 1)
+            for i in range(self.tree.topLevelItemCount())
+            if not self.tree.topLevelItem(i).isExpanded()
+        }
+        self.tree.clear()
+        counts = {sev: sum(len(v) for v in checks.values()) for sev, checks in grouped.items()}
+        if not counts:
+            self.summary.setText(f"No problems found{' in ' + network_name if network_name else ''}")
+            return
+        self.summary.setText(
+            ", ".join(f"{n} {_TITLES.get(sev, sev).lower() if n != 1 else sev}" for sev, n in counts.items())
+        )
+        for severity, checks in grouped.items():
+            top = QTreeWidgetItem([f"{_TITLES.get(severity, severity)} ({counts[severity]})", ""])
+            top.setData(0, Qt.ItemDataRole.UserRole + 1, severity)
+            top.setForeground(0, QBrush(QColor(_COLORS.get(severity, "#888"))))
+            font = top.font(0)
+            font.setBold(True)
+            top.setFont(0, font)
+            self.tree.addTopLevelItem(top)
+            for check, findings in checks.items():
+                group = QTreeWidgetItem([f"{check.replace('_', ' ')} ({len(findings)})", ""])
+                group.setToolTip(0, CHECKS.get(check, ("", ""))[1])
+                top.addChild(group)
+                for f in findings[:MAX_ROWS_PER_CHECK]:
+                    row = QTreeWidgetItem([f.feature_ids[0], f.message])
+                    row.setData(0, Qt.ItemDataRole.UserRole, f.feature_ids[0])
+                    row.setToolTip(0, f.message)
+                    group.addChild(row)
+                if len(findings) > MAX_ROWS_PER_CHECK:
+                    group.addChild(QTreeWidgetItem([f"… {len(findings) - MAX_ROWS_PER_CHECK} more", ""]))
+                group.setFirstColumnSpanned(True)
+                group.setExpanded(len(checks) == 1 or len(findings) <= 20)
+            top.setFirstColumnSpanned(True)
+            top.setExpanded(severity not in collapsed)
+
+    def feature_rows(self) -> list[tuple[str, str]]:
+        """(check text, feature id) of every feature row shown (tests, screenshots)."""
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            for j in range(top.childCount()):
+                group = top.child(j)
+                for k in range(group.childCount()):
+                    fid = group.child(k).data(0, Qt.ItemDataRole.UserRole)
+                    if fid:
+                        out.append((group.text(0), fid))
+        return out
+
+    def _on_click(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        fid = item.data(0, Qt.ItemDataRole.UserRole)
+        if fid:
+            self.featureSelected.emit(str(fid))
