@@ -56,6 +56,7 @@ __all__ = [
     "ChangeSetStoreError",
     "EditingService",
     "LiveValidation",
+    "RESOLUTIONS",
     "changeset_digest_of",
     "edit_feature_ids",
 ]
@@ -65,6 +66,8 @@ log = logging.getLogger(__name__)
 CHANGES_DIR = "changes"
 STATUSES = ("draft", "submitted", "approved", "rejected")
 FORMAT = "gasops-changeset/1"
+#: How a reviewer settles a conflicting feature: take the change set's version, or keep the master's.
+RESOLUTIONS = ("branch", "master")
 
 
 class ChangeSetStoreError(GasOpsError):
@@ -397,6 +400,63 @@ class EditingService:
         reviewer, _did, _key = self._who()
         return replace(cs, status=decision, reviewer=reviewer, comment=comment, decided=_now())
 
+    def conflicts(self, change_id: str, master: GasNetwork) -> list[dict[str, Any]]:
+        """The change set's features that ``master`` no longer holds as the change set found them, each with its
+        three versions: ``ancestor`` (the change set's before), ``branch`` (its after) and ``master`` (now; None when
+        the master deleted it), ``kind`` update-update, update-delete or insert-insert, and the ``columns`` concerned."""
+        from console.network import find_conflicts
+
+        cs = self.get(change_id)
+        out = []
+        for change, message, current in find_conflicts(master, cs.changes):
+            if change.op == "add":
+                kind = "insert-insert"
+            else:
+                kind = "update-delete" if current is None else "update-update"
+            columns = sorted(set(change.before) | set(change.after)) if change.op == "change" else []
+            out.append({
+                "feature_id": change.feature_id, "layer": change.layer, "op": change.op, "kind": kind,
+                "message": message, "columns": columns, "ancestor": dict(change.before), "branch": dict(change.after),
+                "master": None if current is None else {k: current.get(k) for k in (columns or current)},
+            })  # fmt: skip
+        return out
+
+    def resolved_changes(
+        self, change_id: str, master: GasNetwork, resolutions: dict[str, str]
+    ) -> tuple[list[FeatureChange], str]:
+        """The change set with its conflicts resolved per feature (``RESOLUTIONS``): "master" keeps the master's
+        version (the feature's change is dropped), "branch" takes the change set's over it (rebased: its before is
+        the master's now). Returns (changes, a one-line account for the ledger). Every conflict needs a resolution;
+        the branch's version of a feature the master deleted, or of an id the master took, cannot be taken."""
+        cs = self.get(change_id)
+        conflicts = {d["feature_id"]: d for d in self.conflicts(change_id, master)}
+        unknown = {k: v for k, v in resolutions.items() if v not in RESOLUTIONS}
+        if unknown:
+            fid, value = next(iter(unknown.items()))
+            raise ChangeSetStoreError(f"{fid}: resolution {value!r} is not one of {', '.join(RESOLUTIONS)}")
+        missing = sorted(set(conflicts) - set(resolutions))
+        if missing:
+            raise ChangeSetStoreError(f"{len(missing)} conflicts are not resolved: {', '.join(missing[:5])}")
+        out = []
+        for change in cs.changes:
+            conflict = conflicts.get(change.feature_id)
+            if conflict is None:
+                out.append(change)
+                continue
+            if resolutions[change.feature_id] == "master":
+                continue
+            if conflict["kind"] != "update-update":
+                raise ChangeSetStoreError(
+                    f"{change.feature_id}: the change set's version cannot be taken over an {conflict['kind']} "
+                    f"conflict (the master {'deleted it' if conflict['kind'] == 'update-delete' else 'took the id'}); "
+                    f"keep the master's and resubmit the feature"
+                )
+            out.append(replace(change, before={k: conflict["master"].get(k) for k in change.before}))
+        account = "conflicts resolved: " + ", ".join(
+            f"{fid} {'branch' if resolutions[fid] == 'branch' else 'master'}" for fid in sorted(conflicts)
+        )
+        return out, account
+
     def approve(
         self,
         change_id: str,
@@ -404,18 +464,25 @@ class EditingService:
         *,
         comment: str = "",
         commit: Callable[[GasNetwork, list[FeatureChange]], Any] | None = None,
+        resolutions: dict[str, str] | None = None,
     ) -> ChangeSet:
         """Apply the change set to ``master`` and commit it, co-signed by the reviewer (see the module).
 
         ``commit(master, changes)`` persists the result (a file write, or per-feature PostGIS updates that may raise
         :class:`console.network.ChangeConflict`); when it raises, ``master`` is rolled back and nothing is recorded.
+        ``resolutions`` (feature id → "branch" or "master") settle conflicts per feature (:meth:`resolved_changes`);
+        the author's signed change set is kept as submitted and the ledger entry's comment says how each was settled.
         """
+        changes = self.get(change_id).changes
+        if resolutions:
+            changes, account = self.resolved_changes(change_id, master, resolutions)
+            comment = f"{comment}; {account}" if comment else account
         cs = self._decide(change_id, "approved", comment)
-        edit = ApplyChangeSet(master, cs.changes, f"change set {cs.change_id}")  # raises ChangeConflict first
+        edit = ApplyChangeSet(master, changes, f"change set {cs.change_id}")  # raises ChangeConflict first
         edit.redo()
         try:
             if commit is not None:
-                commit(master, cs.changes)
+                commit(master, changes)
         except BaseException:
             edit.undo()
             raise

@@ -216,3 +216,49 @@ def test_two_change_sets_on_one_valve_segment_boundary_are_flagged(tmp_path):
     assert sa.review(cs_a.change_id, master, hydraulics=False).overlapping_changesets == [cs_b.change_id]
     assert sa.review(cs_b.change_id, master, hydraulics=False).overlapping_changesets == [cs_a.change_id]
     assert sa.review(cs_c.change_id, master, hydraulics=False).overlapping_changesets == []
+
+
+def test_conflicts_show_three_versions_and_are_resolved_per_feature(tmp_path):
+    master = chain(4)
+    working = master.snapshot()
+    service = EditingService(tmp_path / "changes", network=working)
+    service.push(SetAttribute(working, "pipes", ["P1"], "material", "steel"))
+    service.push(SetAttribute(working, "pipes", ["P2"], "dn", 160))
+    service.push(SetAttribute(working, "pipes", ["P3"], "depth_m", 1.5))
+    cs = service.submit("reline P1, upsize P2, deepen P3")
+    # meanwhile on the master: P1 relined otherwise, P2 deleted with its end, P3 untouched
+    SetAttribute(master, "pipes", ["P1"], "material", "cast_iron").redo()
+    master.remove_features("pipes", ["P2"])
+    conflicts = {c["feature_id"]: c for c in service.conflicts(cs.change_id, master)}
+    assert set(conflicts) == {"P1", "P2"}
+    p1 = conflicts["P1"]
+    assert p1["kind"] == "update-update" and p1["columns"] == ["material"]
+    assert (p1["ancestor"]["material"], p1["branch"]["material"], p1["master"]["material"]) == (
+        "PE100", "steel", "cast_iron",
+    )  # fmt: skip
+    assert conflicts["P2"]["kind"] == "update-delete" and conflicts["P2"]["master"] is None
+    # every conflict needs a resolution; a deleted feature cannot take the branch's version; nothing written
+    before = master.snapshot()
+    with pytest.raises(ChangeSetStoreError, match="1 conflicts are not resolved: P2"):
+        service.approve(cs.change_id, master, resolutions={"P1": "branch"})
+    with pytest.raises(ChangeSetStoreError, match="P2: the change set's version cannot be taken over an update-delete"):
+        service.approve(cs.change_id, master, resolutions={"P1": "branch", "P2": "branch"})
+    assert_same_network(master, before)
+    assert service.get(cs.change_id).status == "submitted"
+    approved = service.approve(cs.change_id, master, resolutions={"P1": "branch", "P2": "master"})
+    assert approved.status == "approved" and "conflicts resolved: P1 branch, P2 master" in approved.comment
+    assert master.feature("P1")["material"] == "steel"  # the branch's, over the master's
+    assert "P2" not in set(master["pipes"]["id"])  # the master's deletion kept
+    assert master.feature("P3")["depth_m"] == 1.5  # the rest of the change set applied
+
+
+def test_keeping_the_masters_version_drops_only_that_feature(tmp_path):
+    master = chain(3)
+    working = master.snapshot()
+    service = EditingService(tmp_path / "changes", network=working)
+    service.push(SetAttribute(working, "pipes", ["P1"], "material", "steel"))
+    service.push(SetAttribute(working, "pipes", ["P2"], "material", "steel"))
+    cs = service.submit("reline")
+    SetAttribute(master, "pipes", ["P1"], "material", "cast_iron").redo()
+    service.approve(cs.change_id, master, resolutions={"P1": "master"})
+    assert (master.feature("P1")["material"], master.feature("P2")["material"]) == ("cast_iron", "steel")

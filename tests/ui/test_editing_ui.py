@@ -291,3 +291,31 @@ def test_validation_dock_follows_edits_undo_and_redo(qtbot, edit_window):
     assert dock.feature_rows() == [] and set(ed.validation.findings) == set()
     ed.stack.redo()
     assert ends <= {fid for _t, fid in dock.feature_rows()}
+
+
+def test_conflict_dialog_shows_three_versions_and_resolves_per_feature(qtbot, edit_window):
+    w, path = edit_window
+    ed = w.extensions["editing"]
+    ed.push(SetAttribute(w.network, "pipes", ["P1"], "material", "steel"))
+    ed.push(SetAttribute(w.network, "pipes", ["P2"], "depth_m", 1.7))
+    cs = ed.submit("reline P1, deepen P2")
+    # another planner's change set reached the master first
+    other = read_network(path)
+    SetAttribute(other, "pipes", ["P1"], "material", "cast_iron").redo()
+    SetAttribute(other, "pipes", ["P2"], "depth_m", 0.9).redo()
+    write_network(other, path)
+    ed.approve(cs.change_id)
+    dialog = ed.conflict_dialog
+    assert dialog.isVisible() and ed.service.get(cs.change_id).status == "submitted"
+    rows = {r[0]: r for r in dialog.rows() if r[0]}
+    assert rows["P1"][1:] == ["update-update", "material", "PE100", "steel", "cast_iron"]
+    assert rows["P2"][2:] == ["depth_m", "—", "1.7", "0.9"]  # the ancestor had no depth recorded
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        dialog.grab().save(str(SHOTS / "editing_conflict.png"))
+    dialog.set_resolution("P1", "branch")
+    dialog.set_resolution("P2", "master")
+    dialog.accept()
+    assert ed.service.get(cs.change_id).status == "approved"
+    master = read_network(path)
+    assert master.feature("P1")["material"] == "steel" and master.feature("P2")["depth_m"] == 0.9

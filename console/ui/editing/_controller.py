@@ -22,6 +22,7 @@ from console.app.workspace import Workspace
 from console.errors import GasOpsError
 from console.network import DeleteFeatures, EditCommand, MoveFeature, SetAttribute
 from console.ui.actions import ActionSpec
+from console.ui.editing._conflicts import ConflictDialog
 from console.ui.editing._form import AttributeForm, PipeDefaultsForm
 from console.ui.editing._review import DiffOverlay, ReviewDock
 from console.ui.editing._table import AttributeTableDock, table_edit
@@ -401,11 +402,26 @@ class EditingController(QObject):
             return
         self.review.show_effect(effect.format_text())
 
-    def approve(self, change_id: str) -> None:
+    def approve(self, change_id: str, resolutions: dict[str, str] | None = None) -> None:
+        """Approve a change set; when the master changed some of its features since, the conflict dialog shows the
+        three versions of each and approval waits for a resolution per feature."""
         from console.io import commit_changes, is_database_url, write_network
 
         source = self.window.network_source
         master = self._master()
+        if resolutions is None:
+            try:
+                conflicts = self.service.conflicts(change_id, master)
+            except GasOpsError as exc:
+                self._show_refusal(str(exc))
+                return
+            if conflicts:
+                dialog = ConflictDialog(change_id, conflicts, self.window)
+                dialog.accepted.connect(lambda: self.approve(change_id, dialog.resolutions()))
+                self.review.show_effect(f"{len(conflicts)} conflicts with the master: resolve them to approve")
+                dialog.open()
+                self.conflict_dialog = dialog
+                return
 
         def commit(network, changes):
             if source is None:
@@ -416,7 +432,7 @@ class EditingController(QObject):
                 write_network(network, source)
 
         try:
-            self.service.approve(change_id, master, commit=commit)
+            self.service.approve(change_id, master, commit=commit, resolutions=resolutions or None)
         except GasOpsError as exc:
             self.review.show_effect(f"Not approved: {exc}")
             self._show_refusal(str(exc))
