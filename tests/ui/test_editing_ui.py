@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import shapely
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -319,3 +320,44 @@ def test_conflict_dialog_shows_three_versions_and_resolves_per_feature(qtbot, ed
     assert ed.service.get(cs.change_id).status == "approved"
     master = read_network(path)
     assert master.feature("P1")["material"] == "steel" and master.feature("P2")["depth_m"] == 0.9
+
+
+def test_box_selection_deletes_with_dependants_or_refuses(qtbot, edit_window):
+    w, _path = edit_window
+    ed = w.extensions["editing"]
+    before = w.network.snapshot()
+    ed.tool_actions["select"].trigger()
+    assert ed.tool.mode == "select"
+    # drag a box around the north-east cell of the mesh: its four pipes lie wholly inside
+    drag(qtbot, w.canvas.viewport(), _pos(w, OX + 130, OY + 130), _pos(w, OX + 320, OY + 320))
+    chosen = set(ed.tool.selection)
+    pipes = w.network["pipes"]
+    box = shapely.box(OX + 130, OY + 130, OX + 320, OY + 320)
+    inside = {str(i) for i, g in zip(pipes["id"], pipes.geometry, strict=True) if box.covers(g)}
+    assert chosen == inside and len(chosen) == 4
+    _shot(w, "editing_box_select")
+    # a click on another pipe adds it; a second click drops it again
+    ed.tool.click(OX + 225, OY)
+    assert len(ed.tool.selection) == 5
+    ed.tool.click(OX + 225, OY)
+    assert set(ed.tool.selection) == chosen
+    ed.delete_selected()
+    assert not chosen & set(w.network["pipes"]["id"]) and ed.tool.selection == []
+    assert "J22" not in set(w.network["junctions"]["id"])  # the corner left with nothing attached went with them
+    assert ed.stack.count() == 1
+    ed.stack.undo()
+    assert_same_network(w.network, before)
+    # the gate station cannot go while pipes still start there: a clear refusal, nothing deleted
+    ed.tool.set_selection(["G"])
+    version = w.network.version
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    original = QMessageBox.information
+    QMessageBox.information = lambda *a, **k: shown.append(a[2])
+    try:
+        ed.delete_selected()
+    finally:
+        QMessageBox.information = original
+    assert w.network.version == version and shown and "G" in shown[0]
+    ed.set_mode(None)

@@ -80,6 +80,7 @@ class EditingController(QObject):
         self.tool = EditTool(window.canvas, self.push, lambda: dict(self.defaults), self._snap_px)
         self.tool.on_error = self._show_refusal
         self.tool.dragFinished = self._end_drag
+        self.tool.selectionChanged = self._on_selection
         self.table = AttributeTableDock(window)
         self.table.model.edit = self.edit_attribute
         self.table.model.error = self._show_refusal
@@ -127,10 +128,16 @@ class EditingController(QObject):
         self.act_undo.setEnabled(False)
         self.act_redo.setEnabled(False)
         self.tool_actions = {}
-        keys = {"add_pipe": "Shift+A", "valves": "Shift+V", "move": "Shift+M", "reshape": "Shift+R"}
+        keys = {
+            "add_pipe": "Shift+A",
+            "valves": "Shift+V",
+            "move": "Shift+M",
+            "reshape": "Shift+R",
+            "select": "Shift+S",
+        }
         texts = {"add_pipe": "Draw &pipe", "valves": "Insert &valve", "regulators": "Insert re&gulator",
                  "end_caps": "Insert &end cap", "sensors": "Insert &sensor", "move": "&Move feature",
-                 "reshape": "Res&hape pipe"}  # fmt: skip
+                 "reshape": "Res&hape pipe", "select": "Se&lect (box)"}  # fmt: skip
         for mode, tip in EDIT_TOOLS.items():
             self.tool_actions[mode] = w.actions.declare(
                 ActionSpec(
@@ -208,6 +215,12 @@ class EditingController(QObject):
         self.stack.cleanChanged.disconnect(self._on_clean_change)
         self.stack.indexChanged.disconnect(self._on_index_change)
 
+    def _on_selection(self, ids: list[str]) -> None:
+        if ids:
+            self.window.statusBar().showMessage(
+                f"{len(ids)} selected: {', '.join(ids[:6])}{' …' if len(ids) > 6 else ''} — Del deletes them", 10000
+            )
+
     def _end_drag(self) -> None:
         self._drag += 1
 
@@ -233,14 +246,24 @@ class EditingController(QObject):
         return getattr(hit, "feature_id", None)
 
     def delete_selected(self, feature_id: str | None = None) -> None:
-        fid = feature_id or self._selected_id()
-        if fid is None or self.window.network is None:
+        """Delete the features chosen with the select tool (box or clicks), else the identified one, with their
+        dependants — or say why not (nothing is deleted then)."""
+        if feature_id is not None:
+            ids = [feature_id]
+        elif self.tool.selection:
+            ids = list(self.tool.selection)
+        else:
+            ids = [fid] if (fid := self._selected_id()) is not None else []
+        if not ids or self.window.network is None:
             return
         try:
-            self.push(DeleteFeatures(self.window.network, [fid]))
+            self.push(DeleteFeatures(self.window.network, ids))
         except GasOpsError as exc:
             self._show_refusal(str(exc))
             QMessageBox.information(self.window, "Not deleted", str(exc))
+            return
+        if self.tool.selection:
+            self.tool.set_selection([])
 
     def edit_selected(self, feature_id: str | None = None) -> AttributeForm | None:
         fid = feature_id or self._selected_id()

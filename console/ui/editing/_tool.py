@@ -36,7 +36,11 @@ EDIT_TOOLS = {
     "sensors": "Put a pressure sensor on a pipe",
     "move": "Drag a node, valve or regulator; the pipe ends follow",
     "reshape": "Drag a pipe's vertex, or click a pipe to add one there",
+    "select": "Drag a box around pipes and devices (click one to add or drop it); Del deletes them with their dependants",
 }
+#: Layers a box selects (wholly inside the box): links, and the point features that are not mere ends of links.
+SELECTABLE = ("pipes", "valves", "regulators", "links", "end_caps", "sensors", "customers", "risers")
+SELECTION_COLOR = "#ff5f1f"
 #: snap kind → (symbol, colour, size px)
 SNAP_STYLE = {"node": ("s", "#ff3df2", 16), "vertex": ("d", "#29e0ff", 14), "pipe": ("x", "#ffd400", 16)}
 _CLICK_SLOP_PX = 4.0
@@ -62,7 +66,13 @@ class EditTool(QObject):
         self.vertices: list[tuple[float, float]] = []
         self._press: QPointF | None = None
         self._drag: tuple[str, object] | None = None  # ("feature", id) or ("vertex", (pipe_id, index))
+        self.selection: list[str] = []  # ids chosen with the select tool (box or click)
+        self._box: tuple[float, float] | None = None  # map point where a box drag started
         self.marker = pg.ScatterPlotItem(pxMode=True)
+        self.chosen_lines = pg.PlotCurveItem(pen=pg.mkPen(SELECTION_COLOR, width=5), connect="finite")
+        self.chosen_points = pg.ScatterPlotItem(pxMode=True)
+        canvas.add_overlay(self.chosen_lines, Z_EDIT - 1)
+        canvas.add_overlay(self.chosen_points, Z_EDIT - 1)
         self.band = pg.PlotCurveItem(pen=pg.mkPen("#ffd400", width=2, style=Qt.PenStyle.DashLine))
         canvas.add_overlay(self.band, Z_EDIT)
         canvas.add_overlay(self.marker, Z_EDIT + 1)
@@ -76,6 +86,9 @@ class EditTool(QObject):
         self.mode = mode
         self.vertices = []
         self._drag = None
+        self._box = None
+        if mode != "select":
+            self.set_selection([])
         self._draw()
         if mode is not None:
             self.canvas.set_tool("pan")
@@ -97,7 +110,11 @@ class EditTool(QObject):
             lx, ly = self.canvas.to_local(t.x, t.y)
             self.marker.setData([float(lx)], [float(ly)], symbol=symbol, size=size,
                                 pen=pg.mkPen(color, width=2.5), brush=pg.mkBrush(0, 0, 0, 0))  # fmt: skip
-        if self.mode == "add_pipe" and self.vertices:
+        if self.mode == "select" and self._box is not None and t is not None:
+            (x0, y0), (x1, y1) = self._box, (t.x, t.y)
+            lx, ly = self.canvas.to_local(np.array([x0, x1, x1, x0, x0]), np.array([y0, y0, y1, y1, y0]))
+            self.band.setData(lx, ly)
+        elif self.mode == "add_pipe" and self.vertices:
             pts = np.asarray(self.vertices + ([(t.x, t.y)] if t is not None else []), dtype=float)
             lx, ly = self.canvas.to_local(pts[:, 0], pts[:, 1])
             self.band.setData(lx, ly)
@@ -114,6 +131,10 @@ class EditTool(QObject):
             if self._drag is not None:
                 self._drag_to(x, y)
                 return True
+            if self._box is not None:
+                self.target = SnapTarget("none", x, y)
+                self._draw()
+                return True
             self.snap_at(x, y)
             self._draw()
             return False
@@ -129,12 +150,25 @@ class EditTool(QObject):
             if self.mode == "reshape" and t.kind == "vertex":
                 self._drag = ("vertex", self._vertex_of(t))
                 return True
+            if self.mode == "select":
+                self._box = (x, y)
+                return True
             return False
         if kind == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
             press, self._press = self._press, None
             if self._drag is not None:
                 self._drag = None
                 self.dragFinished()
+                return True
+            if self._box is not None:
+                start, self._box = self._box, None
+                x, y = self.canvas.widget_to_map(event.position())
+                d = event.position() - press if press is not None else QPointF()
+                if abs(d.x()) + abs(d.y()) > _CLICK_SLOP_PX:
+                    self.select_box((min(start[0], x), min(start[1], y), max(start[0], x), max(start[1], y)))
+                else:
+                    self.click(x, y)
+                self._draw()
                 return True
             if press is not None:
                 d = event.position() - press
@@ -199,6 +233,12 @@ class EditTool(QObject):
                 if t.kind not in ("pipe", "vertex"):
                     raise ValueError("click on a pipe to put it there")
                 self._push(InsertDevice(network, t.feature_id, shapely.Point(t.x, t.y), self.mode))
+            elif self.mode == "select":
+                fid = self.selectable_at(x, y)
+                if fid is not None:
+                    self.set_selection(
+                        [i for i in self.selection if i != fid] + ([] if fid in self.selection else [fid])
+                    )
             elif self.mode == "reshape" and t.kind == "pipe":
                 line = network.feature(t.feature_id)["geometry"]
                 coords = np.asarray(line.coords)
@@ -209,6 +249,61 @@ class EditTool(QObject):
         except Exception as exc:
             self._error(exc)
         self._draw()
+
+    # -- selection ----------------------------------------------------------------------------------------------------
+    def select_box(self, box: tuple[float, float, float, float], *, add: bool = False) -> list[str]:
+        """Select the links and point features wholly inside ``box`` (map units: xmin, ymin, xmax, ymax); looked up
+        in the grid index, so a box costs the features near it."""
+        network = self.canvas.network
+        region = shapely.box(*box)
+        found: list[str] = []
+        for layer in SELECTABLE:
+            frame = network[layer]
+            if not len(frame):
+                continue
+            rows = network.spatial.query_box(layer, box)
+            if not len(rows):
+                continue
+            geoms = np.asarray(frame.geometry.array[rows], dtype=object)
+            inside = rows[shapely.covered_by(geoms, region)]
+            found += frame["id"].iloc[inside].astype(str).tolist()
+        self.set_selection((self.selection if add else []) + [f for f in found if not add or f not in self.selection])
+        return self.selection
+
+    def selectable_at(self, x: float, y: float) -> str | None:
+        tolerance = self._snap_px() * self.canvas.metres_per_pixel()
+        hit = self.canvas.network.spatial.nearest(x, y, tolerance, layers=SELECTABLE)
+        return hit.feature_id if hit is not None else None
+
+    def set_selection(self, ids: list[str]) -> None:
+        """Choose ``ids`` (drawn in the selection colour) and say how many in the status bar."""
+        self.selection = list(dict.fromkeys(ids))
+        network = self.canvas.network
+        lines, points = [], []
+        for fid in self.selection if network is not None else []:
+            try:
+                g = network.feature(fid)["geometry"]
+            except KeyError:
+                continue
+            (lines if g.geom_type == "LineString" else points).append(g)
+        if lines:
+            parts = [np.vstack([shapely.get_coordinates(g), [np.nan, np.nan]]) for g in lines]
+            xy = np.vstack(parts)
+            lx, ly = self.canvas.to_local(xy[:, 0], xy[:, 1])
+            self.chosen_lines.setData(np.asarray(lx, float), np.asarray(ly, float))
+        else:
+            self.chosen_lines.setData([], [])
+        if points:
+            xy = shapely.get_coordinates(np.asarray(points, dtype=object))
+            lx, ly = self.canvas.to_local(xy[:, 0], xy[:, 1])
+            self.chosen_points.setData(np.asarray(lx, float), np.asarray(ly, float), symbol="o", size=14,
+                                       pen=pg.mkPen(SELECTION_COLOR, width=3), brush=pg.mkBrush(0, 0, 0, 0))  # fmt: skip
+        else:
+            self.chosen_points.setData([], [])
+        self.selectionChanged(self.selection)
+
+    def selectionChanged(self, ids: list[str]) -> None:  # the controller hooks this (status bar, delete action)
+        pass
 
     def finish(self) -> None:
         """Finish the pipe being drawn (needs two vertices)."""
