@@ -9,6 +9,7 @@ import threading
 
 import numpy as np
 import pytest
+import shapely
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QColor, QImage
 
@@ -24,6 +25,7 @@ from console.ui.map.basemap import (
     tile_bounds_3857,
     tiles_for_view,
 )
+from console.ui.theme import DARK, LIGHT
 from tests.ui.conftest import SETTLE_TIMEOUT_MS, image_array, wait_settled
 
 RED = "#d02030"
@@ -299,3 +301,29 @@ def test_a_cgcs2000_tile_folder_is_drawn_in_place_on_the_map(qtbot, canvas, tmp_
     r, g, b = (int(v) for v in shot[int(p.y()) + 12, int(p.x()) + 12])
     assert abs(r - 128) < 20 and abs(g - 128) < 20 and abs(b - 128) < 20  # grey tile around the mark
     layer.close()
+
+
+def test_the_basemap_follows_a_theme_switch(qtbot, window):
+    """Blocks and buildings take the light theme's colours at once (not the dark ones on a light map)."""
+    ctrl = window.extensions["basemap"]
+    qtbot.waitUntil(lambda: ctrl.item.data is not None, timeout=SETTLE_TIMEOUT_MS)
+    ring = max(ctrl.item.data.blocks, key=lambda r: shapely.Polygon(r).area)
+    inner = shapely.Polygon(ring).representative_point()
+    canvas = window.canvas
+    for layer in ("pipes", "links", *canvas.points):
+        canvas.set_layer_visible(layer, False)
+    canvas.set_map_range(inner.x - 60, inner.y - 40, inner.x + 60, inner.y + 40)
+    wait_settled(qtbot, canvas)
+
+    def brightness() -> float:
+        p = canvas.map_to_widget(inner.x, inner.y)
+        return float(image_array(canvas.viewport().grab().toImage())[int(p.y()), int(p.x())].mean())
+
+    was = window.theme.name
+    dark = brightness() if was == "dark" else None
+    window.apply_theme(LIGHT)
+    qtbot.wait(50)
+    assert ctrl.item.current_theme() == "light" and brightness() > 180  # a light block or building
+    window.apply_theme(DARK)
+    qtbot.wait(50)
+    assert brightness() < 80 and (dark is None or abs(brightness() - dark) < 1)

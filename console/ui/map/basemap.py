@@ -73,6 +73,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BASEMAP_Z = -60.0  # under the contour bands (-30) and the pipes (-20 … -9)
+NAMES_Z = -7.0  # street names over the pipes (as a reference-label layer), under links (-5) and point symbols
 TILES_Z = -80.0
 STREET_WIDTH_M = 9.0  # drawn width of a street (and how far blocks keep from its centre line)
 MAX_BLOCK_STREET_PARTS = 30_000  # above this, blocks are left out (polygonizing a metropolis is not worth the wait)
@@ -175,7 +176,11 @@ class BasemapItem(pg.GraphicsObject):
         self._anchors = np.empty((0, 2))
         self._rect = QRectF()
         self.theme = "dark"
+        self.theme_of = (
+            None  # a callable naming the theme at paint time (the canvas's), so a theme switch shows at once
+        )
         self.labels_drawn: list[tuple[str, QRectF]] = []  # the names placed at the last paint (screen rects)
+        self.names = _StreetNames(self)  # added to the canvas by the controller, above the pipes
 
     def set_data(self, data: BasemapData | None, origin: tuple[float, float]) -> None:
         self.prepareGeometryChange()
@@ -199,10 +204,16 @@ class BasemapItem(pg.GraphicsObject):
         rect = self._streets.boundingRect().united(self._buildings.boundingRect()).united(self._blocks.boundingRect())
         self._rect = rect.adjusted(-50, -50, 50, 50)
         self.update()
+        self.names.changed()
 
     def set_theme(self, theme: str) -> None:
         self.theme = theme if theme in _COLOURS else "dark"
         self.update()
+        self.names.update()
+
+    def current_theme(self) -> str:
+        theme = self.theme_of() if self.theme_of is not None else self.theme
+        return theme if theme in _COLOURS else "dark"
 
     def boundingRect(self) -> QRectF:
         return self._rect
@@ -213,7 +224,7 @@ class BasemapItem(pg.GraphicsObject):
     def paint(self, painter: QPainter, option, widget=None) -> None:
         if self.data is None:
             return
-        casing, fill, block, bfill, bedge, text, halo = _COLOURS[self.theme]
+        casing, fill, block, bfill, bedge, text, halo = _COLOURS[self.current_theme()]
         t = painter.transform()
         px_per_m = math.hypot(t.m11(), t.m12()) or 1e-9
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, px_per_m > 0.05)
@@ -238,7 +249,10 @@ class BasemapItem(pg.GraphicsObject):
             painter.setPen(edge)
             painter.setBrush(QBrush(QColor(bfill)))
             painter.drawPath(self._buildings)
-        self._paint_names(painter, t, px_per_m, widget, text, halo)
+
+    def setVisible(self, visible: bool) -> None:
+        super().setVisible(visible)
+        self.names.setVisible(visible)
 
     def _paint_names(self, painter: QPainter, t: QTransform, px_per_m: float, widget, text: str, halo: str) -> None:
         """Street names along their street at the anchor, longest streets first, none over another; a name is left
@@ -287,6 +301,34 @@ class BasemapItem(pg.GraphicsObject):
             painter.fillPath(path, QColor(text))
             painter.restore()
         painter.setTransform(t)
+
+
+class _StreetNames(pg.GraphicsObject):
+    """The street names of a :class:`BasemapItem`, drawn above the pipes with a halo so a main along its street
+    never hides the street's name (like a tile service's separate label layer)."""
+
+    def __init__(self, basemap: BasemapItem) -> None:
+        super().__init__()
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.basemap = basemap
+
+    def changed(self) -> None:
+        self.prepareGeometryChange()
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self.basemap.boundingRect()
+
+    def shape(self) -> QPainterPath:
+        return QPainterPath()
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        b = self.basemap
+        if b.data is None:
+            return
+        *_, text, halo = _COLOURS[b.current_theme()]
+        t = painter.transform()
+        b._paint_names(painter, t, math.hypot(t.m11(), t.m12()) or 1e-9, widget, text, halo)
 
 
 # -- raster tiles -----------------------------------------------------------------------------------------------------
@@ -726,7 +768,9 @@ class BasemapController(QObject):
         self.canvas = window.canvas
         self.item = BasemapItem()
         self.item.set_theme(window.theme.name)
+        self.item.theme_of = lambda: self.canvas.theme.name
         self.canvas.add_overlay(self.item, BASEMAP_Z)
+        self.canvas.add_overlay(self.item.names, NAMES_Z)
         self.tiles: TileLayer | None = None
         declare_action = window.actions.declare
         self.act_show = declare_action(ActionSpec(
