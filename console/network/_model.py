@@ -286,6 +286,7 @@ class GasNetwork:
         self._version = 0
         self._cache: dict[str, tuple[int, Any]] = {}
         self._lookups: dict[str, _RowLookup] = {}  # per layer, kept across edits (see _RowLookup)
+        self._id_tops: dict[str, tuple[int, str, int, int]] = {}  # per layer: rows scanned, the top id's parts
         layers = dict(layers or {})
         unknown = set(layers) - set(LAYERS)
         if unknown:
@@ -446,6 +447,7 @@ class GasNetwork:
         snap._version = self._version
         snap._cache = dict(self._cache)
         snap._lookups = {n: _copy_lookup(lk) for n, lk in self._lookups.items()}
+        snap._id_tops = dict(self._id_tops)
         return snap
 
     # -- editing (use console.network.edit commands for undoable edits) -------------------------------------------

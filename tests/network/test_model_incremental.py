@@ -70,3 +70,18 @@ def test_duplicate_ids_resolve_to_the_first_row():
     frame["id"] = pd.array(["P1", "P1", "P3"], dtype=frame["id"].dtype)
     net.install_layer("pipes", frame)
     assert net.rows_of("pipes", ["P1", "P3"]).tolist() == [0, 2]
+
+
+def test_next_id_scans_a_layer_once_and_never_hands_out_an_id_again():
+    from console.network import InsertDevice, next_id
+    from console.network._edits import _top_numbered
+
+    assert _top_numbered(pd.Series(["P1", "P0009", "X", "J12", "P10"], dtype="str")) == ("J", 2, 12)
+    assert _top_numbered(pd.Series(["A", "B"], dtype="str")) is None
+    net = chain(4)
+    assert next_id(net, "pipes") == "P5" and net._id_tops["pipes"][0] == 4
+    edit = InsertDevice(net, "P2", net["pipes"].geometry.iat[1].interpolate(0.5, normalized=True), "valves")
+    edit.redo()
+    assert edit.created["pipes"] == ["P5"] and next_id(net, "pipes") == "P6"
+    edit.undo()
+    assert next_id(net, "pipes") == "P6"  # P5 was used by an edit on the redo side: not reused
