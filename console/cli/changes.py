@@ -6,7 +6,8 @@
     gasops changes submit CS.json --network MASTER [--title TEXT]
     gasops changes list --network MASTER [--status submitted|approved|rejected] [--json]
     gasops changes show ID --network MASTER [--json] [--no-hydraulics]
-    gasops changes approve ID --network MASTER [--comment TEXT]
+    gasops changes conflicts ID --network MASTER [--json]
+    gasops changes approve ID --network MASTER [--comment TEXT] [--resolve FEATURE=branch|master …]
     gasops changes reject ID --network MASTER --comment TEXT
     gasops changes history FEATURE_ID --network MASTER [--json]
 
@@ -75,7 +76,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("change_id")
     master(p)
     p.add_argument("--comment", default="")
+    p.add_argument("--resolve", action="append", default=[], metavar="FEATURE=branch|master",
+                   help="settle a conflict: take the change set's version of FEATURE, or keep the master's")  # fmt: skip
     p.set_defaults(handler=_approve)
+
+    p = sub.add_parser("conflicts", help="the change set's features the master changed since, with three versions")
+    p.add_argument("change_id")
+    master(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_conflicts)
 
     p = sub.add_parser("reject", help="reject a change set with a comment")
     p.add_argument("change_id")
@@ -239,9 +248,40 @@ def _approve(args: argparse.Namespace) -> int:
             commit = lambda network, changes: commit_changes(args.network, changes)  # noqa: E731 - per feature
         else:
             commit = lambda network, changes: _write(network, args.network)  # noqa: E731 - the file, atomically
-        cs = session.service.approve(args.change_id, master, comment=args.comment, commit=commit)
+        resolutions = {}
+        for item in args.resolve:
+            fid, sep, choice = item.rpartition("=")
+            if not sep or not fid:
+                raise GasOpsError(f"--resolve {item!r}: write FEATURE=branch or FEATURE=master")
+            resolutions[fid] = choice
+        cs = session.service.approve(
+            args.change_id, master, comment=args.comment, commit=commit, resolutions=resolutions or None
+        )
     print(f"approved {cs.change_id} ({len(cs.changes)} feature changes) → {args.network}")
     return 0
+
+
+def _conflicts(args: argparse.Namespace) -> int:
+    master = open_network(args.network)
+    with _Session(args.network) as session:
+        conflicts = session.service.conflicts(args.change_id, master)
+    if args.json:
+        print(json.dumps(conflicts, ensure_ascii=False, default=str))
+        return 0
+    if not conflicts:
+        print(f"{args.change_id}: no conflicts with {args.network}")
+    for c in conflicts:
+        print(f"{c['layer']} {c['feature_id']}: {c['kind']}")
+        for col in c["columns"]:
+            master_value = "(deleted)" if c["master"] is None else c["master"].get(col)
+            print(f"  {col}: ancestor {_short(c['ancestor'].get(col))} · branch {_short(c['branch'].get(col))} · "
+                  f"master {_short(master_value)}")  # fmt: skip
+    return 0
+
+
+def _short(value) -> str:
+    text = "—" if value is None else str(value)
+    return text if len(text) <= 40 else text[:37] + "…"
 
 
 def _reject(args: argparse.Namespace) -> int:

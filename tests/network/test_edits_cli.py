@@ -107,3 +107,24 @@ def test_review_verbs_signed_as_operators(tmp_path, capsys, monkeypatch):
         entries[1].body["author"] == entries[0].author != entries[1].author
     )  # planner's signature, reviewer's co-sign
     node.close()
+
+
+def test_conflicts_shown_and_resolved_headless(tmp_path, capsys):
+    master, edited = _files(tmp_path)
+    main(["changes", "diff", str(master), str(edited), "--out", str(tmp_path / "cs.json")])
+    main(["changes", "submit", str(tmp_path / "cs.json"), "--network", str(master)])
+    change_id = capsys.readouterr().out.split("\n")[-2].split()[1].rstrip(":")
+    other = read_network(master)
+    SetAttribute(other, "pipes", ["P1"], "dn", 200).redo()  # another change set reached the master first
+    write_network(other, master)
+    assert main(["changes", "conflicts", change_id, "--network", str(master)]) == 0
+    out = capsys.readouterr().out
+    assert "pipes P1: update-update" in out and "dn: ancestor 110 · branch 160 · master 200" in out
+    assert main(["changes", "approve", change_id, "--network", str(master)]) == 1
+    assert "P1: dn is 200 here, the change set expected 110" in capsys.readouterr().err
+    assert main(["changes", "approve", change_id, "--network", str(master), "--resolve", "P1"]) == 1
+    assert "write FEATURE=branch or FEATURE=master" in capsys.readouterr().err
+    assert read_network(master).feature("P1")["dn"] == 200  # nothing written by the refusals
+    assert main(["changes", "approve", change_id, "--network", str(master), "--resolve", "P1=master"]) == 0
+    result = read_network(master)
+    assert result.feature("P1")["dn"] == 200 and len(result["valves"]) == 1  # the master's P1, the rest applied
