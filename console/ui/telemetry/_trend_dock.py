@@ -1,9 +1,9 @@
 """Trend plots (趋势曲线) of selected sensors: history from ``console.db`` plus the live tail, in a time window.
 
 One plot per unit (pressure in kPa, methane in %LEL …), stacked with a shared time axis, so curves of one kind are
-comparable and nothing is drawn against a meaningless common scale. A single sensor shows its alarm limits as
+comparable and nothing is drawn against a meaningless common scale. Every sensor shows its alarm limits as
 dashed lines (amber HI/LO, red HIHI/LOLO) labelled with name and value at the right edge, where no axis clips them.
-Every plot has a legend. Wheel and drag zoom and pan in time; the plots stop following "now" until *Follow now*.
+A plot of several sensors has a legend of their ids. Wheel and drag zoom and pan in time; the plots stop following "now" until *Follow now*.
 *Export* writes the shown series as CSV and the plots as PNG. Long windows come back from the history as bucket means with min/max
 (the 1-min or 15-min aggregates), drawn as a band around the mean so spikes are not averaged away.
 """
@@ -160,7 +160,9 @@ class TrendDock(QDockWidget):
         A refresh with the same sensors, units and resolution only replaces the data of the existing curves.
         """
         self.series = list(series)
-        shape = tuple((s.sensor_id, s.unit, s.vmin is not None, tuple(sorted(s.limits or {}))) for s in series)
+        shape = tuple(
+            (s.sensor_id, s.unit, s.vmin is not None, tuple(sorted((s.limits or {}).items()))) for s in series
+        )
         if shape == getattr(self, "_shape", None):
             for s in series:
                 items = self._curves[s.sensor_id]
@@ -200,20 +202,45 @@ class TrendDock(QDockWidget):
                 items["band"] = pg.FillBetweenItem(items["lo"], items["hi"], brush=fill)
                 for key in ("lo", "hi", "band"):
                     plot.addItem(items[key])
-            name = self._labels.get(s.sensor_id, s.sensor_id)
+            name = s.sensor_id  # the legend stays short (the list beside the plot has the full names)
             items["curve"] = pg.PlotDataItem(s.t, s.value, pen=pg.mkPen(color, width=1.6), connect="finite", name=name)
             plot.addItem(items["curve"])
-            if s.limits and sum(x.unit == s.unit for x in series) == 1:  # limits only where they are unambiguous
-                items["limits"] = {}
-                for key, value in s.limits.items():
-                    line = pg.InfiniteLine(
-                        value, angle=0, pen=pg.mkPen(_LIMIT_COLORS[key], width=1, style=Qt.PenStyle.DashLine),
-                        label=f"{key.upper()} {value:g} {s.unit}",
-                        labelOpts={"position": 0.985, "color": _LIMIT_COLORS[key], "anchors": [(1, 1), (1, 1)]},
-                    )  # fmt: skip
-                    plot.addItem(line)
-                    items["limits"][key] = line
+            if s.limits:
+                items["limits"] = self._draw_limits(plot, s, series)
             self._curves[s.sensor_id] = items
+        for unit, plot in self._plots.items():  # a plot of one sensor needs no legend (the axis and the list say it)
+            plot.legend.setVisible(sum(s.unit == unit for s in series) > 1)
+
+    def _draw_limits(self, plot: pg.PlotItem, s: TrendSeries, series: list[TrendSeries]) -> dict:
+        """Dashed limit lines of ``s`` on its unit's plot. Sensors of one unit with the same limits share one set of
+        lines; where their limits differ, each sensor's lines are drawn and labelled with the sensor. Upper limits
+        are labelled below their line and lower limits above it, so no label leaves the plot at its edge."""
+        peers = [x for x in series if x.unit == s.unit and x.limits]
+        if any(x.limits == s.limits for x in peers[: peers.index(s)]):
+            return {}  # an earlier sensor of this unit drew the very same lines
+        prefix = "" if all(x.limits == s.limits for x in peers) else f"{s.sensor_id} "
+        lines = {}
+        for key, value in s.limits.items():
+            anchor = (1, 0) if key in ("hi", "hihi") else (1, 1)
+            line = pg.InfiniteLine(
+                value, angle=0, pen=pg.mkPen(_LIMIT_COLORS[key], width=1, style=Qt.PenStyle.DashLine),
+                label=f"{prefix}{key.upper()} {value:g} {s.unit}",
+                labelOpts={"position": 0.985, "color": _LIMIT_COLORS[key], "anchors": [anchor, anchor]},
+            )  # fmt: skip
+            plot.addItem(line)
+            lines[key] = line
+        # The limits belong in view: an invisible point at each keeps them inside the autoranged y axis.
+        marks = pg.PlotDataItem([s.t[0] if len(s.t) else 0.0] * len(s.limits), list(s.limits.values()), pen=None)
+        marks.setVisible(False)
+        plot.addItem(marks)
+        return lines
+
+    def limit_labels(self) -> dict[str, list[str]]:
+        """Unit → the limit labels drawn on its plot (tests read it)."""
+        out: dict[str, list[str]] = {}
+        for unit, plot in self._plots.items():
+            out[unit] = [i.label.toPlainText() for i in plot.items if isinstance(i, pg.InfiniteLine) and i.label]
+        return out
 
     def _rebuild(self, units: list[str]) -> None:
         self.plot_widget.clear()
@@ -227,7 +254,7 @@ class TrendDock(QDockWidget):
             plot.setMenuEnabled(False)
             plot.getViewBox().setMouseEnabled(x=True, y=False)
             plot.getViewBox().sigRangeChangedManually.connect(self._on_manual_range)
-            plot.addLegend(offset=(8, 4), labelTextSize="8pt")
+            plot.addLegend(offset=(4, 2), labelTextSize="8pt")  # short ids at the top left; limit labels at the right
             if first is None:
                 first = plot
             else:
