@@ -125,8 +125,7 @@ class RoleLayouts:
             self._settle()
         else:
             self.apply(role)
-        self._show_role()
-        self.window.statusBar().showMessage(f"Layout: {role.title}", 4000)
+        self._show_role()  # the toolbar's role box names the layout (a status message would be squeezed to "D")
 
     def _again(self) -> None:
         """The first start's arrangement again, once the window has its size (unless a role was chosen since)."""

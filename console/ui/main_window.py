@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -129,6 +129,30 @@ def _prepare(network: GasNetwork, style: str, feedback: Feedback | None = None) 
     data = prepare_map_data(network, style, feedback)
     data.extras["id_index"] = network.cached("ui.id_index", lambda: FeatureIdIndex.of(network))
     return data
+
+
+class _ElidedLabel(QLabel):
+    """A status-bar label that gives way when the window is narrow: its text is elided (the full text is in the
+    tooltip) instead of being cut off or pushing the other labels out."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.fontMetrics().horizontalAdvance("EPSG:00000")), hint.height())
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(rect, int(self.alignment() | Qt.AlignmentFlag.AlignVCenter), text)
+
+    def shown_text(self) -> str:
+        """What is drawn at the current width (tests read it)."""
+        return self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
 
 
 def _lonlat_transformer(crs: CRS | None) -> Transformer | None:
@@ -404,8 +428,8 @@ class MainWindow(QMainWindow):
         self.xy_label = QLabel("X —  Y —")
         self.lonlat_label = QLabel("—°E  —°N")
         self.scale_label = QLabel("")
-        self.crs_label = QLabel("")
-        self.counts_label = QLabel("")
+        self.crs_label = _ElidedLabel()
+        self.counts_label = _ElidedLabel()
         for w, tip in (
             (self.xy_label, "Projected coordinates under the cursor (metres)"),
             (self.lonlat_label, "Longitude / latitude under the cursor (CGCS2000)"),
@@ -636,13 +660,16 @@ class MainWindow(QMainWindow):
         self.search.set_index(data.extras.get("id_index") or FeatureIdIndex.of(network))
         self._lonlat = _lonlat_transformer(network.crs)
         crs = network.crs
-        self.crs_label.setText(
-            f"EPSG:{crs.to_epsg()} · {crs.name}" if crs and crs.to_epsg() else (crs.name if crs else "no CRS")
+        epsg = crs.to_epsg() if crs else None
+        self.crs_label.setText(f"EPSG:{epsg} · {crs.name}" if epsg else (crs.name if crs else "no CRS"))  # elided
+        self.crs_label.setToolTip(
+            f"Coordinate reference system: {f'EPSG:{epsg} · ' if epsg else ''}{crs.name if crs else 'none'}"
         )
         counts = network.counts()
         parts = [f"{counts[k]:,} {label}" for k, label in (("pipes", "pipes"), ("valves", "valves"),
                  ("regulators", "regulators"), ("customers", "customers")) if counts.get(k)]  # fmt: skip
         self.counts_label.setText(" · ".join(parts))
+        self.counts_label.setToolTip("Feature counts: " + (", ".join(parts) or "none"))
         where = f" — {source_label(self._path)}" if self._path else ""
         self.setWindowTitle(f"{network.name}[*]{where} — {APP_TITLE}")  # [*]: the modified marker
         self._shown_path = self._path

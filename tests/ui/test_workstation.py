@@ -147,7 +147,7 @@ def test_the_identify_panel_shows_live_values_and_follows_them(live, qtbot):
     assert text.startswith("12.5 %LEL") and "ago" in text
     methane(ctrl, 33.0)
     text = next(iter(w.attributes_dock.live_values().values()))
-    assert text.startswith("33 %LEL") and "Warning" in text
+    assert text.startswith("33 %LEL") and "HI alarm" in text and "Normal" not in text
     w.zoom_to_feature("PA1")  # a pipe without sensors: no live rows
     assert w.attributes_dock.live_values() == {}
 
@@ -173,3 +173,53 @@ def test_empty_alarm_list_says_what_is_true(qtbot, window, live):
         window.set_network(no_sensors)
     text = window.extensions["telemetry"].alarm_dock.summary.text()
     assert text.startswith("No sensors in this network") and "all normal" not in text
+
+
+def test_the_identify_panel_says_the_alarm_list_s_state_and_shows_the_whole_text(live, qtbot):
+    """A sensor whose HI alarm is in the alarm list is never "Normal" in the identify panel (the same records), and
+    the live row shows every part of its text on lines of its own (nothing cut off), the whole text in its tooltip."""
+    w, ctrl, _net = live
+    w.resizeDocks([w.attributes_dock], [240], Qt.Orientation.Horizontal)  # a narrow dock, as in the control room
+    w.zoom_to_feature("MA")
+    methane(ctrl, 25.6)
+    listed = {(r.sensor_id, str(r.condition)) for r in ctrl.session.service.alarm_list()}
+    assert ("MA", "HI") in listed
+    (text,) = w.attributes_dock.live_values().values()
+    assert "HI alarm 报警 (unacknowledged)" in text and "Normal" not in text
+    item = w.attributes_dock.table.topLevelItem(0)
+    assert item.toolTip(1) == text
+    assert item.text(1).split("\n") == text.split(" · ")  # value, state, age: one line each
+    table = w.attributes_dock.table
+    assert table.visualItemRect(item).height() >= 3 * table.fontMetrics().height()  # the row has room for them
+    ctrl.session.acknowledge([("MA", "HI")])
+    ctrl.refresh(force=True)
+    (text,) = w.attributes_dock.live_values().values()
+    assert "HI alarm 报警 (acknowledged)" in text
+
+
+# -- the status bar --------------------------------------------------------------------------------------------------
+def test_switching_role_puts_no_squeezed_layout_message_in_the_status_bar(qtbot, window):
+    from console.ui.layouts import ROLES
+
+    layouts = window.layouts
+    other = next(r for r in ROLES if r is not layouts.role)
+    layouts.switch(other.key)
+    assert "Layout" not in window.statusBar().currentMessage()  # the toolbar's role box names it
+
+
+def test_status_bar_labels_fit_at_1280(qtbot, window, network):
+    window.resize(1280, 720)
+    with qtbot.waitSignal(window.networkShown, timeout=SETTLE_TIMEOUT_MS):
+        window.set_network(network)
+    qtbot.wait(100)
+    QApplication.processEvents()
+    bar = window.statusBar()
+    for label in (window.crs_label, window.counts_label):
+        assert label.isVisible()
+        right = label.mapTo(bar, label.rect().topRight()).x()
+        assert right <= bar.width(), (label.text(), right, bar.width())
+        assert label.text() in label.toolTip().replace(", ", " · ")  # whatever is elided, the tooltip has it all
+    crs = network.crs
+    if crs is not None and crs.to_epsg():
+        assert window.crs_label.shown_text().startswith(f"EPSG:{crs.to_epsg()}")  # the code stays readable
+        assert crs.name in window.crs_label.toolTip()

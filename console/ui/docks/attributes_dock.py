@@ -130,7 +130,9 @@ class AttributesDock(QDockWidget):
         self.table.setHeaderLabels(["Attribute", "Value"])
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
-        self.table.setUniformRowHeights(True)
+        self.table.setUniformRowHeights(False)  # a live row takes the lines it needs (value · state · age)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.header().setStretchLastSection(True)
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
@@ -176,7 +178,9 @@ class AttributesDock(QDockWidget):
         bold.setBold(True)
         items = []
         for label, text, colour in rows or [("Live 实时", empty, "")]:
-            item = QTreeWidgetItem([label, text])
+            # One part per line (value, alarm state, age), so nothing is cut off in a narrow dock; the tooltip has it
+            # on one line.
+            item = QTreeWidgetItem([label, text.replace(" · ", "\n")])
             item.setToolTip(0, label)
             item.setToolTip(1, text)
             item.setFont(1, bold)
@@ -186,7 +190,14 @@ class AttributesDock(QDockWidget):
             self._live[label] = text
         self.table.insertTopLevelItems(0, items)
         self._live_items = items
+        self._fit_first_column()
+
+    def _fit_first_column(self) -> None:
+        """The attribute column fits its text but leaves the value column at least 60 % of the table."""
         self.table.resizeColumnToContents(0)
+        cap = max(int(self.table.viewport().width() * 0.4), 80)
+        if self.table.columnWidth(0) > cap:
+            self.table.setColumnWidth(0, cap)
 
     def set_also_here(self, hits: list) -> None:
         """The features drawn where the identified one is (the identified first); hidden when it is alone."""
@@ -253,7 +264,7 @@ class AttributesDock(QDockWidget):
             item.setToolTip(1, text)
             self.table.addTopLevelItem(item)
             self._values[title] = text
-        self.table.resizeColumnToContents(0)
+        self._fit_first_column()
         self.zoom_button.setEnabled(True)
         self.copy_button.setEnabled(True)
 

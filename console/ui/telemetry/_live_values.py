@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QTimer
 from console.telemetry import SensorStatus
 from console.ui.telemetry._overlay import STATE_COLORS, STATE_LABELS
 
-__all__ = ["IdentifyLiveValues", "age_text"]
+__all__ = ["IdentifyLiveValues", "age_text", "alarm_text"]
 
 TICK_MS = 1000  # the age ticks on even when no reading arrives
 
@@ -28,6 +28,27 @@ def age_text(seconds: float) -> str:
     if s < 86400:
         return f"{int(s // 3600)} h {int(s % 3600 // 60)} min"
     return f"{s / 86400:.0f} d"
+
+
+_STATE_WORDS = {
+    "unack_active": "unacknowledged",
+    "ack_active": "acknowledged",
+    "unack_rtn": "returned, unacknowledged",
+    "shelved": "shelved",
+    "suppressed": "suppressed",
+    "out_of_service": "out of service",
+}
+_ORDER = {"HIHI": 0, "LOLO": 1, "HI": 2, "LO": 3, "ROC": 4, "STALE": 5}
+
+
+def alarm_text(records) -> str:
+    """The alarm-list records of one sensor as the identify panel says them ("HI alarm 报警 (unacknowledged)"), the
+    most severe condition first; "" when the sensor has none in the list."""
+    parts = []
+    for rec in sorted(records, key=lambda r: _ORDER.get(str(r.condition), 9)):
+        word = "alarm 报警" if rec.active else "cleared"
+        parts.append(f"{rec.condition} {word} ({_STATE_WORDS.get(str(rec.state), str(rec.state))})")
+    return ", ".join(parts)
 
 
 class IdentifyLiveValues(QObject):
@@ -57,6 +78,9 @@ class IdentifyLiveValues(QObject):
         snap = s.service.snapshot()
         colours = STATE_COLORS.get(self.ctrl.window.theme.name, STATE_COLORS["dark"])
         now = s.service.clock()
+        alarms: dict[str, list] = {}  # the alarm list's own records: the panel never says "Normal" beside an alarm
+        for rec in s.service.alarm_list():
+            alarms.setdefault(rec.sensor_id, []).append(rec)
         out = []
         for sid in self.ctrl._sensors_of(self._hit):
             row = s.sensors.row(sid)
@@ -64,10 +88,11 @@ class IdentifyLiveValues(QObject):
                 continue
             value, t = snap.last_value[row], snap.last_t[row]
             status = SensorStatus(int(snap.status[row]))
+            state = alarm_text(alarms.get(sid, [])) or STATE_LABELS[status]
             if np.isfinite(value):
-                text = f"{value:,.4g} {s.sensors.unit[row]} · {STATE_LABELS[status]} · {age_text(now - t)} ago"
+                text = f"{value:,.4g} {s.sensors.unit[row]} · {state} · {age_text(now - t)} ago"
             else:
-                text = f"no reading yet · {STATE_LABELS[status]}"
+                text = f"no reading yet · {state}"
             out.append((s.label(sid), text, colours[status]))
         return out
 
