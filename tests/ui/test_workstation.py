@@ -186,11 +186,14 @@ def test_the_identify_panel_says_the_alarm_list_s_state_and_shows_the_whole_text
     assert ("MA", "HI") in listed
     (text,) = w.attributes_dock.live_values().values()
     assert "HI alarm 报警 (unacknowledged)" in text and "Normal" not in text
-    item = w.attributes_dock.table.topLevelItem(0)
-    assert item.toolTip(1) == text
-    assert item.text(1).split("\n") == text.split(" · ")  # value, state, age: one line each
     table = w.attributes_dock.table
-    assert table.visualItemRect(item).height() >= 3 * table.fontMetrics().height()  # the row has room for them
+    parts = text.split(" · ")  # value, state, age: a row each, the whole text in every row's tooltip
+    shown = [table.topLevelItem(k) for k in range(len(parts))]
+    assert [i.text(1) for i in shown] == parts and all(i.toolTip(1) == text for i in shown)
+    metrics = table.fontMetrics()
+    for i in shown:  # the value column has room for each part (no "Normal 正常…")
+        assert table.visualItemRect(i).height() >= metrics.height()
+        assert metrics.horizontalAdvance(i.text(1)) <= 1.15 * table.columnWidth(1), (i.text(1), table.columnWidth(1))
     ctrl.session.acknowledge([("MA", "HI")])
     ctrl.refresh(force=True)
     (text,) = w.attributes_dock.live_values().values()

@@ -178,15 +178,16 @@ class AttributesDock(QDockWidget):
         bold.setBold(True)
         items = []
         for label, text, colour in rows or [("Live 实时", empty, "")]:
-            # One part per line (value, alarm state, age), so nothing is cut off in a narrow dock; the tooltip has it
-            # on one line.
-            item = QTreeWidgetItem([label, text.replace(" · ", "\n")])
-            item.setToolTip(0, label)
-            item.setToolTip(1, text)
-            item.setFont(1, bold)
-            if colour:
-                item.setForeground(1, QBrush(QColor(colour)))
-            items.append(item)
+            # One row per part (value, alarm state, age) under the sensor's name, so nothing is cut off in a narrow
+            # dock; every row's tooltip has the whole text on one line.
+            for k, part in enumerate(text.split(" · ")):
+                item = QTreeWidgetItem([label if k == 0 else "", part])
+                item.setToolTip(0, label)
+                item.setToolTip(1, text)
+                item.setFont(1, bold)
+                if colour:
+                    item.setForeground(1, QBrush(QColor(colour)))
+                items.append(item)
             self._live[label] = text
         self.table.insertTopLevelItems(0, items)
         self._live_items = items
