@@ -165,11 +165,13 @@ CHAPTERS: tuple[Chapter, ...] = (
         move or reshape features, edit attributes in the Attribute table; every edit can be undone (Ctrl+Z). Submit
         the change set for review: the <b>Review</b> dock shows its effect (validation findings, valve segments,
         customers whose isolation changes, minimum pressures before and after). A reviewer approves (never their
-        own) or rejects with a comment; approved changes are committed and signed.</p>""",
+        own) or rejects with a comment; approved changes are committed and signed. The <b>Validation</b> dock lists the
+        network's findings by severity (a click zooms to the feature) and re-checks around each edit.</p>""",
         """<p>编辑菜单:带捕捉地添加管段,在管段上插入阀门、调压器、堵头或传感器,移动或修整要素,在属性表中编辑属性;每次编辑
         均可撤销(Ctrl+Z)。提交变更集审核:<b>审核入库</b>面板显示其影响(校验问题、阀门分段、关阀影响变化的用户、前后最低压力)。
-        审核人批准(不能批准本人提交的)或附意见驳回;批准的变更入库并签名。</p>""",
-        ("reviewDock", "attributeTableDock"),
+        审核人批准(不能批准本人提交的)或附意见驳回;批准的变更入库并签名。<b>校验</b>面板按严重程度列出网络的问题(点击定位到要素),
+        每次编辑后就地复查。</p>""",
+        ("reviewDock", "attributeTableDock", "validationDock"),
     ),
     Chapter(
         "metering", "Metering evidence", "计量存证",
