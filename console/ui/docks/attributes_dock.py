@@ -132,7 +132,6 @@ class AttributesDock(QDockWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setUniformRowHeights(False)  # a live row takes the lines it needs (value · state · age)
         self.table.setWordWrap(True)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.header().setStretchLastSection(True)
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
