@@ -43,7 +43,7 @@ import numpy as np
 import rfc8785
 
 from console.telemetry._devices import DeviceKeyRegistry, DeviceKeys, DeviceSigner, verify_ed25519
-from console.telemetry._payload import _check_utility
+from console.telemetry._payload import _check_utility, _Malformed, _no_duplicates, _reject_constant
 from console.telemetry._sensors import SensorTable
 from console.telemetry._sequence import SequenceGuard
 from console.telemetry._types import DropReason, iso_utc, parse_time
@@ -112,21 +112,6 @@ def encode_batch(sensor_ids, t, values, *, seq: int | None = None, signer: Devic
         sig = signer.sign(batch_signing_input(payload))
         payload["sig"] = base64.urlsafe_b64encode(sig).rstrip(b"=").decode("ascii")
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-class _Malformed(Exception):
-    pass
-
-
-def _reject_constant(name: str) -> Any:
-    raise _Malformed(f"{name} is not JSON")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise _Malformed("duplicate member")
-    return out
 
 
 class BatchDecoder:
