@@ -18,7 +18,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-OUT = Path(sys.argv[1])
+OUT = Path(".")  # set from the first argument in main(); importing this module (doctest collection) must not need one
 RESULTS: dict[str, object] = {}
 
 
@@ -56,6 +56,8 @@ def check(name):
 
 
 def main() -> None:
+    global OUT
+    OUT = Path(sys.argv[1])
     app = QApplication([])  # noqa: F841  (kept alive for the whole run)
     from console.network import generate_demo
     from console.ui.main_window import MainWindow
