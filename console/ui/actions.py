@@ -3,21 +3,23 @@ shortcuts and Help › Keyboard shortcuts are all built from the declarations, s
 
 A feature declares its commands when it installs::
 
-    window.actions.declare(ActionSpec("isolation.isolate", "Isolate here 关阀分析", controller.set_tool_active,
-                                      shortcut="Ctrl+I", menu="Analysis", toolbar=True, checkable=True,
-                                      tip="Isolate here: click where the gas escapes"))
+    window.actions.declare(ActionSpec("isolation.isolate", QT_TRANSLATE_NOOP("Actions", "Isolate here"),
+                                      controller.set_tool_active, shortcut="Ctrl+I", menu="Analysis", toolbar=True,
+                                      checkable=True,
+                                      tip=QT_TRANSLATE_NOOP("Actions", "Isolate here: click where the gas escapes")))
 
-and gets the ``QAction`` back for state it must show (checked, enabled). ``enabled`` predicates are re-evaluated by
+Texts are English, marked with ``QT_TRANSLATE_NOOP("Actions", …)`` so ``lupdate`` extracts them; the registry shows
+them translated (context ``Actions``, see :mod:`console.ui.i18n`). It gets the ``QAction`` back for state it must show (checked, enabled). ``enabled`` predicates are re-evaluated by
 :meth:`ActionRegistry.refresh` (the window calls it when a network is shown or a feature's state changes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -25,8 +27,18 @@ __all__ = ["MENUS", "ActionRegistry", "ActionSpec", "Shortcut"]
 
 # The window's menus, in menu-bar order; a menu appears when its first action is declared.
 MENUS = ("File", "Edit", "View", "Analysis", "Live", "Ledger", "Help")
-_MENU_TEXT = {"File": "&File", "Edit": "&Edit 编辑", "View": "&View", "Analysis": "&Analysis", "Live": "&Live 监测", "Ledger": "L&edger",
-              "Help": "&Help"}  # fmt: skip
+MENU_TEXT = {"File": QT_TRANSLATE_NOOP("Menus", "&File"), "Edit": QT_TRANSLATE_NOOP("Menus", "&Edit"),
+             "View": QT_TRANSLATE_NOOP("Menus", "&View"), "Analysis": QT_TRANSLATE_NOOP("Menus", "&Analysis"),
+             "Live": QT_TRANSLATE_NOOP("Menus", "&Live"), "Ledger": QT_TRANSLATE_NOOP("Menus", "L&edger"),
+             "Help": QT_TRANSLATE_NOOP("Menus", "&Help")}  # fmt: skip
+
+
+def menu_title(name: str) -> str:
+    """A menu's title in the current language."""
+    from console.ui.i18n import translate
+
+    return translate("Menus", MENU_TEXT.get(name, name))
+
 
 KeySpec = str | QKeySequence.StandardKey | QKeySequence
 
@@ -66,6 +78,14 @@ class ActionSpec:
         return [k if isinstance(k, QKeySequence) else QKeySequence(k) for k in keys]
 
 
+def _translated(spec: ActionSpec) -> ActionSpec:
+    """``spec`` with its texts in the current language (context ``Actions``)."""
+    from console.ui.i18n import translate
+
+    return replace(spec, text=translate("Actions", spec.text), tip=translate("Actions", spec.tip) if spec.tip else "",
+                   help=translate("Actions", spec.help) if spec.help else "")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Shortcut:
     """A line of Help › Keyboard shortcuts."""
@@ -98,6 +118,7 @@ class ActionRegistry(QObject):
             raise ValueError(f"action {spec.id!r} is declared twice")
         if spec.menu is not None and spec.menu not in MENUS:
             raise ValueError(f"action {spec.id!r}: unknown menu {spec.menu!r} (one of {', '.join(MENUS)})")
+        spec = _translated(spec)
         action = QAction(spec.text, self.window)
         action.setObjectName(spec.id)
         keys = spec.shortcuts
@@ -178,8 +199,12 @@ class ActionRegistry(QObject):
         tip = spec.tip or spec.text.replace("&", "")
         if not allowed:
             from console.app.operators import PERMISSIONS
+            from console.ui.i18n import translate
 
-            tip = f"{tip} — your roles do not allow this ({PERMISSIONS.get(spec.permission, spec.permission)})"
+            needed = translate("Permissions", PERMISSIONS.get(spec.permission, spec.permission))
+            tip = translate("Actions", "{tip} — your roles do not allow this ({permission})").format(
+                tip=tip, permission=needed
+            )
         action.setStatusTip(tip)
 
     def set_icon_colour(self, colour: str) -> None:

@@ -18,13 +18,16 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from console.ui.i18n import LANGUAGE, install_translators, resolve_language
 from console.ui.main_window import MainWindow
+from console.ui.settings import qt_settings
 from console.ui.theme import apply_theme, load_theme
 
 __all__ = ["create_application", "run_gui"]
 
 ORGANIZATION = "GasOps"
 APPLICATION = "GasOps Console"
+_translators_installed: list[bool] = []
 
 
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
@@ -35,6 +38,10 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
+    if not _translators_installed:
+        # The language is chosen once per process, before any window is built (View › Language offers a restart).
+        install_translators(app, resolve_language(str(qt_settings().get(LANGUAGE.key))))
+        _translators_installed.append(True)
     apply_theme(app, load_theme())
     return app
 

@@ -36,11 +36,12 @@ from console.app.jobs import Feedback, JobRunner
 from console.app.operators import OperatorService
 from console.errors import GasOpsError, UnknownFeatureError
 from console.network import GasNetwork, Hit
-from console.ui.actions import _MENU_TEXT, MENUS, ActionRegistry, ActionSpec
+from console.ui.actions import MENUS, ActionRegistry, ActionSpec, menu_title
 from console.ui.docks import follow_identify
 from console.ui.docks.attributes_dock import AttributesDock
 from console.ui.docks.layers_dock import LayersDock
 from console.ui.extensions import install_extensions
+from console.ui.i18n import declare_language_actions
 from console.ui.layouts import install as install_layouts
 from console.ui.map.canvas import MapCanvas
 from console.ui.map.layers import MapData, prepare_map_data
@@ -319,6 +320,7 @@ class MainWindow(QMainWindow):
             if section == "tools":
                 tools.addAction(getattr(self, attr))
         self.act_pan.setChecked(True)
+        declare_language_actions(self)  # View › Language
         self._toolbar_anchor = self.act_theme
         self.actions.add_help("Wheel", "Zoom about the cursor")
         self.actions.add_help("Right-click", "What can be done with the feature under the cursor")
@@ -327,7 +329,7 @@ class MainWindow(QMainWindow):
         """The menu ``name`` (one of console.ui.actions.MENUS), created in menu-bar order on first use."""
         menu = self._menus.get(name)
         if menu is None:
-            menu = QMenu(_MENU_TEXT[name], self)
+            menu = QMenu(menu_title(name), self)
             menu.setObjectName(f"menu{name}")
             later = [self._menus[m] for m in MENUS[MENUS.index(name) + 1 :] if m in self._menus]
             if later:
