@@ -54,40 +54,52 @@ from console.errors import GasOpsError
 from console.ledger import canonical_json
 from console.metering import (
     READINGS_FORMAT,
+    TRAINING_STATE_FILE,
     BalanceRow,
     CustodyResult,
     DeviceView,
     EmissionFigure,
     Meter,
     MeteringError,
+    MeteringSimulator,
     PartyFigure,
     PeriodReport,
+    ShareError,
     SignedBatch,
     StationParameters,
+    TrainingKeys,
     build_reading_proof,
+    build_share,
     examine_batch,
     flag_jumps,
     format_time,
     gas_balance,
+    gwp_source,
+    in_scope,
     line_pack_by_area,
     missing_period,
     parse_time,
     period_of,
     read_proof_file,
+    read_share_file,
     reconcile_custody,
     simulator_from_network,
     station_emission,
     vented_emission,
     verify_reading_proof,
+    verify_share,
     write_proof,
+    write_share,
 )
 
-__all__ = ["AnchorReport", "LINEPACK_FILE", "MeteringService", "METERS_FILE"]
+__all__ = ["AnchorReport", "LINEPACK_FILE", "MeteringService", "METERS_FILE", "SCOPES_FILE", "SHARES_DIR"]
 
 log = logging.getLogger(__name__)
 
 METERS_FILE = "meters.json"
 LINEPACK_FILE = "linepack.json"  # line pack per area at the times the network was solved
+SCOPES_FILE = "metering-scopes.json"  # per peer: the stations and meters whose evidence it may receive
+SHARES_DIR = "metering-shares"  # verified shares imported from peers (one file per origin and checkpoint size)
 LINEPACK_SNAPSHOTS = 2000
 READINGS_PER_FILE = 1000
 HAZARD_PREFIX = "Gas balance jump (输差突增)"
@@ -140,6 +152,11 @@ class MeteringService:
 
     def _author(self):
         return self.operators.signing_key if self.operators is not None else None
+
+    def _guard(self, permission: str, action: str) -> None:
+        """The operator's authority for an action that writes to the ledger (none needed without operators)."""
+        if self.operators is not None:
+            self.operators.require(permission, action)
 
     def _meters_path(self) -> Path:
         return Path(self.ledger.folder) / METERS_FILE
@@ -256,14 +273,24 @@ class MeteringService:
         origin = origin or node.origin
         devices = {self.meter(meter_id).device} if meter_id else None
         out = []
-        for row in node.search(origin=origin, device=next(iter(devices)) if devices else None):
-            if row["type"] != "metering.period":
-                continue
-            body = node.entry(row["idx"], origin).body
-            if meter_id and body["meter_id"] != meter_id:
-                continue
-            out.append({**body, "_index": row["idx"], "_leaf": row["leaf"].hex() if isinstance(row["leaf"], bytes)
-                        else str(row["leaf"])})  # fmt: skip
+        held = set()
+        if origin == node.origin or any(log.origin == origin for log in node.logs()):
+            for row in node.search(origin=origin, device=next(iter(devices)) if devices else None):
+                if row["type"] != "metering.period":
+                    continue
+                body = node.entry(row["idx"], origin).body
+                if meter_id and body["meter_id"] != meter_id:
+                    continue
+                held.add(row["idx"])
+                out.append({**body, "_index": row["idx"], "_leaf": row["leaf"].hex() if isinstance(row["leaf"], bytes)
+                            else str(row["leaf"])})  # fmt: skip
+        if origin != node.origin:  # what a peer shared with this node (verified when imported)
+            for index, entry in sorted(self._shared_entries(origin).items()):
+                body = entry.body
+                if index in held or entry.type != "metering.period" or (meter_id and body["meter_id"] != meter_id):
+                    continue
+                out.append({**body, "_index": index, "_leaf": entry.leaf_hash.hex()})
+            out.sort(key=lambda b: b["_index"])
         return out
 
     def anchor(self, *, until: str | None = None) -> AnchorReport:
@@ -357,6 +384,117 @@ class MeteringService:
         """Verify a proof file offline (no ledger needed); :class:`ProofFileError` for an unreadable file."""
         return verify_reading_proof(read_proof_file(path), log_keys=log_keys, witness_keys=witness_keys)
 
+    # -- per-peer disclosure (shares) ---------------------------------------------------------------------------------
+    def _scopes_path(self) -> Path:
+        return Path(self.ledger.folder) / SCOPES_FILE
+
+    def peer_scopes(self) -> dict[str, dict]:
+        """Each peer's scope: ``{peer name: {"stations": [...], "meters": [...]}}`` (an unreadable file is an error)."""
+        path = self._scopes_path()
+        if not path.exists():
+            return {}
+        try:
+            doc = json.loads(path.read_text("utf-8"))
+            out = {str(p): {"stations": [str(x) for x in v.get("stations", [])],
+                            "meters": [str(x) for x in v.get("meters", [])]} for p, v in doc["peers"].items()}  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise MeteringError(f"{path}: not a peer scope file ({exc}); fix or remove it") from None
+        return out
+
+    def set_peer_scope(self, peer: str, *, stations: Iterable[str] = (), meters: Iterable[str] = ()) -> dict:
+        """Say which stations' and meters' evidence ``peer`` (a configured ledger peer) may receive (administrators:
+        ``ledger.peers``); an empty scope withdraws it."""
+        self._guard("ledger.peers", f"set what the peer {peer} may see of the metering")
+        self._peer_row(peer)
+        scopes = self.peer_scopes()
+        scope = {"stations": sorted(set(stations)), "meters": sorted(set(meters))}
+        if scope["stations"] or scope["meters"]:
+            scopes[peer] = scope
+        else:
+            scopes.pop(peer, None)
+        atomic_write_text(self._scopes_path(), json.dumps({"peers": scopes}, indent=1, ensure_ascii=False) + "\n")
+        self.changed.emit()
+        return scope
+
+    def _peer_row(self, peer: str) -> dict:
+        try:
+            return self.node.peer_row(peer)
+        except GasOpsError as exc:
+            raise MeteringError(str(exc)) from None
+
+    def share_for_peer(self, peer: str, out: str | os.PathLike) -> tuple[Path, dict]:
+        """Write ``peer``'s share: the entries of the meters in its scope (this node's own meters only) with
+        inclusion proofs to the latest checkpoint, their readings and descriptions. Returns the path and a summary."""
+        self._guard("ledger.sync", f"share metering evidence with {peer}")
+        row = self._peer_row(peer)
+        scope = self.peer_scopes().get(peer)
+        if not scope:
+            raise MeteringError(f"peer {peer} has no metering scope: say which stations or meters it may see first")
+        meters = [m for m in self.meters() if m.meter_id not in self._origins and in_scope(m, scope)]
+        if not meters:
+            raise MeteringError(
+                f"no meter of this node is within {peer}'s scope ({', '.join(scope['stations'] + scope['meters'])})"
+            )
+        doc = build_share(self.node, meters, scope, recipient=row["origin"], peer=peer,
+                          created=format_time(datetime.now(UTC)))  # fmt: skip
+        path = write_share(doc, out)
+        batches = sum(1 for e in doc["entries"] if '"metering.batch"' in e["entry"])
+        return path, {"peer": peer, "meters": [m.meter_id for m in meters], "entries": len(doc["entries"]),
+                      "batches": batches, "checkpoint_size": int(doc["checkpoint"].split("\n")[1])}  # fmt: skip
+
+    def _shares_dir(self) -> Path:
+        return Path(self.ledger.folder) / SHARES_DIR
+
+    def import_share(self, path: str | os.PathLike):
+        """Verify a peer's share offline against the keys pinned for that peer (its log key, the witnesses this
+        node knows and its quorum) and keep it: the meters become the peer's meters here (custody compares them).
+        :class:`console.metering.ShareError` names the first failed check; nothing is kept then."""
+        self._guard("ledger.sync", "import a peer's metering share")
+        doc = read_share_file(path)
+        node = self.node
+        origin = doc["origin"]
+        peers = [p for p in node.store.list_peers() if p["origin"] == origin] if hasattr(node, "store") else []
+        if not peers:
+            raise ShareError(str(path), "checkpoint-signature", f"log {origin} is not a peer of this node: add it "
+                             "(gasops ledger peers add) to pin its keys first")  # fmt: skip
+        log_keys = [v.vkey for v in node.log_verifiers(origin)]
+        witness_keys = sorted({v.vkey for v in node.witness_verifiers()} | {p["witness_vkey"] for p in peers})
+        report = verify_share(doc, log_keys=log_keys, witness_keys=witness_keys, quorum=node.quorum,
+                              recipient=node.origin)  # fmt: skip
+        if not report.ok:
+            name, detail = report.failure
+            raise ShareError(str(path), name, detail)
+        folder = self._shares_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        slug = hashlib.sha256(origin.encode()).hexdigest()[:16]
+        atomic_write_text(folder / f"{slug}-{report.size:012d}.json", json.dumps(doc, ensure_ascii=False))
+        self.__dict__.pop("_shared", None)
+        for meter in report.meters:
+            self._load()
+            self._meters[meter.meter_id] = meter
+            self._origins[meter.meter_id] = origin
+        self._save()
+        self.changed.emit()
+        return report
+
+    def _shared_entries(self, origin: str) -> dict[int, Any]:
+        """The entries of ``origin`` this node holds from imported shares (checked when imported)."""
+        cache = self.__dict__.setdefault("_shared", {})
+        if origin not in cache:
+            from console.ledger import decode_entry
+
+            entries: dict[int, Any] = {}
+            slug = hashlib.sha256(origin.encode()).hexdigest()[:16]
+            for f in sorted(self._shares_dir().glob(f"{slug}-*.json")):
+                try:
+                    doc = json.loads(f.read_text("utf-8"))
+                    for inc in doc["entries"]:
+                        entries.setdefault(inc["index"], decode_entry(inc["entry"].encode("utf-8")))
+                except (OSError, ValueError, KeyError, TypeError, GasOpsError) as exc:
+                    raise MeteringError(f"{f}: an imported share cannot be read ({exc}); import it again") from None
+            cache[origin] = entries
+        return cache[origin]
+
     # -- custody transfer --------------------------------------------------------------------------------------------
     def _day_figure(self, meter: Meter, day: str, party: str) -> PartyFigure:
         origin = self.origin_of(meter.meter_id)
@@ -384,6 +522,7 @@ class MeteringService:
 
     def record_custody(self, result: CustodyResult) -> Any:
         """Sign the comparison into this ledger; a disputed or incomplete day is also announced."""
+        self._guard("feed.control", "sign a custody-transfer comparison")
         out = self.node.append("metering.custody", result.ledger_body(), author=self._author())
         if result.flagged:
             self.custody_flagged.emit(result)
@@ -470,30 +609,129 @@ class MeteringService:
         return float(best[0]), float(best[1])
 
     def train_network(self, *, days: int = 1, leak_nm3h: dict[str, float] | None = None, start: str | None = None,
-                      max_customers: int = 500) -> AnchorReport:  # fmt: skip
+                      max_customers: int = 500, swap: bool = False) -> AnchorReport:  # fmt: skip
         """Training on the open network's own meters: the first call puts simulated meters on the solved network
         (:func:`console.metering.simulator_from_network`, registered in one transaction) starting at ``start``
         (default: midnight ``days`` days ago); each call runs ``days`` days with ``leak_nm3h`` per area and anchors
-        them. The simulated devices' keys live in this service only: another session continues on a new ledger."""
+        them. The simulated devices' keys derive from the ledger's encrypted training key
+        (:class:`console.metering.TrainingKeys`) and the simulator's state is kept beside the ledger, so a later
+        session continues with the same meters, device identities, counters and totals. A missing or changed key
+        file is a :class:`MeteringError`, unless ``swap``: then every training meter gets a new device, recorded in
+        the ledger as a meter swap (``device.revoke`` of the old device, ``device.register`` of the new one)."""
         if self.network is None or self.result is None:
             raise MeteringError("no solved network: open a network and simulate it first")
         if self.trainer is None:
+            self.trainer = self._restore_trainer(swap=swap)
+        if self.trainer is None:
             begin = start or (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT00:00:00Z")
+            keys = self._training_keys()
             sim = simulator_from_network(begin, self.network, self.result, max_customers=max_customers,
-                                         profile_amplitude=0.3)  # fmt: skip
+                                         profile_amplitude=0.3, key_factory=keys.device_key)  # fmt: skip
             known = {m.meter_id for m in self.meters()}
             clash = sorted(known & set(sim.meters))
-            if clash:
+            if clash and not swap:
                 raise MeteringError(f"meters {', '.join(clash[:3])}… are registered from an earlier session whose "
-                                    "simulated device keys are gone: train on a new ledger")  # fmt: skip
-            self.register_meters([s.meter for s in sim.meters.values()])
+                                    f"training state ({TRAINING_STATE_FILE}) is gone: swap the meters (new device "
+                                    "keys, recorded in the ledger) or train on a new ledger")  # fmt: skip
+            if clash:
+                self._record_swaps([sim.meters[m] for m in clash], "the training state was lost")
+            self.register_meters([s.meter for s in sim.meters.values() if s.meter.meter_id not in known])
             self.trainer = sim
             # steady state: the solved line pack holds through the training days
             self.set_hydraulic_state(self.network, self.result, at=format_time(sim.start))
         sim = self.trainer
         sim.leaks = dict(leak_nm3h or {})
         self.submit(sim.advance(int(days * 86_400)))
-        return self.anchor()
+        report = self.anchor()
+        self._save_trainer()
+        return report
+
+    # -- the training simulator's device keys across sessions -------------------------------------------------------
+    def _training_state_path(self) -> Path:
+        return Path(self.ledger.folder) / TRAINING_STATE_FILE
+
+    def _training_keys(self) -> TrainingKeys:
+        keys = self.__dict__.get("_keys")
+        if keys is None:
+            try:
+                keys = TrainingKeys.load(self.node)
+            except MeteringError:
+                if (Path(self.node.folder) / "keys").exists() and self._training_state_path().exists():
+                    raise
+                keys = TrainingKeys.create(self.node)
+            self.__dict__["_keys"] = keys
+        return keys
+
+    def _save_trainer(self) -> None:
+        keys = self.__dict__.get("_keys")
+        if self.trainer is None or keys is None:
+            return
+        state = {**self.trainer.to_state(), "generations": dict(keys.generations)}
+        atomic_write_text(self._training_state_path(), json.dumps(state, ensure_ascii=False) + "\n")
+
+    def _restore_trainer(self, *, swap: bool = False) -> MeteringSimulator | None:
+        """The previous sessions' simulator with its device keys (None when none ran on this ledger)."""
+        path = self._training_state_path()
+        if not path.exists():
+            return None
+        try:
+            state = json.loads(path.read_text("utf-8"))
+            generations = {str(k): int(v) for k, v in state.pop("generations", {}).items()}
+        except (OSError, ValueError, AttributeError, TypeError) as exc:
+            raise MeteringError(f"{path}: not a training state ({exc}); fix or remove it") from None
+        try:
+            keys = TrainingKeys.load(self.node)
+        except MeteringError:
+            if not swap:
+                raise
+            old = Path(self.node.folder) / "keys" / "metering-training.key.json"
+            if old.exists():  # kept, renamed, as evidence of what was found
+                os.replace(old, old.with_name(f"{old.name}.replaced-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"))
+            keys = TrainingKeys.create(self.node)
+        keys.generations = generations
+        self.__dict__["_keys"] = keys
+        try:
+            sim = MeteringSimulator.from_state(state, keys.device_key)
+        except ValueError as exc:
+            raise MeteringError(f"{path}: {exc}; fix or remove it") from None
+        registered = {m.meter_id: m.device for m in self.meters()}
+        changed = [s for s in sim.meters.values()
+                   if s.meter.meter_id in registered and registered[s.meter.meter_id] != s.device.did]  # fmt: skip
+        if changed and not swap:
+            raise MeteringError(f"the training key does not give meters {', '.join(s.meter.meter_id for s in changed[:3])}"
+                                " their registered device identities (the key file was changed or replaced): swap "
+                                "the meters (new device keys, recorded in the ledger) or restore the key file")  # fmt: skip
+        if changed:
+            self._record_swaps(changed, "the training key file was missing or changed")
+        return sim
+
+    def _record_swaps(self, sims: list, why: str) -> None:
+        """Give each simulated meter a new device (generation + 1) and record the swap: the old device revoked, the
+        new one registered under the same meter id; its readings start a new counter."""
+        self._guard("feed.control", f"swap {len(sims)} training meter(s)")
+        keys = self._training_keys()
+        items = []
+        swapped = []
+        for sim in sims:
+            meter_id = sim.meter.meter_id
+            old = self.meter(meter_id)
+            keys.generations[meter_id] = keys.generations.get(meter_id, 0) + 1
+            sim.device.key = keys.device_key(meter_id)
+            sim.device.counter, sim.device.pending = 0, []
+            new = Meter.from_json({**old.to_json(), "device": sim.device.did})
+            sim.meter = new
+            if self.node.state().devices.get(old.device) is not None:
+                items.append(("device.revoke", {"device": old.device, "reason": f"meter swap of {meter_id}: {why}"}))
+            body = {"device": new.device, "kind": f"meter.{new.kind}", "meter_id": meter_id}
+            if new.station:
+                body["site_digest"] = hashlib.sha256(new.station.encode("utf-8")).hexdigest()
+            items.append(("device.register", body))
+            swapped.append(new)
+        self._append_bulk(items)
+        self._meters.update((m.meter_id, m) for m in swapped)
+        self._save()
+        log.warning("%d training meter(s) swapped to new device keys: %s", len(swapped), why)
+        self.changed.emit()
 
     def meter_overview(self) -> list[dict]:
         """Each meter with its latest anchored period (``last_period``: the body, or None) and its origin."""
@@ -583,6 +821,7 @@ class MeteringService:
         return hazard_id
 
     def record_balance(self, row: BalanceRow) -> Any:
+        self._guard("feed.control", "sign a gas balance")
         out = self.node.append("metering.balance", row.ledger_body(), author=self._author())
         self.changed.emit()
         return out
@@ -616,6 +855,26 @@ class MeteringService:
         except GasOpsError as exc:
             raise MeteringError(f"sensor {sensor_id}: {exc}") from None
         return self._station_figure(params, sensor_id, h.t, h.value, t0, t1, lel_pct_vol, gwp)
+
+    def station_emission_for_period(
+        self, params: StationParameters, sensor_id: str, start: str, end: str, *, lel_pct_vol: float = 5.0,
+        gwp: float = 29.8,
+    ) -> EmissionFigure:  # fmt: skip
+        """A station's emission over ``start``–``end`` from its methane detector's readings in the live session's
+        history (the workspace's ``console.db`` or historian): what the Metering dock computes."""
+        if self.live is None:
+            raise MeteringError("no live session: start a feed (or open the workspace's history) to read the "
+                                "station's methane detector")  # fmt: skip
+        store = getattr(getattr(self.live, "service", None), "store", None)
+        if store is None:
+            why = getattr(self.live, "history_error", "") or "it keeps no history"
+            raise MeteringError(f"the live session has no readings history ({why})")
+        try:
+            store.flush()  # the readings of the last seconds too
+        except (GasOpsError, OSError) as exc:
+            log.warning("history not flushed before the emission estimate: %s", exc)
+        return self.station_emission_from_history(params, sensor_id, store, start, end, lel_pct_vol=lel_pct_vol,
+                                                  gwp=gwp)  # fmt: skip
 
     @staticmethod
     def _station_figure(params, sensor_id, t, lel, t0, t1, lel_pct_vol, gwp) -> EmissionFigure:
@@ -680,6 +939,8 @@ class MeteringService:
             raise MeteringError(str(exc)) from None
 
     def record_emission(self, figure: EmissionFigure) -> Any:
+        """Sign an emission figure into the ledger (``emission.estimate``) with the operator's authority."""
+        self._guard("feed.control", "sign methane emission figures")
         body = {k: v for k, v in figure.to_json().items() if k != "inputs" or v}
         body["ch4_t"], body["co2e_t"] = round(figure.ch4_t, 9), round(figure.co2e_t, 9)
         out = self.node.append("emission.estimate", body, author=self._author())
@@ -702,6 +963,7 @@ class MeteringService:
         return {
             "month": month,
             "origin": self.node.origin,
+            "gwp_sources": {f"{g:g}": gwp_source(g) for g in sorted({r["gwp"] for r in rows})},
             "figures": rows,
             "totals": totals,
             "ch4_t": sum(r["ch4_t"] for r in rows),

@@ -17,12 +17,15 @@ from console.metering._balance import BalanceRow, flag_jumps, gas_balance, line_
 from console.metering._custody import CustodyResult, PartyFigure, reconcile_custody
 from console.metering._device import METER_KINDS, UNIT, Meter, MeterDevice, SignedBatch
 from console.metering._errors import MeteringError, ProofFileError, ReadingNotAnchored
+from console.metering._keystore import TRAINING_KEY_FILE, TRAINING_STATE_FILE, TrainingKeys
 from console.metering._methane import (
     GWP100_CH4_AR6_FOSSIL,
+    GWP_SOURCES,
     EmissionFigure,
     StationParameters,
     ch4_density_kg_m3,
     enclosure_emission_kg_h,
+    gwp_source,
     station_emission,
     vented_emission,
 )
@@ -37,6 +40,16 @@ from console.metering._proof import (
     verify_reading_proof,
     write_proof,
 )
+from console.metering._share import (
+    SHARE_FORMAT,
+    ShareError,
+    ShareReport,
+    build_share,
+    in_scope,
+    read_share_file,
+    verify_share,
+    write_share,
+)
 from console.metering._simulate import MeteringSimulator, SimulatedMeter
 from console.metering._time import format_time, parse_time, period_bounds
 
@@ -46,6 +59,7 @@ __all__ = [
     "DeviceView",
     "EmissionFigure",
     "GWP100_CH4_AR6_FOSSIL",
+    "GWP_SOURCES",
     "METER_KINDS",
     "Meter",
     "MeterDevice",
@@ -60,19 +74,28 @@ __all__ = [
     "ProofFileError",
     "ProofReport",
     "ReadingNotAnchored",
+    "SHARE_FORMAT",
+    "ShareError",
+    "ShareReport",
     "SignedBatch",
     "SimulatedMeter",
     "StationParameters",
+    "TRAINING_KEY_FILE",
+    "TRAINING_STATE_FILE",
+    "TrainingKeys",
     "UNIT",
     "area_label",
     "area_pipe_rows",
     "build_reading_proof",
+    "build_share",
     "ch4_density_kg_m3",
     "enclosure_emission_kg_h",
     "examine_batch",
     "flag_jumps",
     "format_time",
     "gas_balance",
+    "gwp_source",
+    "in_scope",
     "line_pack_by_area",
     "line_pack_nm3",
     "missing_period",
@@ -81,10 +104,13 @@ __all__ = [
     "period_bounds",
     "period_of",
     "read_proof_file",
+    "read_share_file",
     "reconcile_custody",
     "simulator_from_network",
     "station_emission",
     "vented_emission",
     "verify_reading_proof",
+    "verify_share",
     "write_proof",
+    "write_share",
 ]

@@ -39,8 +39,10 @@ __all__ = [
     "EmissionFigure",
     "GWP100_CH4_AR6_FOSSIL",
     "StationParameters",
+    "GWP_SOURCES",
     "ch4_density_kg_m3",
     "enclosure_emission_kg_h",
+    "gwp_source",
     "station_emission",
     "vented_emission",
 ]
@@ -48,8 +50,30 @@ __all__ = [
 M_CH4_KG_MOL = 0.016043
 R_J_MOL_K = 8.314462618
 GWP100_CH4_AR6_FOSSIL = 29.8
+# where each GWP-100 of methane a regulator may ask for comes from (stated with every figure and in the report)
+GWP_SOURCES = {
+    29.8: "IPCC AR6 WGI, Chapter 7, Table 7.15: GWP-100 of fossil CH₄",
+    27.0: "IPCC AR6 WGI, Chapter 7, Table 7.15: GWP-100 of non-fossil CH₄",
+    28.0: "IPCC AR5 WGI, Chapter 8, Table 8.7: GWP-100 of CH₄ (no climate-carbon feedback)",
+    25.0: "IPCC AR4 WGI, Chapter 2, Table 2.14: GWP-100 of CH₄",
+    21.0: "IPCC SAR (1995): GWP-100 of CH₄ (UNFCCC reporting before 2015)",
+}
 MODEL_ENCLOSURE = "enclosure-mass-balance/v1"
 MODEL_VENTED = "vented-volume/v1"
+
+
+def gwp_source(gwp: float) -> str:
+    """Where a GWP-100 of methane comes from (a value not in :data:`GWP_SOURCES` is said to be the user's).
+
+    >>> gwp_source(29.8)
+    'IPCC AR6 WGI, Chapter 7, Table 7.15: GWP-100 of fossil CH₄'
+    >>> gwp_source(31.0)
+    'GWP-100 31 set by the user (no published source recorded)'
+    """
+    for value, source in GWP_SOURCES.items():
+        if abs(float(gwp) - value) < 1e-9:
+            return source
+    return f"GWP-100 {float(gwp):g} set by the user (no published source recorded)"
 
 
 def ch4_density_kg_m3(temperature_k: float = T_NORMAL_K, pressure_pa: float = P_NORMAL_PA) -> float:

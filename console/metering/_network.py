@@ -81,11 +81,13 @@ def simulator_from_network(
     max_customers: int = 500,
     leak_nm3h: dict[str, float] | None = None,
     profile_amplitude: float = 0.0,
+    key_factory=None,
 ) -> MeteringSimulator:
     """Training meters of a solved network (see the module docstring): gate, district and customer meters with the
     solve's supplies, regulator flows and demands; ``max_customers`` of the largest customers get their own meter.
-    Areas the solve left unsupplied get no meters."""
-    sim = MeteringSimulator(start, profile_amplitude=profile_amplitude)
+    Areas the solve left unsupplied get no meters. ``key_factory(meter_id)`` gives each device its key (default: a
+    new random key; the metering service derives them from its training key so they persist across sessions)."""
+    sim = MeteringSimulator(start, profile_amplitude=profile_amplitude, key_factory=key_factory)
     areas = node_areas(result)
     supplied = np.asarray(result.node_supplied, bool)
     supply = np.asarray(result.node_supply_nm3h, float)

@@ -38,8 +38,9 @@ class SimulatedMeter:
 class MeteringSimulator:
     """Meters of several areas, advanced in time, handing signed batches over at each meter's period end."""
 
-    def __init__(self, start: str, *, profile_amplitude: float = 0.0) -> None:
+    def __init__(self, start: str, *, profile_amplitude: float = 0.0, key_factory=None) -> None:
         self.start = parse_time(start)
+        self.key_factory = key_factory  # meter id -> SigningKey (None: a new random key per device)
         self.now = self.start
         self.amplitude = profile_amplitude
         self.meters: dict[str, SimulatedMeter] = {}
@@ -60,7 +61,10 @@ class MeteringSimulator:
     def _add(self, meter_id: str, kind: str, area: str, flow: float, *, opening_nm3: float = 0.0, **meter_kw):
         if meter_id in self.meters:
             raise ValueError(f"meter {meter_id} is already in the simulator")
-        device = MeterDevice.create(meter_id)
+        if self.key_factory is None:
+            device = MeterDevice.create(meter_id)
+        else:
+            device = MeterDevice(meter_id, self.key_factory(meter_id))
         meter = Meter(meter_id, kind, device.did, area=area, **meter_kw)
         sim = SimulatedMeter(meter, device, flow, total_nm3=opening_nm3)
         self.meters[meter_id] = sim
@@ -157,6 +161,43 @@ class MeteringSimulator:
         moment = self.start + timedelta(seconds=t_s)
         midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
         return (moment - midnight).total_seconds() % period_s == 0
+
+    # -- persistence (no key material: the keys come from ``key_factory`` when the state is restored) ---------------
+    def to_state(self) -> dict:
+        """What a later session needs to continue this run: time, leaks and each meter's description, flow, total,
+        counter and open readings. Device keys are not part of it."""
+        if self._opening:
+            raise ValueError("hand over the opening batches (advance) before saving the simulator")
+        return {
+            "start": format_time(self.start),
+            "now": format_time(self.now),
+            "amplitude": self.amplitude,
+            "leaks": dict(self.leaks),
+            "meters": [
+                {"meter": s.meter.to_json(), "flow_nm3h": s.flow_nm3h, "share": s.share, "bias_pct": s.bias_pct,
+                 "total_nm3": s.total_nm3, "counter": s.device.counter, "pending": list(s.device.pending),
+                 "offline": [list(w) for w in s.offline]}
+                for s in self.meters.values()
+            ],
+        }  # fmt: skip
+
+    @classmethod
+    def from_state(cls, state: dict, key_factory) -> MeteringSimulator:
+        """The simulator :meth:`to_state` saved, its devices keyed by ``key_factory`` (ValueError for a bad state)."""
+        try:
+            sim = cls(state["start"], profile_amplitude=float(state["amplitude"]), key_factory=key_factory)
+            sim.now = parse_time(state["now"])
+            sim.leaks = {str(a): float(q) for a, q in state["leaks"].items()}
+            for row in state["meters"]:
+                meter = Meter.from_json(row["meter"])
+                device = MeterDevice(meter.meter_id, key_factory(meter.meter_id), int(row["counter"]),
+                                     [dict(r) for r in row["pending"]])  # fmt: skip
+                sim.meters[meter.meter_id] = SimulatedMeter(
+                    meter, device, float(row["flow_nm3h"]), float(row["share"]), float(row["bias_pct"]),
+                    float(row["total_nm3"]), [(float(a), float(b)) for a, b in row["offline"]])  # fmt: skip
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"not a metering simulator state ({exc})") from None
+        return sim
 
     def flush(self) -> list[SignedBatch]:
         """Close every meter's open period now (partial periods), e.g. at the end of a training run."""
