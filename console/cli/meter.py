@@ -16,6 +16,10 @@
                                   [--db console.db] [--background PPM] [--record]   (stored detector readings)
     gasops meter emissions incident --ledger DIR INCIDENT_ID [--fraction 0.95] [--record]   (its signed plan)
     gasops meter emissions report --ledger DIR MONTH [--out REPORT.html|REPORT.json]
+    gasops meter scope    --ledger DIR PEER [--station S …] [--meter M …]   (what PEER may see; none: withdrawn)
+    gasops meter share    --ledger DIR PEER OUT.json [--json]    (the peer's stations' entries, proofs, readings)
+    gasops meter import-share --ledger DIR SHARE.json [--json]   (verified with the keys pinned for that peer)
+    gasops meter verify-share SHARE.json --log-key VKEY [--witness-key VKEY …] [--quorum N] [--recipient ORIGIN]
 
 A batches file holds one signed batch per line, ``{"meter_id", "body", "readings"}`` as devices hand them over.
 ``verify`` exits 0 when every check passed against pinned keys, 2 when the proof is only self-consistent (checked
@@ -85,6 +89,9 @@ def add_parser(subparsers) -> None:
                    help="meters of the --network itself (gate stations, regulators, customers), areas its pressure "
                    "systems; --leak goes into --area")  # fmt: skip
     p.add_argument("--max-customers", type=int, default=500, help="with --on-network: customers with own meters")
+    p.add_argument("--swap", action="store_true",
+                   help="with --on-network: the training key file is missing or changed: give the meters new "
+                   "device keys, recorded in the ledger as meter swaps")  # fmt: skip
     p.set_defaults(handler=_simulate)
 
     p = sub.add_parser("prove", help="write the offline proof of one reading")
@@ -116,6 +123,35 @@ def add_parser(subparsers) -> None:
     p.add_argument("--record", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_balance)
+
+    p = sub.add_parser("scope", help="which stations and meters a ledger peer may receive (empty: withdrawn)")
+    common(p)
+    p.add_argument("peer")
+    p.add_argument("--station", action="append", default=[], help="a station whose meters the peer sees; repeatable")
+    p.add_argument("--meter", action="append", default=[], help="a meter id the peer sees; repeatable")
+    p.set_defaults(handler=_scope)
+
+    p = sub.add_parser("share", help="write a peer's share: its stations' entries with proofs to a checkpoint")
+    common(p)
+    p.add_argument("peer")
+    p.add_argument("out")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_share)
+
+    p = sub.add_parser("import-share", help="verify a peer's share with the keys pinned for it and import it")
+    common(p)
+    p.add_argument("share")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_import_share)
+
+    p = sub.add_parser("verify-share", help="verify a share offline (exit 0 verified, 1 not)")
+    p.add_argument("share")
+    p.add_argument("--log-key", action="append", default=[], required=True, help="pinned log key (vkey); repeatable")
+    p.add_argument("--witness-key", action="append", default=[], help="pinned witness key (vkey); repeatable")
+    p.add_argument("--quorum", type=int, default=1, help="witness cosignatures required (default 1)")
+    p.add_argument("--recipient", help="this node's origin: the share must be addressed to it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_verify_share)
 
     em = sub.add_parser("emissions", help="methane emissions (甲烷排放)")
     esub = em.add_subparsers(dest="emissions_command", metavar="WHAT", required=True)
@@ -324,7 +360,7 @@ def _simulate_network(args: argparse.Namespace) -> int:
             raise MeteringError(f"area {args.area!r} is not a pressure system of {args.network}; areas: "
                                 + ", ".join(sorted(line_pack_by_area(network, result))))  # fmt: skip
         report = svc.train_network(days=args.hours / 24, leak_nm3h=leak, start=args.start,
-                                   max_customers=args.max_customers)  # fmt: skip
+                                   max_customers=args.max_customers, swap=args.swap)  # fmt: skip
         print(f"{len(svc.trainer.meters)} meters on {network.name}: "
               f"{sum(1 for m in svc.trainer.meters.values() if m.meter.kind == 'gate')} gate, "
               f"{sum(1 for m in svc.trainer.meters.values() if m.meter.kind == 'district')} district, "
@@ -467,3 +503,62 @@ def _report(args: argparse.Namespace) -> int:
         return 0
 
     return _run(args, run)
+
+
+def _scope(args: argparse.Namespace) -> int:
+    def run(svc: MeteringService) -> int:
+        scope = svc.set_peer_scope(args.peer, stations=args.station, meters=args.meter)
+        if scope["stations"] or scope["meters"]:
+            print(f"{args.peer} may see stations {', '.join(scope['stations']) or '—'} and meters "
+                  f"{', '.join(scope['meters']) or '—'}")  # fmt: skip
+        else:
+            print(f"{args.peer} sees no metering evidence")
+        return 0
+
+    return _run(args, run)
+
+
+def _share(args: argparse.Namespace) -> int:
+    def run(svc: MeteringService) -> int:
+        out, summary = svc.share_for_peer(args.peer, args.out)
+        if args.json:
+            _print_json({**summary, "path": str(out)})
+        else:
+            print(f"share for {args.peer} written to {out}: meters {', '.join(summary['meters'])}, "
+                  f"{summary['batches']} batch(es), {summary['entries']} entries proved to checkpoint size "
+                  f"{summary['checkpoint_size']}")  # fmt: skip
+        return 0
+
+    return _run(args, run)
+
+
+def _share_report(report, as_json: bool) -> None:
+    if as_json:
+        _print_json(report.to_json())
+        return
+    for name, ok, detail in report.checks:
+        print(f"{'ok ' if ok else 'FAIL'} {name:<22} {detail}")
+
+
+def _import_share(args: argparse.Namespace) -> int:
+    def run(svc: MeteringService) -> int:
+        report = svc.import_share(args.share)
+        _share_report(report, args.json)
+        if not args.json:
+            print(f"imported from {report.origin}: meters {', '.join(m.meter_id for m in report.meters)}")
+        return 0
+
+    return _run(args, run)
+
+
+def _verify_share(args: argparse.Namespace) -> int:
+    from console.metering import read_share_file, verify_share
+
+    doc = read_share_file(args.share)
+    report = verify_share(doc, log_keys=args.log_key, witness_keys=args.witness_key, quorum=args.quorum,
+                          recipient=args.recipient)  # fmt: skip
+    _share_report(report, args.json)
+    if not args.json:
+        failure = report.failure
+        print("VERIFIED" if report.ok else f"NOT VERIFIED ({failure[0]}: {failure[1]})")
+    return 0 if report.ok else 1

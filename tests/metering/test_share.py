@@ -186,3 +186,19 @@ def test_a_peer_without_a_scope_gets_nothing(shared, tmp_path):
             utility.set_peer_scope("nobody", stations=["GS-1"])
     finally:
         utility.set_peer_scope("supplier", stations=["GS-1"])
+
+
+def test_verify_share_on_the_command_line(shared, tmp_path, capsys):
+    from console.cli import main
+
+    utility, supplier, path, *_ = shared
+    keys = ["--log-key", utility.node.org_vkey, "--witness-key", supplier.node.witness_vkey]
+    assert main(["meter", "verify-share", str(path), *keys, "--recipient", supplier.node.origin]) == 0
+    assert "VERIFIED" in capsys.readouterr().out
+    assert main(["meter", "verify-share", str(path), "--log-key", supplier.node.org_vkey, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["checks"][-1]["name"] == "checkpoint-signature"
+    junk = tmp_path / "junk.json"
+    junk.write_text("{not json")
+    assert main(["meter", "verify-share", str(junk), *keys]) != 0
+    err = capsys.readouterr().err
+    assert "junk.json" in err and "Traceback" not in err
