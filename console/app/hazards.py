@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from console.ledger import HAZARD_STEPS, Entry, LedgerNode, ProofError, leaf_hash, verify_inclusion
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = [
     "CATEGORIES",
@@ -42,26 +43,37 @@ __all__ = [
     "step_body",
 ]
 
-# (key, label): the keys go on the ledger, the labels are for people.
+# (key, label): the keys go on the ledger (they are signed evidence and never translated), the labels are for people:
+# English here, marked for translation, shown with ``translate("Hazards", label)`` in the console (上报 → 派单 → 整改 →
+# 复核 → 销号 in Chinese).
 CATEGORIES = (
-    ("leak", "Leak 泄漏"),
-    ("corrosion", "Corrosion 腐蚀"),
-    ("third_party", "Third-party damage risk 第三方施工"),
-    ("occupation", "Encroachment 占压"),
-    ("clearance", "Insufficient clearance 间距不足"),
-    ("equipment", "Equipment defect 设施缺陷"),
-    ("other", "Other 其他"),
+    ("leak", QT_TRANSLATE_NOOP("Hazards", "Leak")),
+    ("corrosion", QT_TRANSLATE_NOOP("Hazards", "Corrosion")),
+    ("third_party", QT_TRANSLATE_NOOP("Hazards", "Third-party damage risk")),
+    ("occupation", QT_TRANSLATE_NOOP("Hazards", "Encroachment")),
+    ("clearance", QT_TRANSLATE_NOOP("Hazards", "Insufficient clearance")),
+    ("equipment", QT_TRANSLATE_NOOP("Hazards", "Equipment defect")),
+    ("other", QT_TRANSLATE_NOOP("Hazards", "Other")),
 )
-SEVERITIES = (("minor", "Minor 一般"), ("major", "Major 较大"), ("critical", "Critical 重大"))
+SEVERITIES = (
+    ("minor", QT_TRANSLATE_NOOP("Hazards", "Minor")),
+    ("major", QT_TRANSLATE_NOOP("Hazards", "Major")),
+    ("critical", QT_TRANSLATE_NOOP("Hazards", "Critical")),
+)
 STEP_LABELS = {
-    "reported": "Reported 上报",
-    "assigned": "Assigned 派单",
-    "rectified": "Rectified 整改",
-    "verified": "Verified 复核",
-    "closed": "Closed 销号",
+    "reported": QT_TRANSLATE_NOOP("Hazards", "Reported"),
+    "assigned": QT_TRANSLATE_NOOP("Hazards", "Assigned"),
+    "rectified": QT_TRANSLATE_NOOP("Hazards", "Rectified"),
+    "verified": QT_TRANSLATE_NOOP("Hazards", "Verified"),
+    "closed": QT_TRANSLATE_NOOP("Hazards", "Closed"),
 }
 # What advancing to a step is called on a button.
-STEP_VERBS = {"assigned": "Assign", "rectified": "Rectify", "verified": "Verify", "closed": "Close"}
+STEP_VERBS = {
+    "assigned": QT_TRANSLATE_NOOP("Hazards", "Assign"),
+    "rectified": QT_TRANSLATE_NOOP("Hazards", "Rectify"),
+    "verified": QT_TRANSLATE_NOOP("Hazards", "Verify"),
+    "closed": QT_TRANSLATE_NOOP("Hazards", "Close"),
+}
 
 
 def short(hex_hash: str, n: int = 10) -> str:

@@ -56,6 +56,7 @@ from console.ledger import (
     recover_from_peer,
     sync_peer,
 )
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = [
     "PASSPHRASE_ENV",
@@ -452,7 +453,7 @@ class LedgerService:
         """Recompute every log, signature and checkpoint in a job; ``verified(report)`` when done. A verification
         already running is returned instead of starting another."""
         node = self.require_node()
-        self.busy_changed.emit("Verifying every entry, signature and checkpoint…")
+        self.busy_changed.emit(QT_TRANSLATE_NOOP("LedgerService", "Verifying every entry, signature and checkpoint…"))
         return self.jobs.submit(
             "ledger.verify",
             _verify_job,
@@ -477,7 +478,7 @@ class LedgerService:
         node = self.require_node()
         self._guard("ledger.sync", "sync the ledger with its peers")
         names = [peer] if peer else [p.name for p in node.peers()]
-        self.busy_changed.emit("Syncing with peers…")
+        self.busy_changed.emit(QT_TRANSLATE_NOOP("LedgerService", "Syncing with peers…"))
         return self.jobs.submit(
             "ledger.sync",
             _sync_job,

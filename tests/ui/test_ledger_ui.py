@@ -280,7 +280,7 @@ def test_right_click_on_the_map_offers_report_hazard_here(window, ledger):
     window.canvas.contextRequested.emit(hit, c.x, c.y, QPoint(10, 10))
     menu = QApplication.activePopupWidget()
     (action,) = [a for a in menu.actions() if a.text().startswith("Report hazard here")]
-    assert action.text() == f"Report hazard here (上报隐患) — {hit.feature_id}"
+    assert action.text() == f"Report hazard here — {hit.feature_id}"
     menu.close()
     action.trigger()
     dlg = ledger.dialog

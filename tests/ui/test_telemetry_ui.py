@@ -176,7 +176,7 @@ def test_simulator_indicator_training_leak_and_stop(live, qtbot):
     assert session.simulated and session.feed.state == FeedState.RUNNING
     qtbot.waitUntil(lambda: session.feed.status().accepted > 0, timeout=WAIT_MS)
     ctrl._update_status()
-    assert ctrl.indicator.text().startswith("● SIMULATOR 仿真 · running")
+    assert ctrl.indicator.text().startswith("● SIMULATOR · running")
     assert "not field data" in ctrl.indicator.toolTip()
     assert ctrl.act_leak.isEnabled() and ctrl.act_stop.isEnabled()
 

@@ -120,7 +120,7 @@ def test_report_hazard_on_a_valve_names_the_valve_not_its_sensor(live):
     texts = [a.text() for a in menu.actions()]
     menu.close()
     assert "Isolate here (关阀分析) — VA" in texts
-    assert "Report hazard here (上报隐患) — VA" in texts
+    assert "Report hazard here — VA" in texts
 
 
 def test_hover_and_identify_agree_and_co_located_features_are_listed(live):

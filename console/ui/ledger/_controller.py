@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, Signal
 
 from console.app.hazards import HazardRow
 from console.app.jobs import JobHandle
@@ -21,6 +21,7 @@ from console.errors import GasOpsError
 from console.ledger import AppendResult, LedgerNode, VerifyReport
 from console.ui.actions import ActionSpec
 from console.ui.docks import pick_asset
+from console.ui.i18n import translate
 from console.ui.ledger._dialogs import (
     AddPeerDialog,
     AdvanceDialog,
@@ -28,7 +29,7 @@ from console.ui.ledger._dialogs import (
     ReportHazardDialog,
     UnlockDialog,
 )
-from console.ui.ledger._hazards_dock import HazardsDock
+from console.ui.ledger._hazards_dock import HazardsDock, step_label
 from console.ui.ledger._ledger_dock import LedgerDock
 from console.ui.ledger._overlay import HazardOverlay
 
@@ -63,23 +64,23 @@ class LedgerController(QObject):
 
         declare = window.actions.declare
         self.act_report = declare(ActionSpec(
-            "ledger.report_hazard", "Report hazard… (上报隐患)", lambda: self.request_report(), menu="Ledger",
-            tip="Report a hazard at the centre of the map, or right-click the map where it is",
+            "ledger.report_hazard", QT_TRANSLATE_NOOP("Actions", "Report hazard…"), lambda: self.request_report(), menu="Ledger",
+            tip=QT_TRANSLATE_NOOP("Actions", "Report a hazard at the centre of the map, or right-click the map where it is"),
             permission="hazard.report"))  # fmt: skip
         self.act_verify = declare(ActionSpec(
-            "ledger.verify", "Verify ledger (存证校验)", self.verify_now, menu="Ledger",
-            tip="Recompute every entry, signature and checkpoint of the ledger"))  # fmt: skip
+            "ledger.verify", QT_TRANSLATE_NOOP("Actions", "Verify ledger"), self.verify_now, menu="Ledger",
+            tip=QT_TRANSLATE_NOOP("Actions", "Recompute every entry, signature and checkpoint of the ledger")))  # fmt: skip
         self.act_sync = declare(ActionSpec(
-            "ledger.sync", "Sync with peers", self.sync_now, menu="Ledger", section="node",
-            tip="Pull the peers' logs and cosign them", enabled=lambda: self.service.node is not None,
+            "ledger.sync", QT_TRANSLATE_NOOP("Actions", "Sync with peers"), self.sync_now, menu="Ledger", section="node",
+            tip=QT_TRANSLATE_NOOP("Actions", "Pull the peers' logs and cosign them"), enabled=lambda: self.service.node is not None,
             permission="ledger.sync"))  # fmt: skip
         self.act_add_peer = declare(ActionSpec(
-            "ledger.add_peer", "Add peer… (添加对等节点)", lambda: self.request_add_peer(), menu="Ledger",
-            section="node", tip="Follow another organisation's ledger: its URL, origin and keys",
+            "ledger.add_peer", QT_TRANSLATE_NOOP("Actions", "Add peer…"), lambda: self.request_add_peer(), menu="Ledger",
+            section="node", tip=QT_TRANSLATE_NOOP("Actions", "Follow another organisation's ledger: its URL, origin and keys"),
             enabled=lambda: self.service.node is not None, permission="ledger.peers"))  # fmt: skip
         self.act_lock = declare(ActionSpec(
-            "ledger.lock", "Lock ledger", self.close_ledger, menu="Ledger", section="node",
-            tip="Forget the unlocked keys until the passphrase is given again",
+            "ledger.lock", QT_TRANSLATE_NOOP("Actions", "Lock ledger"), self.close_ledger, menu="Ledger", section="node",
+            tip=QT_TRANSLATE_NOOP("Actions", "Forget the unlocked keys until the passphrase is given again"),
             enabled=lambda: self.service.node is not None))  # fmt: skip
 
         hd, ld = self.hazards_dock, self.ledger_dock
@@ -105,9 +106,11 @@ class LedgerController(QObject):
         svc.verified.connect(self._on_verified)
         svc.synced.connect(self._on_synced)
         svc.verify_failed.connect(lambda text: self.ledger_dock.set_verification(None, error=text))
-        svc.failed.connect(lambda text: self._fail("Ledger", text, box=False))
         svc.failed.connect(
-            lambda text: text.startswith("Ledger sync") and self.ledger_dock.show_sync_text(text, "warn")
+            lambda text: self._fail(translate("LedgerController", "Ledger"), _service_text(text), box=False)
+        )
+        svc.failed.connect(
+            lambda text: text.startswith("Ledger sync") and self.ledger_dock.show_sync_text(_service_text(text), "warn")
         )
 
         window.add_context_provider(self._add_context_actions)
@@ -150,14 +153,14 @@ class LedgerController(QObject):
         try:
             self.service.open(passphrase)
         except GasOpsError as exc:
-            return self._fail("Cannot open the ledger", str(exc))
+            return self._fail(translate("LedgerController", "Cannot open the ledger"), str(exc))
         return None
 
     def create_ledger(self, origin: str, passphrase: str, *, quorum: int = 1, scrypt_n: int = 2**15) -> bool:
         try:
             self.service.create(origin, passphrase, quorum=quorum, scrypt_n=scrypt_n)
         except GasOpsError as exc:
-            self._fail("Cannot create the ledger", str(exc))
+            self._fail(translate("LedgerController", "Cannot create the ledger"), str(exc))
             return False
         return True
 
@@ -168,7 +171,7 @@ class LedgerController(QObject):
         try:
             self.service.open_unattended()  # like `gasops ledger …` with the variable set
         except GasOpsError as exc:
-            self._fail("Cannot open the ledger", str(exc), box=False)
+            self._fail(translate("LedgerController", "Cannot open the ledger"), str(exc), box=False)
 
     def request_unlock(self) -> UnlockDialog:
         dlg = UnlockDialog(self.folder, self.window)
@@ -193,7 +196,7 @@ class LedgerController(QObject):
         try:
             return self.service.report_hazard(x, y, **fields)
         except (GasOpsError, OSError) as exc:
-            self._fail("Hazard not reported", str(exc))
+            self._fail(translate("LedgerController", "Hazard not reported"), str(exc))
             return None
 
     def advance(self, hazard_id: str, step: str, fields: dict | None = None, files=()) -> AppendResult | None:
@@ -203,7 +206,7 @@ class LedgerController(QObject):
         try:
             return self.service.advance_hazard(hazard_id, step, fields, files)
         except (GasOpsError, OSError) as exc:
-            self._fail("Step refused", str(exc))
+            self._fail(translate("LedgerController", "Step refused"), str(exc))
             return None
 
     def request_report(self, x: float | None = None, y: float | None = None, asset_id: str = ""):
@@ -230,7 +233,11 @@ class LedgerController(QObject):
         step = self.service.next_step(hazard_id)
         if step is None:
             known = hazard_id in node.state().hazards
-            self._fail("Nothing to advance", f"{hazard_id} is closed" if known else f"{hazard_id} is not in this log")
+            if known:
+                text = translate("LedgerController", "{hazard} is closed").format(hazard=hazard_id)
+            else:
+                text = translate("LedgerController", "{hazard} is not in this log").format(hazard=hazard_id)
+            self._fail(translate("LedgerController", "Nothing to advance"), text)
             return None
         dlg = AdvanceDialog(hazard_id, step, self.window)
 
@@ -269,10 +276,20 @@ class LedgerController(QObject):
 
     def _on_hazard_signed(self, hazard_id: str, step: str, result: AppendResult) -> None:
         if step == "reported":
-            self.window.statusBar().showMessage(f"Hazard {hazard_id} signed as entry {result.index}", 6000)
+            self.window.statusBar().showMessage(
+                translate("LedgerController", "Hazard {hazard} signed as entry {index}").format(
+                    hazard=hazard_id, index=result.index
+                ),
+                6000,
+            )
             self.hazards_dock.select_hazard(hazard_id)
         else:
-            self.window.statusBar().showMessage(f"{hazard_id} {step}: signed as entry {result.index}", 6000)
+            self.window.statusBar().showMessage(
+                translate("LedgerController", "{hazard} {step}: signed as entry {index}").format(
+                    hazard=hazard_id, step=step_label(step), index=result.index
+                ),
+                6000,
+            )
 
     # -- verification, sync, search ------------------------------------------------------------------------------------
     def verify_now(self) -> JobHandle | None:
@@ -290,17 +307,21 @@ class LedgerController(QObject):
         if node is None:
             return None
         if not node.peers():
-            self.ledger_dock.show_sync_text("No peers to sync with — Add peer… first.", "warn")
-            self.window.statusBar().showMessage("Ledger: no peers to sync with — Add peer… in the Ledger dock", 6000)
+            self.ledger_dock.show_sync_text(translate("LedgerDock", "No peers to sync with — Add peer… first."), "warn")
+            self.window.statusBar().showMessage(
+                translate("LedgerController", "Ledger: no peers to sync with — Add peer… in the Ledger dock"), 6000
+            )
             return None
-        self.ledger_dock.show_sync_text("Syncing with peers…")
+        self.ledger_dock.show_sync_text(translate("LedgerService", "Syncing with peers…"))
         return self.service.sync()
 
     def _on_synced(self, report) -> None:
         from datetime import datetime
 
         self.ledger_dock.set_sync_result(report, datetime.now().strftime("%H:%M:%S"))
-        self.window.statusBar().showMessage(f"Ledger: {self.ledger_dock.sync_text}", 8000)
+        self.window.statusBar().showMessage(
+            translate("LedgerController", "Ledger: {status}").format(status=self.ledger_dock.sync_text), 8000
+        )
 
     def request_add_peer(self) -> AddPeerDialog | None:
         """The add-peer dialog: the peer is followed at once (its witness counts, its log from the next sync)."""
@@ -315,9 +336,10 @@ class LedgerController(QObject):
         try:
             self.service.add_peer(v["name"], v["url"], v["origin"], v["vkey"], v["witness_vkey"])
         except GasOpsError as exc:
-            return self._fail("Add peer", str(exc), box=False)
-        self.window.statusBar().showMessage(f"Peer {v['name']} added — Sync now pulls its log", 6000)
-        self.ledger_dock.show_sync_text(f"Peer {v['name']} added — Sync now pulls its log.")
+            return self._fail(translate("LedgerController", "Add peer"), str(exc), box=False)
+        added = translate("LedgerController", "Peer {peer} added — Sync now pulls its log.").format(peer=v["name"])
+        self.window.statusBar().showMessage(added, 6000)
+        self.ledger_dock.show_sync_text(added)
         return None
 
     def search(self, kind: str, text: str) -> list[dict]:
@@ -337,7 +359,12 @@ class LedgerController(QObject):
         self.window.actions.refresh()
         self.ledgerOpened.emit()
         node = self.service.node
-        self.window.statusBar().showMessage(f"Ledger {node.origin} unlocked — {node.size():,} entries", 6000)
+        self.window.statusBar().showMessage(
+            translate("LedgerController", "Ledger {origin} unlocked — {count} entries").format(
+                origin=node.origin, count=f"{node.size():,}"
+            ),
+            6000,
+        )
 
     def _on_closed(self) -> None:
         self.overlay.clear()
@@ -355,7 +382,9 @@ class LedgerController(QObject):
         self.ledger_dock.set_node_state(
             "open",
             f"{status.origin}",
-            f"{status.folder} · {status.size:,} entries · quorum {status.quorum} · keys unlocked",
+            translate("LedgerController", "{folder} · {count} entries · quorum {quorum} · keys unlocked").format(
+                folder=status.folder, count=f"{status.size:,}", quorum=status.quorum
+            ),
         )
         self.ledger_dock.set_logs(status.logs, status.checkpoints)
         self.ledger_dock.set_peers(status.peers)
@@ -400,11 +429,23 @@ class LedgerController(QObject):
         if state == "open":
             return
         if state == "locked":
-            self.ledger_dock.set_node_state("locked", "Ledger locked", f"{self.folder} — unlock to sign and verify")
-            self.hazards_dock.set_message("Unlock the ledger (Ledger dock › Unlock…) to see and report hazards.")
+            self.ledger_dock.set_node_state(
+                "locked",
+                translate("LedgerController", "Ledger locked"),
+                translate("LedgerController", "{folder} — unlock to sign and verify").format(folder=self.folder),
+            )
+            self.hazards_dock.set_message(
+                translate("LedgerController", "Unlock the ledger (Ledger dock › Unlock…) to see and report hazards.")
+            )
         else:
-            self.ledger_dock.set_node_state("none", "No ledger yet", f"{self.folder} — create one to record hazards")
-            self.hazards_dock.set_message("No ledger yet: create one in the Ledger dock to record hazards.")
+            self.ledger_dock.set_node_state(
+                "none",
+                translate("LedgerController", "No ledger yet"),
+                translate("LedgerController", "{folder} — create one to record hazards").format(folder=self.folder),
+            )
+            self.hazards_dock.set_message(
+                translate("LedgerController", "No ledger yet: create one in the Ledger dock to record hazards.")
+            )
 
     def _on_theme_change(self) -> None:
         theme = self.window.theme.name
@@ -423,7 +464,11 @@ class LedgerController(QObject):
         if hit is not None and hit.layer == "sensors":  # a sensor sits on the asset it measures: report that
             hit = pick_asset(self.window.canvas, x, y) or hit
         asset = hit.feature_id if hit is not None and hit.layer not in ("customers", "junctions", "sensors") else ""
-        act = menu.addAction("Report hazard here (上报隐患)" + (f" — {asset}" if asset else ""))
+        if asset:
+            text = translate("LedgerController", "Report hazard here — {asset}").format(asset=asset)
+        else:
+            text = translate("LedgerController", "Report hazard here")
+        act = menu.addAction(text)
         act.triggered.connect(lambda *_: self.request_report(x, y, asset))
 
     # -- helpers ---------------------------------------------------------------------------------------------------------
@@ -456,3 +501,15 @@ class LedgerController(QObject):
         else:
             self.window.statusBar().showMessage(text, 10000)
         return text
+
+
+def _service_text(text: str) -> str:
+    """A failure the ledger service announces ("Ledger sync failed: …"), in the console's language."""
+    for name, template in (
+        ("sync", QT_TRANSLATE_NOOP("LedgerController", "Ledger sync failed: {error}")),
+        ("verify", QT_TRANSLATE_NOOP("LedgerController", "Ledger verification failed: {error}")),
+    ):
+        prefix = f"Ledger {name} failed: "
+        if text.startswith(prefix):
+            return translate("LedgerController", template).format(error=text[len(prefix) :])
+    return text

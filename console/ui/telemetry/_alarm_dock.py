@@ -1,4 +1,4 @@
-"""The alarm list dock (报警列表): what is in alarm, acknowledge, shelve, comment, and click → zoom.
+"""The alarm list dock: what is in alarm, acknowledge, shelve, comment, and click → zoom.
 
 The dock only shows and asks: operator actions go out as signals carrying ``(sensor_id, condition)`` pairs and the
 controller carries them out on the telemetry service. The selection survives the list's refreshes (rows are matched
@@ -7,7 +7,7 @@ by sensor and condition), so a dispatcher can select an alarm while new ones arr
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,14 +30,18 @@ from PySide6.QtWidgets import (
 )
 
 from console.telemetry import MAX_SHELVE_S, AlarmRecord, AlarmState, Priority
+from console.ui.i18n import translate
 from console.ui.telemetry._alarm_model import COL, RECORD_ROLE, AlarmFilter, AlarmTableModel
 
 __all__ = ["AlarmDock", "CommentDialog", "ShelveDialog", "SHELVE_CHOICES"]
 
-SHELVE_CHOICES = ((15 * 60, "15 min"), (30 * 60, "30 min"), (3600, "1 h"), (2 * 3600, "2 h"), (4 * 3600, "4 h"),
-                  (8 * 3600, "8 h (one shift)"), (12 * 3600, "12 h"))  # fmt: skip
+SHELVE_CHOICES = ((15 * 60, QT_TRANSLATE_NOOP("AlarmDock", "15 min")), (30 * 60, QT_TRANSLATE_NOOP("AlarmDock", "30 min")),
+                  (3600, QT_TRANSLATE_NOOP("AlarmDock", "1 h")), (2 * 3600, QT_TRANSLATE_NOOP("AlarmDock", "2 h")),
+                  (4 * 3600, QT_TRANSLATE_NOOP("AlarmDock", "4 h")),
+                  (8 * 3600, QT_TRANSLATE_NOOP("AlarmDock", "8 h (one shift)")),
+                  (12 * 3600, QT_TRANSLATE_NOOP("AlarmDock", "12 h")))  # fmt: skip
 MAX_COMMENT_CHARS = 500
-ALL_NORMAL = "No alarms — all normal 全部正常"
+ALL_NORMAL = QT_TRANSLATE_NOOP("AlarmDock", "No alarms — all normal")
 Key = tuple[str, str]  # (sensor id, condition)
 
 
@@ -55,7 +59,7 @@ class AlarmDock(QDockWidget):
     themeMaybeChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Alarms 报警", parent)
+        super().__init__(translate("AlarmDock", "Alarms"), parent)
         self.setObjectName("alarmDock")
         self.model = AlarmTableModel(self)
         self.proxy = AlarmFilter(self)
@@ -69,13 +73,16 @@ class AlarmDock(QDockWidget):
         layout.setSpacing(4)
 
         top = QHBoxLayout()
-        self._empty_text = "No live view — no readings"
+        self._empty_text = translate("AlarmDock", "No live view — no readings")
         self.summary = QLabel(self._empty_text)
         self.summary.setObjectName("panelTitle")
         self.flood = QLabel("")
         self.flood.setObjectName("floodBanner")
         self.flood.setToolTip(
-            "ISA-18.2: more than 10 alarms in 10 minutes is an alarm flood — work the P1/P2 alarms first"
+            translate(
+                "AlarmDock",
+                "ISA-18.2: more than 10 alarms in 10 minutes is an alarm flood — work the P1/P2 alarms first",
+            )
         )
         self.flood.hide()
         # Summary, filters and buttons each on rows of their own: the list fits a column beside the map (role
@@ -87,16 +94,19 @@ class AlarmDock(QDockWidget):
         head.addWidget(self.flood)
         layout.addLayout(head)
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter: sensor, name, feature, comment…")
+        self.filter_edit.setPlaceholderText(translate("AlarmDock", "Filter: sensor, name, feature, comment…"))
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMaximumWidth(260)
         self.priority_combo = QComboBox()
-        for label, p in (("All priorities", Priority.LOW), ("P1 only", Priority.CRITICAL), ("P1–P2", Priority.HIGH),
+        for label, p in ((translate("AlarmDock", "All priorities"), Priority.LOW),
+                         (translate("AlarmDock", "P1 only"), Priority.CRITICAL), ("P1–P2", Priority.HIGH),
                          ("P1–P3", Priority.MEDIUM)):  # fmt: skip
             self.priority_combo.addItem(label, int(p))
         self.state_combo = QComboBox()
-        for label, key in (("All states", "all"), ("Unacknowledged", "unacknowledged"), ("Active", "active"),
-                           ("Shelved", "shelved")):  # fmt: skip
+        for label, key in ((translate("AlarmDock", "All states"), "all"),
+                           (translate("AlarmDock", "Unacknowledged"), "unacknowledged"),
+                           (translate("AlarmDock", "Active"), "active"),
+                           (translate("AlarmDock", "Shelved"), "shelved")):  # fmt: skip
             self.state_combo.addItem(label, key)
         for w in (self.filter_edit, self.priority_combo, self.state_combo):
             top.addWidget(w)
@@ -116,22 +126,24 @@ class AlarmDock(QDockWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for name, width in (("P", 64), ("Since", 78), ("Sensor", 80), ("Name", 150), ("Alarm", 120), ("State", 170),
+        for name, width in (("P", 82), ("Since", 78), ("Sensor", 80), ("Name", 150), ("Alarm", 150), ("State", 170),
                             ("Value", 90), ("Limit", 80), ("Feature", 90)):  # fmt: skip
             self.table.setColumnWidth(COL[name], width)
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
-        self.ack_button = QPushButton("Acknowledge 确认")
-        self.ack_button.setToolTip("Acknowledge the selected alarms (Ctrl+Return)")
-        self.ack_all_button = QPushButton("Acknowledge all shown")
-        self.shelve_button = QPushButton("Shelve… 搁置")
-        self.shelve_button.setToolTip("Hide the selected alarms for a while, with a reason (ISA-18.2 shelving)")
-        self.unshelve_button = QPushButton("Unshelve")
-        self.comment_button = QPushButton("Comment…")
-        self.trend_button = QPushButton("Trend")
-        self.trend_button.setToolTip("Show the selected sensors in the trend plot")
-        self.zoom_button = QPushButton("Zoom to")
+        self.ack_button = QPushButton(translate("AlarmDock", "Acknowledge"))
+        self.ack_button.setToolTip(translate("AlarmDock", "Acknowledge the selected alarms (Ctrl+Return)"))
+        self.ack_all_button = QPushButton(translate("AlarmDock", "Acknowledge all shown"))
+        self.shelve_button = QPushButton(translate("AlarmDock", "Shelve…"))
+        self.shelve_button.setToolTip(
+            translate("AlarmDock", "Hide the selected alarms for a while, with a reason (ISA-18.2 shelving)")
+        )
+        self.unshelve_button = QPushButton(translate("AlarmDock", "Unshelve"))
+        self.comment_button = QPushButton(translate("AlarmDock", "Comment…"))
+        self.trend_button = QPushButton(translate("AlarmDock", "Trend"))
+        self.trend_button.setToolTip(translate("AlarmDock", "Show the selected sensors in the trend plot"))
+        self.zoom_button = QPushButton(translate("AlarmDock", "Zoom to"))
         for b in (self.ack_button, self.ack_all_button, self.shelve_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
@@ -149,7 +161,7 @@ class AlarmDock(QDockWidget):
         scroll.setWidget(body)
         self.setWidget(scroll)
 
-        self.act_ack = QAction("Acknowledge selected alarms", self)
+        self.act_ack = QAction(translate("AlarmDock", "Acknowledge selected alarms"), self)
         self.act_ack.setShortcut(QKeySequence("Ctrl+Return"))
         self.act_ack.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.act_ack.triggered.connect(self._acknowledge)
@@ -180,7 +192,7 @@ class AlarmDock(QDockWidget):
     def set_empty_text(self, text: str | None) -> None:
         """What the summary says when there are no alarms (None: "all normal"); say what is true: a network without
         sensors has nothing to monitor, a session without a feed receives nothing."""
-        self._empty_text = text or ALL_NORMAL
+        self._empty_text = text or translate("AlarmDock", ALL_NORMAL)
         if not self.model.rowCount():
             self.summary.setText(self._empty_text)
 
@@ -192,9 +204,14 @@ class AlarmDock(QDockWidget):
         if not records:
             self.summary.setText(self._empty_text)
         else:
-            self.summary.setText(f"{unack:,} unacknowledged · {active:,} active · {shelved:,} shelved")
+            self.summary.setText(
+                translate("AlarmDock", "{unack:,} unacknowledged · {active:,} active · {shelved:,} shelved").format(
+                    unack=unack, active=active, shelved=shelved
+                )
+            )
         self.flood.setVisible(flooding)
-        self.flood.setText(f"  ALARM FLOOD: {rate_10min} alarms in 10 min  ")
+        flood = translate("AlarmDock", "ALARM FLOOD: {count} alarms in 10 min").format(count=rate_10min)
+        self.flood.setText(f"  {flood}  ")
         self._update_buttons()
 
     def selected_records(self) -> list[AlarmRecord]:
@@ -295,7 +312,9 @@ class AlarmDock(QDockWidget):
 
 def _keys_text(keys: list[Key]) -> str:
     shown = ", ".join(f"{s} {c}" for s, c in keys[:6])
-    return shown + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
+    if len(keys) <= 6:
+        return shown
+    return translate("AlarmDock", "{alarms} and {count} more").format(alarms=shown, count=len(keys) - 6)
 
 
 class ShelveDialog(QDialog):
@@ -303,18 +322,20 @@ class ShelveDialog(QDialog):
 
     def __init__(self, keys: list[Key], parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Shelve alarms 搁置报警")
+        self.setWindowTitle(translate("AlarmDock", "Shelve alarms"))
         form = QFormLayout(self)
-        form.addRow(QLabel(f"Shelve {_keys_text(keys)}"))
+        form.addRow(QLabel(translate("AlarmDock", "Shelve {alarms}").format(alarms=_keys_text(keys))))
         self.duration = QComboBox()
         for seconds, label in SHELVE_CHOICES:
             if seconds <= MAX_SHELVE_S:
-                self.duration.addItem(label, float(seconds))
+                self.duration.addItem(translate("AlarmDock", label), float(seconds))
         self.duration.setCurrentIndex(2)
-        form.addRow("For", self.duration)
+        form.addRow(translate("AlarmDock", "For"), self.duration)
         self.reason_edit = QLineEdit()
-        self.reason_edit.setPlaceholderText("Why (required): e.g. sensor under maintenance, work order 2026-1205")
-        form.addRow("Reason", self.reason_edit)
+        self.reason_edit.setPlaceholderText(
+            translate("AlarmDock", "Why (required): e.g. sensor under maintenance, work order 2026-1205")
+        )
+        form.addRow(translate("AlarmDock", "Reason"), self.reason_edit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -333,9 +354,10 @@ class ShelveDialog(QDialog):
 class CommentDialog(QDialog):
     def __init__(self, keys: list[Key], parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Comment on alarms")
+        self.setWindowTitle(translate("AlarmDock", "Comment on alarms"))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Comment on {_keys_text(keys)} (kept in the alarm history)"))
+        text = translate("AlarmDock", "Comment on {alarms} (kept in the alarm history)").format(alarms=_keys_text(keys))
+        layout.addWidget(QLabel(text))
         self.edit = QPlainTextEdit()
         self.edit.setMaximumHeight(90)
         self.edit.textChanged.connect(self._bound)

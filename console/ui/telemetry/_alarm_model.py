@@ -1,4 +1,4 @@
-"""The alarm list as a Qt table model (报警列表), with the filter the dock's controls set.
+"""The alarm list as a Qt table model, with the filter the dock's controls set.
 
 Rows are :class:`~console.telemetry.AlarmRecord` objects (every alarm not in the normal state). The default order is
 the one alarm-management guidance asks for (EEMUA 191): unacknowledged active alarms first, then acknowledged active,
@@ -11,31 +11,44 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from console.telemetry import AlarmRecord, AlarmState, Condition, Priority
+from console.ui.i18n import translate
 
 __all__ = ["ALARM_COLUMNS", "AlarmFilter", "AlarmTableModel", "CONDITION_LABELS", "PRIORITY_COLORS", "state_text"]
 
-ALARM_COLUMNS = ("P", "Since", "Sensor", "Name", "Alarm", "State", "Value", "Limit", "Feature", "Comment")
+# Column keys (English, translated in the header with context "AlarmDock").
+ALARM_COLUMNS = (
+    QT_TRANSLATE_NOOP("AlarmDock", "P"),
+    QT_TRANSLATE_NOOP("AlarmDock", "Since"),
+    QT_TRANSLATE_NOOP("AlarmDock", "Sensor"),
+    QT_TRANSLATE_NOOP("AlarmDock", "Name"),
+    QT_TRANSLATE_NOOP("AlarmDock", "Alarm"),
+    QT_TRANSLATE_NOOP("AlarmDock", "State"),
+    QT_TRANSLATE_NOOP("AlarmDock", "Value"),
+    QT_TRANSLATE_NOOP("AlarmDock", "Limit"),
+    QT_TRANSLATE_NOOP("AlarmDock", "Feature"),
+    QT_TRANSLATE_NOOP("AlarmDock", "Comment"),
+)
 COL = {name: i for i, name in enumerate(ALARM_COLUMNS)}
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
 
 CONDITION_LABELS = {
-    Condition.HIHI: "HIHI 高高限",
-    Condition.HI: "HI 高限",
-    Condition.LO: "LO 低限",
-    Condition.LOLO: "LOLO 低低限",
-    Condition.ROC: "ROC 变化率",
-    Condition.STALE: "STALE 通讯中断",
+    Condition.HIHI: QT_TRANSLATE_NOOP("AlarmDock", "HIHI high-high"),
+    Condition.HI: QT_TRANSLATE_NOOP("AlarmDock", "HI high"),
+    Condition.LO: QT_TRANSLATE_NOOP("AlarmDock", "LO low"),
+    Condition.LOLO: QT_TRANSLATE_NOOP("AlarmDock", "LOLO low-low"),
+    Condition.ROC: QT_TRANSLATE_NOOP("AlarmDock", "ROC rate of change"),
+    Condition.STALE: QT_TRANSLATE_NOOP("AlarmDock", "STALE communication lost"),
 }
 PRIORITY_LABELS = {
-    Priority.CRITICAL: "P1 紧急",
-    Priority.HIGH: "P2 高",
-    Priority.MEDIUM: "P3 中",
-    Priority.LOW: "P4 低",
+    Priority.CRITICAL: QT_TRANSLATE_NOOP("AlarmDock", "P1 urgent"),
+    Priority.HIGH: QT_TRANSLATE_NOOP("AlarmDock", "P2 high"),
+    Priority.MEDIUM: QT_TRANSLATE_NOOP("AlarmDock", "P3 medium"),
+    Priority.LOW: QT_TRANSLATE_NOOP("AlarmDock", "P4 low"),
 }
 PRIORITY_COLORS = {
     "dark": {
@@ -66,13 +79,16 @@ def _clock(t: float, today: datetime | None = None) -> str:
 def state_text(record: AlarmRecord) -> str:
     """What the State column says: the ISA-18.2 state in a dispatcher's words."""
     if record.state == AlarmState.SHELVED:
-        return f"Shelved until {_clock(record.shelved_until)}"
-    return {
-        AlarmState.UNACK_ACTIVE: "UNACK · active",
-        AlarmState.ACK_ACTIVE: "Acknowledged · active",
-        AlarmState.UNACK_RTN: "UNACK · returned to normal",
-        AlarmState.NORMAL: "Normal",
-    }[record.state]
+        return translate("AlarmDock", "Shelved until {time}").format(time=_clock(record.shelved_until))
+    return translate("AlarmDock", _STATE_TEXTS[record.state])
+
+
+_STATE_TEXTS = {
+    AlarmState.UNACK_ACTIVE: QT_TRANSLATE_NOOP("AlarmDock", "UNACK · active"),
+    AlarmState.ACK_ACTIVE: QT_TRANSLATE_NOOP("AlarmDock", "Acknowledged · active"),
+    AlarmState.UNACK_RTN: QT_TRANSLATE_NOOP("AlarmDock", "UNACK · returned to normal"),
+    AlarmState.NORMAL: QT_TRANSLATE_NOOP("AlarmDock", "Normal"),
+}
 
 
 def default_order_key(record: AlarmRecord) -> tuple:
@@ -151,7 +167,7 @@ class AlarmTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ALARM_COLUMNS[section]
+            return translate("AlarmDock", ALARM_COLUMNS[section])
         return None
 
     def _info(self, r: AlarmRecord) -> tuple[str, str]:
@@ -169,11 +185,13 @@ class AlarmTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             name, unit = self._info(r)
             return (
-                PRIORITY_LABELS.get(r.priority, str(int(r.priority))),
+                translate("AlarmDock", PRIORITY_LABELS[r.priority])
+                if r.priority in PRIORITY_LABELS
+                else str(int(r.priority)),
                 _clock(r.since),
                 r.sensor_id,
                 name,
-                CONDITION_LABELS[r.condition],
+                translate("AlarmDock", CONDITION_LABELS[r.condition]),
                 state_text(r),
                 _num(self.value_of(r), unit),
                 _num(r.limit, unit),
@@ -203,14 +221,17 @@ class AlarmTableModel(QAbstractTableModel):
                 return QBrush(QColor("#7d8a98" if self._theme == "dark" else "#8a96a3"))
         if role == Qt.ItemDataRole.ToolTipRole and col == COL["Value"]:
             _, unit = self._info(r)
-            return f"now {_num(self.value_of(r), unit)} · at onset {_num(r.value, unit)}"
+            return translate("AlarmDock", "now {value} · at onset {onset}").format(
+                value=_num(self.value_of(r), unit), onset=_num(r.value, unit)
+            )
         if role == Qt.ItemDataRole.ToolTipRole:
             since = (
                 datetime.fromtimestamp(r.since).isoformat(sep=" ", timespec="seconds") if np.isfinite(r.since) else "—"
             )
-            return f"{r.sensor_id} {r.condition.value} ({r.kind}) — {state_text(r)}; active since {since}" + (
-                f"\n« {r.comment} »" if r.comment else ""
+            tip = translate("AlarmDock", "{sensor} {condition} ({kind}) — {state}; active since {since}").format(
+                sensor=r.sensor_id, condition=r.condition.value, kind=r.kind, state=state_text(r), since=since
             )
+            return tip + (f"\n« {r.comment} »" if r.comment else "")
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL["Value"], COL["Limit"]):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -1,4 +1,4 @@
-"""The live-view controller (实时监测): feeds, the sensor colours on the map, the alarm list, trends, indicators.
+"""The live-view controller: feeds, the sensor colours on the map, the alarm list, trends, indicators.
 
 Threads: readings are ingested and alarms evaluated in the telemetry service's worker (console.telemetry); this
 controller never touches its arrays directly. A 4 Hz timer on the main thread reads the service's ``version`` and,
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip
 
@@ -28,6 +28,7 @@ from console.network import GasNetwork
 from console.telemetry import AlarmState, SensorStatus, iso_utc
 from console.ui.actions import ActionSpec
 from console.ui.docks import features_at
+from console.ui.i18n import translate
 from console.ui.telemetry._alarm_dock import AlarmDock
 from console.ui.telemetry._live_values import IdentifyLiveValues
 from console.ui.telemetry._overlay import STATE_LABELS, SensorStateOverlay
@@ -137,35 +138,37 @@ class TelemetryController(QObject):
         has_session = lambda: self._session is not None  # noqa: E731
         simulated = lambda: self._session is not None and self._session.simulated  # noqa: E731
         specs = (
-            ActionSpec("live.simulator", "Start &simulator (training) 仿真", self.start_simulator,
-                       tip="Made-up readings for every sensor: demo, training and drills — not field data",
+            ActionSpec("live.simulator", QT_TRANSLATE_NOOP("Actions", "Start &simulator (training)"), self.start_simulator,
+                       tip=QT_TRANSLATE_NOOP("Actions", "Made-up readings for every sensor: demo, training and drills — not field data"),
                        menu="Live", section="feeds", enabled=has_sensors, permission="feed.control"),
-            ActionSpec("live.mqtt", "Connect to &MQTT broker…", self.request_mqtt,
-                       tip="Live readings from SCADA/IoT via MQTT", menu="Live", section="feeds", enabled=has_sensors,
+            ActionSpec("live.mqtt", QT_TRANSLATE_NOOP("Actions", "Connect to &MQTT broker…"), self.request_mqtt,
+                       tip=QT_TRANSLATE_NOOP("Actions", "Live readings from SCADA/IoT via MQTT"), menu="Live", section="feeds", enabled=has_sensors,
                        permission="feed.control"),
-            ActionSpec("live.replay", "&Replay a recording…", self.request_replay,
-                       tip="Replay a .csv/.parquet recording at 1–100x", menu="Live", section="feeds",
+            ActionSpec("live.replay", QT_TRANSLATE_NOOP("Actions", "&Replay a recording…"), self.request_replay,
+                       tip=QT_TRANSLATE_NOOP("Actions", "Replay a .csv/.parquet recording at 1–100x"), menu="Live", section="feeds",
                        enabled=has_session, permission="feed.control"),
-            ActionSpec("live.stop", "S&top the feed", self.stop_feed,
-                       tip="Stop receiving readings (alarm states are kept)", menu="Live", section="feeds",
+            ActionSpec("live.stop", QT_TRANSLATE_NOOP("Actions", "S&top the feed"), self.stop_feed,
+                       tip=QT_TRANSLATE_NOOP("Actions", "Stop receiving readings (alarm states are kept)"), menu="Live", section="feeds",
                        enabled=lambda: self._session is not None and self._session.feed is not None,
                        permission="feed.control"),
-            ActionSpec("live.leak", "Simulate a &leak at the selection", self.leak_at_selection,
-                       tip="Training: gas escapes at the selected pipe or node from now on (simulator only)",
+            ActionSpec("live.leak", QT_TRANSLATE_NOOP("Actions", "Simulate a &leak at the selection"), self.leak_at_selection,
+                       tip=QT_TRANSLATE_NOOP("Actions", "Training: gas escapes at the selected pipe or node from now on (simulator only)"),
                        menu="Live", section="training", enabled=simulated, permission="feed.control"),
-            ActionSpec("live.regulator_failure", "Simulate a regulator &failure at the selection",
+            ActionSpec("live.regulator_failure", QT_TRANSLATE_NOOP("Actions", "Simulate a regulator &failure at the selection"),
                        self.failure_at_selection,
-                       tip="Training: the selected regulator stops regulating (simulator only)", menu="Live",
+                       tip=QT_TRANSLATE_NOOP("Actions", "Training: the selected regulator stops regulating (simulator only)"), menu="Live",
                        section="training", enabled=simulated, permission="feed.control"),
-            ActionSpec("live.acknowledge_all", "&Acknowledge all alarms", self.acknowledge_all, "Ctrl+Shift+A",
-                       "Acknowledge every alarm", menu="Live", section="alarms", enabled=has_session,
+            ActionSpec("live.acknowledge_all", QT_TRANSLATE_NOOP("Actions", "&Acknowledge all alarms"), self.acknowledge_all,
+                       "Ctrl+Shift+A", QT_TRANSLATE_NOOP("Actions", "Acknowledge every alarm"), menu="Live", section="alarms", enabled=has_session,
                        permission="alarm.acknowledge"),
-            ActionSpec("live.silence", "&Silence the horn 消音", self.silence, "F8",
-                       "Mute the horn of new urgent alarms without acknowledging them", menu="Live",
+            ActionSpec("live.silence", QT_TRANSLATE_NOOP("Actions", "&Silence the horn"), self.silence, "F8",
+                       QT_TRANSLATE_NOOP("Actions", "Mute the horn of new urgent alarms without acknowledging them"), menu="Live",
                        section="alarms", enabled=lambda: self._session is not None and self._session.audible),
-            ActionSpec("live.alarms", "Alarm &list", self.show_alarms, "F9", "Show the alarm list", menu="Live",
+            ActionSpec("live.alarms", QT_TRANSLATE_NOOP("Actions", "Alarm &list"), self.show_alarms, "F9",
+                       QT_TRANSLATE_NOOP("Actions", "Show the alarm list"), menu="Live",
                        section="alarms"),
-            ActionSpec("live.trends", "&Trends", self.show_trends, "F10", "Show the trend plots", menu="Live",
+            ActionSpec("live.trends", QT_TRANSLATE_NOOP("Actions", "&Trends"), self.show_trends, "F10",
+                       QT_TRANSLATE_NOOP("Actions", "Show the trend plots"), menu="Live",
                        section="alarms"),
         )  # fmt: skip
         declared = [w.actions.declare(spec) for spec in specs]
@@ -209,8 +212,8 @@ class TelemetryController(QObject):
         self.close_session()
         if not len(network["sensors"]):
             self.indicator.show_status(None, None, 0.0, 0)
-            self.indicator.setToolTip(f"{network.name} has no sensors")
-            self.alarm_dock.set_empty_text("No sensors in this network")
+            self.indicator.setToolTip(translate("LiveView", "{network} has no sensors").format(network=network.name))
+            self.alarm_dock.set_empty_text(translate("LiveView", "No sensors in this network"))
             return
         start = startup_feed(network, self.window.network_path, self.prefs)
         if start is not None:
@@ -222,7 +225,7 @@ class TelemetryController(QObject):
         ``"mqtt"``, the broker ``mqtt`` or the one last connected to)."""
         network = self.window.network
         if network is None:
-            self._fail("Open a network first (File › Open)")
+            self._fail(translate("LiveView", "Open a network first (File › Open)"))
             return None
         self.jobs.cancel(OPEN_CHANNEL)  # (not superseded: a cancelled open closes the session it made, see below)
         demand = baseline_demand if start == "simulator" else None
@@ -240,7 +243,9 @@ class TelemetryController(QObject):
         )
         submitted.append(handle)
         self._opening = network
-        self.window.statusBar().showMessage(f"Opening the live view of {network.name}…")
+        self.window.statusBar().showMessage(
+            translate("LiveView", "Opening the live view of {network}…").format(network=network.name)
+        )
         return handle
 
     def _on_session_opened(
@@ -261,7 +266,7 @@ class TelemetryController(QObject):
         self._show_empty_text()
         self._bind_overlay()
         if session.history_error:
-            self._fail(f"No trends: {session.history_error}")
+            self._fail(translate("LiveView", "No trends: {error}").format(error=session.history_error))
         for timer in (self._refresh, self._blink, self._status, self._trend_timer):
             timer.start()
         if start == "simulator":
@@ -315,7 +320,9 @@ class TelemetryController(QObject):
         except GasOpsError as exc:
             self._fail(_error_line(exc))
             return
-        self.window.statusBar().showMessage("Simulator started: made-up readings for training and demos", 6000)
+        self.window.statusBar().showMessage(
+            translate("LiveView", "Simulator started: made-up readings for training and demos"), 6000
+        )
 
     def request_mqtt(self) -> None:
         dlg = MqttDialog(MqttSettings.load(self.prefs), self.window)
@@ -334,7 +341,9 @@ class TelemetryController(QObject):
             return
         settings.save(self.prefs)
         self.prefs.set("telemetry/mqtt/autoconnect", True)
-        self.window.statusBar().showMessage(f"Connecting to {settings.host}:{settings.port}…", 6000)
+        self.window.statusBar().showMessage(
+            translate("LiveView", "Connecting to {address}…").format(address=f"{settings.host}:{settings.port}"), 6000
+        )
 
     def request_replay(self) -> None:
         dlg = ReplayDialog(self.prefs.get("telemetry/replay_dir"), self.window)
@@ -343,11 +352,11 @@ class TelemetryController(QObject):
 
     def replay(self, path: str, speed: float) -> None:
         if not path:
-            self._fail("Choose a recording to replay")
+            self._fail(translate("LiveView", "Choose a recording to replay"))
             return
         session = self._session
         if session is None:
-            self._fail("Open a network with sensors first")
+            self._fail(translate("LiveView", "Open a network with sensors first"))
             return
         try:
             session.replay(path, speed)
@@ -371,9 +380,9 @@ class TelemetryController(QObject):
     def _show_empty_text(self) -> None:
         s = self._session
         if s is None:
-            self.alarm_dock.set_empty_text("No live view — no readings")
+            self.alarm_dock.set_empty_text(translate("LiveView", "No live view — no readings"))
         elif s.feed is None:
-            self.alarm_dock.set_empty_text("No alarms · no feed connected")
+            self.alarm_dock.set_empty_text(translate("LiveView", "No alarms · no feed connected"))
         else:
             self.alarm_dock.set_empty_text(None)
 
@@ -389,7 +398,10 @@ class TelemetryController(QObject):
         except GasOpsError as exc:
             self._fail(_error_line(exc))
             return
-        self.window.statusBar().showMessage(f"Training: a leak at {feature_id} from now on (simulated)", 8000)
+        self.window.statusBar().showMessage(
+            translate("LiveView", "Training: a leak at {feature} from now on (simulated)").format(feature=feature_id),
+            8000,
+        )
 
     def failure_at(self, regulator_id: str) -> None:
         if self._session is None:
@@ -399,19 +411,24 @@ class TelemetryController(QObject):
         except GasOpsError as exc:
             self._fail(_error_line(exc))
             return
-        self.window.statusBar().showMessage(f"Training: regulator {regulator_id} stops regulating (simulated)", 8000)
+        self.window.statusBar().showMessage(
+            translate("LiveView", "Training: regulator {regulator} stops regulating (simulated)").format(
+                regulator=regulator_id
+            ),
+            8000,
+        )
 
     def leak_at_selection(self) -> None:
         hit = self.canvas.selected
         if hit is None:
-            self._fail("Select a pipe or node first (Identify, I)")
+            self._fail(translate("LiveView", "Select a pipe or node first (Identify, I)"))
             return
         self.leak_at(hit.feature_id)
 
     def failure_at_selection(self) -> None:
         hit = self.canvas.selected
         if hit is None or hit.layer != "regulators":
-            self._fail("Select a regulator first (Identify, I)")
+            self._fail(translate("LiveView", "Select a regulator first (Identify, I)"))
             return
         self.failure_at(hit.feature_id)
 
@@ -421,14 +438,23 @@ class TelemetryController(QObject):
             return
         sensors = self._sensors_of(hit)
         if sensors:
-            act = menu.addAction(f"Trend of {', '.join(sensors[:3])}" + ("…" if len(sensors) > 3 else ""))
+            names = ", ".join(sensors[:3]) + ("…" if len(sensors) > 3 else "")
+            act = menu.addAction(translate("LiveView", "Trend of {sensors}").format(sensors=names))
             act.triggered.connect(lambda *_: self.trend_sensors(sensors))
         if s.simulated and hit.layer != "sensors":
             if hit.layer == "regulators":
-                act = menu.addAction(f"Training: regulator {hit.feature_id} fails (仿真演练)")
+                act = menu.addAction(
+                    translate("LiveView", "Training: regulator {regulator} fails (drill)").format(
+                        regulator=hit.feature_id
+                    )
+                )
                 act.triggered.connect(lambda *_, f=hit.feature_id: self.failure_at(f))
             elif hit.layer not in ("customers",):
-                act = menu.addAction(f"Training: simulate a leak at {hit.feature_id} (仿真演练)")
+                act = menu.addAction(
+                    translate("LiveView", "Training: simulate a leak at {feature} (drill)").format(
+                        feature=hit.feature_id
+                    )
+                )
                 act.triggered.connect(lambda *_, f=hit.feature_id: self.leak_at(f))
 
     # -- refresh -----------------------------------------------------------------------------------------------------
@@ -482,7 +508,9 @@ class TelemetryController(QObject):
         muted = self._session.silence()
         self.act_silence.setEnabled(False)
         if muted:
-            self.window.statusBar().showMessage(f"Horn silenced ({muted} alarm(s) still to acknowledge)", 8000)
+            self.window.statusBar().showMessage(
+                translate("LiveView", "Horn silenced ({count} alarm(s) still to acknowledge)").format(count=muted), 8000
+            )
         return muted
 
     def _update_status(self) -> None:
@@ -499,7 +527,8 @@ class TelemetryController(QObject):
         self._last_accepted = (now, status.accepted)
         self.indicator.show_status(s.kind, status, self._rate, len(s.sensors))
         if s.service.last_error:
-            self.indicator.setToolTip(self.indicator.toolTip() + f"\nlast ingest error: {s.service.last_error}")
+            error = translate("LiveView", "last ingest error: {error}").format(error=s.service.last_error)
+            self.indicator.setToolTip(self.indicator.toolTip() + "\n" + error)
 
     def _on_view_change(self) -> None:
         self.overlay.set_view(self.canvas.metres_per_pixel(), self.canvas.layer_visible("sensors"))
@@ -631,10 +660,17 @@ class TelemetryController(QObject):
         for row in rows[:6]:
             value, t = snap.last_value[row], snap.last_t[row]
             status = SensorStatus(int(snap.status[row]))
-            reading = f"{value:,.4g} {sensors.unit[row]}" if np.isfinite(value) else "no reading yet"
-            age = f" · {max(s.service.clock() - t, 0):,.0f} s ago ({iso_utc(t)})" if np.isfinite(t) else ""
-            unack = " · UNACKNOWLEDGED" if snap.unacknowledged[row] else ""
-            lines.append(f"<b>{s.label(str(sensors.ids[row]))}</b><br>{reading}{age}<br>{STATE_LABELS[status]}{unack}")
+            reading = (
+                f"{value:,.4g} {sensors.unit[row]}" if np.isfinite(value) else translate("LiveView", "no reading yet")
+            )
+            age = ""
+            if np.isfinite(t):
+                age = " · " + translate("LiveView", "{seconds} s ago ({time})").format(
+                    seconds=f"{max(s.service.clock() - t, 0):,.0f}", time=iso_utc(t)
+                )
+            unack = " · " + translate("LiveView", "UNACKNOWLEDGED") if snap.unacknowledged[row] else ""
+            state = translate("SensorState", STATE_LABELS[status])
+            lines.append(f"<b>{s.label(str(sensors.ids[row]))}</b><br>{reading}{age}<br>{state}{unack}")
         return "<br><br>".join(lines)
 
     # -- misc --------------------------------------------------------------------------------------------------------
@@ -666,4 +702,4 @@ def _error_line(exc: BaseException) -> str:
     if isinstance(exc, GasOpsError):
         return str(exc)
     log.error("unexpected error in the live view", exc_info=exc)
-    return f"Unexpected error ({type(exc).__name__}): {exc}"
+    return translate("LiveView", "Unexpected error ({kind}): {error}").format(kind=type(exc).__name__, error=exc)

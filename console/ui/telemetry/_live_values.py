@@ -4,9 +4,10 @@ sensor (or of the sensors on the identified device), kept current while it is sh
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer
 
 from console.telemetry import SensorStatus
+from console.ui.i18n import translate
 from console.ui.telemetry._overlay import STATE_COLORS, STATE_LABELS
 
 __all__ = ["IdentifyLiveValues", "age_text", "alarm_text"]
@@ -22,33 +23,38 @@ def age_text(seconds: float) -> str:
     """
     s = max(float(seconds), 0.0)
     if s < 90:
-        return f"{s:.0f} s"
+        return translate("SensorState", "{n} s").format(n=f"{s:.0f}")
     if s < 5400:
-        return f"{s / 60:.0f} min"
+        return translate("SensorState", "{n} min").format(n=f"{s / 60:.0f}")
     if s < 86400:
-        return f"{int(s // 3600)} h {int(s % 3600 // 60)} min"
-    return f"{s / 86400:.0f} d"
+        return translate("SensorState", "{h} h {m} min").format(h=int(s // 3600), m=int(s % 3600 // 60))
+    return translate("SensorState", "{n} d").format(n=f"{s / 86400:.0f}")
 
 
 _STATE_WORDS = {
-    "unack_active": "unacknowledged",
-    "ack_active": "acknowledged",
-    "unack_rtn": "returned, unacknowledged",
-    "shelved": "shelved",
-    "suppressed": "suppressed",
-    "out_of_service": "out of service",
+    "unack_active": QT_TRANSLATE_NOOP("SensorState", "unacknowledged"),
+    "ack_active": QT_TRANSLATE_NOOP("SensorState", "acknowledged"),
+    "unack_rtn": QT_TRANSLATE_NOOP("SensorState", "returned, unacknowledged"),
+    "shelved": QT_TRANSLATE_NOOP("SensorState", "shelved"),
+    "suppressed": QT_TRANSLATE_NOOP("SensorState", "suppressed"),
+    "out_of_service": QT_TRANSLATE_NOOP("SensorState", "out of service"),
 }
 _ORDER = {"HIHI": 0, "LOLO": 1, "HI": 2, "LO": 3, "ROC": 4, "STALE": 5}
 
 
 def alarm_text(records) -> str:
-    """The alarm-list records of one sensor as the identify panel says them ("HI alarm 报警 (unacknowledged)"), the
+    """The alarm-list records of one sensor as the identify panel says them ("HI alarm (unacknowledged)"), the
     most severe condition first; "" when the sensor has none in the list."""
     parts = []
     for rec in sorted(records, key=lambda r: _ORDER.get(str(r.condition), 9)):
-        word = "alarm 报警" if rec.active else "cleared"
-        parts.append(f"{rec.condition} {word} ({_STATE_WORDS.get(str(rec.state), str(rec.state))})")
-    return ", ".join(parts)
+        state = str(rec.state)
+        state = translate("SensorState", _STATE_WORDS[state]) if state in _STATE_WORDS else state
+        if rec.active:
+            text = translate("SensorState", "{condition} alarm ({state})")
+        else:
+            text = translate("SensorState", "{condition} cleared ({state})")
+        parts.append(text.format(condition=rec.condition, state=state))
+    return translate("SensorState", ", ").join(parts)
 
 
 class IdentifyLiveValues(QObject):
@@ -88,11 +94,13 @@ class IdentifyLiveValues(QObject):
                 continue
             value, t = snap.last_value[row], snap.last_t[row]
             status = SensorStatus(int(snap.status[row]))
-            state = alarm_text(alarms.get(sid, [])) or STATE_LABELS[status]
+            state = alarm_text(alarms.get(sid, [])) or translate("SensorState", STATE_LABELS[status])
             if np.isfinite(value):
-                text = f"{value:,.4g} {s.sensors.unit[row]} · {state} · {age_text(now - t)} ago"
+                text = translate("SensorState", "{value} · {state} · {age} ago").format(
+                    value=f"{value:,.4g} {s.sensors.unit[row]}", state=state, age=age_text(now - t)
+                )
             else:
-                text = f"no reading yet · {state}"
+                text = translate("SensorState", "no reading yet · {state}").format(state=state)
             out.append((s.label(sid), text, colours[status]))
         return out
 

@@ -11,7 +11,7 @@ A ring blinks around every sensor with an unacknowledged alarm (ISA-101: unackno
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 
 from console.telemetry import SensorStatus
@@ -39,12 +39,13 @@ STATE_COLORS = {
         SensorStatus.NO_DATA: "#8a96a3",
     },
 }
+# English, marked for translation: shown with translate("SensorState", STATE_LABELS[status]).
 STATE_LABELS = {
-    SensorStatus.NORMAL: "Normal 正常",
-    SensorStatus.WARNING: "Warning 预警",
-    SensorStatus.ALARM: "Alarm 报警",
-    SensorStatus.STALE: "Communication lost 通讯中断",
-    SensorStatus.NO_DATA: "No data yet 无数据",
+    SensorStatus.NORMAL: QT_TRANSLATE_NOOP("SensorState", "Normal"),
+    SensorStatus.WARNING: QT_TRANSLATE_NOOP("SensorState", "Warning"),
+    SensorStatus.ALARM: QT_TRANSLATE_NOOP("SensorState", "Alarm"),
+    SensorStatus.STALE: QT_TRANSLATE_NOOP("SensorState", "Communication lost"),
+    SensorStatus.NO_DATA: QT_TRANSLATE_NOOP("SensorState", "No data yet"),
 }
 _SIZE = {
     SensorStatus.NORMAL: 10,

@@ -1,4 +1,4 @@
-"""Trend plots (趋势曲线) of selected sensors: history from ``console.db`` plus the live tail, in a time window.
+"""Trend plots of selected sensors: history from ``console.db`` plus the live tail, in a time window.
 
 One plot per unit (pressure in kPa, methane in %LEL …), stacked with a shared time axis, so curves of one kind are
 comparable and nothing is drawn against a meaningless common scale. Every sensor shows its alarm limits as
@@ -11,7 +11,7 @@ A plot of several sensors has a legend of their ids. Wheel and drag zoom and pan
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,11 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from console.app.live import TrendSeries
+from console.ui.i18n import translate
 
 __all__ = ["MAX_TRENDS", "TREND_WINDOWS", "TrendDock"]
 
 MAX_TRENDS = 8
-TREND_WINDOWS = ((15 * 60, "15 min"), (3600, "1 h"), (8 * 3600, "8 h"), (24 * 3600, "24 h"), (7 * 86400, "7 days"))
+TREND_WINDOWS = ((15 * 60, QT_TRANSLATE_NOOP("TrendDock", "15 min")), (3600, QT_TRANSLATE_NOOP("TrendDock", "1 h")),
+                 (8 * 3600, QT_TRANSLATE_NOOP("TrendDock", "8 h")), (24 * 3600, QT_TRANSLATE_NOOP("TrendDock", "24 h")),
+                 (7 * 86400, QT_TRANSLATE_NOOP("TrendDock", "7 days")))  # fmt: skip
 _PALETTE = ("#00e5ff", "#ffb300", "#b388ff", "#69f0ae", "#ff80ab", "#ffd740", "#40c4ff", "#ff6e40")
 _LIMIT_COLORS = {"hi": "#ffb300", "lo": "#ffb300", "hihi": "#ff2d55", "lolo": "#ff2d55"}
 
@@ -46,7 +49,7 @@ class TrendDock(QDockWidget):
     themeMaybeChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Trends 趋势", parent)
+        super().__init__(translate("TrendDock", "Trends"), parent)
         self.setObjectName("trendDock")
         self._theme = "dark"
         self._sensors: list[str] = []
@@ -60,25 +63,27 @@ class TrendDock(QDockWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         # The title has a row of its own and gives way (the full text is its tooltip), so a long sensor name never
         # pushes the window, Remove and Clear controls out of a narrow dock.
-        self.title = QLabel("No sensor selected")
+        self.title = QLabel(translate("TrendDock", "No sensor selected"))
         self.title.setObjectName("panelTitle")
         self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.title)
         top = QHBoxLayout()
-        top.addWidget(QLabel("Window"))
+        top.addWidget(QLabel(translate("TrendDock", "Window")))
         self.window_combo = QComboBox()
         for seconds, label in TREND_WINDOWS:
-            self.window_combo.addItem(label, float(seconds))
+            self.window_combo.addItem(translate("TrendDock", label), float(seconds))
         self.window_combo.setCurrentIndex(0)  # 15 min: what a dispatcher watches live
         top.addWidget(self.window_combo)
         top.addStretch(1)
-        self.follow_button = QPushButton("Follow now")
-        self.follow_button.setToolTip("Back to the latest readings (zooming or panning in time stops following)")
+        self.follow_button = QPushButton(translate("TrendDock", "Follow now"))
+        self.follow_button.setToolTip(
+            translate("TrendDock", "Back to the latest readings (zooming or panning in time stops following)")
+        )
         self.follow_button.setEnabled(False)
-        self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Save the shown series as CSV, or the plots as PNG")
-        self.remove_button = QPushButton("Remove")
-        self.clear_button = QPushButton("Clear")
+        self.export_button = QPushButton(translate("TrendDock", "Export…"))
+        self.export_button.setToolTip(translate("TrendDock", "Save the shown series as CSV, or the plots as PNG"))
+        self.remove_button = QPushButton(translate("TrendDock", "Remove"))
+        self.clear_button = QPushButton(translate("TrendDock", "Clear"))
         top.addWidget(self.remove_button)
         top.addWidget(self.clear_button)
         layout.addLayout(top)
@@ -88,8 +93,11 @@ class TrendDock(QDockWidget):
         nav.addStretch(1)
         layout.addLayout(nav)
         self.hint = QLabel(
-            "Identify a sensor (or the device it sits on) on the map, or select alarms and press Trend. "
-            f"Up to {MAX_TRENDS} sensors."
+            translate(
+                "TrendDock",
+                "Identify a sensor (or the device it sits on) on the map, or select alarms and press Trend. "
+                "Up to {count} sensors.",
+            ).format(count=MAX_TRENDS)
         )
         self.hint.setObjectName("panelSubtitle")
         self.hint.setWordWrap(True)
@@ -182,7 +190,7 @@ class TrendDock(QDockWidget):
                     plot.setXRange(now_t - self.window_s(), now_t, padding=0.0)
         names = ", ".join(self._labels.get(s, s) for s in self._sensors[:3])
         more = f" + {len(self._sensors) - 3}" if len(self._sensors) > 3 else ""
-        self.title.setText(f"{names}{more}" if self._sensors else "No sensor selected")
+        self.title.setText(f"{names}{more}" if self._sensors else translate("TrendDock", "No sensor selected"))
         self.title.setToolTip(self.title.text())
 
     def _draw(self, series: list[TrendSeries]) -> None:
@@ -284,7 +292,10 @@ class TrendDock(QDockWidget):
         from PySide6.QtWidgets import QFileDialog
 
         path, chosen = QFileDialog.getSaveFileName(
-            self, "Export trends", "trends.csv", "CSV (*.csv);;PNG image (*.png)"
+            self,
+            translate("TrendDock", "Export trends"),
+            "trends.csv",
+            translate("TrendDock", "CSV (*.csv);;PNG image (*.png)"),
         )
         if path:
             self.export(path if "." in path.rsplit("/", 1)[-1] else path + (".png" if "PNG" in chosen else ".csv"))
