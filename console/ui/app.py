@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from console.ui.i18n import LANGUAGE, install_translators, resolve_language
@@ -38,6 +39,8 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
+    app.setWindowIcon(QIcon(str(Path(__file__).resolve().parent / "images" / "gasops.png")))  # also in the bundle
+    app.setDesktopFileName("gasops")  # Wayland shows the icon of resources/gasops.desktop
     if not _translators_installed:
         # The language is chosen once per process, before any window is built (View › Language offers a restart).
         install_translators(app, resolve_language(str(qt_settings().get(LANGUAGE.key))))
