@@ -990,8 +990,8 @@ class MeteringService:
             f"<title>Methane emissions {esc(month)} — {esc(report['origin'])}</title>",
             "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}"
             "td,th{border:1px solid #bbb;padding:3px 8px;text-align:left}td.n{text-align:right;font-variant-numeric:"
-            "tabular-nums}th{background:#eee}code{font-size:90%}</style></head><body>",
-            f"<h1>Methane emissions 甲烷排放报告 — {esc(month)}</h1>",
+            "tabular-nums}th{background:#eee;color:#111}code{font-size:90%}</style></head><body>",
+            f"<h1>Methane emissions — {esc(month)}</h1>",
             f"<p>Ledger <code>{esc(report['origin'])}</code>, {len(report['figures'])} signed figure(s). "
             f"Total <b>{report['ch4_t']:.4f} t CH₄</b> = <b>{report['co2e_t']:.3f} t CO₂e</b> "
             f"(GWP-100 {esc(gwps)}).</p>",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import pyqtgraph as pg
 import pytest
 
 from console.metering import PartyFigure, reconcile_custody, vented_emission
@@ -95,9 +96,106 @@ def test_network_meters_on_the_map_a_jump_drawn_and_raised(window, metering, qtb
     # identify a metered customer: its meter and latest anchored period join the identify panel
     window.zoom_to_feature("C0_0")
     rows = ctl.identify_rows()
-    assert rows["Meter 计量"].startswith("CM-C0_0") and "partial" in rows["Last anchored period"]
+    assert rows["Meter"].startswith("CM-C0_0") and "partial" in rows["Last anchored period"]
     window.canvas.zoom_to_extent()
     qtbot.wait(300)
     if SHOTS:
         window.grab().save(os.path.join(SHOTS, "metering-map.png"))
         _shot(ctl, 2, "balance-jump")
+
+
+class _Store:
+    """The part of the live session's history the station emission reads (hourly 0.24 % LEL = 120 ppm)."""
+
+    def __init__(self):
+        import numpy as np
+
+        self.t = 1_772_323_200.0 + np.arange(0, 2 * 86_400 + 1, 3600.0)  # 2026-03-01 … 03-03
+        self.lel = np.full(self.t.size, 0.24)
+
+    def flush(self):
+        pass
+
+    def readings(self, sensor_id, t0, t1, resolution):
+        m = (self.t >= t0) & (self.t < t1)
+        return type("H", (), {"t": self.t[m], "value": self.lel[m]})()
+
+
+def test_emission_figures_computed_shown_and_signed_then_the_monthly_report(window, metering, qtbot, tmp_path):
+    """The Emissions tab: a station's day from its detector and an isolation's vented gas, each computed (figure,
+    GWP and its source, input digests), signed into the ledger; the month's report with its plot, exported."""
+    from PySide6.QtCore import QDateTime, QTimeZone
+
+    from console.isolation import IsolationRequest
+
+    ctl = metering
+    svc = ctl.service
+    svc.live = type("L", (), {"service": type("S", (), {"store": _Store()})()})()
+    dlg = ctl.station_emission_dialog()
+    assert dlg.station_box.findText("GS1") >= 0  # the network's gate stations and regulators are offered
+    dlg.station_box.setCurrentText("GS1")
+    dlg.sensor_box.setCurrentText("GS1-CH4")
+    dlg.start_edit.setDateTime(QDateTime.fromSecsSinceEpoch(1_772_323_200, QTimeZone.utc()))
+    dlg.end_edit.setDateTime(QDateTime.fromSecsSinceEpoch(1_772_409_600, QTimeZone.utc()))
+    ok = dlg.buttons.button(dlg.buttons.StandardButton.Ok)
+    assert not ok.isEnabled()  # nothing to sign before the figure is computed
+    fig = dlg.run_compute()
+    # 1200 m³/h × 118 ppm × 0.66693 kg/m³ × 24 h = 2.2665 kg
+    assert fig is not None and fig.ch4_t == pytest.approx(0.094437 * 24 / 1000, rel=1e-4), dlg.error_label.text()
+    text = dlg.figure_label.text()
+    assert "IPCC AR6" in text and fig.inputs[0][:32] in text and fig.inputs[0][32:] in text
+    if SHOTS:
+        dlg.show()  # as exec() shows it
+        qtbot.waitExposed(dlg)
+        dlg.adjustSize()
+        qtbot.wait(100)
+        dlg.grab().save(os.path.join(SHOTS, "metering-station-emission.png"))
+    dlg.accept()
+    assert dlg.result() == dlg.DialogCode.Accepted and ctl.last_error is None
+    assert ctl.dock.emissions.topLevelItemCount() == 1 and ctl.dock.emissions.topLevelItem(0).text(1) == "GS1"
+    # an isolation: its vented gas from the current result
+    iso = window.extensions["isolation"]
+    pipe = str(window.network["pipes"]["id"].iloc[40])
+    iso.service.run(IsolationRequest.at_pipe(pipe))
+    qtbot.waitUntil(lambda: iso.service.result is not None, timeout=20000)
+    dlg = ctl.vented_emission_dialog()
+    assert dlg.source_box.currentData() == "isolation" and dlg.subject.text() == f"ISO-{pipe}"
+    dlg.start_edit.setDateTime(QDateTime.fromSecsSinceEpoch(1_772_359_200, QTimeZone.utc()))  # 03-01 10:00
+    dlg.end_edit.setDateTime(QDateTime.fromSecsSinceEpoch(1_772_366_400, QTimeZone.utc()))
+    fig = dlg.run_compute()
+    volume = float(iso.service.result.impact.isolated_gas_volume_nm3)
+    assert fig.scope == "isolation" and fig.ch4_t == pytest.approx(volume * 0.95 * 0.7158 / 1000, rel=1e-3)
+    if SHOTS:
+        dlg.show()  # as exec() shows it
+        qtbot.waitExposed(dlg)
+        dlg.adjustSize()
+        qtbot.wait(100)
+        dlg.grab().save(os.path.join(SHOTS, "metering-vented-emission.png"))
+    dlg.accept()
+    assert ctl.dock.emissions.topLevelItemCount() == 2
+    _shot(ctl, 3, "emissions")
+    # the month's report: both figures, a bar each, exported as HTML
+    report = ctl.report_dialog()
+    report.month_box.setCurrentText("2026-03")
+    assert len(report.report["figures"]) == 2 and "2 signed figure(s)" in report.summary.text()
+    assert (
+        len([i for i in report.plot.getPlotItem().items if isinstance(i, pg.BarGraphItem)]) == 2
+        and "Methane emissions" in report.view.toHtml()
+    )
+    if SHOTS:
+        report.resize(980, 760)
+        report.grab().save(os.path.join(SHOTS, "metering-report.png"))
+    out = ctl.save_report("2026-03", str(tmp_path / "m.html"))
+    assert "Table 7.15" in out.read_text()
+    report.month_box.setCurrentText("March")
+    assert report.report is None and "YYYY-MM" in report.error_label.text()
+
+
+def test_a_bad_share_is_refused_in_the_dock(window, metering, tmp_path):
+    ctl = metering
+    bad = tmp_path / "share.json"
+    bad.write_text('{"format": "gasops-metering-share/v1"}')
+    assert ctl.import_share(str(bad)) is None
+    assert "share.json" in ctl.last_error and "not accepted" in ctl.dock.status_label.text()
+    assert ctl.share_with_peer("nobody", ["GS1"], str(tmp_path / "x.json")) is None
+    assert "unknown peer" in ctl.last_error

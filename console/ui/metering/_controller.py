@@ -13,15 +13,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QTreeWidgetItem
 
 from console.app.metering import MeteringService
 from console.errors import GasOpsError
-from console.metering import MeteringSimulator, format_time
+from console.metering import MeteringSimulator, StationParameters, format_time
 from console.ui.actions import ActionSpec
-from console.ui.metering._dock import MeteringDock
+from console.ui.i18n import translate
+from console.ui.metering._dock import MeteringDock, label
+from console.ui.metering._emissions import EmissionsReportDialog, station_dialog, utc_text, vented_dialog
 from console.ui.metering._overlay import STATE_COLOURS, MeterOverlay
 
 METER_LAYERS = ("customers", "gate_stations", "regulators")
@@ -54,16 +56,47 @@ class MeteringController(QObject):
 
         declare = window.actions.declare
         enabled = lambda: self._ledger_open()  # noqa: E731
-        declare(ActionSpec("metering.anchor", "Anchor meter readings (计量上链)", self.anchor_now, menu="Ledger",
-                           section="metering", tip="Check the devices' signed batches and anchor them with their periods",
+        declare(ActionSpec("metering.anchor", QT_TRANSLATE_NOOP("Actions", "Anchor meter readings"), self.anchor_now,
+                           menu="Ledger", section="metering",
+                           tip=QT_TRANSLATE_NOOP("Actions", "Check the devices' signed batches and anchor them with "
+                                                 "their periods"),
                            enabled=enabled, permission="feed.control"))  # fmt: skip
-        declare(ActionSpec("metering.train", "Metering training on this network (计量仿真)", self.request_train,
-                           menu="Ledger", section="metering", tip="Simulated meters at the network's gate stations, "
-                           "regulators and customers (from its last solve): days of readings with an optional leak, "
-                           "signed by the simulated devices and anchored", enabled=enabled,
-                           permission="feed.control"))  # fmt: skip
-        declare(ActionSpec("metering.verify", "Verify a reading proof…", self.request_verify, menu="Ledger",
-                           section="metering", tip="Check a reading's proof file offline"))  # fmt: skip
+        declare(ActionSpec("metering.train", QT_TRANSLATE_NOOP("Actions", "Metering training on this network"),
+                           self.request_train, menu="Ledger", section="metering",
+                           tip=QT_TRANSLATE_NOOP("Actions", "Simulated meters at the network's gate stations, "
+                                                 "regulators and customers (from its last solve): days of readings "
+                                                 "with an optional leak, signed by the simulated devices and "
+                                                 "anchored"),
+                           enabled=enabled, permission="feed.control"))  # fmt: skip
+        declare(ActionSpec("metering.verify", QT_TRANSLATE_NOOP("Actions", "Verify a reading proof…"),
+                           self.request_verify, menu="Ledger", section="metering",
+                           tip=QT_TRANSLATE_NOOP("Actions", "Check a reading's proof file offline")))  # fmt: skip
+        declare(ActionSpec("metering.station_emission", QT_TRANSLATE_NOOP("Actions", "Station methane emissions…"),
+                           self.request_station_emission, menu="Ledger", section="metering",
+                           tip=QT_TRANSLATE_NOOP("Actions", "Compute a station's methane emissions over a period "
+                                                 "from its detector and sign the figure into the ledger"),
+                           enabled=enabled, permission="feed.control"))  # fmt: skip
+        declare(ActionSpec("metering.vented_emission",
+                           QT_TRANSLATE_NOOP("Actions", "Incident or isolation methane emissions…"),
+                           self.request_vented_emission, menu="Ledger", section="metering",
+                           tip=QT_TRANSLATE_NOOP("Actions", "Compute the methane an incident's plan or the current "
+                                                 "isolation vents and sign the figure into the ledger"),
+                           enabled=enabled, permission="feed.control"))  # fmt: skip
+        declare(ActionSpec("metering.report", QT_TRANSLATE_NOOP("Actions", "Monthly emissions report…"),
+                           self.request_report, menu="Ledger", section="metering",
+                           tip=QT_TRANSLATE_NOOP("Actions", "The month's signed methane figures for the regulator: "
+                                                 "plot, report and export"),
+                           enabled=enabled))  # fmt: skip
+        declare(ActionSpec("metering.share", QT_TRANSLATE_NOOP("Actions", "Share metering with a peer…"),
+                           self.request_share, menu="Ledger", section="metering",
+                           tip=QT_TRANSLATE_NOOP("Actions", "Write a peer's share: the batches of the stations it may "
+                                                 "see, with proofs to a signed, witnessed checkpoint"),
+                           enabled=enabled, permission="ledger.sync"))  # fmt: skip
+        declare(ActionSpec("metering.import_share", QT_TRANSLATE_NOOP("Actions", "Import a peer's metering share…"),
+                           self.request_import_share, menu="Ledger", section="metering",
+                           tip=QT_TRANSLATE_NOOP("Actions", "Verify a peer's share with the keys pinned for it and "
+                                                 "import its meters' batches"),
+                           enabled=enabled, permission="ledger.sync"))  # fmt: skip
 
         d = self.dock
         d.anchorRequested.connect(self.anchor_now)
@@ -71,6 +104,8 @@ class MeteringController(QObject):
         d.hazardRequested.connect(self.raise_jump_hazard)
         d.mapToggled.connect(self._on_map_toggle)
         d.reportRequested.connect(self.request_report)
+        d.stationEmissionRequested.connect(self.request_station_emission)
+        d.ventedEmissionRequested.connect(self.request_vented_emission)
         if hasattr(window, "canvas"):
             window.canvas.featureIdentified.connect(self._on_identified)
         if hasattr(window, "networkShown"):
@@ -115,7 +150,8 @@ class MeteringController(QObject):
     def refresh(self) -> None:
         svc = self._bind()
         if svc is None or svc.ledger.node is None:
-            self.dock.set_status("No ledger open: unlock the ledger (Ledger menu) to see its meters.")
+            self.dock.set_status(translate("Metering", "No ledger open: unlock the ledger (Ledger menu) to see its "
+                                           "meters."))  # fmt: skip
             for show in (self.dock.show_meters, self.dock.show_custody, self.dock.show_balance):
                 show([])
             self.dock.show_emissions([])
@@ -130,8 +166,11 @@ class MeteringController(QObject):
             self.dock.show_meters(rows)
             states = [r["last_period"]["status"] for r in rows if r["last_period"]]
             counts = {s: states.count(s) for s in dict.fromkeys(states)}
-            summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "nothing anchored yet"
-            self.dock.set_status(f"{len(rows)} meter(s) in {svc.node.origin}; latest periods: {summary}")
+            summary = ", ".join(f"{n} {label(s)}" for s, n in counts.items()) or translate(
+                "Metering", "nothing anchored yet"
+            )
+            self.dock.set_status(translate("Metering", "{count} meter(s) in {origin}; latest periods: {summary}")
+                                 .format(count=len(rows), origin=svc.node.origin, summary=summary))  # fmt: skip
             self.dock.show_custody(svc.custody_records())
             areas = svc.areas()
             self.dock.set_areas(areas)
@@ -139,9 +178,10 @@ class MeteringController(QObject):
             if self.area:
                 self.dock.area_box.setCurrentText(self.area)
             self._show_balance()
-            self.dock.show_emissions(svc.emission_records(), "Models: enclosure mass balance E = Q·(C − C_bg)·ρ_CH₄ "
-                                     "(stations) and vented volume × CH₄ fraction × ρ_CH₄ (incidents); GWP-100 29.8, "
-                                     "IPCC AR6 fossil CH₄.")  # fmt: skip
+            self.dock.show_emissions(svc.emission_records(), translate(
+                "Metering", "Models: enclosure mass balance E = Q·(C − C_bg)·ρ_CH₄ (stations) and vented volume × "
+                "CH₄ fraction × ρ_CH₄ (incidents, isolations); GWP-100 29.8 for fossil CH₄ (IPCC AR6 WGI, Chapter 7, "
+                "Table 7.15) unless a figure states another."))  # fmt: skip
         except GasOpsError as exc:
             self._fail(str(exc))
         self._draw_map()
@@ -168,17 +208,21 @@ class MeteringController(QObject):
         snaps = svc.linepack_snapshots()
         pack = [(s["time"], s["areas"][self.area]) for s in snaps if self.area in s["areas"]]
         if pack:
-            notes.append(f"Line pack of {self.area}: {pack[-1][1]:,.1f} Nm³ (solve of {pack[-1][0]}; "
-                         f"{len(pack)} solve(s) recorded)")  # fmt: skip
+            notes.append(translate("Metering", "Line pack of {area}: {pack:,.1f} Nm³ (solve of {time}; {count} solve(s) "
+                                   "recorded)").format(area=self.area, pack=pack[-1][1], time=pack[-1][0],
+                                                       count=len(pack)))  # fmt: skip
         else:
-            notes.append("Line pack: no solve recorded yet (simulate the network): counted as unchanged")
+            notes.append(translate("Metering", "Line pack: no solve recorded yet (simulate the network): counted as "
+                                   "unchanged"))  # fmt: skip
         if self.jump is not None:
             self.jump_hazard = svc.balance_hazard(self.jump)
             day = self.jump.start[:10]
             if self.jump_hazard:
-                notes.append(f"Jump on {day} raised as hazard {self.jump_hazard}")
+                notes.append(translate("Metering", "Jump on {day} raised as hazard {hazard}").format(
+                    day=day, hazard=self.jump_hazard))  # fmt: skip
             else:
-                notes.append(f"Jump on {day}: a hazard candidate — an operator who may report hazards raises it")
+                notes.append(translate("Metering", "Jump on {day}: a hazard candidate — an operator who may report "
+                                       "hazards raises it").format(day=day))  # fmt: skip
                 QTimer.singleShot(0, self._auto_raise)
         self.dock.set_balance_note("\n".join(notes), hazard_enabled=self.jump is not None and not self.jump_hazard)
 
@@ -197,7 +241,8 @@ class MeteringController(QObject):
         except GasOpsError as exc:
             self._fail(str(exc))
             return None
-        self.window.statusBar().showMessage(f"Gas balance jump in {self.jump.area} raised as hazard {hazard_id}", 10000)
+        self.window.statusBar().showMessage(translate("Metering", "Gas balance jump in {area} raised as hazard {hazard}")
+                                            .format(area=self.jump.area, hazard=hazard_id), 10000)  # fmt: skip
         return hazard_id
 
     # -- the map ---------------------------------------------------------------------------------------------------------
@@ -257,7 +302,8 @@ class MeteringController(QObject):
         svc = self._service
         if self.jump is not None and svc is not None and self.window.network is not None:
             pct = f"{self.jump.ufg_pct:.1f} %" if self.jump.ufg_pct is not None else ""
-            text = f"输差 {self.jump.area}: UFG {self.jump.ufg_nm3:,.0f} Nm³ {pct} on {self.jump.start[:10]}"
+            text = translate("Metering", "Gas balance {area}: UFG {ufg:,.0f} Nm³ {pct} on {day}").format(
+                area=self.jump.area, ufg=self.jump.ufg_nm3, pct=pct, day=self.jump.start[:10])  # fmt: skip
             self.overlay.show_area(svc.area_points(self.jump.area), text, svc.area_centre(self.jump.area))
         else:
             self.overlay.show_area(None)
@@ -284,11 +330,18 @@ class MeteringController(QObject):
             lp = r["last_period"]
             if lp:
                 qty = f" · {lp['quantity_nm3']:,.1f} Nm³" if lp.get("quantity_nm3") is not None else ""
-                text = f"{lp['end']} · {lp['status']} · {lp['received']}/{lp['expected']} readings{qty}"
+                text = (
+                    translate("Metering", "{end} · {status} · {received}/{expected} readings").format(
+                        end=lp["end"], status=label(lp["status"]), received=lp["received"], expected=lp["expected"]
+                    )
+                    + qty
+                )
             else:
-                text = "no period anchored yet"
-            head = QTreeWidgetItem(["Meter 计量", f"{r['meter_id']} ({r['kind']}, {r['area']})"])
-            last = QTreeWidgetItem(["Last anchored period", text])
+                text = translate("Metering", "no period anchored yet")
+            head = QTreeWidgetItem(
+                [translate("Metering", "Meter"), f"{r['meter_id']} ({label(r['kind'])}, {r['area']})"]
+            )
+            last = QTreeWidgetItem([translate("Metering", "Last anchored period"), text])
             last.setFont(1, bold)
             last.setForeground(1, QBrush(QColor(STATE_COLOURS.get(lp["status"] if lp else "none", "#8a8a8a"))))
             for item in (head, last):
@@ -317,8 +370,9 @@ class MeteringController(QObject):
         except GasOpsError as exc:
             self._fail(str(exc))
             return
-        self.window.statusBar().showMessage(f"Metering: {report.batch_entries} batch(es), {report.period_entries} "
-                                            f"period(s) anchored, {len(report.rejected)} rejected", 10000)  # fmt: skip
+        self.window.statusBar().showMessage(translate("Metering", "Metering: {batches} batch(es), {periods} period(s) "
+                                                      "anchored, {rejected} rejected").format(
+            batches=report.batch_entries, periods=report.period_entries, rejected=len(report.rejected)), 10000)  # fmt: skip
 
     def request_train(self) -> None:
         """The Train button and menu: on the open network (days of readings, a leak if asked), else a demo area."""
@@ -329,13 +383,15 @@ class MeteringController(QObject):
         areas = svc.areas() or ([self.area] if self.area else [])
         area, leak = "", 0.0
         if areas:
-            area, ok = QInputDialog.getItem(self.window, "Metering training", "Area with a leak (or none):",
-                                            ["(no leak)", *areas], 0, False)  # fmt: skip
+            title = translate("Metering", "Metering training")
+            no_leak = translate("Metering", "(no leak)")
+            area, ok = QInputDialog.getItem(self.window, title, translate("Metering", "Area with a leak (or none):"),
+                                            [no_leak, *areas], 0, False)  # fmt: skip
             if not ok:
                 return
-            if area != "(no leak)":
-                leak, ok = QInputDialog.getDouble(self.window, "Metering training", f"Leak in {area} (Nm³/h):",
-                                                  20.0, 0.0, 1e6, 1)  # fmt: skip
+            if area != no_leak:
+                leak, ok = QInputDialog.getDouble(self.window, title, translate("Metering", "Leak in {area} (Nm³/h):")
+                                                  .format(area=area), 20.0, 0.0, 1e6, 1)  # fmt: skip
                 if not ok:
                     return
         self.train_network(days=1 if svc.trainer is not None else 7, leak={area: leak} if leak else None)
@@ -344,7 +400,8 @@ class MeteringController(QObject):
         """Training on the open network's meters: solve it first when the simulation has no run of this version."""
         net = getattr(self.window, "network", None)
         if net is None:
-            self._fail("Open a network first: training puts meters on its customers, gate stations and regulators")
+            self._fail(translate("Metering", "Open a network first: training puts meters on its customers, gate "
+                                 "stations and regulators"))  # fmt: skip
             return
         svc = self.service
         if svc.result is None or int(getattr(svc.result, "network_version", -1)) != int(net.version):
@@ -358,15 +415,16 @@ class MeteringController(QObject):
                 else:
                     svc.network, svc.result = run, result
             except GasOpsError as exc:
-                self._fail(f"Metering training needs a solved network: {exc}")
+                self._fail(translate("Metering", "Metering training needs a solved network: {error}").format(error=exc))
                 return
         try:
             report = svc.train_network(days=days, leak_nm3h=leak, start=start)
         except GasOpsError as exc:
             self._fail(str(exc))
             return
-        self.window.statusBar().showMessage(f"Metering training: {days} day(s) of {len(svc.trainer.meters)} meters, "
-                                            f"{report.batch_entries} batches anchored", 10000)  # fmt: skip
+        self.window.statusBar().showMessage(translate("Metering", "Metering training: {days} day(s) of {meters} "
+                                                      "meters, {batches} batches anchored").format(
+            days=days, meters=len(svc.trainer.meters), batches=report.batch_entries), 10000)  # fmt: skip
 
     def train_day(self, start: str | None = None, *, leak_nm3h: float = 6.0, customers: int = 6) -> None:
         """Training: an area with a gate meter and customer meters (and a leak) over one day, anchored."""
@@ -386,37 +444,222 @@ class MeteringController(QObject):
         except GasOpsError as exc:
             self._fail(str(exc))
             return
-        self.window.statusBar().showMessage(f"Training day anchored: {report.batch_entries} batches", 10000)
+        self.window.statusBar().showMessage(translate("Metering", "Training day anchored: {batches} batches")
+                                            .format(batches=report.batch_entries), 10000)  # fmt: skip
+
+    # -- methane emissions -------------------------------------------------------------------------------------------
+    def _live(self):
+        """The live session now (a feed may have started since the service was made)."""
+        telemetry = getattr(self.window, "extensions", {}).get("telemetry")
+        session = getattr(telemetry, "session", None)
+        if session is not None and self._service is not None:
+            self._service.live = session
+        return session
+
+    def station_emission_dialog(self):
+        """The station form, wired to the service (tests fill it, compute and accept it; the GUI runs it)."""
+        svc = self.service
+        net = getattr(self.window, "network", None)
+        stations = []
+        if net is not None:
+            for layer in ("gate_stations", "regulators"):
+                stations += [str(x) for x in net[layer]["id"]] if len(net[layer]) else []
+        live = self._live()
+        sensors = []
+        if live is not None:
+            table = live.sensors
+            sensors = [str(i) for i, u in zip(table.ids, table.unit, strict=True) if "LEL" in str(u).upper()]
+        dlg = station_dialog(self.window, stations, sensors)
+
+        def compute():
+            params = StationParameters(dlg.station_box.currentText().strip(), dlg.ventilation.value(),
+                                       background_ppm=dlg.background.value())  # fmt: skip
+            if not params.station:
+                raise GasOpsError(translate("Metering", "Choose the station"))
+            return svc.station_emission_for_period(params, dlg.sensor_box.currentText().strip(),
+                                                   utc_text(dlg.start_edit), utc_text(dlg.end_edit), gwp=dlg.gwp)  # fmt: skip
+
+        dlg.compute, dlg.sign = compute, self._sign_emission
+        return dlg
+
+    def vented_emission_dialog(self):
+        """The vented-gas form over the incidents with a signed plan and the current isolation result."""
+        svc = self.service
+        extensions = getattr(self.window, "extensions", {})
+        sources = []
+        isolation = extensions.get("isolation")
+        result = getattr(getattr(isolation, "service", None), "result", None)
+        if result is not None:
+            volume = float(result.impact.isolated_gas_volume_nm3)
+            sources.append(("isolation", translate("Metering", "Current isolation ({volume:,.1f} Nm³ shut off)")
+                            .format(volume=volume)))  # fmt: skip
+        dispatch = extensions.get("dispatch")
+        incidents = getattr(dispatch, "service", None) if dispatch is not None else None
+        if incidents is not None:
+            try:
+                for inc in incidents.incidents():
+                    if inc.plan is not None and "gas_vented_nm3" in inc.plan.body:
+                        sources.append((f"incident:{inc.incident_id}", translate(
+                            "Metering", "Incident {id} ({volume:,.1f} Nm³ vented by its plan)").format(
+                            id=inc.incident_id, volume=float(inc.plan.body["gas_vented_nm3"]))))  # fmt: skip
+            except GasOpsError as exc:
+                self._fail(str(exc))
+        dlg = vented_dialog(self.window, sources)
+        if result is not None:
+            breaks = getattr(getattr(result, "request", None), "breaks", ()) or ()
+            dlg.subject.setText("ISO-" + "-".join(b.feature_id for b in breaks) if breaks else "ISO-1")
+
+        def compute():
+            key = dlg.source_box.currentData()
+            if not key:
+                raise GasOpsError(translate("Metering", "Nothing vents yet: run an isolation analysis or plan an "
+                                            "incident first"))  # fmt: skip
+            if key == "isolation":
+                return svc.isolation_emission(result, dlg.subject.text().strip() or "ISO-1",
+                                              start=utc_text(dlg.start_edit), end=utc_text(dlg.end_edit),
+                                              methane_fraction=dlg.fraction.value(), gwp=dlg.gwp)  # fmt: skip
+            return svc.incident_emission(incidents, key.split(":", 1)[1], methane_fraction=dlg.fraction.value(),
+                                         gwp=dlg.gwp)  # fmt: skip
+
+        dlg.compute, dlg.sign = compute, self._sign_emission
+        return dlg
+
+    def _sign_emission(self, figure):
+        out = self.service.record_emission(figure)
+        self.window.statusBar().showMessage(translate("Metering", "Emission figure of {subject} signed: {ch4:.4f} t "
+                                                      "CH₄ = {co2e:.3f} t CO₂e").format(
+            subject=figure.subject, ch4=figure.ch4_t, co2e=figure.co2e_t), 10000)  # fmt: skip
+        return out
+
+    def request_station_emission(self) -> None:
+        try:
+            self.station_emission_dialog().exec()
+        except GasOpsError as exc:
+            self._fail(str(exc))
+
+    def request_vented_emission(self) -> None:
+        try:
+            self.vented_emission_dialog().exec()
+        except GasOpsError as exc:
+            self._fail(str(exc))
+
+    def report_dialog(self) -> EmissionsReportDialog:
+        """The month's report for the regulator (plot, report, export), on the months that have figures."""
+        svc = self.service
+        months = sorted({r["start"][:7] for r in svc.emission_records()} | {r["end"][:7] for r in
+                        svc.emission_records()}, reverse=True)  # fmt: skip
+        now = datetime.now(UTC).strftime("%Y-%m")
+        if now not in months:
+            months.insert(0, now)
+
+        def load(month: str):
+            if len(month) != 7 or month[4] != "-" or not (month[:4] + month[5:]).isdigit():
+                raise GasOpsError(translate("Metering", "Give the month as YYYY-MM"))
+            return svc.emissions_report(month), svc.emissions_report_html(month)
+
+        return EmissionsReportDialog(months, load, self.request_save_report, self.window)
 
     def request_report(self) -> None:
-        month, ok = QInputDialog.getText(self.window, "Emissions report", "Month (YYYY-MM):",
-                                         text=datetime.now(UTC).strftime("%Y-%m"))  # fmt: skip
-        if not ok or not month.strip():
-            return
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save emissions report", f"methane-{month.strip()}.html",
-                                              "HTML report (*.html);;JSON (*.json)")  # fmt: skip
+        try:
+            self.report_dialog().exec()
+        except GasOpsError as exc:
+            self._fail(str(exc))
+
+    def request_save_report(self, month: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, translate("Metering", "Save emissions report"),
+                                              f"methane-{month}.html",
+                                              translate("Metering", "HTML report (*.html);;JSON (*.json)"))  # fmt: skip
         if path:
-            self.save_report(month.strip(), path)
+            self.save_report(month, path)
 
     def save_report(self, month: str, path: str):
         try:
             out = self.service.write_emissions_report(month, path)
         except (GasOpsError, OSError) as exc:
-            self._fail(f"Emissions report not saved: {exc}")
+            self._fail(translate("Metering", "Emissions report not saved: {error}").format(error=exc))
             return None
-        self.window.statusBar().showMessage(f"Emissions report of {month} saved to {out}", 10000)
+        self.window.statusBar().showMessage(translate("Metering", "Emissions report of {month} saved to {path}")
+                                            .format(month=month, path=out), 10000)  # fmt: skip
         return out
+
+    # -- per-peer shares -----------------------------------------------------------------------------------------------
+    def share_with_peer(self, peer: str, stations: list[str], path: str):
+        """Set ``peer``'s scope to ``stations`` and write its share (the GUI asks for both first)."""
+        svc = self.service
+        try:
+            svc.set_peer_scope(peer, stations=stations, meters=svc.peer_scopes().get(peer, {}).get("meters", []))
+            out, summary = svc.share_for_peer(peer, path)
+        except GasOpsError as exc:
+            self._fail(str(exc))
+            return None
+        text = translate("Metering", "Share for {peer} saved to {path}: meters {meters}, {batches} batch(es) proved "
+                         "to checkpoint {size}").format(peer=peer, path=out, meters=", ".join(summary["meters"]),
+                                                        batches=summary["batches"], size=summary["checkpoint_size"])  # fmt: skip
+        self.dock.set_status(text)
+        self.window.statusBar().showMessage(text, 10000)
+        return out
+
+    def request_share(self) -> None:
+        svc = self.service
+        try:
+            peers = [p.name for p in svc.node.peers()]
+        except GasOpsError as exc:
+            self._fail(str(exc))
+            return
+        if not peers:
+            self._fail(translate("Metering", "No ledger peer is configured: add the peer (Ledger › Peers) first"))
+            return
+        title = translate("Metering", "Share metering with a peer")
+        peer, ok = QInputDialog.getItem(self.window, title, translate("Metering", "Peer:"), peers, 0, False)
+        if not ok:
+            return
+        known = sorted({m.station for m in svc.meters() if m.station})
+        current = svc.peer_scopes().get(peer, {}).get("stations", [])
+        text, ok = QInputDialog.getText(self.window, title, translate(
+            "Metering", "Stations {peer} may see (comma-separated; known: {known}):").format(
+            peer=peer, known=", ".join(known) or "—"), text=", ".join(current))  # fmt: skip
+        if not ok:
+            return
+        stations = [x.strip() for x in text.split(",") if x.strip()]
+        path, _ = QFileDialog.getSaveFileName(self.window, title, f"metering-share-{peer}.json",
+                                              translate("Metering", "Metering share (*.json)"))  # fmt: skip
+        if path:
+            self.share_with_peer(peer, stations, path)
+
+    def import_share(self, path: str):
+        try:
+            report = self.service.import_share(path)
+        except GasOpsError as exc:
+            self._fail(str(exc))
+            self.dock.set_status(str(exc))
+            return None
+        text = translate("Metering", "Share of {origin} verified and imported: meters {meters} ({entries} entries, "
+                         "{witnesses} witness cosignature(s))").format(
+            origin=report.origin, meters=", ".join(m.meter_id for m in report.meters), entries=len(report.entries),
+            witnesses=report.witnesses)  # fmt: skip
+        self.dock.set_status(text)
+        self.window.statusBar().showMessage(text, 10000)
+        return report
+
+    def request_import_share(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, translate("Metering", "Import a peer's metering share"),
+                                              "", translate("Metering", "Metering share (*.json)"))  # fmt: skip
+        if path:
+            self.import_share(path)
 
     def request_prove(self, meter_id: str = "") -> None:
         meter_id = meter_id or self.dock.selected_meter() or ""
         if not meter_id:
-            self._fail("Select a meter in the Metering dock first")
+            self._fail(translate("Metering", "Select a meter in the Metering dock first"))
             return
-        counter, ok = QInputDialog.getInt(self.window, "Prove a reading", f"Reading counter of {meter_id}:", 1, 0)
+        counter, ok = QInputDialog.getInt(self.window, translate("Metering", "Prove a reading"),
+                                          translate("Metering", "Reading counter of {meter}:").format(meter=meter_id),
+                                          1, 0)  # fmt: skip
         if not ok:
             return
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save reading proof", f"{meter_id}-{counter}.json",
-                                              "Reading proof (*.json)")  # fmt: skip
+        path, _ = QFileDialog.getSaveFileName(self.window, translate("Metering", "Save reading proof"),
+                                              f"{meter_id}-{counter}.json",
+                                              translate("Metering", "Reading proof (*.json)"))  # fmt: skip
         if path:
             self.prove(meter_id, counter, path)
 
@@ -426,11 +669,13 @@ class MeteringController(QObject):
         except GasOpsError as exc:
             self._fail(str(exc))
             return None
-        self.window.statusBar().showMessage(f"Proof of {meter_id} reading {counter} saved to {out}", 10000)
+        self.window.statusBar().showMessage(translate("Metering", "Proof of {meter} reading {counter} saved to {path}")
+                                            .format(meter=meter_id, counter=counter, path=out), 10000)  # fmt: skip
         return out
 
     def request_verify(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.window, "Verify reading proof", "", "Reading proof (*.json)")
+        path, _ = QFileDialog.getOpenFileName(self.window, translate("Metering", "Verify reading proof"), "",
+                                              translate("Metering", "Reading proof (*.json)"))  # fmt: skip
         if path:
             self.verify(path)
 
@@ -446,11 +691,14 @@ class MeteringController(QObject):
             self._fail(str(exc))
             return None
         if not report.ok:
-            verdict = f"NOT VERIFIED ({report.failure})"
+            verdict = translate("Metering", "NOT VERIFIED ({failure})").format(failure=report.failure)
+        elif report.pinned:
+            verdict = translate("Metering", "VERIFIED")
         else:
-            verdict = "VERIFIED" if report.pinned else "self-consistent (log key not pinned)"
+            verdict = translate("Metering", "self-consistent (log key not pinned)")
         r = report.reading or {}
-        text = f"Reading proof {verdict}: meter {report.meter_id} reading {r.get('counter')} = {r.get('value')} Nm³"
+        text = translate("Metering", "Reading proof {verdict}: meter {meter} reading {counter} = {value} Nm³").format(
+            verdict=verdict, meter=report.meter_id, counter=r.get("counter"), value=r.get("value"))  # fmt: skip
         self.dock.set_status(text + "\n" + "\n".join(f"{'✓' if c.ok else '✗'} {c.name}: {c.detail}"
                                                       for c in report.checks))  # fmt: skip
         self.window.statusBar().showMessage(text, 10000)
