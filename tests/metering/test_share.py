@@ -202,3 +202,20 @@ def test_verify_share_on_the_command_line(shared, tmp_path, capsys):
     assert main(["meter", "verify-share", str(junk), *keys]) != 0
     err = capsys.readouterr().err
     assert "junk.json" in err and "Traceback" not in err
+
+
+def test_scope_and_share_on_the_command_line(shared, tmp_path, capsys):
+    from console.cli import main
+
+    utility, supplier, *_ = shared
+    pp = tmp_path / "pp"
+    pp.write_text(PASSPHRASE)
+    L = ["--ledger", str(utility.ledger.folder), "--passphrase-file", str(pp)]
+    assert main(["meter", "scope", *L, "supplier", "--station", "GS-1"]) == 0
+    assert "supplier may see stations GS-1" in capsys.readouterr().out
+    out = tmp_path / "cli-share.json"
+    assert main(["meter", "share", *L, "supplier", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["meters"] == ["GS-1"] and summary["batches"] == 25
+    keys = ["--log-key", utility.node.org_vkey, "--witness-key", supplier.node.witness_vkey]
+    assert main(["meter", "verify-share", str(out), *keys, "--recipient", supplier.node.origin]) == 0

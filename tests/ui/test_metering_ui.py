@@ -199,3 +199,31 @@ def test_a_bad_share_is_refused_in_the_dock(window, metering, tmp_path):
     assert "share.json" in ctl.last_error and "not accepted" in ctl.dock.status_label.text()
     assert ctl.share_with_peer("nobody", ["GS1"], str(tmp_path / "x.json")) is None
     assert "unknown peer" in ctl.last_error
+
+
+def test_a_peer_share_written_from_the_dock_holds_its_station_only(window, metering, tmp_path):
+    import json
+
+    from console.ledger import LedgerNode
+    from console.metering import verify_share
+
+    ctl = metering
+    ctl.train_day("2026-03-01T00:00:00Z", leak_nm3h=6.0, customers=3)
+    supplier = LedgerNode.init(tmp_path / "supplier", "supplier.gas.example/ledger", PASSPHRASE, scrypt_n=2**10)
+    try:
+        svc = ctl.service
+        svc.ledger.add_peer("supplier", "http://127.0.0.1:9", supplier.origin, supplier.org_vkey,
+                            supplier.witness_vkey)  # fmt: skip
+        out = ctl.share_with_peer("supplier", ["TR000-GS"], str(tmp_path / "share.json"))
+        assert out is not None, ctl.last_error
+        assert "Share for supplier saved" in ctl.dock.status_label.text()
+        doc = json.loads(out.read_text())
+        assert [m["meter_id"] for m in doc["meters"]] == ["TR000-GS"]
+        assert "TR000-C00" not in out.read_text()
+        # not yet witnessed (no peer has cosigned): verified against the pinned key with quorum 0 only
+        report = verify_share(doc, log_keys=[svc.node.org_vkey], witness_keys=[], quorum=0,
+                              recipient=supplier.origin)  # fmt: skip
+        assert report.ok, report.to_json()
+        assert verify_share(doc, log_keys=[svc.node.org_vkey], witness_keys=[], quorum=1).failure[0] == "witnessed"
+    finally:
+        supplier.close()
