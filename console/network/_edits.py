@@ -92,7 +92,7 @@ def _install(network, layer: str, frame: gpd.GeoDataFrame, keep: int) -> None:
     # A step of this package writes the layer table directly: GasNetwork.add/remove_features re-check things the
     # planned edit already checked, and would append restored rows at the end instead of at their old positions.
     # ``keep``: the leading rows left where they were (the network's id lookup stays valid for them).
-    network.install_layer(layer, frame, keep=keep)
+    network.install_layer(layer, frame, keep=keep, same_values=True)
 
 
 @dataclass

@@ -135,6 +135,33 @@ class IdIndex:
 
     get_indexer = positions  # the name pandas gives it, for code written against a pandas Index
 
+    def derived(self, remap: np.ndarray, new_ids: object, new_positions: np.ndarray) -> IdIndex | None:
+        """The index of an edited id list, from this one: ``remap`` gives each old position's new position (-1: the
+        id is gone; kept positions must stay in order), ``new_ids`` are added at ``new_positions``.
+
+        Costs a pass over the sorted bytes plus the new ids, not a sort of every id. None (build it anew) when a new
+        id is longer than the packed width or equals another id (the order among equal ids would need a re-sort)."""
+        text = id_text(new_ids)
+        width = self._sorted.dtype.itemsize
+        if len(text) and (text.null_count or _width(text) > width):
+            return None
+        remapped = remap[self._order]
+        kept = remapped >= 0
+        sorted_kept, order_kept = self._sorted[kept], remapped[kept].astype(np.int32)
+        packed = _packed(text, width) if len(text) else np.empty(0, dtype=self._sorted.dtype)
+        by = np.argsort(packed, kind="stable")
+        packed, positions = packed[by], np.asarray(new_positions, dtype=np.int32)[by]
+        if len(packed) > 1 and (packed[1:] == packed[:-1]).any():
+            return None
+        at = np.searchsorted(sorted_kept, packed)
+        near = np.minimum(at, max(len(sorted_kept) - 1, 0))
+        if len(sorted_kept) and len(packed) and (sorted_kept[near] == packed).any():
+            return None
+        out = object.__new__(IdIndex)
+        out._sorted = np.insert(sorted_kept, at, packed)
+        out._order = np.insert(order_kept, at, positions)
+        return out
+
     def __contains__(self, feature_id: object) -> bool:
         return bool(isinstance(feature_id, str) and self.positions([feature_id])[0] >= 0)
 

@@ -8,6 +8,7 @@ psygnal ``changed`` signal; the network never calls into them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -287,6 +288,7 @@ class GasNetwork:
         self._cache: dict[str, tuple[int, Any]] = {}
         self._lookups: dict[str, _RowLookup] = {}  # per layer, kept across edits (see _RowLookup)
         self._id_tops: dict[str, tuple[int, str, int, int]] = {}  # per layer: rows scanned, the top id's parts
+        self._log: list[EditRecord] = []  # the latest edits, one per version (see edits_since)
         layers = dict(layers or {})
         unknown = set(layers) - set(LAYERS)
         if unknown:
@@ -358,9 +360,32 @@ class GasNetwork:
 
     @property
     def topology(self):  # -> Topology (imported lazily: topology imports this module's types)
-        from console.network._topology import build_topology
+        """Node-link arrays of this version: derived from an earlier version's (still in the cache, e.g. the
+        master's in a snapshot that a change set was applied to) when the edits since are few and logged (see
+        :func:`~console.network._topology.derive_topology`), else built in full."""
+        from console.network._topology import build_topology, derive_topology
 
-        return self.cached(self.TOPOLOGY_KEY, lambda: build_topology(self))
+        def build():
+            prev = self._cache.get(self.TOPOLOGY_KEY)
+            if prev is not None and prev[0] < self._version:
+                edits = self.edits_since(prev[0])
+                if edits is not None:
+                    derived = derive_topology(prev[1], self, edits)
+                    if derived is not None:
+                        return derived
+            return build_topology(self)
+
+        return self.cached(self.TOPOLOGY_KEY, build)
+
+    def edits_since(self, version: int) -> list[EditRecord] | None:
+        """The row-level edits that led from ``version`` to this one, oldest first; None when they are not all
+        logged (only the latest :data:`_LOG_LENGTH` are kept)."""
+        if version > self._version:
+            return None
+        edits = [e for e in self._log if e.version > version]
+        if len(edits) != self._version - version:
+            return None
+        return edits
 
     @property
     def spatial(self):  # -> SpatialIndex
@@ -448,13 +473,30 @@ class GasNetwork:
         snap._cache = dict(self._cache)
         snap._lookups = {n: _copy_lookup(lk) for n, lk in self._lookups.items()}
         snap._id_tops = dict(self._id_tops)
+        snap._log = list(self._log)
         return snap
 
     # -- editing (use console.network.edit commands for undoable edits) -------------------------------------------
-    def install_layer(self, layer: str, frame: gpd.GeoDataFrame, keep: int = 0) -> None:
+    def install_layer(
+        self,
+        layer: str,
+        frame: gpd.GeoDataFrame,
+        keep: int = 0,
+        *,
+        same_values: bool = False,
+        column: str | None = None,
+        rows: np.ndarray | None = None,
+    ) -> None:
         """Put ``frame`` (already following the schema) in place of ``layer`` and bump the version. ``keep``: how many
-        leading rows have the same ids at the same positions as before (the row lookup stays valid for them)."""
+        leading rows have the same ids at the same positions as before (the row lookup stays valid for them).
+
+        ``same_values``: those rows also hold the same values in every column, except ``column`` at ``rows`` when
+        given (a values edit). Logged (:meth:`edits_since`), it lets derived structures be updated, not rebuilt."""
         self._layers[layer] = frame
+        self._log.append(
+            EditRecord(self._version + 1, layer, keep if same_values else 0, column, None if rows is None else rows)
+        )
+        del self._log[:-_LOG_LENGTH]
         lookup = self._lookups.get(layer)
         if lookup is not None:
             if keep <= 0:
@@ -496,7 +538,7 @@ class GasNetwork:
                 column_values = frame[column].copy()
                 column_values.iloc[rows] = coerced
             frame[column] = column_values
-        self.install_layer(layer, frame, keep=len(frame))
+        self.install_layer(layer, frame, keep=len(frame), same_values=True, column=column, rows=rows.copy())
 
     def add_features(self, layer: str, frame: pd.DataFrame) -> list[str]:
         """Append features (coerced to the schema) to ``layer``; ids must be new to the whole network."""
@@ -508,7 +550,9 @@ class GasNetwork:
             raise SchemaError(f"layer {layer!r}: ids already in use: {sorted(set(clash) | set(dup_new))[:5]}")
         old = self._layers[layer]
         combined = pd.concat([old, new], ignore_index=True) if len(old) else new
-        self.install_layer(layer, gpd.GeoDataFrame(combined, geometry="geometry", crs=self.crs), keep=len(old))
+        self.install_layer(
+            layer, gpd.GeoDataFrame(combined, geometry="geometry", crs=self.crs), keep=len(old), same_values=True
+        )
         return ids.tolist()
 
     def remove_features(self, layer: str, ids: Iterable[str]) -> gpd.GeoDataFrame:
@@ -528,7 +572,7 @@ class GasNetwork:
                 raise SchemaError(f"nodes {ids[:5]} are still ends of links {used[:5]}; remove those links first")
         removed = frame[mask].reset_index(drop=True)
         first = int(np.argmax(mask)) if mask.any() else len(frame)
-        self.install_layer(layer, frame[~mask].reset_index(drop=True), keep=first)
+        self.install_layer(layer, frame[~mask].reset_index(drop=True), keep=first, same_values=True)
         return removed
 
     def _bump(self) -> None:
@@ -539,6 +583,22 @@ class GasNetwork:
         parts = ", ".join(f"{n}={len(f)}" for n, f in self._layers.items() if len(f))
         crs = self.crs.to_string() if self.crs else "no CRS"
         return f"<GasNetwork {self.name!r} v{self._version} {crs}: {parts}>"
+
+
+@dataclass(frozen=True)
+class EditRecord:
+    """One version's edit of one layer: rows ``[0, keep)`` kept as they were (ids and values), the rest replaced;
+    for a values edit (``column`` set) the layer's length is unchanged and only ``column`` at ``rows`` differs."""
+
+    version: int  # the version the edit made
+    layer: str
+    keep: int
+    column: str | None = None
+    rows: np.ndarray | None = None
+
+
+#: How many edits a network remembers for :meth:`GasNetwork.edits_since`.
+_LOG_LENGTH = 256
 
 
 def _copy_lookup(lookup: _RowLookup) -> _RowLookup:

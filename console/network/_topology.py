@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import shapely
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from console.network._ids import IdIndex, id_text
 from console.network._schema import LINK_LAYERS, NODE_LAYERS
 
-__all__ = ["Topology", "build_topology", "line_endpoints"]
+__all__ = ["Topology", "build_topology", "derive_topology", "line_endpoints"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,6 +173,141 @@ def build_topology(network) -> Topology:
         n_components=int(n_components),
         _lazy={"node_index": node_index},
     )
+
+
+#: A derived topology is worth it while the rows the edits replaced or changed stay under this many (past it, the
+#: remapping costs about what a build does).
+DERIVE_MAX_ROWS = 50_000
+_END_COLUMNS = {"from_node", "to_node"}
+
+
+def derive_topology(prev: Topology, network, edits) -> Topology | None:
+    """The topology of ``network``, derived from ``prev`` (an earlier version's) and the edits since
+    (``network.edits_since``): equal, array for array, to :func:`build_topology` (tested on random edits).
+
+    Rows an edit kept (ids and values) keep their node coordinates and link ends, renumbered; only the rows appended
+    or replaced, and the link ends or node positions a values edit set, are read from the layers again. The node id
+    index is patched, not re-sorted. Adjacency and components are recomputed from the arrays (C loops over int32).
+    None, to build in full, when the edits replaced too many rows or added an id the network already has.
+    """
+    node_counts = np.bincount(prev.node_layer, minlength=len(NODE_LAYERS))
+    link_counts = np.bincount(prev.link_layer, minlength=len(LINK_LAYERS))
+    old_len = {n: int(c) for n, c in zip(NODE_LAYERS, node_counts, strict=True)}
+    old_len |= {n: int(c) for n, c in zip(LINK_LAYERS, link_counts, strict=True)}
+    keep = dict(old_len)
+    dirty: dict[str, list[np.ndarray]] = {}
+    for e in edits:
+        if e.layer not in keep:  # sensors and other layers the topology does not hold
+            continue
+        if e.column is None:
+            keep[e.layer] = min(keep[e.layer], e.keep)
+        elif (e.layer in NODE_LAYERS and e.column == "geometry") or (
+            e.layer in LINK_LAYERS and e.column in _END_COLUMNS
+        ):
+            dirty.setdefault(e.layer, []).append(np.asarray(e.rows, dtype=np.int64))
+    changed_rows = {}
+    for name in (*NODE_LAYERS, *LINK_LAYERS):
+        rows = np.unique(np.concatenate(dirty.get(name, [np.empty(0, np.int64)])))
+        changed_rows[name] = rows[rows < keep[name]]
+    replaced = sum(len(network[n]) - keep[n] + len(changed_rows[n]) for n in keep)
+    if replaced > DERIVE_MAX_ROWS:
+        return None
+
+    # -- nodes --------------------------------------------------------------------------------------------------------
+    node_frames = [network[name] for name in NODE_LAYERS]
+    node_id_text = _column_text(node_frames, "id")
+    node_layer = np.concatenate([np.full(len(f), i, np.int8) for i, f in enumerate(node_frames)])
+    node_row = np.concatenate([np.arange(len(f), dtype=np.int32) for f in node_frames])
+    n = len(node_id_text)
+    old_start = np.concatenate([[0], np.cumsum(node_counts)])
+    new_start = np.concatenate([[0], np.cumsum([len(f) for f in node_frames])])
+    node_xy = np.empty((n, 2), dtype=np.float64)
+    node_map = np.full(prev.n_nodes, -1, dtype=np.int64)
+    new_ids, new_pos = [], []
+    for i, (name, frame) in enumerate(zip(NODE_LAYERS, node_frames, strict=True)):
+        k, o, s = keep[name], int(old_start[i]), int(new_start[i])
+        node_xy[s : s + k] = prev.node_xy[o : o + k]
+        node_map[o : o + k] = s + np.arange(k)
+        if len(frame) > k:
+            node_xy[s + k : s + len(frame)] = _point_xy(frame.geometry.array[k:])
+            new_ids.append(id_text(frame["id"].array[k:]))
+            new_pos.append(s + np.arange(k, len(frame)))
+        rows = changed_rows[name]
+        if len(rows):
+            node_xy[s + rows] = _point_xy(frame.geometry.array[rows])
+    added = pa.chunked_array([c for t in new_ids for c in t.chunks], type=pa.large_string())
+    node_index = prev._lazy.get("node_index") or IdIndex(prev.node_id_text)
+    node_index = node_index.derived(node_map, added, np.concatenate(new_pos) if new_pos else np.empty(0, np.int64))
+    if node_index is None:
+        return None
+
+    # -- links --------------------------------------------------------------------------------------------------------
+    link_frames = [network[name] for name in LINK_LAYERS]
+    link_id_text = _column_text(link_frames, "id")
+    link_layer = np.concatenate([np.full(len(f), i, np.int8) for i, f in enumerate(link_frames)])
+    link_row = np.concatenate([np.arange(len(f), dtype=np.int32) for f in link_frames])
+    m = len(link_id_text)
+    old_lstart = np.concatenate([[0], np.cumsum(link_counts)])
+    new_lstart = np.concatenate([[0], np.cumsum([len(f) for f in link_frames])])
+    link_from = np.full(m, -1, dtype=np.int32)
+    link_to = np.full(m, -1, dtype=np.int32)
+    for i, (name, frame) in enumerate(zip(LINK_LAYERS, link_frames, strict=True)):
+        k, o, s = keep[name], int(old_lstart[i]), int(new_lstart[i])
+        for old_ends, new_ends, column in (
+            (prev.link_from, link_from, "from_node"),
+            (prev.link_to, link_to, "to_node"),
+        ):
+            ends = old_ends[o : o + k]
+            kept = np.where(ends >= 0, node_map[np.maximum(ends, 0)], -1)
+            new_ends[s : s + k] = kept
+            # ends to look up by id: appended or changed rows, ends whose node is gone (it may sit at another row
+            # now), and unknown ends when nodes were added (one may carry the id)
+            again = np.flatnonzero((kept < 0) & ((ends >= 0) | (len(added) > 0)))
+            again = np.union1d(again, changed_rows[name])
+            again = np.concatenate([again, np.arange(k, len(frame))]).astype(np.int64)
+            if len(again):
+                new_ends[s + again] = node_index.positions(id_text(frame[column].array).take(again))
+
+    indptr, adj_node, adj_link, component, n_components = _adjacency(n, link_from, link_to)
+    return Topology(
+        node_id_text=node_id_text,
+        node_layer=node_layer,
+        node_row=node_row,
+        node_xy=node_xy,
+        link_id_text=link_id_text,
+        link_layer=link_layer,
+        link_row=link_row,
+        link_from=link_from,
+        link_to=link_to,
+        indptr=indptr,
+        adj_node=adj_node,
+        adj_link=adj_link,
+        component=component,
+        n_components=n_components,
+        _lazy={"node_index": node_index},
+    )
+
+
+def _point_xy(geoms) -> np.ndarray:
+    return shapely.get_coordinates(np.asarray(geoms, dtype=object)).reshape(-1, 2)
+
+
+def _adjacency(n: int, link_from: np.ndarray, link_to: np.ndarray):
+    """CSR adjacency (indptr, adj_node, adj_link) of the links with both ends known, and the connected components
+    (labels numbered by their lowest node, as scipy numbers them) found on it."""
+    ok = (link_from >= 0) & (link_to >= 0)
+    links = np.flatnonzero(ok).astype(np.int32)
+    src = np.concatenate([link_from[ok], link_to[ok]])
+    dst = np.concatenate([link_to[ok], link_from[ok]])
+    lnk = np.concatenate([links, links])
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    adj_node = dst[order].astype(np.int32)
+    adj_link = lnk[order].astype(np.int32)
+    graph = csr_matrix((np.ones(len(adj_node), dtype=np.int8), adj_node, indptr), shape=(n, n))
+    n_components, component = connected_components(graph, directed=False)
+    return indptr, adj_node, adj_link, component.astype(np.int32), int(n_components)
 
 
 def line_endpoints(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

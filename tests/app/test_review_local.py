@@ -51,8 +51,8 @@ def _network():
         ("PL1", "pipes", "RB", "L1", {"pressure_class": "LP"}), ("PL2", "pipes", "L1", "E", {"pressure_class": "LP"}),
         ("PX", "pipes", "J01", "L1", {"status": "abandoned"}),
     ]  # fmt: skip
-    links += [(f"S{k}", "pipes", f"J{k % 4}{k % 3}", f"C{k}") for k in range(8)]
-    links += [("S8", "pipes", "L1", "C8", {"pressure_class": "LP"}), ("S9", "pipes", "L1", "C9")]
+    links += [(f"SP{k}", "pipes", f"J{k % 4}{k % 3}", f"C{k}") for k in range(8)]
+    links += [("SP8", "pipes", "L1", "C8", {"pressure_class": "LP"}), ("SP9", "pipes", "L1", "C9")]
     return make_network(nodes, links)
 
 
@@ -76,7 +76,7 @@ def _more_edit(net, draw):
         return DeleteFeatures(net, [draw(st.sampled_from(net["valves"]["id"].tolist()))])
     if kind == "customer" and len(net["customers"]):
         return DeleteFeatures(net, [draw(st.sampled_from(net["customers"]["id"].tolist()))])
-    service = [p for p in pipes if p.startswith("S")] or pipes
+    service = [p for p in pipes if p.startswith("SP")] or pipes
     pid = draw(st.sampled_from(service))
     at = net.feature(pid)["geometry"].interpolate(draw(st.floats(0.2, 0.8)), normalized=True)
     return InsertDevice(net, pid, at, draw(st.sampled_from(["valves", "regulators", "end_caps"])))
@@ -141,11 +141,11 @@ def test_customers_added_and_deleted():
     branch.add_features("customers", customer)
     line = shapely.LineString([(ox + 400, oy + 300), (ox + 460, oy + 260)])
     service = make_network(
-        [("L1", "junctions", 400, 300), ("CN", "customers", 460, 260)], [("SN", "pipes", "L1", "CN")]
+        [("L1", "junctions", 400, 300), ("CN", "customers", 460, 260)], [("SPN", "pipes", "L1", "CN")]
     )["pipes"]
     assert service.geometry.iat[0].equals(line)
     branch.add_features("pipes", service)
-    DeleteFeatures(branch, ["S3"]).redo()  # the service pipe; C3 stays as an isolated node
+    DeleteFeatures(branch, ["SP3"]).redo()  # the service pipe; C3 stays as an isolated node
     DeleteFeatures(branch, ["C3"]).redo()
     local, full = _both(master, branch)
     assert local == full
