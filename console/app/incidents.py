@@ -47,10 +47,12 @@ from console.dispatch import (
     PressureEffect,
     Step,
     call_list_csv,
+    check_language,
     confirm_by_pressure,
     nearby_incidents,
     notice_text,
     overlapping,
+    phrase,
     pressure_effect,
     report_html,
     search_places,
@@ -935,7 +937,7 @@ class IncidentService:
         return self.incident(incident_id)
 
     # -- 8. timeline and report ---------------------------------------------------------------------------------------------
-    def _who(self) -> Callable[[str], str]:
+    def _who(self, lang: str = "en") -> Callable[[str], str]:
         names = {}
         authority = getattr(self.ledger, "authority", None)
         if authority is not None:
@@ -944,15 +946,19 @@ class IncidentService:
             except GasOpsError:
                 names = {}
         org = {did for did, _ in self._node().state().org_keys}
-        return lambda did: names.get(did) or ("organisation" if did in org else did[:24] + "…")
+        organisation = phrase("organisation", lang)
+        return lambda did: names.get(did) or (organisation if did in org else did[:24] + "…")
 
-    def timeline(self, incident_id: str):
-        return timeline(self.incident(incident_id), self._who())
+    def timeline(self, incident_id: str, lang: str = "en"):
+        """The activity log of an incident, its activities in ``lang`` (en or zh_CN)."""
+        return timeline(self.incident(incident_id), self._who(lang), lang)
 
-    def report(self, incident_id: str, out: str | Path, *, verified: str = "") -> Path:
-        """Write the after-action report (HTML) of an incident from its ledger steps."""
+    def report(self, incident_id: str, out: str | Path, *, verified: str = "", lang: str = "en") -> Path:
+        """Write the after-action report (HTML) of an incident from its ledger steps, in ``lang`` (en or zh_CN:
+        the headings and words change, the figures, ids and hashes do not)."""
         from console.atomic import atomic_write_text
 
+        check_language(lang)
         inc = self.incident(incident_id)
         doc = self.plan_document(inc) if inc.plan is not None else {}
         iso = doc.get("isolation") or {}
@@ -960,12 +966,12 @@ class IncidentService:
         crews = {}
         for cid in inc.crews:
             try:
-                crews[cid] = self.roster.crew(cid).label
+                crews[cid] = self.roster.crew(cid).describe(lang)
             except IncidentError:
                 crews[cid] = cid
-        text = report_html(inc, self.timeline(incident_id), self.clocks(incident_id, inc.closed_at or None),
+        text = report_html(inc, self.timeline(incident_id, lang), self.clocks(incident_id, inc.closed_at or None),
                            plan=iso, effect=doc.get("effect"), crews=crews, map_lines=lines, map_points=points,
-                           verified=verified, origin=self._node().origin)  # fmt: skip
+                           verified=verified, origin=self._node().origin, lang=lang)  # fmt: skip
         out = Path(out)
         atomic_write_text(out, text)
         return out

@@ -16,7 +16,7 @@ the same :class:`console.app.incidents.IncidentService` as the GUI. WORKSPACE is
     gasops incident meter    WORKSPACE ID shut_off|relit|not_home|handed_over [METER …] (none: every one due)
     gasops incident purge    WORKSPACE ID [--note TEXT]
     gasops incident close    WORKSPACE ID [--summary TEXT]
-    gasops incident report   WORKSPACE ID --out FILE.html
+    gasops incident report   WORKSPACE ID --out FILE.html [--lang en|zh_CN]
 
 The ledger passphrase comes from ``$GASOPS_LEDGER_PASSPHRASE`` (or a prompt); with operators enrolled the command
 acts as ``$GASOPS_OPERATOR`` (passphrase ``$GASOPS_OPERATOR_PASSPHRASE``). ``gasops ledger verify --ledger
@@ -33,14 +33,22 @@ from console.app.incidents import IncidentService
 from console.app.ledger import LedgerService, environment_passphrase
 from console.app.operators import OperatorService
 from console.app.workspace import Workspace
-from console.dispatch import CREW_STATUSES, INCIDENT_KINDS, INCIDENT_SOURCES, METER_STEPS, SYMPTOMS, IncidentError
+from console.dispatch import (
+    CREW_STATUSES,
+    INCIDENT_KINDS,
+    INCIDENT_SOURCES,
+    METER_STEPS,
+    REPORT_LANGUAGES,
+    SYMPTOMS,
+    IncidentError,
+)
 from console.errors import GasOpsError
 
 __all__ = ["add_parser"]
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("incident", help="emergency dispatch (应急抢险): incidents from call to report")
+    p = subparsers.add_parser("incident", help="emergency dispatch: incidents from call to report")
     sub = p.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     def verb(name: str, help_: str, with_id: bool = True) -> argparse.ArgumentParser:
@@ -96,6 +104,8 @@ def add_parser(subparsers) -> None:
     cl.add_argument("--summary", default="")
     rp = verb("report", "write the after-action report (HTML)")
     rp.add_argument("--out", required=True, metavar="FILE.html")
+    rp.add_argument("--lang", choices=REPORT_LANGUAGES, default="en",
+                    help="language of the report's text (the figures, ids and hashes are the same in each)")  # fmt: skip
     p.set_defaults(handler=run)
 
 
@@ -223,6 +233,6 @@ def _run(service: IncidentService, args: argparse.Namespace) -> int:
         service.close(iid, args.summary)
         _print(service, iid, args.json)
     elif verb == "report":
-        out = service.report(iid, Path(args.out))
+        out = service.report(iid, Path(args.out), lang=args.lang)
         print(f"report {out}")
     return 0

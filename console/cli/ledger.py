@@ -13,7 +13,8 @@
     gasops ledger verify   --ledger DIR [--workers N] [--json]
     gasops ledger export   --ledger DIR --hazard ID OUT.zip
     gasops ledger verify-bundle BUNDLE.zip [--report OUT.html] [--trust-file TRUST.json] [--trust VKEY …]
-                                [--quorum N]     exit 0 verified, 1 not verified, 2 self-consistent but not trusted
+                                [--quorum N] [--lang en|zh_CN]
+                                exit 0 verified, 1 not verified, 2 self-consistent but not trusted
     gasops ledger evidence --ledger DIR list | export ID OUT.json      (portable proofs of equivocation)
     gasops ledger evidence verify PROOF.json [--key VKEY …]            exit 0 proven, 1 not a proof, 2 not trusted
     gasops ledger peers    --ledger DIR [list | self | add NAME URL ORIGIN VKEY WITNESS_VKEY | remove NAME]
@@ -37,6 +38,7 @@ from console.app.operators import OperatorService
 from console.app.workspace import Workspace
 from console.errors import GasOpsError
 from console.ledger import (
+    BUNDLE_REPORT_LANGUAGES,
     HAZARD_STEPS,
     LedgerServer,
     StoreDamagedError,
@@ -126,6 +128,8 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("--trust-file", help="a gasops-trust/v1 JSON file: log keys by origin, witness keys, quorum")
     p.add_argument("--quorum", type=int, help="witness cosignatures required (default: the trust file's, else 1)")
+    p.add_argument("--lang", choices=BUNDLE_REPORT_LANGUAGES, default="en",
+                   help="language of the HTML report's text (the checks and digests are the same in each)")  # fmt: skip
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=_verify_bundle)
 
@@ -408,7 +412,7 @@ def _trust_policy(args: argparse.Namespace) -> TrustPolicy | None:
 
 def _verify_bundle(args: argparse.Namespace) -> int:
     report_path = args.report or str(Path(args.bundle).with_suffix(".html"))
-    report = verify_bundle(args.bundle, report_path, trust=_trust_policy(args))
+    report = verify_bundle(args.bundle, report_path, trust=_trust_policy(args), lang=args.lang)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

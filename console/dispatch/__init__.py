@@ -23,6 +23,7 @@ from console.dispatch._incident import (
     Step,
     parse_time,
 )
+from console.dispatch._language import REPORT_LANGUAGES, check_language, grade_label, phrase, step_name, term
 from console.dispatch._notices import TEMPLATES, call_list_csv, notice_text, sms_batch_csv
 from console.dispatch._plan import (
     PressureEffect,
@@ -68,6 +69,7 @@ __all__ = [
     "Incident",
     "IncidentError",
     "PositionDecoder",
+    "REPORT_LANGUAGES",
     "PressureEffect",
     "Route",
     "ServiceClock",
@@ -77,16 +79,19 @@ __all__ = [
     "TrainingSimulator",
     "ValveOperation",
     "call_list_csv",
+    "check_language",
     "clock_events",
     "confirm_by_pressure",
     "continue_as_training",
     "cut_off_nodes",
     "describe_step",
     "encode_position",
+    "grade_label",
     "nearby_incidents",
     "notice_text",
     "overlapping",
     "parse_time",
+    "phrase",
     "place_index",
     "position_topic",
     "position_topic_filter",
@@ -95,6 +100,8 @@ __all__ = [
     "search_places",
     "service_clocks",
     "sms_batch_csv",
+    "step_name",
     "street_graph",
+    "term",
     "timeline",
 ]

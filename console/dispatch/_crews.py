@@ -8,7 +8,9 @@ as sensors report over MQTT) or, in training, from following its route (:meth:`R
 >>> roster = CrewRoster.from_dict({"crews": [{"crew_id": "VT-1", "kind": "valve", "members": ["Wang", "Li"],
 ...                                           "vehicle": "浙L-12345", "x": 0, "y": 0}]})
 >>> roster.crew("VT-1").label
-'VT-1 valve team 阀门组 (2 members, 浙L-12345)'
+'VT-1 valve team (2 members, 浙L-12345)'
+>>> roster.crew("VT-1").describe("zh_CN")
+'VT-1 阀门组（2 人，浙L-12345）'
 >>> roster.crew("VT-9")
 Traceback (most recent call last):
 ...
@@ -24,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from console.dispatch._errors import IncidentError
+from console.dispatch._language import phrase, term
 
 __all__ = ["CREW_KINDS", "Crew", "CrewRoster", "STEP_CREW_KIND"]
 
-CREW_KINDS = {"valve": "valve team 阀门组", "regulator": "regulator team 调压器组", "repair": "repair team 抢修队"}
+CREW_KINDS = {"valve": "valve team", "regulator": "regulator team", "repair": "repair team"}  # Chinese: _language
 STEP_CREW_KIND = {"close_valve": "valve", "shut_regulator": "regulator", "stop_source": "regulator", "site": "repair"}
 
 
@@ -44,7 +47,14 @@ class Crew:
 
     @property
     def label(self) -> str:
-        return f"{self.crew_id} {CREW_KINDS[self.kind]} ({len(self.members)} members{', ' + self.vehicle if self.vehicle else ''})"
+        return self.describe("en")
+
+    def describe(self, lang: str = "en") -> str:
+        """``VT-1 valve team (2 members, 浙L-12345)`` in ``lang`` (en or zh_CN)."""
+        sep = "，" if lang == "zh_CN" else ", "
+        return phrase("{crew} {kind} ({members} members{vehicle})", lang).format(
+            crew=self.crew_id, kind=term(CREW_KINDS[self.kind], lang), members=len(self.members),
+            vehicle=sep + self.vehicle if self.vehicle else "")  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return {"crew_id": self.crew_id, "kind": self.kind, "members": list(self.members), "vehicle": self.vehicle,

@@ -26,16 +26,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.dispatch._errors import IncidentError
+from console.dispatch._language import grade_label
 
 __all__ = ["GRADES", "SYMPTOMS", "CLOCKS", "Grade", "GradeLevel", "GradingTable"]
 
 GRADES = ("I", "II", "III", "IV", "routine")  # most severe first
-GRADE_LABELS = {"I": "I 特别重大", "II": "II 重大", "III": "III 较大", "IV": "IV 一般", "routine": "日常抢修"}
-SYMPTOMS = {
-    "fire_explosion": "fire or explosion 着火/爆炸",
-    "gas_migration": "gas migrating into underground spaces or buildings 燃气窜入地下空间或建筑",
-    "overpressure": "higher pressure let into a lower-pressure system 高压窜入低压系统",
-    "special_users": "special users affected 重要用户受影响",
+SYMPTOMS = {  # the words in Chinese: console.dispatch._language (term)
+    "fire_explosion": "fire or explosion",
+    "gas_migration": "gas migrating into underground spaces or buildings",
+    "overpressure": "higher pressure let into a lower-pressure system",
+    "special_users": "special users affected",
 }
 CLOCKS = ("arrival", "isolation", "notice", "restoration")  # service clocks, each in minutes from the first call
 
@@ -63,7 +63,7 @@ class Grade:
 
     @property
     def label(self) -> str:
-        return GRADE_LABELS.get(self.grade, self.grade)
+        return grade_label(self.grade)
 
     def to_dict(self) -> dict[str, Any]:
         return {"grade": self.grade, "households": self.households, "reasons": list(self.reasons),
@@ -77,20 +77,20 @@ def _rank(grade: str) -> int:
 _DEFAULT = {
     "levels": [
         {"grade": "I", "min_households": 30000, "min_duration_h": 24,
-         "notify": ["city government 市政府", "gas authority 燃气主管部门", "fire brigade 消防", "police 公安",
-                    "utility general manager 公司总经理"],
+         "notify": ["city government", "gas authority", "fire brigade", "police",
+                    "utility general manager"],
          "clocks_min": {"arrival": 30, "isolation": 60, "notice": 60, "restoration": 2880}},
         {"grade": "II", "min_households": 10000,
-         "notify": ["gas authority 燃气主管部门", "fire brigade 消防", "utility general manager 公司总经理"],
+         "notify": ["gas authority", "fire brigade", "utility general manager"],
          "clocks_min": {"arrival": 30, "isolation": 90, "notice": 120, "restoration": 1440}},
         {"grade": "III", "min_households": 5000,
-         "notify": ["gas authority 燃气主管部门", "utility duty manager 公司值班领导"],
+         "notify": ["gas authority", "utility duty manager"],
          "clocks_min": {"arrival": 30, "isolation": 120, "notice": 180, "restoration": 1440}},
         {"grade": "IV", "min_households": 2000,
-         "notify": ["utility duty manager 公司值班领导"],
+         "notify": ["utility duty manager"],
          "clocks_min": {"arrival": 60, "isolation": 180, "notice": 240, "restoration": 1440}},
         {"grade": "routine", "min_households": 0,
-         "notify": ["dispatch supervisor 调度主管"],
+         "notify": ["dispatch supervisor"],
          "clocks_min": {"arrival": 60, "isolation": 240, "notice": 480, "restoration": 1440}},
     ],
     "symptoms": {"fire_explosion": "II", "gas_migration": "III", "overpressure": "II", "special_users": "IV"},

@@ -16,6 +16,7 @@ import numpy as np
 
 from console.dispatch._clocks import ServiceClock
 from console.dispatch._incident import Incident, Step
+from console.dispatch._language import check_language, grade_label, phrase, step_name, term
 
 __all__ = ["TimelineRow", "describe_step", "timeline", "report_html", "DECISIONS"]
 
@@ -35,59 +36,82 @@ class TimelineRow:
         return dict(self.__dict__)
 
 
-def describe_step(step: Step) -> str:
-    """One line of the activity log for a step."""
+def describe_step(step: Step, lang: str = "en") -> str:
+    """One line of the activity log for a step, in ``lang`` (en or zh_CN; what was signed is shown as signed)."""
     b, t = step.body, step.type
+
+    def p(text: str, **values) -> str:
+        return phrase(text, lang).format(**values)
+
+    def w(word: str, group: str = "") -> str:
+        return term(word, lang, group)
+
+    def ids(values) -> str:
+        return ", ".join(values)
+
     if t == "incident.opened":
         where = b.get("feature_id") or (
             f"({b['location']['x']:.0f}, {b['location']['y']:.0f})" if b.get("location") else ""
         )
-        return f"Opened from {b['source']}: {b['kind']} at {where}" + (
-            f" — {b['description']}" if b.get("description") else ""
+        return p("Opened from {source}: {kind} at {where}", source=w(b["source"]), kind=w(b["kind"]), where=where) + (
+            p(" — {description}", description=b["description"]) if b.get("description") else ""
         )
     if t == "incident.report":
-        return f"Further report ({b['source']}) joined" + (f": {b['description']}" if b.get("description") else "")
+        return p("Further report ({source}) joined", source=w(b["source"])) + (
+            f": {b['description']}" if b.get("description") else ""
+        )
     if t == "incident.graded":
-        return f"Graded {b['grade']} ({b['households']} households)" + (
+        return p("Graded {grade} ({households} households)", grade=b["grade"], households=b["households"]) + (
             f": {'; '.join(b['reasons'])}" if b.get("reasons") else ""
         )
     if t == "incident.planned":
-        return (f"Plan: close {', '.join(b['valves']) or 'no valves'}"
-                + (f" (failed: {', '.join(b['failed'])})" if b.get("failed") else "")
-                + f"; {b['customers']} customers, {b['households']} households; "
-                f"{b.get('low_pressure_customers', 0)} customers outside fall below service pressure")  # fmt: skip
+        return (p("Plan: close {valves}", valves=ids(b["valves"]) or phrase("no valves", lang))
+                + (p(" (failed: {failed})", failed=ids(b["failed"])) if b.get("failed") else "")
+                + p("; {customers} customers, {households} households; {low} customers outside fall below service "
+                    "pressure", customers=b["customers"], households=b["households"],
+                    low=b.get("low_pressure_customers", 0)))  # fmt: skip
     if t == "incident.dispatched":
-        eta = f", ETA {b['eta_s'] / 60:.0f} min over {b['route_m'] / 1000:.1f} km" if b.get("eta_s") is not None else ""
-        return f"Dispatched crew {b['crew']} to {', '.join(b['steps'])}{eta}"
+        eta = (p(", ETA {eta} min over {km} km", eta=f"{b['eta_s'] / 60:.0f}", km=f"{b['route_m'] / 1000:.1f}")
+               if b.get("eta_s") is not None else "")  # fmt: skip
+        return p("Dispatched crew {crew} to {steps}{eta}", crew=b["crew"], steps=ids(b["steps"]), eta=eta)
     if t == "incident.crew":
-        return f"Crew {b['crew']}: {b['status'].replace('_', ' ')}"
+        status = w(b["status"]) if lang != "en" else b["status"].replace("_", " ")
+        return p("Crew {crew}: {status}", crew=b["crew"], status=status)
     if t == "incident.valve":
         return (
-            f"{b['feature_id']} {b['action']}"
-            + (f" by {b['crew']}" if b.get("crew") else "")
+            f"{b['feature_id']} {w(b['action'], 'valve')}"
+            + (p(" by {crew}", crew=b["crew"]) if b.get("crew") else "")
             + (f" ({b['note']})" if b.get("note") else "")
         )
     if t == "incident.confirmed":
         val = f" ({b['sensor']}: {b['value_pa']:.0f} Pa)" if b.get("sensor") and b.get("value_pa") is not None else ""
-        return f"{b['feature_id']} closure {b['result']} by telemetry{val}"
+        return p("{feature} closure {result} by telemetry{value}", feature=b["feature_id"], result=w(b["result"]),
+                 value=val)  # fmt: skip
     if t == "incident.reading":
-        return f"Reading: {b['quantity']} {b['value']:g} {b['unit']}" + (
-            f" at {b['feature_id']}" if b.get("feature_id") else ""
-        )
+        return p("Reading: {quantity} {value} {unit}", quantity=w(b["quantity"]), value=f"{b['value']:g}",
+                 unit=b["unit"]) + (p(" at {feature}", feature=b["feature_id"]) if b.get("feature_id") else "")  # fmt: skip
     if t == "incident.notice":
-        return f"{b['kind'].capitalize()} notice ({b['language']}) to {b['customers']} customers ({b.get('special_users', 0)} special)"
+        kind = w(b["kind"]) if lang != "en" else b["kind"].capitalize()
+        return p("{kind} notice ({language}) to {customers} customers ({special} special)", kind=kind,
+                 language=b["language"], customers=b["customers"], special=b.get("special_users", 0))  # fmt: skip
     if t == "incident.purged":
-        return "Isolated section purged" + (f": {b['note']}" if b.get("note") else "")
+        return phrase("Isolated section purged", lang) + (f": {b['note']}" if b.get("note") else "")
     if t == "incident.meter":
         ms = b["meters"]
-        return f"Meters {b['step'].replace('_', ' ')}: {len(ms)} ({', '.join(ms[:4])}{' …' if len(ms) > 4 else ''})"
+        step_ = w(b["step"]) if lang != "en" else b["step"].replace("_", " ")
+        return p("Meters {step}: {count} ({meters})", step=step_, count=len(ms),
+                 meters=f"{', '.join(ms[:4])}{' …' if len(ms) > 4 else ''}")  # fmt: skip
     if t == "incident.closed":
-        return "Closed" + (f": {b['summary']}" if b.get("summary") else "")
+        return phrase("Closed", lang) + (f": {b['summary']}" if b.get("summary") else "")
     return t
 
 
-def timeline(incident: Incident, who: Callable[[str], str] = lambda did: did[:20]) -> list[TimelineRow]:
-    return [TimelineRow(s.time, who(s.author), s.type.split(".", 1)[1], describe_step(s), s.index, s.leaf)
+def timeline(
+    incident: Incident, who: Callable[[str], str] = lambda did: did[:20], lang: str = "en"
+) -> list[TimelineRow]:
+    """The activity log of ``incident`` (one row per signed step), its activities written in ``lang``."""
+    check_language(lang)
+    return [TimelineRow(s.time, who(s.author), s.type.split(".", 1)[1], describe_step(s, lang), s.index, s.leaf)
             for s in incident.steps]  # fmt: skip
 
 
@@ -149,74 +173,98 @@ def report_html(incident: Incident, rows: Iterable[TimelineRow], clocks: Sequenc
                 plan: Mapping | None = None, effect: Mapping | None = None, crews: Mapping[str, str] | None = None,
                 map_lines: Mapping[str, Sequence[np.ndarray]] | None = None,
                 map_points: Mapping[str, Sequence[tuple[str, float, float]]] | None = None,
-                verified: str = "", origin: str = "") -> str:  # fmt: skip
-    """The after-action report of an incident as one HTML page."""
+                verified: str = "", origin: str = "", lang: str = "en") -> str:  # fmt: skip
+    """The after-action report of an incident as one HTML page, in ``lang`` (en or zh_CN).
+
+    The language changes the headings and the words around the figures; the figures, ids, times, leaf hashes and
+    what the steps signed are the same in every language.
+    """
+    check_language(lang)
     e = html.escape
+
+    def t(text: str, **values) -> str:
+        return phrase(text, lang).format(**values) if values else phrase(text, lang)
+
+    def w(word: str, group: str = "") -> str:
+        return term(word, lang, group)
+
+    def heads(*names: str) -> str:
+        return "<tr>" + "".join(f"<th>{e(t(n))}</th>" for n in names) + "</tr>"
+
     d = incident.to_dict()
     impact = (plan or {}).get("impact", {})
     by_cat = impact.get("customers_by_category", {})
     vented = impact.get("isolated_gas_volume_nm3")
+    title = t("Incident {incident} — after-action report", incident=incident.incident_id)
+    html_lang = "zh-CN" if lang == "zh_CN" else "en"
+    grade = f"{d['grade']} ({grade_label(d['grade'], lang)})" if d["grade"] else "—"
     out = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>Incident {e(incident.incident_id)} — after-action report</title>",
+        f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'>",
+        f"<title>{e(title)}</title>",
         "<style>body{font-family:sans-serif;margin:24px;color:#0f172a}table{border-collapse:collapse;margin:8px 0}"
         "td,th{border:1px solid #cbd5e1;padding:3px 8px;font-size:13px;text-align:left}th{background:#e2e8f0}"
         ".met{color:#15803d}.missed,.breached{color:#b91c1c;font-weight:bold}.running{color:#a16207}"
         "code{font-size:11px;color:#475569}</style></head><body>",
-        f"<h1>Incident {e(incident.incident_id)} — after-action report 事后评估报告</h1>",
+        f"<h1>{e(title)}</h1>",
         "<table>",
-        f"<tr><th>Kind</th><td>{e(d['kind'])}</td><th>Source</th><td>{e(d['source'])}</td></tr>",
-        f"<tr><th>Grade 分级</th><td>{e(d['grade'] or '—')}</td><th>State</th><td>{e(d['state'])}</td></tr>",
-        f"<tr><th>Opened</th><td>{e(d['opened_at'])}</td><th>Closed</th><td>{e(d['closed_at'] or '—')}</td></tr>",
-        f"<tr><th>Where</th><td>{e(d['feature_id'] or '')}</td><th>Reports</th><td>{d['reports']}</td></tr>",
-        f"<tr><th>Ledger</th><td colspan=3>{e(origin)} — {e(verified or 'not verified')}</td></tr>",
+        f"<tr><th>{t('Kind')}</th><td>{e(w(d['kind']))}</td><th>{t('Source')}</th><td>{e(w(d['source']))}</td></tr>",
+        f"<tr><th>{t('Grade')}</th><td>{e(grade)}</td><th>{t('State')}</th><td>{e(w(d['state'], 'state'))}</td></tr>",
+        f"<tr><th>{t('Opened')}</th><td>{e(d['opened_at'])}</td><th>{t('Closed at')}</th>"
+        f"<td>{e(d['closed_at'] or '—')}</td></tr>",
+        f"<tr><th>{t('Where')}</th><td>{e(d['feature_id'] or '')}</td><th>{t('Reports')}</th><td>{d['reports']}</td></tr>",
+        f"<tr><th>{t('Ledger')}</th><td colspan=3>{e(origin)} — {e(verified or t('not verified'))}</td></tr>",
         "</table>",
     ]
     if map_lines or map_points:
-        out += ["<h2>Map of the outage 停气范围</h2>", _svg_map(map_lines or {}, map_points or {}),
-                "<p style='font-size:12px'>red: shut-off region (vented); orange: cut off; green dots: valves to "
-                "close (dark: closed); purple: failed; black: break</p>"]  # fmt: skip
-    out += ["<h2>Service clocks 服务时限</h2><table><tr><th>Clock</th><th>Limit (min)</th><th>Done at</th>"
-            "<th>Elapsed (min)</th><th>Result</th></tr>"]  # fmt: skip
+        out += [f"<h2>{t('Map of the outage')}</h2>", _svg_map(map_lines or {}, map_points or {}),
+                "<p style='font-size:12px'>" + t("red: shut-off region (vented); orange: cut off; green dots: valves "
+                                                 "to close (dark: closed); purple: failed; black: break") + "</p>"]  # fmt: skip
+    out += [f"<h2>{t('Service clocks')}</h2><table>"
+            + heads("Clock", "Limit (min)", "Done at", "Elapsed (min)", "Result")]  # fmt: skip
     for c in clocks:
-        out.append(f"<tr><td>{c.name}</td><td>{c.limit_min:g}</td><td>{e(c.done_at or '—')}</td>"
-                   f"<td>{c.elapsed_min:.1f}</td><td class='{c.status}'>{c.status}</td></tr>")  # fmt: skip
+        out.append(f"<tr><td>{e(w(c.name))}</td><td>{c.limit_min:g}</td><td>{e(c.done_at or '—')}</td>"
+                   f"<td>{c.elapsed_min:.1f}</td><td class='{c.status}'>{e(w(c.status))}</td></tr>")  # fmt: skip
     out.append("</table>")
-    out += ["<h2>Customers by category 受影响用户</h2><table><tr><th>Category</th><th>Customers</th></tr>"]
-    out += [f"<tr><td>{e(k)}</td><td>{v}</td></tr>" for k, v in sorted(by_cat.items())]
-    out.append(f"<tr><th>Households</th><th>{impact.get('households', d['households'])}</th></tr></table>")
+    out += [f"<h2>{t('Customers by category')}</h2><table>" + heads("Category", "Customers")]
+    out += [f"<tr><td>{e(w(k))}</td><td>{v}</td></tr>" for k, v in sorted(by_cat.items())]
+    out.append(f"<tr><th>{t('Households')}</th><th>{impact.get('households', d['households'])}</th></tr></table>")
     if vented is not None:
-        out.append(f"<p>Gas vented from the shut-off region 放散量: <b>{vented:.1f} Nm³</b> "
-                   f"(pipe volume {impact.get('isolated_internal_volume_m3', 0):.2f} m³)</p>")  # fmt: skip
+        out.append("<p>" + t("Gas vented from the shut-off region: <b>{vented} Nm³</b> (pipe volume {volume} m³)",
+                             vented=f"{vented:.1f}", volume=f"{impact.get('isolated_internal_volume_m3', 0):.2f}")
+                   + "</p>")  # fmt: skip
     if effect:
-        out.append(
-            f"<p>Pressure effect: {len(effect.get('low_customers', []))} customers outside the shut-off region "
-            f"below service pressure; regulators: {e(', '.join(r[0] for r in effect.get('regulators', [])) or 'none')}</p>"
-        )
+        regulators = ", ".join(r[0] for r in effect.get("regulators", [])) or t("none")
+        out.append("<p>" + t("Pressure effect: {low} customers outside the shut-off region below service pressure; "
+                             "regulators: {regulators}", low=len(effect.get("low_customers", [])),
+                             regulators=e(regulators)) + "</p>")  # fmt: skip
     r = d["restoration"]
-    out.append(f"<h2>Restoration 恢复供气</h2><p>{r['affected']} meters: {r['shut_off']} shut off, {r['relit']} relit, "
-               f"{r['handed_over']} handed over, {r['not_home']} not at home (revisit), {r['pending']} pending; "
-               f"purged {e(d['purged'] or '—')}</p>")  # fmt: skip
-    out += ["<h2>Crews 抢修队伍</h2><table><tr><th>Crew</th><th>Steps</th><th>Route (km)</th><th>ETA (min)</th>"
-            "<th>Status times</th></tr>"]  # fmt: skip
+    out.append(f"<h2>{t('Restoration')}</h2><p>"
+               + t("{affected} meters: {shut_off} shut off, {relit} relit, {handed_over} handed over, {not_home} not "
+                   "at home (revisit), {pending} pending; purged {purged}", affected=r["affected"],
+                   shut_off=r["shut_off"], relit=r["relit"], handed_over=r["handed_over"], not_home=r["not_home"],
+                   pending=r["pending"], purged=e(d["purged"] or "—"))
+               + "</p>")  # fmt: skip
+    out += [f"<h2>{t('Crews')}</h2><table>" + heads("Crew", "Steps", "Route (km)", "ETA (min)", "Status times")]
     for cid, c in d["crews"].items():
-        times = "; ".join(f"{k} {v[11:19]}" for k, v in c["times"].items())
+        times = "; ".join(f"{w(k)} {v[11:19]}" for k, v in c["times"].items())
         route = f"{c['route_m'] / 1000:.2f}" if c.get("route_m") is not None else ""
         eta = f"{c['eta_s'] / 60:.0f}" if c.get("eta_s") is not None else ""
         out.append(f"<tr><td>{e((crews or {}).get(cid, cid))}</td><td>{e(', '.join(c['steps']))}</td><td>{route}</td>"
                    f"<td>{eta}</td><td>{e(times)}</td></tr>")  # fmt: skip
     out.append("</table>")
     rows = list(rows)
-    out += ["<h2>Decisions 决策</h2><table><tr><th>Time</th><th>Who</th><th>Decision</th></tr>"]
+    out += [f"<h2>{t('Decisions')}</h2><table>" + heads("Time", "Who", "Decision")]
     out += [f"<tr><td>{e(r.time)}</td><td>{e(r.who)}</td><td>{e(r.activity)}</td></tr>" for r in rows
             if "incident." + r.type in DECISIONS]  # fmt: skip
     out.append("</table>")
-    out += ["<h2>Activity log 事件记录 (ICS 214)</h2><table><tr><th>#</th><th>Time</th><th>Who</th><th>Step</th>"
-            "<th>Activity</th><th>Leaf hash</th></tr>"]  # fmt: skip
-    out += [f"<tr><td>{r.index}</td><td>{e(r.time)}</td><td>{e(r.who)}</td><td>{e(r.type)}</td><td>{e(r.activity)}</td>"
-            f"<td><code>{e(r.leaf[:16])}</code></td></tr>" for r in rows]  # fmt: skip
+    out += [f"<h2>{t('Activity log (ICS 214)')}</h2><table>"
+            + heads("#", "Time", "Who", "Step", "Activity", "Leaf hash")]  # fmt: skip
+    out += [f"<tr><td>{r.index}</td><td>{e(r.time)}</td><td>{e(r.who)}</td><td>{e(step_name(r.type, lang))}</td>"
+            f"<td>{e(r.activity)}</td><td><code>{e(r.leaf[:16])}</code></td></tr>" for r in rows]  # fmt: skip
     out.append(
-        "</table><p style='font-size:12px'>Every row is a signed entry of the ledger; `gasops ledger verify` "
-        "checks the signatures, the chain and the checkpoints offline.</p></body></html>"
-    )
+        "</table><p style='font-size:12px'>"
+        + e(t("Every row is a signed entry of the ledger; `gasops ledger verify` checks the signatures, the chain and "
+              "the checkpoints offline."))
+        + "</p></body></html>"
+    )  # fmt: skip
     return "\n".join(out)

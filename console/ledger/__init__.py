@@ -7,7 +7,13 @@ C2SP tlog-checkpoint / signed-note format, cosignatures per C2SP tlog-cosignatur
 """
 
 from console.ledger._audit import verify_store
-from console.ledger._bundle import BundleCheck, BundleReport, export_hazard_bundle, verify_bundle
+from console.ledger._bundle import (
+    BUNDLE_REPORT_LANGUAGES,
+    BundleCheck,
+    BundleReport,
+    export_hazard_bundle,
+    verify_bundle,
+)
 from console.ledger._canonical import canonical_json
 from console.ledger._entries import (
     BODY_SCHEMAS,
@@ -90,6 +96,7 @@ from console.ledger._types import (
 from console.ledger._verify import root_from_inclusion_proof, verify_consistency, verify_inclusion
 
 __all__ = [
+    "BUNDLE_REPORT_LANGUAGES",
     "AppendResult",
     "AuthError",
     "BODY_SCHEMAS",

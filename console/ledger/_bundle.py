@@ -26,7 +26,14 @@ from console.ledger._note import SIG_COSIGNATURE_V1, SIG_ED25519, Checkpoint, No
 from console.ledger._trust import TrustPolicy
 from console.ledger._verify import verify_inclusion
 
-__all__ = ["export_hazard_bundle", "verify_bundle", "BundleReport", "BundleCheck"]
+__all__ = [
+    "BUNDLE_REPORT_LANGUAGES",
+    "export_hazard_bundle",
+    "verify_bundle",
+    "BundleReport",
+    "BundleCheck",
+    "render_html",
+]
 
 FORMAT = "gasops-evidence-bundle/v1"
 _MAX_MEMBER_BYTES = 256 * 1024 * 1024
@@ -149,11 +156,13 @@ def verify_bundle(
     trusted_log_keys: list[str] | None = None,
     *,
     trust: TrustPolicy | None = None,
+    lang: str = "en",
 ) -> BundleReport:
     """Verify a bundle offline against a trust policy; every check is recorded in the report.
 
     ``trust`` (or ``trusted_log_keys``, vkeys of either type) pins the log keys, witness keys and quorum. Without
-    it the bundle is checked against its own keys and reported as self-consistent, not trusted (``ok`` False).
+    it the bundle is checked against its own keys and reported as self-consistent, not trusted (``ok`` False). The
+    HTML report's text is in ``lang`` (en or zh_CN); the checks and what they found are the same in each.
     Content that cannot be read at all raises :class:`BundleError` naming the file and the problem.
     """
     path = Path(path)
@@ -163,7 +172,7 @@ def verify_bundle(
     report = BundleReport(str(path), manifest["hazard_id"], manifest["origin"])
     _verify(manifest, files, report, trust)
     if report_html is not None:
-        atomic_write_text(report_html, render_html(report))
+        atomic_write_text(report_html, render_html(report, lang))
     return report
 
 
@@ -412,44 +421,115 @@ def _verify(manifest: dict, files: dict[str, bytes], report: BundleReport, trust
         report.add("hazard entries", False, f"no entry of hazard {hazard_id}")
 
 
-def render_html(report: BundleReport) -> str:
-    """A self-contained, readable HTML verification report."""
+BUNDLE_REPORT_LANGUAGES = ("en", "zh_CN")
+
+# The human-readable words of the verification report in Chinese (English is the key and the default). The checks'
+# details, the ids, keys, times and hashes are evidence and are shown as they are in every language.
+_REPORT_ZH = {
+    "Evidence bundle {hazard}": "证据包 {hazard}",
+    "Evidence bundle verification": "证据包验证",
+    "VERIFIED": "验证通过",
+    "NOT VERIFIED": "验证未通过",
+    "SELF-CONSISTENT, NOT TRUSTED": "自洽但未经信任",
+    "Hazard <b>{hazard}</b> in log <code>{origin}</code>; bundle <code>{path}</code>; checked offline at {time}.":
+        "隐患 <b>{hazard}</b>，存证日志 <code>{origin}</code>；证据包 <code>{path}</code>；离线验证时间 {time}。",
+    "Trusted keys": "信任的密钥",
+    "Keys and quorum from <b>{source}</b>.": "密钥与见证法定数取自 <b>{source}</b>。",
+    "No trust policy was given: the bundle was checked against <b>its own keys</b>, which anyone who rewrites a "
+    "bundle can replace. Give the log and witness keys (<code>--trust-file</code> or <code>--trust</code>) obtained "
+    "from the log's operator and witnesses out of band.":
+        "未提供信任策略：证据包仅以<b>其自带的密钥</b>校验，而任何改写证据包的人都可以替换这些密钥。请通过其他可靠渠道"
+        "向存证日志运营方和见证方获取日志密钥和见证密钥，并以 <code>--trust-file</code> 或 <code>--trust</code> 提供。",
+    "kind": "类型", "name": "名称", "key id": "密钥 ID", "why it was used": "采用原因",
+    "Lifecycle": "隐患处置过程", "index": "序号", "step": "步骤", "time": "时间", "author": "签名人",
+    "leaf hash": "叶哈希", "Checks": "校验项", "check": "校验", "detail": "详情",
+    "witness (cosignature, type 0x04)": "见证方（联署，类型 0x04）", "log (Ed25519, type 0x01)": "日志（Ed25519，类型 0x01）",
+    # check names (the dynamic ones by pattern below)
+    "keys": "密钥", "checkpoint signature": "检查点签名", "log keys": "日志密钥", "trusted log key": "受信任的日志密钥",
+    "witnessed": "见证", "hazard entries": "隐患记录",
+    # fixed details
+    "included in the checkpoint, author signature valid": "已包含于检查点，签名人签名有效",
+    "prev names the leaf hash of the step before": "prev 指向上一步骤的叶哈希",
+    "prev does not match the previous step": "prev 与上一步骤不符",
+    "present, digest matches": "文件存在，摘要一致",
+    "missing or altered": "缺失或被篡改",
+    "signature, index or log does not match": "签名、序号或日志不符",
+    # hazard lifecycle steps
+    "reported": "上报", "assigned": "派单", "rectified": "整改", "verified": "复核", "closed": "销号",
+}  # fmt: skip
+_CHECK_PATTERNS_ZH = (
+    (re.compile(r"entry (\d+) links to the previous step"), "记录 {0} 与上一步骤相连"),
+    (re.compile(r"entry (\d+) \((.+)\)"), "记录 {0}（{1}）"),
+    (re.compile(r"entry (\d+)"), "记录 {0}"),
+    (re.compile(r"file (.+)"), "文件 {0}"),
+)
+
+
+def _report_text(text: str, lang: str) -> str:
+    """``text`` of the verification report in ``lang`` (unknown texts, the evidence, unchanged)."""
+    if lang != "zh_CN":
+        return text
+    if text in _REPORT_ZH:
+        return _REPORT_ZH[text]
+    for pattern, template in _CHECK_PATTERNS_ZH:
+        match = pattern.fullmatch(text)
+        if match:
+            return template.format(*match.groups())
+    return text
+
+
+def render_html(report: BundleReport, lang: str = "en") -> str:
+    """A self-contained, readable HTML verification report, its text in ``lang`` (en or zh_CN)."""
+    if lang not in BUNDLE_REPORT_LANGUAGES:
+        raise BundleError(f"report language {lang!r}: choose {' or '.join(BUNDLE_REPORT_LANGUAGES)}")
     e = html.escape
+
+    def t(text: str, **values: str) -> str:
+        return _report_text(text, lang).format(**values) if values else _report_text(text, lang)
+
     rows = "\n".join(
-        f"<tr class='{'ok' if c.ok else 'bad'}'><td>{'✔' if c.ok else '✘'}</td><td>{e(c.name)}</td><td>{e(c.detail)}</td></tr>"
+        f"<tr class='{'ok' if c.ok else 'bad'}'><td>{'✔' if c.ok else '✘'}</td><td>{e(t(c.name))}</td>"
+        f"<td>{e(t(c.detail))}</td></tr>"
         for c in report.checks
     )
     steps = "\n".join(
-        f"<tr><td>{t['index']}</td><td>{e(t['step'])}</td><td>{e(t['time'])}</td><td><code>{e(t['author'])}</code></td><td><code>{e(t['leaf_hash'][:16])}…</code></td></tr>"
-        for t in report.timeline
+        f"<tr><td>{s['index']}</td><td>{e(t(s['step']))}</td><td>{e(s['time'])}</td>"
+        f"<td><code>{e(s['author'])}</code></td><td><code>{e(s['leaf_hash'][:16])}…</code></td></tr>"
+        for s in report.timeline
     )
-    verdict = {
-        "VERIFIED": "VERIFIED 验证通过",
-        "NOT VERIFIED": "NOT VERIFIED 验证未通过",
-    }.get(report.verdict, "SELF-CONSISTENT, NOT TRUSTED 自洽但未经信任")
+    verdict = t(report.verdict if report.verdict in ("VERIFIED", "NOT VERIFIED") else "SELF-CONSISTENT, NOT TRUSTED")
     colour = "#070" if report.ok else "#b00" if not report.consistent else "#a60"
     keys = "\n".join(
-        f"<tr><td>{e(k['kind'])}</td><td><code>{e(k['name'])}</code></td><td><code>{e(k['key_id'])}</code></td>"
+        f"<tr><td>{e(t(k['kind']))}</td><td><code>{e(k['name'])}</code></td><td><code>{e(k['key_id'])}</code></td>"
         f"<td>{e(k['why'])}</td></tr>"
         for k in report.trusted_keys
     )
     trust_note = (
-        f"Keys and quorum from <b>{e(report.trust_source)}</b>."
+        t("Keys and quorum from <b>{source}</b>.", source=e(report.trust_source))
         if report.trusted
-        else "No trust policy was given: the bundle was checked against <b>its own keys</b>, which anyone who "
-        "rewrites a bundle can replace. Give the log and witness keys (<code>--trust-file</code> or "
-        "<code>--trust</code>) obtained from the log's operator and witnesses out of band."
-    )
+        else t("No trust policy was given: the bundle was checked against <b>its own keys</b>, which anyone who "
+               "rewrites a bundle can replace. Give the log and witness keys (<code>--trust-file</code> or "
+               "<code>--trust</code>) obtained from the log's operator and witnesses out of band.")
+    )  # fmt: skip
+    where = t("Hazard <b>{hazard}</b> in log <code>{origin}</code>; bundle <code>{path}</code>; checked offline at "
+              "{time}.", hazard=e(report.hazard_id), origin=e(report.origin), path=e(report.path),
+              time=e(utc_now_iso()))  # fmt: skip
+
+    def heads(*names: str) -> str:
+        return "<tr>" + "".join(f"<th>{e(t(n)) if n else ''}</th>" for n in names) + "</tr>"
+
+    html_lang = "zh-CN" if lang == "zh_CN" else "en"
+    title = e(t("Evidence bundle {hazard}", hazard=report.hazard_id))
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Evidence bundle {e(report.hazard_id)}</title>
+<html lang="{html_lang}"><head><meta charset="utf-8"><title>{title}</title>
 <style>body{{font-family:sans-serif;margin:2em}} .ok td:first-child{{color:#070}} .bad td:first-child{{color:#b00}}
 table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} .verdict{{font-size:1.4em;color:{colour}}}</style></head>
-<body><h1>Evidence bundle verification 证据包验证</h1>
-<p class="verdict">{verdict}</p>
-<p>Hazard <b>{e(report.hazard_id)}</b> in log <code>{e(report.origin)}</code>; bundle <code>{e(report.path)}</code>; checked offline at {e(utc_now_iso())}.</p>
-<h2>Trust 信任的密钥</h2><p>{trust_note}</p>
-<table><tr><th>kind</th><th>name</th><th>key id</th><th>why it was used</th></tr>{keys}</table>
-<h2>Lifecycle 隐患处置过程</h2><table><tr><th>index</th><th>step</th><th>time</th><th>author</th><th>leaf hash</th></tr>{steps}</table>
-<h2>Checks</h2><table><tr><th></th><th>check</th><th>detail</th></tr>{rows}</table>
+<body><h1>{t("Evidence bundle verification")}</h1>
+<p class="verdict">{e(verdict)}</p>
+<p>{where}</p>
+<h2>{t("Trusted keys")}</h2><p>{trust_note}</p>
+<table>{heads("kind", "name", "key id", "why it was used")}{keys}</table>
+<h2>{t("Lifecycle")}</h2><table>{heads("index", "step", "time", "author", "leaf hash")}{steps}</table>
+<h2>{t("Checks")}</h2><table>{heads("", "check", "detail")}{rows}</table>
 </body></html>
 """

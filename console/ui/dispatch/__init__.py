@@ -1,4 +1,4 @@
-"""Emergency dispatch (应急抢险调度) in the main window: incident board, incident dock (plan, crews, notices,
+"""Emergency dispatch in the main window: incident board, incident dock (plan, crews, notices,
 restoration, timeline), map overlay of incidents, outages, crews and routes, the call intake form, "Open incident
 here" on the map's context menu, alarms offered as incidents, and the after-action report in HTML and PDF.
 

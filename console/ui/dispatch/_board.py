@@ -1,4 +1,4 @@
-"""The incident board (事件看板): every open incident with its grade, state, live service clocks and flags.
+"""The incident board: every open incident with its grade, state, live service clocks and flags.
 
 One row per open incident; the clock cells count up live (the controller refreshes them every few seconds) and a
 clock past its limit is flagged in red. Above the table, alarms that look like an incident (methane HIHI, pressure
@@ -7,7 +7,7 @@ LOLO) are offered for opening with one click.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,16 +23,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.dispatch import term
+from console.ui.i18n import current_language, translate
+
 __all__ = ["IncidentBoardDock", "clock_text", "GRADE_COLORS"]
 
 CLOCK_NAMES = ("arrival", "isolation", "notice", "restoration")
 COLUMNS = ("Incident", "Grade", "Kind", "State", "Customers", "Arrival", "Isolation", "Notice", "Restoration",
            "Crews", "Flags")  # fmt: skip
+COLUMN_TITLES = (
+    QT_TRANSLATE_NOOP("IncidentBoard", "Incident"), QT_TRANSLATE_NOOP("IncidentBoard", "Grade"),
+    QT_TRANSLATE_NOOP("IncidentBoard", "Kind"), QT_TRANSLATE_NOOP("IncidentBoard", "State"),
+    QT_TRANSLATE_NOOP("IncidentBoard", "Customers"), QT_TRANSLATE_NOOP("IncidentBoard", "Arrival"),
+    QT_TRANSLATE_NOOP("IncidentBoard", "Isolation"), QT_TRANSLATE_NOOP("IncidentBoard", "Notice"),
+    QT_TRANSLATE_NOOP("IncidentBoard", "Restoration"), QT_TRANSLATE_NOOP("IncidentBoard", "Crews"),
+    QT_TRANSLATE_NOOP("IncidentBoard", "Flags"),
+)  # fmt: skip
 COL = {name: i for i, name in enumerate(COLUMNS)}
 GRADE_COLORS = {"I": "#b91c1c", "II": "#ea580c", "III": "#ca8a04", "IV": "#2563eb", "routine": "#64748b"}
 STATUS_COLORS = {"met": "#15803d", "missed": "#dc2626", "breached": "#dc2626", "running": "#a16207"}
-STATE_LABELS = {"open": "open 接报", "planned": "planned 已出方案", "isolating": "isolating 关阀中",
-                "isolated": "isolated 已隔离", "restoring": "restoring 恢复中", "closed": "closed 已结案"}  # fmt: skip
+
+
+def state_label(state: str) -> str:
+    """An incident's state in the UI's language (the words are the dispatch domain's, shared with the report)."""
+    return term(state, current_language(), "state")
+
+
+def word(value: str) -> str:
+    """A dispatch data word (kind, clock, status, crew kind …) in the UI's language (``en_route``: en route)."""
+    text = term(value, current_language())
+    return text.replace("_", " ") if text == value and isinstance(value, str) else text
 
 
 def clock_text(clock: dict) -> str:
@@ -50,7 +70,7 @@ class IncidentBoardDock(QDockWidget):
     alarmOpenRequested = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Incidents 事件看板", parent)
+        super().__init__(translate("IncidentBoard", "Incident board"), parent)
         self.setObjectName("incidentBoardDock")
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -58,10 +78,12 @@ class IncidentBoardDock(QDockWidget):
         layout.setSpacing(4)
 
         top = QHBoxLayout()
-        self.summary = QLabel("No open incidents")
+        self.summary = QLabel(translate("IncidentBoard", "No open incidents"))
         self.summary.setObjectName("panelTitle")
-        self.new_call_button = QPushButton("New call… 接报")
-        self.new_call_button.setToolTip("Take a phone call: caller, what they smell or see, where (Ctrl+Shift+E)")
+        self.new_call_button = QPushButton(translate("IncidentBoard", "New call…"))
+        self.new_call_button.setToolTip(
+            translate("IncidentBoard", "Take a phone call: caller, what they smell or see, where (Ctrl+Shift+E)")
+        )
         top.addWidget(self.summary)
         top.addStretch(1)
         top.addWidget(self.new_call_button)
@@ -74,8 +96,8 @@ class IncidentBoardDock(QDockWidget):
         offer_row = QHBoxLayout(self.offer)
         offer_row.setContentsMargins(8, 4, 8, 4)
         self.offer_label = QLabel("")
-        self.offer_button = QPushButton("Open incident 立案")
-        self.offer_dismiss = QPushButton("Dismiss")
+        self.offer_button = QPushButton(translate("IncidentBoard", "Open incident"))
+        self.offer_dismiss = QPushButton(translate("IncidentBoard", "Dismiss"))
         offer_row.addWidget(self.offer_label, 1)
         offer_row.addWidget(self.offer_button)
         offer_row.addWidget(self.offer_dismiss)
@@ -84,7 +106,7 @@ class IncidentBoardDock(QDockWidget):
         layout.addWidget(self.offer)
 
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([translate("IncidentBoard", t) for t in COLUMN_TITLES])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -115,12 +137,15 @@ class IncidentBoardDock(QDockWidget):
             clocks = {c["name"]: c for c in r["clocks"]}
             flags = []
             if r["breached"]:
-                flags.append("clock " + ", ".join(r["breached"]) + " breached")
+                names = ", ".join(word(n) for n in r["breached"])
+                flags.append(translate("IncidentBoard", "clock {names} breached").format(names=names))
                 breached += 1
             if r["overlaps"]:
-                flags.append("overlaps " + ", ".join(r["overlaps"]))
-            cells = [r["incident_id"], r["grade"] or "—", r["kind"], STATE_LABELS.get(r["state"], r["state"]),
-                     f"{r['customers']:,} ({r['households']:,} hh)"]  # fmt: skip
+                ids = ", ".join(r["overlaps"])
+                flags.append(translate("IncidentBoard", "overlaps {ids}").format(ids=ids))
+            cells = [r["incident_id"], r["grade"] or "—", word(r["kind"]), state_label(r["state"]),
+                     translate("IncidentBoard", "{customers:,} ({households:,} households)").format(
+                         customers=r["customers"], households=r["households"])]  # fmt: skip
             cells += [clock_text(clocks[n]) if n in clocks else "—" for n in CLOCK_NAMES]
             cells += [str(r["crews"]), "; ".join(flags)]
             for c, text in enumerate(cells):
@@ -136,8 +161,11 @@ class IncidentBoardDock(QDockWidget):
                     item.setForeground(QBrush(QColor(STATUS_COLORS[status])))
                     if status in ("breached", "missed"):
                         item.setBackground(QBrush(QColor(220, 38, 38, 50)))
-                    item.setToolTip(f"{name}: {status} — limit {clocks[name]['limit_min']:g} min"
-                                    + (f", done at {clocks[name]['done_at']}" if clocks[name]["done_at"] else ""))  # fmt: skip
+                    tip = translate("IncidentBoard", "{clock}: {status} — limit {limit:g} min").format(
+                        clock=word(name), status=word(status), limit=clocks[name]["limit_min"])  # fmt: skip
+                    if clocks[name]["done_at"]:
+                        tip += translate("IncidentBoard", ", done at {time}").format(time=clocks[name]["done_at"])
+                    item.setToolTip(tip)
                 if c == COL["Flags"] and flags:
                     item.setForeground(QBrush(QColor("#dc2626")))
                 self.table.setItem(i, c, item)
@@ -145,10 +173,15 @@ class IncidentBoardDock(QDockWidget):
             self.table.selectRow(self._ids.index(current))
         self.table.blockSignals(False)
         n = len(rows)
-        self.summary.setText(
-            "No open incidents 无进行中事件" if not n
-            else f"{n} open incident{'s' if n != 1 else ''}" + (f" · {breached} with a breached clock" if breached else "")
-        )  # fmt: skip
+        if not n:
+            text = translate("IncidentBoard", "No open incidents")
+        elif n == 1:
+            text = translate("IncidentBoard", "1 open incident")
+        else:
+            text = translate("IncidentBoard", "{n} open incidents").format(n=n)
+        if n and breached:
+            text += translate("IncidentBoard", " · {n} with a breached clock").format(n=breached)
+        self.summary.setText(text)
 
     def incident_ids(self) -> list[str]:
         return list(self._ids)

@@ -1,4 +1,4 @@
-"""Emergency dispatch (应急抢险调度) in the main window: the incident board, the incident dock, the map overlay, the
+"""Emergency dispatch in the main window: the incident board, the incident dock, the map overlay, the
 call intake form, "Open incident here" on the map's context menu and alarms offered as incidents.
 
 The workflow is :class:`console.app.incidents.IncidentService` over the ledger the ledger feature opened; every step
@@ -15,19 +15,28 @@ import math
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from console.app.incidents import IncidentService, utc_now
 from console.app.operators import PermissionDenied
-from console.dispatch import CREW_KINDS, IncidentError, notice_text, parse_time, search_places, street_graph
+from console.dispatch import (
+    CREW_KINDS,
+    IncidentError,
+    grade_label,
+    notice_text,
+    parse_time,
+    search_places,
+    street_graph,
+)
 from console.errors import GasOpsError
 from console.ui.actions import ActionSpec
-from console.ui.dispatch._board import GRADE_COLORS, IncidentBoardDock
+from console.ui.dispatch._board import GRADE_COLORS, IncidentBoardDock, word
 from console.ui.dispatch._dock import IncidentDock
 from console.ui.dispatch._intake import CallIntakeDialog
 from console.ui.dispatch._overlay import IncidentOverlay
 from console.ui.dispatch._pdf import html_to_pdf
+from console.ui.i18n import current_language, translate
 from console.ui.isolation._tool import MapClickFilter, break_at, pick_break
 
 __all__ = ["DispatchController", "NEW_CALL_SHORTCUT", "OFFERED_ALARMS"]
@@ -82,15 +91,18 @@ class DispatchController(QObject):
 
         declare = window.actions.declare
         self.act_new_call = declare(ActionSpec(
-            "dispatch.new_call", "New call… 接报", lambda: self.request_call(), NEW_CALL_SHORTCUT,
-            "Take a phone call about gas: caller, what they smell or see, where", menu="Analysis",
+            "dispatch.new_call", QT_TRANSLATE_NOOP("Actions", "New call…"), lambda: self.request_call(), NEW_CALL_SHORTCUT,
+            QT_TRANSLATE_NOOP("Actions", "Take a phone call about gas: caller, what they smell or see, where"),
+            menu="Analysis",
             section="dispatch", permission="incident.open"))  # fmt: skip
         self.act_board = declare(ActionSpec(
-            "dispatch.board", "Incident board 事件看板", self.show_board, tip="Open incidents, grades and clocks",
+            "dispatch.board", QT_TRANSLATE_NOOP("Actions", "Incident board"), self.show_board,
+            tip=QT_TRANSLATE_NOOP("Actions", "Open incidents, grades and clocks"),
             menu="Analysis", section="dispatch"))  # fmt: skip
         self.act_report = declare(ActionSpec(
-            "dispatch.report", "Incident report… 事后报告", lambda: self.save_report(),
-            tip="The after-action report of the incident shown (HTML and PDF), from the ledger", menu="Analysis",
+            "dispatch.report", QT_TRANSLATE_NOOP("Actions", "Incident report…"), lambda: self.save_report(),
+            tip=QT_TRANSLATE_NOOP("Actions", "The after-action report of the incident shown (HTML and PDF), from the "
+                                  "ledger"), menu="Analysis",
             section="dispatch", enabled=lambda: self.current is not None))  # fmt: skip
 
         window.add_context_provider(self._add_context_actions)
@@ -163,7 +175,8 @@ class DispatchController(QObject):
             return service
         ledger = self._ledger_controller()
         if ledger is None:
-            self._fail("Incidents need the ledger feature (every step is a signed entry)")
+            self._fail(translate("DispatchController", "Incidents need the ledger feature (every step is a signed "
+                                 "entry)"))  # fmt: skip
             return None
         if ledger.exists():
             ledger.open_ledger()
@@ -171,7 +184,8 @@ class DispatchController(QObject):
             ledger.request_create()
         service = self.service
         if service is None:
-            self._fail("Unlock the ledger first: every incident step is a signed ledger entry (Ledger menu)")
+            self._fail(translate("DispatchController", "Unlock the ledger first: every incident step is a signed "
+                                 "ledger entry (Ledger menu)"))  # fmt: skip
         return service
 
     def _on_ledger_change(self, *_args) -> None:
@@ -223,7 +237,8 @@ class DispatchController(QObject):
         if hit is None or hit.layer in ("sensors", "customers"):
             hit = pick_break(self.canvas, x, y) or hit
         if hit is None:
-            self._fail("Nothing here to open an incident on: right-click a pipe, valve or node")
+            self._fail(translate("DispatchController", "Nothing here to open an incident on: right-click a pipe, "
+                                 "valve or node"))  # fmt: skip
             return None
         where: dict = {}
         if hit.layer == "pipes":
@@ -246,9 +261,12 @@ class DispatchController(QObject):
             QApplication.restoreOverrideCursor()
         self.show_incident(inc.incident_id, zoom=True)
         self.dock.show_tab("plan")
-        self.window.statusBar().showMessage(
-            f"Incident {inc.incident_id} opened: grade {inc.grade}, {len(inc.valves)} valves to close, "
-            f"{len(inc.affected):,} customers without gas", 15000)  # fmt: skip
+        self.window.statusBar().showMessage(translate(
+            "DispatchController", "Incident {incident} opened: grade {grade}, {valves} valves to close, "
+            "{customers:,} customers without gas").format(incident=inc.incident_id,
+                                                          grade=grade_label(inc.grade, current_language()),
+                                                          valves=len(inc.valves), customers=len(inc.affected)),
+            15000)  # fmt: skip
         return inc
 
     def open_from_hazard(self, hazard_id: str):
@@ -266,9 +284,12 @@ class DispatchController(QObject):
             QApplication.restoreOverrideCursor()
         self.show_incident(inc.incident_id, zoom=True)
         self.dock.show_tab("plan")
-        self.window.statusBar().showMessage(
-            f"Incident {inc.incident_id} opened at hazard {hazard_id}: grade {inc.grade}, {len(inc.valves)} valves "
-            f"to close, {len(inc.affected):,} customers without gas", 15000)  # fmt: skip
+        self.window.statusBar().showMessage(translate(
+            "DispatchController", "Incident {incident} opened at hazard {hazard}: grade {grade}, {valves} valves to "
+            "close, {customers:,} customers without gas").format(incident=inc.incident_id, hazard=hazard_id,
+                                                                 grade=grade_label(inc.grade, current_language()),
+                                                                 valves=len(inc.valves),
+                                                                 customers=len(inc.affected)), 15000)  # fmt: skip
         return inc
 
     def open_from_alarm(self, sensor_id: str, condition: str):
@@ -283,7 +304,9 @@ class DispatchController(QObject):
             if getattr(exc, "code", "") == "duplicate" and getattr(exc, "incident_id", ""):
                 service.join(exc.incident_id, source="alarm", description=f"alarm {sensor_id} {condition}")
                 self.show_incident(exc.incident_id)
-                self.window.statusBar().showMessage(f"Alarm {sensor_id} {condition} joined {exc.incident_id}", 10000)
+                self.window.statusBar().showMessage(translate(
+                    "DispatchController", "Alarm {sensor} {condition} joined {incident}").format(
+                    sensor=sensor_id, condition=condition, incident=exc.incident_id), 10000)  # fmt: skip
                 return service.incident(exc.incident_id)
             self._fail(str(exc))
             return None
@@ -306,17 +329,17 @@ class DispatchController(QObject):
         except (KeyError, GasOpsError):
             layer = None
         if layer == "pipes":
-            out.append((f"{fid} (pipe)", {"pipe": fid}))
+            out.append((f"{fid} ({_layer_word('pipes')})", {"pipe": fid}))
         elif layer is not None and layer != "sensors":
-            out.append((f"{fid} ({layer[:-1].replace('_', ' ')})", {"node": fid}))
+            out.append((f"{fid} ({_layer_word(layer)})", {"node": fid}))
         for name, pid, layer, x, y in search_places(network, text, limit=25):
-            out.append((f"{name} — {pid} ({layer[:-1].replace('_', ' ')})", {"x": x, "y": y}))
+            out.append((f"{name} — {pid} ({_layer_word(layer)})", {"x": x, "y": y}))
         return out
 
     def request_call(self, where: dict | None = None, label: str = "") -> CallIntakeDialog | None:
         """Show the call intake form (pre-filled with ``where``); the incident opens when it is accepted."""
         if self.window.network is None:
-            self._fail("Open a network first: incidents are planned on the network")
+            self._fail(translate("DispatchController", "Open a network first: incidents are planned on the network"))
             return None
         if self._require_service() is None:
             return None
@@ -332,7 +355,7 @@ class DispatchController(QObject):
     def _submit_call(self, dlg: CallIntakeDialog) -> str | None:
         service = self.service
         if service is None:
-            return "The ledger is locked: unlock it to record the call"
+            return translate("DispatchController", "The ledger is locked: unlock it to record the call")
         v = dlg.values()
         try:
             if dlg.duplicate_of is not None:
@@ -344,9 +367,11 @@ class DispatchController(QObject):
             inc = service.open(source="call", allow_duplicate=dlg.open_anyway, **v)
         except IncidentError as exc:
             if getattr(exc, "code", "") == "duplicate" and getattr(exc, "incident_id", ""):
-                dlg.offer_join(exc.incident_id, f"Near open incident {exc.incident_id} (within 300 m and 2 h): join it, "
-                               "or open a new incident anyway")  # fmt: skip
-                return f"Near open incident {exc.incident_id}: join it, or Open anyway"
+                dlg.offer_join(exc.incident_id, translate(
+                    "DispatchController", "Near open incident {incident} (within 300 m and 2 h): join it, or open a "
+                    "new incident anyway").format(incident=exc.incident_id))  # fmt: skip
+                return translate("DispatchController", "Near open incident {incident}: join it, or Open anyway").format(
+                    incident=exc.incident_id)  # fmt: skip
             return str(exc)
         except PermissionDenied as exc:
             return str(exc)
@@ -360,7 +385,9 @@ class DispatchController(QObject):
         self._picking = True
         dlg.hide()
         self.canvas.viewport().setCursor(Qt.CursorShape.CrossCursor)
-        self.window.statusBar().showMessage("Click where the caller is (Esc: back to the form)")
+        self.window.statusBar().showMessage(
+            translate("DispatchController", "Click where the caller is (Esc: back to the form)")
+        )
 
     def _on_map_click(self, pos, _modifiers) -> None:
         if not self._picking:
@@ -378,7 +405,8 @@ class DispatchController(QObject):
         hit = pick_break(self.canvas, x, y)
         if hit is not None and hit.layer == "pipes" and self.window.network is not None:
             frac = break_at(self.window.network, hit, x, y).fraction
-            dlg.set_where({"pipe": hit.feature_id, "fraction": frac}, f"{hit.feature_id} at {frac:.0%} (map click)")
+            dlg.set_where({"pipe": hit.feature_id, "fraction": frac}, translate(
+                "DispatchController", "{pipe} at {fraction:.0%} (map click)").format(pipe=hit.feature_id, fraction=frac))  # fmt: skip
         else:
             dlg.set_point(x, y)
         dlg.show()
@@ -410,8 +438,9 @@ class DispatchController(QObject):
             elif verb == "notify":
                 calls, sms = service.notify(iid, args["kind"], args["language"], expected=args.get("expected", ""))
                 self.refresh()
-                self.dock.show_message(f"Call list {calls.name} and SMS batch {sms.name} written to {calls.parent}",
-                                       "ok")  # fmt: skip
+                self.dock.show_message(translate(
+                    "DispatchController", "Call list {calls} and SMS batch {sms} written to {folder}").format(
+                    calls=calls.name, sms=sms.name, folder=calls.parent), "ok")  # fmt: skip
                 return True
             elif verb == "meters":
                 service.meters(iid, args["step"], args.get("meters"))
@@ -487,10 +516,12 @@ class DispatchController(QObject):
         inc = service.incident(incident_id)
         level = service.table.level(inc.grade or "routine")
         view = {"incident_id": inc.incident_id, "kind": inc.kind, "state": inc.state, "grade": inc.grade,
-                "grade_label": _grade_label(service, inc.grade), "opened_at": inc.opened.time, "source": inc.source,
-                "where": inc.feature_id or "a map point", "reports": inc.reports, "notify": list(level.notify),
+                "grade_label": grade_label(inc.grade, current_language()), "opened_at": inc.opened.time,
+                "source": inc.source, "where": inc.feature_id or translate("DispatchController", "a map point"),
+                "reports": inc.reports, "notify": list(level.notify),
                 "clocks": [c.to_dict() for c in service.clocks(incident_id, inc.closed_at or None)],
-                "timeline": service.timeline(incident_id), "purged": inc.purged, "revisit": list(inc.revisit),
+                "timeline": service.timeline(incident_id, current_language()), "purged": inc.purged,
+                "revisit": list(inc.revisit),
                 "restoration": inc.restoration_counts(), "crews": inc.crews,
                 "notices": [{"time": n.time, "kind": n.body["kind"], "language": n.body["language"],
                              "customers": n.body["customers"], "special": n.body.get("special_users", 0)}
@@ -505,17 +536,16 @@ class DispatchController(QObject):
                 fid = s["feature_id"]
                 status = ("reopened" if fid in inc.reopened_valves else inc.confirmed.get(fid, "closed")
                           if fid in inc.closed_valves else "to close" if s["required"] else "optional")  # fmt: skip
-                if status == "warning":
-                    status = "warning: pressure did not fall"
                 dist = s.get("distance_m")
                 steps.append({"order": s["order"], "feature_id": fid, "action": s["action"], "required": s["required"],
                               "status": status, "crew": crew_of.get(fid, ""),
                               "distance": f"{dist:.0f} m" if dist is not None else ""})  # fmt: skip
             for fid in inc.failed_valves:
                 steps.append({"order": "✕", "feature_id": fid, "action": "close_valve", "required": False,
-                              "status": "failed (would not turn)", "crew": crew_of.get(fid, ""), "distance": ""})  # fmt: skip
-            overlaps = [f"{b if a == incident_id else a} ({n} customers)" for a, b, n in service.overlaps()
-                        if incident_id in (a, b)]  # fmt: skip
+                              "status": "failed", "crew": crew_of.get(fid, ""), "distance": ""})  # fmt: skip
+            overlaps = [translate("DispatchController", "{incident} ({n} customers)").format(
+                incident=b if a == incident_id else a, n=n) for a, b, n in service.overlaps()
+                if incident_id in (a, b)]  # fmt: skip
             view["plan"] = {"valves": inc.valves, "optional": inc.optional_valves, "failed": inc.failed_valves,
                             "customers": imp["customers_lost"], "households": imp["households"],
                             "special": len(imp["special_users"]), "by_category": imp["customers_by_category"],
@@ -539,24 +569,30 @@ class DispatchController(QObject):
         for cid, crew in service.roster.crews.items():
             assigned = inc.crews.get(cid)
             if assigned is not None:
-                status = assigned["status"].replace("_", " ")
+                key = assigned["status"]
+                status = word(key)
                 steps = ", ".join(assigned["steps"])
                 route = f"{assigned['route_m'] / 1000:.1f} km" if assigned.get("route_m") is not None else ""
                 eta = f"{assigned['eta_s'] / 60:.0f} min" if assigned.get("eta_s") is not None else ""
             else:
-                status = f"on {busy[cid]}" if cid in busy else "available"
+                key = "available"
+                status = (translate("DispatchController", "on {incident}").format(incident=busy[cid]) if cid in busy
+                          else translate("DispatchController", "available"))  # fmt: skip
                 steps = route = eta = ""
             x, y = self._crew_position(service, inc, cid, crew)
-            pos = "position unknown" if not math.isfinite(x) else "at the depot" if assigned is None else ""
+            pos = (translate("DispatchController", "position unknown") if not math.isfinite(x)
+                   else translate("DispatchController", "at the depot") if assigned is None else "")  # fmt: skip
             if assigned is not None and math.isfinite(x) and assigned["steps"]:
                 first = assigned["steps"][0]
                 target = service.plan_targets(inc).get(first)
                 if target is not None:
                     d = math.hypot(target[1] - x, target[2] - y)
-                    pos = f"at {first}" if d < 25 else f"{d:,.0f} m from {first} (straight line)"
-            rows.append([cid, CREW_KINDS[crew.kind], crew.vehicle, status, steps, route, eta, pos])
-        note = ("Routes follow the streets (the mains); ETA at the roster's speed. Positions: the crew feed, else "
-                "the training simulator along the route.")  # fmt: skip
+                    pos = (translate("DispatchController", "at {feature}").format(feature=first) if d < 25 else
+                           translate("DispatchController", "{distance:,.0f} m from {feature} (straight line)").format(
+                               distance=d, feature=first))  # fmt: skip
+            rows.append([cid, word(CREW_KINDS[crew.kind]), crew.vehicle, status, steps, route, eta, pos, key])
+        note = translate("DispatchController", "Routes follow the streets (the mains); ETA at the roster's speed. "
+                         "Positions: the crew feed, else the training simulator along the route.")  # fmt: skip
         return rows, note
 
     # -- the map ---------------------------------------------------------------------------------------------------------
@@ -645,20 +681,24 @@ class DispatchController(QObject):
             return
         target = hit if hit is not None and hit.layer not in ("sensors", "customers") else pick_break(self.canvas, x, y)
         if target is not None:
-            act = menu.addAction(f"Open incident here 立案 — {target.feature_id}")
-            act.setToolTip("Open an incident at this feature: isolation plan, customers and grade at once")
+            act = menu.addAction(translate("DispatchController", "Open incident here — {feature}").format(
+                feature=target.feature_id))  # fmt: skip
+            act.setToolTip(translate("DispatchController", "Open an incident at this feature: isolation plan, "
+                                     "customers and grade at once"))  # fmt: skip
             act.triggered.connect(lambda *_, h=target: self.open_here(h, x, y))
-        act = menu.addAction("New call here… 接报")
+        act = menu.addAction(translate("DispatchController", "New call here…"))
         act.triggered.connect(lambda *_: self._call_here(target, x, y))
 
     def _call_here(self, hit, x: float, y: float) -> None:
         if hit is not None and hit.layer == "pipes" and self.window.network is not None:
             frac = break_at(self.window.network, hit, x, y).fraction
-            self.request_call({"pipe": hit.feature_id, "fraction": frac}, f"{hit.feature_id} at {frac:.0%}")
+            self.request_call({"pipe": hit.feature_id, "fraction": frac}, translate(
+                "DispatchController", "{pipe} at {fraction:.0%}").format(pipe=hit.feature_id, fraction=frac))  # fmt: skip
         elif hit is not None:
             self.request_call({"node": hit.feature_id}, hit.feature_id)
         else:
-            self.request_call({"x": x, "y": y}, f"map point {x:.1f}, {y:.1f}")
+            self.request_call({"x": x, "y": y}, translate("DispatchController", "map point {x:.1f}, {y:.1f}").format(
+                x=x, y=y))  # fmt: skip
 
     # -- live telemetry ------------------------------------------------------------------------------------------------
     def _session(self):
@@ -691,7 +731,8 @@ class DispatchController(QObject):
             session.connect_adapter("simulator", registry=registry)
         except GasOpsError as exc:
             log.warning("the training simulator was not started: %s", exc)
-            self.window.statusBar().showMessage(f"the simulator will not see the valves closed: {exc}", 15000)
+            self.window.statusBar().showMessage(translate(
+                "DispatchController", "The simulator will not see the valves closed: {error}").format(error=exc), 15000)  # fmt: skip
 
     def _check_confirmations(self, service: IncidentService) -> None:
         self._link_live(service)
@@ -699,8 +740,10 @@ class DispatchController(QObject):
             return
         try:
             for iid, valve, result in service.check_live():
-                text = (f"{iid}: {valve} closure confirmed by telemetry" if result == "confirmed"
-                        else f"{iid}: {valve} reported closed but the pressure downstream has not fallen")  # fmt: skip
+                text = (translate("DispatchController", "{incident}: {valve} closure confirmed by telemetry")
+                        if result == "confirmed" else
+                        translate("DispatchController", "{incident}: {valve} reported closed but the pressure "
+                                  "downstream has not fallen")).format(incident=iid, valve=valve)  # fmt: skip
                 self.window.statusBar().showMessage(text, 15000)
                 if result != "confirmed":
                     self.dock.show_message(text, "error")
@@ -781,10 +824,14 @@ class DispatchController(QObject):
             if not r.active or key in self._offered or (str(r.kind), str(r.condition)) not in OFFERED_ALARMS:
                 continue
             self._offered.add(key)
-            label = {"HIHI": "methane high-high", "LOLO": "pressure low-low", "ROC": "burst-like pressure drop"}
-            self.board.show_offer((r.sensor_id, str(r.condition),
-                                   f"⚠ Alarm {r.sensor_id} {label.get(str(r.condition), str(r.condition))}"
-                                   + (f" at {r.feature_id}" if r.feature_id else "") + " — open an incident?"))  # fmt: skip
+            label = {"HIHI": translate("DispatchController", "methane high-high"),
+                     "LOLO": translate("DispatchController", "pressure low-low"),
+                     "ROC": translate("DispatchController", "burst-like pressure drop")}  # fmt: skip
+            what = label.get(str(r.condition), str(r.condition))
+            text = (translate("DispatchController", "⚠ Alarm {sensor} {what} at {feature} — open an incident?")
+                    if r.feature_id else translate("DispatchController", "⚠ Alarm {sensor} {what} — open an incident?")
+                    ).format(sensor=r.sensor_id, what=what, feature=r.feature_id)  # fmt: skip
+            self.board.show_offer((r.sensor_id, str(r.condition), text))
             self.board.show()
             return
 
@@ -796,21 +843,22 @@ class DispatchController(QObject):
             return None
         if path is None:
             suggested = service.incidents_dir / self.current / f"{self.current}-report.html"
-            chosen, _ = QFileDialog.getSaveFileName(self.window, "Save the after-action report", str(suggested),
-                                                    "HTML (*.html)")  # fmt: skip
+            chosen, _ = QFileDialog.getSaveFileName(self.window, translate("DispatchController", "Save the after-action "
+                                                    "report"), str(suggested), "HTML (*.html)")  # fmt: skip
             if not chosen:
                 return None
             path = chosen
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            out = service.report(self.current, path)
+            out = service.report(self.current, path, lang=current_language())
             if pdf:
                 html_to_pdf(out.read_text(encoding="utf-8"), out.with_suffix(".pdf"))
         except (IncidentError, GasOpsError, OSError) as exc:
-            self._fail(f"Report not written: {exc}")
+            self._fail(translate("DispatchController", "Report not written: {error}").format(error=exc))
             return None
-        self.window.statusBar().showMessage(f"Report written: {out} and {out.with_suffix('.pdf').name}", 10000)
+        self.window.statusBar().showMessage(translate("DispatchController", "Report written: {html} and {pdf}").format(
+            html=out, pdf=out.with_suffix(".pdf").name), 10000)  # fmt: skip
         return out
 
     def _fail(self, text: str) -> None:
@@ -819,9 +867,21 @@ class DispatchController(QObject):
         self.errorShown.emit(text)
 
 
-def _grade_label(service: IncidentService, grade: str) -> str:
-    labels = {"I": "I 特别重大", "II": "II 重大", "III": "III 较大", "IV": "IV 一般", "routine": "routine 日常抢修"}
-    return labels.get(grade, grade or "—")
+def _layer_word(layer: str) -> str:
+    """A layer's feature in the UI's language (``pipes``: pipe)."""
+    return translate("DispatchController", _LAYER_WORDS[layer]) if layer in _LAYER_WORDS else layer[:-1].replace(
+        "_", " ")  # fmt: skip
+
+
+_LAYER_WORDS = {"pipes": QT_TRANSLATE_NOOP("DispatchController", "pipe"),
+                "valves": QT_TRANSLATE_NOOP("DispatchController", "valve"),
+                "regulators": QT_TRANSLATE_NOOP("DispatchController", "regulator"),
+                "customers": QT_TRANSLATE_NOOP("DispatchController", "customer"),
+                "junctions": QT_TRANSLATE_NOOP("DispatchController", "junction"),
+                "gate_stations": QT_TRANSLATE_NOOP("DispatchController", "gate station"),
+                "end_caps": QT_TRANSLATE_NOOP("DispatchController", "end cap"),
+                "risers": QT_TRANSLATE_NOOP("DispatchController", "riser"),
+                "streets": QT_TRANSLATE_NOOP("DispatchController", "street")}  # fmt: skip
 
 
 def _preview(kind: str, language: str, incident_id: str, start: str, expected: str, area: str) -> str:

@@ -1,4 +1,4 @@
-"""The incident dock (事件处置): one incident's plan, crews, notices, restoration and timeline, in tabs.
+"""The incident dock: one incident's plan, crews, notices, restoration and timeline, in tabs.
 
 The dock shows what :class:`console.app.incidents.IncidentService` folds from the ledger (a *view* dict the
 controller assembles) and asks for steps through one signal, ``stepRequested(verb, arguments)``; the controller
@@ -7,7 +7,7 @@ records them and the dock is refilled from the ledger. A refused step comes back
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,23 +27,41 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.ui.dispatch._board import GRADE_COLORS, STATE_LABELS, STATUS_COLORS, clock_text
+from console.dispatch import step_name
+from console.ui.dispatch._board import GRADE_COLORS, STATUS_COLORS, clock_text, state_label, word
+from console.ui.i18n import current_language, translate
 
 __all__ = ["IncidentDock", "TABS"]
 
 TABS = ("plan", "crews", "notices", "restoration", "timeline")
-TAB_TITLES = {"plan": "Plan 方案", "crews": "Crews 调度", "notices": "Notices 通知", "restoration": "Restoration 恢复",
-              "timeline": "Timeline 记录"}  # fmt: skip
+TAB_TITLES = {"plan": QT_TRANSLATE_NOOP("IncidentDock", "Plan"), "crews": QT_TRANSLATE_NOOP("IncidentDock", "Crews"),
+              "notices": QT_TRANSLATE_NOOP("IncidentDock", "Notices"),
+              "restoration": QT_TRANSLATE_NOOP("IncidentDock", "Restoration"),
+              "timeline": QT_TRANSLATE_NOOP("IncidentDock", "Timeline")}  # fmt: skip
 VALVE_STATUS_COLORS = {"closed": "#15803d", "confirmed": "#15803d", "warning": "#dc2626", "failed": "#7c3aed",
                        "reopened": "#2563eb", "to close": "#a16207", "optional": "#64748b"}  # fmt: skip
 CREW_NEXT = {"dispatched": "acknowledged", "acknowledged": "en_route", "en_route": "on_site", "on_site": "done"}
-METER_LABELS = {None: "gas on", "shut_off": "shut off 已关表", "relit": "relit 已点火", "not_home": "not at home 未在家",
-                "handed_over": "handed over 已移交"}  # fmt: skip
+CREW_NEXT_LABELS = {"acknowledged": QT_TRANSLATE_NOOP("IncidentDock", "Acknowledged ▸"),
+                    "en_route": QT_TRANSLATE_NOOP("IncidentDock", "En route ▸"),
+                    "on_site": QT_TRANSLATE_NOOP("IncidentDock", "On site ▸"),
+                    "done": QT_TRANSLATE_NOOP("IncidentDock", "Done ▸")}  # fmt: skip
+METER_LABELS = {None: QT_TRANSLATE_NOOP("IncidentDock", "gas on"), "shut_off": QT_TRANSLATE_NOOP("IncidentDock", "shut off"),
+                "relit": QT_TRANSLATE_NOOP("IncidentDock", "relit"),
+                "not_home": QT_TRANSLATE_NOOP("IncidentDock", "not at home"),
+                "handed_over": QT_TRANSLATE_NOOP("IncidentDock", "handed over")}  # fmt: skip
+VALVE_STATUS_LABELS = {"closed": QT_TRANSLATE_NOOP("IncidentDock", "closed"),
+                       "confirmed": QT_TRANSLATE_NOOP("IncidentDock", "confirmed"),
+                       "reopened": QT_TRANSLATE_NOOP("IncidentDock", "reopened"),
+                       "to close": QT_TRANSLATE_NOOP("IncidentDock", "to close"),
+                       "optional": QT_TRANSLATE_NOOP("IncidentDock", "optional"),
+                       "warning": QT_TRANSLATE_NOOP("IncidentDock", "warning: pressure did not fall"),
+                       "failed": QT_TRANSLATE_NOOP("IncidentDock", "failed (would not turn)")}  # fmt: skip
 
 
 def _table(columns: list[str], multi: bool = False) -> QTableWidget:
+    """A read-only table with ``columns`` (English, marked): the headers in the UI's language."""
     t = QTableWidget(0, len(columns))
-    t.setHorizontalHeaderLabels(columns)
+    t.setHorizontalHeaderLabels([translate("IncidentDock", c) for c in columns])
     t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     t.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
                        else QAbstractItemView.SelectionMode.SingleSelection)  # fmt: skip
@@ -89,7 +107,7 @@ class IncidentDock(QDockWidget):
     zoomRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Incident 事件处置", parent)
+        super().__init__(translate("IncidentDock", "Incident"), parent)
         self.setObjectName("incidentDock")
         self.incident_id: str | None = None
         self._view: dict = {}
@@ -100,13 +118,17 @@ class IncidentDock(QDockWidget):
         layout.setSpacing(4)
 
         head = QHBoxLayout()
-        self.title = QLabel("No incident chosen")
+        self.title = QLabel(translate("IncidentDock", "No incident chosen"))
         self.title.setObjectName("panelTitle")
         self.grade_label = QLabel("")
-        self.zoom_button = QPushButton("Zoom")
-        self.zoom_button.setToolTip("Show the outage, the plan's valves and the crews on the map")
-        self.report_button = QPushButton("Report… 报告")
-        self.report_button.setToolTip("The after-action report from the ledger (HTML and PDF)")
+        self.zoom_button = QPushButton(translate("IncidentDock", "Zoom"))
+        self.zoom_button.setToolTip(
+            translate("IncidentDock", "Show the outage, the plan's valves and the crews on the map")
+        )
+        self.report_button = QPushButton(translate("IncidentDock", "Report…"))
+        self.report_button.setToolTip(
+            translate("IncidentDock", "The after-action report from the ledger (HTML and PDF)")
+        )
         head.addWidget(self.title)
         head.addWidget(self.grade_label)
         head.addStretch(1)
@@ -145,7 +167,7 @@ class IncidentDock(QDockWidget):
         lay = QVBoxLayout(page)
         lay.setContentsMargins(2, 6, 2, 2)
         lay.setSpacing(4)
-        self.tabs.addTab(page, TAB_TITLES[key])
+        self.tabs.addTab(page, translate("IncidentDock", TAB_TITLES[key]))
         return lay
 
     def _step(self, verb: str, **args) -> None:
@@ -158,22 +180,30 @@ class IncidentDock(QDockWidget):
         self.plan_summary.setWordWrap(True)
         self.plan_summary.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.plan_summary)
-        self.valves = _table(["#", "Valve", "Action", "Kind", "Status", "Crew", "Distance"])
+        self.valves = _table(["#", QT_TRANSLATE_NOOP("IncidentDock", "Valve"), QT_TRANSLATE_NOOP("IncidentDock", "Action"),
+                              QT_TRANSLATE_NOOP("IncidentDock", "Kind"), QT_TRANSLATE_NOOP("IncidentDock", "Status"),
+                              QT_TRANSLATE_NOOP("IncidentDock", "Crew"),
+                              QT_TRANSLATE_NOOP("IncidentDock", "Distance")])  # fmt: skip
         lay.addWidget(self.valves, 2)
         row = QHBoxLayout()
-        self.closed_button = QPushButton("Closed ✓ 已关")
-        self.closed_button.setToolTip("The crew reports the selected valve closed (the console then watches the "
-                                      "pressure downstream to confirm it)")  # fmt: skip
-        self.failed_button = QPushButton("Would not turn… 失效")
-        self.failed_button.setToolTip("The selected valve would not turn: re-plan in place with the next ring")
-        self.reopen_button = QPushButton("Reopened 已开")
+        self.closed_button = QPushButton(translate("IncidentDock", "Closed ✓"))
+        self.closed_button.setToolTip(translate("IncidentDock", "The crew reports the selected valve closed (the "
+                                                "console then watches the pressure downstream to confirm it)"))  # fmt: skip
+        self.failed_button = QPushButton(translate("IncidentDock", "Would not turn…"))
+        self.failed_button.setToolTip(
+            translate("IncidentDock", "The selected valve would not turn: re-plan in place with the next ring")
+        )
+        self.reopen_button = QPushButton(translate("IncidentDock", "Reopened"))
         row.addWidget(self.closed_button)
         row.addWidget(self.failed_button)
         row.addWidget(self.reopen_button)
         row.addStretch(1)
         lay.addLayout(row)
-        self.customers = _table(["Customer", "Name", "Category", "Households", "Role"])
-        lay.addWidget(QLabel("Customers without gas — special users first 受影响用户"))
+        self.customers = _table([QT_TRANSLATE_NOOP("IncidentDock", "Customer"), QT_TRANSLATE_NOOP("IncidentDock", "Name"),
+                                 QT_TRANSLATE_NOOP("IncidentDock", "Category"),
+                                 QT_TRANSLATE_NOOP("IncidentDock", "Households"),
+                                 QT_TRANSLATE_NOOP("IncidentDock", "Role")])  # fmt: skip
+        lay.addWidget(QLabel(translate("IncidentDock", "Customers without gas — special users first")))
         lay.addWidget(self.customers, 3)
         self.closed_button.clicked.connect(lambda: self._valve_step("closed"))
         self.reopen_button.clicked.connect(lambda: self._valve_step("opened"))
@@ -189,16 +219,20 @@ class IncidentDock(QDockWidget):
 
     def _build_crews(self) -> None:
         lay = self._tab("crews")
-        self.crews = _table(["Crew", "Kind", "Vehicle", "Status", "Steps", "Route", "ETA", "Where"])
+        self.crews = _table([QT_TRANSLATE_NOOP("IncidentDock", "Crew"), QT_TRANSLATE_NOOP("IncidentDock", "Kind"),
+                             QT_TRANSLATE_NOOP("IncidentDock", "Vehicle"), QT_TRANSLATE_NOOP("IncidentDock", "Status"),
+                             QT_TRANSLATE_NOOP("IncidentDock", "Steps"), QT_TRANSLATE_NOOP("IncidentDock", "Route"),
+                             QT_TRANSLATE_NOOP("IncidentDock", "ETA"),
+                             QT_TRANSLATE_NOOP("IncidentDock", "Where")])  # fmt: skip
         lay.addWidget(self.crews, 1)
         row = QHBoxLayout()
-        self.dispatch_button = QPushButton("Dispatch 派单")
-        self.dispatch_button.setToolTip("Assign the plan steps of its kind to the selected crew, with the route "
-                                        "and ETA along the streets")  # fmt: skip
-        self.advance_button = QPushButton("Next status ▸")
-        self.advance_button.setToolTip(
-            "The crew's acknowledgement and progress: acknowledged → en route → on site → done"
-        )
+        self.dispatch_button = QPushButton(translate("IncidentDock", "Dispatch"))
+        self.dispatch_button.setToolTip(translate("IncidentDock", "Assign the plan steps of its kind to the selected "
+                                                  "crew, with the route and ETA along the streets"))  # fmt: skip
+        self.advance_button = QPushButton(translate("IncidentDock", "Next status ▸"))
+        self.advance_button.setToolTip(translate(
+            "IncidentDock", "The crew's acknowledgement and progress: acknowledged → en route → on site → done"
+        ))  # fmt: skip
         row.addWidget(self.dispatch_button)
         row.addWidget(self.advance_button)
         row.addStretch(1)
@@ -222,29 +256,26 @@ class IncidentDock(QDockWidget):
         status = assigned.get(sel[0], {}).get("status") if sel else None
         self.dispatch_button.setEnabled(bool(sel) and (status is None or status == "done") and self._open())
         self.advance_button.setEnabled(status in CREW_NEXT and self._open())
-        self.advance_button.setText(f"{CREW_NEXT[status].replace('_', ' ').capitalize()} ▸" if status in CREW_NEXT
-                                    else "Next status ▸")  # fmt: skip
+        self.advance_button.setText(translate("IncidentDock", CREW_NEXT_LABELS[CREW_NEXT[status]]) if status in CREW_NEXT
+                                    else translate("IncidentDock", "Next status ▸"))  # fmt: skip
 
     def _build_notices(self) -> None:
         lay = self._tab("notices")
         grid = QGridLayout()
         self.notice_kind = QComboBox()
-        for key, label in (
-            ("outage", "Outage 停气"),
-            ("restoration", "Restoration 恢复"),
-            ("planned", "Planned 计划停气"),
-        ):
-            self.notice_kind.addItem(label, key)
-        self.notice_language = QComboBox()
-        self.notice_language.addItem("中文", "zh")
-        self.notice_language.addItem("English", "en")
+        self.notice_kind.addItem(translate("IncidentDock", "Outage"), "outage")
+        self.notice_kind.addItem(translate("IncidentDock", "Restoration"), "restoration")
+        self.notice_kind.addItem(translate("IncidentDock", "Planned outage"), "planned")
+        self.notice_language = QComboBox()  # the customers' language: Chinese first, whatever the UI's
+        self.notice_language.addItem(translate("IncidentDock", "Chinese"), "zh")
+        self.notice_language.addItem(translate("IncidentDock", "English"), "en")
         self.notice_expected = QLineEdit()
-        self.notice_expected.setPlaceholderText("expected back, e.g. 18:00")
-        grid.addWidget(QLabel("Notice"), 0, 0)
+        self.notice_expected.setPlaceholderText(translate("IncidentDock", "expected back, e.g. 18:00"))
+        grid.addWidget(QLabel(translate("IncidentDock", "Notice")), 0, 0)
         grid.addWidget(self.notice_kind, 0, 1)
-        grid.addWidget(QLabel("Language"), 0, 2)
+        grid.addWidget(QLabel(translate("IncidentDock", "Language")), 0, 2)
         grid.addWidget(self.notice_language, 0, 3)
-        grid.addWidget(QLabel("Expected back"), 1, 0)
+        grid.addWidget(QLabel(translate("IncidentDock", "Expected back")), 1, 0)
         grid.addWidget(self.notice_expected, 1, 1, 1, 3)
         lay.addLayout(grid)
         self.notice_preview = QPlainTextEdit()
@@ -253,14 +284,17 @@ class IncidentDock(QDockWidget):
         lay.addWidget(self.notice_preview)
         row = QHBoxLayout()
         self.notice_audience = QLabel("")
-        self.send_button = QPushButton("Write call list + SMS batch 发送通知")
-        self.send_button.setToolTip("The call list and the SMS batch file for the gateway (special users first), "
-                                    "recorded as a notice step")  # fmt: skip
+        self.send_button = QPushButton(translate("IncidentDock", "Write call list + SMS batch"))
+        self.send_button.setToolTip(translate("IncidentDock", "The call list and the SMS batch file for the gateway "
+                                              "(special users first), recorded as a notice step"))  # fmt: skip
         row.addWidget(self.notice_audience, 1)
         row.addWidget(self.send_button)
         lay.addLayout(row)
-        self.notices = _table(["Time", "Kind", "Language", "Customers", "Special"])
-        lay.addWidget(QLabel("Notices sent"))
+        self.notices = _table([QT_TRANSLATE_NOOP("IncidentDock", "Time"), QT_TRANSLATE_NOOP("IncidentDock", "Kind"),
+                               QT_TRANSLATE_NOOP("IncidentDock", "Language"),
+                               QT_TRANSLATE_NOOP("IncidentDock", "Customers"),
+                               QT_TRANSLATE_NOOP("IncidentDock", "Special")])  # fmt: skip
+        lay.addWidget(QLabel(translate("IncidentDock", "Notices sent")))
         lay.addWidget(self.notices, 1)
         for w in (self.notice_kind, self.notice_language):
             w.currentIndexChanged.connect(self._update_preview)
@@ -288,23 +322,28 @@ class IncidentDock(QDockWidget):
         self.restore_summary.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.restore_summary)
         row = QHBoxLayout()
-        self.shut_off_button = QPushButton("Shut off all meters 关表")
-        self.reopen_next_button = QPushButton("Reopen next valve")
-        self.purge_button = QPushButton("Purged 置换完成")
+        self.shut_off_button = QPushButton(translate("IncidentDock", "Shut off all meters"))
+        self.reopen_next_button = QPushButton(translate("IncidentDock", "Reopen next valve"))
+        self.purge_button = QPushButton(translate("IncidentDock", "Purged"))
         row.addWidget(self.shut_off_button)
         row.addWidget(self.reopen_next_button)
         row.addWidget(self.purge_button)
         row.addStretch(1)
         lay.addLayout(row)
-        self.meters = _table(["Customer", "Meter", "Category", "State"], multi=True)
+        self.meters = _table([QT_TRANSLATE_NOOP("IncidentDock", "Customer"), QT_TRANSLATE_NOOP("IncidentDock", "Meter"),
+                              QT_TRANSLATE_NOOP("IncidentDock", "Category"), QT_TRANSLATE_NOOP("IncidentDock", "State")],
+                             multi=True)  # fmt: skip
         lay.addWidget(self.meters, 1)
         row2 = QHBoxLayout()
-        self.relit_button = QPushButton("Relit ✓ 点火")
-        self.relit_button.setToolTip("The selected meters (none selected: every meter waiting) were relit and checked")
-        self.not_home_button = QPushButton("Not at home 未在家")
-        self.handed_button = QPushButton("Handed over")
-        self.close_button = QPushButton("Close incident 结案")
-        self.close_button.setToolTip("A commander closes the incident once every meter is relit or handed over")
+        self.relit_button = QPushButton(translate("IncidentDock", "Relit ✓"))
+        self.relit_button.setToolTip(translate("IncidentDock", "The selected meters (none selected: every meter "
+                                               "waiting) were relit and checked"))  # fmt: skip
+        self.not_home_button = QPushButton(translate("IncidentDock", "Not at home"))
+        self.handed_button = QPushButton(translate("IncidentDock", "Handed over"))
+        self.close_button = QPushButton(translate("IncidentDock", "Close incident"))
+        self.close_button.setToolTip(
+            translate("IncidentDock", "A commander closes the incident once every meter is relit or handed over")
+        )
         for b in (self.relit_button, self.not_home_button, self.handed_button):
             row2.addWidget(b)
         row2.addStretch(1)
@@ -329,9 +368,12 @@ class IncidentDock(QDockWidget):
 
     def _build_timeline(self) -> None:
         lay = self._tab("timeline")
-        self.timeline = _table(["Time", "Who", "Step", "Activity", "#"])
+        self.timeline = _table([QT_TRANSLATE_NOOP("IncidentDock", "Time"), QT_TRANSLATE_NOOP("IncidentDock", "Who"),
+                                QT_TRANSLATE_NOOP("IncidentDock", "Step"), QT_TRANSLATE_NOOP("IncidentDock", "Activity"),
+                                "#"])  # fmt: skip
         lay.addWidget(self.timeline, 1)
-        note = QLabel("Every row is a signed ledger entry (ICS 214 activity log); the report is built from them.")
+        note = QLabel(translate("IncidentDock", "Every row is a signed ledger entry (ICS 214 activity log); the "
+                                "report is built from them."))  # fmt: skip
         note.setObjectName("panelSubtitle")
         note.setWordWrap(True)
         lay.addWidget(note)
@@ -355,9 +397,11 @@ class IncidentDock(QDockWidget):
 
     def clear(self) -> None:
         self.incident_id, self._view = None, {}
-        self.title.setText("No incident chosen")
+        self.title.setText(translate("IncidentDock", "No incident chosen"))
         self.grade_label.setText("")
-        self.subtitle.setText("Right-click a pipe → Open incident here, or take a call (New call… 接报)")
+        self.subtitle.setText(
+            translate("IncidentDock", "Right-click a pipe → Open incident here, or take a call (New call…)")
+        )
         self.clocks.setText("")
         for t in (self.valves, self.customers, self.crews, self.notices, self.meters, self.timeline):
             t.setRowCount(0)
@@ -371,14 +415,18 @@ class IncidentDock(QDockWidget):
             self.show_message("")
         self.incident_id, self._view = view["incident_id"], view
         self._set_enabled(True)
-        self.title.setText(f"{view['incident_id']} · {view['kind']}")
+        self.title.setText(f"{view['incident_id']} · {word(view['kind'])}")
         grade = view["grade"] or "—"
-        self.grade_label.setText(f"grade {view['grade_label']}")
+        self.grade_label.setText(translate("IncidentDock", "grade {grade}").format(grade=view["grade_label"]))
         self.grade_label.setStyleSheet(f"color: {GRADE_COLORS.get(grade, '#64748b')}; font-weight: 700;")
-        self.subtitle.setText(f"{STATE_LABELS.get(view['state'], view['state'])} · opened {view['opened_at'][11:19]} "
-                              f"from {view['source']} at {view['where']}"
-                              + (f" · {view['reports']} reports" if view["reports"] > 1 else "")
-                              + (f" · notify: {', '.join(view['notify'])}" if view["notify"] else ""))  # fmt: skip
+        text = translate("IncidentDock", "{state} · opened {time} from {source} at {where}").format(
+            state=state_label(view["state"]), time=view["opened_at"][11:19], source=word(view["source"]),
+            where=view["where"])  # fmt: skip
+        if view["reports"] > 1:
+            text += translate("IncidentDock", " · {n} reports").format(n=view["reports"])
+        if view["notify"]:
+            text += translate("IncidentDock", " · notify: {who}").format(who=", ".join(word(n) for n in view["notify"]))
+        self.subtitle.setText(text)
         self.update_clocks(view["clocks"])
         self._show_plan(view)
         self._show_crews(view)
@@ -396,13 +444,17 @@ class IncidentDock(QDockWidget):
         parts = []
         for c in clocks:
             color = STATUS_COLORS[c["status"]]
-            parts.append(f"<span style='color:{color}'><b>{c['name']}</b> {clock_text(c)}</span>")
-        self.clocks.setText("Service clocks 服务时限: " + " &nbsp;·&nbsp; ".join(parts) if parts else "")
+            parts.append(f"<span style='color:{color}'><b>{word(c['name'])}</b> {clock_text(c)}</span>")
+        if not parts:
+            self.clocks.setText("")
+            return
+        self.clocks.setText(translate("IncidentDock", "Service clocks: {clocks}").format(
+            clocks=" &nbsp;·&nbsp; ".join(parts)))  # fmt: skip
 
     def _show_plan(self, view: dict) -> None:
         p = view.get("plan")
         if not p:
-            self.plan_summary.setText("No plan yet")
+            self.plan_summary.setText(translate("IncidentDock", "No plan yet"))
             self.valves.setRowCount(0)
             self.customers.setRowCount(0)
             self._customers_key = None
@@ -411,75 +463,98 @@ class IncidentDock(QDockWidget):
         if effect and effect.get("solved", True):
             low = len(effect.get("low_customers", ())) + len(effect.get("unsupplied_outside", ()))
             regs = "; ".join(f"{r[0]} ({r[1]})" for r in effect.get("regulators", ()))
-            eff = (f"<b>{low}</b> customers outside the shut-off region fall below service pressure"
-                   + (f" — regulators: {regs}" if regs else "") if low
-                   else "no customer outside the shut-off region falls below service pressure")  # fmt: skip
+            if low:
+                eff = translate("IncidentDock", "<b>{n}</b> customers outside the shut-off region fall below service "
+                                "pressure").format(n=low)  # fmt: skip
+                if regs:
+                    eff += translate("IncidentDock", " — regulators: {regulators}").format(regulators=regs)
+            else:
+                eff = translate("IncidentDock", "no customer outside the shut-off region falls below service pressure")
         elif effect:
-            eff = f"pressure effect not computed: {effect.get('note', '')}"
+            eff = translate("IncidentDock", "pressure effect not computed: {why}").format(why=effect.get("note", ""))
         else:
-            eff = "pressure effect not computed"
-        cats = ", ".join(f"{k} {v:,}" for k, v in sorted(p["by_category"].items(), key=lambda kv: kv[0] != "special"))
-        overlaps = f"<br><span style='color:#dc2626'>Overlaps {p['overlaps']}</span>" if p.get("overlaps") else ""
-        self.plan_summary.setText(
-            f"Close <b>{len(p['valves'])}</b> valve{'s' if len(p['valves']) != 1 else ''}{' (+' + str(len(p['optional'])) + ' optional)' if p['optional'] else ''}"
-            f" · <b>{p['customers']:,}</b> customers ({p['households']:,} households; {cats})"
-            f" · <b>{p['special']}</b> special users · gas to vent {p['vented_nm3']:.1f} Nm³"
-            + (f" · failed: {', '.join(p['failed'])}" if p["failed"] else "")
-            + f"<br>Pressure effect: {eff}{overlaps}"
-        )  # fmt: skip
+            eff = translate("IncidentDock", "pressure effect not computed")
+        cats = ", ".join(
+            f"{word(k)} {v:,}" for k, v in sorted(p["by_category"].items(), key=lambda kv: kv[0] != "special")
+        )
+        n = len(p["valves"])
+        text = (translate("IncidentDock", "Close <b>1</b> valve") if n == 1
+                else translate("IncidentDock", "Close <b>{n}</b> valves").format(n=n))  # fmt: skip
+        if p["optional"]:
+            text += translate("IncidentDock", " (+{n} optional)").format(n=len(p["optional"]))
+        text += translate("IncidentDock", " · <b>{customers:,}</b> customers ({households:,} households; {categories})"
+                          " · <b>{special}</b> special users · gas to vent {vented:.1f} Nm³").format(
+            customers=p["customers"], households=p["households"], categories=cats, special=p["special"],
+            vented=p["vented_nm3"])  # fmt: skip
+        if p["failed"]:
+            text += translate("IncidentDock", " · failed: {valves}").format(valves=", ".join(p["failed"]))
+        text += "<br>" + translate("IncidentDock", "Pressure effect: {effect}").format(effect=eff)
+        if p.get("overlaps"):
+            text += "<br><span style='color:#dc2626'>" + translate("IncidentDock", "Overlaps {incidents}").format(
+                incidents=p["overlaps"]) + "</span>"  # fmt: skip
+        self.plan_summary.setText(text)
         rows, colors = [], []
         for s in p["steps"]:
-            rows.append([s["order"], s["feature_id"], s["action"].replace("_", " "), "required" if s["required"] else
-                         "optional", s["status"], s["crew"], s["distance"]])  # fmt: skip
-            colors.append(VALVE_STATUS_COLORS.get(s["status"].split(" ")[0], None))
+            status = translate("IncidentDock", VALVE_STATUS_LABELS[s["status"]]) if s["status"] in \
+                VALVE_STATUS_LABELS else s["status"]  # fmt: skip
+            rows.append([s["order"], s["feature_id"], word(s["action"]), word("required" if s["required"] else
+                         "optional"), status, s["crew"], s["distance"]])  # fmt: skip
+            colors.append(VALVE_STATUS_COLORS.get(s["status"], None))
         _fill(self.valves, rows, colors, 4)
-        key = (view["incident_id"], p["plan_index"])
+        key = (view["incident_id"], p["plan_index"], current_language())
         if key == self._customers_key:  # the same plan: its customers have not changed
             return
         self._customers_key = key
-        _fill(self.customers, [[c["feature_id"], c["name"], c["category"] + (f" ({c['special_kind']})" if
-                                c["special_kind"] else ""), c["households"], c["role"]] for c in p["customer_rows"]],
+        _fill(self.customers, [[c["feature_id"], c["name"], word(c["category"]) + (f" ({word(c['special_kind'])})" if
+                                c["special_kind"] else ""), c["households"], word(c["role"])] for c in p["customer_rows"]],
               ["#b91c1c" if c["category"] == "special" else None for c in p["customer_rows"]], 2)  # fmt: skip
 
     def _show_crews(self, view: dict) -> None:
         rows = view.get("roster", [])
-        colors = []
-        for r in rows:
-            colors.append({"done": "#15803d", "on_site": "#15803d", None: None}.get(r[3].split(" ")[0] or None,
-                                                                                    "#2563eb"))  # fmt: skip
+        colors = [{"done": "#15803d", "on_site": "#15803d", None: None}.get(r[8] if len(r) > 8 else None, "#2563eb")
+                  for r in rows]  # fmt: skip
         selected = _selected(self.crews)
-        _fill(self.crews, rows, colors, 3)
+        _fill(self.crews, [r[:8] for r in rows], colors, 3)
         for i, r in enumerate(rows):
             if r[0] in selected:
                 self.crews.selectRow(i)
         self.crew_note.setText(view.get("crew_note", ""))
 
     def _show_notices(self, view: dict) -> None:
-        _fill(self.notices, [[n["time"][11:19], n["kind"], n["language"], n["customers"], n["special"]]
-                             for n in view.get("notices", [])])  # fmt: skip
+        languages = {"zh": translate("IncidentDock", "Chinese"), "en": translate("IncidentDock", "English")}
+        _fill(self.notices, [[n["time"][11:19], word(n["kind"]), languages.get(n["language"], n["language"]),
+                              n["customers"], n["special"]] for n in view.get("notices", [])])  # fmt: skip
         p = view.get("plan") or {}
-        self.notice_audience.setText(f"{p.get('customers', 0):,} customers, {p.get('special', 0)} special users first"
-                                     if p else "No plan yet: notices go to the customers it cuts off")  # fmt: skip
+        self.notice_audience.setText(
+            translate("IncidentDock", "{customers:,} customers, {special} special users first").format(
+                customers=p.get("customers", 0), special=p.get("special", 0)) if p
+            else translate("IncidentDock", "No plan yet: notices go to the customers it cuts off"))  # fmt: skip
         self._update_preview()
 
     def _show_restoration(self, view: dict) -> None:
         r = view.get("restoration", {})
         order = view.get("reopen_order") or []
-        self.restore_summary.setText(
-            f"<b>{r.get('affected', 0):,}</b> meters: {r.get('shut_off', 0):,} shut off · {r.get('relit', 0):,} relit · "
-            f"{r.get('handed_over', 0):,} handed over · {r.get('not_home', 0):,} not at home (revisit) · "
-            f"<b>{r.get('pending', 0):,}</b> pending"
-            f"<br>Reopening order: {' → '.join(order) if order else '—'} · purged {view.get('purged') or '—'}"
-            + (f"<br>Revisit queue: {', '.join(view['revisit'][:8])}{' …' if len(view['revisit']) > 8 else ''}"
-               if view.get("revisit") else "")
-        )  # fmt: skip
-        self.reopen_next_button.setText(f"Reopen {order[0]}" if order else "Reopen next valve")
+        text = translate("IncidentDock", "<b>{affected:,}</b> meters: {shut_off:,} shut off · {relit:,} relit · "
+                         "{handed_over:,} handed over · {not_home:,} not at home (revisit) · <b>{pending:,}</b> "
+                         "pending").format(
+            affected=r.get("affected", 0), shut_off=r.get("shut_off", 0), relit=r.get("relit", 0),
+            handed_over=r.get("handed_over", 0), not_home=r.get("not_home", 0), pending=r.get("pending", 0))  # fmt: skip
+        text += "<br>" + translate("IncidentDock", "Reopening order: {order} · purged {purged}").format(
+            order=" → ".join(order) if order else "—", purged=view.get("purged") or "—")  # fmt: skip
+        if view.get("revisit"):
+            ids = ", ".join(view["revisit"][:8]) + (" …" if len(view["revisit"]) > 8 else "")
+            text += "<br>" + translate("IncidentDock", "Revisit queue: {customers}").format(customers=ids)
+        self.restore_summary.setText(text)
+        self.reopen_next_button.setText(translate("IncidentDock", "Reopen {valve}").format(valve=order[0]) if order
+                                        else translate("IncidentDock", "Reopen next valve"))  # fmt: skip
         meters = view.get("meters", [])
-        _fill(self.meters, [[m[0], m[1], m[2], METER_LABELS.get(m[3], m[3])] for m in meters],
+        _fill(self.meters, [[m[0], m[1], word(m[2]), translate("IncidentDock", METER_LABELS[m[3]])
+                             if m[3] in METER_LABELS else m[3]] for m in meters],
               [{"relit": "#15803d", "handed_over": "#15803d", "not_home": "#dc2626", "shut_off": "#a16207"}.get(m[3])
                for m in meters], 3)  # fmt: skip
 
     def _show_timeline(self, view: dict) -> None:
         rows = view.get("timeline", [])
-        _fill(self.timeline, [[r.time[11:19], r.who, r.type, r.activity, r.index] for r in rows])
+        lang = current_language()
+        _fill(self.timeline, [[r.time[11:19], r.who, step_name(r.type, lang), r.activity, r.index] for r in rows])
         self.timeline.scrollToBottom()
