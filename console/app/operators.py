@@ -41,12 +41,15 @@ from psygnal import Signal
 
 from console.app.settings import declare
 from console.errors import GasOpsError
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = [
     "OPERATOR_ENV",
     "OPERATOR_PASSPHRASE_ENV",
     "PERMISSIONS",
     "ROLES",
+    "ROLE_DESCRIPTIONS",
+    "ROLE_LABELS",
     "Operator",
     "OperatorError",
     "OperatorService",
@@ -67,21 +70,21 @@ declare("security/last_operator", "", str, "the operator id offered at the next 
 
 # What each guarded action is called, and what it means (the menus and the denial messages use the text).
 PERMISSIONS: dict[str, str] = {
-    "alarm.acknowledge": "acknowledge alarms",
-    "alarm.shelve": "shelve and unshelve alarms",
-    "alarm.comment": "comment on alarms",
-    "feed.control": "start, stop and switch live feeds and training events",
-    "hazard.report": "report hazards",
-    "hazard.advance": "assign, rectify, verify and close hazards",
-    "isolation.run": "run valve-shutoff analyses",
-    "simulation.run": "run hydraulic simulations and what-ifs",
-    "incident.open": "open incidents and log their steps",
-    "incident.close": "close incidents",
-    "changes.edit": "edit the network and submit change sets",
-    "changes.approve": "approve or reject change sets (never one's own)",
-    "ledger.sync": "sync the ledger with peers and verify it",
-    "ledger.peers": "add and remove ledger peers and witnesses",
-    "operators.manage": "add operators, change their roles and revoke them",
+    "alarm.acknowledge": QT_TRANSLATE_NOOP("Permissions", "acknowledge alarms"),
+    "alarm.shelve": QT_TRANSLATE_NOOP("Permissions", "shelve and unshelve alarms"),
+    "alarm.comment": QT_TRANSLATE_NOOP("Permissions", "comment on alarms"),
+    "feed.control": QT_TRANSLATE_NOOP("Permissions", "start, stop and switch live feeds and training events"),
+    "hazard.report": QT_TRANSLATE_NOOP("Permissions", "report hazards"),
+    "hazard.advance": QT_TRANSLATE_NOOP("Permissions", "assign, rectify, verify and close hazards"),
+    "isolation.run": QT_TRANSLATE_NOOP("Permissions", "run valve-shutoff analyses"),
+    "simulation.run": QT_TRANSLATE_NOOP("Permissions", "run hydraulic simulations and what-ifs"),
+    "incident.open": QT_TRANSLATE_NOOP("Permissions", "open incidents and log their steps"),
+    "incident.close": QT_TRANSLATE_NOOP("Permissions", "close incidents"),
+    "changes.edit": QT_TRANSLATE_NOOP("Permissions", "edit the network and submit change sets"),
+    "changes.approve": QT_TRANSLATE_NOOP("Permissions", "approve or reject change sets (never one's own)"),
+    "ledger.sync": QT_TRANSLATE_NOOP("Permissions", "sync the ledger with peers and verify it"),
+    "ledger.peers": QT_TRANSLATE_NOOP("Permissions", "add and remove ledger peers and witnesses"),
+    "operators.manage": QT_TRANSLATE_NOOP("Permissions", "add operators, change their roles and revoke them"),
 }
 
 # The default roles; an administrator can replace them with the ledger folder's roles.json (a policy change is audited).
@@ -96,12 +99,20 @@ ROLES: dict[str, frozenset[str]] = {
     "administrator": frozenset({"operators.manage", "ledger.peers", "ledger.sync", "feed.control", "isolation.run",
                                 "simulation.run"}),
 }  # fmt: skip
+# What the UI calls each default role and what it is for (English; the UI translates them, context "Roles").
 ROLE_LABELS = {
-    "dispatcher": "调度",
-    "planner": "规划",
-    "reviewer": "审核",
-    "commander": "应急指挥",
-    "administrator": "管理员",
+    "dispatcher": QT_TRANSLATE_NOOP("Roles", "Dispatcher"),
+    "planner": QT_TRANSLATE_NOOP("Roles", "Planner"),
+    "reviewer": QT_TRANSLATE_NOOP("Roles", "Reviewer"),
+    "commander": QT_TRANSLATE_NOOP("Roles", "Emergency commander"),
+    "administrator": QT_TRANSLATE_NOOP("Roles", "Administrator"),
+}
+ROLE_DESCRIPTIONS = {
+    "dispatcher": QT_TRANSLATE_NOOP("Roles", "Watches the network, handles alarms, hazards and incidents"),
+    "planner": QT_TRANSLATE_NOOP("Roles", "Edits the network and runs analyses"),
+    "reviewer": QT_TRANSLATE_NOOP("Roles", "Approves or rejects change sets and verifies hazards"),
+    "commander": QT_TRANSLATE_NOOP("Roles", "Leads the emergency response and closes incidents"),
+    "administrator": QT_TRANSLATE_NOOP("Roles", "Manages operators, roles and ledger peers"),
 }
 
 
@@ -127,8 +138,7 @@ class Operator:
 
     @property
     def label(self) -> str:
-        roles = ", ".join(f"{r} {ROLE_LABELS.get(r, '')}".strip() for r in self.roles)
-        return f"{self.name} ({self.operator_id}; {roles})"
+        return f"{self.name} ({self.operator_id}; {', '.join(self.roles)})"
 
 
 class RolePolicy:

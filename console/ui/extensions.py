@@ -11,6 +11,7 @@ import importlib
 import logging
 
 from console.app.plugins import default_registry
+from console.ui.i18n import translate
 
 __all__ = ["install_extensions"]
 
@@ -28,5 +29,6 @@ def install_extensions(window, registry=None) -> dict[str, object]:
             installed[name] = target(window)
         except Exception as exc:  # one broken feature must not keep the console from opening
             log.error("UI extension %s not installed: %s", name, exc, exc_info=exc)
-            window.statusBar().showMessage(f"Feature {name!r} unavailable: {exc}", 10000)
+            text = translate("MainWindow", "Feature {name} unavailable: {error}").format(name=repr(name), error=exc)
+            window.statusBar().showMessage(text, 10000)
     return installed

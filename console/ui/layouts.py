@@ -1,4 +1,4 @@
-"""Role layouts (岗位布局): Dispatcher 调度, Planner 规划 and Commander 应急, each a saved arrangement of docks.
+"""Role layouts: Dispatcher, Planner and Commander, each a saved arrangement of docks.
 
 A role puts the docks it needs in one column beside the map, in two tabbed groups stacked one above the other (the
 first dock of each group in front); the docks it does not name are hidden, tabbed behind its second group, so the View
@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, Qt, QTimer
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QComboBox, QDockWidget, QScrollArea, QStyle, QTabBar, QTabWidget
 
 from console.ui.actions import ActionSpec
+from console.ui.i18n import translate
 
 __all__ = ["ROLES", "Role", "RoleLayouts", "install"]
 
@@ -32,7 +33,9 @@ class Role:
     docks it does not name are hidden (tabbed behind the bottom group, so the View menu shows them there)."""
 
     key: str
-    title: str
+    title: str  # marked QT_TRANSLATE_NOOP("RoleLayouts", …): shown translated in the toolbar's role box
+    action: str  # the View menu's text (context "Actions")
+    tip: str  # (context "Actions")
     side: Qt.DockWidgetArea
     top: tuple[str, ...]
     bottom: tuple[str, ...]
@@ -45,14 +48,19 @@ class Role:
 
 
 ROLES = (
-    Role("dispatcher", "Dispatcher 调度", _RIGHT,
+    Role("dispatcher", QT_TRANSLATE_NOOP("RoleLayouts", "Dispatcher"),
+         QT_TRANSLATE_NOOP("Actions", "Dispatcher layout"),
+         QT_TRANSLATE_NOOP("Actions", "Arrange the docks for the dispatcher (your changes are kept)"), _RIGHT,
          top=("alarmDock", "ledgerHazardsDock"),
          bottom=("attributesDock", "trendDock", "incidentBoardDock", "isolationDock"), top_share=0.48),
-    Role("planner", "Planner 规划", _LEFT,
+    Role("planner", QT_TRANSLATE_NOOP("RoleLayouts", "Planner"), QT_TRANSLATE_NOOP("Actions", "Planner layout"),
+         QT_TRANSLATE_NOOP("Actions", "Arrange the docks for the planner (your changes are kept)"), _LEFT,
          top=("simulationDock", "layersDock", "isolationDock"),
          bottom=("attributesDock", "simulationViolationsDock", "trendDock"),
          top_share=0.55),
-    Role("commander", "Commander 应急", _RIGHT,
+    Role("commander", QT_TRANSLATE_NOOP("RoleLayouts", "Commander"),
+         QT_TRANSLATE_NOOP("Actions", "Commander layout"),
+         QT_TRANSLATE_NOOP("Actions", "Arrange the docks for the emergency commander (your changes are kept)"), _RIGHT,
          top=("incidentDock", "isolationDock", "alarmDock"),
          bottom=("incidentBoardDock", "ledgerHazardsDock", "attributesDock", "trendDock", "ledgerDock"),
          top_share=0.55),
@@ -78,23 +86,25 @@ class RoleLayouts:
         self.group = QActionGroup(w)  # one role at a time
         for k, role in enumerate(ROLES, start=1):
             # checkable actions call back on toggled: only the one checked by the user switches (not _show_role's)
-            spec = ActionSpec(f"view.role_{role.key}", f"{role.title} layout",
+            spec = ActionSpec(f"view.role_{role.key}", role.action,
                               lambda checked=True, r=role: checked and r is not self.role and self.switch(r.key),
-                              f"Ctrl+Alt+{k}", f"Arrange the docks for the {role.title} role (your changes are kept)",
-                              menu="View", section="roles", checkable=True)  # fmt: skip
+                              f"Ctrl+Alt+{k}", role.tip, menu="View", section="roles", checkable=True)  # fmt: skip
             self.actions[role.key] = w.actions.declare(spec)
             self.group.addAction(self.actions[role.key])
         self.act_next = w.actions.declare(ActionSpec(
-            "view.role_next", "Next role layout", lambda *_: self.switch(self._next().key), "Ctrl+Alt+0",
-            "Switch to the next role's layout", menu="View", section="roles"))  # fmt: skip
+            "view.role_next", QT_TRANSLATE_NOOP("Actions", "Next role layout"), lambda *_: self.switch(self._next().key),
+            "Ctrl+Alt+0", QT_TRANSLATE_NOOP("Actions", "Switch to the next role's layout"), menu="View",
+            section="roles"))  # fmt: skip
         self.act_reset = w.actions.declare(ActionSpec(
-            "view.role_reset", "Reset role layout", lambda *_: self.reset(), (),
-            "Back to the default arrangement of the current role", menu="View", section="roles"))  # fmt: skip
+            "view.role_reset", QT_TRANSLATE_NOOP("Actions", "Reset role layout"), lambda *_: self.reset(), (),
+            QT_TRANSLATE_NOOP("Actions", "Back to the default arrangement of the current role"), menu="View",
+            section="roles"))  # fmt: skip
         self.combo = QComboBox(w)
         self.combo.setObjectName("roleLayoutBox")
-        self.combo.setToolTip("Role layout (Ctrl+Alt+1/2/3): the docks a dispatcher, planner or commander needs")
+        self.combo.setToolTip(translate(
+            "RoleLayouts", "Role layout (Ctrl+Alt+1/2/3): the docks a dispatcher, planner or commander needs"))  # fmt: skip
         for role in ROLES:
-            self.combo.addItem(role.title, role.key)
+            self.combo.addItem(translate("RoleLayouts", role.title), role.key)
         self.combo.activated.connect(lambda i: self.switch(self.combo.itemData(i)))
         w.toolbar.insertWidget(w.act_theme, self.combo)
         self._show_role()

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,7 +41,7 @@ from console.ui.docks import follow_identify
 from console.ui.docks.attributes_dock import AttributesDock
 from console.ui.docks.layers_dock import LayersDock
 from console.ui.extensions import install_extensions
-from console.ui.i18n import declare_language_actions
+from console.ui.i18n import declare_language_actions, translate
 from console.ui.layouts import install as install_layouts
 from console.ui.map.canvas import MapCanvas
 from console.ui.map.layers import MapData, prepare_map_data
@@ -58,13 +58,13 @@ log = logging.getLogger(__name__)
 APP_TITLE = "GasOps Console"
 # Shown when console.io cannot tell us its formats (it lists them in console.io.FORMATS when it can).
 _FALLBACK_FILTERS = (
-    "Network files (*.gpkg *.geojson *.json *.shp *.net *.inp)",
+    QT_TRANSLATE_NOOP("MainWindow", "Network files (*.gpkg *.geojson *.json *.shp *.net *.inp)"),
     "GeoPackage (*.gpkg)",
     "GeoJSON (*.geojson *.json)",
     "Shapefile (*.shp)",
-    "GasLib network (*.net)",
-    "EPANET input (*.inp)",
-    "All files (*)",
+    QT_TRANSLATE_NOOP("MainWindow", "GasLib network (*.net)"),
+    QT_TRANSLATE_NOOP("MainWindow", "EPANET input (*.inp)"),
+    QT_TRANSLATE_NOOP("MainWindow", "All files (*)"),
 )
 
 
@@ -107,6 +107,15 @@ def prepare_preloaded(future: Future, style: str, feedback: Feedback | None = No
     if network.source:
         data.extras["path"] = source_of(network.source)
     return data
+
+
+# Feature counts in the status bar: (layer, text with its count).
+_COUNT_TEXTS = (
+    ("pipes", QT_TRANSLATE_NOOP("MainWindow", "{count} pipes")),
+    ("valves", QT_TRANSLATE_NOOP("MainWindow", "{count} valves")),
+    ("regulators", QT_TRANSLATE_NOOP("MainWindow", "{count} regulators")),
+    ("customers", QT_TRANSLATE_NOOP("MainWindow", "{count} customers")),
+)
 
 
 class _Stage:
@@ -175,7 +184,7 @@ def _file_filters() -> str:
         return default_registry().file_filter("read")
     except Exception:  # a broken registry must not keep the dialog from opening
         log.exception("file filters from the plugin registry")
-        return ";;".join(_FALLBACK_FILTERS)
+        return ";;".join(translate("MainWindow", f) for f in _FALLBACK_FILTERS)
 
 
 class MainWindow(QMainWindow):
@@ -230,7 +239,7 @@ class MainWindow(QMainWindow):
             self.extensions = install_extensions(self)
         self._restore_layout()
         if self.extensions:
-            install_layouts(self)  # role layouts (调度/规划/应急): once the features' docks exist
+            install_layouts(self)  # role layouts (dispatcher, planner, commander): once the features' docks exist
         self.apply_theme(self._theme, save=False)
 
     def install_features(self) -> None:
@@ -255,7 +264,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         """The window's own commands, declared once (see console.ui.actions): menus, toolbar and Help follow."""
         self.actions = ActionRegistry(self)
-        self.toolbar = tb = QToolBar("Map tools", self)
+        self.toolbar = tb = QToolBar(translate("MainWindow", "Map tools"), self)
         tb.setObjectName("mapToolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
@@ -268,41 +277,64 @@ class MainWindow(QMainWindow):
         tool = lambda name: lambda checked: checked and self.set_tool(name)  # noqa: E731
         # attribute, id, text, callback, keys, tip, menu, section, toolbar, checkable, icon
         table = (
-            ("act_open", "file.open", "&Open network…", self.open_file_dialog, K.Open, "Open a network file",
+            ("act_open", "file.open", QT_TRANSLATE_NOOP("Actions", "&Open network…"), self.open_file_dialog, K.Open,
+             QT_TRANSLATE_NOOP("Actions", "Open a network file"),
              "File", "open", True, False, "open"),
-            ("act_open_db", "file.open_postgis", "Open from Post&GIS…", self.open_database_dialog, "Ctrl+Shift+O",
-             "Open a network stored in a PostGIS database", "File", "open", False, False, None),
-            ("act_demo", "file.demo", "Open &demo district", self.open_demo, (),
-             "Open the bundled demo district (示范片区)", "File", "open", False, False, None),
-            ("act_save", "file.save", "&Save", self.save, K.Save, "Save the network to its file or PostGIS schema",
+            ("act_open_db", "file.open_postgis", QT_TRANSLATE_NOOP("Actions", "Open from Post&GIS…"),
+             self.open_database_dialog, "Ctrl+Shift+O",
+             QT_TRANSLATE_NOOP("Actions", "Open a network stored in a PostGIS database"),
+             "File", "open", False, False, None),
+            ("act_demo", "file.demo", QT_TRANSLATE_NOOP("Actions", "Open &demo district"), self.open_demo, (),
+             QT_TRANSLATE_NOOP("Actions", "Open the bundled demo district"),
+             "File", "open", False, False, None),
+            ("act_save", "file.save", QT_TRANSLATE_NOOP("Actions", "&Save"), self.save, K.Save,
+             QT_TRANSLATE_NOOP("Actions", "Save the network to its file or PostGIS schema"),
              "File", "save", False, False, None),
-            ("act_save_as", "file.save_as", "Save &as…", self.save_as, "Ctrl+Shift+S",
-             "Save the network to another file", "File", "save", False, False, None),
-            ("act_quit", "file.quit", "&Quit", self.close, (K.Quit, "Ctrl+Q"), "Quit GasOps Console", "File", "quit",
-             False, False, None),
-            ("act_pan", "view.pan", "&Pan", tool("pan"), "P", "Pan: drag to move the map", "View", "tools", True,
-             True, "pan"),
-            ("act_zoom_box", "view.zoom_box", "&Zoom box", tool("zoom_box"), "Z",
-             "Zoom box: drag a rectangle to zoom into", "View", "tools", True, True, "zoom_box"),
-            ("act_identify", "view.identify", "&Identify", tool("identify"), "I",
-             "Identify: click a feature to see its attributes", "View", "tools", True, True, "identify"),
-            ("act_zoom_in", "view.zoom_in", "Zoom &in", lambda: self.canvas.zoom_by(2.0), ("+", "=", K.ZoomIn),
-             "Zoom in", "View", "zoom", True, False, "zoom_in"),
-            ("act_zoom_out", "view.zoom_out", "Zoom &out", lambda: self.canvas.zoom_by(0.5), ("-", K.ZoomOut),
-             "Zoom out", "View", "zoom", True, False, "zoom_out"),
-            ("act_extent", "view.extent", "Zoom to &extent", self.canvas.zoom_to_extent, "Home",
-             "Zoom to the whole network", "View", "zoom", True, False, "extent"),
-            ("act_find", "view.find", "&Find feature…", self.focus_search, K.Find, "Find a feature by id or street",
+            ("act_save_as", "file.save_as", QT_TRANSLATE_NOOP("Actions", "Save &as…"), self.save_as, "Ctrl+Shift+S",
+             QT_TRANSLATE_NOOP("Actions", "Save the network to another file"),
+             "File", "save", False, False, None),
+            ("act_quit", "file.quit", QT_TRANSLATE_NOOP("Actions", "&Quit"), self.close, (K.Quit, "Ctrl+Q"),
+             QT_TRANSLATE_NOOP("Actions", "Quit GasOps Console"),
+             "File", "quit", False, False, None),
+            ("act_pan", "view.pan", QT_TRANSLATE_NOOP("Actions", "&Pan"), tool("pan"), "P",
+             QT_TRANSLATE_NOOP("Actions", "Pan: drag to move the map"),
+             "View", "tools", True, True, "pan"),
+            ("act_zoom_box", "view.zoom_box", QT_TRANSLATE_NOOP("Actions", "&Zoom box"), tool("zoom_box"), "Z",
+             QT_TRANSLATE_NOOP("Actions", "Zoom box: drag a rectangle to zoom into"),
+             "View", "tools", True, True, "zoom_box"),
+            ("act_identify", "view.identify", QT_TRANSLATE_NOOP("Actions", "&Identify"), tool("identify"), "I",
+             QT_TRANSLATE_NOOP("Actions", "Identify: click a feature to see its attributes"),
+             "View", "tools", True, True, "identify"),
+            ("act_zoom_in", "view.zoom_in", QT_TRANSLATE_NOOP("Actions", "Zoom &in"),
+             lambda: self.canvas.zoom_by(2.0), ("+", "=", K.ZoomIn),
+             QT_TRANSLATE_NOOP("Actions", "Zoom in"),
+             "View", "zoom", True, False, "zoom_in"),
+            ("act_zoom_out", "view.zoom_out", QT_TRANSLATE_NOOP("Actions", "Zoom &out"),
+             lambda: self.canvas.zoom_by(0.5), ("-", K.ZoomOut),
+             QT_TRANSLATE_NOOP("Actions", "Zoom out"),
+             "View", "zoom", True, False, "zoom_out"),
+            ("act_extent", "view.extent", QT_TRANSLATE_NOOP("Actions", "Zoom to &extent"),
+             self.canvas.zoom_to_extent, "Home",
+             QT_TRANSLATE_NOOP("Actions", "Zoom to the whole network"),
+             "View", "zoom", True, False, "extent"),
+            ("act_find", "view.find", QT_TRANSLATE_NOOP("Actions", "&Find feature…"), self.focus_search, K.Find,
+             QT_TRANSLATE_NOOP("Actions", "Find a feature by id or street"),
              "View", "zoom", False, False, "search"),
-            ("act_clear", "view.clear", "&Clear selection", self.clear_selection, "Esc",
-             "Clear the selection (and leave a map tool)", "View", "zoom", False, False, "clear"),
+            ("act_clear", "view.clear", QT_TRANSLATE_NOOP("Actions", "&Clear selection"), self.clear_selection, "Esc",
+             QT_TRANSLATE_NOOP("Actions", "Clear the selection (and leave a map tool)"),
+             "View", "zoom", False, False, "clear"),
             (None, "", "", None, (), "", "", "", False, False, None),  # the search box and a spacer go here
-            ("act_theme", "view.theme", "Dark / light &theme", self.toggle_theme, "Ctrl+Shift+T",
-             "Switch between the dark and light theme", "View", "theme", True, False, "theme"),
-            ("act_help", "help.manual", "User &manual 用户手册", self.show_manual, K.HelpContents,
-             "The user manual: every screen, workflow and shortcut", "Help", "", True, False, "help"),
-            ("act_shortcuts", "help.shortcuts", "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+F1",
-             "Keyboard shortcuts", "Help", "", False, False, None),
+            ("act_theme", "view.theme", QT_TRANSLATE_NOOP("Actions", "Dark / light &theme"),
+             self.toggle_theme, "Ctrl+Shift+T",
+             QT_TRANSLATE_NOOP("Actions", "Switch between the dark and light theme"),
+             "View", "theme", True, False, "theme"),
+            ("act_help", "help.manual", QT_TRANSLATE_NOOP("Actions", "User &manual"), self.show_manual, K.HelpContents,
+             QT_TRANSLATE_NOOP("Actions", "The user manual: every screen, workflow and shortcut"),
+             "Help", "", True, False, "help"),
+            ("act_shortcuts", "help.shortcuts", QT_TRANSLATE_NOOP("Actions", "&Keyboard shortcuts"),
+             self.show_shortcuts, "Ctrl+F1",
+             QT_TRANSLATE_NOOP("Actions", "Keyboard shortcuts"),
+             "Help", "", False, False, None),
         )  # fmt: skip
         tools = QActionGroup(self)
         for attr, action_id, text, callback, keys, tip, menu, section, toolbar, checkable, icon_name in table:
@@ -322,8 +354,9 @@ class MainWindow(QMainWindow):
         self.act_pan.setChecked(True)
         declare_language_actions(self)  # View › Language
         self._toolbar_anchor = self.act_theme
-        self.actions.add_help("Wheel", "Zoom about the cursor")
-        self.actions.add_help("Right-click", "What can be done with the feature under the cursor")
+        self.actions.add_help(translate("Actions", "Wheel"), translate("Actions", "Zoom about the cursor"))
+        self.actions.add_help(translate("Actions", "Right-click"),
+                              translate("Actions", "What can be done with the feature under the cursor"))  # fmt: skip
 
     def menu_for(self, name: str) -> QMenu:
         """The menu ``name`` (one of console.ui.actions.MENUS), created in menu-bar order on first use."""
@@ -433,11 +466,11 @@ class MainWindow(QMainWindow):
         self.crs_label = _ElidedLabel()
         self.counts_label = _ElidedLabel()
         for w, tip in (
-            (self.xy_label, "Projected coordinates under the cursor (metres)"),
-            (self.lonlat_label, "Longitude / latitude under the cursor (CGCS2000)"),
-            (self.scale_label, "Map scale on this screen"),
-            (self.crs_label, "Coordinate reference system of the network"),
-            (self.counts_label, "Feature counts"),
+            (self.xy_label, translate("MainWindow", "Projected coordinates under the cursor (metres)")),
+            (self.lonlat_label, translate("MainWindow", "Longitude / latitude under the cursor (CGCS2000)")),
+            (self.scale_label, translate("MainWindow", "Map scale on this screen")),
+            (self.crs_label, translate("MainWindow", "Coordinate reference system of the network")),
+            (self.counts_label, translate("MainWindow", "Feature counts")),
         ):
             w.setToolTip(tip)
         mono = self.xy_label.font()
@@ -509,7 +542,9 @@ class MainWindow(QMainWindow):
     def save_as(self) -> bool:
         if self.network is None:
             return False
-        path, _ = QFileDialog.getSaveFileName(self, "Save network as", str(self.network_path or ""), _file_filters())
+        path, _ = QFileDialog.getSaveFileName(
+            self, translate("MainWindow", "Save network as"), str(self.network_path or ""), _file_filters()
+        )
         return bool(path) and self._save_to(Path(path))
 
     def _save_to(self, target: Path | str) -> bool:
@@ -518,26 +553,29 @@ class MainWindow(QMainWindow):
         try:
             (self.saver or write_network)(self.network, target)
         except GasOpsError as exc:
-            self.show_error("Save failed", str(exc))
+            self.show_error(translate("MainWindow", "Save failed"), str(exc))
             return False
         self._path = self._shown_path = target
         self.setWindowTitle(f"{self.network.name}[*] — {source_label(target)} — {APP_TITLE}")
         self.setWindowModified(False)
-        self.statusBar().showMessage(f"Saved to {source_label(target)}", 5000)
+        self.statusBar().showMessage(
+            translate("MainWindow", "Saved to {target}").format(target=source_label(target)), 5000
+        )
         self.networkSaved.emit(target)
         return True
 
     def confirm_discard(self) -> bool:
         """Ask what to do with unsaved edits: True to go on (saved or discarded), False to stay."""
         buttons = QMessageBox.StandardButton
-        answer = QMessageBox.question(self, "Unsaved edits", "The network has unsaved edits. Save them first?",
+        answer = QMessageBox.question(self, translate("MainWindow", "Unsaved edits"),
+                                      translate("MainWindow", "The network has unsaved edits. Save them first?"),
                                       buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)  # fmt: skip
         return answer == buttons.Discard or (answer == buttons.Save and self.save())
 
     # -- loading -----------------------------------------------------------------------------------------------------
     def open_file_dialog(self) -> None:
         start = self.prefs.get("files/last_dir") or str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open network", start, _file_filters())
+        path, _ = QFileDialog.getOpenFileName(self, translate("MainWindow", "Open network"), start, _file_filters())
         if path:
             self.prefs.set("files/last_dir", str(Path(path).parent))
             self.open_path(path)
@@ -547,9 +585,12 @@ class MainWindow(QMainWindow):
         last = self.prefs.get("files/last_database")
         url, ok = QInputDialog.getText(
             self,
-            "Open from PostGIS",
-            "Database URL — postgresql://user@host:5432/db?schema=NAME\n"
-            "(the password from PGPASSWORD or ~/.pgpass; it is never stored or shown):",
+            translate("MainWindow", "Open from PostGIS"),
+            translate(
+                "MainWindow",
+                "Database URL — postgresql://user@host:5432/db?schema=NAME\n"
+                "(the password from PGPASSWORD or ~/.pgpass; it is never stored or shown):",
+            ),
             text=last,
         )
         url = url.strip()
@@ -558,7 +599,10 @@ class MainWindow(QMainWindow):
         from console.io import is_database_url, redact_url
 
         if not is_database_url(url):
-            self.show_error("Open from PostGIS", f"{url[:200]}: not a postgresql:// or postgis:// URL")
+            self.show_error(
+                translate("MainWindow", "Open from PostGIS"),
+                translate("MainWindow", "{url}: not a postgresql:// or postgis:// URL").format(url=url[:200]),
+            )
             return
         self.prefs.set("files/last_database", redact_url(url))
         self.open_path(url)
@@ -566,22 +610,30 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str | os.PathLike) -> JobWorker:
         """Load a network file (or a ``postgresql://`` URL) in the background; the map shows it when ready."""
         source = source_of(path)
-        return self._start_load(source, f"Opening {source_label(source)}…")
+        return self._start_load(
+            source, translate("MainWindow", "Opening {source}…").format(source=source_label(source))
+        )
 
     def open_preloaded(self, future: Future, path: str | os.PathLike | None = None) -> JobWorker:
         """Show a network whose reading already started elsewhere (the command line starts it before Qt loads)."""
         self._path = source_of(path) if path else None
-        return self._start_job(prepare_preloaded, (future, self._style), "Opening the network…")
+        return self._start_job(
+            prepare_preloaded, (future, self._style), translate("MainWindow", "Opening the network…")
+        )
 
     def open_demo(self) -> JobWorker:
         """Load (generating it the first time) the bundled demo district in the background."""
-        return self._start_load(None, "Opening the demo district…")
+        return self._start_load(None, translate("MainWindow", "Opening the demo district…"))
 
     def set_network(self, network: GasNetwork, path: str | os.PathLike | None = None) -> JobWorker:
         """Show an in-memory network (its map buffers are prepared in the background)."""
         source = path or network.source
         self._path = source_of(source) if source else None
-        return self._start_job(_prepare, (network, self._style), f"Preparing {network.name}…")
+        return self._start_job(
+            _prepare,
+            (network, self._style),
+            translate("MainWindow", "Preparing {network}…").format(network=network.name),
+        )
 
     def _start_load(self, path: Path | str | None, message: str) -> JobWorker:
         self._path = path
@@ -616,7 +668,9 @@ class MainWindow(QMainWindow):
             return  # superseded by a later open
         self._end_progress()
         self.apply_map_data(data)
-        self.statusBar().showMessage(f"Opened {data.network.name}", 5000)
+        self.statusBar().showMessage(
+            translate("MainWindow", "Opened {network}").format(network=data.network.name), 5000
+        )
 
     def _on_load_error(self, job: JobWorker, exc: BaseException) -> None:
         if job is not self._load_job:
@@ -625,14 +679,16 @@ class MainWindow(QMainWindow):
         # The network on screen stays as it was: its source, title, CRS, counts and map (only the attempt failed).
         self._path = self._shown_path
         if self.network is None:
-            self.canvas.set_placeholder("No network — File › Open (Ctrl+O)")
+            self.canvas.set_placeholder(translate("MapCanvas", "No network — File › Open (Ctrl+O)"))
         if isinstance(exc, GasOpsError):
             text = str(exc)
         else:
             log.error("unexpected error while opening a network", exc_info=exc)
-            text = f"Unexpected error ({type(exc).__name__}): {exc}"
+            text = translate("MainWindow", "Unexpected error ({kind}): {error}").format(
+                kind=type(exc).__name__, error=exc
+            )
         text = " ".join(text.split())  # one line, whatever the message held
-        self.show_error("Cannot open the network", text)
+        self.show_error(translate("MainWindow", "Cannot open the network"), text)
         self.loadFailed.emit(text)
 
     def show_error(self, title: str, text: str) -> None:
@@ -663,15 +719,19 @@ class MainWindow(QMainWindow):
         self._lonlat = _lonlat_transformer(network.crs)
         crs = network.crs
         epsg = crs.to_epsg() if crs else None
-        self.crs_label.setText(f"EPSG:{epsg} · {crs.name}" if epsg else (crs.name if crs else "no CRS"))  # elided
-        self.crs_label.setToolTip(
-            f"Coordinate reference system: {f'EPSG:{epsg} · ' if epsg else ''}{crs.name if crs else 'none'}"
-        )
+        no_crs = translate("MainWindow", "no CRS")
+        crs_text = f"EPSG:{epsg} · {crs.name}" if epsg else (crs.name if crs else no_crs)
+        self.crs_label.setText(crs_text)  # elided
+        self.crs_label.setToolTip(translate("MainWindow", "Coordinate reference system: {crs}").format(crs=crs_text))
         counts = network.counts()
-        parts = [f"{counts[k]:,} {label}" for k, label in (("pipes", "pipes"), ("valves", "valves"),
-                 ("regulators", "regulators"), ("customers", "customers")) if counts.get(k)]  # fmt: skip
+        parts = [translate("MainWindow", text).format(count=f"{counts[k]:,}") for k, text in _COUNT_TEXTS
+                 if counts.get(k)]  # fmt: skip
         self.counts_label.setText(" · ".join(parts))
-        self.counts_label.setToolTip("Feature counts: " + (", ".join(parts) or "none"))
+        self.counts_label.setToolTip(
+            translate("MainWindow", "Feature counts: {counts}").format(
+                counts=", ".join(parts) or translate("MainWindow", "none")
+            )
+        )
         where = f" — {source_label(self._path)}" if self._path else ""
         self.setWindowTitle(f"{network.name}[*]{where} — {APP_TITLE}")  # [*]: the modified marker
         self._shown_path = self._path
@@ -718,7 +778,8 @@ class MainWindow(QMainWindow):
         try:
             return self.canvas.zoom_to_feature(resolved)
         except UnknownFeatureError:
-            self.statusBar().showMessage(f"No feature with id “{feature_id}” in {self.network.name}", 6000)
+            self.statusBar().showMessage(translate("MainWindow", "No feature with id “{id}” in {network}").format(
+                id=feature_id, network=self.network.name), 6000)  # fmt: skip
             return None
 
     def focus_search(self) -> None:
@@ -794,11 +855,15 @@ class MainWindow(QMainWindow):
         for row in self.actions.shortcuts():
             if row.menu != menu:
                 menu = row.menu
-                rows.append(f"<tr><td colspan=2><br><b>{menu}</b></td></tr>")
+                rows.append(f"<tr><td colspan=2><br><b>{menu_title(menu).replace('&', '')}</b></td></tr>")
             rows.append(f"<tr><td><b>{row.keys}</b>&nbsp;&nbsp;</td><td>{row.text}</td></tr>")
         rows = "".join(rows)
         box = QMessageBox(
-            QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", QMessageBox.StandardButton.Ok, self
+            QMessageBox.Icon.NoIcon,
+            translate("MainWindow", "Keyboard shortcuts"),
+            f"<table>{rows}</table>",
+            QMessageBox.StandardButton.Ok,
+            self,
         )
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()

@@ -22,16 +22,21 @@ from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
 from console.errors import UnknownFeatureError
 from console.network import LAYERS, Addresses, GasNetwork, IdIndex, derive_addresses
+from console.ui.i18n import translate
+from console.ui.names import address_parts, address_text, feature_name, street_text
 
 __all__ = ["ADDRESS_MAX_PIPES", "FeatureIdIndex", "Match", "SearchBox", "TextIndex", "addresses_of", "case_variants"]
 
 ADDRESS_MAX_PIPES = 300_000  # bigger networks are searched by id, name and meter id only (streets take too long)
 _MAX_VARIANTS = 64
-_SINGULAR = {"pipes": "pipe", "valves": "valve", "regulators": "regulator", "junctions": "junction",
-             "gate_stations": "gate station", "customers": "customer", "risers": "riser", "end_caps": "end cap",
-             "links": "link", "sensors": "sensor"}  # fmt: skip
 _TARGET_ROLE = Qt.ItemDataRole.UserRole + 1
 _INSERT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def _kind(layer: str) -> str:
+    """What a suggestion calls a feature of ``layer``: "valve" (阀门 in Chinese)."""
+    name = feature_name(layer)
+    return name[:1].lower() + name[1:]
 
 
 def addresses_of(network: GasNetwork) -> Addresses | None:
@@ -119,25 +124,29 @@ class TextIndex:
             ids = frame["id"].astype(str).to_numpy()
             for name, fid in zip(names[names != ""], ids[names != ""], strict=True):
                 keys.append(name)
-                matches.append(Match(f"{name} · {_SINGULAR.get(layer, layer)} {fid}", fid, fid))
+                matches.append(Match(f"{name} · {_kind(layer)} {fid}", fid, fid))
         customers = network["customers"]
         if len(customers):
             meters = customers["meter_id"].fillna("").astype(str).to_numpy()
             ids = customers["id"].astype(str).to_numpy()
             for meter, fid in zip(meters[meters != ""], ids[meters != ""], strict=True):
                 keys.append(meter)
-                matches.append(Match(f"meter {meter} · customer {fid}", fid, fid))
+                label = translate("Search", "meter {meter} · customer {id}").format(meter=meter, id=fid)
+                matches.append(Match(label, fid, fid))
         if addresses is not None:
             ids = customers["id"].astype(str).to_numpy()
             for row in np.flatnonzero(addresses.customer_street >= 0):
                 s, n, fid = int(addresses.customer_street[row]), int(addresses.customer_number[row]), ids[row]
-                zh, en = f"{addresses.name[s]}{n}号", f"{addresses.name_en[s]} {n}"
-                label = f"{zh} ({n} {addresses.name_en[s]}) · customer {fid}"
+                bilingual = addresses.customer_address(row)
+                zh, en = address_parts(bilingual)[0], f"{addresses.name_en[s]} {n}"  # 桃湾路18号, Taowan Lu 18
+                label = translate("Search", "{address} · customer {id}").format(address=address_text(bilingual), id=fid)
                 keys += [zh, en]
                 matches += [Match(label, fid, fid), Match(label, fid, fid)]
             for s in range(len(addresses)):
                 bounds = addresses.street_bounds(s)
-                label = f"{addresses.label(s)} · street, {addresses.length_m[s]:,.0f} m"
+                label = translate("Search", "{street} · street, {length} m").format(
+                    street=street_text(str(addresses.name[s]), str(addresses.name_en[s])),
+                    length=f"{addresses.length_m[s]:,.0f}")  # fmt: skip
                 for key in (str(addresses.name[s]), str(addresses.name_en[s])):
                     keys.append(key)
                     matches.append(Match(label, f"street:{s}", key, bounds))
@@ -196,7 +205,7 @@ class FeatureIdIndex:
         if self._network is None:
             return ""
         try:
-            return _SINGULAR.get(self._network.locate(feature_id)[0], "")
+            return _kind(self._network.locate(feature_id)[0])
         except UnknownFeatureError:
             return ""
 
@@ -248,12 +257,10 @@ class SearchBox(QLineEdit):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setPlaceholderText("Find id, name, address, street, meter…  (Ctrl+F)")
+        self.setPlaceholderText(translate("Search", "Find id, name, address, street, meter…  (Ctrl+F)"))
         self.setClearButtonEnabled(True)
-        self.setToolTip(
-            "Type a feature id (v-00161), a customer or station name, a meter id, an address (桃湾路18号) or a "
-            "street, in any case; pick a suggestion or press Enter"
-        )
+        self.setToolTip(translate("Search", "Type a feature id (v-00161), a customer or station name, a meter id, an "
+                                  "address (18 Taowan Lu) or a street, in any case; pick a suggestion or press Enter"))  # fmt: skip
         self.setMinimumWidth(260)
         self._index: FeatureIdIndex | None = None
         self._model = QStandardItemModel(self)

@@ -41,7 +41,7 @@ def test_click_identify_fills_the_attribute_panel(qtbot, window, network):
     assert values["Id"] == "PH3_4"
     assert values["Nominal diameter DN"] == f"DN{pipe['dn']}"
     assert values["Material"] == str(pipe["material"]).replace("_", " ")
-    assert values["Pressure class"] == "LP 低压"
+    assert values["Pressure class"] == "LP low pressure"
     assert values["Length"] == "100.00 m"
     assert panel.title.text() == "Pipe PH3_4"
     lon, lat = (float(v.rstrip("°EN")) for v in values["Lon, lat"].split(", "))
@@ -72,7 +72,7 @@ def test_search_by_id_zooms_selects_and_identifies(qtbot, window, network):
     assert view[2] - view[0] < 1000  # zoomed in from the 2.9 km extent
     assert window.canvas.selected.feature_id == "RG2"
     assert window.attributes_dock.feature_id == "RG2"
-    assert window.attributes_dock.values()["Outlet class"] == "LP 低压"
+    assert window.attributes_dock.values()["Outlet class"] == "LP low pressure"
 
 
 def test_search_completes_prefixes_and_reports_unknown_ids(window):

@@ -64,7 +64,7 @@ def test_login_dialog_logs_in_and_names_the_operator(qtbot, window, ops):
     dlg.accept()
     assert not dlg.isVisible()
     assert ops.service.current.operator_id == "D-7"
-    assert "李调度" in ops.label.text() and "dispatcher" in ops.label.toolTip()
+    assert "李调度" in ops.label.text() and "Dispatcher" in ops.label.toolTip()
     assert window.prefs.get("security/last_operator") == "D-7"
 
 

@@ -81,8 +81,8 @@ def test_unknown_style_is_rejected():
 
 
 def test_labels_and_zoom_widths():
-    assert pressure_class_label("MP-A") == "MP-A 中压A"
-    assert pressure_class_label(PressureClass.SHP_B) == "SHP-B 次高压B"
+    assert pressure_class_label("MP-A") == "MP-A medium pressure A"
+    assert pressure_class_label(PressureClass.SHP_B) == "SHP-B sub-high pressure B"
     assert pressure_class_label("??") == "??"
     factors = [zoom_width_factor(m) for m in (0.1, 2.0, 10.0, 40.0, 400.0)]
     assert factors[0] == factors[1] == 1.0

@@ -119,7 +119,7 @@ def test_report_hazard_on_a_valve_names_the_valve_not_its_sensor(live):
     menu = QApplication.activePopupWidget()
     texts = [a.text() for a in menu.actions()]
     menu.close()
-    assert "Isolate here (关阀分析) — VA" in texts
+    assert "Isolate here — VA" in texts
     assert "Report hazard here — VA" in texts
 
 
@@ -185,19 +185,19 @@ def test_the_identify_panel_says_the_alarm_list_s_state_and_shows_the_whole_text
     listed = {(r.sensor_id, str(r.condition)) for r in ctrl.session.service.alarm_list()}
     assert ("MA", "HI") in listed
     (text,) = w.attributes_dock.live_values().values()
-    assert "HI alarm 报警 (unacknowledged)" in text and "Normal" not in text
+    assert "HI alarm (unacknowledged)" in text and "Normal" not in text
     table = w.attributes_dock.table
     parts = text.split(" · ")  # value, state, age: a row each, the whole text in every row's tooltip
     shown = [table.topLevelItem(k) for k in range(len(parts))]
     assert [i.text(1) for i in shown] == parts and all(i.toolTip(1) == text for i in shown)
     metrics = table.fontMetrics()
-    for i in shown:  # the value column has room for each part (no "Normal 正常…")
+    for i in shown:  # the value column has room for each part (no "Normal…" cut off)
         assert table.visualItemRect(i).height() >= metrics.height()
         assert metrics.horizontalAdvance(i.text(1)) <= 1.15 * table.columnWidth(1), (i.text(1), table.columnWidth(1))
     ctrl.session.acknowledge([("MA", "HI")])
     ctrl.refresh(force=True)
     (text,) = w.attributes_dock.live_values().values()
-    assert "HI alarm 报警 (acknowledged)" in text
+    assert "HI alarm (acknowledged)" in text
 
 
 # -- the status bar --------------------------------------------------------------------------------------------------

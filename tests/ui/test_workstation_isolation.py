@@ -78,7 +78,7 @@ def test_what_if_closed_valves_are_marked_on_the_map(qtbot, window):
         ctrl.compare(", ".join(valves))
     assert ctrl.closed_marks.shown_ids() == valves
     assert ctrl.closed_marks.marks.scene() is window.canvas.view.scene()
-    assert [lab.toPlainText() for lab in ctrl.closed_marks.labels] == [f"{v} closed 关" for v in valves]
+    assert [lab.toPlainText() for lab in ctrl.closed_marks.labels] == [f"{v} closed" for v in valves]
     pts = ctrl.closed_marks.marks.data["x"], ctrl.closed_marks.marks.data["y"]
     layer, row = window.network.locate(valves[0])
     g = window.network[layer].geometry.array[row]

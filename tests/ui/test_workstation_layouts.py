@@ -104,7 +104,7 @@ def test_the_role_and_its_arrangement_survive_a_restart(qtbot, big, network):
     w.show()
     qtbot.waitExposed(w)
     qtbot.wait(20)
-    assert w.layouts.role.key == "commander" and w.layouts.combo.currentText() == "Commander 应急"
+    assert w.layouts.role.key == "commander" and w.layouts.combo.currentText() == "Commander"
     assert "incidentDock" not in w.layouts.docks() or w.layouts.docks()["incidentDock"].isVisible()
     assert not w.layouts.docks()["layersDock"].isVisible()
     w.close()

@@ -1,8 +1,8 @@
-"""The identify panel (属性): layer, id and every attribute of the identified feature, with units; a customer's
+"""The identify panel: layer, id and every attribute of the identified feature, with units; a customer's
 address; the live value, unit, quality and age of the feature's sensors (kept current by the live view, see
 :meth:`AttributesDock.set_live`); and the other features drawn at the same spot ("Also here", pick the one you mean).
 
-Values are formatted the way a dispatcher reads them: ``DN110``, ``MP-A 中压A``, ``123.4 m``, ``yes``/``no``, ``—``
+Values are formatted the way a dispatcher reads them: ``DN110``, ``MP-A medium pressure A`` (中压A in Chinese), ``123.4 m``, ``yes``/``no``, ``—``
 for empty values. Units come from the schema (``LAYERS[layer].columns[*].unit``).
 """
 
@@ -27,28 +27,20 @@ from PySide6.QtWidgets import (
 )
 
 from console.network import LAYERS, GasNetwork, Hit
-from console.ui.map.styles import pressure_class_label
+from console.ui.i18n import translate
+from console.ui.names import address_text, attribute_title, feature_name, layer_name, pressure_class_label, value_text
 from console.ui.search import addresses_of
 
 __all__ = ["AttributesDock", "format_value"]
 
-_SINGULAR = {
-    "pipes": "Pipe",
-    "valves": "Valve",
-    "regulators": "Regulator",
-    "junctions": "Junction",
-    "gate_stations": "Gate station",
-    "customers": "Customer",
-    "risers": "Riser",
-    "end_caps": "End cap",
-    "links": "Link",
-    "sensors": "Sensor",
-}
 _CLASS_COLUMNS = {"pressure_class", "inlet_class", "outlet_class"}
 _UNIT_SUFFIXES = ("_mpa", "_nm3h", "_mm", "_m", "_kpa")
+# Code-list columns: their values are shown in the current language (console.ui.names.VALUE_TEXTS).
+_CODE_COLUMNS = {"material", "status", "normal_position", "valve_type", "kind", "category", "special_kind"}
 
 
 def _title(name: str, label: str = "") -> str:
+    """The English title of a column (looked up in the current language by :func:`attribute_title`)."""
     if name == "dn":
         label = label or "nominal diameter DN"
     if label:
@@ -64,20 +56,20 @@ def format_value(column: str, value: object, unit: str = "") -> str:
     """Format one attribute for display.
 
     >>> format_value("dn", 110, "mm"), format_value("pressure_class", "MP-A"), format_value("length_m", 123.456, "m")
-    ('DN110', 'MP-A 中压A', '123.46 m')
+    ('DN110', 'MP-A medium pressure A', '123.46 m')
     >>> format_value("install_year", 0), format_value("depth_m", float("nan"), "m"), format_value("operable", True)
     ('unknown', '—', 'yes')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
+        return value_text("yes") if value else value_text("no")
     if column in _CLASS_COLUMNS:
         return pressure_class_label(value)
     if column == "dn":
         return f"DN{int(value)}" if int(value) > 0 else "—"
     if column == "install_year":
-        return str(int(value)) if int(value) > 0 else "unknown"
+        return str(int(value)) if int(value) > 0 else value_text("unknown")
     if isinstance(value, (int, np.integer)):
         text = f"{int(value):,}"
     elif isinstance(value, (float, np.floating)):
@@ -90,6 +82,8 @@ def format_value(column: str, value: object, unit: str = "") -> str:
         text = (
             text.replace("_", " ") if column not in ("id", "from_node", "to_node", "feature_id", "meter_id") else text
         )
+        if column in _CODE_COLUMNS:
+            text = value_text(text)
     return f"{text} {unit}" if unit else text
 
 
@@ -100,24 +94,26 @@ class AttributesDock(QDockWidget):
     featureChosen = Signal(object)  # a Hit chosen in "Also here"
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Feature 属性", parent)
+        super().__init__(translate("AttributesDock", "Feature"), parent)
         self.setObjectName("attributesDock")
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(4)
-        self.title = QLabel("Nothing identified")
+        self.title = QLabel(translate("AttributesDock", "Nothing identified"))
         self.title.setObjectName("panelTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.subtitle = QLabel("Click a feature with the identify tool (I), or search by id (Ctrl+F).")
+        self.subtitle = QLabel(_hint())
         self.subtitle.setObjectName("panelSubtitle")
         self.subtitle.setWordWrap(True)
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         also = QHBoxLayout()
-        self.also_label = QLabel("Also here:")
+        self.also_label = QLabel(translate("AttributesDock", "Also here:"))
         self.also_here = QComboBox()
-        self.also_here.setToolTip("Other features drawn at this spot: choose the one you mean")
+        self.also_here.setToolTip(
+            translate("AttributesDock", "Other features drawn at this spot: choose the one you mean")
+        )
         self.also_here.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.also_here.setMinimumContentsLength(12)
         self.also_here.activated.connect(self._on_also_here)
@@ -127,7 +123,7 @@ class AttributesDock(QDockWidget):
         self._also_hits: list = []
         self.table = QTreeWidget()
         self.table.setColumnCount(2)
-        self.table.setHeaderLabels(["Attribute", "Value"])
+        self.table.setHeaderLabels([translate("AttributesDock", "Attribute"), translate("AttributesDock", "Value")])
         self.table.setRootIsDecorated(False)
         self.table.setAlternatingRowColors(True)
         self.table.setUniformRowHeights(False)  # a live row takes the lines it needs (value · state · age)
@@ -135,10 +131,10 @@ class AttributesDock(QDockWidget):
         self.table.header().setStretchLastSection(True)
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
-        self.zoom_button = QPushButton("Zoom to")
-        self.zoom_button.setToolTip("Centre the map on this feature")
+        self.zoom_button = QPushButton(translate("AttributesDock", "Zoom to"))
+        self.zoom_button.setToolTip(translate("AttributesDock", "Centre the map on this feature"))
         self.zoom_button.clicked.connect(lambda: self._feature_id and self.zoomRequested.emit(self._feature_id))
-        self.copy_button = QPushButton("Copy id")
+        self.copy_button = QPushButton(translate("AttributesDock", "Copy id"))
         self.copy_button.clicked.connect(self._copy_id)
         buttons.addWidget(self.zoom_button)
         buttons.addWidget(self.copy_button)
@@ -176,7 +172,7 @@ class AttributesDock(QDockWidget):
         bold = QFont(self.table.font())
         bold.setBold(True)
         items = []
-        for label, text, colour in rows or [("Live 实时", empty, "")]:
+        for label, text, colour in rows or [(attribute_title("Live"), empty, "")]:
             # One row per part (value, alarm state, age) under the sensor's name, so nothing is cut off in a narrow
             # dock; every row's tooltip has the whole text on one line.
             for k, part in enumerate(text.split(" · ")):
@@ -204,7 +200,7 @@ class AttributesDock(QDockWidget):
         self._also_hits = list(hits)
         self.also_here.clear()
         for hit in hits:
-            self.also_here.addItem(f"{_SINGULAR.get(hit.layer, hit.layer)} {hit.feature_id}")
+            self.also_here.addItem(f"{feature_name(hit.layer)} {hit.feature_id}")
         alone = len(hits) < 2
         self.also_here.setVisible(not alone)
         self.also_label.setVisible(not alone)
@@ -226,8 +222,8 @@ class AttributesDock(QDockWidget):
         self._live, self._live_items = {}, []
         self.set_also_here([])
         self.table.clear()
-        self.title.setText("Nothing identified")
-        self.subtitle.setText("Click a feature with the identify tool (I), or search by id (Ctrl+F).")
+        self.title.setText(translate("AttributesDock", "Nothing identified"))
+        self.subtitle.setText(_hint())
         self.zoom_button.setEnabled(False)
         self.copy_button.setEnabled(False)
 
@@ -236,26 +232,36 @@ class AttributesDock(QDockWidget):
         frame = network[hit.layer]
         record = frame.iloc[hit.row]
         self._feature_id = hit.feature_id
-        self.title.setText(f"{_SINGULAR.get(hit.layer, spec.label)} {hit.feature_id}")
-        self.subtitle.setText(f"{spec.label} {spec.label_zh} · row {hit.row:,}")
-        rows: list[tuple[str, str]] = [("Layer", f"{spec.label} {spec.label_zh}"), ("Id", hit.feature_id)]
+        self.title.setText(f"{feature_name(hit.layer)} {hit.feature_id}")
+        self.subtitle.setText(
+            translate("AttributesDock", "{layer} · row {row}").format(layer=layer_name(hit.layer), row=f"{hit.row:,}")
+        )
+        rows: list[tuple[str, str]] = [
+            (attribute_title("Layer"), layer_name(hit.layer)),
+            (attribute_title("Id"), hit.feature_id),
+        ]
         known = {"id", "geometry"}
         for col in spec.columns:
             known.add(col.name)
-            rows.append((_title(col.name, col.label), format_value(col.name, _scalar(record[col.name]), col.unit)))
+            rows.append(
+                (
+                    attribute_title(_title(col.name, col.label)),
+                    format_value(col.name, _scalar(record[col.name]), col.unit),
+                )
+            )
         for name in frame.columns:  # the utility's own extra attributes
             if name not in known and name != frame.geometry.name:
                 rows.append((name, format_value(name, _scalar(record[name]))))
         geom = frame.geometry.array[hit.row]
         if shapely.get_type_id(geom) == 0:
-            rows.append(("X, Y", f"{geom.x:,.2f}, {geom.y:,.2f} m"))
+            rows.append((attribute_title("X, Y"), f"{geom.x:,.2f}, {geom.y:,.2f} m"))
         else:
-            rows.append(("Vertices", f"{shapely.get_num_coordinates(geom):,}"))
-            rows.append(("Drawn length", f"{shapely.length(geom):,.2f} m"))
+            rows.append((attribute_title("Vertices"), f"{shapely.get_num_coordinates(geom):,}"))
+            rows.append((attribute_title("Drawn length"), f"{shapely.length(geom):,.2f} m"))
         if lonlat is not None:
-            rows.append(("Lon, lat", f"{lonlat[0]:.6f}°E, {lonlat[1]:.6f}°N"))
+            rows.append((attribute_title("Lon, lat"), f"{lonlat[0]:.6f}°E, {lonlat[1]:.6f}°N"))
         if (address := _address(network, hit)) is not None:
-            rows.insert(2, ("Address 地址", address))
+            rows.insert(2, (attribute_title("Address"), address))
         self.table.clear()
         self._live, self._live_items = {}, []
         self._values = {}
@@ -273,18 +279,22 @@ class AttributesDock(QDockWidget):
             QGuiApplication.clipboard().setText(self._feature_id)
 
 
+def _hint() -> str:
+    return translate("AttributesDock", "Click a feature with the identify tool (I), or search by id (Ctrl+F).")
+
+
 def _address(network: GasNetwork, hit: Hit) -> str | None:
     """A customer's address, or where any other point is ("near …"), from the network's derived streets."""
     addresses = addresses_of(network)
     if addresses is None or not len(addresses):
         return None
     if hit.layer == "customers":
-        return addresses.customer_address(hit.row) or None
+        return address_text(addresses.customer_address(hit.row)) or None
     geom = network[hit.layer].geometry.array[hit.row]
     if geom is None or geom.is_empty:
         return None
     c = geom.centroid if shapely.get_type_id(geom) != 0 else geom
-    return addresses.describe(c.x, c.y) or None
+    return address_text(addresses.describe(c.x, c.y)) or None
 
 
 def _scalar(value: object) -> object:

@@ -1,4 +1,4 @@
-"""The layer panel (图层): visibility per layer, the pipe style, and a legend with swatches and counts per class.
+"""The layer panel: visibility per layer, the pipe style, and a legend with swatches and counts per class.
 
 The legend is built from the same :class:`PipeClassification` the map draws, so its colours are the map's colours.
 """
@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.network import LAYERS
+from console.ui.i18n import translate
 from console.ui.map._items import make_pen
 from console.ui.map._symbols import POINT_STYLES, symbol_pixmap
 from console.ui.map.links import LINK_STYLES
-from console.ui.map.styles import PIPE_STYLES, PipeClassification
+from console.ui.map.styles import PIPE_STYLES, PipeClassification, style_title
+from console.ui.names import layer_name
 
 __all__ = ["LayersDock", "LEGEND_ORDER"]
 
@@ -63,7 +64,7 @@ class LayersDock(QDockWidget):
     pipeStyleChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Layers 图层", parent)
+        super().__init__(translate("LayersDock", "Layers"), parent)
         self.setObjectName("layersDock")
         self._theme = "dark"
         self._classification: PipeClassification | None = None
@@ -74,18 +75,20 @@ class LayersDock(QDockWidget):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Style pipes by"))
+        row.addWidget(QLabel(translate("LayersDock", "Style pipes by")))
         self.style_combo = QComboBox()
-        for key, title in PIPE_STYLES.items():
-            self.style_combo.addItem(title, key)
-        self.style_combo.setToolTip("How the pipes are coloured: pressure class, diameter, material, age or status")
+        for key in PIPE_STYLES:
+            self.style_combo.addItem(style_title(key), key)
+        self.style_combo.setToolTip(
+            translate("LayersDock", "How the pipes are coloured: pressure class, diameter, material, age or status")
+        )
         self.style_combo.currentIndexChanged.connect(self._on_style_combo_change)
         row.addWidget(self.style_combo, 1)
         layout.addLayout(row)
 
         self.tree = QTreeWidget()
         self.tree.setColumnCount(2)
-        self.tree.setHeaderLabels(["Layer", "Count"])
+        self.tree.setHeaderLabels([translate("LayersDock", "Layer"), translate("LayersDock", "Count")])
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         self.tree.setIconSize(self.tree.iconSize().expandedTo(QPixmap(30, 16).size()))
@@ -167,8 +170,7 @@ class LayersDock(QDockWidget):
         self.tree.clear()
         self._layer_items = {}
         for layer in LEGEND_ORDER:
-            spec = LAYERS[layer]
-            item = QTreeWidgetItem([f"{spec.label} {spec.label_zh}", ""])
+            item = QTreeWidgetItem([layer_name(layer), ""])
             item.setData(0, LAYER_ROLE, layer)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, checked.get(layer, Qt.CheckState.Checked))
@@ -182,7 +184,7 @@ class LayersDock(QDockWidget):
                     item.setIcon(0, QIcon(symbol_pixmap(variants[0], self._theme)))
                 else:
                     for v in variants:
-                        child = QTreeWidgetItem([v.label, ""])
+                        child = QTreeWidgetItem([translate("MapLegend", v.label), ""])
                         child.setIcon(0, QIcon(symbol_pixmap(v, self._theme)))
                         child.setData(0, KEY_ROLE, v.key)
                         child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -212,9 +214,9 @@ class LayersDock(QDockWidget):
                 child.setData(0, KEY_ROLE, cls.key)
                 child.setData(0, COLOR_ROLE, color)
                 child.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                child.setToolTip(
-                    0, f"{cls.label}: {int(counts[k]):,} pipes ({100 * counts[k] / max(np.sum(counts), 1):.1f} %)"
-                )
+                share = 100 * counts[k] / max(np.sum(counts), 1)
+                child.setToolTip(0, translate("LayersDock", "{label}: {count} pipes ({share} %)").format(
+                    label=cls.label, count=f"{int(counts[k]):,}", share=f"{share:.1f}"))  # fmt: skip
                 pipes_item.addChild(child)
         pipes_item.setExpanded(True)
         self._populating = False
@@ -247,7 +249,7 @@ class LayersDock(QDockWidget):
         for key, style in LINK_STYLES.items():
             if not counts.get(key):
                 continue
-            child = QTreeWidgetItem([style.label, f"{counts[key]:,}"])
+            child = QTreeWidgetItem([translate("MapLegend", style.label), f"{counts[key]:,}"])
             child.setIcon(0, line_swatch(style.color, style.width_px, style.dash))
             child.setData(0, KEY_ROLE, key)
             child.setData(0, COLOR_ROLE, style.color)

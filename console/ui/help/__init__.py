@@ -1,4 +1,4 @@
-"""Help (帮助): the bilingual user manual (F1), the keyboard shortcut list built from the declared actions, and About
+"""Help: the user manual (F1) in English and Chinese, the keyboard shortcut list built from the declared actions, and About
 with versions and the licences of libraries and data.
 
 ``install(window)`` declares Help › User manual (F1, the main window's help action opens it too), Keyboard shortcuts
@@ -6,6 +6,8 @@ and About, and returns the :class:`HelpController`.
 """
 
 from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from console.ui.actions import ActionSpec
 from console.ui.help._about import DATA_LICENCES, libraries
@@ -21,8 +23,9 @@ class HelpController:
         self.manual: ManualWindow | None = None
         declare = window.actions.declare
         self.act_about = declare(ActionSpec(
-            "help.about", "&About GasOps Console 关于", lambda: self.show("about"), (),
-            "Versions and the licences of the libraries and data", menu="Help", section="about"))  # fmt: skip
+            "help.about", QT_TRANSLATE_NOOP("Actions", "&About GasOps Console"), lambda: self.show("about"), (),
+            QT_TRANSLATE_NOOP("Actions", "Versions and the licences of the libraries and data"), menu="Help",
+            section="about"))  # fmt: skip
 
     def show(self, chapter: str | None = None) -> ManualWindow:
         if self.manual is None:

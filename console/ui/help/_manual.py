@@ -1,11 +1,12 @@
-"""The user manual window (F1): chapters on the left, the text in English, Chinese or both on the right; the last
-chapters are the complete keyboard shortcut list, built from the window's declared actions, and About."""
+"""The user manual window (F1): chapters on the left, the text on the right in the console's language (English or
+Chinese, or both side by side for a bilingual team); the last chapters are the complete keyboard shortcut list, built
+from the window's declared actions, and About."""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -20,12 +21,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.ui.actions import menu_title
 from console.ui.help._about import DATA_LICENCES, libraries
 from console.ui.help._content import CHAPTERS, Chapter
+from console.ui.i18n import LANGUAGES, current_language, translate
 
 __all__ = ["ManualWindow", "about_html", "shortcuts_html"]
 
-LANGUAGES = (("both", "English + 中文"), ("en", "English"), ("zh", "中文"))
+# The manual's languages: each named in its own language, and both (English first, then Chinese).
+MANUAL_LANGUAGES = (("en", LANGUAGES["en"]), ("zh", LANGUAGES["zh_CN"]),
+                    ("both", QT_TRANSLATE_NOOP("HelpManual", "Both languages")))  # fmt: skip
+
+
+def manual_language() -> str:
+    """The manual's language for the console's: ``zh`` or ``en``."""
+    return "zh" if current_language() == "zh_CN" else "en"
 
 
 def shortcuts_html(window) -> str:
@@ -34,26 +44,33 @@ def shortcuts_html(window) -> str:
     for row in window.actions.shortcuts():
         if row.menu != menu:
             menu = row.menu
-            rows.append(f"<tr><td colspan=2><h3>{html.escape(menu)}</h3></td></tr>")
+            rows.append(f"<tr><td colspan=2><h3>{html.escape(menu_title(menu).replace('&', ''))}</h3></td></tr>")
         rows.append(f"<tr><td style='padding-right:18px'><b>{html.escape(row.keys)}</b></td>"
                     f"<td>{html.escape(row.text)}</td></tr>")  # fmt: skip
-    return "<h2>Keyboard shortcuts 快捷键</h2><table>" + "".join(rows) + "</table>"
+    title = html.escape(translate("HelpManual", "Keyboard shortcuts"))
+    return f"<h2>{title}</h2><table>" + "".join(rows) + "</table>"
 
 
 def about_html() -> str:
     libs = "".join(
-        f"<tr><td><b>{html.escape(lib.name)}</b></td><td>{html.escape(lib.version)}</td>"
-        f"<td>{html.escape(lib.licence)}</td><td>{html.escape(lib.use)}</td></tr>"
+        f"<tr><td><b>{html.escape(lib.name)}</b></td><td>{html.escape(translate('About', lib.version))}</td>"
+        f"<td>{html.escape(translate('About', lib.licence))}</td><td>{html.escape(translate('About', lib.use))}</td></tr>"
         for lib in libraries()
     )
-    data = "".join(f"<tr><td><b>{html.escape(a)}</b></td><td>{html.escape(b)}</td></tr>" for a, b in DATA_LICENCES)
+    data = "".join(f"<tr><td><b>{html.escape(translate('About', a))}</b></td>"
+                   f"<td>{html.escape(translate('About', b))}</td></tr>" for a, b in DATA_LICENCES)  # fmt: skip
     version = next((lib.version for lib in libraries() if lib.name == "gas-ops-console"), "?")
+
+    heads = [html.escape(text) for text in (translate("About", "About GasOps Console"), translate("About", "Libraries"),
+             translate("About", "Library"), translate("About", "Version"), translate("About", "Licence"),
+             translate("About", "Used for"), translate("About", "Data"))]  # fmt: skip
+    title, libraries_title, library, version_head, licence, used_for, data_title = heads
+    intro = translate("About", "GasOps Console {version} — a GIS operations console for city gas utilities.")
     return (
-        f"<h2>About GasOps Console 关于</h2><p>GasOps Console {html.escape(version)} — a GIS operations console for "
-        "city gas utilities 城市燃气管网运行控制台.</p>"
-        "<h3>Libraries 软件库</h3><table cellspacing=4><tr><th align=left>Library</th><th align=left>Version</th>"
-        f"<th align=left>Licence</th><th align=left>Used for</th></tr>{libs}</table>"
-        f"<h3>Data 数据</h3><table cellspacing=4>{data}</table>"
+        f"<h2>{title}</h2><p>{html.escape(intro.format(version=version))}</p>"
+        f"<h3>{libraries_title}</h3><table cellspacing=4><tr><th align=left>{library}</th>"
+        f"<th align=left>{version_head}</th><th align=left>{licence}</th><th align=left>{used_for}</th></tr>"
+        f"{libs}</table><h3>{data_title}</h3><table cellspacing=4>{data}</table>"
     )
 
 
@@ -63,29 +80,31 @@ class ManualWindow(QDialog):
     def __init__(self, window, parent: QWidget | None = None) -> None:
         super().__init__(parent or window)
         self.setObjectName("manualWindow")
-        self.setWindowTitle("GasOps Console — User manual 用户手册")
+        self.setWindowTitle(translate("HelpManual", "GasOps Console — User manual"))
         self.resize(980, 700)
         self._window = window
         self.language = QComboBox()
-        for key, label in LANGUAGES:
-            self.language.addItem(label, key)
+        for key, label in MANUAL_LANGUAGES:
+            self.language.addItem(translate("HelpManual", label) if key == "both" else label, key)
+        self.language.setCurrentIndex(self.language.findData(manual_language()))
         self.language.currentIndexChanged.connect(lambda _: self._show_current())
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Find in the manual 查找…")
+        self.filter.setPlaceholderText(translate("HelpManual", "Find in the manual…"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._on_filter)
         self.chapters = QListWidget()
         self.chapters.setMinimumWidth(200)
         self.chapters.setSpacing(3)
+        lang = manual_language()
         for ch in CHAPTERS:
-            self._add(ch.key, f"{ch.title_en}\n{ch.title_zh}")
-        self._add("shortcuts", "Keyboard shortcuts\n快捷键")
-        self._add("about", "About\n关于")
+            self._add(ch.key, ch.title(lang))
+        self._add("shortcuts", translate("HelpManual", "Keyboard shortcuts"))
+        self._add("about", translate("HelpManual", "About"))
         self.text = QTextBrowser()
         self.text.setOpenExternalLinks(False)
         self.chapters.currentRowChanged.connect(lambda _: self._show_current())
         top = QHBoxLayout()
-        top.addWidget(QLabel("Language 语言"))
+        top.addWidget(QLabel(translate("HelpManual", "Language")))
         top.addWidget(self.language)
         top.addStretch(1)
         top.addWidget(self.filter)

@@ -15,6 +15,7 @@ from PySide6.QtCore import QLineF
 from PySide6.QtGui import QColor, QImage, QPainter, QTransform
 
 from console.app.jobs import Feedback
+from console.ui.i18n import translate
 from console.ui.map._buffers import SegmentBuffers
 from console.ui.map._items import make_pen
 from console.ui.map.styles import PipeClassification
@@ -110,7 +111,7 @@ def render_segments(
                 painter.drawLines(*array.drawargs())
                 done += len(chunk)
                 if feedback is not None:
-                    feedback.progress(done / max(total, 1), "Drawing the network…")
+                    feedback.progress(done / max(total, 1), translate("MapCanvas", "Drawing the network…"))
     finally:
         painter.end()
     image.setDevicePixelRatio(dpr)  # only now: painting used device pixels throughout

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPainterPath, QPen, QPixmap, QTransform
 
 from console.ui.map.styles import THEMES
@@ -120,7 +120,13 @@ POINT_STYLES: dict[str, PointLayerStyle] = {
     s.layer: s
     for s in (
         PointLayerStyle(
-            "junctions", 10, (PointVariant("junction", "Junction", "dot", 3, ("#5c6b7a", "#9aa5b1"), None, 0.4),)
+            "junctions",
+            10,
+            (
+                PointVariant(
+                    "junction", QT_TRANSLATE_NOOP("MapLegend", "Junction"), "dot", 3, ("#5c6b7a", "#9aa5b1"), None, 0.4
+                ),
+            ),
         ),
         PointLayerStyle(
             "customers",
@@ -128,7 +134,7 @@ POINT_STYLES: dict[str, PointLayerStyle] = {
             (
                 PointVariant(
                     "special",
-                    "Special customer 重点用户",
+                    QT_TRANSLATE_NOOP("MapLegend", "Special customer"),
                     "cross",
                     13,
                     ("#ff4fa3", "#d81b60"),
@@ -136,20 +142,38 @@ POINT_STYLES: dict[str, PointLayerStyle] = {
                     10.0,
                     lambda f: (f["category"].astype(str) == "special").to_numpy(),
                 ),
-                PointVariant("customer", "Customer / meter", "dot", 4, ("#8fa1b3", "#66727f"), None, 2.0),
+                PointVariant(
+                    "customer",
+                    QT_TRANSLATE_NOOP("MapLegend", "Customer / meter"),
+                    "dot",
+                    4,
+                    ("#8fa1b3", "#66727f"),
+                    None,
+                    2.0,
+                ),
             ),
         ),
         PointLayerStyle(
-            "risers", 13, (PointVariant("riser", "Riser", "square", 5, ("#b0bec5", "#546e7a"), None, 1.0),)
+            "risers",
+            13,
+            (
+                PointVariant(
+                    "riser", QT_TRANSLATE_NOOP("MapLegend", "Riser"), "square", 5, ("#b0bec5", "#546e7a"), None, 1.0
+                ),
+            ),
         ),
-        PointLayerStyle("end_caps", 14, (PointVariant("end_cap", "End cap", "end_cap", 9, _INK, None, 1.5),)),
+        PointLayerStyle(
+            "end_caps",
+            14,
+            (PointVariant("end_cap", QT_TRANSLATE_NOOP("MapLegend", "End cap"), "end_cap", 9, _INK, None, 1.5),),
+        ),
         PointLayerStyle(
             "valves",
             20,
             (
                 PointVariant(
                     "closed",
-                    "Closed 常闭",
+                    QT_TRANSLATE_NOOP("MapLegend", "Normally closed"),
                     "bowtie",
                     12,
                     ("#ff2d2d", "#e00000"),
@@ -157,7 +181,9 @@ POINT_STYLES: dict[str, PointLayerStyle] = {
                     _INF,
                     lambda f: (f["normal_position"].astype(str) == "closed").to_numpy(),
                 ),
-                PointVariant("open", "Open 常开", "bowtie", 10, _OUTLINE, _INK, 2.5),
+                PointVariant(
+                    "open", QT_TRANSLATE_NOOP("MapLegend", "Normally open"), "bowtie", 10, _OUTLINE, _INK, 2.5
+                ),
             ),
         ),
         PointLayerStyle(
@@ -166,7 +192,7 @@ POINT_STYLES: dict[str, PointLayerStyle] = {
             (
                 PointVariant(
                     "station",
-                    "Station / cabinet 调压站/柜",
+                    QT_TRANSLATE_NOOP("MapLegend", "Station / cabinet"),
                     "regulator",
                     14,
                     ("#f2f5f8", "#263238"),
@@ -175,7 +201,13 @@ POINT_STYLES: dict[str, PointLayerStyle] = {
                     lambda f: f["kind"].astype(str).isin(["station", "cabinet"]).to_numpy(),
                 ),
                 PointVariant(
-                    "box", "Box 调压箱", "regulator", 10, ("#f2f5f8", "#263238"), ("#0c1117", "#ffffff"), 12.0
+                    "box",
+                    QT_TRANSLATE_NOOP("MapLegend", "Box"),
+                    "regulator",
+                    10,
+                    ("#f2f5f8", "#263238"),
+                    ("#0c1117", "#ffffff"),
+                    12.0,
                 ),
             ),
         ),
@@ -184,7 +216,14 @@ POINT_STYLES: dict[str, PointLayerStyle] = {
             25,  # below regulators and valves, and drawn up-right of its point: a sensor sits *on* a device
             (
                 PointVariant(
-                    "sensor", "Sensor", "triangle", 10, ("#00e5ff", "#00838f"), _OUTLINE, 4.0, offset_px=(8.0, -8.0)
+                    "sensor",
+                    QT_TRANSLATE_NOOP("MapLegend", "Sensor"),
+                    "triangle",
+                    10,
+                    ("#00e5ff", "#00838f"),
+                    _OUTLINE,
+                    4.0,
+                    offset_px=(8.0, -8.0),
                 ),
             ),
         ),
@@ -193,7 +232,13 @@ POINT_STYLES: dict[str, PointLayerStyle] = {
             50,
             (
                 PointVariant(
-                    "gate", "Gate station", "pentagon", 22, ("#ff3347", "#c3001c"), ("#ffffff", "#ffffff"), _INF
+                    "gate",
+                    QT_TRANSLATE_NOOP("MapLegend", "Gate station"),
+                    "pentagon",
+                    22,
+                    ("#ff3347", "#c3001c"),
+                    ("#ffffff", "#ffffff"),
+                    _INF,
                 ),
             ),
         ),

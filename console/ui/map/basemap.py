@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import shapely
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -50,6 +50,7 @@ from PySide6.QtGui import (
 from console.app.settings import declare
 from console.errors import GasOpsError
 from console.ui.actions import ActionSpec
+from console.ui.i18n import translate
 
 __all__ = [
     "BasemapController",
@@ -774,12 +775,14 @@ class BasemapController(QObject):
         self.tiles: TileLayer | None = None
         declare_action = window.actions.declare
         self.act_show = declare_action(ActionSpec(
-            "view.basemap", "&Basemap: streets, blocks, buildings 底图", self._on_toggle, (),
-            "Streets with their names, blocks and building footprints under the network", menu="View",
+            "view.basemap", QT_TRANSLATE_NOOP("Actions", "&Basemap: streets, blocks, buildings"), self._on_toggle, (),
+            QT_TRANSLATE_NOOP("Actions", "Streets with their names, blocks and building footprints under the network"),
+            menu="View",
             section="basemap", checkable=True))  # fmt: skip
         self.act_tiles = declare_action(ActionSpec(
-            "view.basemap_tiles", "Raster basemap… 栅格底图", self.choose_tiles, (),
-            "Raster tiles under the network: an MBTiles file (offline) or an XYZ/WMTS tile URL", menu="View",
+            "view.basemap_tiles", QT_TRANSLATE_NOOP("Actions", "Raster basemap…"), self.choose_tiles, (),
+            QT_TRANSLATE_NOOP("Actions", "Raster tiles under the network: an MBTiles file (offline) or an XYZ/WMTS tile URL"),
+            menu="View",
             section="basemap"))  # fmt: skip
         self.act_show.setChecked(bool(window.prefs.get("basemap/visible")))
         window.networkShown.connect(self._on_network_shown)
@@ -790,7 +793,9 @@ class BasemapController(QObject):
             try:
                 self.set_tiles(spec)
             except GasOpsError as exc:
-                window.statusBar().showMessage(f"Raster basemap off: {exc}", 8000)
+                window.statusBar().showMessage(
+                    translate("Basemap", "Raster basemap off: {error}").format(error=exc), 8000
+                )
         if window.network is not None:
             self._on_network_shown()
 
@@ -841,16 +846,17 @@ class BasemapController(QObject):
 
         current = str(self.window.prefs.get("basemap/tiles") or "")
         text, ok = QInputDialog.getText(
-            self.window, "Raster basemap 栅格底图",
-            "An MBTiles file or tile folder …/{z}/{x}/{y}.png (offline), or a tile URL with {z}/{x}/{y}\n"
-            "(Tianditu: the w layers are Web Mercator, the c layers — TILEMATRIXSET=c — CGCS2000 lon/lat;\n"
-            "add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:", text=current)  # fmt: skip
+            self.window, translate("Basemap", "Raster basemap"),
+            translate("Basemap", "An MBTiles file or tile folder …/{z}/{x}/{y}.png (offline), or a tile URL with "
+                      "{z}/{x}/{y}\n(Tianditu: the w layers are Web Mercator, the c layers — TILEMATRIXSET=c — "
+                      "CGCS2000 lon/lat;\nadd #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles "
+                      "off:"), text=current)  # fmt: skip
         if not ok:
             return
         try:
             self.set_tiles(text)
         except GasOpsError as exc:
-            self.window.show_error("Raster basemap", str(exc))
+            self.window.show_error(translate("Basemap", "Raster basemap"), str(exc))
 
     def _close(self) -> None:
         if self.tiles is not None:

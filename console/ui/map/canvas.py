@@ -35,6 +35,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, 
 from console.app.jobs import JobRunner
 from console.errors import UnknownFeatureError
 from console.network import PICK_ORDER, GasNetwork, Hit
+from console.ui.i18n import translate
 from console.ui.map._items import SelectionItem
 from console.ui.map._symbols import POINT_STYLES
 from console.ui.map.layers import MapData, PipeLayer, PointLayer, ViewState, prepare_map_data
@@ -110,7 +111,7 @@ class MapCanvas(pg.GraphicsView):
         self._theme = DARK
         self._tool = "pan"
         self._announced = False
-        self._placeholder = "No network — File › Open (Ctrl+O)"
+        self._placeholder = translate("MapCanvas", "No network — File › Open (Ctrl+O)")
         self.pipes = PipeLayer(self.view, self._runner)
         self.pipes.changed.connect(self._on_layer_content_change)
         self.links = LinksLayer(self.view)
@@ -177,8 +178,9 @@ class MapCanvas(pg.GraphicsView):
         self._update_lod()
         self.styleChanged.emit(data.classification)
 
-    def clear(self, placeholder: str = "No network — File › Open (Ctrl+O)") -> None:
-        self._placeholder = placeholder
+    def clear(self, placeholder: str = "") -> None:
+        """Empty the map, showing ``placeholder`` (default: how to open a network)."""
+        self._placeholder = placeholder or translate("MapCanvas", "No network — File › Open (Ctrl+O)")
         self.viewport().update()
 
     def set_placeholder(self, text: str) -> None:

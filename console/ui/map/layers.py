@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, Signal
 
 from console.app.jobs import Feedback, JobRunner
 from console.network import GasNetwork
+from console.ui.i18n import translate
 from console.ui.map._buffers import (
     PointBuffers,
     SegmentBuffers,
@@ -118,7 +119,7 @@ def prepare_map_data(network: GasNetwork, style: str = "pressure_class", feedbac
     """
     origin = local_origin(network.bounds)
     if feedback:
-        feedback.progress(0.85, "Preparing the map…")
+        feedback.progress(0.85, translate("MapCanvas", "Preparing the map…"))
     pipes = network.cached(
         "ui.pipe_segments",
         lambda: build_segment_buffers(np.asarray(network["pipes"].geometry.array, dtype=object), origin),
@@ -144,7 +145,7 @@ def prepare_map_data(network: GasNetwork, style: str = "pressure_class", feedbac
         if len(frame):
             spatial.build(layer)
     if feedback:
-        feedback.progress(0.97, "Preparing the map…")
+        feedback.progress(0.97, translate("MapCanvas", "Preparing the map…"))
     b = tuple(float(v) for v in network.bounds)
     bounds = b if np.isfinite(b[0]) else (origin[0], origin[1], origin[0] + 1.0, origin[1] + 1.0)
     data = MapData(network, network.version, origin, pipes, points, point_rows, classification, bounds)

@@ -1,4 +1,4 @@
-"""Other links (其他连接) on the map: compressors, resistors, short pipes and pumps, and the connectors of in-line
+"""Other links on the map: compressors, resistors, short pipes and pumps, and the connectors of in-line
 devices whose two ends lie apart.
 
 Imported models keep links that are neither pipes, valves nor regulators (GasLib's short pipes, compressor stations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from console.network import GasNetwork
 from console.ui.map._buffers import build_segment_buffers
@@ -35,13 +36,13 @@ class LinkStyle:
     dash: str = "solid"
 
 
-# Kind of link (LinkKind values, and "connector") → style; the legend reads the labels.
+# Kind of link (LinkKind values, and "connector") → style; the legend shows the labels translated ("MapLegend").
 LINK_STYLES: dict[str, LinkStyle] = {
-    "compressor": LinkStyle("Compressor 压缩机", "#ff7f0e", 4.0),
-    "pump": LinkStyle("Pump 泵", "#e377c2", 4.0),
-    "resistor": LinkStyle("Resistor 阻力元件", "#bcbd22", 3.0, "dash"),
-    "short_pipe": LinkStyle("Short pipe 短管", "#17becf", 2.0),
-    "connector": LinkStyle("Valve / regulator span 阀门/调压器连线", "#9e9e9e", 1.5, "dot"),
+    "compressor": LinkStyle(QT_TRANSLATE_NOOP("MapLegend", "Compressor"), "#ff7f0e", 4.0),
+    "pump": LinkStyle(QT_TRANSLATE_NOOP("MapLegend", "Pump"), "#e377c2", 4.0),
+    "resistor": LinkStyle(QT_TRANSLATE_NOOP("MapLegend", "Resistor"), "#bcbd22", 3.0, "dash"),
+    "short_pipe": LinkStyle(QT_TRANSLATE_NOOP("MapLegend", "Short pipe"), "#17becf", 2.0),
+    "connector": LinkStyle(QT_TRANSLATE_NOOP("MapLegend", "Valve / regulator span"), "#9e9e9e", 1.5, "dot"),
 }
 
 

@@ -19,12 +19,15 @@ abandoned pipes get their own grey dashed classes: they carry no gas, whatever t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from console.network import Material, PressureClass
+from console.ui.i18n import translate
+from console.ui.names import pressure_class_label
 
 __all__ = [
     "PIPE_STYLES",
@@ -34,17 +37,29 @@ __all__ = [
     "classify_pipes",
     "classify_values",
     "pressure_class_label",
+    "style_title",
     "zoom_width_factor",
 ]
 
-# Style key → legend title.
+# Style key → legend title (English, marked: :func:`style_title` gives it in the current language).
 PIPE_STYLES: dict[str, str] = {
-    "pressure_class": "Pressure class 压力级制",
-    "diameter": "Diameter 管径",
-    "material": "Material 材质",
-    "install_decade": "Install decade 敷设年代",
-    "status": "Status 运行状态",
+    "pressure_class": QT_TRANSLATE_NOOP("MapLegend", "Pressure class"),
+    "diameter": QT_TRANSLATE_NOOP("MapLegend", "Diameter"),
+    "material": QT_TRANSLATE_NOOP("MapLegend", "Material"),
+    "install_decade": QT_TRANSLATE_NOOP("MapLegend", "Install decade"),
+    "status": QT_TRANSLATE_NOOP("MapLegend", "Status"),
 }
+
+
+def style_title(style: str) -> str:
+    """A named style's legend title in the current language."""
+    return translate("MapLegend", PIPE_STYLES[style]) if style in PIPE_STYLES else style
+
+
+def _label(text: str) -> str:
+    """A legend label (marked ``QT_TRANSLATE_NOOP("MapLegend", …)`` where it is defined) in the current language."""
+    return translate("MapLegend", text)
+
 
 THEMES = ("dark", "light")
 
@@ -77,7 +92,7 @@ class PipeClassification:
 
     @property
     def title(self) -> str:
-        return self.label or PIPE_STYLES.get(self.style, self.style)
+        return self.label or style_title(self.style)
 
     def counts(self) -> np.ndarray:
         """Number of pipes per class (aligned with ``classes``)."""
@@ -93,9 +108,10 @@ class PipeClassification:
         raise KeyError(f"style {self.style!r} has no class {key!r}")
 
 
-_PLANNED = StyleClass("planned", "Planned 规划", ("#8d9bb0", "#6f7c8f"), 1.2, "dash")
-_ABANDONED = StyleClass("abandoned", "Abandoned 废弃", ("#7a8591", "#9aa2ab"), 1.2, "dot")
-_CLOSED = StyleClass("closed", "Closed 关闭", ("#c0392b", "#922b21"), 1.2, "dash")  # shut in place (EPANET CLOSED)
+_PLANNED = StyleClass("planned", QT_TRANSLATE_NOOP("MapLegend", "Planned"), ("#8d9bb0", "#6f7c8f"), 1.2, "dash")
+_ABANDONED = StyleClass("abandoned", QT_TRANSLATE_NOOP("MapLegend", "Abandoned"), ("#7a8591", "#9aa2ab"), 1.2, "dot")
+# shut in place (EPANET CLOSED)
+_CLOSED = StyleClass("closed", QT_TRANSLATE_NOOP("MapLegend", "Closed"), ("#c0392b", "#922b21"), 1.2, "dash")
 
 _PRESSURE = {
     PressureClass.HP_A: (("#ff3347", "#c3001c"), 4.2),
@@ -116,44 +132,35 @@ _DN_CLASSES = (
     ("dn110-200", "DN125–200", ("#9ee05a", "#4d9a1c"), 2.2),
     ("dn75-110", "DN90–110", ("#3fd0b0", "#0f8f78"), 1.7),
     ("dn40-75", "DN50–75", ("#47aef0", "#1a73c9"), 1.3),
-    ("dn-40", "≤ DN40 (service 引入管)", ("#8c93f5", "#5b5fd6"), 0.9),
+    ("dn-40", QT_TRANSLATE_NOOP("MapLegend", "≤ DN40 (service lines)"), ("#8c93f5", "#5b5fd6"), 0.9),
 )
 
 _MATERIAL = {
     Material.PE80: ("PE80", ("#f2e35a", "#a88f00"), 1.6),
     Material.PE100: ("PE100", ("#ffa928", "#d46f00"), 1.6),
-    Material.STEEL: ("Steel 钢管", ("#5cb8f0", "#0b6bb0"), 1.8),
-    Material.DUCTILE_IRON: ("Ductile iron 球墨铸铁", ("#2fc79a", "#00795a"), 1.8),
-    Material.CAST_IRON: ("Cast iron 灰口铸铁", ("#e08ac0", "#a8437f"), 1.8),
-    Material.UNKNOWN: ("Unknown 未知", ("#8a96a3", "#858b93"), 1.2),
+    Material.STEEL: (QT_TRANSLATE_NOOP("MapLegend", "Steel"), ("#5cb8f0", "#0b6bb0"), 1.8),
+    Material.DUCTILE_IRON: (QT_TRANSLATE_NOOP("MapLegend", "Ductile iron"), ("#2fc79a", "#00795a"), 1.8),
+    Material.CAST_IRON: (QT_TRANSLATE_NOOP("MapLegend", "Cast iron"), ("#e08ac0", "#a8437f"), 1.8),
+    Material.UNKNOWN: (QT_TRANSLATE_NOOP("MapLegend", "Unknown"), ("#8a96a3", "#858b93"), 1.2),
 }
 
 _DECADE_EDGES = np.array([1, 1980, 1990, 2000, 2010, 2020])  # left-closed bins; 0 = unknown year
 _DECADE_CLASSES = (  # oldest first: old pipes are the ones a planner looks for
-    ("<1980", "before 1980", ("#ff4d5a", "#c62828"), 1.8),
+    ("<1980", QT_TRANSLATE_NOOP("MapLegend", "before 1980"), ("#ff4d5a", "#c62828"), 1.8),
     ("1980s", "1980s", ("#ff8c42", "#e8590c"), 1.7),
     ("1990s", "1990s", ("#ffd166", "#b07d00"), 1.6),
     ("2000s", "2000s", ("#9ee493", "#2e7d32"), 1.5),
     ("2010s", "2010s", ("#4cc9f0", "#0277bd"), 1.5),
-    ("2020s", "2020 and later", ("#a5a8ff", "#5e35b1"), 1.5),
-    ("unknown", "Unknown year 年代不详", ("#7d8894", "#8a8f96"), 1.1),
+    ("2020s", QT_TRANSLATE_NOOP("MapLegend", "2020 and later"), ("#a5a8ff", "#5e35b1"), 1.5),
+    ("unknown", QT_TRANSLATE_NOOP("MapLegend", "Unknown year"), ("#7d8894", "#8a8f96"), 1.1),
 )
 
 _STATUS_CLASSES = (
-    StyleClass("in_service", "In service 运行", ("#7fc8ff", "#24527a"), 1.6),
+    StyleClass("in_service", QT_TRANSLATE_NOOP("MapLegend", "In service"), ("#7fc8ff", "#24527a"), 1.6),
     _PLANNED,
     _ABANDONED,
     _CLOSED,
 )
-
-
-def pressure_class_label(value: object) -> str:
-    """``'MP-A'`` → ``'MP-A 中压A'`` (unknown values are returned as they are)."""
-    try:
-        pc = PressureClass(str(value))
-    except ValueError:
-        return str(value)
-    return f"{pc.value} {pc.label_zh}"
 
 
 def zoom_width_factor(metres_per_pixel: float) -> float:
@@ -204,7 +211,8 @@ def classify_pipes(pipes: pd.DataFrame, style: str) -> PipeClassification:
         order = sorted(PressureClass, key=lambda p: -p.rank)  # HP-A first
         classes = [StyleClass(p.value, pressure_class_label(p), *_PRESSURE[p]) for p in order]
         lp = _PRESSURE[PressureClass.LP]
-        classes.append(StyleClass("LP-service", f"LP service ≤ DN{SERVICE_MAX_DN} 引入管", lp[0], 0.9))
+        service_label = translate("MapLegend", "LP service lines ≤ DN{dn}").format(dn=SERVICE_MAX_DN)
+        classes.append(StyleClass("LP-service", service_label, lp[0], 0.9))
         codes = _codes(pipes["pressure_class"], [p.value for p in order])
         dn = pipes["dn"].to_numpy(dtype=np.int64, na_value=0) if "dn" in pipes else np.zeros(n, np.int64)
         service = (codes == order.index(PressureClass.LP)) & (dn > 0) & (dn <= SERVICE_MAX_DN)
@@ -234,6 +242,7 @@ def classify_pipes(pipes: pd.DataFrame, style: str) -> PipeClassification:
         codes = np.where(codes < 0, 0, codes)
     else:
         raise KeyError(f"unknown pipe style {style!r}; styles are {', '.join(PIPE_STYLES)}")
+    classes = [replace(c, label=_label(c.label)) for c in classes]  # the legend's labels in the current language
     return PipeClassification(style, tuple(classes), np.asarray(codes, dtype=np.int8).reshape(n))
 
 
@@ -249,7 +258,7 @@ def classify_values(
     title: str,
     *,
     width_px: float = 1.8,
-    no_value_label: str = "No value 无数据",
+    no_value_label: str = QT_TRANSLATE_NOOP("MapLegend", "No value"),
     no_value_colors: tuple[str, str] = _NO_VALUE,
     no_value_width_px: float = 1.0,
 ) -> PipeClassification:
@@ -275,7 +284,7 @@ def classify_values(
     >>> c = classify_values(np.array([0.5, 1.5, np.nan]), np.array([0.0, 1.0, 2.0]), ["#0000ff", "#ff0000"],
     ...                     ["0–1", "1–2"], "Example")
     >>> [c.classes[i].label for i in c.codes]
-    ['0–1', '1–2', 'No value 无数据']
+    ['0–1', '1–2', 'No value']
     """
     values = np.asarray(values, dtype=float)
     bins = np.asarray(bins, dtype=float)
@@ -286,7 +295,7 @@ def classify_values(
         raise ValueError("bins must increase")
     pairs = [(c, c) if isinstance(c, str) else tuple(c) for c in colors]
     classes = [StyleClass(f"bin{k}", labels[k], pairs[k], width_px) for k in reversed(range(n_bins))]
-    classes.append(StyleClass("no_value", no_value_label, no_value_colors, no_value_width_px, "dot"))
+    classes.append(StyleClass("no_value", _label(no_value_label), no_value_colors, no_value_width_px, "dot"))
     k = np.searchsorted(bins, values, side="right") - 1
     k = np.where(values == bins[-1], n_bins - 1, k)
     codes = np.where(np.isfinite(values) & (k >= 0) & (k < n_bins), n_bins - 1 - k, n_bins)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMessageBox
 
 from console.app.operators import OperatorService, RolePolicy
 from console.errors import GasOpsError
 from console.ui.actions import ActionSpec
-from console.ui.operators._dialogs import EnrolDialog, LoginDialog, OperatorsDialog, RolesDialog
+from console.ui.i18n import translate
+from console.ui.operators._dialogs import EnrolDialog, LoginDialog, OperatorsDialog, RolesDialog, operator_label
 from console.ui.operators._lock import LockScreen
 
 __all__ = ["OperatorsController"]
@@ -36,24 +37,28 @@ class OperatorsController(QObject):
         self.lock_screen.unlockRequested.connect(self._on_unlock_requested)
         self._disabled: list[QAction] = []
         self.label = QLabel("")
-        self.label.setToolTip("The operator at this console: every step is signed with their key")
+        self.label.setToolTip(
+            translate("Operators", "The operator at this console: every step is signed with their key")
+        )
         window.statusBar().addPermanentWidget(self.label)
         d = window.actions.declare
-        self.act_switch = d(ActionSpec("operators.switch", "&Switch operator… 交接班", self.request_login,
-                                       "Ctrl+Shift+L", "Log in, or hand the console over at shift change",
+        self.act_switch = d(ActionSpec("operators.switch", QT_TRANSLATE_NOOP("Actions", "&Switch operator…"),
+                                       self.request_login, "Ctrl+Shift+L",
+                                       QT_TRANSLATE_NOOP("Actions", "Log in, or hand the console over at shift change"),
                                        menu="File", section="operator"))  # fmt: skip
-        self.act_logout = d(ActionSpec("operators.logout", "Log &out", self.logout, tip="Log the operator out",
+        self.act_logout = d(ActionSpec("operators.logout", QT_TRANSLATE_NOOP("Actions", "Log &out"), self.logout,
+                                       tip=QT_TRANSLATE_NOOP("Actions", "Log the operator out"),
                                        menu="File", section="operator",
                                        enabled=lambda: self.service.current is not None))  # fmt: skip
-        self.act_lock = d(ActionSpec("operators.lock", "&Lock screen 锁屏", self.lock, "Ctrl+L",
-                                     "Lock the console (alarms stay visible)", menu="File", section="operator",
-                                     enabled=lambda: self.service.current is not None))  # fmt: skip
+        self.act_lock = d(ActionSpec("operators.lock", QT_TRANSLATE_NOOP("Actions", "&Lock screen"), self.lock, "Ctrl+L",
+                                     QT_TRANSLATE_NOOP("Actions", "Lock the console (alarms stay visible)"), menu="File",
+                                     section="operator", enabled=lambda: self.service.current is not None))  # fmt: skip
         self.act_manage = d(
             ActionSpec(
                 "operators.manage",
-                "&Operators… 操作员",
+                QT_TRANSLATE_NOOP("Actions", "&Operators…"),
                 self.show_operators,
-                tip="Enrol operators, change their roles, revoke them",
+                tip=QT_TRANSLATE_NOOP("Actions", "Enrol operators, change their roles, revoke them"),
                 menu="Ledger",
                 enabled=lambda: self.service.node is not None,
             )
@@ -96,22 +101,26 @@ class OperatorsController(QObject):
     # -- sessions -----------------------------------------------------------------------------------------------------
     def request_login(self) -> LoginDialog | None:
         if self.service.node is None:
-            self.window.statusBar().showMessage("Open the ledger first: operators are kept in it (Ledger menu)", 8000)
+            self.window.statusBar().showMessage(
+                translate("Operators", "Open the ledger first: operators are kept in it (Ledger menu)"), 8000
+            )
             return None
         operators = self.service.operators()
         if not [o for o in operators if not o.revoked]:
-            self.window.statusBar().showMessage("No operators yet: an administrator adds them in Ledger › Operators…",
-                                                8000)  # fmt: skip
+            self.window.statusBar().showMessage(
+                translate("Operators", "No operators yet: an administrator adds them in Ledger › Operators…"), 8000
+            )
             return None
         current = self.service.current
         last = current.operator_id if current else self.window.prefs.get("security/last_operator")
         if current is None:
             dlg = LoginDialog(operators, last, self.window)
         else:
-            intro = (f"Shift change 交接班: {current.name} ({current.operator_id}) hands the console over. The next "
-                     "operator logs in with their own passphrase; from then on every step is signed by them.")  # fmt: skip
-            dlg = LoginDialog(operators, last, self.window, title="Switch operator 交接班", intro=intro,
-                              button="Take over 接班")  # fmt: skip
+            intro = translate("Operators", "Shift change: {name} ({id}) hands the console over. The next operator logs "
+                              "in with their own passphrase; from then on every step is signed by them.").format(
+                name=current.name, id=current.operator_id)  # fmt: skip
+            dlg = LoginDialog(operators, last, self.window, title=translate("Operators", "Switch operator"),
+                              intro=intro, button=translate("Operators", "Take over"))  # fmt: skip
         dlg.on_submit = lambda: self._login(dlg.operator_id, dlg.passphrase.text())
         dlg.setModal(True)
         dlg.open()
@@ -141,12 +150,13 @@ class OperatorsController(QObject):
     def _on_session_change(self, operator) -> None:
         if operator is None:
             single_user = self.service.node is None or self.service.open_mode
-            self.label.setText("" if single_user else "Not logged in 未登录")
+            self.label.setText("" if single_user else translate("Operators", "Not logged in"))
             self.label.setVisible(not single_user)  # a single-user console acts as the organisation: nothing to say
-            self.label.setToolTip("Log in: File › Switch operator (Ctrl+Shift+L)")
+            self.label.setToolTip(translate("Operators", "Log in: File › Switch operator (Ctrl+Shift+L)"))
         else:
             self.label.setText(f"{operator.name} · {operator.operator_id}")
-            self.label.setToolTip(f"{operator.label}: every step is signed with this operator's key")
+            self.label.setToolTip(translate("Operators", "{operator}: every step is signed with this operator's key").format(
+                operator=operator_label(operator)))  # fmt: skip
             self.label.setVisible(True)
         if not self.service.locked and self.lock_screen.isVisible():
             self._on_locked_change(False)
@@ -186,7 +196,7 @@ class OperatorsController(QObject):
     # -- administration -------------------------------------------------------------------------------------------------
     def show_operators(self) -> OperatorsDialog | None:
         if self.service.node is None:
-            self.window.statusBar().showMessage("Open the ledger first (Ledger menu)", 8000)
+            self.window.statusBar().showMessage(translate("Operators", "Open the ledger first (Ledger menu)"), 8000)
             return None
         dlg = OperatorsDialog(self.window)
         refresh = lambda: dlg.show_operators(  # noqa: E731
@@ -196,10 +206,12 @@ class OperatorsController(QObject):
         for button in (dlg.add_button, dlg.roles_button, dlg.revoke_button):
             button.setEnabled(may)
         if not may:
-            dlg.note.setText("Only an administrator adds operators, changes roles or revokes operators.")
+            dlg.note.setText(
+                translate("Operators", "Only an administrator adds operators, changes roles or revokes operators.")
+            )
         elif self.service.open_mode:
-            dlg.note.setText("No operators yet: the first one is enrolled with the organisation key; make them an "
-                             "administrator, then log in as them to add the others.")  # fmt: skip
+            dlg.note.setText(translate("Operators", "No operators yet: the first one is enrolled with the organisation "
+                                       "key; make them an administrator, then log in as them to add the others."))  # fmt: skip
         dlg.add_button.clicked.connect(lambda: self._enrol(dlg, refresh))
         dlg.roles_button.clicked.connect(lambda: self._roles(dlg, refresh))
         dlg.revoke_button.clicked.connect(lambda: self._revoke(dlg, refresh))
@@ -232,7 +244,7 @@ class OperatorsController(QObject):
     def _roles(self, parent, refresh) -> RolesDialog | None:
         operator_id = parent.selected_id()
         if operator_id is None:
-            parent.note.setText("Select an operator first.")
+            parent.note.setText(translate("Operators", "Select an operator first."))
             return None
         dlg = RolesDialog(self.service.operator(operator_id), self._roles_list(), parent)
 
@@ -251,13 +263,14 @@ class OperatorsController(QObject):
     def _revoke(self, parent, refresh) -> None:
         operator_id = parent.selected_id()
         if operator_id is None:
-            parent.note.setText("Select an operator first.")
+            parent.note.setText(translate("Operators", "Select an operator first."))
             return
-        reason, ok = QInputDialog.getText(parent, "Revoke operator", f"Why is {operator_id} revoked?")
+        reason, ok = QInputDialog.getText(parent, translate("Operators", "Revoke operator"),
+                                          translate("Operators", "Why is {id} revoked?").format(id=operator_id))  # fmt: skip
         if not ok:
             return
         try:
             self.service.revoke(operator_id, reason.strip())
         except GasOpsError as exc:
-            QMessageBox.warning(parent, "Revoke operator", str(exc))
+            QMessageBox.warning(parent, translate("Operators", "Revoke operator"), str(exc))
         refresh()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,14 +26,22 @@ from PySide6.QtWidgets import (
 
 from console.app.operators import Operator
 from console.ui.forms import password_field
+from console.ui.i18n import translate
+from console.ui.operators._dialogs import operator_label
 
 __all__ = ["LockScreen"]
 
 _STATE_TEXT = {
-    "unack_active": "UNACK  active",
-    "ack_active": "ack    active",
-    "unack_rtn": "UNACK  returned",
-    "shelved": "shelved",
+    "unack_active": QT_TRANSLATE_NOOP("LockScreen", "UNACK  active"),
+    "ack_active": QT_TRANSLATE_NOOP("LockScreen", "ack    active"),
+    "unack_rtn": QT_TRANSLATE_NOOP("LockScreen", "UNACK  returned"),
+    "shelved": QT_TRANSLATE_NOOP("LockScreen", "shelved"),
+}
+_PRIORITY_TEXT = {
+    "critical": QT_TRANSLATE_NOOP("LockScreen", "CRITICAL"),
+    "high": QT_TRANSLATE_NOOP("LockScreen", "HIGH"),
+    "medium": QT_TRANSLATE_NOOP("LockScreen", "MEDIUM"),
+    "low": QT_TRANSLATE_NOOP("LockScreen", "LOW"),
 }
 _PRIORITY_COLOURS = {"critical": "#ff3b3b", "high": "#ff8a1f", "medium": "#f5d90a", "low": "#7fb2ff"}
 
@@ -60,10 +68,10 @@ class LockScreen(QFrame):
         )
         self._seen: set[tuple[str, str]] = set()
         self.beeps = 0
-        self.title = QLabel("Console locked 已锁定")
+        self.title = QLabel(translate("LockScreen", "Console locked"))
         self.title.setObjectName("lockTitle")
         self.who = QLabel("")
-        self.alarm_title = QLabel("Live alarms 实时报警")
+        self.alarm_title = QLabel(translate("LockScreen", "Live alarms"))
         self.alarm_title.setStyleSheet("font-weight: 600;")
         self.alarms = QListWidget()
         self.alarms.setObjectName("lockAlarms")
@@ -74,16 +82,16 @@ class LockScreen(QFrame):
         self.alarms.setFont(mono)
         self.operator = QComboBox()
         self.passphrase = password_field()
-        self.passphrase.setPlaceholderText("Passphrase 口令")
+        self.passphrase.setPlaceholderText(translate("LockScreen", "Passphrase"))
         self.passphrase.returnPressed.connect(self._submit)
-        self.unlock_button = QPushButton("Unlock 解锁")
+        self.unlock_button = QPushButton(translate("LockScreen", "Unlock"))
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self._submit)
         self.error = QLabel("")
         self.error.setObjectName("lockError")
 
         form = QHBoxLayout()
-        form.addWidget(QLabel("Operator"))
+        form.addWidget(QLabel(translate("LockScreen", "Operator")))
         form.addWidget(self.operator, 2)
         form.addWidget(self.passphrase, 2)
         form.addWidget(self.unlock_button)
@@ -107,15 +115,16 @@ class LockScreen(QFrame):
     # -- showing -------------------------------------------------------------------------------------------------------
     def lock(self, current: Operator | None, operators: list[Operator]) -> None:
         self.who.setText(
-            f"Locked by {current.name} ({current.operator_id}) at {time.strftime('%H:%M')}. "
-            "Alarms keep arriving and sounding; unlock with your passphrase, or the next shift logs in."
+            translate("LockScreen", "Locked by {name} ({id}) at {time}. Alarms keep arriving and sounding; unlock with "
+                      "your passphrase, or the next shift logs in.").format(
+                name=current.name, id=current.operator_id, time=time.strftime("%H:%M"))
             if current is not None
-            else "Locked."
-        )
+            else translate("LockScreen", "Locked.")
+        )  # fmt: skip
         self.operator.clear()
         for op in operators:
             if not op.revoked:
-                self.operator.addItem(op.label, op.operator_id)
+                self.operator.addItem(operator_label(op), op.operator_id)
         if current is not None:
             self.operator.setCurrentIndex(max(self.operator.findData(current.operator_id), 0))
         self.passphrase.clear()
@@ -144,8 +153,15 @@ class LockScreen(QFrame):
             condition = getattr(rec.condition, "value", str(rec.condition))
             unacked = "unack" in state.lower()
             when = time.strftime("%H:%M:%S", time.localtime(rec.since)) if rec.since == rec.since else "—"
-            shown = _STATE_TEXT.get(state, state)
-            text = f"{when}  {priority.upper():<8} {rec.sensor_id:<10} {condition:<6} {shown:<16} at {rec.feature_id}"
+            shown = translate("LockScreen", _STATE_TEXT[state]) if state in _STATE_TEXT else state
+            level = (
+                translate("LockScreen", _PRIORITY_TEXT[priority.lower()])
+                if priority.lower() in _PRIORITY_TEXT
+                else priority.upper()
+            )
+            text = translate("LockScreen", "{when}  {priority} {sensor} {condition} {state} at {feature}").format(
+                when=when, priority=f"{level:<8}", sensor=f"{rec.sensor_id:<10}", condition=f"{condition:<6}",
+                state=f"{shown:<16}", feature=rec.feature_id)  # fmt: skip
             item = QListWidgetItem(text)
             item.setForeground(Qt.GlobalColor.white)
             colour = _PRIORITY_COLOURS.get(priority.lower())
@@ -158,7 +174,11 @@ class LockScreen(QFrame):
             if unacked:
                 self._seen.add(key)
         n = len(records)
-        self.alarm_title.setText(f"Live alarms 实时报警 — {n} not normal" if n else "Live alarms 实时报警 — none")
+        self.alarm_title.setText(
+            translate("LockScreen", "Live alarms — {count} not normal").format(count=n)
+            if n
+            else translate("LockScreen", "Live alarms — none")
+        )
         if new and self.isVisible():
             self.beeps += 1
             QApplication.beep()
@@ -167,7 +187,7 @@ class LockScreen(QFrame):
     def _submit(self) -> None:
         operator_id = str(self.operator.currentData() or "")
         if not self.passphrase.text():
-            self.show_error("Enter the passphrase.")
+            self.show_error(translate("LockScreen", "Enter the passphrase."))
             return
         self.unlockRequested.emit(operator_id, self.passphrase.text())
 
