@@ -1,4 +1,4 @@
-"""Planner editing in the main window (编辑与审核入库): edit tools with snapping, the attribute form and table, one
+"""Planner editing in the main window (editing with review before commit): edit tools with snapping, the attribute form and table, one
 undo stack, Save, and the review view.
 
 Registered as a built-in UI extension (``console.app.builtin``). The edits are :mod:`console.network`'s commands and

@@ -1,8 +1,9 @@
-"""The conflict dialog (冲突处理): a change set's features that the master changed since, each with its three
+"""The conflict dialog: a change set's features that the master changed since, each with its three
 versions — the change set's (branch), the common ancestor and the master's — and a resolution per feature."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -16,11 +17,17 @@ from PySide6.QtWidgets import (
 )
 
 from console.ui.editing._review import _shown
+from console.ui.i18n import translate
 
 __all__ = ["ConflictDialog"]
 
-_CHOICES = (("branch", "Take the change set's"), ("master", "Keep the master's"))
-_HEADERS = ["Feature", "Conflict", "Column", "Ancestor (base)", "Branch (change set)", "Master (now)", "Resolution"]
+_CHOICES = (("branch", QT_TRANSLATE_NOOP("ConflictDialog", "Take the change set's")),
+            ("master", QT_TRANSLATE_NOOP("ConflictDialog", "Keep the master's")))  # fmt: skip
+_HEADERS = [QT_TRANSLATE_NOOP("ConflictDialog", "Feature"), QT_TRANSLATE_NOOP("ConflictDialog", "Conflict"),
+            QT_TRANSLATE_NOOP("ConflictDialog", "Column"), QT_TRANSLATE_NOOP("ConflictDialog", "Ancestor (base)"),
+            QT_TRANSLATE_NOOP("ConflictDialog", "Branch (change set)"),
+            QT_TRANSLATE_NOOP("ConflictDialog", "Master (now)"),
+            QT_TRANSLATE_NOOP("ConflictDialog", "Resolution")]  # fmt: skip
 _DIFFERS = QColor("#e0a030")
 
 
@@ -34,15 +41,17 @@ class ConflictDialog(QDialog):
 
     def __init__(self, change_id: str, conflicts: list[dict], parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Conflicts in {change_id}")
+        self.setWindowTitle(translate("ConflictDialog", "Conflicts in {change}").format(change=change_id))
         self.conflicts = conflicts
         self.choosers: dict[str, QComboBox] = {}
         layout = QVBoxLayout(self)
-        intro = QLabel(
-            f"<b>{len(conflicts)} feature{'s' if len(conflicts) != 1 else ''} of {change_id} changed on the master "
-            f"since the change set was made.</b> For each, take the change set's version (applied over the master's) "
-            f"or keep the master's. Values that differ from the ancestor are highlighted."
-        )
+        head = (translate("ConflictDialog", "<b>1 feature of {change} changed on the master since the change set "
+                          "was made.</b>") if len(conflicts) == 1 else
+                translate("ConflictDialog", "<b>{n} features of {change} changed on the master since the change set "
+                          "was made.</b>")).format(n=len(conflicts), change=change_id)  # fmt: skip
+        intro = QLabel(head + " " + translate("ConflictDialog", "For each, take the change set's version (applied over "
+                                              "the master's) or keep the master's. Values that differ from the "
+                                              "ancestor are highlighted."))  # fmt: skip
         intro.setWordWrap(True)
         layout.addWidget(intro)
         rows = []
@@ -51,18 +60,21 @@ class ConflictDialog(QDialog):
             for k, col in enumerate(columns):
                 rows.append((c, col, k == 0))
         self.table = QTableWidget(len(rows), len(_HEADERS))
-        self.table.setHorizontalHeaderLabels(_HEADERS)
+        self.table.setHorizontalHeaderLabels([translate("ConflictDialog", h) for h in _HEADERS])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for r, (c, col, first) in enumerate(rows):
-            ancestor = c["ancestor"].get(col) if col else ("—" if c["op"] == "add" else "(as it was)")
-            branch = c["branch"].get(col) if col else {"add": "added", "delete": "deleted"}.get(c["op"], "")
+            added, deleted = translate("ConflictDialog", "added"), translate("ConflictDialog", "deleted")
+            ancestor = c["ancestor"].get(col) if col else ("—" if c["op"] == "add" else
+                                                           translate("ConflictDialog", "(as it was)"))  # fmt: skip
+            branch = c["branch"].get(col) if col else {"add": added, "delete": deleted}.get(c["op"], "")
             if c["master"] is None:
-                master = "deleted"
+                master = deleted
             elif col:
                 master = c["master"].get(col)
             else:
-                master = "id taken" if c["kind"] == "insert-insert" else "changed"
+                master = (translate("ConflictDialog", "id taken") if c["kind"] == "insert-insert"
+                          else translate("ConflictDialog", "changed"))  # fmt: skip
             cells = [c["feature_id"] if first else "", c["kind"] if first else "", col,
                      _text(col, ancestor), _text(col, branch), _text(col, master)]  # fmt: skip
             for k, text in enumerate(cells):
@@ -75,11 +87,12 @@ class ConflictDialog(QDialog):
             if first:
                 box = QComboBox()
                 for value, label in _CHOICES:
-                    box.addItem(label, value)
+                    box.addItem(translate("ConflictDialog", label), value)
                 if c["kind"] != "update-update":  # only the master's version can be kept
                     box.model().item(0).setEnabled(False)
                     box.setCurrentIndex(1)
-                    box.setToolTip("The master deleted this feature or took its id: keep the master's, resubmit it")
+                    box.setToolTip(translate("ConflictDialog", "The master deleted this feature or took its id: keep "
+                                             "the master's, resubmit it"))  # fmt: skip
                 self.table.setCellWidget(r, 6, box)
                 self.choosers[c["feature_id"]] = box
         header = self.table.horizontalHeader()
@@ -87,7 +100,8 @@ class ConflictDialog(QDialog):
         header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox()
-        self.ok = buttons.addButton("Approve with these resolutions", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok = buttons.addButton(translate("ConflictDialog", "Approve with these resolutions"),
+                                    QDialogButtonBox.ButtonRole.AcceptRole)  # fmt: skip
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
@@ -24,10 +24,11 @@ from console.network import DeleteFeatures, EditCommand, MoveFeature, SetAttribu
 from console.ui.actions import ActionSpec
 from console.ui.editing._conflicts import ConflictDialog
 from console.ui.editing._form import AttributeForm, PipeDefaultsForm
-from console.ui.editing._review import DiffOverlay, ReviewDock
+from console.ui.editing._review import DiffOverlay, ReviewDock, effect_text
 from console.ui.editing._table import AttributeTableDock, table_edit
 from console.ui.editing._tool import EDIT_TOOLS, EditTool
 from console.ui.editing._validation import ValidationDock
+from console.ui.i18n import translate
 
 __all__ = ["EditingController", "QtEdit"]
 
@@ -118,10 +119,13 @@ class EditingController(QObject):
     def _declare_actions(self) -> None:
         w = self.window
         undo, redo = self.stack.createUndoAction(w, "&Undo"), self.stack.createRedoAction(w, "&Redo")
-        self.act_undo = w.actions.declare(ActionSpec("edit.undo", "&Undo", self.stack.undo, ("Ctrl+Z",),
-                                                     "Undo the last edit", menu="Edit", section="undo"))  # fmt: skip
-        self.act_redo = w.actions.declare(ActionSpec("edit.redo", "&Redo", self.stack.redo, ("Ctrl+Shift+Z", "Ctrl+Y"),
-                                                     "Redo", menu="Edit", section="undo"))  # fmt: skip
+        self.act_undo = w.actions.declare(ActionSpec("edit.undo", QT_TRANSLATE_NOOP("Actions", "&Undo"), self.stack.undo,
+                                                     ("Ctrl+Z",), QT_TRANSLATE_NOOP("Actions", "Undo the last edit"),
+                                                     menu="Edit", section="undo"))  # fmt: skip
+        self.act_redo = w.actions.declare(ActionSpec("edit.redo", QT_TRANSLATE_NOOP("Actions", "&Redo"), self.stack.redo,
+                                                     ("Ctrl+Shift+Z", "Ctrl+Y"),
+                                                     QT_TRANSLATE_NOOP("Actions", "Redo the edit undone"), menu="Edit",
+                                                     section="undo"))  # fmt: skip
         undo.deleteLater(), redo.deleteLater()
         self.stack.canUndoChanged.connect(self.act_undo.setEnabled)
         self.stack.canRedoChanged.connect(self.act_redo.setEnabled)
@@ -135,9 +139,14 @@ class EditingController(QObject):
             "reshape": "Shift+R",
             "select": "Shift+S",
         }
-        texts = {"add_pipe": "Draw &pipe", "valves": "Insert &valve", "regulators": "Insert re&gulator",
-                 "end_caps": "Insert &end cap", "sensors": "Insert &sensor", "move": "&Move feature",
-                 "reshape": "Res&hape pipe", "select": "Se&lect (box)"}  # fmt: skip
+        texts = {"add_pipe": QT_TRANSLATE_NOOP("Actions", "Draw &pipe"),
+                 "valves": QT_TRANSLATE_NOOP("Actions", "Insert &valve"),
+                 "regulators": QT_TRANSLATE_NOOP("Actions", "Insert re&gulator"),
+                 "end_caps": QT_TRANSLATE_NOOP("Actions", "Insert &end cap"),
+                 "sensors": QT_TRANSLATE_NOOP("Actions", "Insert &sensor"),
+                 "move": QT_TRANSLATE_NOOP("Actions", "&Move feature"),
+                 "reshape": QT_TRANSLATE_NOOP("Actions", "Res&hape pipe"),
+                 "select": QT_TRANSLATE_NOOP("Actions", "Se&lect (box)")}  # fmt: skip
         for mode, tip in EDIT_TOOLS.items():
             self.tool_actions[mode] = w.actions.declare(
                 ActionSpec(
@@ -152,25 +161,33 @@ class EditingController(QObject):
                     permission="changes.edit",
                 )  # fmt: skip
             )
-        w.actions.declare(ActionSpec("edit.delete", "&Delete selected", self.delete_selected, ("Del",),
-                                     "Delete the identified feature with its dependants (or say why not)", menu="Edit",
+        w.actions.declare(ActionSpec("edit.delete", QT_TRANSLATE_NOOP("Actions", "&Delete selected"),
+                                     self.delete_selected, ("Del",),
+                                     QT_TRANSLATE_NOOP("Actions", "Delete the identified feature with its dependants (or "
+                                                       "say why not)"), menu="Edit",
                                      section="features", permission="changes.edit"))  # fmt: skip
-        w.actions.declare(ActionSpec("edit.form", "&Attributes…", self.edit_selected, ("Ctrl+E",),
-                                     "Edit the identified feature's attributes", menu="Edit", section="features",
-                                     permission="changes.edit"))  # fmt: skip
-        w.actions.declare(ActionSpec("edit.defaults", "Pipe &defaults…", self.ask_defaults, (),
-                                     "Pressure class, DN and material of pipes about to be drawn", menu="Edit",
+        w.actions.declare(ActionSpec("edit.form", QT_TRANSLATE_NOOP("Actions", "&Attributes…"), self.edit_selected,
+                                     ("Ctrl+E",), QT_TRANSLATE_NOOP("Actions", "Edit the identified feature's attributes"),
+                                     menu="Edit", section="features", permission="changes.edit"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.defaults", QT_TRANSLATE_NOOP("Actions", "Pipe &defaults…"), self.ask_defaults,
+                                     (), QT_TRANSLATE_NOOP("Actions", "Pressure class, DN and material of pipes about to "
+                                                           "be drawn"), menu="Edit",
                                      section="features"))  # fmt: skip
-        w.actions.declare(ActionSpec("edit.validation", "&Validation report", self.show_validation, ("Ctrl+Shift+V",),
-                                     "The network's data problems by severity, re-checked around every edit",
+        w.actions.declare(ActionSpec("edit.validation", QT_TRANSLATE_NOOP("Actions", "&Validation report"),
+                                     self.show_validation, ("Ctrl+Shift+V",),
+                                     QT_TRANSLATE_NOOP("Actions", "The network's data problems by severity, re-checked "
+                                                       "around every edit"),
                                      menu="Edit", section="features"))  # fmt: skip
-        w.actions.declare(ActionSpec("edit.table", "Attribute &table", self.show_table, ("Ctrl+T",),
-                                     "The attribute table of a layer", menu="Edit", section="features"))  # fmt: skip
-        w.actions.declare(ActionSpec("edit.submit", "&Submit for review…", self.submit, (),
-                                     "Submit the edits since the last save as a change set", menu="Edit",
-                                     section="review", permission="changes.edit"))  # fmt: skip
-        w.actions.declare(ActionSpec("edit.review", "Re&view change sets", self.show_review, (),
-                                     "Change sets waiting for review (审核)", menu="Edit", section="review"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.table", QT_TRANSLATE_NOOP("Actions", "Attribute &table"), self.show_table,
+                                     ("Ctrl+T",), QT_TRANSLATE_NOOP("Actions", "The attribute table of a layer"),
+                                     menu="Edit", section="features"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.submit", QT_TRANSLATE_NOOP("Actions", "&Submit for review…"), self.submit, (),
+                                     QT_TRANSLATE_NOOP("Actions", "Submit the edits since the last save as a change set"),
+                                     menu="Edit", section="review", permission="changes.edit"))  # fmt: skip
+        w.actions.declare(ActionSpec("edit.review", QT_TRANSLATE_NOOP("Actions", "Re&view change sets"),
+                                     self.show_review, (),
+                                     QT_TRANSLATE_NOOP("Actions", "Change sets waiting for review"), menu="Edit",
+                                     section="review"))  # fmt: skip
 
     def _snap_px(self) -> float:
         return float(self.window.prefs.get("editing/snap_px"))
@@ -217,9 +234,9 @@ class EditingController(QObject):
 
     def _on_selection(self, ids: list[str]) -> None:
         if ids:
-            self.window.statusBar().showMessage(
-                f"{len(ids)} selected: {', '.join(ids[:6])}{' …' if len(ids) > 6 else ''} — Del deletes them", 10000
-            )
+            self.window.statusBar().showMessage(translate("EditingController", "{n} selected: {ids} — Del deletes them")
+                                                .format(n=len(ids), ids=", ".join(ids[:6]) + (" …" if len(ids) > 6 else "")),
+                                                10000)  # fmt: skip
 
     def _end_drag(self) -> None:
         self._drag += 1
@@ -234,11 +251,12 @@ class EditingController(QObject):
         if mode is None:
             self.window.set_tool("pan")
         else:
-            self.window.statusBar().showMessage(EDIT_TOOLS[mode], 8000)
+            self.window.statusBar().showMessage(translate("Actions", EDIT_TOOLS[mode]), 8000)
 
     def _show_refusal(self, text: str) -> None:
         self.last_refusal = text
-        self.window.statusBar().showMessage(f"Not done: {text}", 10000)
+        self.window.statusBar().showMessage(translate("EditingController", "Not done: {reason}").format(reason=text),
+                                            10000)  # fmt: skip
 
     # -- features -------------------------------------------------------------------------------------------------------
     def _selected_id(self) -> str | None:
@@ -260,7 +278,7 @@ class EditingController(QObject):
             self.push(DeleteFeatures(self.window.network, ids))
         except GasOpsError as exc:
             self._show_refusal(str(exc))
-            QMessageBox.information(self.window, "Not deleted", str(exc))
+            QMessageBox.information(self.window, translate("EditingController", "Not deleted"), str(exc))
             return
         if self.tool.selection:
             self.tool.set_selection([])
@@ -294,7 +312,7 @@ class EditingController(QObject):
         self.defaults_form = form
 
     def show_table(self, layer: str = "pipes") -> AttributeTableDock:
-        self.table.layer_box.setCurrentText(layer)
+        self.table.set_layer(layer)
         self.table.set_network(self.window.network)
         if self.window.dockWidgetArea(
             self.table
@@ -325,7 +343,9 @@ class EditingController(QObject):
         if network is None:
             return
         snapshot = network.snapshot()
-        self.validation_dock.set_busy(f"Checking {network.name}…")
+        self.validation_dock.set_busy(
+            translate("EditingController", "Checking {network}…").format(network=network.name)
+        )
 
         def done(findings) -> None:
             if self.window.network is not network:
@@ -371,7 +391,8 @@ class EditingController(QObject):
     # -- review ----------------------------------------------------------------------------------------------------------
     def submit(self, title: str | None = None):
         if title is None:
-            title, ok = QInputDialog.getText(self.window, "Submit for review", "What does this change set do?")
+            title, ok = QInputDialog.getText(self.window, translate("EditingController", "Submit for review"),
+                                             translate("EditingController", "What does this change set do?"))  # fmt: skip
             if not ok:
                 return None
         try:
@@ -421,9 +442,9 @@ class EditingController(QObject):
         try:
             effect = self.service.review(change_id, self._master())
         except GasOpsError as exc:
-            self.review.show_effect(f"Cannot be reviewed: {exc}")
+            self.review.show_effect(translate("EditingController", "Cannot be reviewed: {error}").format(error=exc))
             return
-        self.review.show_effect(effect.format_text())
+        self.review.show_effect(effect_text(effect))
 
     def approve(self, change_id: str, resolutions: dict[str, str] | None = None) -> None:
         """Approve a change set; when the master changed some of its features since, the conflict dialog shows the
@@ -441,7 +462,8 @@ class EditingController(QObject):
             if conflicts:
                 dialog = ConflictDialog(change_id, conflicts, self.window)
                 dialog.accepted.connect(lambda: self.approve(change_id, dialog.resolutions()))
-                self.review.show_effect(f"{len(conflicts)} conflicts with the master: resolve them to approve")
+                self.review.show_effect(translate("EditingController", "{n} conflicts with the master: resolve them to "
+                                                  "approve").format(n=len(conflicts)))  # fmt: skip
                 dialog.open()
                 self.conflict_dialog = dialog
                 return
@@ -457,18 +479,21 @@ class EditingController(QObject):
         try:
             self.service.approve(change_id, master, commit=commit, resolutions=resolutions or None)
         except GasOpsError as exc:
-            self.review.show_effect(f"Not approved: {exc}")
+            self.review.show_effect(translate("EditingController", "Not approved: {error}").format(error=exc))
             self._show_refusal(str(exc))
             return
         self.review.set_changesets(self.service.list())
         self.show_changeset(change_id)
-        self.window.statusBar().showMessage(f"{change_id} approved and committed", 8000)
+        self.window.statusBar().showMessage(
+            translate("EditingController", "{change} approved and committed").format(change=change_id), 8000
+        )
 
     def reject(self, change_id: str, comment: str | None = None) -> None:
         if comment is None:
             comment, ok = QInputDialog.getMultiLineText(
-                self.window, "Reject change set", "What should the planner change?"
-            )
+                self.window, translate("EditingController", "Reject change set"),
+                translate("EditingController", "What should the planner change?")
+            )  # fmt: skip
             if not ok:
                 return
         try:
@@ -481,9 +506,15 @@ class EditingController(QObject):
 
     def ask_history(self) -> None:
         fid = self._selected_id() or ""
-        fid, ok = QInputDialog.getText(self.window, "As-built history", "Feature id:", text=fid)
+        fid, ok = QInputDialog.getText(self.window, translate("EditingController", "As-built history"),
+                                       translate("EditingController", "Feature id:"), text=fid)  # fmt: skip
         if ok and fid:
-            rows = self.service.history(fid)
-            text = "\n".join(f"{r['created']}  {r['change_id']}  {r['op']}  {r['status']}  by {r['author'] or '—'}"
-                             f"{', reviewed by ' + r['reviewer'] if r['reviewer'] else ''}  {r['title']}" for r in rows)  # fmt: skip
-            self.review.show_effect(f"As-built history of {fid}:\n{text or 'no change set touched it'}")
+            lines = []
+            for r in self.service.history(fid):
+                who = translate("EditingController", "by {author}").format(author=r["author"] or "—")
+                if r["reviewer"]:
+                    who += translate("EditingController", ", reviewed by {reviewer}").format(reviewer=r["reviewer"])
+                lines.append(f"{r['created']}  {r['change_id']}  {r['op']}  {r['status']}  {who}  {r['title']}")
+            text = "\n".join(lines) or translate("EditingController", "no change set touched it")
+            self.review.show_effect(translate("EditingController", "As-built history of {feature}:").format(feature=fid)
+                                    + "\n" + text)  # fmt: skip

@@ -1,4 +1,4 @@
-"""The attribute form (属性编辑) of one feature: a field per schema column with its domain, checks before OK."""
+"""The attribute form of one feature: a field per schema column with its domain, checks before OK."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ import numpy as np
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit
 
 from console.network import DN_LIST, LAYERS, EditRefused, attribute_problems, parse_value
+from console.ui.editing._table import column_title
 from console.ui.forms import FormDialog
+from console.ui.i18n import translate
+from console.ui.names import feature_name, layer_name
 
 __all__ = ["AttributeForm", "PipeDefaultsForm"]
 
@@ -31,14 +34,16 @@ class AttributeForm(FormDialog):
         self.network, self.feature_id = network, feature_id
         self.layer, _row = network.locate(feature_id)
         spec = LAYERS[self.layer]
-        super().__init__(f"{spec.label} {feature_id} — attributes", parent)
-        self.set_intro(f"{spec.label} ({spec.label_zh}) · values outside their lists or not numbers are refused")
+        super().__init__(translate("AttributeForm", "{feature} {id} — attributes").format(
+            feature=feature_name(self.layer), id=feature_id), parent)  # fmt: skip
+        self.set_intro(translate("AttributeForm", "{layer} · values outside their lists or not numbers are "
+                                 "refused").format(layer=layer_name(self.layer)))  # fmt: skip
         self.current = network.feature(feature_id)
         self.fields: dict[str, Any] = {}
         self._changes: list[tuple[str, Any]] = []
         for col in spec.columns:
             value = self.current.get(col.name)
-            label = f"{col.label or col.name}{f' ({col.unit})' if col.unit else ''}"
+            label = column_title(self.layer, col.name)
             if col.name in _READ_ONLY:
                 self.form.addRow(label, QLabel(_text(value)))
                 continue
@@ -111,8 +116,9 @@ class PipeDefaultsForm(FormDialog):
     """Pressure class, DN and material of the pipes about to be drawn ("inherit": from the pipe they start on)."""
 
     def __init__(self, defaults: dict[str, Any], parent=None) -> None:
-        super().__init__("Pipe defaults for drawing", parent)
-        self.set_intro("New pipes take these values; 'inherit' takes them from the pipe or node they start on.")
+        super().__init__(translate("AttributeForm", "Pipe defaults for drawing"), parent)
+        self.set_intro(translate("AttributeForm", "New pipes take these values; “inherit” takes them from the pipe or "
+                                 "node they start on."))  # fmt: skip
         self.fields: dict[str, QComboBox] = {}
         spec = LAYERS["pipes"]
         for name, options in (
@@ -121,16 +127,18 @@ class PipeDefaultsForm(FormDialog):
             ("material", [m.value for m in spec.column("material").kind]),
         ):
             box = QComboBox()
-            box.addItems(["inherit", *options])
-            box.setCurrentText(str(defaults.get(name, "inherit")))
+            box.addItem(translate("AttributeForm", "inherit"), None)
+            box.addItems(options)
+            if name in defaults:
+                box.setCurrentText(str(defaults[name]))
             box.setObjectName(f"default_{name}")
             self.fields[name] = box
-            self.form.addRow(spec.column(name).label or name, box)
+            self.form.addRow(column_title("pipes", name), box)
 
     def values(self) -> dict[str, Any]:
         out = {}
         for name, box in self.fields.items():
-            if box.currentText() != "inherit":
+            if box.currentIndex() > 0:
                 out[name] = parse_value("pipes", name, box.currentText())
         if "dn" in out:
             out["inner_diameter_mm"] = round(out["dn"] * (1 - 2 / 11), 1)

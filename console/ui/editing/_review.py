@@ -1,4 +1,4 @@
-"""The review view (审核): change sets waiting for review, their diff on the map and in a table, their engineering
+"""The review view: change sets waiting for review, their diff on the map and in a table, their engineering
 effect, approve (co-sign) or reject with a comment, and a feature's as-built history."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 import shapely
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QDockWidget,
     QHBoxLayout,
@@ -22,9 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.ui.i18n import translate
 from console.ui.map._items import SegmentsItem, make_pen
+from console.ui.names import layer_name
 
-__all__ = ["DIFF_COLORS", "DiffOverlay", "ReviewDock"]
+__all__ = ["DIFF_COLORS", "DiffOverlay", "ReviewDock", "effect_text"]
+
+STATUS_LABELS = {"draft": QT_TRANSLATE_NOOP("ReviewDock", "draft"),
+                 "submitted": QT_TRANSLATE_NOOP("ReviewDock", "submitted"),
+                 "approved": QT_TRANSLATE_NOOP("ReviewDock", "approved"),
+                 "rejected": QT_TRANSLATE_NOOP("ReviewDock", "rejected")}  # fmt: skip
 
 # Distinct from every pressure-class colour of the map (LP … HP are blues, greens, oranges and reds of the network).
 DIFF_COLORS = {"add": "#39ff88", "change": "#e040fb", "delete": "#ff3030"}
@@ -95,26 +102,28 @@ class ReviewDock(QDockWidget):
     historyRequested = Signal()
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Review 审核入库", parent)
+        super().__init__(translate("ReviewDock", "Review & commit"), parent)
         self.setObjectName("reviewDock")
         body = QWidget()
         layout = QVBoxLayout(body)
         self.list = QListWidget()
         self.list.setObjectName("changesetList")
-        self.title = QLabel("Select a change set to review")
+        self.title = QLabel(translate("ReviewDock", "Select a change set to review"))
         self.title.setWordWrap(True)
         self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(["", "layer", "feature", "column", "before", "after"])
+        self.table.setHorizontalHeaderLabels(["", translate("ReviewDock", "Layer"), translate("ReviewDock", "Feature"),
+                                              translate("ReviewDock", "Column"), translate("ReviewDock", "Before"),
+                                              translate("ReviewDock", "After")])  # fmt: skip
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setStretchLastSection(True)
         self.effect = QPlainTextEdit()
         self.effect.setReadOnly(True)
-        self.effect.setPlaceholderText("Engineering effect: press “Review effect”")
+        self.effect.setPlaceholderText(translate("ReviewDock", "Engineering effect: press “Review effect”"))
         buttons = QHBoxLayout()
-        self.effect_button = QPushButton("Review effect")
-        self.approve_button = QPushButton("Approve ✓")
-        self.reject_button = QPushButton("Reject…")
-        self.history_button = QPushButton("Feature history…")
+        self.effect_button = QPushButton(translate("ReviewDock", "Review effect"))
+        self.approve_button = QPushButton(translate("ReviewDock", "Approve ✓"))
+        self.reject_button = QPushButton(translate("ReviewDock", "Reject…"))
+        self.history_button = QPushButton(translate("ReviewDock", "Feature history…"))
         for b in (self.effect_button, self.approve_button, self.reject_button, self.history_button):
             buttons.addWidget(b)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -144,8 +153,8 @@ class ReviewDock(QDockWidget):
         self.list.clear()
         for cs in sorted(changesets, key=lambda c: (c.status != "submitted", c.created), reverse=False):
             n = cs.counts()
-            item = QListWidgetItem(f"[{cs.status}] {cs.change_id} · {cs.author or '—'} · +{n['add']} ~{n['change']} "
-                                   f"-{n['delete']} · {cs.title}")  # fmt: skip
+            item = QListWidgetItem(f"[{_status(cs.status)}] {cs.change_id} · {cs.author or '—'} · +{n['add']} "
+                                   f"~{n['change']} -{n['delete']} · {cs.title}")  # fmt: skip
             item.setData(Qt.ItemDataRole.UserRole, cs.change_id)
             self.list.addItem(item)
             if cs.change_id == keep:
@@ -154,11 +163,15 @@ class ReviewDock(QDockWidget):
 
     def show_changeset(self, cs) -> None:
         n = cs.counts()
-        self.title.setText(
-            f"<b>{cs.change_id}</b> — {cs.title}<br>by {cs.author or '—'} · {cs.status}"
-            f"{' · reviewer ' + cs.reviewer if cs.reviewer else ''} · {n['add']} added, {n['change']} changed, "
-            f"{n['delete']} deleted{('<br>comment: ' + cs.comment) if cs.comment else ''}"
-        )
+        text = f"<b>{cs.change_id}</b> — {cs.title}<br>" + translate("ReviewDock", "by {author} · {status}").format(
+            author=cs.author or "—", status=_status(cs.status))  # fmt: skip
+        if cs.reviewer:
+            text += translate("ReviewDock", " · reviewer {reviewer}").format(reviewer=cs.reviewer)
+        text += translate("ReviewDock", " · {added} added, {changed} changed, {deleted} deleted").format(
+            added=n["add"], changed=n["change"], deleted=n["delete"])  # fmt: skip
+        if cs.comment:
+            text += "<br>" + translate("ReviewDock", "comment: {comment}").format(comment=cs.comment)
+        self.title.setText(text)
         rows = []
         for c in cs.changes:
             if c.op == "change":
@@ -168,7 +181,7 @@ class ReviewDock(QDockWidget):
                 rows.append((c.op, c.layer, c.feature_id, "", "", ""))
         self.table.setRowCount(len(rows))
         for r, (op, layer, fid, col, before, after) in enumerate(rows):
-            cells = ["+" if op == "add" else "−" if op == "delete" else "~", layer, fid, col,
+            cells = ["+" if op == "add" else "−" if op == "delete" else "~", layer_name(layer), fid, col,
                      _shown(col, before), _shown(col, after)]  # fmt: skip
             for k, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -191,3 +204,36 @@ def _shown(column: str, value) -> str:
             f"{g.geom_type} {g.length:.1f} m" if g.geom_type == "LineString" else f"{g.geom_type} {g.x:.1f}, {g.y:.1f}"
         )
     return "" if value is None else str(value)
+
+
+def _status(status: str) -> str:
+    return translate("ReviewDock", STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def effect_text(effect) -> str:
+    """A change set's engineering effect (:class:`console.app.review.ReviewEffect`) in the UI's language."""
+    lines = [translate("ReviewDock", "validation: {introduced} findings introduced, {resolved} resolved").format(
+        introduced=len(effect.findings_introduced), resolved=len(effect.findings_resolved))]  # fmt: skip
+    for f in effect.findings_introduced[:10]:
+        lines.append(f"  + {f['severity']:7} {f['check']}: {', '.join(f['feature_ids'][:5])}")
+    lines.append(translate("ReviewDock", "valve segments: {before} → {after} ({split} split, {merged} merged); valves "
+                           "made useless: {valves}").format(
+        before=effect.segments_before, after=effect.segments_after, split=effect.segments_split,
+        merged=effect.segments_merged,
+        valves=", ".join(effect.valves_made_useless) or translate("ReviewDock", "none")))  # fmt: skip
+    lines.append(translate("ReviewDock", "customers whose isolation changes: {n}").format(
+        n=len(effect.customers_isolation_changed)))  # fmt: skip
+    if effect.hydraulics_note:
+        lines.append(translate("ReviewDock", "hydraulics: {note}").format(note=effect.hydraulics_note))
+    for p in effect.pressures:
+        before = "—" if p.min_before_kpa is None else f"{p.min_before_kpa:.2f}"
+        after = "—" if p.min_after_kpa is None else f"{p.min_after_kpa:.2f}"
+        lines.append("  " + translate("ReviewDock", "{system} ({pressure_class}): min {before} → {after} kPa").format(
+            system=p.system, pressure_class=p.pressure_class, before=before, after=after))  # fmt: skip
+    for v in effect.new_violations[:10]:
+        lines.append("  " + translate("ReviewDock", "new {severity} {kind} at {feature}").format(
+            severity=v["severity"], kind=v["kind"], feature=v["feature_id"]))  # fmt: skip
+    if effect.overlapping_changesets:
+        lines.append(translate("ReviewDock", "valve segment boundaries also changed by pending change sets: "
+                               "{changes}").format(changes=", ".join(effect.overlapping_changesets)))  # fmt: skip
+    return "\n".join(lines)

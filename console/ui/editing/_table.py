@@ -1,4 +1,4 @@
-"""The attribute table (属性表) of one layer: sort, filter, select on the map, edit a cell or several rows at once.
+"""The attribute table of one layer: sort, filter, select on the map, edit a cell or several rows at once.
 
 The table costs nothing until it is shown: the dock keeps the network it is handed and gives it to the model only
 when it becomes visible (a hidden table is marked stale by edits, never refreshed). The model itself is lazy: it
@@ -29,11 +29,35 @@ from PySide6.QtWidgets import (
 )
 
 from console.network import LAYERS, EditRefused, SetAttribute, attribute_problems, parse_value
+from console.ui.i18n import translate
+from console.ui.names import attribute_title, layer_name
 
-__all__ = ["AttributeTableDock", "LayerTableModel"]
+__all__ = ["AttributeTableDock", "LayerTableModel", "column_title"]
 
 _READ_ONLY = ("id", "from_node", "to_node")
 _ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole)
+_UNIT_SUFFIXES = ("_nm3h", "_mpa", "_mm", "_m")
+
+
+def column_title(layer: str, column: str) -> str:
+    """A column's title in the UI's language with its unit (``diameter_mm``: "Diameter (mm)"; 管径 (mm) in Chinese);
+    the same titles as the identify panel's (:mod:`console.ui.names`). A utility's own column keeps its name."""
+    if column == "id":
+        return attribute_title("Id")
+    try:
+        col = LAYERS[layer].column(column)
+    except (KeyError, ValueError, AttributeError):
+        return column
+    label = col.label or ("nominal diameter DN" if column == "dn" else "")
+    if not label:
+        label = column
+        for suffix in _UNIT_SUFFIXES:
+            if label.endswith(suffix):
+                label = label[: -len(suffix)]
+                break
+        label = label.replace("_", " ")
+    title = attribute_title(label[0].upper() + label[1:])
+    return f"{title} ({col.unit})" if col.unit else title
 
 
 class LayerTableModel(QAbstractTableModel):
@@ -151,8 +175,12 @@ class LayerTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section]
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column_title(self.layer, self.columns[section])
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.columns[section]  # the field's name in the data
         return None
 
     def source_row(self, row: int) -> int:
@@ -196,7 +224,7 @@ class AttributeTableDock(QDockWidget):
     featureSelected = Signal(str)
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Attribute table 属性表", parent)
+        super().__init__(translate("AttributeTable", "Attribute table"), parent)
         self.setObjectName("attributeTableDock")
         self.model = LayerTableModel()
         self._pending = None  # the network handed over while hidden
@@ -205,11 +233,13 @@ class AttributeTableDock(QDockWidget):
         layout = QVBoxLayout(body)
         top = QHBoxLayout()
         self.layer_box = QComboBox()
-        self.layer_box.addItems([n for n in LAYERS if n != "links"])
+        for name in LAYERS:
+            if name != "links":
+                self.layer_box.addItem(layer_name(name), name)
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter rows (any column)…")
+        self.filter.setPlaceholderText(translate("AttributeTable", "Filter rows (any column)…"))
         self.filter.setClearButtonEnabled(True)
-        self.set_many = QPushButton("Set value on selected…")
+        self.set_many = QPushButton(translate("AttributeTable", "Set value on selected…"))
         top.addWidget(self.layer_box)
         top.addWidget(self.filter, 1)
         top.addWidget(self.set_many)
@@ -229,7 +259,7 @@ class AttributeTableDock(QDockWidget):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(250)  # a million rows are matched once typing pauses
         self._filter_timer.timeout.connect(lambda: self.model.set_filter(self.filter.text()))
-        self.layer_box.currentTextChanged.connect(self._on_layer)
+        self.layer_box.currentIndexChanged.connect(lambda _i: self._on_layer(self.layer()))
         self.filter.textChanged.connect(lambda _t: self._filter_timer.start())
         self.view.clicked.connect(self._on_row_click)
         self.set_many.clicked.connect(self.ask_set_many)
@@ -241,7 +271,7 @@ class AttributeTableDock(QDockWidget):
             return
         if self.isVisible():
             self._pending, self._stale = None, False
-            self.model.reset(network, self.layer_box.currentText())
+            self.model.reset(network, self.layer())
         else:
             self._pending = network
 
@@ -268,6 +298,16 @@ class AttributeTableDock(QDockWidget):
         else:
             self.model.layer, self.model.columns = name, LAYERS[name].column_names
 
+    def layer(self) -> str:
+        """The layer shown (its key: ``pipes``)."""
+        return self.layer_box.currentData() or "pipes"
+
+    def set_layer(self, layer: str) -> None:
+        """Show ``layer`` (its key)."""
+        index = self.layer_box.findData(layer)
+        if index >= 0:
+            self.layer_box.setCurrentIndex(index)
+
     def selected_ids(self) -> list[str]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
         return [self.model.feature_id(r) for r in rows]
@@ -280,12 +320,15 @@ class AttributeTableDock(QDockWidget):
         if not ids or self.model.edit is None:
             return
         editable = [c for c in self.model.columns if c not in _READ_ONLY]
-        column, ok = QInputDialog.getItem(
-            self, "Set value", f"Column of {len(ids)} {self.model.layer}:", editable, 0, False
-        )
+        titles = [column_title(self.model.layer, c) for c in editable]
+        title, ok = QInputDialog.getItem(
+            self, translate("AttributeTable", "Set value"), translate("AttributeTable", "Column of {n} {layer}:").format(
+                n=len(ids), layer=layer_name(self.model.layer)), titles, 0, False)  # fmt: skip
         if not ok:
             return
-        value, ok = QInputDialog.getText(self, "Set value", f"New {column} for {len(ids)} features:")
+        column = editable[titles.index(title)]
+        value, ok = QInputDialog.getText(self, translate("AttributeTable", "Set value"), translate(
+            "AttributeTable", "New {column} for {n} features:").format(column=title, n=len(ids)))  # fmt: skip
         if ok:
             try:
                 self.model.edit(self.model.layer, ids, column, value)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 import shapely
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, QPointF, Qt
 
 from console.network import (
     NODE_LAYERS,
@@ -25,18 +25,25 @@ from console.network import (
     SnapTarget,
     snap,
 )
+from console.ui.i18n import translate
 
 __all__ = ["EDIT_TOOLS", "SNAP_STYLE", "EditTool"]
 
+# The tools' tips (English, marked; the action registry and the status bar show them translated, context "Actions").
 EDIT_TOOLS = {
-    "add_pipe": "Draw a pipe: click vertices, double-click or Enter to finish, Esc to cancel",
-    "valves": "Insert a valve on a pipe",
-    "regulators": "Insert a regulator on a pipe (inlet on the drawn side)",
-    "end_caps": "Cut a pipe and cap both ends",
-    "sensors": "Put a pressure sensor on a pipe",
-    "move": "Drag a node, valve or regulator; the pipe ends follow",
-    "reshape": "Drag a pipe's vertex, or click a pipe to add one there",
-    "select": "Drag a box around pipes and devices (click one to add or drop it); Del deletes them with their dependants",
+    "add_pipe": QT_TRANSLATE_NOOP(
+        "Actions", "Draw a pipe: click vertices, double-click or Enter to finish, Esc to cancel"
+    ),
+    "valves": QT_TRANSLATE_NOOP("Actions", "Insert a valve on a pipe"),
+    "regulators": QT_TRANSLATE_NOOP("Actions", "Insert a regulator on a pipe (inlet on the drawn side)"),
+    "end_caps": QT_TRANSLATE_NOOP("Actions", "Cut a pipe and cap both ends"),
+    "sensors": QT_TRANSLATE_NOOP("Actions", "Put a pressure sensor on a pipe"),
+    "move": QT_TRANSLATE_NOOP("Actions", "Drag a node, valve or regulator; the pipe ends follow"),
+    "reshape": QT_TRANSLATE_NOOP("Actions", "Drag a pipe's vertex, or click a pipe to add one there"),
+    "select": QT_TRANSLATE_NOOP(
+        "Actions",
+        "Drag a box around pipes and devices (click one to add or drop it); Del deletes them with their dependants",
+    ),
 }
 #: Layers a box selects (wholly inside the box): links, and the point features that are not mere ends of links.
 SELECTABLE = ("pipes", "valves", "regulators", "links", "end_caps", "sensors", "customers", "risers")
@@ -231,7 +238,7 @@ class EditTool(QObject):
                 self.vertices.append((t.x, t.y))
             elif self.mode in ("valves", "regulators", "end_caps", "sensors"):
                 if t.kind not in ("pipe", "vertex"):
-                    raise ValueError("click on a pipe to put it there")
+                    raise ValueError(translate("EditTool", "click on a pipe to put it there"))
                 self._push(InsertDevice(network, t.feature_id, shapely.Point(t.x, t.y), self.mode))
             elif self.mode == "select":
                 fid = self.selectable_at(x, y)

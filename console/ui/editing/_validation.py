@@ -1,4 +1,4 @@
-"""The validation report as a dock (数据检查): findings by severity and check, a click zooms to the feature.
+"""The validation report as a dock: findings by severity and check, a click zooms to the feature.
 
 The report is :class:`console.app.editing.LiveValidation`'s: checked whole once (in a job) when the dock is first
 shown for a network, then re-checked around every edit, undo and redo (the features the edit touched and their
@@ -7,7 +7,7 @@ neighbours), so the dock follows the planner's work without re-validating a city
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -21,13 +21,19 @@ from PySide6.QtWidgets import (
 )
 
 from console.network import CHECKS
+from console.ui.i18n import translate
 
 __all__ = ["ValidationDock"]
 
 #: Feature rows listed per check (the count says how many more there are).
 MAX_ROWS_PER_CHECK = 500
 _COLORS = {"error": "#d9534f", "warning": "#e0a030", "info": "#5b9bd5"}
-_TITLES = {"error": "Errors", "warning": "Warnings", "info": "Notes"}
+_TITLES = {"error": QT_TRANSLATE_NOOP("ValidationDock", "Errors"),
+           "warning": QT_TRANSLATE_NOOP("ValidationDock", "Warnings"),
+           "info": QT_TRANSLATE_NOOP("ValidationDock", "Notes")}  # fmt: skip
+_SEVERITIES = {"error": QT_TRANSLATE_NOOP("ValidationDock", "error"),
+               "warning": QT_TRANSLATE_NOOP("ValidationDock", "warning"),
+               "info": QT_TRANSLATE_NOOP("ValidationDock", "note")}  # fmt: skip
 
 
 class ValidationDock(QDockWidget):
@@ -37,20 +43,21 @@ class ValidationDock(QDockWidget):
     recheckRequested = Signal()
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Validation 数据检查", parent)
+        super().__init__(translate("ValidationDock", "Validation"), parent)
         self.setObjectName("validationDock")
         body = QWidget()
         layout = QVBoxLayout(body)
         top = QHBoxLayout()
-        self.summary = QLabel("Not checked yet")
+        self.summary = QLabel(translate("ValidationDock", "Not checked yet"))
         self.summary.setWordWrap(True)
-        self.recheck = QPushButton("Check all")
-        self.recheck.setToolTip("Validate the whole network again (edits are re-checked around them as you go)")
+        self.recheck = QPushButton(translate("ValidationDock", "Check all"))
+        self.recheck.setToolTip(translate("ValidationDock", "Validate the whole network again (edits are re-checked "
+                                          "around them as you go)"))  # fmt: skip
         top.addWidget(self.summary, 1)
         top.addWidget(self.recheck)
         layout.addLayout(top)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Finding", "Problem"])
+        self.tree.setHeaderLabels([translate("ValidationDock", "Finding"), translate("ValidationDock", "Problem")])
         self.tree.setColumnWidth(0, 200)
         self.tree.setUniformRowHeights(True)
         layout.addWidget(self.tree)
@@ -72,13 +79,13 @@ class ValidationDock(QDockWidget):
         self.tree.clear()
         counts = {sev: sum(len(v) for v in checks.values()) for sev, checks in grouped.items()}
         if not counts:
-            self.summary.setText(f"No problems found{' in ' + network_name if network_name else ''}")
+            self.summary.setText(translate("ValidationDock", "No problems found in {network}").format(
+                network=network_name) if network_name else translate("ValidationDock", "No problems found"))  # fmt: skip
             return
-        self.summary.setText(
-            ", ".join(f"{n} {_TITLES.get(sev, sev).lower() if n != 1 else sev}" for sev, n in counts.items())
-        )
+        self.summary.setText(", ".join(f"{n} {_severity(sev, n)}" for sev, n in counts.items()))
         for severity, checks in grouped.items():
-            top = QTreeWidgetItem([f"{_TITLES.get(severity, severity)} ({counts[severity]})", ""])
+            title = translate("ValidationDock", _TITLES[severity]) if severity in _TITLES else severity
+            top = QTreeWidgetItem([f"{title} ({counts[severity]})", ""])
             top.setData(0, Qt.ItemDataRole.UserRole + 1, severity)
             top.setForeground(0, QBrush(QColor(_COLORS.get(severity, "#888"))))
             font = top.font(0)
@@ -95,7 +102,8 @@ class ValidationDock(QDockWidget):
                     row.setToolTip(0, f.message)
                     group.addChild(row)
                 if len(findings) > MAX_ROWS_PER_CHECK:
-                    group.addChild(QTreeWidgetItem([f"… {len(findings) - MAX_ROWS_PER_CHECK} more", ""]))
+                    more = translate("ValidationDock", "… {n} more").format(n=len(findings) - MAX_ROWS_PER_CHECK)
+                    group.addChild(QTreeWidgetItem([more, ""]))
                 group.setFirstColumnSpanned(True)
                 group.setExpanded(len(checks) == 1 or len(findings) <= 20)
             top.setFirstColumnSpanned(True)
@@ -118,3 +126,10 @@ class ValidationDock(QDockWidget):
         fid = item.data(0, Qt.ItemDataRole.UserRole)
         if fid:
             self.featureSelected.emit(str(fid))
+
+
+def _severity(severity: str, n: int) -> str:
+    """``error`` for one finding, ``errors`` for several (in Chinese the same word)."""
+    if n != 1 and severity in _TITLES:
+        return translate("ValidationDock", _TITLES[severity]).lower()
+    return translate("ValidationDock", _SEVERITIES[severity]) if severity in _SEVERITIES else severity
