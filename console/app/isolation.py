@@ -51,8 +51,9 @@ from console.isolation import (
     write_plan_csv,
 )
 from console.network import GasNetwork
+from console.texts import QT_TRANSLATE_NOOP
 
-__all__ = ["CHANNEL", "EXPORT_DIR", "EXPORTS", "ORDER", "IsolationService", "build_segments"]
+__all__ = ["CHANNEL", "EXPORT_DIR", "EXPORTS", "MESSAGE_TEMPLATES", "ORDER", "IsolationService", "build_segments"]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,21 @@ class _Ask:
     failed: tuple[str, ...] = ()
     note: str = ""
     after_edit: bool = False
+
+
+# Notes and errors a window shows, in English; the UI translates them (context "IsolationService").
+_CLEARED = QT_TRANSLATE_NOOP("IsolationService", "Isolation cleared: {network} is now shown")
+_REDONE = QT_TRANSLATE_NOOP("IsolationService", "The network was edited (version {version}): isolation redone")
+_FAILED = QT_TRANSLATE_NOOP("IsolationService", "{valve} reported failed: plan redone")
+_NO_NETWORK = QT_TRANSLATE_NOOP("IsolationService", "No network is open: open one to isolate a break")
+_BUILDING = QT_TRANSLATE_NOOP(
+    "IsolationService", "Building the valve segments of {network} (first analysis after loading or an edit)…"
+)
+_NO_LONGER = QT_TRANSLATE_NOOP(
+    "IsolationService", "The network was edited and the isolation no longer applies: {error}"
+)
+#: Every template above, for the UI to show them translated (``console.ui.i18n_messages``).
+MESSAGE_TEMPLATES = (_CLEARED, _REDONE, _FAILED, _NO_NETWORK, _BUILDING, _NO_LONGER)
 
 
 def _error_text(exc: BaseException, doing: str) -> str:
@@ -189,7 +205,7 @@ class IsolationService:
                 network.changed.connect(self._on_network_change)
             if self._result is not None or self._pending is not None:
                 name = network.name if network is not None else "no network"
-                self.clear(note=f"Isolation cleared: {name} is now shown")
+                self.clear(note=_CLEARED.format(network=name))
         if prebuild and network is not None and len(network["pipes"]) and not segments_ready(network):
             self._ensure_segments(network)
 
@@ -201,7 +217,7 @@ class IsolationService:
             return
         ask = self._pending
         if ask is None and self._result is not None:
-            note = f"The network was edited (version {network.version}): isolation redone"
+            note = _REDONE.format(version=network.version)
             ask = _Ask(self._result.request, note=note, after_edit=True)
         if ask is not None:
             self._submit(ask)
@@ -242,7 +258,7 @@ class IsolationService:
         """The valve (or regulator) ``feature_id`` of the current plan would not turn: plan again without it."""
         if self._result is None:
             return
-        note = f"{feature_id} reported failed: plan redone"
+        note = _FAILED.format(valve=feature_id)
         self._submit(_Ask(None, self._result, (feature_id,), note=note))
 
     def set_order(self, order: str) -> None:
@@ -275,14 +291,14 @@ class IsolationService:
     def _submit(self, ask: _Ask) -> None:
         network = self._network
         if network is None:
-            self.error.emit("No network is open: open one to isolate a break")
+            self.error.emit(_NO_NETWORK)
             return
         if segments_ready(network):
             self._set_pending(None)  # superseded: this one answers now
             self._answer(network, ask)
             return
         self._set_pending(ask)
-        self.note.emit(f"Building the valve segments of {network.name} (first analysis after loading or an edit)…")
+        self.note.emit(_BUILDING.format(network=network.name))
         self._ensure_segments(network)
 
     def _ensure_segments(self, network: GasNetwork) -> None:
@@ -330,7 +346,7 @@ class IsolationService:
         except Exception as exc:  # a bad click must never become a traceback
             text = _error_text(exc, "isolating")
             if ask.after_edit:
-                self.clear(note=f"The network was edited and the isolation no longer applies: {text}")
+                self.clear(note=_NO_LONGER.format(error=text))
             else:
                 self.error.emit(text)
             return

@@ -35,6 +35,7 @@ from psygnal import Signal
 from console.app.jobs import Feedback, JobHandle, Jobs
 from console.errors import GasOpsError
 from console.hydraulics import (
+    PROGRESS_MESSAGES,
     PressureContours,
     ResultDiff,
     SimulationRequest,
@@ -45,9 +46,11 @@ from console.hydraulics import (
     with_live_pressures,
 )
 from console.network import GasNetwork
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = [
     "CONTOURS",
+    "MESSAGE_TEMPLATES",
     "RUN",
     "WHAT_IF",
     "ContourField",
@@ -71,6 +74,16 @@ CONTOURS = "simulation.contours"
 MAX_INTERVAL_LEVELS = 40
 
 Readings = tuple[np.ndarray, np.ndarray]  # (topology node index, gauge Pa)
+
+# What a window shows of a run, in English; the UI translates them (context "SimulationService").
+_SIMULATING = QT_TRANSLATE_NOOP("SimulationService", "Simulating {network}…")
+_CLOSING = QT_TRANSLATE_NOOP("SimulationService", "What-if: closing {valves}…")
+_CHANGED = QT_TRANSLATE_NOOP("SimulationService", "The network changed while simulating — simulate again")
+_COLOURING = QT_TRANSLATE_NOOP("SimulationService", "Colouring the pipes…")
+_CONTOURING = QT_TRANSLATE_NOOP("SimulationService", "Contouring pressures…")
+_CANCELLED = QT_TRANSLATE_NOOP("SimulationService", "Cancelled")
+#: Every template above and the solver's progress messages, for the UI to show them translated.
+MESSAGE_TEMPLATES = (_SIMULATING, _CLOSING, _CHANGED, _COLOURING, _CONTOURING, _CANCELLED, *PROGRESS_MESSAGES)
 
 
 class LivePressures(Protocol):
@@ -136,7 +149,7 @@ def run_simulation(
     styles = {}
     if style is not None:
         if feedback is not None:
-            feedback.progress(0.95, "Colouring the pipes…")
+            feedback.progress(0.95, _COLOURING)
         styles = style(network, result)
     return SimulationRun(network, source, network.version, result, styles)
 
@@ -162,7 +175,7 @@ def run_contours(
     if live is not None:
         result, used = with_live_pressures(network, result, *live)
     if feedback is not None:
-        feedback.progress(0.1, "Contouring pressures…")
+        feedback.progress(0.1, _CONTOURING)
     return pressure_contours(network, result, levels=levels, n_levels=n_levels, bounds=bounds), used
 
 
@@ -330,7 +343,7 @@ class SimulationService:
             self.failed.emit(SimulationNotReadyError("Open a network first (File › Open)"))
             return None
         self.jobs.cancel(WHAT_IF)
-        self._begin(f"Simulating {network.name}…")
+        self._begin(_SIMULATING.format(network=network.name))
         return self.jobs.submit(
             RUN,
             run_simulation,
@@ -347,7 +360,7 @@ class SimulationService:
     def _on_run_done(self, run: SimulationRun) -> None:
         self._end()
         if run.source is not self.network or run.version != run.source.version:
-            self.cancelled.emit("The network changed while simulating — simulate again")
+            self.cancelled.emit(_CHANGED)
             return
         self.run, self.what_if = run, None
         self.run_changed.emit(run)
@@ -370,7 +383,7 @@ class SimulationService:
             self.failed.emit(SimulationNotReadyError("Simulate the base case first (F5)"))
             return None
         self.jobs.cancel(RUN)
-        self._begin(f"What-if: closing {', '.join(ids[:5])}…")
+        self._begin(_CLOSING.format(valves=", ".join(ids[:5])))
         return self.jobs.submit(
             WHAT_IF,
             run_what_if,
@@ -414,7 +427,7 @@ class SimulationService:
     def _on_cancel(self) -> None:
         # A what-if cancelled by a new run (or the reverse) is not news: only a cancel that left nothing running is.
         if self._end():
-            self.cancelled.emit("Cancelled")
+            self.cancelled.emit(_CANCELLED)
 
     # -- contours ----------------------------------------------------------------------------------------------------
     def set_contours_visible(self, visible: bool, view: tuple | None = None) -> JobHandle | None:

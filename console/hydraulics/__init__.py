@@ -23,7 +23,7 @@ from console.hydraulics._gas import (
 )
 from console.hydraulics._laws import FlowLaw, PipeLaw, colebrook_white, friction_factor, pipe_outlet_pressure
 from console.hydraulics._scenario import DemandScenario, DemandScenarioError, read_demand_scenario
-from console.hydraulics._simulate import simulate, what_if
+from console.hydraulics._simulate import PROGRESS_MESSAGES, simulate, what_if
 from console.hydraulics._subsystem import LocalWhatIf, what_if_local
 from console.hydraulics._types import (
     DEFAULT_MAX_VELOCITY_MS,
@@ -45,6 +45,7 @@ from console.hydraulics._types import (
 )
 
 __all__ = [
+    "PROGRESS_MESSAGES",
     "AIR_DENSITY_NORMAL_KG_M3",
     "DEFAULT_MAX_VELOCITY_MS",
     "DEFAULT_MIN_PRESSURE_MPA",

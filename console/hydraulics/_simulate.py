@@ -35,6 +35,14 @@ from console.hydraulics._solver import single_threaded_blas
 from console.hydraulics._trees import forest_flows
 from console.hydraulics._types import SimulationRequest, SimulationResult
 from console.network import GasNetwork
+from console.texts import QT_TRANSLATE_NOOP
+
+# Progress messages of a run (English; the UI translates them with context "SimulationService").
+_PREPARING = QT_TRANSLATE_NOOP("SimulationService", "preparing the flow model")
+_ITERATION = QT_TRANSLATE_NOOP("SimulationService", "Newton iteration {iteration}: imbalance {imbalance} Nm³/h")
+_CHECKING = QT_TRANSLATE_NOOP("SimulationService", "checking pressures and velocities")
+_DONE = QT_TRANSLATE_NOOP("SimulationService", "done")
+PROGRESS_MESSAGES = (_PREPARING, _ITERATION, _CHECKING, _DONE)
 
 __all__ = ["simulate", "what_if"]
 
@@ -106,7 +114,7 @@ def _simulate(network: GasNetwork, request: SimulationRequest, initial: Simulati
               feedback: Feedback | None) -> SimulationResult:  # fmt: skip
     t0 = time.perf_counter()
     if feedback is not None:
-        feedback.progress(0.02, "preparing the flow model")
+        feedback.progress(0.02, _PREPARING)
     s = Setup(network, request)
     a = s.arrays
     mode = np.where(s.reg_req_closed, REQ_CLOSED, ACTIVE).astype(np.int8)
@@ -133,7 +141,7 @@ def _simulate(network: GasNetwork, request: SimulationRequest, initial: Simulati
             history.append((rounds, fr * 3600.0, pr))
             if feedback is not None:
                 fraction = min(0.9, 0.05 + 0.03 * len(history))
-                feedback.progress(fraction, f"Newton iteration {it}: imbalance {fr * 3600:.3g} Nm³/h")
+                feedback.progress(fraction, _ITERATION.format(iteration=it, imbalance=f"{fr * 3600:.3g}"))
 
         pi_group, q, sol = r.solve(s, pi_start, q_start, check, cold=cold)
         iterations += sol.iterations
@@ -156,11 +164,11 @@ def _simulate(network: GasNetwork, request: SimulationRequest, initial: Simulati
     else:
         s.warnings.append(f"regulator states still changing after {rounds} rounds; the last state is reported")
     if feedback is not None:
-        feedback.progress(0.95, "checking pressures and velocities")
+        feedback.progress(0.95, _CHECKING)
     result = build_result(network, s, r, mode, pi_group, flow, supply, conservation, sol, iterations=iterations,
                           rounds=rounds, history=history, seconds=time.perf_counter() - t0)  # fmt: skip
     if feedback is not None:
-        feedback.progress(1.0, "done")
+        feedback.progress(1.0, _DONE)
     return result
 
 

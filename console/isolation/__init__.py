@@ -8,7 +8,7 @@
 The same functions back the CLI (``gasops isolate``), the GUI's isolation dock and the tests.
 """
 
-from console.isolation._analysis import failure_scenarios, isolate, reanalyse
+from console.isolation._analysis import NOTE_TEMPLATES, failure_scenarios, isolate, reanalyse
 from console.isolation._export import customer_rows, plan_rows, write_customers_csv, write_plan_csv
 from console.isolation._kernel import SegmentLabels, label_segments, segments_from_valve_pairs
 from console.isolation._segments import (
@@ -32,6 +32,7 @@ from console.isolation._types import (
 from console.isolation._volume import REFERENCE_PRESSURE_MPA, TYPICAL_OPERATING_PRESSURE_MPA, normal_volume_factors
 
 __all__ = [
+    "NOTE_TEMPLATES",
     "ORDER_RULES",
     "REFERENCE_PRESSURE_MPA",
     "TYPICAL_OPERATING_PRESSURE_MPA",

@@ -55,6 +55,7 @@ from console.isolation._types import (
 )
 from console.isolation._volume import TYPICAL_OPERATING_PRESSURE_MPA, normal_volume_factors
 from console.network import LINK_LAYERS, NODE_LAYERS, GasNetwork
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = ["isolate", "reanalyse", "failure_scenarios"]
 
@@ -101,10 +102,10 @@ def isolate(network: GasNetwork, request: IsolationRequest) -> IsolationResult:
 
     source_nodes, source_regs, flow, supplied_before, base_hops = _sources(network, seg, request.sources)
     if not supplied_before.any():
-        warnings.append("no supply source in the network: nothing is supplied, so no valve is needed to isolate")
+        warnings.append(_NO_SOURCE)
     unfed = np.unique(brk.segments[~supplied_before[brk.segments]])
     if len(unfed):
-        warnings.append(f"break segment(s) {unfed.tolist()} had no path to a source even before the incident")
+        warnings.append(_UNFED.format(segments=unfed.tolist()))
 
     # 2. Grow the shut-off region through devices that cannot be turned.
     in_region = np.zeros(n_seg, dtype=bool)
@@ -175,7 +176,7 @@ def isolate(network: GasNetwork, request: IsolationRequest) -> IsolationResult:
     used = {s.feature_id for s in skipped}
     for vid in request.inoperable:
         if vid not in used:
-            warnings.append(f"{vid} is not on the isolation boundary: reporting it failed changes nothing")
+            warnings.append(_NOT_ON_BOUNDARY.format(valve=vid))
 
     impact = _impact(network, seg, region, cut_off, supplied_before, request)
     pipe_layer = LINK_LAYERS.index("pipes")
@@ -456,22 +457,65 @@ def _plan(
     return tuple(steps)
 
 
+# Warnings and reasons of a result, in English (CLI, CSV); the UI translates them (context "IsolationNotes").
+_NO_SOURCE = QT_TRANSLATE_NOOP(
+    "IsolationNotes", "no supply source in the network: nothing is supplied, so no valve is needed to isolate"
+)
+_UNFED = QT_TRANSLATE_NOOP(
+    "IsolationNotes", "break segment(s) {segments} had no path to a source even before the incident"
+)
+_NOT_ON_BOUNDARY = QT_TRANSLATE_NOOP(
+    "IsolationNotes", "{valve} is not on the isolation boundary: reporting it failed changes nothing"
+)
+_STOP_SOURCE = QT_TRANSLATE_NOOP(
+    "IsolationNotes", "supply source inside the shut-off region: stop the supply at the station outlet"
+)
+_REGULATOR_FEEDS = QT_TRANSLATE_NOOP(
+    "IsolationNotes",
+    "gas reaches the break straight through this regulator from supplied segment {segment}: shut it (inlet valve or "
+    "slam-shut)",
+)
+_REGULATOR_INLET = QT_TRANSLATE_NOOP(
+    "IsolationNotes",
+    "its inlet segment {segment} loses supply too; shutting it keeps that line pack from venting downstream",
+)
+_SOURCE_SEGMENT = QT_TRANSLATE_NOOP("IsolationNotes", "a source's own segment")
+_DOWNSTREAM = QT_TRANSLATE_NOOP("IsolationNotes", "{hops} valve(s)/regulator(s) downstream of a source")
+_VALVE_FEEDS = QT_TRANSLATE_NOOP("IsolationNotes", "gas still feeds the break from segment {segment} ({where})")
+_CUT_OFF_BEYOND = QT_TRANSLATE_NOOP(
+    "IsolationNotes",
+    "segment {segment} beyond it is cut off; closing keeps its line pack from venting through the break",
+)
+_UNSUPPLIED_BEYOND = QT_TRANSLATE_NOOP(
+    "IsolationNotes",
+    "segment {segment} beyond it has no supply anyway; closing keeps its gas from venting through the break",
+)
+_REPORTED_FAILED = QT_TRANSLATE_NOOP("IsolationNotes", "reported failed in this incident")
+_NOT_OPERABLE = QT_TRANSLATE_NOOP("IsolationNotes", "not operable (attribute)")
+_NOT_ACCESSIBLE = QT_TRANSLATE_NOOP("IsolationNotes", "not accessible (attribute)")
+_SKIPPED_REGULATOR = QT_TRANSLATE_NOOP(
+    "IsolationNotes", "regulator {what}: gas passes it, so its inlet side is shut off too"
+)
+_SKIPPED_VALVE = QT_TRANSLATE_NOOP(
+    "IsolationNotes", "{what}: gas passes it, so the next ring of valves is closed instead"
+)
+#: Every template above (the UI matches a finished text to its template to show it translated).
+NOTE_TEMPLATES = (
+    _NO_SOURCE, _UNFED, _NOT_ON_BOUNDARY, _STOP_SOURCE, _REGULATOR_FEEDS, _REGULATOR_INLET, _SOURCE_SEGMENT,
+    _DOWNSTREAM, _VALVE_FEEDS, _CUT_OFF_BEYOND, _UNSUPPLIED_BEYOND, _REPORTED_FAILED, _NOT_OPERABLE, _NOT_ACCESSIBLE,
+    _SKIPPED_REGULATOR, _SKIPPED_VALVE,
+)  # fmt: skip
+
+
 def _step_reason(action: str, required: bool, far: int, hops: int, supplied_before: np.ndarray) -> str:
     if action == "stop_source":
-        return "supply source inside the shut-off region: stop the supply at the station outlet"
+        return _STOP_SOURCE
     if action == "shut_regulator":
-        if required:
-            return (
-                f"gas reaches the break straight through this regulator from supplied segment {far}: "
-                "shut it (inlet valve or slam-shut)"
-            )
-        return f"its inlet segment {far} loses supply too; shutting it keeps that line pack from venting downstream"
+        return (_REGULATOR_FEEDS if required else _REGULATOR_INLET).format(segment=far)
     if required:
-        where = "a source's own segment" if hops == 0 else f"{hops} valve(s)/regulator(s) downstream of a source"
-        return f"gas still feeds the break from segment {far} ({where})"
-    if supplied_before[far]:
-        return f"segment {far} beyond it is cut off; closing keeps its line pack from venting through the break"
-    return f"segment {far} beyond it has no supply anyway; closing keeps its gas from venting through the break"
+        where = _SOURCE_SEGMENT if hops == 0 else _DOWNSTREAM.format(hops=hops)
+        return _VALVE_FEEDS.format(segment=far, where=where)
+    return (_CUT_OFF_BEYOND if supplied_before[far] else _UNSUPPLIED_BEYOND).format(segment=far)
 
 
 def _skipped(
@@ -506,15 +550,12 @@ def _skipped(
 def _skip_reason(bits: int, kind: int) -> str:
     parts = []
     if bits & REPORTED_FAILED:
-        parts.append("reported failed in this incident")
+        parts.append(_REPORTED_FAILED)
     if bits & NOT_OPERABLE:
-        parts.append("not operable (attribute)")
+        parts.append(_NOT_OPERABLE)
     if bits & NOT_ACCESSIBLE:
-        parts.append("not accessible (attribute)")
-    what = "; ".join(parts)
-    if kind == REGULATOR:
-        return f"regulator {what}: gas passes it, so its inlet side is shut off too"
-    return f"{what}: gas passes it, so the next ring of valves is closed instead"
+        parts.append(_NOT_ACCESSIBLE)
+    return (_SKIPPED_REGULATOR if kind == REGULATOR else _SKIPPED_VALVE).format(what="; ".join(parts))
 
 
 # -- impact ----------------------------------------------------------------------------------------------------------

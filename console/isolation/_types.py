@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from console.errors import GasOpsError
 from console.isolation._volume import CLASS_CODES
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = [
     "IsolationRequestError",
@@ -30,16 +31,18 @@ __all__ = [
 
 #: Closing-order rules and why one would choose each; the result repeats the reason next to the plan.
 ORDER_RULES: dict[str, str] = {
-    "upstream_first": (
+    "upstream_first": QT_TRANSLATE_NOOP(
+        "IsolationNotes",
         "upstream first: a source inside the outage is stopped first; then the valves through which gas still "
         "feeds the outage, those whose far side sits nearest a source (fewest valves/regulators from a gate station "
         "in normal operation, i.e. the trunk feeds) before the rest, because each one closed cuts the most flow to "
         "the break soonest; ties go to the valve nearest the break along the network. Optional valves (they only "
-        "keep cut-off pipes from venting) come last, nearest first."
+        "keep cut-off pipes from venting) come last, nearest first.",
     ),
-    "nearest_first": (
+    "nearest_first": QT_TRANSLATE_NOOP(
+        "IsolationNotes",
         "nearest first: the steps that must be done in order of distance along the network from the break, for "
-        "a single crew working outwards from the scene; optional valves come last, nearest first."
+        "a single crew working outwards from the scene; optional valves come last, nearest first.",
     ),
 }
 

@@ -9,7 +9,7 @@ def test_public_api_is_pinned():
     assert sorted(hydraulics.__all__) == sorted(
         [
             "AIR_DENSITY_NORMAL_KG_M3", "DEFAULT_MAX_VELOCITY_MS", "DEFAULT_MIN_PRESSURE_MPA", "DEFAULT_SIMULTANEITY",
-            "P_NORMAL_PA", "T_NORMAL_K", "T_STANDARD_K", "ContourSet", "ConvergenceInfo", "DemandOptions", "DemandScenario",
+            "PROGRESS_MESSAGES", "P_NORMAL_PA", "T_NORMAL_K", "T_STANDARD_K", "ContourSet", "ConvergenceInfo", "DemandOptions", "DemandScenario",
             "DemandScenarioError", "FlowLaw",
             "GasProperties", "HydraulicModelError", "HydraulicsError", "InfeasibleError", "LocalWhatIf", "NotConvergedError", "PipeLaw",
             "PressureContours", "RegulatorState", "ResultDiff", "ServiceLimits", "SimulationRequest", "SimulationResult",

@@ -37,6 +37,7 @@ def net():
 def test_public_surface_is_pinned():
     assert sorted(iso.__all__) == sorted(
         [
+            "NOTE_TEMPLATES",
             "ORDER_RULES",
             "REFERENCE_PRESSURE_MPA",
             "TYPICAL_OPERATING_PRESSURE_MPA",

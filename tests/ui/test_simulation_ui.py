@@ -47,8 +47,8 @@ def _label_range(label: str) -> tuple[float, float]:
 def test_classify_values_bins_edges_and_no_value():
     values = np.array([0.0, 0.99, 1.0, 2.0, np.nan, 5.0, -1.0])
     c = classify_values(values, np.array([0.0, 1.0, 2.0]), ["#0000ff", ("#ff0000", "#880000")], ["a", "b"], "T")
-    assert [c.classes[i].label for i in c.codes] == ["a", "a", "b", "b", "No value 无数据", "No value 无数据",
-                                                     "No value 无数据"]  # fmt: skip
+    assert [c.classes[i].label for i in c.codes] == ["a", "a", "b", "b", "No value", "No value",
+                                                     "No value"]  # fmt: skip
     assert c.title == "T" and c.style == VALUES_STYLE
     assert c.classes[0].label == "b" and c.classes[0].color("light") == "#880000"  # highest bin first
     with pytest.raises(ValueError):
@@ -247,7 +247,7 @@ def test_an_infeasible_network_shows_one_line_and_names_the_node(qtbot, window, 
     text = blocker.args[0]
     assert text.startswith("Infeasible") and "C" in text and "\n" not in text and "Traceback" not in text
     assert sim.dock.status.text() == text
-    assert sim.violations.feature_ids() == ["C"] and sim.violations.rows()[0][0] == "Infeasible 不可行"
+    assert sim.violations.feature_ids() == ["C"] and sim.violations.rows()[0][0] == "Infeasible"
     assert sim.run is None and window.canvas.classification.style != VALUES_STYLE
     QApplication.processEvents()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QFileDialog, QMenu
 
@@ -20,9 +20,10 @@ from console.errors import GasOpsError
 from console.isolation import IsolationRequest, IsolationResult
 from console.network import GasNetwork, Hit
 from console.ui.actions import ActionSpec
+from console.ui.i18n import translate
 from console.ui.isolation._dock import IsolationDock
 from console.ui.isolation._overlay import IsolationOverlay
-from console.ui.isolation._text import break_text, headline
+from console.ui.isolation._text import break_text, headline, note_text
 from console.ui.isolation._tool import MapClickFilter, break_at, pick_break
 
 __all__ = ["IsolationController", "SHORTCUT"]
@@ -33,7 +34,10 @@ SHORTCUT = "Ctrl+I"
 _EDIT_DEBOUNCE_MS = 300
 _DOCK_WIDTH_PX = 470
 _FIT_MARGIN_PX = 70
-_EXPORT_TITLES = {"plan": "Save the valve list", "customers": "Save the customers without gas"}
+_EXPORT_TITLES = {
+    "plan": QT_TRANSLATE_NOOP("IsolationDock", "Save the valve list"),
+    "customers": QT_TRANSLATE_NOOP("IsolationDock", "Save the customers without gas"),
+}
 
 
 def _isolate_icon(color: str) -> QIcon:
@@ -104,14 +108,14 @@ class IsolationController(QObject):
         service.note.connect(self._on_note)
 
         declare = window.actions.declare
-        tip = "Isolate here: click where the gas escapes; Shift+click adds a break"
+        tip = QT_TRANSLATE_NOOP("Actions", "Isolate here: click where the gas escapes; Shift+click adds a break")
         self.act_isolate = declare(
-            ActionSpec("isolation.isolate", "Isolate here 关阀分析", self.set_tool_active, SHORTCUT, tip,
+            ActionSpec("isolation.isolate", QT_TRANSLATE_NOOP("Actions", "Isolate here"), self.set_tool_active, SHORTCUT, tip,
                        menu="Analysis", toolbar=True, checkable=True, icon=_isolate_icon, permission="isolation.run")
         )  # fmt: skip
         self.act_clear = declare(
-            ActionSpec("isolation.clear", "Clear isolation", self.clear,
-                       tip="Remove the isolation from the map and the Isolation panel", menu="Analysis",
+            ActionSpec("isolation.clear", QT_TRANSLATE_NOOP("Actions", "Clear isolation"), self.clear,
+                       tip=QT_TRANSLATE_NOOP("Actions", "Remove the isolation from the map and the Isolation panel"), menu="Analysis",
                        enabled=lambda: service.result is not None)
         )  # fmt: skip
 
@@ -173,7 +177,10 @@ class IsolationController(QObject):
                 self.window.set_tool("pan")  # a drag still pans the map
             self.canvas.viewport().setCursor(Qt.CursorShape.CrossCursor)
             self.window.statusBar().showMessage(
-                "Isolate here: click the pipe or node where the gas escapes (Shift+click adds a break; Esc cancels)"
+                translate(
+                    "IsolationDock",
+                    "Isolate here: click the pipe or node where the gas escapes (Shift+click adds a break; Esc cancels)",
+                )
             )
         elif restore and self._prev_tool != self.canvas.tool:
             self.window.set_tool(self._prev_tool)
@@ -192,7 +199,9 @@ class IsolationController(QObject):
         """Isolate at map point (x, y) (``add``: as one more break of the current incident); False if nothing there."""
         hit = pick_break(self.canvas, x, y)
         if hit is None:
-            self._show_error("Nothing to isolate here: click on a pipe, a node, a valve or a regulator")
+            self._show_error(
+                translate("IsolationDock", "Nothing to isolate here: click on a pipe, a node, a valve or a regulator")
+            )
             return False
         self.isolate_hit(hit, x, y, add=add)
         return True
@@ -204,7 +213,7 @@ class IsolationController(QObject):
         try:
             brk = break_at(network, hit, x, y)
         except GasOpsError as exc:
-            self._show_error(str(exc))
+            self._show_error(note_text(str(exc)))
             return
         self._follow_network()
         if add:
@@ -250,12 +259,15 @@ class IsolationController(QObject):
                 self.set_tool_active(False)
             if not self._in_view(result):
                 self.zoom_to_outage()
-            text = f"Isolation at {break_text(result.request)}: {headline(result)}"
+            text = translate("IsolationDock", "Isolation at {where}: {headline}").format(
+                where=break_text(result.request), headline=headline(result)
+            )
             self.window.statusBar().showMessage(text, 15000)
         self.window.actions.refresh()
         self.resultChanged.emit(result)
 
     def _on_note(self, text: str) -> None:
+        text = note_text(text)
         self.dock.show_message(text, "note")
         if self.service.busy:
             self.window.statusBar().showMessage(text)  # until the answer replaces it
@@ -263,6 +275,7 @@ class IsolationController(QObject):
             self.window.statusBar().showMessage(text, 10000)
 
     def _show_error(self, text: str) -> None:
+        text = note_text(text)
         self._disarm_on_result = False
         self.window.statusBar().showMessage(text, 10000)
         self.dock.show_message(text, "error")
@@ -320,14 +333,16 @@ class IsolationController(QObject):
         if hit is None or hit.layer == "sensors":
             hit = pick_break(self.canvas, x, y)
         if hit is not None:
-            act = menu.addAction(f"Isolate here (关阀分析) — {hit.feature_id}")
+            act = menu.addAction(translate("IsolationDock", "Isolate here — {feature}").format(feature=hit.feature_id))
             act.triggered.connect(lambda *_, h=hit: self.isolate_hit(h, x, y))
             if result is not None:
-                act = menu.addAction("Add a break here (Shift+click)")
+                act = menu.addAction(translate("IsolationDock", "Add a break here (Shift+click)"))
                 act.triggered.connect(lambda *_, h=hit: self.isolate_hit(h, x, y, add=True))
                 steps = {s.feature_id for s in result.plan if s.action != "stop_source"}
                 if hit.feature_id in steps:
-                    act = menu.addAction(f"{hit.feature_id} would not turn — plan again")
+                    act = menu.addAction(
+                        translate("IsolationDock", "{valve} would not turn — plan again").format(valve=hit.feature_id)
+                    )
                     act.triggered.connect(lambda *_, f=hit.feature_id: self.valve_failed(f))
         if result is not None:
             menu.addSeparator()
@@ -351,13 +366,14 @@ class IsolationController(QObject):
         if suggested is None:
             return None
         if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self.window, _EXPORT_TITLES[kind], str(suggested), "CSV (*.csv)")
+            title = translate("IsolationDock", _EXPORT_TITLES[kind])
+            chosen, _ = QFileDialog.getSaveFileName(self.window, title, str(suggested), "CSV (*.csv)")
             if not chosen:
                 return None
             path = chosen if chosen.lower().endswith(".csv") else chosen + ".csv"
         written = self.service.export(kind, path)  # a failure arrives as an error signal
         if written is not None:
-            self.window.statusBar().showMessage(f"Saved {written}", 8000)
+            self.window.statusBar().showMessage(translate("IsolationDock", "Saved {path}").format(path=written), 8000)
         return written
 
     # -- theme -------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,17 +32,20 @@ from PySide6.QtWidgets import (
 )
 
 from console.isolation import ORDER_RULES, IsolationResult
+from console.ui.i18n import translate
 from console.ui.isolation._style import legend_entries
 from console.ui.isolation._text import (
-    CATEGORY_LABELS,
-    SHORT_ACTIONS,
     break_text,
+    category_label,
+    count,
     customers_by_role,
     cut_off_summary,
     format_length,
     format_volume,
     headline,
-    plural,
+    note_text,
+    short_action,
+    special_kind_label,
     step_detail,
 )
 
@@ -52,11 +55,30 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "step", "skipped", "customer", "sensor"
 ACTION_ROLE = Qt.ItemDataRole.UserRole + 2
 DETAIL_ROLE = Qt.ItemDataRole.UserRole + 3
-PLAN_COLUMNS = ("#", "Valve", "Action", "Need", "Distance", "Remote", "Reason")
-HINT = (
-    "Isolate here (Ctrl+I), then click a pipe or node where the gas escapes — or right-click a pipe › "
-    "Isolate here. Shift+click adds another break to the same incident."
+PLAN_COLUMNS = (
+    "#",
+    QT_TRANSLATE_NOOP("IsolationDock", "Valve"),
+    QT_TRANSLATE_NOOP("IsolationDock", "Action"),
+    QT_TRANSLATE_NOOP("IsolationDock", "Need"),
+    QT_TRANSLATE_NOOP("IsolationDock", "Distance"),
+    QT_TRANSLATE_NOOP("IsolationDock", "Remote"),
+    QT_TRANSLATE_NOOP("IsolationDock", "Reason"),
 )
+IMPACT_COLUMNS = (QT_TRANSLATE_NOOP("IsolationDock", "Impact"), QT_TRANSLATE_NOOP("IsolationDock", "Value"))
+HINT = QT_TRANSLATE_NOOP(
+    "IsolationDock",
+    "Isolate here (Ctrl+I), then click a pipe or node where the gas escapes — or right-click a pipe › "
+    "Isolate here. Shift+click adds another break to the same incident.",
+)
+ORDER_LABELS = {
+    "upstream_first": QT_TRANSLATE_NOOP("IsolationDock", "Upstream first"),
+    "nearest_first": QT_TRANSLATE_NOOP("IsolationDock", "Nearest first"),
+}
+
+
+def order_label(order: str) -> str:
+    """A closing-order rule's name as the dock shows it."""
+    return translate("IsolationDock", ORDER_LABELS[order]) if order in ORDER_LABELS else order.replace("_", " ")
 
 
 class IsolationDock(QDockWidget):
@@ -75,7 +97,7 @@ class IsolationDock(QDockWidget):
     themeMaybeChanged = Signal()
 
     def __init__(self, tool_action: QAction, parent: QWidget | None = None) -> None:
-        super().__init__("Isolation 关阀分析", parent)
+        super().__init__(translate("IsolationDock", "Isolation"), parent)
         self.setObjectName("isolationDock")
         self._result: IsolationResult | None = None
         self._theme = "dark"
@@ -85,7 +107,7 @@ class IsolationDock(QDockWidget):
         layout.setSpacing(5)
 
         top = QHBoxLayout()
-        self.title = QLabel("No isolation")
+        self.title = QLabel(translate("IsolationDock", "No isolation"))
         self.title.setObjectName("panelTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.title.setWordWrap(True)  # "Break: P3 at 30% + P8 at 50% + …" wraps instead of pushing the buttons out
@@ -96,7 +118,7 @@ class IsolationDock(QDockWidget):
         top.addWidget(self.title, 1)
         top.addWidget(self.tool_button)
         layout.addLayout(top)
-        self.subtitle = QLabel(HINT)
+        self.subtitle = QLabel(translate("IsolationDock", HINT))
         self.subtitle.setObjectName("panelSubtitle")
         self.subtitle.setWordWrap(True)
         layout.addWidget(self.subtitle)
@@ -117,17 +139,25 @@ class IsolationDock(QDockWidget):
         for w in (self.headline, self.impact_label, self.message):
             layout.addWidget(w)
 
-        self.failed_button = QPushButton("This valve failed")
-        self.failed_button.setToolTip("The selected valve would not turn: plan again with the next ring of valves")
-        self.zoom_button = QPushButton("Zoom to outage")
-        self.zoom_button.setToolTip("Show the break, every valve of the plan and the shut-off region")
-        self.clear_button = QPushButton("Clear")
-        self.clear_button.setToolTip("Remove the isolation from the map and this panel")
+        self.failed_button = QPushButton(translate("IsolationDock", "This valve failed"))
+        self.failed_button.setToolTip(
+            translate("IsolationDock", "The selected valve would not turn: plan again with the next ring of valves")
+        )
+        self.zoom_button = QPushButton(translate("IsolationDock", "Zoom to outage"))
+        self.zoom_button.setToolTip(
+            translate("IsolationDock", "Show the break, every valve of the plan and the shut-off region")
+        )
+        self.clear_button = QPushButton(translate("IsolationDock", "Clear"))
+        self.clear_button.setToolTip(translate("IsolationDock", "Remove the isolation from the map and this panel"))
         # Short captions: the two rows must fit a dock column of ~330 px ("Cle", "Export customers C…" otherwise).
-        self.export_plan_button = QPushButton("Valves CSV…")
-        self.export_plan_button.setToolTip("Save the closing plan (and skipped valves) as CSV for the crews")
-        self.export_customers_button = QPushButton("Customers CSV…")
-        self.export_customers_button.setToolTip("Save the customers without gas as CSV, special users first")
+        self.export_plan_button = QPushButton(translate("IsolationDock", "Valves CSV…"))
+        self.export_plan_button.setToolTip(
+            translate("IsolationDock", "Save the closing plan (and skipped valves) as CSV for the crews")
+        )
+        self.export_customers_button = QPushButton(translate("IsolationDock", "Customers CSV…"))
+        self.export_customers_button.setToolTip(
+            translate("IsolationDock", "Save the customers without gas as CSV, special users first")
+        )
         for row in (
             (self.failed_button, self.zoom_button, self.clear_button),
             (self.export_plan_button, self.export_customers_button),
@@ -157,12 +187,12 @@ class IsolationDock(QDockWidget):
         plan_layout.setSpacing(4)
         plan_layout.addWidget(self.plan_tree, 1)
         plan_layout.addWidget(self.detail)
-        self.impact_tree = self._tree(("Impact", "Value"))
+        self.impact_tree = self._tree(IMPACT_COLUMNS)
         self.notes = QTextBrowser()
         self.notes.setOpenLinks(False)
-        self.tabs.addTab(plan_page, "Plan 关阀顺序")
-        self.tabs.addTab(self.impact_tree, "Impact 影响")
-        self.tabs.addTab(self.notes, "Notes 说明")
+        self.tabs.addTab(plan_page, translate("IsolationDock", "Plan"))
+        self.tabs.addTab(self.impact_tree, translate("IsolationDock", "Impact"))
+        self.tabs.addTab(self.notes, translate("IsolationDock", "Notes"))
         layout.addWidget(self.tabs, 1)
         self.plan_tree.currentItemChanged.connect(self._on_plan_row_change)
 
@@ -173,16 +203,16 @@ class IsolationDock(QDockWidget):
         self._legend_grid.setVerticalSpacing(1)
         layout.addWidget(self.legend)
         bottom = QHBoxLayout()
-        self.dim_check = QCheckBox("Dim the rest of the map")
+        self.dim_check = QCheckBox(translate("IsolationDock", "Dim the rest of the map"))
         self.dim_check.setChecked(True)
         self.dim_check.toggled.connect(self.dimToggled)
         self.order_combo = QComboBox()
-        self.order_combo.addItem("Upstream first", "upstream_first")
-        self.order_combo.addItem("Nearest first", "nearest_first")
-        self.order_combo.setToolTip("\n\n".join(ORDER_RULES.values()))
+        for order in ORDER_LABELS:
+            self.order_combo.addItem(order_label(order), order)
+        self.order_combo.setToolTip("\n\n".join(note_text(rule) for rule in ORDER_RULES.values()))
         self.order_combo.currentIndexChanged.connect(lambda _: self.orderChanged.emit(self.order_combo.currentData()))
         layout.addWidget(self.dim_check)  # its own row: beside the order box it widened the dock past its column
-        bottom.addWidget(QLabel("Closing order"))
+        bottom.addWidget(QLabel(translate("IsolationDock", "Closing order")))
         bottom.addWidget(self.order_combo, 1)
         layout.addLayout(bottom)
         # In a scroll area the dock can shrink with the window (its content needs ~400 × 700 px to show in full).
@@ -198,7 +228,7 @@ class IsolationDock(QDockWidget):
     def _tree(self, columns) -> QTreeWidget:
         tree = QTreeWidget()
         tree.setColumnCount(len(columns))
-        tree.setHeaderLabels(list(columns))
+        tree.setHeaderLabels([translate("IsolationDock", c) for c in columns])
         tree.setAlternatingRowColors(True)
         tree.setUniformRowHeights(True)
         tree.setRootIsDecorated(True)
@@ -215,11 +245,11 @@ class IsolationDock(QDockWidget):
     def result(self) -> IsolationResult | None:
         return self._result
 
-    def clear(self, hint: str = HINT) -> None:
+    def clear(self, hint: str | None = None) -> None:
         """Empty the dock (the tool hint stays)."""
         self._result = None
-        self.title.setText("No isolation")
-        self.subtitle.setText(hint)
+        self.title.setText(translate("IsolationDock", "No isolation"))
+        self.subtitle.setText(hint if hint is not None else translate("IsolationDock", HINT))
         self.headline.setText("")
         self.impact_label.setText("")
         self.plan_tree.clear()
@@ -230,9 +260,12 @@ class IsolationDock(QDockWidget):
 
     def show_result(self, result: IsolationResult) -> None:
         self._result = result
-        self.title.setText(f"Break: {break_text(result.request)}")
-        rule = result.order_rule.replace("_", " ")
-        self.subtitle.setText(f"{result.network} · version {result.version} · closing order: {rule}")
+        self.title.setText(translate("IsolationDock", "Break: {where}").format(where=break_text(result.request)))
+        self.subtitle.setText(
+            translate("IsolationDock", "{network} · version {version} · closing order: {rule}").format(
+                network=result.network, version=result.version, rule=order_label(result.order_rule).lower()
+            )
+        )
         self.headline.setText(headline(result))
         self.impact_label.setText(self._impact_html(result))
         self._fill_plan(result)
@@ -250,17 +283,39 @@ class IsolationDock(QDockWidget):
     def _impact_html(self, r: IsolationResult) -> str:
         imp = r.impact
         special = len(imp.special_users)
-        sp = f" · <b style='color:{self._alarm()}'>{plural(special, 'special user')}</b>" if special else ""
+        customers = count(
+            imp.customers_lost,
+            translate("IsolationDock", "{count} customer"),
+            translate("IsolationDock", "{count} customers"),
+        )
+        first = translate("IsolationDock", "{customers} lose gas").format(customers=f"<b>{customers}</b>")
+        if special:
+            users = count(
+                special,
+                translate("IsolationDock", "{count} special user"),
+                translate("IsolationDock", "{count} special users"),
+            )
+            first += f" · <b style='color:{self._alarm()}'>{users}</b>"
+        households = count(
+            imp.households,
+            translate("IsolationDock", "{count} household"),
+            translate("IsolationDock", "{count} households"),
+        )
+        peak = translate("IsolationDock", "{flow} Nm³/h peak").format(flow=f"{imp.peak_demand_nm3h:,.1f}")
         lines = [
-            f"<b>{plural(imp.customers_lost, 'customer')}</b> lose gas{sp} · {plural(imp.households, 'household')}"
-            f" · {imp.peak_demand_nm3h:,.1f} Nm³/h peak",
-            f"Shut off {format_length(imp.isolated_pipe_length_m)}, "
-            f"{format_volume(imp.isolated_gas_volume_nm3)} to vent/purge · cut off "
-            f"{format_length(imp.cut_off_pipe_length_m)}",
+            f"{first} · {households} · {peak}",
+            translate("IsolationDock", "Shut off {length}, {volume} to vent/purge · cut off {cut_off}").format(
+                length=format_length(imp.isolated_pipe_length_m),
+                volume=format_volume(imp.isolated_gas_volume_nm3),
+                cut_off=format_length(imp.cut_off_pipe_length_m),
+            ),
         ]
         if r.warnings:
-            more = f" (+{len(r.warnings) - 1} more in Notes)" if len(r.warnings) > 1 else ""
-            lines.append(f"<span style='color:{self._alarm()}'>⚠ {html.escape(r.warnings[0])}{more}</span>")
+            more = ""
+            if len(r.warnings) > 1:
+                more = translate("IsolationDock", " (+{count} more in Notes)").format(count=len(r.warnings) - 1)
+            warning = html.escape(note_text(r.warnings[0]))
+            lines.append(f"<span style='color:{self._alarm()}'>⚠ {warning}{html.escape(more)}</span>")
         return "<br>".join(lines)
 
     def _fill_plan(self, r: IsolationResult) -> None:
@@ -273,16 +328,16 @@ class IsolationDock(QDockWidget):
                 [
                     str(s.order),
                     s.feature_id,
-                    SHORT_ACTIONS.get(s.action, s.action),
-                    "required" if s.required else "optional",
+                    short_action(s.action),
+                    translate("IsolationDock", "required") if s.required else translate("IsolationDock", "optional"),
                     format_length(s.distance_m),
-                    "remote" if s.remote_controlled else "",
-                    s.reason,
+                    translate("IsolationDock", "remote") if s.remote_controlled else "",
+                    note_text(s.reason),
                 ]
             )
             self._tag(row, s.feature_id, "step", s.action)
             row.setData(0, DETAIL_ROLE, step_detail(s))
-            row.setToolTip(6, s.reason)
+            row.setToolTip(6, note_text(s.reason))
             if s.required:
                 row.setFont(0, bold)
                 row.setFont(1, bold)
@@ -290,52 +345,69 @@ class IsolationDock(QDockWidget):
                 self._muted(row)
             tree.addTopLevelItem(row)
         for k in r.skipped:
-            row = QTreeWidgetItem(["✕", k.feature_id, "Skip", "would not turn", "", "", k.reason])
+            reason = note_text(k.reason)
+            would_not = translate("IsolationDock", "would not turn")
+            row = QTreeWidgetItem(["✕", k.feature_id, translate("IsolationDock", "Skip"), would_not, "", "", reason])
             self._tag(row, k.feature_id, "skipped", "")
-            row.setData(
-                0, DETAIL_ROLE, f"<b>✕ {html.escape(k.feature_id)} would not turn</b><br>{html.escape(k.reason)}"
-            )
-            row.setToolTip(6, k.reason)
+            head = translate("IsolationDock", "{valve} would not turn").format(valve=k.feature_id)
+            row.setData(0, DETAIL_ROLE, f"<b>✕ {html.escape(head)}</b><br>{html.escape(reason)}")
+            row.setToolTip(6, reason)
             self._muted(row)
             tree.addTopLevelItem(row)
         if not r.plan:
-            tree.addTopLevelItem(QTreeWidgetItem(["", "—", "Nothing to close: no supply reaches the break"]))
+            tree.addTopLevelItem(
+                QTreeWidgetItem(["", "—", translate("IsolationDock", "Nothing to close: no supply reaches the break")])
+            )
         first = tree.topLevelItem(0)
-        hint = "<br><i>Click a row to zoom to it on the map.</i>"
+        hint = "<br><i>{}</i>".format(html.escape(translate("IsolationDock", "Click a row to zoom to it on the map.")))
         self.detail.setText((first.data(0, DETAIL_ROLE) or "") + hint if first is not None else "")
 
     def _fill_impact(self, r: IsolationResult) -> None:
         tree = self.impact_tree
         tree.clear()
         imp = r.impact
-        top = self._group(tree, "Customers without gas 停气用户", f"{imp.customers_lost:,}")
+        top = self._group(tree, translate("IsolationDock", "Customers without gas"), f"{imp.customers_lost:,}")
         by_cat = sorted(imp.customers_by_category.items(), key=lambda kv: (kv[0] != "special", kv[0]))
         for cat, n in by_cat:
             if not n:
                 continue
-            row = QTreeWidgetItem([CATEGORY_LABELS.get(cat, cat), f"{n:,}"])
+            row = QTreeWidgetItem([category_label(cat), f"{n:,}"])
             top.addChild(row)
             if cat == "special":
                 for c in imp.special_users:
                     name = c.name or c.feature_id
-                    kind = f" ({c.special_kind})" if c.special_kind else ""
+                    kind = f" ({special_kind_label(c.special_kind)})" if c.special_kind else ""
                     child = QTreeWidgetItem([f"{name}{kind}", c.feature_id])
                     self._tag(child, c.feature_id, "customer", "")
                     row.addChild(child)
-        self._group(tree, "Households 户数", f"{imp.households:,}")
-        self._group(tree, "Peak demand lost 高峰用气量", f"{imp.peak_demand_nm3h:,.1f} Nm³/h")
-        iso = self._group(tree, "Shut-off region 关断区", format_length(imp.isolated_pipe_length_m))
+        self._group(tree, translate("IsolationDock", "Households"), f"{imp.households:,}")
+        self._group(tree, translate("IsolationDock", "Peak demand lost"), f"{imp.peak_demand_nm3h:,.1f} Nm³/h")
+        iso = self._group(
+            tree, translate("IsolationDock", "Shut-off region"), format_length(imp.isolated_pipe_length_m)
+        )
         roles = customers_by_role(imp.customers)
-        iso.addChild(QTreeWidgetItem(["Pipes", f"{len(r.isolated_pipe_ids):,}"]))
-        iso.addChild(QTreeWidgetItem(["Customers", f"{roles['isolated']:,}"]))
-        iso.addChild(QTreeWidgetItem(["Internal volume", format_volume(imp.isolated_internal_volume_m3, "m³")]))
-        iso.addChild(QTreeWidgetItem(["Gas to vent / purge", format_volume(imp.isolated_gas_volume_nm3)]))
-        cut = self._group(tree, "Cut off 停气区", format_length(imp.cut_off_pipe_length_m))
-        cut.addChild(QTreeWidgetItem(["Segments", f"{len(r.cut_off_segments):,}"]))
-        cut.addChild(QTreeWidgetItem(["Customers", f"{roles['cut_off']:,}"]))
-        cut.addChild(QTreeWidgetItem(["Pipes", f"{len(r.cut_off_pipe_ids):,}"]))
-        cut.addChild(QTreeWidgetItem(["Gas in cut-off pipes", format_volume(imp.cut_off_gas_volume_nm3)]))
-        sensors = self._group(tree, "Sensors in the outage 监测点", f"{len(imp.sensor_ids):,}")
+        iso.addChild(QTreeWidgetItem([translate("IsolationDock", "Pipes"), f"{len(r.isolated_pipe_ids):,}"]))
+        iso.addChild(QTreeWidgetItem([translate("IsolationDock", "Customers"), f"{roles['isolated']:,}"]))
+        iso.addChild(
+            QTreeWidgetItem(
+                [translate("IsolationDock", "Internal volume"), format_volume(imp.isolated_internal_volume_m3, "m³")]
+            )
+        )
+        iso.addChild(
+            QTreeWidgetItem(
+                [translate("IsolationDock", "Gas to vent / purge"), format_volume(imp.isolated_gas_volume_nm3)]
+            )
+        )
+        cut = self._group(tree, translate("IsolationDock", "Cut off"), format_length(imp.cut_off_pipe_length_m))
+        cut.addChild(QTreeWidgetItem([translate("IsolationDock", "Segments"), f"{len(r.cut_off_segments):,}"]))
+        cut.addChild(QTreeWidgetItem([translate("IsolationDock", "Customers"), f"{roles['cut_off']:,}"]))
+        cut.addChild(QTreeWidgetItem([translate("IsolationDock", "Pipes"), f"{len(r.cut_off_pipe_ids):,}"]))
+        cut.addChild(
+            QTreeWidgetItem(
+                [translate("IsolationDock", "Gas in cut-off pipes"), format_volume(imp.cut_off_gas_volume_nm3)]
+            )
+        )
+        sensors = self._group(tree, translate("IsolationDock", "Sensors in the outage"), f"{len(imp.sensor_ids):,}")
         for sid in imp.sensor_ids:
             child = QTreeWidgetItem([sid, ""])
             self._tag(child, sid, "sensor", "")
@@ -343,21 +415,28 @@ class IsolationDock(QDockWidget):
         tree.expandToDepth(1)
 
     def _fill_notes(self, r: IsolationResult) -> None:
-        esc = html.escape
+        def section(title: str, text: str) -> str:
+            return f"<h4>{html.escape(title)}</h4><p>{html.escape(text)}</p>"
+
         parts = []
         if r.warnings:
-            parts.append("<h4>Warnings</h4>" + "".join(f"<p>⚠ {esc(w)}</p>" for w in r.warnings))
-        parts.append(f"<h4>Closing order: {esc(r.order_rule.replace('_', ' '))}</h4><p>{esc(r.order_reason)}</p>")
+            warnings = "".join(f"<p>⚠ {html.escape(note_text(w))}</p>" for w in r.warnings)
+            parts.append(f"<h4>{html.escape(translate('IsolationDock', 'Warnings'))}</h4>{warnings}")
+        rule = order_label(r.order_rule).lower()
+        title = translate("IsolationDock", "Closing order: {rule}").format(rule=rule)
+        parts.append(section(title, note_text(r.order_reason)))
         if r.request.inoperable:
-            parts.append(f"<h4>Reported would not turn</h4><p>{esc(', '.join(r.request.inoperable))}</p>")
-        if r.already_closed:
             parts.append(
-                "<h4>Normally closed on the boundary</h4><p>Check these really are closed: "
-                f"{esc(', '.join(r.already_closed))}</p>"
+                section(translate("IsolationDock", "Reported would not turn"), ", ".join(r.request.inoperable))
             )
-        parts.append(f"<h4>Cut off</h4><p>{esc(cut_off_summary(r))}</p>")
+        if r.already_closed:
+            text = translate("IsolationDock", "Check these really are closed: {valves}")
+            title = translate("IsolationDock", "Normally closed on the boundary")
+            parts.append(section(title, text.format(valves=", ".join(r.already_closed))))
+        parts.append(section(translate("IsolationDock", "Cut off"), cut_off_summary(r)))
         op = ", ".join(f"{k} {v:g} MPa" for k, v in r.impact.operating_pressure_mpa.items())
-        parts.append(f"<h4>Gas volume</h4><p>At operating pressure (gauge): {esc(op)}.</p>")
+        text = translate("IsolationDock", "At operating pressure (gauge): {pressures}.").format(pressures=op)
+        parts.append(section(translate("IsolationDock", "Gas volume"), text))
         self.notes.setHtml("".join(parts))
 
     # -- rows --------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from PySide6.QtCore import QPointF
 
 from console.isolation import IsolationResult
 from console.network import GasNetwork
+from console.ui.i18n import translate
 from console.ui.isolation._items import (
     NumberedMarkersItem,
     VeilItem,
@@ -31,7 +32,7 @@ from console.ui.isolation._style import (
     glow,
     overlay_colors,
 )
-from console.ui.isolation._text import ACTION_LABELS, format_length
+from console.ui.isolation._text import action_label, format_length, note_text
 from console.ui.map._items import MarkerItem, SegmentsItem, make_pen
 
 __all__ = ["IsolationOverlay", "pipe_lines"]
@@ -114,8 +115,12 @@ class IsolationOverlay:
         )
         self.bounds = _bounds(result, iso, origin)
         self._tips = [(s.x, s.y, _step_tip(s)) for s in plan]
-        self._tips += [(s.x, s.y, f"✕ {s.feature_id} would not turn — {s.reason}") for s in result.skipped]
-        self._tips += [(x, y, f"Break at {fid}") for fid, x, y in result.break_points]
+        would_not = translate("IsolationDock", "✕ {valve} would not turn — {reason}")
+        self._tips += [
+            (s.x, s.y, would_not.format(valve=s.feature_id, reason=note_text(s.reason))) for s in result.skipped
+        ]
+        at = translate("IsolationDock", "Break at {feature}")
+        self._tips += [(x, y, at.format(feature=fid)) for fid, x, y in result.break_points]
         self._show()
 
     def clear(self) -> None:
@@ -198,8 +203,12 @@ def _bounds(result: IsolationResult, isolated_lines: np.ndarray, origin) -> tupl
 
 
 def _step_tip(step) -> str:
-    kind = "required" if step.required else "optional"
-    dist = f", {format_length(step.distance_m)} from the break" if step.distance_m is not None else ""
-    remote = ", remote-controlled" if step.remote_controlled else ""
-    label = ACTION_LABELS.get(step.action, step.action)
-    return f"{step.order}. {label} {step.feature_id} ({kind}{dist}{remote})\n{step.reason}"
+    extra = [translate("IsolationDock", "required") if step.required else translate("IsolationDock", "optional")]
+    if step.distance_m is not None:
+        extra.append(
+            translate("IsolationDock", "{distance} from the break").format(distance=format_length(step.distance_m))
+        )
+    if step.remote_controlled:
+        extra.append(translate("IsolationDock", "remote-controlled"))
+    label = action_label(step.action)
+    return f"{step.order}. {label} {step.feature_id} ({', '.join(extra)})\n{note_text(step.reason)}"

@@ -136,39 +136,51 @@ def _symbol_icon(draw, size: tuple[int, int] = (34, 26)) -> QIcon:
 
 def legend_entries(theme: str) -> list[tuple[QIcon, str, str]]:
     """(icon, label, tooltip) for every overlay symbol, in the colours of ``theme``."""
+    from console.ui.i18n import translate
     from console.ui.isolation._items import draw_break, draw_skipped, draw_step
 
     c = overlay_colors(theme)
     return [
         (
             _symbol_icon(lambda p, at: draw_break(p, at, c, BREAK_SIZE_PX * 0.8)),
-            "Break 泄漏点",
-            "Where the gas escapes (the clicked point); Shift+click adds another break",
+            translate("IsolationDock", "Break"),
+            translate("IsolationDock", "Where the gas escapes (the clicked point); Shift+click adds another break"),
         ),
         (
             _line_icon(c.isolated, ISOLATED_WIDTH_PX, c.glow_alpha),
-            "Shut-off region 关断区",
-            "Pipes between the valves to close: they vent through the break and need purging",
+            translate("IsolationDock", "Shut-off region"),
+            translate(
+                "IsolationDock", "Pipes between the valves to close: they vent through the break and need purging"
+            ),
         ),
         (
             _line_icon(c.cut_off, CUT_OFF_WIDTH_PX, c.glow_alpha // 2),
-            "Cut off 停气区",
-            "Pipes that lose every path to a source once the valves are closed (unintended outage)",
+            translate("IsolationDock", "Cut off"),
+            translate(
+                "IsolationDock", "Pipes that lose every path to a source once the valves are closed (unintended outage)"
+            ),
         ),
         (
             _symbol_icon(lambda p, at: draw_step(p, at, "1", c, True, False)),
-            "Valve to close, in order",
-            "Required steps, numbered in the closing order; a square is a regulator or a source",
+            translate("IsolationDock", "Valve to close, in order"),
+            translate(
+                "IsolationDock", "Required steps, numbered in the closing order; a square is a regulator or a source"
+            ),
         ),
         (
             _symbol_icon(lambda p, at: draw_step(p, at, "4", c, False, False)),
-            "Optional valve",
-            "Closing it only keeps the line pack of cut-off pipes from venting through the break",
+            translate("IsolationDock", "Optional valve"),
+            translate(
+                "IsolationDock", "Closing it only keeps the line pack of cut-off pipes from venting through the break"
+            ),
         ),
         (
             _symbol_icon(lambda p, at: draw_skipped(p, at, c, SKIPPED_SIZE_PX)),
-            "Would not turn 失效阀门",
-            "Inoperable, inaccessible or reported failed: the next ring of valves is closed instead",
+            translate("IsolationDock", "Would not turn"),
+            translate(
+                "IsolationDock",
+                "Inoperable, inaccessible or reported failed: the next ring of valves is closed instead",
+            ),
         ),
     ]
 

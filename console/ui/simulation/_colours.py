@@ -15,9 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from console.hydraulics import SimulationResult
 from console.network import GasNetwork, PressureClass
+from console.ui.i18n import translate
 from console.ui.map.styles import VALUES_STYLE, PipeClassification, StyleClass, classify_values
 
 __all__ = [
@@ -31,12 +33,12 @@ __all__ = [
 ]
 
 # Mode key → dock label.
-COLOUR_MODES = {
-    "network": "Network style (压力级制 …)",
-    "pressure": "Pressure 压力",
-    "velocity": "Velocity 流速 (m/s)",
-    "flow": "Flow 流量 (Nm³/h)",
-    "difference": "Pressure change 压力变化 (what-if)",
+COLOUR_MODES = {  # translated where shown (context "SimulationDock")
+    "network": QT_TRANSLATE_NOOP("SimulationDock", "Network style (pressure class …)"),
+    "pressure": QT_TRANSLATE_NOOP("SimulationDock", "Pressure"),
+    "velocity": QT_TRANSLATE_NOOP("SimulationDock", "Velocity (m/s)"),
+    "flow": QT_TRANSLATE_NOOP("SimulationDock", "Flow (Nm³/h)"),
+    "difference": QT_TRANSLATE_NOOP("SimulationDock", "Pressure change (what-if)"),
 }
 
 # Low pressure warm, high pressure cool; red is kept for "below the minimum service pressure". (dark, light)
@@ -148,16 +150,23 @@ def pressure_classification(network: GasNetwork, result: SimulationResult) -> tu
             label = f"{c} {_fmt(edges[b])}–{_fmt(edges[b + 1])} {unit}"
             classes.append(StyleClass(f"{c}:{b}", label, ramp[b], width))
         codes[np.flatnonzero(mine)] = first + (n_bins - 1 - k)
-    below_label = "Below minimum service pressure 低于最低供气压力"
+    below_label = translate("SimulationDock", "Below minimum service pressure")
     classes.append(StyleClass("below_min", below_label, _BELOW_MIN, 2.6))
     codes[below] = len(classes) - 1
-    classes.append(StyleClass("no_gas", "No gas: closed, cut off or out of service 无气", _NO_GAS, 1.0, "dot"))
+    classes.append(
+        StyleClass(
+            "no_gas", translate("SimulationDock", "No gas: closed, cut off or out of service"), _NO_GAS, 1.0, "dot"
+        )
+    )
     codes[codes < 0] = len(classes) - 1
     mins = ", ".join(f"{c} {format_level(limits.get(c, 0.0) * 1e6, c)}" for c in present)
     legend = Legend(
-        "Pressure 压力 (gauge)",
-        "Mean of each pipe's end pressures. Bins per pressure class: quantiles of its pipes (about equal counts). "
-        f"Red: below the class's minimum service pressure ({mins}).",
+        translate("SimulationDock", "Pressure (gauge)"),
+        translate(
+            "SimulationDock",
+            "Mean of each pipe's end pressures. Bins per pressure class: quantiles of its pipes (about equal counts). "
+            "Red: below the class's minimum service pressure ({minimums}).",
+        ).format(minimums=mins),
     )
     return PipeClassification(VALUES_STYLE, tuple(classes), codes.astype(np.int8), legend.title), legend
 
@@ -170,10 +179,13 @@ def velocity_classification(result: SimulationResult) -> tuple[PipeClassificatio
     edges = np.array([0.0, 0.5, 1.0, 2.0, 5.0, 10.0, limit, max(limit * 10, float(np.nanmax(v, initial=0.0)) + 1)])
     edges = np.unique(np.clip(edges, 0.0, None))
     labels = [f"{_fmt(edges[k])}–{_fmt(edges[k + 1])} m/s" for k in range(len(edges) - 2)] + [f"> {_fmt(limit)} m/s"]
-    title = "Velocity 流速 (m/s)"
+    title = translate("SimulationDock", "Velocity (m/s)")
     c = classify_values(np.where(active, v, np.nan), edges, _spread(_VELOCITY_RAMP, len(edges) - 1), labels, title,
-                        no_value_label="No gas 无气")  # fmt: skip
-    return c, Legend(title, f"Mean velocity along each pipe; red above the {_fmt(limit)} m/s limit (noise, erosion).")
+                        no_value_label=translate("SimulationDock", "No gas"))  # fmt: skip
+    note = translate(
+        "SimulationDock", "Mean velocity along each pipe; red above the {limit} m/s limit (noise, erosion)."
+    )
+    return c, Legend(title, note.format(limit=_fmt(limit)))
 
 
 def flow_classification(result: SimulationResult) -> tuple[PipeClassification, Legend]:
@@ -187,10 +199,11 @@ def flow_classification(result: SimulationResult) -> tuple[PipeClassification, L
     edges = edges[-(len(_FLOW_RAMP) + 1) :] if len(edges) > len(_FLOW_RAMP) + 1 else edges
     edges[0] = 0.0
     labels = [f"{_fmt(edges[k])}–{_fmt(edges[k + 1])} Nm³/h" for k in range(len(edges) - 1)]
-    title = "Flow 流量 (Nm³/h)"
+    title = translate("SimulationDock", "Flow (Nm³/h)")
     c = classify_values(np.where(active, q, np.nan), edges, _spread(_FLOW_RAMP, len(edges) - 1), labels, title,
-                        width_px=1.8, no_value_label="No flow 无流量")  # fmt: skip
-    return c, Legend(title, f"|Flow| at base conditions ({result.request.gas.base_label}), decade bins.")
+                        width_px=1.8, no_value_label=translate("SimulationDock", "No flow"))  # fmt: skip
+    note = translate("SimulationDock", "|Flow| at base conditions ({base}), decade bins.")
+    return c, Legend(title, note.format(base=result.request.gas.base_label))
 
 
 def difference_classification(base: SimulationResult, scenario: SimulationResult) -> tuple[PipeClassification, Legend]:
@@ -203,15 +216,17 @@ def difference_classification(base: SimulationResult, scenario: SimulationResult
     small = max(5.0, 0.01 * m)  # changes below this are read as none
     neg = [e for e in (-m, -0.5 * m, -0.2 * m, -0.05 * m) if e < -small]
     edges = np.array([*neg, -small, small, *[-e for e in reversed(neg)]])
-    labels = [f"{_fmt(a / 1e3)} to {_fmt(b / 1e3)} kPa" for a, b in zip(edges[:-1], edges[1:], strict=True)]
-    labels[len(neg)] = f"No change (±{_fmt(small / 1e3)} kPa)"
+    span = translate("SimulationDock", "{low} to {high} kPa")
+    labels = [span.format(low=_fmt(a / 1e3), high=_fmt(b / 1e3)) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    labels[len(neg)] = translate("SimulationDock", "No change (±{band} kPa)").format(band=_fmt(small / 1e3))
     colours = [*_DROP_RAMP[: len(neg)], _NO_CHANGE, *_RISE_RAMP[len(_RISE_RAMP) - len(neg) :]]
-    title = "Pressure change 压力变化 (scenario − base, kPa)"
+    title = translate("SimulationDock", "Pressure change (scenario − base, kPa)")
     c = classify_values(np.where(active, dp, np.nan), edges, colours, labels, title, width_px=2.0,
-                        no_value_label="No gas in the scenario 关阀后无气", no_value_colors=_LOST_GAS,
+                        no_value_label=translate("SimulationDock", "No gas in the scenario"), no_value_colors=_LOST_GAS,
                         no_value_width_px=2.2)  # fmt: skip
     closed = ", ".join(scenario.request.closed[:6]) + (" …" if len(scenario.request.closed) > 6 else "")
-    return c, Legend(title, f"Closed: {closed}. Falls red, rises blue; purple dotted pipes lose their gas.")
+    note = translate("SimulationDock", "Closed: {valves}. Falls red, rises blue; purple dotted pipes lose their gas.")
+    return c, Legend(title, note.format(valves=closed))
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------------

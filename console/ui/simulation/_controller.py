@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QCursor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QFileDialog, QToolTip
 
@@ -30,6 +30,8 @@ from console.hydraulics import (
     read_demand_scenario,
 )
 from console.ui.actions import ActionSpec
+from console.ui.i18n import translate
+from console.ui.i18n_messages import translate_message
 from console.ui.map.styles import VALUES_STYLE, PipeClassification
 from console.ui.simulation._colours import (
     Legend,
@@ -109,7 +111,9 @@ def simulate_icon(color: str, size: int = 24) -> QIcon:
 
 def scenario_text(scenario: DemandScenario) -> str:
     """One line on a loaded demand scenario: name, nodes and total."""
-    return f"Scenario “{scenario.name}”: {len(scenario.node_demand_nm3h):,} nodes, {scenario.total_nm3h:,.1f} Nm³/h"
+    return translate("SimulationDock", "Scenario “{name}”: {nodes} nodes, {flow} Nm³/h").format(
+        name=scenario.name, nodes=f"{len(scenario.node_demand_nm3h):,}", flow=f"{scenario.total_nm3h:,.1f}"
+    )
 
 
 def scenario_html(result, scenario: DemandScenario | None) -> str:
@@ -117,14 +121,20 @@ def scenario_html(result, scenario: DemandScenario | None) -> str:
     demand = result.request.demand.node_demand_nm3h
     if demand is None:
         return ""
-    name = scenario.name if scenario is not None and scenario.node_demand_nm3h is demand else "a demand scenario"
+    known = scenario is not None and scenario.node_demand_nm3h is demand
+    name = scenario.name if known else translate("SimulationDock", "a demand scenario")
     entries = ""
-    if scenario is not None and scenario.node_demand_nm3h is demand and scenario.entries_nm3h:
-        entries = f" · nominated entries {sum(scenario.entries_nm3h.values()):,.1f} Nm³/h"
-    return (
-        f"<div>Demand scenario <b>{html.escape(name)}</b>: {len(demand):,} nodes, "
-        f"{sum(demand.values()):,.1f} Nm³/h × {result.request.demand.demand_factor:g}{entries}</div>"
+    if known and scenario.entries_nm3h:
+        entries = translate("SimulationDock", " · nominated entries {flow} Nm³/h").format(
+            flow=f"{sum(scenario.entries_nm3h.values()):,.1f}"
+        )
+    text = translate("SimulationDock", "Demand scenario {name}: {nodes} nodes, {flow} Nm³/h × {factor}").format(
+        name=f"<b>{html.escape(name)}</b>",
+        nodes=f"{len(demand):,}",
+        flow=f"{sum(demand.values()):,.1f}",
+        factor=f"{result.request.demand.demand_factor:g}",
     )
+    return f"<div>{text}{html.escape(entries)}</div>"
 
 
 class SimulationController(QObject):
@@ -157,10 +167,10 @@ class SimulationController(QObject):
         self.action = window.actions.declare(
             ActionSpec(
                 "simulation.run",
-                "&Simulate 水力计算",
+                QT_TRANSLATE_NOOP("Actions", "&Simulate"),
                 self.simulate,
                 shortcut="F5",
-                tip="Simulate the steady-state gas flow of the network",
+                tip=QT_TRANSLATE_NOOP("Actions", "Simulate the steady-state gas flow of the network"),
                 menu="Analysis",
                 toolbar=True,
                 icon=simulate_icon,
@@ -238,14 +248,18 @@ class SimulationController(QObject):
     def choose_scenario(self) -> DemandScenario | None:
         """Ask for a demand scenario file (CSV or GasLib nomination) and load it for the next runs."""
         if self.window.network is None:
-            self.dock.set_status("Open a network first (File › Open)", error=True)
+            self.dock.set_status(translate("SimulationDock", "Open a network first (File › Open)"), error=True)
             return None
         start = str(self.window.prefs.get("simulation/scenario_dir", "") or "")
         path, _ = QFileDialog.getOpenFileName(
             self.window,
-            "Demand scenario",
+            translate("SimulationDock", "Demand scenario"),
             start,
-            "Demand scenarios (*.csv *.json *.txt);;CSV node id → Nm³/h (*.csv);;GasLib nomination (*.json);;All files (*)",
+            translate(
+                "SimulationDock",
+                "Demand scenarios (*.csv *.json *.txt);;CSV node id → Nm³/h (*.csv);;GasLib nomination (*.json);;"
+                "All files (*)",
+            ),
         )
         if not path:
             return None
@@ -257,16 +271,24 @@ class SimulationController(QObject):
         leaves the current demands as they were and says why in the dock."""
         network = self.window.network
         if network is None:
-            self.dock.set_status("Open a network first (File › Open)", error=True)
+            self.dock.set_status(translate("SimulationDock", "Open a network first (File › Open)"), error=True)
             return None
         try:
             scenario = read_demand_scenario(path, network)
         except GasOpsError as exc:
-            self._fail(f"Demand scenario not loaded — {exc}")
+            self._fail(
+                translate("SimulationDock", "Demand scenario not loaded — {error}").format(
+                    error=translate_message(str(exc))
+                )
+            )
             return None
         self.scenario, self._scenario_network = scenario, network
         self.dock.set_scenario(scenario_text(scenario))
-        self.dock.set_status(f"Demand scenario {scenario.name!r} loaded — Simulate (F5) to use it")
+        self.dock.set_status(
+            translate("SimulationDock", "Demand scenario “{name}” loaded — Simulate (F5) to use it").format(
+                name=scenario.name
+            )
+        )
         return scenario
 
     def clear_scenario(self) -> None:
@@ -281,6 +303,7 @@ class SimulationController(QObject):
         self.service.cancel()
 
     def _on_started(self, text: str) -> None:
+        text = translate_message(text)
         self.dock.set_running(True, text)
         self.window.progress.setValue(0)
         self.window.progress.show()
@@ -294,7 +317,7 @@ class SimulationController(QObject):
     def _on_progress(self, fraction: float, message: str) -> None:
         self.window.progress.setValue(int(fraction * 100))
         if message:
-            self.window.statusBar().showMessage(message)
+            self.window.statusBar().showMessage(translate_message(message))
 
     def _on_run_change(self, run: SimulationRun | None) -> None:
         if run is None:
@@ -302,7 +325,9 @@ class SimulationController(QObject):
             return
         r = run.result
         c = r.convergence
-        text = f"Solved in {c.solve_seconds * 1e3:,.0f} ms · {len(r.violations):,} findings"
+        text = translate("SimulationDock", "Solved in {ms} ms · {count} findings").format(
+            ms=f"{c.solve_seconds * 1e3:,.0f}", count=f"{len(r.violations):,}"
+        )
         self.dock.set_status(text)
         self.dock.raise_()
         self.dock.summary.setText(scenario_html(r, self.scenario) + summary_html(r, r.request.demand.demand_factor))
@@ -328,16 +353,19 @@ class SimulationController(QObject):
                     float("nan"),
                     0.0,
                     "Pa",
-                    "pressure would fall below zero absolute here",
+                    translate("SimulationDock", "pressure would fall below zero absolute here"),
                 )  # fmt: skip
                 for nid in exc.node_ids
             ]
-            self.violations.set_violations(rows, f"Infeasible: {len(rows)} nodes where pressure collapses")
+            header = translate("SimulationDock", "Infeasible: {count} nodes where pressure collapses")
+            self.violations.set_violations(rows, header.format(count=len(rows)))
         self._fail(error_line(exc))
 
     def _on_cancelled(self, reason: str) -> None:
-        self.dock.set_status(reason)
-        self.window.statusBar().showMessage(reason if reason != "Cancelled" else "Simulation cancelled", 5000)
+        text = translate_message(reason)
+        self.dock.set_status(text)
+        cancelled = translate("SimulationDock", "Simulation cancelled")
+        self.window.statusBar().showMessage(text if reason != "Cancelled" else cancelled, 5000)
 
     def _fail(self, text: str) -> None:
         self.dock.set_status(text, error=True)
@@ -357,7 +385,10 @@ class SimulationController(QObject):
                 self.canvas.clear_pipe_values()
             return
         if self._style(mode) is None:
-            what = "Compare a what-if first" if mode == "difference" else "Simulate first (F5)"
+            if mode == "difference":
+                what = translate("SimulationDock", "Compare a what-if first")
+            else:
+                what = translate("SimulationDock", "Simulate first (F5)")
             self.dock.set_status(what)
             self.dock.set_colour_mode("network")
             return
@@ -404,9 +435,9 @@ class SimulationController(QObject):
             self.dock.contours_check.setChecked(visible)  # re-enters through the toggled signal
             return
         if visible and self.run is None:
-            self.dock.set_status("Simulate first (F5), then the contours are drawn")
+            self.dock.set_status(translate("SimulationDock", "Simulate first (F5), then the contours are drawn"))
         elif visible:
-            self.window.statusBar().showMessage("Contouring pressures…")
+            self.window.statusBar().showMessage(translate("SimulationDock", "Contouring pressures…"))
         self.service.set_contours_visible(visible, self.canvas.map_range())
 
     def _push_contour_options(self, view: tuple | None = None) -> None:
@@ -426,7 +457,9 @@ class SimulationController(QObject):
             return
         self.overlay.show(field.contours, self.window.theme.name)
         self._fill_contour_legend()
-        self.window.statusBar().showMessage(f"Contours in {field.contours.seconds * 1e3:,.0f} ms", 5000)
+        self.window.statusBar().showMessage(
+            translate("SimulationDock", "Contours in {ms} ms").format(ms=f"{field.contours.seconds * 1e3:,.0f}"), 5000
+        )
         self.contoursShown.emit()
 
     def _fill_contour_legend(self) -> None:
@@ -434,14 +467,17 @@ class SimulationController(QObject):
         if field is None:
             return
         c = field.contours
-        note = f"Isobars and bands per pressure system; grid {c.cell_m:.0f} m, {c.buffer_m:.0f} m around the pipes."
-        if field.live:
-            note += (
-                f" Corrected by {field.live_used:,} live pressure readings ({time.strftime('%H:%M:%S', time.localtime(field.at))})."
-                if field.live_used
-                else " No live pressure readings yet: the model's field."
+        note = translate(
+            "SimulationDock", "Isobars and bands per pressure system; grid {cell} m, {buffer} m around the pipes."
+        ).format(cell=f"{c.cell_m:.0f}", buffer=f"{c.buffer_m:.0f}")
+        if field.live and field.live_used:
+            note += translate("SimulationDock", " Corrected by {count} live pressure readings ({time}).").format(
+                count=f"{field.live_used:,}", time=time.strftime("%H:%M:%S", time.localtime(field.at))
             )
-        self.dock.contour_legend.set_entries("Isobars 等压线", note, self.overlay.legend_rows(self.window.theme.name))
+        elif field.live:
+            note += translate("SimulationDock", " No live pressure readings yet: the model's field.")
+        rows = self.overlay.legend_rows(self.window.theme.name)
+        self.dock.contour_legend.set_entries(translate("SimulationDock", "Isobars"), note, rows)
 
     def _on_view_settled(self) -> None:
         """Zoomed in or out: the service re-contours the view on a finer grid when the contours no longer fit it."""
@@ -476,7 +512,11 @@ class SimulationController(QObject):
         self.dock.raise_()
         self.dock.diff_label.setText(diff_html(out.diff))
         self.dock.diff_label.setVisible(True)
-        self.dock.set_status(f"What-if with {len(out.scenario.request.closed)} closed — base vs scenario")
+        self.dock.set_status(
+            translate("SimulationDock", "What-if with {count} closed — base vs scenario").format(
+                count=len(out.scenario.request.closed)
+            )
+        )
         self.dock.set_colour_mode("difference")
         self._apply_colour("difference")
         self.whatIfShown.emit(out.diff)
@@ -484,7 +524,9 @@ class SimulationController(QObject):
     def _add_selection(self) -> None:
         hit = self.canvas.selected
         if hit is None:
-            self.window.statusBar().showMessage("Select a valve on the map first (Identify, I)", 5000)
+            self.window.statusBar().showMessage(
+                translate("SimulationDock", "Select a valve on the map first (Identify, I)"), 5000
+            )
             return
         ids = [t.strip() for t in self.dock.close_edit.text().split(",") if t.strip()]
         if hit.feature_id not in ids:
@@ -502,7 +544,7 @@ class SimulationController(QObject):
 
     def _on_feature_identified(self, hit) -> None:
         text = self.feature_text(hit.feature_id) if hit is not None else None
-        self.dock.feature_label.setText(text or "No simulated values for this feature")
+        self.dock.feature_label.setText(text or translate("SimulationDock", "No simulated values for this feature"))
 
     def _on_cursor_move(self, x: float, y: float) -> None:
         if self.run is not None:
@@ -533,7 +575,7 @@ class SimulationController(QObject):
         self.dock.contour_legend.clear()
         self.dock.summary.setVisible(False)
         self.dock.diff_label.setVisible(False)
-        self.dock.set_status("Not run yet — Simulate (F5)")
+        self.dock.set_status(translate("SimulationDock", "Not run yet — Simulate (F5)"))
         self.dock.set_colour_mode("network")
         self.violations.clear()
 

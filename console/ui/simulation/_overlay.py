@@ -13,6 +13,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainterPath
 
 from console.hydraulics import PressureContours
+from console.ui.i18n import translate
 from console.ui.map._items import make_pen
 from console.ui.simulation._colours import format_level, pressure_ramp
 
@@ -263,7 +264,12 @@ class ClosedValvesOverlay:
         self.marks.setData(pos=pts, symbol="x", size=17, pen=pg.mkPen(halo, width=1.2), brush=pg.mkBrush(mark))
         self._canvas.add_overlay(self.marks, CLOSED_Z)
         for (x, y), fid in zip(pts, self.ids, strict=True):
-            item = pg.TextItem(f"{fid} closed 关", color=mark, anchor=(0.0, 1.1), fill=pg.mkBrush(halo + "c8"))
+            item = pg.TextItem(
+                translate("SimulationDock", "{valve} closed").format(valve=fid),
+                color=mark,
+                anchor=(0.0, 1.1),
+                fill=pg.mkBrush(halo + "c8"),
+            )
             item.setPos(float(x), float(y))
             item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             self._canvas.add_overlay(item, CLOSED_Z)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QDockWidget, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from console.ui.i18n import translate
+from console.ui.i18n_messages import translate_message
 from console.ui.simulation._text import violation_row
 
 __all__ = ["ViolationsDock", "COLUMNS", "MAX_ROWS"]
 
-COLUMNS = ("Kind", "Severity", "Feature", "Value", "Limit")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("SimulationDock", "Kind"),
+    QT_TRANSLATE_NOOP("SimulationDock", "Severity"),
+    QT_TRANSLATE_NOOP("SimulationDock", "Feature"),
+    QT_TRANSLATE_NOOP("SimulationDock", "Value"),
+    QT_TRANSLATE_NOOP("SimulationDock", "Limit"),
+)
 MAX_ROWS = 5000  # a list beyond this is unreadable; the header says how many more there are
 ID_ROLE = Qt.ItemDataRole.UserRole
 _ORDER = {"error": 0, "warning": 1}
@@ -22,18 +30,18 @@ class ViolationsDock(QDockWidget):
     featureActivated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Violations 校核", parent)
+        super().__init__(translate("SimulationDock", "Violations"), parent)
         self.setObjectName("simulationViolationsDock")
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
-        self.header = QLabel("No simulation yet")
+        self.header = QLabel(translate("SimulationDock", "No simulation yet"))
         self.header.setObjectName("panelSubtitle")
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
         self.tree = QTreeWidget()
         self.tree.setColumnCount(len(COLUMNS))
-        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setHeaderLabels([translate("SimulationDock", c) for c in COLUMNS])
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
@@ -51,8 +59,9 @@ class ViolationsDock(QDockWidget):
         for v in ordered[:MAX_ROWS]:
             item = QTreeWidgetItem(list(violation_row(v)))
             item.setData(0, ID_ROLE, v.feature_id)
-            item.setToolTip(0, v.message)
-            item.setToolTip(2, v.message)
+            message = translate_message(v.message)
+            item.setToolTip(0, message)
+            item.setToolTip(2, message)
             if v.severity == "error":
                 item.setForeground(1, QBrush(QColor("#ff5b6e")))
             for col in (3, 4):
@@ -61,12 +70,17 @@ class ViolationsDock(QDockWidget):
         self.tree.addTopLevelItems(items)
         for col in range(len(COLUMNS)):
             self.tree.resizeColumnToContents(col)
-        more = f" (first {MAX_ROWS:,} shown)" if len(ordered) > MAX_ROWS else ""
-        self.header.setText(header or f"{len(ordered):,} findings{more} — click a row to zoom to the feature")
+        if len(ordered) > MAX_ROWS:
+            text = translate(
+                "SimulationDock", "{count} findings (first {shown} shown) — click a row to zoom to the feature"
+            )
+        else:
+            text = translate("SimulationDock", "{count} findings — click a row to zoom to the feature")
+        self.header.setText(header or text.format(count=f"{len(ordered):,}", shown=f"{MAX_ROWS:,}"))
 
-    def clear(self, header: str = "No simulation yet") -> None:
+    def clear(self, header: str | None = None) -> None:
         self.tree.clear()
-        self.header.setText(header)
+        self.header.setText(header if header is not None else translate("SimulationDock", "No simulation yet"))
 
     def rows(self) -> list[tuple[str, ...]]:
         return [

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph.opengl as gl
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QMenu
 
 from console.network import Hit
 from console.scene import band_index, build_scene, network_crossings
 from console.ui.actions import ActionSpec
+from console.ui.i18n import translate
 from console.ui.map.styles import classify_pipes
 from console.ui.view3d._symbols import SymbolItem
 from console.ui.view3d._view import LegendEntry, _rgba, prepare_view
@@ -30,8 +31,15 @@ from console.ui.view3d._window import View3DWindow
 
 __all__ = ["NAMED_MODES", "View3DController"]
 
-NAMED_MODES = {"pressure_class": "Pressure class 压力级制", "diameter": "Diameter DN 管径", "material": "Material 材质"}
-SIM_MODES = {"sim:pressure": "Simulated pressure 模拟压力", "sim:velocity": "Simulated velocity 流速"}
+NAMED_MODES = {
+    "pressure_class": QT_TRANSLATE_NOOP("View3D", "Pressure class"),
+    "diameter": QT_TRANSLATE_NOOP("View3D", "Diameter DN"),
+    "material": QT_TRANSLATE_NOOP("View3D", "Material"),
+}
+SIM_MODES = {
+    "sim:pressure": QT_TRANSLATE_NOOP("View3D", "Simulated pressure"),
+    "sim:velocity": QT_TRANSLATE_NOOP("View3D", "Simulated velocity"),
+}
 ISOLATED_RGBA = (1.0, 0.2, 0.2, 1.0)
 CUT_OFF_RGBA = (1.0, 0.6, 0.1, 1.0)
 CLOSE_RGBA = (0.2, 1.0, 0.4, 1.0)
@@ -43,6 +51,11 @@ INCIDENT_VALVE_RGBA = {
     "failed": (1.0, 0.2, 0.9, 1.0),
 }
 BREAK_RGBA = (1.0, 0.15, 0.15, 1.0)
+STATE_LABELS = {  # a valve's state in the incident, as labelled in the scene
+    "to close": QT_TRANSLATE_NOOP("View3D", "to close"),
+    "closed": QT_TRANSLATE_NOOP("View3D", "closed"),
+    "failed": QT_TRANSLATE_NOOP("View3D", "failed"),
+}
 
 
 def _hex(rgba) -> str:
@@ -76,10 +89,10 @@ class View3DController(QObject):
         self.act_open = window.actions.declare(
             ActionSpec(
                 "view.3d",
-                "3D view 三维视图",
+                QT_TRANSLATE_NOOP("Actions", "3D view"),
                 self.open,
                 "Ctrl+3",
-                "Pipes at their burial depth, the ground, buildings and crossings in 3D",
+                QT_TRANSLATE_NOOP("Actions", "Pipes at their burial depth, the ground, buildings and crossings in 3D"),
                 menu="View",
                 section="3d",
                 enabled=lambda: window.network is not None,
@@ -118,7 +131,7 @@ class View3DController(QObject):
 
     def _build(self, network) -> None:
         self._scene_version = (id(network), network.version)
-        self.window.statusBar().showMessage("Preparing the 3D scene…")
+        self.window.statusBar().showMessage(translate("View3D", "Preparing the 3D scene…"))
         snapshot = network.snapshot()
 
         def build(feedback=None):
@@ -141,7 +154,10 @@ class View3DController(QObject):
         self._draw_isolation()
         self._draw_incident()
         self.window.statusBar().showMessage(
-            f"3D scene: {len(scene.pipe_ids):,} pipes, {len(scene.buildings):,} buildings", 5000
+            translate("View3D", "3D scene: {pipes} pipes, {buildings} buildings").format(
+                pipes=f"{len(scene.pipe_ids):,}", buildings=f"{len(scene.buildings):,}"
+            ),
+            5000,
         )
         if self._pending_fly is not None:
             self.look_at(*self._pending_fly)
@@ -220,7 +236,9 @@ class View3DController(QObject):
             return
         run = self._sim_run()
         if run is None:
-            self.window.statusBar().showMessage("Contours need a simulation of this network: Analysis › Simulate", 8000)
+            self.window.statusBar().showMessage(
+                translate("View3D", "Contours need a simulation of this network: Analysis › Simulate"), 8000
+            )
             self.view.show_contours.setChecked(False)
             return
         x, y = self.view.ground_vertices_xy()
@@ -261,7 +279,7 @@ class View3DController(QObject):
         self.window.canvas.featureIdentified.emit(hit)  # the attributes dock and every feature follow, as on a 2D click
 
     def _context_menu(self, menu: QMenu, hit, x: float, y: float) -> None:
-        act = menu.addAction("View in 3D here 三维查看")
+        act = menu.addAction(translate("View3D", "View in 3D here"))
         act.triggered.connect(lambda: self.view_here(x, y, hit.feature_id if hit is not None else None))
 
     def view_here(self, x: float, y: float, feature_id: str | None = None) -> None:
@@ -284,12 +302,12 @@ class View3DController(QObject):
         menu = QMenu(self.view)
         iso = self.window.extensions.get("isolation") if isinstance(self.window.extensions, dict) else None
         if layer == "valves" and iso is not None and iso.service.result is not None:
-            menu.addAction("This valve failed 阀门失效", lambda: iso.valve_failed(feature_id))
+            menu.addAction(translate("View3D", "This valve failed"), lambda: iso.valve_failed(feature_id))
         if iso is not None and layer == "pipes":
             from console.isolation import Break
 
-            menu.addAction("Isolate here 关阀分析", lambda: iso.service.run(Break(feature_id, 0.5)))
-        menu.addAction("Show on the map", lambda: self.window.zoom_to_feature(feature_id))
+            menu.addAction(translate("View3D", "Isolate here"), lambda: iso.service.run(Break(feature_id, 0.5)))
+        menu.addAction(translate("View3D", "Show on the map"), lambda: self.window.zoom_to_feature(feature_id))
         self.context_menu = menu
         menu.popup(global_pos)
 
@@ -340,14 +358,16 @@ class View3DController(QObject):
             s = gl.GLScatterPlotItem(pos=np.array(pts), color=CLOSE_RGBA, size=16.0, pxMode=True)
             s.setGLOptions("opaque")
             items.append(s)
+            close = translate("View3D", "{n}. close {valve}")
             for n, (v, p) in enumerate(((v, xyz[where[v]]) for v in order if v in where), start=1):
-                items.append(_label(p + [0, 0, 3.0], f"{n}. close {v}", CLOSE_RGBA))
+                items.append(_label(p + [0, 0, 3.0], close.format(n=n, valve=v), CLOSE_RGBA))
         for fid, bx, by in result.break_points:
             lx, ly = scene.local(bx, by)
             z = float(scene.ground.height_at(np.array([bx]), np.array([by]))[0])
             s = gl.GLScatterPlotItem(pos=np.array([[lx, ly, z - 1.0]]), color=ISOLATED_RGBA, size=24.0, pxMode=True)
             s.setGLOptions("opaque")
-            items += [s, _label((lx, ly, z + 6.0), f"break {fid}", ISOLATED_RGBA)]
+            text = translate("View3D", "break {feature}").format(feature=fid)
+            items += [s, _label((lx, ly, z + 6.0), text, ISOLATED_RGBA)]
         self.view.set_overlay("isolation", items)
 
     # -- the open incident (dispatch) ------------------------------------------------------------------------------
@@ -407,26 +427,40 @@ class View3DController(QObject):
             p = xyz[where[step.feature_id]]
             rgba = INCIDENT_VALVE_RGBA[state]
             items.append(SymbolItem("bowtie", pos=p[None, :], color=rgba, size=20.0, pxMode=True))
-            label(p, f"{n}. {state} {step.feature_id}", rgba)
+            label(p, f"{n}. {translate('View3D', STATE_LABELS[state])} {step.feature_id}", rgba)
         for fid in failed - set(states):  # a failed valve the new plan works around
             if fid in where:
                 p = xyz[where[fid]]
                 items.append(SymbolItem("bowtie", pos=p[None, :], color=INCIDENT_VALVE_RGBA["failed"], size=20.0))
-                label(p, f"failed {fid}", INCIDENT_VALVE_RGBA["failed"])
+                label(p, translate("View3D", "failed {valve}").format(valve=fid), INCIDENT_VALVE_RGBA["failed"])
         items += [_label(p + [0, 0, 4.0], " · ".join(texts), rgba) for p, texts, rgba in labels]
         for fid, bx, by in result.break_points:
             lx, ly = scene.local(bx, by)
             z = float(scene.ground.height_at(np.array([bx]), np.array([by]))[0])
             items.append(SymbolItem("diamond", pos=np.array([[lx, ly, z - 1.0]]), color=BREAK_RGBA, size=26.0))
-            items.append(_label((lx, ly, z + 8.0), f"{inc.incident_id} {inc.kind} at {fid}", BREAK_RGBA))
+            text = translate("View3D", "{incident} {kind} at {feature}")
+            items.append(
+                _label((lx, ly, z + 8.0), text.format(incident=inc.incident_id, kind=inc.kind, feature=fid), BREAK_RGBA)
+            )
         self.view.set_overlay("incident", items)
         self.view.set_overlay_legend(
             "incident",
             [
-                LegendEntry(f"{inc.incident_id} break", _hex(BREAK_RGBA), "diamond"),
-                *(LegendEntry(f"valve {s}", _hex(INCIDENT_VALVE_RGBA[s]), "bowtie") for s in INCIDENT_VALVE_RGBA),
-                LegendEntry("shut-off region 关断区", _hex(ISOLATED_RGBA), "line"),
-                LegendEntry("cut-off area 停气区", _hex(CUT_OFF_RGBA), "line"),
+                LegendEntry(
+                    translate("View3D", "{incident} break").format(incident=inc.incident_id),
+                    _hex(BREAK_RGBA),
+                    "diamond",
+                ),
+                *(
+                    LegendEntry(
+                        translate("View3D", "valve {state}").format(state=translate("View3D", STATE_LABELS[s])),
+                        _hex(INCIDENT_VALVE_RGBA[s]),
+                        "bowtie",
+                    )
+                    for s in INCIDENT_VALVE_RGBA
+                ),
+                LegendEntry(translate("View3D", "shut-off region"), _hex(ISOLATED_RGBA), "line"),
+                LegendEntry(translate("View3D", "cut-off area"), _hex(CUT_OFF_RGBA), "line"),
             ],
         )
         points = [xyz[where[s.feature_id]] for s in steps]
@@ -471,10 +505,17 @@ class View3DController(QObject):
                 )
             )
             dn = scene.outer_diameter_m[row] * 1000
-            items.append(_label((lx, ly, z), f"{pid}  cover {cover:.2f} m  Ø{dn:.0f}", rgba))
+            text = translate("View3D", "{pipe}  cover {cover} m  Ø{diameter}")
+            items.append(_label((lx, ly, z), text.format(pipe=pid, cover=f"{cover:.2f}", diameter=f"{dn:.0f}"), rgba))
         colour = (1.0, 0.35, 0.35, 1.0) if c.below_minimum[k] else (0.8, 0.8, 0.8, 1.0)
         items.append(
-            _label((lx, ly, c.ground_z[k] + 2.0), f"clear {c.clearance_m[k]:.2f} m (min {c.required_m:.2f})", colour)
+            _label(
+                (lx, ly, c.ground_z[k] + 2.0),
+                translate("View3D", "clear {clearance} m (min {minimum})").format(
+                    clearance=f"{c.clearance_m[k]:.2f}", minimum=f"{c.required_m:.2f}"
+                ),
+                colour,
+            )
         )
         self.view.set_overlay("crossing", items)
         self.view.fly_to((float(lx), float(ly), float(c.ground_z[k]) - 1.0), 18.0, -12.0, animate=animate)

@@ -3,7 +3,7 @@ minimum; choosing a row flies the 3D camera to the crossing with both pipes labe
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,10 +17,17 @@ from PySide6.QtWidgets import (
 )
 
 from console.scene import Crossings
+from console.ui.i18n import translate
 
 __all__ = ["CrossingsDock"]
 
-COLUMNS = ("Upper pipe", "Lower pipe", "Clear distance m", "Cover upper m", "Cover lower m")
+COLUMNS = (
+    QT_TRANSLATE_NOOP("View3D", "Upper pipe"),
+    QT_TRANSLATE_NOOP("View3D", "Lower pipe"),
+    QT_TRANSLATE_NOOP("View3D", "Clear distance m"),
+    QT_TRANSLATE_NOOP("View3D", "Cover upper m"),
+    QT_TRANSLATE_NOOP("View3D", "Cover lower m"),
+)
 MAX_ROWS = 5000
 
 
@@ -31,18 +38,18 @@ class CrossingsDock(QDockWidget):
     crossingChosen = Signal(int)
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Crossings 交叉点管位", parent)
+        super().__init__(translate("View3D", "Crossings"), parent)
         self.setObjectName("view3d_crossings")
         body = QWidget(self)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.summary = QLabel("Crossings are computed when the 3D view opens.", body)
+        self.summary = QLabel(translate("View3D", "Crossings are computed when the 3D view opens."), body)
         self.summary.setWordWrap(True)
-        self.only_below = QCheckBox("Only those below the minimum clearance", body)
+        self.only_below = QCheckBox(translate("View3D", "Only those below the minimum clearance"), body)
         self.only_below.setChecked(True)
         self.only_below.toggled.connect(lambda _on: self._fill())
         self.table = QTableWidget(0, len(COLUMNS), body)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels([translate("View3D", c) for c in COLUMNS])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -67,9 +74,11 @@ class CrossingsDock(QDockWidget):
             return
         below = c.below_minimum
         self.summary.setText(
-            f"{len(c):,} crossings in plan; <b>{int(below.sum()):,}</b> below the {c.required_m:.2f} m vertical clear "
-            "distance of GB 50028 (table 6.3.3-2). Clearances use the recorded cover, or the minimum cover of §6.3.4 "
-            "where it is missing."
+            translate(
+                "View3D",
+                "{count} crossings in plan; {below} below the {minimum} m vertical clear distance of GB 50028 (table "
+                "6.3.3-2). Clearances use the recorded cover, or the minimum cover of §6.3.4 where it is missing.",
+            ).format(count=f"{len(c):,}", below=f"<b>{int(below.sum()):,}</b>", minimum=f"{c.required_m:.2f}")
         )
         rows = [k for k in range(len(c)) if below[k] or not self.only_below.isChecked()][:MAX_ROWS]
         self._rows = rows

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph.opengl as gl
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMatrix4x4, QPainter, QPen, QVector3D
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.scene import NetworkScene, SegmentPicker, thin_pipes
+from console.ui.i18n import translate
 from console.ui.view3d._symbols import SymbolItem, symbol_pixmap
 
 __all__ = ["BACKGROUND", "GLView", "LegendEntry", "PreparedView", "View3D", "prepare_view"]
@@ -51,8 +52,12 @@ SYMBOL_COLOURS = {
 SYMBOL_SIZES = {"valves": 16.0, "regulators": 16.0, "gate_stations": 24.0, "customers": 3.0}
 # valve ⋈ (as on every utility map), regulator ■, gate station ▲, meter ● (console.ui.view3d._symbols)
 SYMBOL_SHAPES = {"valves": "bowtie", "regulators": "square", "gate_stations": "triangle", "customers": "circle"}
-SYMBOL_LABELS = {"valves": "Valve 阀门", "regulators": "Regulator 调压器", "gate_stations": "Gate station 门站",
-                 "customers": "Meter 表具"}  # fmt: skip
+SYMBOL_LABELS = {
+    "valves": QT_TRANSLATE_NOOP("View3D", "Valve"),
+    "regulators": QT_TRANSLATE_NOOP("View3D", "Regulator"),
+    "gate_stations": QT_TRANSLATE_NOOP("View3D", "Gate station"),
+    "customers": QT_TRANSLATE_NOOP("View3D", "Meter"),
+}
 RISER_RGBA = (1.0, 0.85, 0.3, 1.0)
 # the translucent ground is drawn after everything else: drawn first, it would fill the depth buffer and hide the pipes
 # beneath it instead of letting them show through (x-ray)
@@ -192,7 +197,7 @@ class View3D(QWidget):
         row = QHBoxLayout(bar)
         row.setContentsMargins(4, 2, 4, 2)
         self.colour_mode = QComboBox(bar)
-        self.colour_mode.setToolTip("Colour the pipes by …")
+        self.colour_mode.setToolTip(translate("View3D", "Colour the pipes by …"))
         self.colour_mode.currentIndexChanged.connect(
             lambda _i: self.colourModeChanged.emit(self.colour_mode.currentData())
         )
@@ -200,34 +205,38 @@ class View3D(QWidget):
         self.exaggeration.setRange(1, 50)
         self.exaggeration.setValue(1)
         self.exaggeration.setFixedWidth(120)
-        self.exaggeration.setToolTip("Vertical exaggeration 垂直夸大")
+        self.exaggeration.setToolTip(translate("View3D", "Vertical exaggeration"))
         self.exaggeration.valueChanged.connect(lambda v: self.set_z_scale(float(v)))
         self.exaggeration_label = QLabel("×1", bar)
         self.ground_opacity = QSlider(Qt.Orientation.Horizontal, bar)
         self.ground_opacity.setRange(0, 100)
         self.ground_opacity.setValue(int(self._ground_alpha * 100))
         self.ground_opacity.setFixedWidth(120)
-        self.ground_opacity.setToolTip("Ground opacity: lower it to see the pipes through the ground (x-ray)")
+        self.ground_opacity.setToolTip(
+            translate("View3D", "Ground opacity: lower it to see the pipes through the ground (x-ray)")
+        )
         self.ground_opacity.valueChanged.connect(lambda v: self.set_ground_opacity(v / 100.0))
-        self.show_buildings = QCheckBox("Buildings", bar)
+        self.show_buildings = QCheckBox(translate("View3D", "Buildings"), bar)
         self.show_buildings.setChecked(True)
         self.show_buildings.toggled.connect(lambda on: self._set_visible("buildings", on))
-        self.show_contours = QCheckBox("Contours", bar)
-        self.show_contours.setToolTip("Pressure contours of the last simulation as bands on the ground")
+        self.show_contours = QCheckBox(translate("View3D", "Contours"), bar)
+        self.show_contours.setToolTip(
+            translate("View3D", "Pressure contours of the last simulation as bands on the ground")
+        )
         self.show_contours.toggled.connect(self.contoursToggled.emit)
-        above = QToolButton(bar, text="Above")
-        above.setToolTip("Look down on the district from above")
+        above = QToolButton(bar, text=translate("View3D", "Above"))
+        above.setToolTip(translate("View3D", "Look down on the district from above"))
         above.clicked.connect(lambda: self.look_from(above=True))
-        below = QToolButton(bar, text="Below")
-        below.setToolTip("Look up at the pipes from below ground")
+        below = QToolButton(bar, text=translate("View3D", "Below"))
+        below.setToolTip(translate("View3D", "Look up at the pipes from below ground"))
         below.clicked.connect(lambda: self.look_from(above=False))
         for w in (
-            QLabel("Colour", bar),
+            QLabel(translate("View3D", "Colour"), bar),
             self.colour_mode,
-            QLabel("Exaggeration", bar),
+            QLabel(translate("View3D", "Exaggeration"), bar),
             self.exaggeration,
             self.exaggeration_label,
-            QLabel("Ground", bar),
+            QLabel(translate("View3D", "Ground"), bar),
             self.ground_opacity,
             self.show_buildings,
             self.show_contours,
@@ -253,12 +262,16 @@ class View3D(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         entries = [
-            LegendEntry(SYMBOL_LABELS[layer], QColor.fromRgbF(*SYMBOL_COLOURS[layer]).name(), SYMBOL_SHAPES[layer])
+            LegendEntry(
+                translate("View3D", SYMBOL_LABELS[layer]),
+                QColor.fromRgbF(*SYMBOL_COLOURS[layer]).name(),
+                SYMBOL_SHAPES[layer],
+            )
             for layer in SYMBOL_SHAPES
             if layer in self._symbol_xyz
         ]
         if "risers" in self.items:
-            entries.append(LegendEntry("Riser 立管", QColor.fromRgbF(*RISER_RGBA).name(), "line"))
+            entries.append(LegendEntry(translate("View3D", "Riser"), QColor.fromRgbF(*RISER_RGBA).name(), "line"))
         for extra in self._overlay_legends.values():
             entries += extra
         self.symbol_legend_entries = entries
@@ -291,7 +304,7 @@ class View3D(QWidget):
         self.colour_mode.blockSignals(True)
         self.colour_mode.clear()
         for key, label in modes:
-            self.colour_mode.addItem(label, key)
+            self.colour_mode.addItem(translate("View3D", label), key)
         index = self.colour_mode.findData(current)
         self.colour_mode.setCurrentIndex(max(index, 0))
         self.colour_mode.blockSignals(False)

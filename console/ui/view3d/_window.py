@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMainWindow
 
+from console.ui.i18n import translate
 from console.ui.view3d._crossings_dock import CrossingsDock
 from console.ui.view3d._view import View3D
 
@@ -18,7 +19,7 @@ class View3DWindow(QMainWindow):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        self.setWindowTitle("3D view 三维视图 — GasOps Console")
+        self.setWindowTitle(translate("View3D", "3D view — GasOps Console"))
         self.view = View3D(self)
         self.setCentralWidget(self.view)
         self.crossings_dock = CrossingsDock(self)
