@@ -56,20 +56,40 @@ class SetAttribute(EditCommand):
     column: str
     new_values: Any
     _old: np.ndarray | None = field(default=None, init=False, repr=False)
+    # The layer as it was before and after this edit (frames are never changed in place). An undo that finds the
+    # ``_after`` frame still in place puts ``_before`` back, and a redo that finds ``_before`` puts ``_after`` back:
+    # no column is copied (at a million pipes a geometry column copy touches a million objects).
+    _before: Any = field(default=None, init=False, repr=False)
+    _after: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.feature_ids = list(self.feature_ids)
         self.text = f"set {self.column} of {len(self.feature_ids)} {self.layer}"
 
+    def _put(self, frame, rows: np.ndarray) -> None:
+        self.network.install_layer(
+            self.layer, frame, keep=len(frame), same_values=True, column=self.column, rows=np.asarray(rows).copy()
+        )
+
     def redo(self) -> None:
         rows = _rows(self.network, self.layer, self.feature_ids)
+        now = self.network[self.layer]
+        if self._after is not None and now is self._before:
+            self._put(self._after, rows)
+            return
         if self._old is None:
-            self._old = self.network[self.layer][self.column].iloc[rows].to_numpy(dtype=object).copy()
+            self._old = now[self.column].iloc[rows].to_numpy(dtype=object).copy()
         self.network.set_values(self.layer, rows, self.column, self.new_values)
+        self._before, self._after = now, self.network[self.layer]
 
     def undo(self) -> None:
         rows = _rows(self.network, self.layer, self.feature_ids)
+        now = self.network[self.layer]
+        if self._before is not None and now is self._after:
+            self._put(self._before, rows)
+            return
         self.network.set_values(self.layer, rows, self.column, self._old)
+        self._before, self._after = self.network[self.layer], now
 
     def merge_with(self, other: EditCommand) -> bool:
         if (
