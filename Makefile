@@ -89,7 +89,8 @@ $(STAMP_PKG_VENV): packaging/requirements-lock.txt
 
 $(STAMP_PACKAGE): $(STAMP_PKG_VENV) $(PACKAGE_INPUTS)
 	@start=$$(date +%s); \
-	if [ -f packaging/i18n.py ]; then $(PKG_PY) packaging/i18n.py release; fi && \
+	if [ -f packaging/i18n.py ] && ls resources/i18n/*.ts >/dev/null 2>&1; then $(PKG_PY) packaging/i18n.py release; fi && \
+	rm -rf build/lib build/bdist.* && \
 	$(PKG_PIP) install --no-deps --no-build-isolation --force-reinstall . && \
 	$(PKG_VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
 		packaging/gasops.spec && \

@@ -211,3 +211,16 @@ def test_icons_and_desktop_entry_match_their_sources():
     assert entry["Type"] == "Application" and entry["Exec"].split()[0] == "gasops" and entry["Icon"] == "gasops"
     assert entry["Name"] == "GasOps Console" and entry["Name[zh_CN]"]
     assert entry["Categories"].endswith(";")
+
+
+def test_bundle_opens_the_3d_view(bundle, xvfb_display, tmp_path):
+    """PyOpenGL inside the bundle: the 3D window of the demo is drawn (pyqtgraph.opengl on Mesa)."""
+    out = tmp_path / "bundle-3d.png"
+    env = _clean_env(tmp_path, DISPLAY=xvfb_display, QT_QPA_PLATFORM="xcb", LIBGL_ALWAYS_SOFTWARE="1")
+    proc = _run([str(bundle), "--view", "3d", "--screenshot", str(out), "--screenshot-delay", "0.5"], env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    pixels = _pixels(out)
+    assert pixels.shape[:2] == (900, 1400)  # the 3D window (View3DWindow), not the main window
+    scene = pixels[:, :900]
+    assert len(np.unique(scene.reshape(-1, 3), axis=0)) > 200
+    assert _count_near(scene, "#38b6e8", tolerance=40) > 500  # low-pressure pipes in their colour
