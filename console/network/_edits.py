@@ -151,6 +151,7 @@ class DeleteRows(EditCommand):
         keep = np.ones(len(frame), dtype=bool)
         keep[rows] = False
         self._rows, self._removed = rows, frame.iloc[rows]
+        _retire(self.network, self.feature_ids)
         _install(
             self.network,
             self.layer,
@@ -217,6 +218,17 @@ class CompositeEdit(EditCommand):
 
 # -- helpers ------------------------------------------------------------------------------------------------------------
 _NUMBERED = re.compile(r"^(.*?)(\d+)$")
+_RETIRED = "\0retired"  # key in network._id_tops: the ids deleted from this network (and its snapshots' ancestors)
+
+
+def _retire(network, ids: Iterable[str]) -> None:
+    """Remember ``ids`` as deleted: :func:`next_id` never hands them out again on this network or its snapshots.
+
+    Ids share one namespace across layers, and a change set is applied to the master, where a deleted feature still
+    holds its id until the change set's own delete: a new feature given a freed id would be a delete plus an add of
+    one id (an insert-insert conflict with the master, or a deleted feature's history continued by a new one). A
+    frozenset replaced, never mutated, so a snapshot (which copies ``_id_tops`` shallowly) keeps its own."""
+    network._id_tops[_RETIRED] = network._id_tops.get(_RETIRED, frozenset()) | frozenset(map(str, ids))
 
 
 def next_id(network, layer: str, taken: Iterable[str] = ()) -> str:
@@ -239,10 +251,11 @@ def next_id(network, layer: str, taken: Iterable[str] = ()) -> str:
         scanned = len(ids)
     network._id_tops[layer] = (scanned, prefix, width, top)
     taken = set(taken)
+    retired = network._id_tops.get(_RETIRED, frozenset())
     while True:
         top += 1
         candidate = f"{prefix}{top:0{width}d}"
-        if candidate not in taken and not network.has_ids([candidate])[0]:
+        if candidate not in taken and candidate not in retired and not network.has_ids([candidate])[0]:
             return candidate
 
 
