@@ -60,10 +60,15 @@ $(STAMP_BENCH): $(STAMP_TEST)
 system-deps:
 	@bash packaging/system-deps.sh $(SYSTEM_PACKAGES)
 
-run: $(STAMP_RUN) system-deps
+# The Chinese catalog compiled at install time (console/ui/translations, package data; gitignored).
+QM_FILES := console/ui/translations/gasops_zh_CN.qm
+console/ui/translations/gasops_%.qm: resources/i18n/gasops_%.ts | $(STAMP_RUN)
+	$(PY) packaging/i18n.py --lang $* release
+
+run: $(STAMP_RUN) system-deps $(QM_FILES)
 	@bash packaging/run-gui.sh $(VENV)/bin/gasops $(ARGS)
 
-test: $(STAMP_TEST) system-deps $(STAMP_PACKAGE)
+test: $(STAMP_TEST) system-deps $(QM_FILES) $(STAMP_PACKAGE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP_BENCH) system-deps
