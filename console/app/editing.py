@@ -47,6 +47,7 @@ from console.network import (
     changes_to_json,
     diff_networks,
 )
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = [
     "CHANGES_DIR",
@@ -68,6 +69,13 @@ STATUSES = ("draft", "submitted", "approved", "rejected")
 FORMAT = "gasops-changeset/1"
 #: How a reviewer settles a conflicting feature: take the change set's version, or keep the master's.
 RESOLUTIONS = ("branch", "master")
+
+
+# Progress of a review job (English; the UI translates them with context "EditingService").
+REVIEW_OPENING = QT_TRANSLATE_NOOP("EditingService", "opening the master network")
+REVIEW_BRANCH = QT_TRANSLATE_NOOP("EditingService", "applying the change set to a branch")
+REVIEW_EFFECT = QT_TRANSLATE_NOOP("EditingService", "validation, valve segments and hydraulics")
+REVIEW_PROGRESS = (REVIEW_OPENING, REVIEW_BRANCH, REVIEW_EFFECT)
 
 
 class ChangeSetStoreError(GasOpsError):
@@ -162,6 +170,21 @@ def changeset_digest_of(cs: ChangeSet) -> str:
     return changeset_digest([head, *changes_to_json(cs.changes)])[0]
 
 
+def _source_state(source: Any) -> tuple | None:
+    """What identifies the state of a network file (path, inode, size, modification time); None for a database URL or a
+    path that cannot be read (read it again)."""
+    from console.io import is_database_url
+
+    if is_database_url(source):
+        return None
+    try:
+        path = Path(source).resolve()
+        st = path.stat()
+    except (OSError, TypeError, ValueError):
+        return None
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)  # an atomic write makes a new file: a new inode
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -201,6 +224,11 @@ class EditingService:
         self.stack.changed.connect(self.session_changed.emit)
         self.network: GasNetwork | None = None
         self.base: GasNetwork | None = None
+        # The master last opened for a review: (where it came from and that file's state, the network). Its derived
+        # data (topology, valve segments, steady state) is cached on it per version, so every review of the same
+        # master after the first is the cached path.
+        self._master: tuple[tuple, GasNetwork] | None = None
+        self.masters_opened = 0  # how many times a master was read from its source (tests, diagnostics)
         if network is not None:
             self.start(network)
 
@@ -367,12 +395,57 @@ class EditingService:
         ApplyChangeSet(branch, cs.changes).redo()
         return branch
 
-    def review(self, change_id: str, master: GasNetwork, *, hydraulics: bool = True) -> ReviewEffect:
-        """The engineering effect of a change set on ``master`` (conflicts raise before anything is computed)."""
+    def review(
+        self, change_id: str, master: GasNetwork, *, hydraulics: bool = True, feedback: Any = None
+    ) -> ReviewEffect:
+        """The engineering effect of a change set on ``master`` (conflicts raise before anything is computed).
+
+        ``master`` is only read (the branch is a snapshot of it), so a job may review on the service's cached master
+        while the window goes on; ``feedback`` (console.app.jobs.Feedback) gets progress and may cancel."""
         cs = self.get(change_id)
-        effect = review_effect(master, self.branch(cs, master), hydraulics=hydraulics, changes=cs.changes)
+        if feedback is not None:
+            feedback.progress(0.3, REVIEW_BRANCH)
+        branch = self.branch(cs, master)
+        if feedback is not None:
+            feedback.progress(0.4, REVIEW_EFFECT)
+        effect = review_effect(master, branch, hydraulics=hydraulics, changes=cs.changes)
         effect.overlapping_changesets = self.overlapping(cs, master)
         return effect
+
+    def master_at(self, source: Any, *, opener: Callable[[Any], GasNetwork] | None = None,
+                  feedback: Any = None) -> GasNetwork:  # fmt: skip
+        """The master network at ``source`` (a file or a PostGIS URL; None: the session's base, the network as opened
+        or last saved), read once per state of its source: while the file is unchanged (same size and modification
+        time) the network read before is returned, with its topology, valve segments and steady state cached on it.
+        A database is read again every time (other consoles commit to it). Treat the answer as read-only: change a
+        snapshot of it."""
+        if source is None:
+            if self.base is None:
+                raise ChangeSetStoreError("no network is open: nothing to review against")
+            return self.base
+        key = _source_state(source)
+        held = self._master
+        if key is not None and held is not None and held[0] == key:
+            return held[1]
+        if feedback is not None:
+            feedback.progress(0.05, REVIEW_OPENING)
+        if opener is None:
+            from console.app.workspace import open_network as opener
+        master = opener(source)
+        self.masters_opened += 1
+        self._master = (key, master) if key is not None else None
+        return master
+
+    def review_at(self, change_id: str, source: Any, *, hydraulics: bool = True, feedback: Any = None,
+                  opener: Callable[[Any], GasNetwork] | None = None) -> ReviewEffect:  # fmt: skip
+        """:meth:`review` against the master at ``source`` (:meth:`master_at`): what a review job runs."""
+        master = self.master_at(source, opener=opener, feedback=feedback)
+        return self.review(change_id, master, hydraulics=hydraulics, feedback=feedback)
+
+    def committed(self, source: Any, master: GasNetwork) -> None:
+        """``master`` is now what ``source`` holds (an approval wrote it): keep it as the cached master."""
+        key = _source_state(source) if source is not None else None
+        self._master = (key, master) if key is not None else None
 
     def overlapping(self, cs: ChangeSet, master: GasNetwork) -> list[str]:
         """Other pending change sets that meet this one on a valve segment whose boundary either of them alters —

@@ -32,7 +32,14 @@ import pandas as pd
 from console.network import LINK_LAYERS, NODE_LAYERS, GasNetwork
 from console.network._validation import GLOBAL_CHECKS, _connectivity, neighbourhood, per_feature, validate_features
 
-__all__ = ["ReviewEffect", "SystemPressure", "boundary_segments", "review_effect", "touched_segments"]
+__all__ = [
+    "ReviewEffect",
+    "SystemPressure",
+    "boundary_segments",
+    "master_steady_state",
+    "review_effect",
+    "touched_segments",
+]
 
 
 @dataclass(frozen=True)
@@ -344,11 +351,19 @@ def _system_name(s) -> str:
     return ", ".join(s.fed_by[:2]) + (" …" if len(s.fed_by) > 2 else "") if s.fed_by else f"system {s.system_id}"
 
 
+def master_steady_state(master: GasNetwork):
+    """The master's steady state (design demand), solved once per master version and kept on it: every review of
+    the same master after the first takes it from there."""
+    from console.hydraulics import simulate
+
+    return master.cached("review.steady_state", lambda: simulate(master))
+
+
 def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect) -> None:
     from console.hydraulics import HydraulicsError, simulate
 
     try:
-        before = simulate(master)
+        before = master_steady_state(master)
     except HydraulicsError as exc:
         effect.hydraulics_note = f"master does not solve: {exc}"
         return

@@ -431,20 +431,38 @@ class EditingController(QObject):
         self.overlay.draw(cs.changes, self.window.network)
 
     def _master(self):
-        from console.app.workspace import open_network
-
-        source = self.window.network_source
-        if source is None:
-            return self.service.base  # an in-memory network: its state when opened or last saved
-        return open_network(source)
+        """The master to approve onto: the service's cached one (read again only when its file changed)."""
+        return self.service.master_at(self.window.network_source)
 
     def review_effect(self, change_id: str) -> None:
-        try:
-            effect = self.service.review(change_id, self._master())
-        except GasOpsError as exc:
+        """Compute the change set's engineering effect in a job (the window stays live); the master is the service's
+        cached one, so a second review of the same master reuses its segments and steady state."""
+        source = self.window.network_source
+        service = self.service
+        self.review.show_effect(
+            translate("EditingController", "Computing the effect of {change}…").format(change=change_id)
+        )
+
+        def work(feedback=None):
+            return service.review_at(change_id, source, feedback=feedback)
+
+        def progress(fraction: float, message: str) -> None:
+            text = translate("EditingService", message) if message else ""
+            self.review.show_effect(translate("EditingController", "Computing the effect of {change}: {step} "
+                                              "({percent} %)").format(change=change_id, step=text,
+                                                                      percent=int(fraction * 100)))  # fmt: skip
+
+        def done(effect) -> None:
+            self.last_effect = effect
+            self.review.show_effect(effect_text(effect))
+
+        def failed(exc: BaseException) -> None:
+            if not isinstance(exc, GasOpsError | OSError | ValueError):
+                raise exc
             self.review.show_effect(translate("EditingController", "Cannot be reviewed: {error}").format(error=exc))
-            return
-        self.review.show_effect(effect_text(effect))
+
+        self.review_job = self.window.jobs.submit("editing.review", work, on_done=done, on_error=failed,
+                                                  on_progress=progress)  # fmt: skip
 
     def approve(self, change_id: str, resolutions: dict[str, str] | None = None) -> None:
         """Approve a change set; when the master changed some of its features since, the conflict dialog shows the
@@ -452,7 +470,13 @@ class EditingController(QObject):
         from console.io import commit_changes, is_database_url, write_network
 
         source = self.window.network_source
-        master = self._master()
+        try:
+            master = self._master()
+        except (GasOpsError, OSError) as exc:
+            self._show_refusal(str(exc))
+            return
+        if source is not None:
+            master = master.snapshot()  # the cached master is shared with review jobs: approve onto a copy
         if resolutions is None:
             try:
                 conflicts = self.service.conflicts(change_id, master)
@@ -482,6 +506,8 @@ class EditingController(QObject):
             self.review.show_effect(translate("EditingController", "Not approved: {error}").format(error=exc))
             self._show_refusal(str(exc))
             return
+        if source is not None and not is_database_url(source):
+            self.service.committed(source, master)  # the file now holds it: the next review starts from it
         self.review.set_changesets(self.service.list())
         self.show_changeset(change_id)
         self.window.statusBar().showMessage(
