@@ -124,7 +124,7 @@ def review_effect(
     _validation(master, branch, effect, changes)
     _segments(master, branch, effect, changes)
     if hydraulics:
-        _hydraulics(master, branch, effect)
+        _hydraulics(master, branch, effect, changes)
     return effect
 
 
@@ -359,8 +359,13 @@ def master_steady_state(master: GasNetwork):
     return master.cached("review.steady_state", lambda: simulate(master))
 
 
-def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect) -> None:
-    from console.hydraulics import HydraulicsError, simulate
+def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect, changes=None, *,
+                partial: bool = True) -> None:  # fmt: skip
+    """Minimum pressure per pressure system before and after, and the new violations. The master's steady state is
+    solved once per master version (:func:`master_steady_state`); the branch's only in the pressure systems the
+    change set reaches (:func:`console.hydraulics.simulate_branch`, equal to a full solve of the branch within the
+    solver's tolerance) unless ``partial`` is False or the change set is not known."""
+    from console.hydraulics import HydraulicsError, simulate, simulate_branch
 
     try:
         before = master_steady_state(master)
@@ -368,7 +373,10 @@ def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect) ->
         effect.hydraulics_note = f"master does not solve: {exc}"
         return
     try:
-        after = simulate(branch)
+        if partial and changes is not None:
+            after = simulate_branch(master, before, branch, _seed_ids(changes))
+        else:
+            after = simulate(branch)
     except HydraulicsError as exc:
         effect.hydraulics_note = f"the branch does not solve: {exc}"
         effect.new_violations.append({"kind": "not_solved", "severity": "error", "feature_id": "", "message": str(exc)})

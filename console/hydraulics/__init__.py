@@ -11,6 +11,7 @@ formulas: :mod:`console.hydraulics._laws`; the solver: :mod:`console.hydraulics.
 """
 
 from console.hydraulics._assimilate import with_live_pressures
+from console.hydraulics._branch import BranchSteadyState, simulate_branch
 from console.hydraulics._contours import ContourSet, PressureContours, nice_levels, pressure_contours
 from console.hydraulics._diff import ResultDiff, diff_results
 from console.hydraulics._errors import HydraulicModelError, HydraulicsError, InfeasibleError, NotConvergedError
@@ -47,6 +48,7 @@ from console.hydraulics._types import (
 __all__ = [
     "PROGRESS_MESSAGES",
     "AIR_DENSITY_NORMAL_KG_M3",
+    "BranchSteadyState",
     "DEFAULT_MAX_VELOCITY_MS",
     "DEFAULT_MIN_PRESSURE_MPA",
     "DEFAULT_SIMULTANEITY",
@@ -87,6 +89,7 @@ __all__ = [
     "pressure_contours",
     "read_demand_scenario",
     "simulate",
+    "simulate_branch",
     "with_live_pressures",
     "what_if",
     "what_if_local",
