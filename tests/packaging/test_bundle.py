@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.xvfb import xvfb_display as start_xvfb
+
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "dist" / "gasops"
 EXECUTABLE = BUNDLE / "gasops"
@@ -57,28 +59,7 @@ def bundle() -> Path:
 
 @pytest.fixture(scope="module")
 def xvfb_display():
-    binary = shutil.which("Xvfb")
-    if binary is None:
-        pytest.fail(
-            "Xvfb is not installed: the bundle test needs it (`make test` installs xvfb; or apt-get install xvfb)"
-        )
-    read, write = os.pipe()
-    proc = subprocess.Popen(
-        [binary, "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()
-    if not number:
-        proc.kill()
-        proc.wait(10)
-        pytest.fail("Xvfb did not start (no display number)")
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)
+    yield from start_xvfb("the bundle tests")
 
 
 def _clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -10,39 +10,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.xvfb import xvfb_display as start_xvfb
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def xvfb_display():
-    binary = shutil.which("Xvfb")
-    if binary is None:
-        pytest.fail(
-            "Xvfb is not installed: the 3D view tests need it (`make test` installs xvfb; or apt-get install xvfb)"
-        )
-    read, write = os.pipe()
-    proc = subprocess.Popen(
-        [binary, "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start (no display number)")
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)
+    yield from start_xvfb("the 3D view tests")
 
 
 @pytest.fixture(scope="module")
