@@ -28,11 +28,13 @@ import json
 import logging
 import os
 import secrets
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from psygnal import Signal
 
 from console.app.review import ReviewEffect, review_effect
@@ -60,6 +62,7 @@ __all__ = [
     "RESOLUTIONS",
     "changeset_digest_of",
     "edit_feature_ids",
+    "source_state",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,9 +76,10 @@ RESOLUTIONS = ("branch", "master")
 
 # Progress of a review job (English; the UI translates them with context "EditingService").
 REVIEW_OPENING = QT_TRANSLATE_NOOP("EditingService", "opening the master network")
+REVIEW_STEADY = QT_TRANSLATE_NOOP("EditingService", "the master's steady state")
 REVIEW_BRANCH = QT_TRANSLATE_NOOP("EditingService", "applying the change set to a branch")
 REVIEW_EFFECT = QT_TRANSLATE_NOOP("EditingService", "validation, valve segments and hydraulics")
-REVIEW_PROGRESS = (REVIEW_OPENING, REVIEW_BRANCH, REVIEW_EFFECT)
+REVIEW_PROGRESS = (REVIEW_OPENING, REVIEW_STEADY, REVIEW_BRANCH, REVIEW_EFFECT)
 
 
 class ChangeSetStoreError(GasOpsError):
@@ -185,6 +189,22 @@ def _source_state(source: Any) -> tuple | None:
     return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)  # an atomic write makes a new file: a new inode
 
 
+def source_state(source: Any) -> tuple | None:
+    """What identifies the state of a network file now (path, inode, size, modification time); None for a database
+    URL or a path that cannot be read."""
+    return _source_state(source)
+
+
+def _same_content(reviewed: GasNetwork, master: GasNetwork) -> bool:
+    """Whether ``master`` is ``reviewed`` or an unedited snapshot of it (a snapshot shares its version and its
+    cached topology; any edit makes a new version)."""
+    if reviewed is master:
+        return True
+    key = GasNetwork.TOPOLOGY_KEY
+    a, b = reviewed._cache.get(key), master._cache.get(key)
+    return reviewed.version == master.version and a is not None and a is b
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -217,8 +237,12 @@ class EditingService:
     session_changed = Signal(int)
     changesets_changed = Signal(str)
 
-    def __init__(self, folder: str | os.PathLike, *, operators: Any = None, network: GasNetwork | None = None) -> None:
+    def __init__(self, folder: str | os.PathLike, *, operators: Any = None, network: GasNetwork | None = None,
+                 state_dir: str | os.PathLike | None = None) -> None:  # fmt: skip
         self.folder = Path(folder)
+        # Where the master's solved steady states are kept across sessions (default: the workspace's cache folder
+        # beside ``changes/``); see console.app.master_state.
+        self.state_dir = Path(state_dir) if state_dir is not None else None
         self.operators = operators
         self.stack = UndoStack()
         self.stack.changed.connect(self.session_changed.emit)
@@ -229,14 +253,30 @@ class EditingService:
         # master after the first is the cached path.
         self._master: tuple[tuple, GasNetwork] | None = None
         self.masters_opened = 0  # how many times a master was read from its source (tests, diagnostics)
+        self.master_solves = 0  # how many times a master's steady state was solved cold (tests, diagnostics)
+        self.master_states_reused = Counter()  # where a master's steady state came from without a solve
+        self._digests: dict[tuple, str] = {}  # file state → SHA-256 of its bytes, hashed this session
+        self._store: Any = None
+        # The last review's branch steady state: (change id, the master reviewed, its changes, the branch's topology,
+        # the branch's whole SimulationResult). On approval of exactly that change set onto that master, it is the
+        # new master's steady state.
+        self._reviewed: tuple | None = None
+        # What the session's base was opened from (the file's state then): a solution the console holds for the
+        # base (solution_provider) is the master's when the file is still in that state.
+        self._base_state: tuple | None = None
+        #: ``() -> run`` with ``source``, ``version`` and ``result`` (a console.app.simulation.SimulationRun) or None:
+        #: the simulator's solution of the network being edited, reused for the master when it is of the base.
+        self.solution_provider: Callable[[], Any] | None = None
         if network is not None:
             self.start(network)
 
     # -- the edit session ---------------------------------------------------------------------------------------------
-    def start(self, network: GasNetwork) -> None:
-        """Edit ``network`` from here on; its current state is the session's base."""
+    def start(self, network: GasNetwork, source: Any = None) -> None:
+        """Edit ``network`` from here on; its current state is the session's base (read from ``source``, when
+        given: the file's state now is noted, so a solution of the base serves as the master's while it holds)."""
         self.network = network
         self.base = network.snapshot()
+        self._base_state = _source_state(source) if source is not None else None
         self.stack.clear()
 
     def _require(self, permission: str, action: str, owner: str | None = None) -> None:
@@ -262,6 +302,7 @@ class EditingService:
         """The network was saved: the saved state is the new base and the undo history's clean point."""
         if self.network is not None:
             self.base = self.network.snapshot()
+        self._base_state = None
         self.stack.set_clean()
 
     def pending_changes(self) -> list[FeatureChange]:
@@ -396,21 +437,138 @@ class EditingService:
         return branch
 
     def review(
-        self, change_id: str, master: GasNetwork, *, hydraulics: bool = True, feedback: Any = None
-    ) -> ReviewEffect:
+        self, change_id: str, master: GasNetwork, *, hydraulics: bool = True, feedback: Any = None,
+        source: Any = None, request: Any = None,
+    ) -> ReviewEffect:  # fmt: skip
         """The engineering effect of a change set on ``master`` (conflicts raise before anything is computed).
 
         ``master`` is only read (the branch is a snapshot of it), so a job may review on the service's cached master
-        while the window goes on; ``feedback`` (console.app.jobs.Feedback) gets progress and may cancel."""
+        while the window goes on; ``feedback`` (console.app.jobs.Feedback) gets progress and may cancel. The
+        master's steady state (for ``request``, default design demand) comes from :meth:`steady_state` (``source``:
+        where the master was read, for the persisted state)."""
         cs = self.get(change_id)
+        before = None
+        if hydraulics:
+            from console.hydraulics import HydraulicsError
+
+            if feedback is not None:
+                feedback.progress(0.2, REVIEW_STEADY)
+            try:
+                before = self.steady_state(master, source, request=request)
+            except HydraulicsError:
+                before = None  # review_effect solves it again and says why the master does not solve
         if feedback is not None:
             feedback.progress(0.3, REVIEW_BRANCH)
         branch = self.branch(cs, master)
         if feedback is not None:
             feedback.progress(0.4, REVIEW_EFFECT)
-        effect = review_effect(master, branch, hydraulics=hydraulics, changes=cs.changes)
+        effect = review_effect(master, branch, hydraulics=hydraulics, changes=cs.changes, before=before)
         effect.overlapping_changesets = self.overlapping(cs, master)
+        if effect.branch_steady_state is not None:
+            self._reviewed = (cs.change_id, master, cs.changes, branch.topology, effect.branch_steady_state)
         return effect
+
+    # -- the master's steady state, kept -------------------------------------------------------------------------------
+    @property
+    def store(self):
+        """The :class:`console.app.master_state.SteadyStateStore` of the workspace (its ``cache/`` folder)."""
+        from console.app.master_state import SteadyStateStore
+
+        folder = self.state_dir if self.state_dir is not None else self.folder.parent / "cache"
+        if self._store is None or self._store.folder != folder:
+            self._store = SteadyStateStore(folder)
+        return self._store
+
+    def _master_digest(self, source: Any, master: GasNetwork) -> str | None:
+        """SHA-256 of the file ``master`` was read from, when it is the held master and the file is still in the
+        state it was read in (checked again after hashing); None otherwise (a database, another network)."""
+        held = self._master
+        if source is None or held is None or held[1] is not master:
+            return None
+        key = held[0]
+        if key in self._digests:
+            return self._digests[key]
+        from console.app.master_state import file_digest
+
+        try:
+            digest = file_digest(key[0])
+        except OSError as exc:
+            log.warning("%s: not hashed (%s): its steady state is not kept", key[0], exc)
+            return None
+        if _source_state(source) != key:
+            log.warning("%s changed while it was hashed: its steady state is not kept", key[0])
+            return None
+        self._digests[key] = digest
+        return digest
+
+    def _from_provider(self, master: GasNetwork, source: Any, request: Any) -> Any:
+        """The simulator's solution of the base, when the master is the base as opened (same file state) and the
+        request is the same; None otherwise."""
+        from console.app.master_state import request_digest
+
+        if self.solution_provider is None or self._base_state is None or self.base is None:
+            return None
+        held = self._master
+        if held is None or held[1] is not master or held[0] != self._base_state:
+            return None
+        run = self.solution_provider()
+        if run is None or run.source is not self.network or run.version != self.base.version:
+            return None
+        result = run.result
+        if request_digest(result.request) != request_digest(request):
+            return None
+        topo = master.topology
+        if len(result.node_ids) != topo.n_nodes or len(result.link_ids) != topo.n_links:
+            return None
+        if not (np.array_equal(result.node_ids, topo.node_ids) and np.array_equal(result.link_ids, topo.link_ids)):
+            return None
+        return replace(result, network_version=master.version, network_name=master.name)
+
+    def steady_state(self, master: GasNetwork, source: Any = None, *, request: Any = None, feedback: Any = None):
+        """The steady state of ``master`` for ``request`` (default: design demand), kept on it per version: from
+        the workspace's cache when a solution of this file's bytes and this request was kept (a session before, or
+        an approval that carried the reviewed branch's over), else the simulator's solution of the same network
+        (:attr:`solution_provider`), else solved (counted in :attr:`master_solves`) and kept on disk for the next
+        session. Raises the solver's errors when the master does not solve."""
+        from console.app.master_state import request_digest
+        from console.app.review import master_steady_state, steady_state_key
+        from console.hydraulics import SimulationRequest
+
+        request = request or SimulationRequest()
+        key = steady_state_key(request)
+        hit = master._cache.get(key)
+        if hit is not None and hit[0] == master.version:
+            return hit[1]
+        digest = self._master_digest(source, master)
+        if digest is not None:
+            got = self.store.load(master, request, digest)
+            if got is not None:
+                self.master_states_reused["disk"] += 1
+                master.adopt(key, got, master.version)
+                return got
+        got = self._from_provider(master, source, request)
+        if got is not None:
+            self.master_states_reused["simulator"] += 1
+            master.adopt(key, got, master.version)
+        else:
+            got = master_steady_state(master, request, feedback=feedback)
+            self.master_solves += 1
+        if digest is not None and request_digest(got.request) == request_digest(request):
+            self._keep(master, got, digest)
+        return got
+
+    def _keep(self, master: GasNetwork, result: Any, digest: str) -> None:
+        try:
+            self.store.save(master, result, digest)
+        except (OSError, ValueError) as exc:
+            log.warning("the steady state of %s was not kept: %s", master.name, exc)
+
+    def prefetch(self, source: Any, *, feedback: Any = None) -> GasNetwork:
+        """Read the master at ``source`` and make its steady state ready (kept, reused or solved): what the console
+        runs in the background when a network is opened for editing, so the first review finds it."""
+        master = self.master_at(source, feedback=feedback)
+        self.steady_state(master, source, feedback=feedback)
+        return master
 
     def master_at(self, source: Any, *, opener: Callable[[Any], GasNetwork] | None = None,
                   feedback: Any = None) -> GasNetwork:  # fmt: skip
@@ -440,12 +598,32 @@ class EditingService:
                   opener: Callable[[Any], GasNetwork] | None = None) -> ReviewEffect:  # fmt: skip
         """:meth:`review` against the master at ``source`` (:meth:`master_at`): what a review job runs."""
         master = self.master_at(source, opener=opener, feedback=feedback)
-        return self.review(change_id, master, hydraulics=hydraulics, feedback=feedback)
+        return self.review(change_id, master, hydraulics=hydraulics, feedback=feedback, source=source)
 
-    def committed(self, source: Any, master: GasNetwork) -> None:
-        """``master`` is now what ``source`` holds (an approval wrote it): keep it as the cached master."""
+    def committed(self, source: Any, master: GasNetwork, *, persist: bool = True) -> None:
+        """``master`` is now what ``source`` holds (an approval wrote it): keep it as the cached master, and its
+        steady state (the reviewed branch's, carried over by :meth:`approve`) on disk unless ``persist`` is False
+        (then :meth:`persist` does it, e.g. in a job)."""
         key = _source_state(source) if source is not None else None
         self._master = (key, master) if key is not None else None
+        if persist and key is not None:
+            self.persist(source, master)
+
+    def persist(self, source: Any, master: GasNetwork) -> bool:
+        """Keep the steady states cached on ``master`` (the held master of ``source``) in the workspace's cache;
+        False when there is nothing to keep or the file is not the held master's."""
+        from console.app.review import STEADY_STATE_KEY
+
+        states = [hit[1] for k, hit in list(master._cache.items())
+                  if k.startswith(STEADY_STATE_KEY) and hit[0] == master.version]  # fmt: skip
+        if not states:
+            return False
+        digest = self._master_digest(source, master)
+        if digest is None:
+            return False
+        for result in states:
+            self._keep(master, result, digest)
+        return True
 
     def overlapping(self, cs: ChangeSet, master: GasNetwork) -> list[str]:
         """Other pending change sets that meet this one on a valve segment whose boundary either of them alters —
@@ -551,6 +729,9 @@ class EditingService:
             changes, account = self.resolved_changes(change_id, master, resolutions)
             comment = f"{comment}; {account}" if comment else account
         cs = self._decide(change_id, "approved", comment)
+        reviewed = self._reviewed
+        carried = (not resolutions and reviewed is not None and reviewed[0] == cs.change_id
+                   and reviewed[2] == changes and _same_content(reviewed[1], master))  # fmt: skip
         edit = ApplyChangeSet(master, changes, f"change set {cs.change_id}")  # raises ChangeConflict first
         edit.redo()
         try:
@@ -561,8 +742,24 @@ class EditingService:
             raise
         self._record(cs, "approved")
         self._save(cs)
+        if carried:
+            self._carry_over(master, reviewed[3], reviewed[4])
+        self._reviewed = None
         self.changesets_changed.emit(cs.change_id)
         return cs
+
+    def _carry_over(self, master: GasNetwork, branch_topology: Any, result: Any) -> None:
+        """The reviewed branch's steady state becomes the steady state of ``master`` (the branch, committed)."""
+        from console.app.review import steady_state_key
+
+        topo = master.topology
+        if not (topo.node_id_text.equals(branch_topology.node_id_text)
+                and topo.link_id_text.equals(branch_topology.link_id_text)):  # fmt: skip
+            log.warning("the approved master is not the reviewed branch: its steady state is solved again")
+            return
+        state = replace(result, network_version=master.version, network_name=master.name)
+        master.adopt(steady_state_key(state.request), state, master.version)
+        self.master_states_reused["approval"] += 1
 
     def reject(self, change_id: str, comment: str) -> ChangeSet:
         """Reject a change set with the reviewer's comment (recorded in the ledger; the master is not touched)."""

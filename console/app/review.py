@@ -23,7 +23,7 @@ For a master network and the same network with the change set applied (the *bran
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -36,8 +36,10 @@ __all__ = [
     "ReviewEffect",
     "SystemPressure",
     "boundary_segments",
+    "STEADY_STATE_KEY",
     "master_steady_state",
     "review_effect",
+    "steady_state_key",
     "touched_segments",
 ]
 
@@ -69,9 +71,14 @@ class ReviewEffect:
     new_violations: list[dict] = field(default_factory=list)
     hydraulics_note: str = ""
     overlapping_changesets: list[str] = field(default_factory=list)
+    # The branch's whole steady state (console.hydraulics.SimulationResult), not part of the effect shown: on
+    # approval of this change set it is the new master's (EditingService carries it over).
+    branch_steady_state: Any = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(replace(self, branch_steady_state=None))
+        out.pop("branch_steady_state", None)
+        return out
 
     @property
     def blocking(self) -> bool:
@@ -108,13 +115,20 @@ class ReviewEffect:
 
 
 def review_effect(
-    master: GasNetwork, branch: GasNetwork, *, hydraulics: bool = True, changes: list | None = None
+    master: GasNetwork,
+    branch: GasNetwork,
+    *,
+    hydraulics: bool = True,
+    changes: list | None = None,
+    before: Any = None,
 ) -> ReviewEffect:
     """The effect of turning ``master`` into ``branch`` (see the module).
 
     ``changes`` (the change set, when known) bounds the validation to the changed features' neighbourhood; without
     it the change set is diffed first. The master's valve segments and customer groups are cached on it (one build
-    per master version serves every review against it).
+    per master version serves every review against it). ``before`` is the master's steady state when the caller
+    has it (:meth:`console.app.editing.EditingService.steady_state`: kept across sessions), else it is solved once
+    per master version (:func:`master_steady_state`).
     """
     if changes is None:
         from console.network import diff_networks
@@ -124,7 +138,7 @@ def review_effect(
     _validation(master, branch, effect, changes)
     _segments(master, branch, effect, changes)
     if hydraulics:
-        _hydraulics(master, branch, effect, changes)
+        _hydraulics(master, branch, effect, changes, before=before)
     return effect
 
 
@@ -351,16 +365,27 @@ def _system_name(s) -> str:
     return ", ".join(s.fed_by[:2]) + (" …" if len(s.fed_by) > 2 else "") if s.fed_by else f"system {s.system_id}"
 
 
-def master_steady_state(master: GasNetwork):
-    """The master's steady state (design demand), solved once per master version and kept on it: every review of
-    the same master after the first takes it from there."""
-    from console.hydraulics import simulate
+STEADY_STATE_KEY = "review.steady_state"
 
-    return master.cached("review.steady_state", lambda: simulate(master))
+
+def steady_state_key(request) -> str:
+    """The key a master's steady state for ``request`` is cached under on the network (one per request)."""
+    from console.app.master_state import request_digest
+
+    return f"{STEADY_STATE_KEY}:{request_digest(request)}"
+
+
+def master_steady_state(master: GasNetwork, request=None, *, feedback=None):
+    """The master's steady state (``request``, default design demand), solved once per master version and kept on
+    it: every review of the same master after the first takes it from there."""
+    from console.hydraulics import SimulationRequest, simulate
+
+    request = request or SimulationRequest()
+    return master.cached(steady_state_key(request), lambda: simulate(master, request, feedback=feedback))
 
 
 def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect, changes=None, *,
-                partial: bool = True) -> None:  # fmt: skip
+                partial: bool = True, before=None) -> None:  # fmt: skip
     """Minimum pressure per pressure system before and after, and the new violations. The master's steady state is
     solved once per master version (:func:`master_steady_state`); the branch's only in the pressure systems the
     change set reaches (:func:`console.hydraulics.simulate_branch`, equal to a full solve of the branch within the
@@ -368,19 +393,21 @@ def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect, ch
     from console.hydraulics import HydraulicsError, simulate, simulate_branch
 
     try:
-        before = master_steady_state(master)
+        if before is None or before.network_version != master.version or before.network_name != master.name:
+            before = master_steady_state(master)
     except HydraulicsError as exc:
         effect.hydraulics_note = f"master does not solve: {exc}"
         return
     try:
         if partial and changes is not None:
-            after = simulate_branch(master, before, branch, _seed_ids(changes))
+            after = simulate_branch(master, before, branch, _seed_ids(changes), assemble=True)
         else:
-            after = simulate(branch)
+            after = simulate(branch, before.request)
     except HydraulicsError as exc:
         effect.hydraulics_note = f"the branch does not solve: {exc}"
         effect.new_violations.append({"kind": "not_solved", "severity": "error", "feature_id": "", "message": str(exc)})
         return
+    effect.branch_steady_state = getattr(after, "result", after)
 
     def by_system(result) -> dict[tuple, Any]:
         names = Counter()

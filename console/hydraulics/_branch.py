@@ -50,14 +50,26 @@ class BranchSteadyState:
     full: bool
     reason: str = ""
     seconds: float = 0.0
-    result: SimulationResult | None = field(default=None, repr=False)  # the full solve, when ``full``
+    # The branch's whole steady state: the full solve when ``full``; else, with ``assemble``, the master's solution
+    # mapped by id with the re-solved part's written over it (what the branch's own next review starts from).
+    result: SimulationResult | None = field(default=None, repr=False)
 
 
 def simulate_branch(
-    master: GasNetwork, base: SimulationResult, branch: GasNetwork, seed_ids, *, max_passes: int = 12
+    master: GasNetwork,
+    base: SimulationResult,
+    branch: GasNetwork,
+    seed_ids,
+    *,
+    max_passes: int = 12,
+    assemble: bool = False,
 ) -> BranchSteadyState:
     """The steady state of ``branch`` for ``base.request``, re-solving only the systems ``seed_ids`` (the changed
     features and the nodes they end at, before and after the change) can alter (see the module).
+
+    With ``assemble`` the answer's ``result`` is the branch's whole :class:`SimulationResult` (the master's solution
+    by id where nothing was solved again, the part's where it was): equal to a full solve of the branch within the
+    solver's tolerance, so it can serve as the steady state of the master the branch becomes on approval.
 
     ``base`` is ``master``'s steady state (same version). Raises the errors of :func:`simulate` when the branch
     does not solve."""
@@ -112,8 +124,9 @@ def simulate_branch(
                               lf[~has_l], lt[~has_l]])  # fmt: skip
     insys = np.zeros(n_sys, dtype=bool)
     insys[system[touched[touched >= 0]]] = True
+    ctx = (pseudo, has_n, mn, has_l, ml, m_reg) if assemble else None
     if not insys.any():
-        return _assemble(branch, base, a, system, n_sys, insys, None, m_node, t0)
+        return _assemble(branch, base, a, system, n_sys, insys, None, m_node, t0, ctx)
     rf, rt = lf[a.reg_links], lt[a.reg_links]
     rs_in, rs_out = system[rf], system[rt]
     coupled = np.isin(reg_state, _WIDE_OPEN)
@@ -151,10 +164,10 @@ def simulate_branch(
         insys |= add
     else:
         return full(f"the solved part was still growing after {max_passes} passes")
-    return _assemble(branch, base, a, system, n_sys, insys, part, m_node, t0)
+    return _assemble(branch, base, a, system, n_sys, insys, part, m_node, t0, ctx)
 
 
-def _assemble(branch, base, a, system, n_sys, insys, part, m_node, t0) -> BranchSteadyState:
+def _assemble(branch, base, a, system, n_sys, insys, part, m_node, t0, ctx=None) -> BranchSteadyState:
     """The branch's system summaries and violations: the part's where it was solved, the master's elsewhere."""
     rep = np.full(n_sys, -1, dtype=np.int64)
     order = np.arange(len(system))[::-1]
@@ -187,5 +200,78 @@ def _assemble(branch, base, a, system, n_sys, insys, part, m_node, t0) -> Branch
         keep = (at >= 0) & ~insys[system[np.maximum(at, 0)]]
         violations += [v for v, k in zip(base.violations, keep.tolist(), strict=True) if k]
     violations.sort(key=lambda v: (v.severity != "error", v.kind, v.value))
-    return BranchSteadyState([out[k] for k in sorted(out)], violations, int(insys.sum()), n_sys, False, "",
-                             time.perf_counter() - t0)  # fmt: skip
+    systems = [out[k] for k in sorted(out)]
+    whole = None
+    if ctx is not None:
+        whole = _whole(branch, base, a, system, insys, part, systems, violations, ctx)
+    return BranchSteadyState(systems, violations, int(insys.sum()), n_sys, False, "", time.perf_counter() - t0,
+                             whole)  # fmt: skip
+
+
+def _whole(branch, base, a, system, insys, part, systems, violations, ctx) -> SimulationResult:
+    """The branch's whole steady state: the master's arrays mapped by id, the part's interior written over them."""
+    pseudo, has_n, mn, has_l, ml, m_reg = ctx
+
+    def nodes(values, fill):
+        return np.where(has_n, np.asarray(values)[mn], fill)
+
+    def links(values, fill):
+        return np.where(has_l, np.asarray(values)[ml], fill)
+
+    arrays = {
+        "node_pressure_pa": pseudo.node_pressure_pa.astype(float),
+        "node_pressure_abs_pa": pseudo.node_pressure_abs_pa.astype(float),
+        "node_supplied": pseudo.node_supplied.astype(bool),
+        "node_demand_nm3h": np.asarray(pseudo.node_demand_nm3h, dtype=float),  # the branch's customers' demand
+        "node_supply_nm3h": nodes(base.node_supply_nm3h, 0.0),
+        "node_conservation_nm3h": nodes(base.node_conservation_nm3h, 0.0),
+        "link_flow_nm3h": pseudo.link_flow_nm3h.astype(float),
+        "link_velocity_ms": links(base.link_velocity_ms, np.nan),
+        "link_pressure_from_pa": links(base.link_pressure_from_pa, np.nan),
+        "link_pressure_to_pa": links(base.link_pressure_to_pa, np.nan),
+        "link_dp_per_km_pa": links(base.link_dp_per_km_pa, np.nan),
+        "link_active": links(base.link_active, False).astype(bool),
+    }
+    has_r = m_reg >= 0
+    reg_state = np.where(has_r, base.regulator_state.astype(object)[np.maximum(m_reg, 0)], "active").astype(object)
+    reg_loading = np.where(has_r, np.asarray(base.regulator_loading, dtype=float)[np.maximum(m_reg, 0)], np.nan)
+    unsupplied = []
+    convergence, warnings = base.convergence, list(base.warnings)
+    if base.unsupplied:
+        first = branch.topology.node_index([u.node_ids[0] if u.node_ids else "" for u in base.unsupplied])
+        unsupplied = [
+            u for u, k in zip(base.unsupplied, first.tolist(), strict=True) if k >= 0 and not insys[system[k]]
+        ]
+    if part is not None:
+        sub = part.result
+        inner = part.interior
+        at = part.nodes[inner]
+        for name in (
+            "node_pressure_pa",
+            "node_pressure_abs_pa",
+            "node_supplied",
+            "node_supply_nm3h",
+            "node_conservation_nm3h",
+        ):  # the part's demand holds its fed regulators' draw: not taken
+            arrays[name][at] = getattr(sub, name)[inner]
+        for name in ("link_flow_nm3h", "link_velocity_ms", "link_pressure_from_pa", "link_pressure_to_pa",
+                     "link_dp_per_km_pa", "link_active"):  # fmt: skip
+            arrays[name][part.links] = getattr(sub, name)
+        in_part = np.isin(a.reg_links, part.links)
+        reg_state[in_part] = np.asarray(sub.regulator_state, dtype=object)
+        reg_loading[in_part] = np.asarray(sub.regulator_loading, dtype=float)
+        interior_ids = set(sub.node_ids[inner].tolist())
+        unsupplied += [u for u in sub.unsupplied if u.node_ids and u.node_ids[0] in interior_ids]
+        convergence, warnings = sub.convergence, warnings + [w for w in sub.warnings if w not in warnings]
+    # End pressures of every link from its nodes' (a link outside the part may end at a node solved again).
+    lf, lt = a.link_from, a.link_to
+    p = arrays["node_pressure_pa"]
+    arrays["link_pressure_from_pa"] = np.where(lf >= 0, p[np.maximum(lf, 0)], np.nan)
+    arrays["link_pressure_to_pa"] = np.where(lt >= 0, p[np.maximum(lt, 0)], np.nan)
+    return SimulationResult(
+        network_name=branch.name, network_version=branch.version, request=base.request, node_ids=a.node_ids,
+        node_layer=a.node_layer, node_system=system.astype(np.asarray(base.node_system).dtype), link_ids=a.link_ids,
+        link_layer=a.link_layer, regulator_state=reg_state, regulator_loading=reg_loading, systems=list(systems),
+        unsupplied=unsupplied, violations=list(violations), convergence=convergence, n_pipes=a.n_pipes,
+        warnings=warnings, **arrays,
+    )  # fmt: skip

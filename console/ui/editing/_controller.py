@@ -16,7 +16,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Qt
 from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from console.app.editing import CHANGES_DIR, EditingService, LiveValidation, edit_feature_ids
+from console.app.editing import CHANGES_DIR, EditingService, LiveValidation, edit_feature_ids, source_state
 from console.app.settings import declare
 from console.app.workspace import Workspace
 from console.errors import GasOpsError
@@ -78,6 +78,7 @@ class EditingController(QObject):
         self.service = EditingService(self._changes_folder(), operators=window.operators)
         self.defaults: dict[str, Any] = {}
         self._drag = 0
+        self._prefetched: tuple | None = None  # the master file state whose steady state a job made ready
         self.tool = EditTool(window.canvas, self.push, lambda: dict(self.defaults), self._snap_px)
         self.tool.on_error = self._show_refusal
         self.tool.dragFinished = self._end_drag
@@ -367,12 +368,16 @@ class EditingController(QObject):
         network = self.window.network
         if network is not None and network is not self.service.network:
             self.service.folder = self._changes_folder()
-            self.service.start(network)
+            self.service.start(network, source=self.window.network_source)
+            self.service.solution_provider = self._simulator_run
+            self._prefetched = None
             self.stack.clear()
             self.table.set_network(network)
             self.validation.findings, self.validation.version = {}, None
             if self.validation_dock.isVisible():
                 self.check_all()
+            if self.service.list("submitted"):  # change sets wait for review: have the master's steady state ready
+                self.prefetch_master()
 
     def save_network(self, network, target) -> None:
         """Save: a PostGIS schema it came from gets the session's changes feature by feature; anything else is
@@ -408,7 +413,44 @@ class EditingController(QObject):
     def show_review(self) -> ReviewDock:
         self.review.set_changesets(self.service.list())
         self._give_room(self.review, 640)
+        self.prefetch_master()
         return self.review
+
+    def _simulator_run(self):
+        """The simulator's run of the open network (reused as the master's steady state when it is of the network as
+        opened, see EditingService.steady_state)."""
+        extensions = self.window.extensions if isinstance(self.window.extensions, dict) else {}
+        sim = extensions.get("simulation")
+        return getattr(getattr(sim, "service", None), "run", None)
+
+    def prefetch_master(self) -> None:
+        """Read the master and make its steady state ready in the background (kept from a session before, the
+        simulator's, or solved and kept), once per network and file state, so the first review finds it. It runs on
+        the review channel: a review asked meanwhile supersedes it (and does the same work itself)."""
+        from console.io import is_database_url
+
+        source = self.window.network_source
+        if source is None or is_database_url(source) or self.window.jobs.busy("editing.review"):
+            return
+        state = source_state(source)
+        if state is None or self._prefetched == state:
+            return
+        self._prefetched = state
+        service = self.service
+
+        def work(feedback=None):
+            service.prefetch(source, feedback=feedback)
+
+        def failed(exc: BaseException) -> None:
+            self._prefetched = None
+            if not isinstance(exc, GasOpsError | OSError | ValueError):
+                raise exc
+
+        self.window.jobs.submit("editing.review", work, on_error=failed,
+                                on_cancel=lambda: setattr(self, "_prefetched", None))  # fmt: skip
+        self.window.statusBar().showMessage(
+            translate("EditingController", "Preparing the master's steady state for review…"), 5000
+        )
 
     def _give_room(self, dock, width: int) -> None:
         """Show ``dock`` on the right with room to read it: most of the column's height (the docks it shares the
@@ -507,7 +549,12 @@ class EditingController(QObject):
             self._show_refusal(str(exc))
             return
         if source is not None and not is_database_url(source):
-            self.service.committed(source, master)  # the file now holds it: the next review starts from it
+            # the file now holds it: the next review starts from it, with the reviewed branch's steady state, kept on
+            # disk in a job (hashing the file and writing the state take a moment at a million pipes)
+            self.service.committed(source, master, persist=False)
+            service = self.service
+            self.window.jobs.submit("editing.persist",
+                                    lambda feedback=None: service.persist(source, master))  # fmt: skip
         self.review.set_changesets(self.service.list())
         self.show_changeset(change_id)
         self.window.statusBar().showMessage(
