@@ -36,6 +36,8 @@ from psygnal import Signal
 
 from console.app.workspace import Workspace
 from console.dispatch import (
+    EFFECT_NOT_SOLVED,
+    EFFECT_WHOLE_NETWORK,
     INCIDENT_KINDS,
     INCIDENT_SOURCES,
     STEP_CREW_KIND,
@@ -49,6 +51,7 @@ from console.dispatch import (
     call_list_csv,
     check_language,
     confirm_by_pressure,
+    infeasible_effect,
     nearby_incidents,
     notice_text,
     overlapping,
@@ -515,15 +518,18 @@ class IncidentService:
 
         Solved only in the pressure systems the outage touches (:func:`console.hydraulics.what_if_local`: the
         full what-if's answer), warm-started from the base run cached for this network version."""
-        from console.hydraulics import HydraulicsError, what_if_local
+        from console.hydraulics import HydraulicsError, InfeasibleError, what_if_local
 
         network = self._network()
         closed = [s.feature_id for s in result.plan if s.required]
         try:
             base = self.base_run()
             local = what_if_local(network, closed, base)
+        except InfeasibleError as exc:
+            # A finding, not a failure: with these valves closed a pressure system cannot carry its demand.
+            return infeasible_effect(exc)
         except (HydraulicsError, ValueError) as exc:
-            return PressureEffect((), (), (), 0.0, solved=False, note=f"hydraulic what-if not solved: {exc}")
+            return PressureEffect((), (), (), 0.0, solved=False, note=EFFECT_NOT_SOLVED.format(why=exc))
         diff = local.diff
         reg_xy = network.cached("dispatch.regulator_xy", lambda: self._regulator_xy(network))
         low = sorted(set(diff.low_pressure_customer_ids) | set(diff.newly_unsupplied_customer_ids))
@@ -536,7 +542,7 @@ class IncidentService:
         outage = [c.feature_id for c in result.impact.customers]
         effect = pressure_effect(diff, outage, reg_xy, cust_xy)
         if local.full and local.reason:
-            effect = dataclasses.replace(effect, note=f"whole network solved: {local.reason}")
+            effect = dataclasses.replace(effect, note=EFFECT_WHOLE_NETWORK.format(reason=local.reason))
         return effect
 
     def base_run(self):

@@ -26,13 +26,21 @@ from console.dispatch._incident import (
 from console.dispatch._language import REPORT_LANGUAGES, check_language, grade_label, phrase, step_name, term
 from console.dispatch._notices import TEMPLATES, call_list_csv, notice_text, sms_batch_csv
 from console.dispatch._plan import (
+    EFFECT_TEMPLATES,
     PressureEffect,
     confirm_by_pressure,
+    infeasible_effect,
     nearby_incidents,
     overlapping,
     place_index,
     pressure_effect,
     search_places,
+)
+from console.dispatch._plan import (
+    NOT_SOLVED as EFFECT_NOT_SOLVED,
+)
+from console.dispatch._plan import (
+    WHOLE_NETWORK as EFFECT_WHOLE_NETWORK,
 )
 from console.dispatch._positions import (
     CrewPosition,
@@ -70,6 +78,9 @@ __all__ = [
     "IncidentError",
     "PositionDecoder",
     "REPORT_LANGUAGES",
+    "EFFECT_NOT_SOLVED",
+    "EFFECT_TEMPLATES",
+    "EFFECT_WHOLE_NETWORK",
     "PressureEffect",
     "Route",
     "ServiceClock",
@@ -87,6 +98,7 @@ __all__ = [
     "describe_step",
     "encode_position",
     "grade_label",
+    "infeasible_effect",
     "nearby_incidents",
     "notice_text",
     "overlapping",

@@ -80,7 +80,7 @@ _PHRASES_ZH = {
     " (failed: {failed})": "（失效：{failed}）",
     "; {customers} customers, {households} households; {low} customers outside fall below service pressure":
         "；{customers} 户用户，{households} 户居民；区外 {low} 户用户低于供气压力",
-    ", ETA {eta} min over {km} km": "，预计 {eta} min 到达，路程 {km} km",
+    ", ETA {eta} min over {km} km": "，预计 {eta} 分钟到达，路程 {km} km",
     "Dispatched crew {crew} to {steps}{eta}": "派单 {crew} 前往 {steps}{eta}",
     "Crew {crew}: {status}": "抢修队 {crew}：{status}",
     " by {crew}": "（{crew}）",
@@ -99,20 +99,23 @@ _PHRASES_ZH = {
     "Map of the outage": "停气范围图",
     "red: shut-off region (vented); orange: cut off; green dots: valves to close (dark: closed); purple: failed; "
     "black: break": "红色：关阀区域（放散）；橙色：停气管段；绿点：待关阀门（深色：已关）；紫色：失效阀门；黑色：破损点",
-    "Service clocks": "服务时限", "Clock": "时限", "Limit (min)": "限值 (min)", "Done at": "完成时间",
-    "Elapsed (min)": "用时 (min)", "Result": "结果",
+    "Service clocks": "服务时限", "Clock": "时限", "Limit (min)": "限值（分钟）", "Done at": "完成时间",
+    "Elapsed (min)": "用时（分钟）", "Result": "结果",
     "Customers by category": "受影响用户（按类别）", "Category": "类别", "Customers": "用户数", "Households": "户数",
     "Gas vented from the shut-off region: <b>{vented} Nm³</b> (pipe volume {volume} m³)":
         "关阀区域放散量：<b>{vented} Nm³</b>（管道容积 {volume} m³）",
     "Pressure effect: {low} customers outside the shut-off region below service pressure; regulators: {regulators}":
         "压力影响：关阀区域外 {low} 户用户低于供气压力；调压设施：{regulators}",
     "none": "无",
+    "Pressure effect: with the plan's valves closed, pressure system {systems} cannot carry its peak demand of "
+    "{demand} Nm³/h; bottleneck pipes: {pipes}":
+        "压力影响：按方案关阀后，压力系统 {systems} 无法承担其高峰用气量 {demand} Nm³/h；瓶颈管段：{pipes}",
     "Restoration": "恢复供气",
     "{affected} meters: {shut_off} shut off, {relit} relit, {handed_over} handed over, {not_home} not at home "
     "(revisit), {pending} pending; purged {purged}":
         "表具 {affected} 户：已关表 {shut_off}，已点火 {relit}，已移交 {handed_over}，未在家 {not_home}（待回访），"
         "待处理 {pending}；置换 {purged}",
-    "Crews": "抢修队伍", "Crew": "抢修队", "Steps": "任务", "Route (km)": "路程 (km)", "ETA (min)": "预计到达 (min)",
+    "Crews": "抢修队伍", "Crew": "抢修队", "Steps": "任务", "Route (km)": "路程 (km)", "ETA (min)": "预计到达（分钟）",
     "Status times": "各状态时间",
     "Decisions": "决策", "Time": "时间", "Who": "操作人", "Decision": "决策内容",
     "Activity log (ICS 214)": "事件记录 (ICS 214)", "#": "#", "Step": "步骤", "Activity": "活动",

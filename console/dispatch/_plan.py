@@ -12,14 +12,19 @@ outages that overlap, calls near an open incident, confirmation of a closed valv
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from console.texts import QT_TRANSLATE_NOOP
+
 __all__ = [
     "PressureEffect",
     "confirm_by_pressure",
+    "EFFECT_TEMPLATES",
+    "infeasible_effect",
     "nearby_incidents",
     "overlapping",
     "place_index",
@@ -29,6 +34,13 @@ __all__ = [
 
 # out of control in the scenario but still fed (an unsupplied regulator sits in the outage and cannot help)
 HELPFUL_STATES = {"pass_through", "capacity_exceeded"}
+
+# The English notes and advice of a pressure effect; the UI translates them (context "DispatchPlan").
+_RAISE_OR_BYPASS = QT_TRANSLATE_NOOP("DispatchPlan", "{before} → {after}: raise its set point or open its bypass")
+_NEAREST = QT_TRANSLATE_NOOP("DispatchPlan", "{distance} m from the low-pressure customers: raise its set point")
+NOT_SOLVED = QT_TRANSLATE_NOOP("DispatchPlan", "hydraulic what-if not solved: {why}")
+WHOLE_NETWORK = QT_TRANSLATE_NOOP("DispatchPlan", "whole network solved: {reason}")
+EFFECT_TEMPLATES = (_RAISE_OR_BYPASS, _NEAREST, NOT_SOLVED, WHOLE_NETWORK)
 
 
 @dataclass(frozen=True)
@@ -42,17 +54,77 @@ class PressureEffect:
     max_drop_pa: float
     solved: bool = True
     note: str = ""
+    # When the what-if is infeasible (the closure leaves a pressure system unable to carry its demand): the
+    # systems ("#104 MP-A"), the demand they cannot deliver, the pipes with the largest pressure drops (id, Nm³/h)
+    # and the nodes where pressure would collapse (lowest first).
+    infeasible: bool = False
+    systems: tuple[str, ...] = ()
+    demand_nm3h: float = 0.0
+    bottlenecks: tuple[tuple[str, float], ...] = ()
+    collapsed_nodes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        return {"low_customers": list(self.low_customers), "unsupplied_outside": list(self.unsupplied_outside),
-                "regulators": [list(r) for r in self.regulators], "max_drop_pa": self.max_drop_pa,
-                "solved": self.solved, "note": self.note}  # fmt: skip
+        d = {"low_customers": list(self.low_customers), "unsupplied_outside": list(self.unsupplied_outside),
+             "regulators": [list(r) for r in self.regulators], "max_drop_pa": self.max_drop_pa,
+             "solved": self.solved, "note": self.note}  # fmt: skip
+        if self.infeasible:
+            d.update(
+                infeasible=True,
+                systems=list(self.systems),
+                demand_nm3h=self.demand_nm3h,
+                bottlenecks=[list(b) for b in self.bottlenecks],
+                collapsed_nodes=list(self.collapsed_nodes),
+            )
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping) -> PressureEffect:
         return cls(tuple(d["low_customers"]), tuple(d["unsupplied_outside"]),
                    tuple(tuple(r) for r in d["regulators"]), float(d["max_drop_pa"]), bool(d.get("solved", True)),
-                   str(d.get("note", "")))  # fmt: skip
+                   str(d.get("note", "")), bool(d.get("infeasible", False)), tuple(d.get("systems", ())),
+                   float(d.get("demand_nm3h", 0.0)), tuple((str(p), float(q)) for p, q in d.get("bottlenecks", ())),
+                   tuple(d.get("collapsed_nodes", ())))  # fmt: skip
+
+
+_DEMAND = re.compile(r"the ([\d,.]+) Nm³/h of demand supplied through pressure system\(s\) \[([^\]]*)\] \(([^)]*)\)")
+_BOTTLENECK = re.compile(r"([^\s,(]+) \(([\d,.]+) Nm³/h\)")
+
+
+def infeasible_effect(exc) -> PressureEffect:
+    """The pressure effect of a plan whose what-if is infeasible (``exc``: console.hydraulics.InfeasibleError):
+    with its valves closed a pressure system cannot carry its demand at all (pressure would fall below zero
+    absolute). That is a finding for the commander, not a failure to compute: the systems, the demand, the
+    bottleneck pipes and the collapsing nodes are taken from the error; ``note`` keeps its full text.
+
+    >>> class E(Exception):
+    ...     node_ids, system_ids = ["J-2", "J-1"], [4]
+    >>> e = infeasible_effect(E("infeasible: the 1,250.5 Nm³/h of demand supplied through pressure system(s) [4] "
+    ...     "(MP-A) cannot be delivered from their supply pressure — pipes too small, supply too low or demand too "
+    ...     "high; the largest pressure drops are in pipes P-9 (1,200 Nm³/h), P-8 (50 Nm³/h); pressure would fall "
+    ...     "below zero absolute at J-2, J-1"))
+    >>> e.infeasible, e.solved, e.systems, e.demand_nm3h, e.bottlenecks, e.collapsed_nodes
+    (True, False, ('#4 MP-A',), 1250.5, (('P-9', 1200.0), ('P-8', 50.0)), ('J-2', 'J-1'))
+    """
+    text = str(exc)
+    systems = [int(s) for s in getattr(exc, "system_ids", ())]
+    demand, classes = 0.0, []
+    m = _DEMAND.search(text)
+    if m:
+        demand = float(m[1].replace(",", ""))
+        classes = [c.strip() for c in m[3].split(",")]
+    # one class per system when they match up, else the classes after the system numbers
+    if len(classes) == len(systems):
+        names = tuple(f"#{s} {c}" for s, c in zip(systems, classes, strict=True))
+    else:
+        names = tuple(f"#{s}" for s in systems) + tuple(classes)
+    bottlenecks: tuple[tuple[str, float], ...] = ()
+    head, sep, tail = text.partition("the largest pressure drops are in pipes ")
+    if sep:
+        tail = tail.split("; pressure would fall")[0]
+        bottlenecks = tuple((p, float(q.replace(",", ""))) for p, q in _BOTTLENECK.findall(tail))
+    return PressureEffect((), (), (), 0.0, solved=False, note=text, infeasible=True, systems=names,
+                          demand_nm3h=demand, bottlenecks=bottlenecks,
+                          collapsed_nodes=tuple(getattr(exc, "node_ids", ())))  # fmt: skip
 
 
 def pressure_effect(diff, outage_customers: Iterable[str], regulator_xy: Mapping[str, tuple[float, float]],
@@ -66,14 +138,14 @@ def pressure_effect(diff, outage_customers: Iterable[str], regulator_xy: Mapping
     regs: list[tuple[str, str]] = []
     for rid, before, after in diff.regulator_changes:
         if after in HELPFUL_STATES and before not in HELPFUL_STATES | {"unsupplied", "closed"}:
-            regs.append((rid, f"{before} → {after}: raise its set point or open its bypass"))
+            regs.append((rid, _RAISE_OR_BYPASS.format(before=before, after=after)))
     if (low or unsupplied) and not regs and regulator_xy:
         pts = np.array([customer_xy[c] for c in (*low, *unsupplied) if c in customer_xy] or [[np.nan, np.nan]])
         cx, cy = np.nanmean(pts, axis=0)
         ids = list(regulator_xy)
         d = np.array([math.hypot(regulator_xy[r][0] - cx, regulator_xy[r][1] - cy) for r in ids])
         for k in np.argsort(d)[:2]:
-            regs.append((ids[k], f"{d[k]:.0f} m from the low-pressure customers: raise its set point"))
+            regs.append((ids[k], _NEAREST.format(distance=f"{d[k]:.0f}")))
     return PressureEffect(low, unsupplied, tuple(regs), float(diff.max_drop_pa))
 
 

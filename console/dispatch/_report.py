@@ -232,7 +232,20 @@ def report_html(incident: Incident, rows: Iterable[TimelineRow], clocks: Sequenc
         out.append("<p>" + t("Gas vented from the shut-off region: <b>{vented} Nm³</b> (pipe volume {volume} m³)",
                              vented=f"{vented:.1f}", volume=f"{impact.get('isolated_internal_volume_m3', 0):.2f}")
                    + "</p>")  # fmt: skip
-    if effect:
+    if effect and effect.get("infeasible"):
+        pipes = ", ".join(f"{b[0]} ({float(b[1]):,.0f} Nm³/h)" for b in effect.get("bottlenecks", [])) or t("none")
+        out.append(
+            "<p><b>"
+            + t(
+                "Pressure effect: with the plan's valves closed, pressure system {systems} cannot "
+                "carry its peak demand of {demand} Nm³/h; bottleneck pipes: {pipes}",
+                systems=e(", ".join(effect.get("systems", []))),
+                demand=f"{float(effect.get('demand_nm3h', 0.0)):,.1f}",
+                pipes=e(pipes),
+            )
+            + "</b></p>"
+        )
+    elif effect:
         regulators = ", ".join(r[0] for r in effect.get("regulators", [])) or t("none")
         out.append("<p>" + t("Pressure effect: {low} customers outside the shut-off region below service pressure; "
                              "regulators: {regulators}", low=len(effect.get("low_customers", [])),

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS, Transformer
 from pyproj.exceptions import ProjError
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,6 +40,7 @@ from console.ui.actions import MENUS, ActionRegistry, ActionSpec, menu_title
 from console.ui.docks import follow_identify
 from console.ui.docks.attributes_dock import AttributesDock
 from console.ui.docks.layers_dock import LayersDock
+from console.ui.elided import ElidedLabel
 from console.ui.extensions import install_extensions
 from console.ui.i18n import declare_language_actions, translate
 from console.ui.layouts import install as install_layouts
@@ -478,9 +479,49 @@ class MainWindow(QMainWindow):
         mono.setFamily("DejaVu Sans Mono")
         for w in (self.xy_label, self.lonlat_label):
             w.setFont(mono)
+        # Temporary messages are shown in a label of their own that takes the free width first: elided with "…"
+        # (the full text in its tooltip), while the least useful permanent readouts step aside when space is short.
+        self.message_label = ElidedLabel(min_chars=24)
+        self.message_label.setObjectName("statusMessage")
+        sb.addPermanentWidget(self.message_label, 1)
+        sb.messageChanged.connect(self._on_status_message)
         sb.addPermanentWidget(self.progress)
         for w in (self.xy_label, self.lonlat_label, self.scale_label, self.crs_label, self.counts_label):
             sb.addPermanentWidget(w)
+        sb.installEventFilter(self)
+
+    # The permanent readouts that give way to a message, least useful first.
+    STATUS_YIELD_ORDER = ("lonlat_label", "xy_label", "counts_label", "crs_label")
+    STATUS_MESSAGE_ROOM = 460  # px a message gets before the readouts step aside
+
+    def _on_status_message(self, text: str) -> None:
+        self.message_label.setText(text)
+        self._fit_status_bar()
+
+    def _fit_status_bar(self) -> None:
+        """Show the permanent readouts that fit beside the message: when the current message needs more room than
+        is left, hide the readouts in :attr:`STATUS_YIELD_ORDER` until it has :attr:`STATUS_MESSAGE_ROOM` px (or its
+        full width, if less); they come back when the message clears or the window widens."""
+        sb = self.statusBar()
+        text = self.message_label.text()
+        need = min(self.message_label.fontMetrics().horizontalAdvance(text) + 12, self.STATUS_MESSAGE_ROOM)
+        widgets = [getattr(self, name) for name in self.STATUS_YIELD_ORDER]
+        others = [w for w in sb.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                  if not w.isHidden() and w not in widgets and w is not self.message_label]  # fmt: skip
+        spacing = 8
+        used = sum(w.sizeHint().width() + spacing for w in others) + 24
+        budget = sb.width() - used - (need if text else 0)
+        widths = [w.sizeHint().width() + spacing for w in widgets]
+        hide = 0  # the first ``hide`` in the yield order step aside until the rest fit
+        while hide < len(widgets) and sum(widths[hide:]) > budget:
+            hide += 1
+        for k, w in enumerate(widgets):
+            w.setVisible(k >= hide)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.statusBar() and event.type() == QEvent.Type.Resize:
+            self._fit_status_bar()
+        return super().eventFilter(obj, event)
 
     def _connect(self) -> None:
         c = self.canvas

@@ -350,3 +350,28 @@ def test_a_saved_layout_keeps_its_dock_widths_on_the_next_start(qtbot, network):
     qtbot.wait(200)  # the start-up fit would have run by now
     assert abs(dock.width() - narrower) <= 2
     w.close()
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+def test_a_status_message_stays_readable_beside_the_readouts(qtbot, window, width):
+    """The message takes the free width first: the lon/lat readout steps aside, a message too long for what is
+    left is elided with "…" and its full text is the tooltip; the readouts come back when it clears."""
+    window.resize(width, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    sb, label = window.statusBar(), window.message_label
+    # the readouts as the demo district fills them
+    window.crs_label.setText("EPSG:4529 · CGCS2000 / 3-degree Gauss-Kruger zone 41")
+    window.counts_label.setText("30,000 pipes · 1,248 valves · 107 regulators · 11,279 customers")
+    window.scale_label.setText("1:1,480")
+    short = "Simulator started"
+    sb.showMessage(short)
+    qtbot.waitUntil(lambda: label.shown_text() == short)
+    long = "Isolation at P-000292: close V-00080, V-00113; " + "188 customers without gas, 1,773 households; " * 4
+    sb.showMessage(long)
+    need = min(label.fontMetrics().horizontalAdvance(long), window.STATUS_MESSAGE_ROOM)
+    qtbot.waitUntil(lambda: label.width() >= need - 40)
+    assert not window.lonlat_label.isVisible()
+    assert label.shown_text().endswith("…") and label.toolTip() == long
+    sb.clearMessage()
+    qtbot.waitUntil(lambda: window.lonlat_label.isVisible())

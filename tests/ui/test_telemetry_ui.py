@@ -262,6 +262,12 @@ def test_a_long_sensor_name_never_pushes_the_trend_controls_out_of_a_narrow_dock
     scroll = dock.widget()
     qtbot.waitUntil(lambda: scroll.widget().width() > 0)
     assert dock.title.text().startswith("S-00151 V-00161") and dock.title.toolTip() == dock.title.text()
+    # drawn elided with "…" inside the dock, the full text in the tooltip; the list's names elided the same way
+    assert dock.title.shown_text().endswith("…") and dock.title.shown_text() != dock.title.text()
+    assert dock.title.mapTo(scroll.widget(), dock.title.rect().topRight()).x() <= scroll.widget().width()
+    item = dock.list.item(0)
+    assert item.toolTip() == name
+    assert dock.list.visualItemRect(item).width() <= dock.list.viewport().width()
     assert scroll.horizontalScrollBar().maximum() == 0
     body = scroll.widget()
     for w in (dock.window_combo, dock.remove_button, dock.clear_button):

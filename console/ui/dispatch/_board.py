@@ -7,7 +7,7 @@ LOLO) are offered for opening with one click.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.dispatch import term
+from console.dispatch import grade_label, term
 from console.ui.i18n import current_language, translate
 
-__all__ = ["IncidentBoardDock", "clock_text", "GRADE_COLORS"]
+__all__ = ["IncidentBoardDock", "clock_text", "grade_text", "GRADE_COLORS"]
 
 CLOCK_NAMES = ("arrival", "isolation", "notice", "restoration")
 COLUMNS = ("Incident", "Grade", "Kind", "State", "Customers", "Arrival", "Isolation", "Notice", "Restoration",
@@ -55,10 +55,23 @@ def word(value: str) -> str:
     return text.replace("_", " ") if text == value and isinstance(value, str) else text
 
 
+def grade_text(grade: str | None) -> str:
+    """A grade in the UI's language, as the dock shows it (``II 重大``, ``日常抢修``); ``—`` when not graded."""
+    return grade_label(grade, current_language())
+
+
 def clock_text(clock: dict) -> str:
-    """A clock cell: ``✓ 18 / 30 min`` met, ``✗ 41 / 30`` missed, ``12 / 30`` running, ``⚠ 45 / 30`` breached."""
+    """A clock cell: ``✓ 18 / 30 min`` met, ``✗ 41 / 30 min`` missed, ``12 / 30 min`` running, ``⚠ 45 / 30 min``
+    breached (minutes in the UI's language: ``18 / 30 分钟``)."""
     mark = {"met": "✓ ", "missed": "✗ ", "breached": "⚠ ", "running": ""}[clock["status"]]
-    return f"{mark}{clock['elapsed_min']:.0f} / {clock['limit_min']:g} min"
+    return mark + translate("IncidentBoard", "{elapsed} / {limit} min").format(
+        elapsed=f"{clock['elapsed_min']:.0f}", limit=f"{clock['limit_min']:g}")  # fmt: skip
+
+
+def clock_cell(clock: dict) -> str:
+    """A clock in a board cell, compact (the column title says minutes): ``✓ 18/30``, ``12/30``."""
+    mark = {"met": "✓ ", "missed": "✗ ", "breached": "⚠ ", "running": ""}[clock["status"]]
+    return f"{mark}{clock['elapsed_min']:.0f}/{clock['limit_min']:g}"
 
 
 class IncidentBoardDock(QDockWidget):
@@ -107,15 +120,22 @@ class IncidentBoardDock(QDockWidget):
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([translate("IncidentBoard", t) for t in COLUMN_TITLES])
+        for name in CLOCK_NAMES:  # the clock cells are "elapsed/limit" in minutes
+            self.table.horizontalHeaderItem(COL[name.capitalize()]).setToolTip(
+                translate("IncidentBoard", "Minutes elapsed / limit"))  # fmt: skip
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setAlternatingRowColors(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)  # fit_columns gives the flags what is left
+        header.setMinimumSectionSize(24)
+        self.table.viewport().installEventFilter(self)
         layout.addWidget(self.table, 1)
         self.setWidget(body)
 
@@ -143,10 +163,10 @@ class IncidentBoardDock(QDockWidget):
             if r["overlaps"]:
                 ids = ", ".join(r["overlaps"])
                 flags.append(translate("IncidentBoard", "overlaps {ids}").format(ids=ids))
-            cells = [r["incident_id"], r["grade"] or "—", word(r["kind"]), state_label(r["state"]),
+            cells = [r["incident_id"], grade_text(r["grade"]), word(r["kind"]), state_label(r["state"]),
                      translate("IncidentBoard", "{customers:,} ({households:,} households)").format(
                          customers=r["customers"], households=r["households"])]  # fmt: skip
-            cells += [clock_text(clocks[n]) if n in clocks else "—" for n in CLOCK_NAMES]
+            cells += [clock_cell(clocks[n]) if n in clocks else "—" for n in CLOCK_NAMES]
             cells += [str(r["crews"]), "; ".join(flags)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -168,6 +188,8 @@ class IncidentBoardDock(QDockWidget):
                     item.setToolTip(tip)
                 if c == COL["Flags"] and flags:
                     item.setForeground(QBrush(QColor("#dc2626")))
+                if c in (COL["Kind"], COL["Customers"], COL["Crews"], COL["Flags"]) and text:
+                    item.setToolTip(text)  # these columns give way first (elided): the full text stays at hand
                 self.table.setItem(i, c, item)
         if current in self._ids:
             self.table.selectRow(self._ids.index(current))
@@ -182,6 +204,48 @@ class IncidentBoardDock(QDockWidget):
         if n and breached:
             text += translate("IncidentBoard", " · {n} with a breached clock").format(n=breached)
         self.summary.setText(text)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Size the columns to the board's width: the incident, grade, state and the four service clocks keep their
+        full width; kind, customers, crews and flags give way (elided, in that order of reluctance) when the dock is
+        narrow, so no horizontal scrolling hides a clock."""
+        table, header = self.table, self.table.horizontalHeader()
+        width = table.viewport().width() - 4  # a little slack: the stretched last section never forces a scroll
+        if width <= 0:
+            return
+        want = [max(table.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(len(COLUMNS))]
+        # (column, least width) in the order they give way: flags first, then crews, customers, kind
+        # (the clocks then give up the part of their width their titles want beyond their figures: titles elide)
+        yielding = [(COL["Flags"], 24), (COL["Crews"], 24), (COL["Customers"], 40), (COL["Kind"], 32),
+                    (COL["State"], 40)]  # fmt: skip
+        yielding += [(COL[n.capitalize()], table.sizeHintForColumn(COL[n.capitalize()])) for n in CLOCK_NAMES]
+        sizes = list(want)
+        excess = sum(sizes) - width
+        for col, least in yielding:
+            if excess <= 0:
+                break
+            cut = min(excess, max(0, sizes[col] - least))
+            sizes[col] -= cut
+            excess -= cut
+        if excess > 0:  # still too wide: all but the incident and its grade share what is left in proportion
+            keep = sizes[COL["Incident"]] + sizes[COL["Grade"]]
+            scale = max(0.0, width - keep) / max(1, sum(sizes) - keep)
+            sizes = [
+                w if c in (COL["Incident"], COL["Grade"]) else max(24, int(w * scale)) for c, w in enumerate(sizes)
+            ]
+        over = sum(sizes) - width  # rounding and the 24 px floor: take the rest from the widest other column
+        if over > 0:
+            k = max((c for c in range(len(sizes)) if c not in (COL["Incident"], COL["Grade"])), key=sizes.__getitem__)
+            sizes[k] = max(24, sizes[k] - over)
+        sizes[-1] = max(24, width - sum(sizes[:-1]))  # the flags take what is left
+        for col, w in enumerate(sizes):
+            header.resizeSection(col, w)
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(obj, event)
 
     def incident_ids(self) -> list[str]:
         return list(self._ids)

@@ -7,6 +7,8 @@ records them and the dock is refilled from the ledger. A refused step comes back
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -23,13 +25,18 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from console.dispatch import step_name
+from console.dispatch import EFFECT_TEMPLATES, step_name
 from console.ui.dispatch._board import GRADE_COLORS, STATUS_COLORS, clock_text, state_label, word
+from console.ui.elided import ElidedLabel
 from console.ui.i18n import current_language, translate
+from console.ui.i18n_messages import register, translate_message
+
+register("DispatchPlan", EFFECT_TEMPLATES)
 
 __all__ = ["IncidentDock", "TABS"]
 
@@ -56,6 +63,53 @@ VALVE_STATUS_LABELS = {"closed": QT_TRANSLATE_NOOP("IncidentDock", "closed"),
                        "optional": QT_TRANSLATE_NOOP("IncidentDock", "optional"),
                        "warning": QT_TRANSLATE_NOOP("IncidentDock", "warning: pressure did not fall"),
                        "failed": QT_TRANSLATE_NOOP("IncidentDock", "failed (would not turn)")}  # fmt: skip
+
+
+def effect_text(effect: dict | None) -> tuple[str, str, str]:
+    """A plan's pressure effect as (one line, details (rich text, may be empty), level "warning" / "low" / "")."""
+    if not effect:
+        return translate("IncidentDock", "not computed (hydraulic what-if off)"), "", ""
+    if effect.get("infeasible"):
+        systems = ", ".join(effect.get("systems", ())) or "?"
+        pipes = effect.get("bottlenecks", ())
+        line = translate("IncidentDock", "WARNING: with these valves closed, pressure system {systems} cannot "
+                         "carry its peak demand of {demand:,.1f} Nm³/h").format(
+            systems=systems, demand=effect.get("demand_nm3h", 0.0))  # fmt: skip
+        rows = [
+            translate("IncidentDock", "<b>Supply cannot be held.</b> With the plan's valves closed, the "
+                      "{demand:,.1f} Nm³/h of peak demand fed through pressure system {systems} cannot be delivered "
+                      "from its supply pressure: the rest of the network must carry the flow the closed section "
+                      "carried, and pressure would fall below zero.").format(
+                demand=effect.get("demand_nm3h", 0.0), systems=html.escape(systems)),
+        ]  # fmt: skip
+        if pipes:
+            shown = ", ".join(f"{html.escape(p)} ({q:,.0f} Nm³/h)" for p, q in pipes)
+            rows.append(translate("IncidentDock", "Bottleneck pipes (largest pressure drops): {pipes}").format(
+                pipes=shown))  # fmt: skip
+        nodes = effect.get("collapsed_nodes", ())
+        if nodes:
+            shown = ", ".join(html.escape(n) for n in nodes[:8]) + (" …" if len(nodes) > 8 else "")
+            rows.append(translate("IncidentDock", "Pressure collapses at {count} nodes: {nodes}").format(
+                count=len(nodes), nodes=shown))  # fmt: skip
+        rows.append(translate("IncidentDock", "Before closing: shed or cut large loads in that system, raise the gate "
+                              "station's outlet pressure, or feed it another way (a bypass around the break, a "
+                              "temporary line); close in stages while watching the pressures."))  # fmt: skip
+        return line, "<br>".join(rows), "warning"
+    if not effect.get("solved", True):
+        why = translate_message(effect.get("note", ""))
+        return translate("IncidentDock", "not computed"), html.escape(why), ""
+    low = len(effect.get("low_customers", ())) + len(effect.get("unsupplied_outside", ()))
+    regs = effect.get("regulators", ())
+    if not low:
+        return translate("IncidentDock", "no customer outside the shut-off region falls below service pressure"), "", ""
+    line = translate("IncidentDock", "{n} customers outside the shut-off region fall below service pressure").format(
+        n=low)  # fmt: skip
+    details = ""
+    if regs:
+        line += translate("IncidentDock", " — regulators: {regulators}").format(
+            regulators=", ".join(r[0] for r in regs))  # fmt: skip
+        details = "<br>".join(f"<b>{html.escape(r[0])}</b>: {html.escape(translate_message(r[1]))}" for r in regs)
+    return line, details, "low"
 
 
 def _table(columns: list[str], multi: bool = False) -> QTableWidget:
@@ -180,6 +234,24 @@ class IncidentDock(QDockWidget):
         self.plan_summary.setWordWrap(True)
         self.plan_summary.setTextFormat(Qt.TextFormat.RichText)
         lay.addWidget(self.plan_summary)
+        # The pressure effect on one line (elided); its figures in the tooltip and, on demand, below it.
+        effect_row = QHBoxLayout()
+        self.plan_effect = ElidedLabel("")
+        self.plan_effect_more = QToolButton()
+        self.plan_effect_more.setText(translate("IncidentDock", "Details"))
+        self.plan_effect_more.setCheckable(True)
+        self.plan_effect_more.setAutoRaise(True)
+        self.plan_effect_more.hide()
+        effect_row.addWidget(self.plan_effect, 1)
+        effect_row.addWidget(self.plan_effect_more)
+        lay.addLayout(effect_row)
+        self.plan_effect_details = QLabel("")
+        self.plan_effect_details.setWordWrap(True)
+        self.plan_effect_details.setTextFormat(Qt.TextFormat.RichText)
+        self.plan_effect_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.plan_effect_details.hide()
+        lay.addWidget(self.plan_effect_details)
+        self.plan_effect_more.toggled.connect(self.plan_effect_details.setVisible)
         self.valves = _table(["#", QT_TRANSLATE_NOOP("IncidentDock", "Valve"), QT_TRANSLATE_NOOP("IncidentDock", "Action"),
                               QT_TRANSLATE_NOOP("IncidentDock", "Kind"), QT_TRANSLATE_NOOP("IncidentDock", "Status"),
                               QT_TRANSLATE_NOOP("IncidentDock", "Crew"),
@@ -455,25 +527,22 @@ class IncidentDock(QDockWidget):
         p = view.get("plan")
         if not p:
             self.plan_summary.setText(translate("IncidentDock", "No plan yet"))
+            self.plan_effect.setText("")
+            self.plan_effect.set_details("")
+            self.plan_effect_more.hide()
+            self.plan_effect_details.hide()
             self.valves.setRowCount(0)
             self.customers.setRowCount(0)
             self._customers_key = None
             return
-        effect = p.get("effect") or {}
-        if effect and effect.get("solved", True):
-            low = len(effect.get("low_customers", ())) + len(effect.get("unsupplied_outside", ()))
-            regs = "; ".join(f"{r[0]} ({r[1]})" for r in effect.get("regulators", ()))
-            if low:
-                eff = translate("IncidentDock", "<b>{n}</b> customers outside the shut-off region fall below service "
-                                "pressure").format(n=low)  # fmt: skip
-                if regs:
-                    eff += translate("IncidentDock", " — regulators: {regulators}").format(regulators=regs)
-            else:
-                eff = translate("IncidentDock", "no customer outside the shut-off region falls below service pressure")
-        elif effect:
-            eff = translate("IncidentDock", "pressure effect not computed: {why}").format(why=effect.get("note", ""))
-        else:
-            eff = translate("IncidentDock", "pressure effect not computed")
+        line, details, level = effect_text(p.get("effect"))
+        self.plan_effect.setText(translate("IncidentDock", "Pressure effect: {effect}").format(effect=line))
+        self.plan_effect.set_details(details)
+        self.plan_effect.setStyleSheet({"warning": "color:#b91c1c;font-weight:700", "low": "color:#b45309",
+                                        "": ""}[level])  # fmt: skip
+        self.plan_effect_details.setText(details)
+        self.plan_effect_more.setVisible(bool(details))
+        self.plan_effect_details.setVisible(bool(details) and self.plan_effect_more.isChecked())
         cats = ", ".join(
             f"{word(k)} {v:,}" for k, v in sorted(p["by_category"].items(), key=lambda kv: kv[0] != "special")
         )
@@ -488,7 +557,6 @@ class IncidentDock(QDockWidget):
             vented=p["vented_nm3"])  # fmt: skip
         if p["failed"]:
             text += translate("IncidentDock", " · failed: {valves}").format(valves=", ".join(p["failed"]))
-        text += "<br>" + translate("IncidentDock", "Pressure effect: {effect}").format(effect=eff)
         if p.get("overlaps"):
             text += "<br><span style='color:#dc2626'>" + translate("IncidentDock", "Overlaps {incidents}").format(
                 incidents=p["overlaps"]) + "</span>"  # fmt: skip

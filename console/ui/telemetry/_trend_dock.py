@@ -11,7 +11,7 @@ A plot of several sensors has a legend of their ids. Wheel and drag zoom and pan
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
 
 from console.app.live import TrendSeries
+from console.ui.elided import ElidedLabel
 from console.ui.i18n import translate
 
 __all__ = ["MAX_TRENDS", "TREND_WINDOWS", "TrendDock"]
@@ -39,6 +40,19 @@ TREND_WINDOWS = ((15 * 60, QT_TRANSLATE_NOOP("TrendDock", "15 min")), (3600, QT_
                  (7 * 86400, QT_TRANSLATE_NOOP("TrendDock", "7 days")))  # fmt: skip
 _PALETTE = ("#00e5ff", "#ffb300", "#b388ff", "#69f0ae", "#ff80ab", "#ffd740", "#40c4ff", "#ff6e40")
 _LIMIT_COLORS = {"hi": "#ffb300", "lo": "#ffb300", "hihi": "#ff2d55", "lolo": "#ff2d55"}
+# The limit lines' names: the alarm codes in English, the alarm dock's words in Chinese (高高限, 高限, 低限, 低低限).
+LIMIT_NAMES = {"hihi": QT_TRANSLATE_NOOP("TrendDock", "HIHI"), "hi": QT_TRANSLATE_NOOP("TrendDock", "HI"),
+               "lo": QT_TRANSLATE_NOOP("TrendDock", "LO"), "lolo": QT_TRANSLATE_NOOP("TrendDock", "LOLO")}  # fmt: skip
+
+
+class _FitWidthDelegate(QStyledItemDelegate):
+    """List items no wider than the list, so Qt elides a long name instead of clipping it at the edge."""
+
+    def sizeHint(self, option, index):
+        hint = super().sizeHint(option, index)
+        view = self.parent()
+        width = view.viewport().width() if view is not None else hint.width()
+        return QSize(min(hint.width(), max(16, width - 2)), hint.height())
 
 
 class TrendDock(QDockWidget):
@@ -63,9 +77,8 @@ class TrendDock(QDockWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         # The title has a row of its own and gives way (the full text is its tooltip), so a long sensor name never
         # pushes the window, Remove and Clear controls out of a narrow dock.
-        self.title = QLabel(translate("TrendDock", "No sensor selected"))
+        self.title = ElidedLabel(translate("TrendDock", "No sensor selected"))
         self.title.setObjectName("panelTitle")
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.title)
         top = QHBoxLayout()
         top.addWidget(QLabel(translate("TrendDock", "Window")))
@@ -106,6 +119,10 @@ class TrendDock(QDockWidget):
         split = QSplitter(Qt.Orientation.Horizontal)
         self.list = QListWidget()
         self.list.setMaximumWidth(200)
+        # Long sensor names are elided with "…" at the list's width (the full name is the item's tooltip).
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setItemDelegate(_FitWidthDelegate(self.list))
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(110)
         split.addWidget(self.list)
@@ -144,6 +161,7 @@ class TrendDock(QDockWidget):
         self.list.clear()
         for k, sid in enumerate(self._sensors):
             item = QListWidgetItem(self._labels.get(sid, sid))
+            item.setToolTip(self._labels.get(sid, sid))
             item.setData(Qt.ItemDataRole.UserRole, sid)
             item.setForeground(QColor(_PALETTE[k % len(_PALETTE)]))
             self.list.addItem(item)
@@ -191,7 +209,6 @@ class TrendDock(QDockWidget):
         names = ", ".join(self._labels.get(s, s) for s in self._sensors[:3])
         more = f" + {len(self._sensors) - 3}" if len(self._sensors) > 3 else ""
         self.title.setText(f"{names}{more}" if self._sensors else translate("TrendDock", "No sensor selected"))
-        self.title.setToolTip(self.title.text())
 
     def _draw(self, series: list[TrendSeries]) -> None:
         units = list(dict.fromkeys(s.unit for s in series))
@@ -232,7 +249,7 @@ class TrendDock(QDockWidget):
             anchor = (1, 0) if key in ("hi", "hihi") else (1, 1)
             line = pg.InfiniteLine(
                 value, angle=0, pen=pg.mkPen(_LIMIT_COLORS[key], width=1, style=Qt.PenStyle.DashLine),
-                label=f"{prefix}{key.upper()} {value:g} {s.unit}",
+                label=f"{prefix}{translate('TrendDock', LIMIT_NAMES[key])} {value:g} {s.unit}",
                 labelOpts={"position": 0.985, "color": _LIMIT_COLORS[key], "anchors": [anchor, anchor]},
             )  # fmt: skip
             plot.addItem(line)
