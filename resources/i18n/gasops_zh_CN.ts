@@ -1565,6 +1565,25 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         </message>
     </context>
     <context>
+        <name>DispatchPlan</name>
+        <message>
+            <source>{before} → {after}: raise its set point or open its bypass</source>
+            <translation>{before} → {after}：调高其设定压力或开启旁通</translation>
+        </message>
+        <message>
+            <source>{distance} m from the low-pressure customers: raise its set point</source>
+            <translation>距低压用户 {distance} m：调高其设定压力</translation>
+        </message>
+        <message>
+            <source>hydraulic what-if not solved: {why}</source>
+            <translation>水力工况推演未求解：{why}</translation>
+        </message>
+        <message>
+            <source>whole network solved: {reason}</source>
+            <translation>已求解整个管网：{reason}</translation>
+        </message>
+    </context>
+    <context>
         <name>EditTool</name>
         <message>
             <source>click on a pipe to put it there</source>
@@ -1597,6 +1616,18 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         <message>
             <source>What does this change set do?</source>
             <translation>这个变更集做了什么？</translation>
+        </message>
+        <message>
+            <source>Preparing the master's steady state for review…</source>
+            <translation>正在为审核准备主管网的稳态工况…</translation>
+        </message>
+        <message>
+            <source>Computing the effect of {change}…</source>
+            <translation>正在计算 {change} 的影响…</translation>
+        </message>
+        <message>
+            <source>Computing the effect of {change}: {step} ({percent} %)</source>
+            <translation>正在计算 {change} 的影响：{step}（{percent} %）</translation>
         </message>
         <message>
             <source>Cannot be reviewed: {error}</source>
@@ -1645,6 +1676,26 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         <message>
             <source>As-built history of {feature}:</source>
             <translation>{feature} 的竣工变更历史：</translation>
+        </message>
+    </context>
+    <context>
+        <name>EditingService</name>
+        <message>
+            <source>opening the master network</source>
+            <extracomment>How a reviewer settles a conflicting feature: take the change set's version, or keep the master's.</extracomment>
+            <translation>正在打开主管网</translation>
+        </message>
+        <message>
+            <source>the master's steady state</source>
+            <translation>主管网的稳态工况</translation>
+        </message>
+        <message>
+            <source>applying the change set to a branch</source>
+            <translation>正在将变更集应用到分支</translation>
+        </message>
+        <message>
+            <source>validation, valve segments and hydraulics</source>
+            <translation>校验、阀门分段与水力计算</translation>
         </message>
     </context>
     <context>
@@ -1911,6 +1962,10 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>停气用户</translation>
         </message>
         <message>
+            <source>Crews</source>
+            <translation>抢修队</translation>
+        </message>
+        <message>
             <source>Arrival</source>
             <translation>到场</translation>
         </message>
@@ -1927,12 +1982,12 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>恢复供气</translation>
         </message>
         <message>
-            <source>Crews</source>
-            <translation>抢修队</translation>
-        </message>
-        <message>
             <source>Flags</source>
             <translation>提示</translation>
+        </message>
+        <message>
+            <source>{elapsed} / {limit} min</source>
+            <translation>{elapsed} / {limit} 分钟</translation>
         </message>
         <message>
             <source>Incident board</source>
@@ -1959,6 +2014,10 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>忽略</translation>
         </message>
         <message>
+            <source>Minutes elapsed / limit</source>
+            <translation>已用分钟 / 限值分钟</translation>
+        </message>
+        <message>
             <source>clock {names} breached</source>
             <translation>{names}时限已超</translation>
         </message>
@@ -1972,7 +2031,7 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         </message>
         <message>
             <source>{clock}: {status} — limit {limit:g} min</source>
-            <translation>{clock}：{status} — 限值 {limit:g} min</translation>
+            <translation>{clock}：{status} — 限值 {limit:g} 分钟</translation>
         </message>
         <message>
             <source>, done at {time}</source>
@@ -2078,6 +2137,38 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>失效（无法转动）</translation>
         </message>
         <message>
+            <source>not computed (hydraulic what-if off)</source>
+            <translation>未计算（未启用水力工况推演）</translation>
+        </message>
+        <message>
+            <source>WARNING: with these valves closed, pressure system {systems} cannot carry its peak demand of {demand:,.1f} Nm³/h</source>
+            <translation>警告：按方案关阀后，压力系统 {systems} 无法承担其高峰用气量 {demand:,.1f} Nm³/h</translation>
+        </message>
+        <message>
+            <source>&lt;b&gt;Supply cannot be held.&lt;/b&gt; With the plan's valves closed, the {demand:,.1f} Nm³/h of peak demand fed through pressure system {systems} cannot be delivered from its supply pressure: the rest of the network must carry the flow the closed section carried, and pressure would fall below zero.</source>
+            <translation>&lt;b&gt;无法维持供气。&lt;/b&gt;按方案关阀后，经压力系统 {systems} 供应的 {demand:,.1f} Nm³/h 高峰用气量无法在其供气压力下输送：关闭管段原先输送的流量须由管网其余部分承担，压力将降至零以下。</translation>
+        </message>
+        <message>
+            <source>Bottleneck pipes (largest pressure drops): {pipes}</source>
+            <translation>瓶颈管段（压降最大）：{pipes}</translation>
+        </message>
+        <message>
+            <source>Pressure collapses at {count} nodes: {nodes}</source>
+            <translation>压力崩溃的节点 {count} 个：{nodes}</translation>
+        </message>
+        <message>
+            <source>Before closing: shed or cut large loads in that system, raise the gate station's outlet pressure, or feed it another way (a bypass around the break, a temporary line); close in stages while watching the pressures.</source>
+            <translation>关阀前：削减或切断该系统内的大用户负荷、提高门站出站压力，或另行供气（绕过破损点的旁通、临时管线）；分步关阀并监视压力。</translation>
+        </message>
+        <message>
+            <source>not computed</source>
+            <translation>未计算</translation>
+        </message>
+        <message>
+            <source>{n} customers outside the shut-off region fall below service pressure</source>
+            <translation>关阀区域外 {n} 户用户低于供气压力</translation>
+        </message>
+        <message>
             <source>Incident</source>
             <translation>事件处置</translation>
         </message>
@@ -2100,6 +2191,10 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         <message>
             <source>The after-action report from the ledger (HTML and PDF)</source>
             <translation>根据存证账本生成事件处置报告（HTML 和 PDF）</translation>
+        </message>
+        <message>
+            <source>Details</source>
+            <translation>详情</translation>
         </message>
         <message>
             <source>Valve</source>
@@ -2350,24 +2445,12 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>尚无方案</translation>
         </message>
         <message>
-            <source>&lt;b&gt;{n}&lt;/b&gt; customers outside the shut-off region fall below service pressure</source>
-            <translation>关阀区域外 &lt;b&gt;{n}&lt;/b&gt; 户用户低于供气压力</translation>
-        </message>
-        <message>
             <source> — regulators: {regulators}</source>
             <translation> — 调压设施：{regulators}</translation>
         </message>
         <message>
             <source>no customer outside the shut-off region falls below service pressure</source>
             <translation>关阀区域外没有用户低于供气压力</translation>
-        </message>
-        <message>
-            <source>pressure effect not computed: {why}</source>
-            <translation>未计算压力影响：{why}</translation>
-        </message>
-        <message>
-            <source>pressure effect not computed</source>
-            <translation>未计算压力影响</translation>
         </message>
         <message>
             <source>Close &lt;b&gt;1&lt;/b&gt; valve</source>
@@ -6574,6 +6657,22 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         <message>
             <source>7 days</source>
             <translation>7 天</translation>
+        </message>
+        <message>
+            <source>HIHI</source>
+            <translation>高高限</translation>
+        </message>
+        <message>
+            <source>HI</source>
+            <translation>高限</translation>
+        </message>
+        <message>
+            <source>LO</source>
+            <translation>低限</translation>
+        </message>
+        <message>
+            <source>LOLO</source>
+            <translation>低低限</translation>
         </message>
         <message>
             <source>Trends</source>
