@@ -166,9 +166,8 @@ def declare_language_actions(window) -> None:
             tip=translate("Actions", "Show the console in {language}").format(language=label) if code != "system"
             else QT_TRANSLATE_NOOP("Actions", "Show the console in the language of the system")))  # fmt: skip
         group.addAction(action)
-        action.blockSignals(True)
+        # With its signals on: the group learns which action is current (a choice equal to the setting does nothing).
         action.setChecked(code == (choice if choice in labels else "system"))
-        action.blockSignals(False)
 
 
 def _choose(window, code: str) -> None:

@@ -181,6 +181,7 @@ def test_chinese_window_shows_chinese_alone(window_in):
 
 def test_english_window_shows_english_alone(window_in):
     window = window_in("en")
+
     def without_names(text: str) -> str:  # a language's name is shown in that language
         for name in ALLOWED_CJK:
             text = text.replace(name, "")
@@ -216,3 +217,50 @@ def test_catalog_compiles_and_translates(tmp_path, qapp):
     assert translator.translate("Menus", "&File") not in ("", "&File")
     assert CJK.search(translator.translate("Menus", "&File"))
     assert i18n.compiled_catalog("zh_CN", tmp_path / "cache") is not None
+
+
+def test_view_language_saves_the_choice_and_offers_a_restart(window_in, monkeypatch):
+    """Choosing 简体中文 in an English window saves ``ui/language`` and asks; "Later" restarts nothing."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from console.ui import i18n
+
+    window = window_in("en")
+    assert window.actions["view.language.system"].isChecked()
+    asked: list[tuple[str, list[str]]] = []
+
+    def fake_exec(box):
+        asked.append((box.text(), [b.text() for b in box.buttons()]))
+        later = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole)
+        box.setProperty("clicked", later)
+        monkeypatch.setattr(QMessageBox, "clickedButton", lambda self: later)
+        return 0
+
+    restarted: list[object] = []
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    monkeypatch.setattr(i18n, "restart_application", lambda w: restarted.append(w))
+    window.actions["view.language.zh_CN"].trigger()
+    assert window.prefs.get("ui/language") == "zh_CN"
+    assert window.actions["view.language.zh_CN"].isChecked()
+    assert not window.actions["view.language.system"].isChecked()
+    assert len(asked) == 1 and "简体中文" in asked[0][0] and "Restart now" in asked[0][1]
+    assert restarted == []
+    # Back to the language already shown: saved, nothing to restart for.
+    window.actions["view.language.en"].trigger()
+    assert window.prefs.get("ui/language") == "en"
+    assert len(asked) == 1
+
+
+def test_restart_starts_the_same_command_after_closing(window_in, monkeypatch):
+    from PySide6.QtCore import QProcess
+    from PySide6.QtWidgets import QApplication
+
+    from console.ui import i18n
+
+    window = window_in("en")
+    started: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(QProcess, "startDetached", lambda program, args: started.append((program, list(args))) or True)
+    monkeypatch.setattr(QApplication, "quit", lambda: None)
+    assert i18n.restart_application(window)
+    assert started and started[0][0]
+    assert not window.isVisible()
