@@ -38,7 +38,7 @@ class Chapter:
 
 
 def read_sections(text: str) -> dict[str, tuple[str, str]]:
-    """The chapters of a manual document: id → (title, HTML), in document order.
+    r"""The chapters of a manual document: id → (title, HTML), in document order.
 
     >>> read_sections('<section id="a" title="T">\n<p>x</p>\n</section>')
     {'a': ('T', '<p>x</p>')}
