@@ -51,10 +51,11 @@ from psygnal import Signal
 from console.app.hazards import hazard_rows, new_hazard_id
 from console.atomic import atomic_write_text
 from console.errors import GasOpsError
-from console.ledger import canonical_json
+from console.ledger import LedgerError, canonical_json
 from console.metering import (
     READINGS_FORMAT,
     TRAINING_STATE_FILE,
+    AmbiguousReading,
     BalanceRow,
     CustodyResult,
     DeviceView,
@@ -64,6 +65,7 @@ from console.metering import (
     MeteringSimulator,
     PartyFigure,
     PeriodReport,
+    ReadingNotAnchored,
     ShareError,
     SignedBatch,
     StationParameters,
@@ -71,6 +73,7 @@ from console.metering import (
     build_reading_proof,
     build_share,
     examine_batch,
+    find_reading_batch,
     flag_jumps,
     format_time,
     gas_balance,
@@ -271,11 +274,12 @@ class MeteringService:
         """``metering.period`` bodies of a log in ledger order (each with ``_index`` and ``_leaf``)."""
         node = self.node
         origin = origin or node.origin
-        devices = {self.meter(meter_id).device} if meter_id else None
+        devices = [d["device"] for d in self.devices_of(meter_id, origin)] if meter_id else [None]
         out = []
         held = set()
         if origin == node.origin or any(log.origin == origin for log in node.logs()):
-            for row in node.search(origin=origin, device=next(iter(devices)) if devices else None):
+            rows = [r for device in devices for r in node.search(origin=origin, device=device)]
+            for row in sorted(rows, key=lambda r: r["idx"]):
                 if row["type"] != "metering.period":
                     continue
                 body = node.entry(row["idx"], origin).body
@@ -372,10 +376,73 @@ class MeteringService:
         return out
 
     # -- proofs ------------------------------------------------------------------------------------------------------
-    def prove(self, meter_id: str, counter: int, out: str | os.PathLike) -> Path:
-        """Write the proof file of reading ``counter`` of ``meter_id``."""
+    def devices_of(self, meter_id: str, origin: str | None = None) -> list[dict]:
+        """Every device that signed for ``meter_id`` in log ``origin``, oldest first: ``{device, registered,
+        revoked}`` (entry indexes; ``revoked`` None for one in service). From the ledger: the meter's current device
+        and each revoked device whose ``device.register`` names the meter (a meter swap revokes the old device and
+        registers the new one under the same meter id)."""
         meter = self.meter(meter_id)
-        doc = build_reading_proof(self.node, meter.device, counter, meter_id=meter_id, origin=self.origin_of(meter_id))
+        origin = origin or self.origin_of(meter_id)
+        try:
+            state = self.node.state(origin)
+        except LedgerError:  # a peer's log not held here: its meter's device as described
+            return [{"device": meter.device, "registered": None, "revoked": None}]
+        out = [d for d in self._former_devices(origin, state).get(meter_id, []) if d["device"] != meter.device]
+        record = state.devices.get(meter.device)
+        out.append({"device": meter.device, "registered": record.registered_index if record else None,
+                    "revoked": record.revoked_index if record else None})  # fmt: skip
+        return out
+
+    def _former_devices(self, origin: str, state: Any) -> dict[str, list[dict]]:
+        """Meter id -> its revoked devices, oldest first (read from their ``device.register`` entries; kept per log
+        size, as only revoked devices can be a swapped meter's former ones)."""
+        cache = self.__dict__.setdefault("_former", {})
+        key = (str(self.ledger.folder), origin)
+        if key in cache and cache[key][0] == state.size:
+            return cache[key][1]
+        index: dict[str, list[dict]] = {}
+        for did, record in sorted(state.devices.items(), key=lambda kv: kv[1].registered_index):
+            if record.revoked_index is None or not record.kind.startswith("meter."):
+                continue
+            meter_id = self.node.entry(record.registered_index, origin).body.get("meter_id")
+            if meter_id:
+                index.setdefault(str(meter_id), []).append(
+                    {"device": did, "registered": record.registered_index, "revoked": record.revoked_index}
+                )
+        cache[key] = (state.size, index)
+        return index
+
+    def reading_candidates(self, meter_id: str, counter: int, device: str | None = None) -> list[dict]:
+        """The anchored readings that ``meter_id`` + ``counter`` (+ ``device``) may name: each device of the meter
+        with a batch holding that counter, ``{device, registered, revoked, batch, start, end}``."""
+        devices = self.devices_of(meter_id)
+        if device is not None and device not in {d["device"] for d in devices}:
+            raise MeteringError(f"meter {meter_id}: device {device} never signed for it; its devices: "
+                                + ", ".join(d["device"] for d in devices))  # fmt: skip
+        origin = self.origin_of(meter_id)
+        out = []
+        for d in devices:
+            if device is not None and d["device"] != device:
+                continue
+            entry = find_reading_batch(self.node, d["device"], counter, origin)
+            if entry is not None:
+                out.append({**d, "batch": entry.index, "start": entry.body["start"], "end": entry.body["end"]})
+        return out
+
+    def prove(self, meter_id: str, counter: int, out: str | os.PathLike, *, device: str | None = None) -> Path:
+        """Write the proof file of reading ``counter`` of ``meter_id`` (signed by ``device``, which is needed only
+        when the meter was swapped and more than one of its devices anchored that counter:
+        :class:`AmbiguousReading` names them)."""
+        self.meter(meter_id)
+        candidates = self.reading_candidates(meter_id, counter, device)
+        if len(candidates) > 1:
+            raise AmbiguousReading(meter_id, counter, candidates)
+        if not candidates:
+            tried = [device] if device else [d["device"] for d in self.devices_of(meter_id)]
+            raise ReadingNotAnchored(meter_id, f"reading {counter} (device{'s' if len(tried) > 1 else ''} "
+                                     f"{', '.join(tried)})")  # fmt: skip
+        doc = build_reading_proof(self.node, candidates[0]["device"], counter, meter_id=meter_id,
+                                  origin=self.origin_of(meter_id))  # fmt: skip
         return write_proof(doc, out)
 
     @staticmethod
@@ -720,18 +787,43 @@ class MeteringService:
             sim.device.counter, sim.device.pending = 0, []
             new = Meter.from_json({**old.to_json(), "device": sim.device.did})
             sim.meter = new
-            if self.node.state().devices.get(old.device) is not None:
-                items.append(("device.revoke", {"device": old.device, "reason": f"meter swap of {meter_id}: {why}"}))
-            body = {"device": new.device, "kind": f"meter.{new.kind}", "meter_id": meter_id}
-            if new.station:
-                body["site_digest"] = hashlib.sha256(new.station.encode("utf-8")).hexdigest()
-            items.append(("device.register", body))
+            items.extend(self._swap_items(old, new, f"meter swap of {meter_id}: {why}"))
             swapped.append(new)
         self._append_bulk(items)
         self._meters.update((m.meter_id, m) for m in swapped)
         self._save()
         log.warning("%d training meter(s) swapped to new device keys: %s", len(swapped), why)
         self.changed.emit()
+
+    def _swap_items(self, old: Meter, new: Meter, reason: str) -> list[tuple[str, dict]]:
+        items = []
+        if self.node.state().devices.get(old.device) is not None:
+            items.append(("device.revoke", {"device": old.device, "reason": reason}))
+        body = {"device": new.device, "kind": f"meter.{new.kind}", "meter_id": new.meter_id}
+        if new.station:
+            body["site_digest"] = hashlib.sha256(new.station.encode("utf-8")).hexdigest()
+        items.append(("device.register", body))
+        return items
+
+    def swap_meter(self, meter_id: str, new_device: str, reason: str) -> Meter:
+        """A meter swap (换表): the meter's device is revoked (``device.revoke``) and ``new_device`` registered for
+        the same meter id (``device.register``), in one transaction. Anchor the old device's last readings first:
+        a batch of a revoked device is rejected. Its anchored readings stay provable (:meth:`prove` with
+        ``device=``; the proof checks them against the old device's registration)."""
+        self._load()
+        old = self.meter(meter_id)
+        if meter_id in self._origins:
+            raise MeteringError(f"meter {meter_id} is a peer's meter: its owner records its swaps")
+        if new_device == old.device or new_device in self.node.state().devices:
+            raise MeteringError(f"meter {meter_id}: device {new_device} is already registered; a swap needs a new one")
+        self._guard("feed.control", f"swap meter {meter_id}")
+        new = Meter.from_json({**old.to_json(), "device": new_device})
+        self._append_bulk(self._swap_items(old, new, f"meter swap of {meter_id}: {reason}"))
+        self._meters[meter_id] = new
+        self.__dict__.get("_last", {}).pop(meter_id, None)
+        self._save()
+        self.changed.emit()
+        return new
 
     def meter_overview(self) -> list[dict]:
         """Each meter with its latest anchored period (``last_period``: the body, or None) and its origin."""

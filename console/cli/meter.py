@@ -7,7 +7,7 @@
     gasops meter anchor   --ledger DIR BATCHES.jsonl [--until TIME] [--json]
     gasops meter simulate --ledger DIR [--start TIME] [--hours H] [--customers N] [--leak NM3H] [--area A]
     gasops meter simulate --network FILE --on-network [--start TIME] [--hours H] [--leak NM3H --area "PS0 LP"]
-    gasops meter prove    --ledger DIR METER_ID COUNTER OUT.json
+    gasops meter prove    --ledger DIR METER_ID COUNTER OUT.json [--device DID]   (DID: after a meter swap)
     gasops meter verify   PROOF.json [--log-key VKEY …] [--witness-key VKEY …] [--json]   (offline: no ledger)
     gasops meter custody  --ledger DIR STATION DAY [--record] [--json]
     gasops meter balance  --ledger DIR AREA DAY [DAY …] [--record] [--json]
@@ -99,9 +99,15 @@ def add_parser(subparsers) -> None:
     p.add_argument("meter_id")
     p.add_argument("counter", type=int)
     p.add_argument("out")
+    p.add_argument("--device", help="the did:key of the device that signed the reading: needed when the meter was "
+                   "swapped and more than one of its devices anchored that counter (the error lists them)")  # fmt: skip
     p.set_defaults(handler=_prove)
 
-    p = sub.add_parser("verify", help="verify a reading proof offline (exit 0 verified, 1 not, 2 keys not pinned)")
+    p = sub.add_parser(
+        "verify",
+        aliases=["verify-proof"],
+        help="verify a reading proof offline (exit 0 verified, 1 not, 2 keys not pinned)",
+    )
     p.add_argument("proof")
     p.add_argument("--log-key", action="append", default=[], help="pinned log key (vkey); repeatable")
     p.add_argument("--witness-key", action="append", default=[], help="pinned witness key (vkey); repeatable")
@@ -375,8 +381,9 @@ def _simulate_network(args: argparse.Namespace) -> int:
 
 def _prove(args: argparse.Namespace) -> int:
     def run(svc: MeteringService) -> int:
-        out = svc.prove(args.meter_id, args.counter, args.out)
-        print(f"proof of reading {args.counter} of meter {args.meter_id} written to {out}")
+        out = svc.prove(args.meter_id, args.counter, args.out, device=args.device)
+        print(f"proof of reading {args.counter} of meter {args.meter_id}"
+              + (f" (device {args.device})" if args.device else "") + f" written to {out}")  # fmt: skip
         print(f"verify it offline: gasops meter verify {out} --log-key {svc.node.org_vkey}")
         return 0
 

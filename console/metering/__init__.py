@@ -16,7 +16,7 @@ from console.metering._anchor import PERIOD_STATUSES, DeviceView, PeriodReport, 
 from console.metering._balance import BalanceRow, flag_jumps, gas_balance, line_pack_nm3
 from console.metering._custody import CustodyResult, PartyFigure, reconcile_custody
 from console.metering._device import METER_KINDS, UNIT, Meter, MeterDevice, SignedBatch
-from console.metering._errors import MeteringError, ProofFileError, ReadingNotAnchored
+from console.metering._errors import AmbiguousReading, MeteringError, ProofFileError, ReadingNotAnchored
 from console.metering._keystore import TRAINING_KEY_FILE, TRAINING_STATE_FILE, TrainingKeys
 from console.metering._methane import (
     GWP100_CH4_AR6_FOSSIL,
@@ -36,6 +36,7 @@ from console.metering._proof import (
     ProofCheck,
     ProofReport,
     build_reading_proof,
+    find_reading_batch,
     read_proof_file,
     verify_reading_proof,
     write_proof,
@@ -54,6 +55,7 @@ from console.metering._simulate import MeteringSimulator, SimulatedMeter
 from console.metering._time import format_time, parse_time, period_bounds
 
 __all__ = [
+    "AmbiguousReading",
     "BalanceRow",
     "CustodyResult",
     "DeviceView",
@@ -88,6 +90,7 @@ __all__ = [
     "area_pipe_rows",
     "build_reading_proof",
     "build_share",
+    "find_reading_batch",
     "ch4_density_kg_m3",
     "enclosure_emission_kg_h",
     "examine_batch",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console.errors import GasOpsError
 
-__all__ = ["MeteringError", "ProofFileError", "ReadingNotAnchored"]
+__all__ = ["AmbiguousReading", "MeteringError", "ProofFileError", "ReadingNotAnchored"]
 
 
 class MeteringError(GasOpsError):
@@ -17,6 +17,24 @@ class ReadingNotAnchored(MeteringError):
     def __init__(self, meter_id: str, what: str) -> None:
         self.meter_id = meter_id
         super().__init__(f"meter {meter_id}: {what} was never anchored in the ledger (anchor its period first)")
+
+
+class AmbiguousReading(MeteringError):
+    """A meter id and counter that name readings of more than one device (the meter was swapped: each device
+    numbers its readings from 0). ``candidates`` are dicts with ``device``, ``registered``, ``revoked``, ``batch``,
+    ``start``, ``end``; the message names them and asks for the device."""
+
+    def __init__(self, meter_id: str, counter: int, candidates: list[dict]) -> None:
+        self.meter_id, self.counter, self.candidates = meter_id, counter, candidates
+        lines = [
+            f"  {c['device']} (registered at entry {c['registered']}, "
+            + (f"revoked at entry {c['revoked']}" if c["revoked"] is not None else "in service")
+            + f"): batch entry {c['batch']}, readings {c['start']} – {c['end']}"
+            for c in candidates
+        ]
+        super().__init__(f"meter {meter_id}: reading {counter} is ambiguous: the meter was swapped and "
+                         f"{len(candidates)} of its devices anchored a reading {counter}:\n" + "\n".join(lines)
+                         + "\nname the device (gasops meter prove … --device DID)")  # fmt: skip
 
 
 class ProofFileError(MeteringError):

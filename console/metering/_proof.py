@@ -3,12 +3,15 @@ witnessed checkpoint, in one small JSON file that anyone verifies offline with t
 
 The file (``gasops-reading-proof/v1``) holds the reading, its RFC 6962 inclusion proof in the batch's values tree,
 the ``metering.batch`` entry bytes and their inclusion proof in the log, the device's ``device.register`` (and
-``device.rotate``) entries with theirs, the checkpoint note with its cosignatures, and the keys. Verification steps
+``device.rotate``, ``device.revoke``) entries with theirs, the checkpoint note with its cosignatures, and the keys. Verification steps
 (each a check in the report; the first failure names its code):
 
 1. ``values-proof``: the reading's leaf hash and its proof give the batch's signed ``values_root``.
 2. ``device-signature``: the device key signed the batch statement; ``device-registered``: that key is the device's
-   registered key or one it rotated to, by entries included in the same log.
+   key in force when the batch entry was appended (its registration and the rotations before it, by entries included
+   in the same log) — after a meter swap the old device's readings verify against the old device's registration;
+   ``device-of-meter``: that registration names the proof's meter; ``device-not-revoked``: the device was not revoked
+   before the batch entry (a batch signed after the device's revocation fails here; a later revocation is noted).
 3. ``entry-signature``: the batch entry is signed by its author; ``checkpoint-signature``: the checkpoint verifies with a pinned log key (or, if none is pinned, with the key in the
    file — reported as such); ``entry-included``: the entries are in that checkpoint's tree; ``witnessed``: how many pinned witnesses cosigned it against the quorum.
 """
@@ -42,6 +45,7 @@ __all__ = [
     "ProofCheck",
     "ProofReport",
     "build_reading_proof",
+    "find_reading_batch",
     "read_proof_file",
     "verify_reading_proof",
     "write_proof",
@@ -68,22 +72,29 @@ def readings_of(document: object, values_root: str) -> list[dict]:
     raise ValueError("not a readings file")
 
 
+def find_reading_batch(node, device: str, counter: int, origin: str | None = None):
+    """The ``metering.batch`` entry of ``device`` in log ``origin`` whose counters hold ``counter`` (None if none)."""
+    origin = origin or node.origin
+    for row in node.search(device=device, origin=origin):
+        if row["type"] == "metering.batch":
+            entry = node.entry(row["idx"], origin)
+            if entry.body["device"] == device and entry.body["counter_first"] <= counter <= entry.body["counter_last"]:
+                return entry
+    return None
+
+
 def build_reading_proof(node, device: str, counter: int, *, meter_id: str = "", origin: str | None = None) -> dict:
     """The proof document of the reading with ``counter`` from ``device`` in log ``origin`` (default: own log).
 
+    A reading is addressed by its device and counter (a meter's counters start again on a new device after a swap).
+    The proof carries every ``device.register``/``device.rotate``/``device.revoke`` entry of the device, so the
+    verifier checks the key in force when the batch was anchored and whether the device was revoked before it.
     Raises :class:`ReadingNotAnchored` when no anchored batch holds that counter.
     """
     origin = origin or node.origin
-    rows = node.search(device=device, origin=origin)
-    batch_entry = None
-    device_rows = []
-    for row in rows:
-        if row["type"] in ("device.register", "device.rotate"):
-            device_rows.append(row["idx"])
-        elif row["type"] == "metering.batch" and batch_entry is None:
-            entry = node.entry(row["idx"], origin)
-            if entry.body["counter_first"] <= counter <= entry.body["counter_last"]:
-                batch_entry = entry
+    device_rows = [row["idx"] for row in node.search(device=device, origin=origin)
+                   if row["type"] in ("device.register", "device.rotate", "device.revoke")]  # fmt: skip
+    batch_entry = find_reading_batch(node, device, counter, origin)
     if batch_entry is None:
         raise ReadingNotAnchored(meter_id or device, f"reading {counter} of device {device}")
     body = batch_entry.body
@@ -143,6 +154,7 @@ class ProofReport:
     origin: str = ""
     witnesses: int = 0
     pinned: bool = False
+    revoked_at: int | None = None  # the log index of the device's revocation, when the proof holds one
 
     @property
     def ok(self) -> bool:
@@ -166,6 +178,7 @@ class ProofReport:
             "origin": self.origin,
             "reading": self.reading,
             "witnesses": self.witnesses,
+            "device_revoked_at": self.revoked_at,
             "pinned_keys": self.pinned,
             "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
         }
@@ -240,6 +253,58 @@ def _unb64_list(values: list[str]) -> list[bytes]:
     return [base64.b64decode(v, validate=True) for v in values]
 
 
+def _check_device_history(report: ProofReport, doc: dict, batch, device_entries: list) -> None:
+    """``device-registered``: the batch's signer is the device key in force when the batch entry was appended (its
+    registration, then each rotation before the batch, in log order); ``device-of-meter``: the registration names
+    the proof's meter; ``device-not-revoked``: no revocation of the device precedes the batch in the log (a batch
+    signed by a revoked device after its revocation is reported as such; one revoked later stays valid)."""
+    body = batch.body
+    history = sorted((e for e in device_entries
+                      if e.body.get("device") == body["device"] and e.payload["log"] == doc["origin"]),
+                     key=lambda e: e.index)  # fmt: skip
+    registers = [e for e in history if e.type == "device.register"]
+    key, keys, revoked = None, [], None
+    for e in history:
+        if e.index >= batch.index:
+            break
+        if e.type == "device.register" and key is None:
+            key = body["device"]
+        elif e.type == "device.rotate" and key is not None:
+            key = e.body.get("new_key")
+        elif e.type == "device.revoke" and revoked is None:
+            revoked = e
+        if key is not None and key not in keys:
+            keys.append(key)
+    if key is None:
+        report.add("device-registered", False, f"no device.register entry for {body['device']} before batch entry "
+                   f"{batch.index} in the proof")  # fmt: skip
+    elif body["signer"] == key:
+        report.add("device-registered", True, f"device {body['device']} registered at entry {registers[0].index}; "
+                   f"the batch is signed by its key in force at entry {batch.index} ({len(keys)} key(s) by then)")  # fmt: skip
+    else:
+        earlier = " (an earlier key of the device, rotated away before the batch)" if body["signer"] in keys else ""
+        report.add("device-registered", False, f"batch signed by {body['signer']}{earlier}, but the key of device "
+                   f"{body['device']} at entry {batch.index} was {key}")  # fmt: skip
+    named = registers[0].body.get("meter_id") if registers else None
+    if doc["meter_id"] and named is not None:
+        report.add("device-of-meter", named == doc["meter_id"],
+                   f"device {body['device']} was registered for meter {named}"
+                   + ("" if named == doc["meter_id"] else f", not {doc['meter_id']}"))  # fmt: skip
+    later = next((e for e in history if e.type == "device.revoke" and e.index > batch.index), None)
+    if revoked is not None:
+        report.revoked_at = revoked.index
+        report.add("device-not-revoked", False,
+                   f"signed by a revoked device: batch entry {batch.index} comes after device {body['device']} was "
+                   f"revoked at entry {revoked.index} ({revoked.body.get('reason', '')})")  # fmt: skip
+    elif later is not None:
+        report.revoked_at = later.index
+        report.add("device-not-revoked", True,
+                   f"device {body['device']} was in service when batch entry {batch.index} was anchored; it was "
+                   f"revoked later, at entry {later.index} ({later.body.get('reason', '')})")  # fmt: skip
+    else:
+        report.add("device-not-revoked", True, f"no revocation of device {body['device']} in the proof")
+
+
 def verify_reading_proof(
     doc: dict, *, log_keys: list[str] | None = None, witness_keys: list[str] | None = None
 ) -> ProofReport:
@@ -278,14 +343,7 @@ def verify_reading_proof(
     # 2. device signature and registration
     report.add("device-signature", _signature_ok(body),
                f"batch of counters {body['counter_first']}–{body['counter_last']} signed by {body['signer']}")  # fmt: skip
-    keys = []
-    for e in device_entries:
-        if e.body.get("device") != body["device"] or e.payload["log"] != doc["origin"]:
-            continue
-        keys.append(e.body["device"] if e.type == "device.register" else e.body.get("new_key"))
-    report.add("device-registered", bool(keys) and body["signer"] in keys,
-               f"device {body['device']} registered ({len(keys)} key(s) in its history)" if keys
-               else f"no device.register entry for {body['device']} in the proof")  # fmt: skip
+    _check_device_history(report, doc, batch, device_entries)
     # 3. the batch entry, signed and included
     report.add("entry-signature", batch.signature_ok(), f"entry {batch.index} signed by {batch.author}")
     try:

@@ -71,7 +71,8 @@ def test_a_reading_proof_verifies_offline_with_the_pinned_key(proved):
     assert report.ok, report.to_json()
     assert report.pinned and report.device == device.did
     assert [c.name for c in report.checks] == [
-        "values-proof", "device-signature", "device-registered", "entry-signature", "checkpoint-signature",
+        "values-proof", "device-signature", "device-registered", "device-of-meter", "device-not-revoked",
+        "entry-signature", "checkpoint-signature",
         "entry-included", f"device-entry-included[{doc['device_entries'][0]['index']}]", "witnessed",
     ]  # fmt: skip
     assert out.stat().st_size < 8000  # a small file
