@@ -255,6 +255,7 @@ class EditingService:
         self.masters_opened = 0  # how many times a master was read from its source (tests, diagnostics)
         self.master_solves = 0  # how many times a master's steady state was solved cold (tests, diagnostics)
         self.master_states_reused = Counter()  # where a master's steady state came from without a solve
+        self.carried = Counter()  # derived structures an approval took over from the reviewed branch, per cache key
         self._digests: dict[tuple, str] = {}  # file state → SHA-256 of its bytes, hashed this session
         self._store: Any = None
         # The last review's branch steady state: (change id, the master reviewed, its changes, the branch's topology,
@@ -264,6 +265,8 @@ class EditingService:
         # What the session's base was opened from (the file's state then): a solution the console holds for the
         # base (solution_provider) is the master's when the file is still in that state.
         self._base_state: tuple | None = None
+        self._opened: tuple | None = None
+        self.masters_from_window = 0  # masters taken from the open network instead of read (tests, diagnostics)
         #: ``() -> run`` with ``source``, ``version`` and ``result`` (a console.app.simulation.SimulationRun) or None:
         #: the simulator's solution of the network being edited, reused for the master when it is of the base.
         self.solution_provider: Callable[[], Any] | None = None
@@ -277,6 +280,8 @@ class EditingService:
         self.network = network
         self.base = network.snapshot()
         self._base_state = _source_state(source) if source is not None else None
+        # the network as read from the file in that state (master_at takes it instead of reading the file again)
+        self._opened = (self._base_state, network, network.version, self.base) if self._base_state else None
         self.stack.clear()
 
     def _require(self, permission: str, action: str, owner: str | None = None) -> None:
@@ -303,6 +308,7 @@ class EditingService:
         if self.network is not None:
             self.base = self.network.snapshot()
         self._base_state = None
+        self._opened = None
         self.stack.set_clean()
 
     def pending_changes(self) -> list[FeatureChange]:
@@ -464,8 +470,9 @@ class EditingService:
             feedback.progress(0.4, REVIEW_EFFECT)
         effect = review_effect(master, branch, hydraulics=hydraulics, changes=cs.changes, before=before)
         effect.overlapping_changesets = self.overlapping(cs, master)
-        if effect.branch_steady_state is not None:
-            self._reviewed = (cs.change_id, master, cs.changes, branch.topology, effect.branch_steady_state)
+        # what approving this change set onto this master makes: the branch, whose derived structures become the
+        # new master's (see _carry_over)
+        self._reviewed = (cs.change_id, master, cs.changes, branch, effect.branch_steady_state)
         return effect
 
     # -- the master's steady state, kept -------------------------------------------------------------------------------
@@ -585,13 +592,35 @@ class EditingService:
         held = self._master
         if key is not None and held is not None and held[0] == key:
             return held[1]
-        if feedback is not None:
-            feedback.progress(0.05, REVIEW_OPENING)
-        if opener is None:
-            from console.app.workspace import open_network as opener
-        master = opener(source)
-        self.masters_opened += 1
+        master = self._opened_master(key)
+        if master is not None:
+            self.masters_from_window += 1
+        else:
+            if feedback is not None:
+                feedback.progress(0.05, REVIEW_OPENING)
+            if opener is None:
+                from console.app.workspace import open_network as opener
+            master = opener(source)
+            self.masters_opened += 1
         self._master = (key, master) if key is not None else None
+        return master
+
+    def _opened_master(self, key: tuple | None) -> GasNetwork | None:
+        """The master from what the window has, when the file is still in the state the open network was read in:
+        a snapshot of the network as it was opened, with what was derived on the open network since (topology, valve
+        segments … :attr:`CARRIED_KEYS`) while that is unedited. None when the file changed (or was saved since).
+        Safe from a job: the layers are the session's own snapshot's; only finished cache entries are read."""
+        opened = self._opened
+        if key is None or opened is None or opened[0] != key:
+            return None
+        _state, network, version, as_opened = opened
+        master = as_opened.snapshot()
+        if network is self.network and network.version == version == master.version:
+            for name in self.CARRIED_KEYS:
+                hit = network._cache.get(name)
+                mine = master._cache.get(name)
+                if hit is not None and hit[0] == version and (mine is None or mine[0] != version):
+                    master._cache[name] = hit
         return master
 
     def review_at(self, change_id: str, source: Any, *, hydraulics: bool = True, feedback: Any = None,
@@ -608,6 +637,18 @@ class EditingService:
         self._master = (key, master) if key is not None else None
         if persist and key is not None:
             self.persist(source, master)
+
+    def settle(self, source: Any, master: GasNetwork) -> None:
+        """What the console runs in a job after an approval: keep the carried steady state on disk (:meth:`persist`)
+        and build the committed master's valve segments (the review builds only the branch's region; the next review
+        and the isolation tools need the whole). Counted in :attr:`carried` under ``"segments built after approval"``."""
+        from console.isolation import segments_ready, valve_segments
+
+        if source is not None:
+            self.persist(source, master)
+        if not segments_ready(master):
+            valve_segments(master)
+            self.carried["segments built after approval"] += 1
 
     def persist(self, source: Any, master: GasNetwork) -> bool:
         """Keep the steady states cached on ``master`` (the held master of ``source``) in the workspace's cache;
@@ -748,18 +789,35 @@ class EditingService:
         self.changesets_changed.emit(cs.change_id)
         return cs
 
-    def _carry_over(self, master: GasNetwork, branch_topology: Any, result: Any) -> None:
-        """The reviewed branch's steady state becomes the steady state of ``master`` (the branch, committed)."""
-        from console.app.review import steady_state_key
+    #: What a review builds on the branch at its version and a committed master would build again: the topology
+    #: (with the id indices built on it), the component findings, the feature id index and the hydraulic model's
+    #: arrays. Plain data, no reference to the branch (a spatial index or render buffers would hold it).
+    CARRIED_KEYS = (GasNetwork.TOPOLOGY_KEY, "review.components", "feature_index", "hydraulics.arrays",
+                    "isolation.segments")  # fmt: skip
 
-        topo = master.topology
-        if not (topo.node_id_text.equals(branch_topology.node_id_text)
-                and topo.link_id_text.equals(branch_topology.link_id_text)):  # fmt: skip
-            log.warning("the approved master is not the reviewed branch: its steady state is solved again")
+    def _carry_over(self, master: GasNetwork, branch: GasNetwork, result: Any) -> None:
+        """The reviewed branch becomes ``master`` (the change set applied to the same content, committed): its
+        derived structures (:attr:`CARRIED_KEYS`, those built at the branch's version) and its steady state become
+        the master's, so the next review does not rebuild them. Checked first: same version, layer sizes and ids."""
+        from console.app.review import steady_state_key
+        from console.network._ids import id_text
+
+        same = master.version == branch.version and all(
+            len(master[name]) == len(branch[name]) and id_text(master[name]["id"]).equals(id_text(branch[name]["id"]))
+            for name in master.layers
+        )
+        if not same:
+            log.warning("the approved master is not the reviewed branch: its derived state is built again")
             return
-        state = replace(result, network_version=master.version, network_name=master.name)
-        master.adopt(steady_state_key(state.request), state, master.version)
-        self.master_states_reused["approval"] += 1
+        for key in self.CARRIED_KEYS:
+            hit = branch._cache.get(key)
+            if hit is not None and hit[0] == branch.version:
+                master.adopt(key, hit[1], master.version)
+                self.carried[key] += 1
+        if result is not None:
+            state = replace(result, network_version=master.version, network_name=master.name)
+            master.adopt(steady_state_key(state.request), state, master.version)
+            self.master_states_reused["approval"] += 1
 
     def reject(self, change_id: str, comment: str) -> ChangeSet:
         """Reject a change set with the reviewer's comment (recorded in the ledger; the master is not touched)."""

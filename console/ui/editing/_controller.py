@@ -554,7 +554,7 @@ class EditingController(QObject):
             self.service.committed(source, master, persist=False)
             service = self.service
             self.window.jobs.submit("editing.persist",
-                                    lambda feedback=None: service.persist(source, master))  # fmt: skip
+                                    lambda feedback=None: service.settle(source, master))  # fmt: skip
         self.review.set_changesets(self.service.list())
         self.show_changeset(change_id)
         self.window.statusBar().showMessage(
