@@ -582,6 +582,8 @@ class EditingService:
         """The master network at ``source`` (a file or a PostGIS URL; None: the session's base, the network as opened
         or last saved), read once per state of its source: while the file is unchanged (same size and modification
         time) the network read before is returned, with its topology, valve segments and steady state cached on it.
+        While the file is in the state the session's network was opened from (:meth:`start` with its ``source``), the
+        master is that network as opened (:meth:`_opened_master`) and the file is not read at all.
         A database is read again every time (other consoles commit to it). Treat the answer as read-only: change a
         snapshot of it."""
         if source is None:
