@@ -9,13 +9,13 @@ def test_public_api_is_pinned():
     assert sorted(hydraulics.__all__) == sorted(
         [
             "AIR_DENSITY_NORMAL_KG_M3", "DEFAULT_MAX_VELOCITY_MS", "DEFAULT_MIN_PRESSURE_MPA", "DEFAULT_SIMULTANEITY",
-            "PROGRESS_MESSAGES", "P_NORMAL_PA", "T_NORMAL_K", "T_STANDARD_K", "ContourSet", "ConvergenceInfo", "DemandOptions", "DemandScenario",
+            "PROGRESS_MESSAGES", "P_NORMAL_PA", "T_NORMAL_K", "T_STANDARD_K", "BranchSteadyState", "ContourSet", "ConvergenceInfo", "DemandOptions", "DemandScenario",
             "DemandScenarioError", "FlowLaw",
             "GasProperties", "HydraulicModelError", "HydraulicsError", "InfeasibleError", "LocalWhatIf", "NotConvergedError", "PipeLaw",
             "PressureContours", "RegulatorState", "ResultDiff", "ServiceLimits", "SimulationRequest", "SimulationResult",
             "SolverOptions", "SystemSummary", "UnsuppliedPart", "Violation", "colebrook_white", "diff_results",
             "format_pressure", "friction_factor", "nice_levels", "pa_to_kpa", "pa_to_mpa", "pipe_outlet_pressure",
-            "pressure_contours", "read_demand_scenario", "simulate", "what_if", "what_if_local", "with_live_pressures",
+            "pressure_contours", "read_demand_scenario", "simulate", "simulate_branch", "what_if", "what_if_local", "with_live_pressures",
         ]
     )  # fmt: skip
     for name in hydraulics.__all__:
