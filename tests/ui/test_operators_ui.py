@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import pytest
 from PySide6.QtWidgets import QApplication
 
 from console.app.operators import PermissionDenied
 from console.ledger import LedgerNode
+from console.telemetry import AlarmRecord, AlarmState, Condition, Priority
 
 ORG = "correct horse battery staple"
 SHOTS = os.environ.get("GASOPS_SCREENSHOTS")  # a folder: save the screens for a person to look at
 
 
-@dataclass
-class FakeAlarm:
-    sensor_id: str
-    condition: str
-    state: str
-    priority: str
-    since: float
-    feature_id: str
+def _alarm(sensor_id, condition, state, priority, since, feature_id) -> AlarmRecord:
+    return AlarmRecord(sensor_id=sensor_id, condition=condition, state=state, priority=priority, active=True,
+                       since=since, value=60.0, limit=50.0, feature_id=feature_id, kind="methane")  # fmt: skip
 
 
 def _shot(widget, name: str) -> None:
@@ -83,7 +78,8 @@ def test_switch_operator_at_shift_change(qtbot, window, ops):
 
 def test_lock_screen_shows_new_alarms_and_blocks_the_window(qtbot, window, ops, monkeypatch):
     ops.service.login("D-7", "dispatch passphrase")
-    alarms = [FakeAlarm("S-00047", "HIHI", "unack_active", "critical", 1.8e9, "V-12")]
+    # Real alarm records (priority an IntEnum, condition and state str enums), as the live session gives them.
+    alarms = [_alarm("S-00047", Condition.HIHI, AlarmState.UNACK_ACTIVE, Priority.CRITICAL, 1.8e9, "V-12")]
     monkeypatch.setattr(ops, "_refresh_lock_alarms", lambda: ops.lock_screen.show_alarms(alarms))
     window.actions["operators.lock"].trigger()
     assert ops.service.locked and ops.lock_screen.isVisible()
@@ -91,7 +87,7 @@ def test_lock_screen_shows_new_alarms_and_blocks_the_window(qtbot, window, ops, 
     assert not window.actions["view.find"].isEnabled()  # no shortcut works behind the lock
     assert "S-00047" in ops.lock_screen.alarms.item(0).text()
     beeps = ops.lock_screen.beeps
-    alarms.insert(0, FakeAlarm("S-00114", "LOLO", "unack_active", "high", 1.8e9 + 60, "P-77"))
+    alarms.insert(0, _alarm("S-00114", Condition.LOLO, AlarmState.UNACK_ACTIVE, Priority.HIGH, 1.8e9 + 60, "P-77"))
     ops._refresh_lock_alarms()
     assert ops.lock_screen.alarms.count() == 2 and "S-00114" in ops.lock_screen.alarms.item(0).text()
     assert ops.lock_screen.beeps == beeps + 1  # a new alarm sounds on the lock screen

@@ -7,6 +7,7 @@ log in from here instead (shift change).
 
 from __future__ import annotations
 
+import enum
 import time
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QObject, Qt, Signal
@@ -44,6 +45,13 @@ _PRIORITY_TEXT = {
     "low": QT_TRANSLATE_NOOP("LockScreen", "LOW"),
 }
 _PRIORITY_COLOURS = {"critical": "#ff3b3b", "high": "#ff8a1f", "medium": "#f5d90a", "low": "#7fb2ff"}
+
+
+def _code(value) -> str:
+    """An alarm field's code in lower case: a str enum by its value, an int enum (``Priority``) by its name."""
+    if isinstance(value, enum.Enum):
+        return (value.value if isinstance(value.value, str) else value.name).lower()
+    return str(value).lower()
 
 
 class LockScreen(QFrame):
@@ -148,23 +156,21 @@ class LockScreen(QFrame):
         self.alarms.clear()
         new = False
         for rec in records[:200]:
-            state = getattr(rec.state, "value", str(rec.state))
-            priority = getattr(rec.priority, "value", str(rec.priority))
-            condition = getattr(rec.condition, "value", str(rec.condition))
-            unacked = "unack" in state.lower()
+            state = _code(rec.state)
+            priority = _code(rec.priority)
+            condition = _code(rec.condition).upper()
+            unacked = "unack" in state
             when = time.strftime("%H:%M:%S", time.localtime(rec.since)) if rec.since == rec.since else "—"
             shown = translate("LockScreen", _STATE_TEXT[state]) if state in _STATE_TEXT else state
             level = (
-                translate("LockScreen", _PRIORITY_TEXT[priority.lower()])
-                if priority.lower() in _PRIORITY_TEXT
-                else priority.upper()
+                translate("LockScreen", _PRIORITY_TEXT[priority]) if priority in _PRIORITY_TEXT else priority.upper()
             )
             text = translate("LockScreen", "{when}  {priority} {sensor} {condition} {state} at {feature}").format(
                 when=when, priority=f"{level:<8}", sensor=f"{rec.sensor_id:<10}", condition=f"{condition:<6}",
                 state=f"{shown:<16}", feature=rec.feature_id)  # fmt: skip
             item = QListWidgetItem(text)
             item.setForeground(Qt.GlobalColor.white)
-            colour = _PRIORITY_COLOURS.get(priority.lower())
+            colour = _PRIORITY_COLOURS.get(priority)
             if colour and unacked:
                 item.setForeground(QColor(colour))
             self.alarms.addItem(item)
