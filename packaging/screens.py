@@ -576,14 +576,16 @@ def switch_operator_dark(s: Screen) -> None:
 
 
 def lock_screen_dark(s: Screen) -> None:
-    """The dispatcher locks the console (File › Lock screen) with the simulator running and no alarm standing.
+    """The dispatcher locks the console (File › Lock screen) while a training leak's methane alarm stands."""
+    from console.telemetry import AlarmState
 
-    (With a live alarm standing the lock screen fails: ``LockScreen.show_alarms`` reads an alarm's priority as text,
-    the live service gives a number; so the screen is taken before any alarm.)"""
     s.layout("dispatcher")
     ops = operators(s)
     ops.service.login("D-7", "dispatch passphrase")
-    s.simulator()
+    ctrl = s.simulator()
+    ctrl.leak_at(LEAK_VALVE)
+    s.wait(lambda: any(a.state == AlarmState.UNACK_ACTIVE for a in ctrl.session.service.alarm_list()), 300,
+           "a live alarm")  # fmt: skip
     s.window.actions["operators.lock"].trigger()
     s.wait(lambda: ops.lock_screen.isVisible(), 10, "the lock screen")
     s.pause(1.5)
