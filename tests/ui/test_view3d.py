@@ -146,6 +146,21 @@ def test_the_open_incident_is_drawn_in_the_same_scene(seen):
     assert i["framed"] and all(i["on_screen"])  # "look at the incident" shows its break and every valve to close
 
 
+def test_incident_labels_never_cover_each_other(seen):
+    rects = _ok(seen, "incident")["label_rects"]
+    assert len(rects) >= 2  # the break's label and the valves'
+    for k, (x, y, w, h) in enumerate(rects):
+        for x2, y2, w2, h2 in rects[k + 1 :]:
+            assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y, (rects[k], (x2, y2, w2, h2))
+
+
+def test_the_window_with_an_incident_fits_1280x720_and_1440x900_screens(seen):
+    i = _ok(seen, "incident")
+    width, height = i["minimum_size"]
+    assert width <= 1280 and height <= 720, i["minimum_size"]
+    assert i["sizes"] == {"1280x720": [1280, 720], "1440x900": [1440, 900]}
+
+
 def test_the_scene_and_crossings_are_cached_per_network_version(seen):
     c = _ok(seen, "cache")
     assert c["same_scene"] and c["same_crossings"] and not any(j.startswith("view3d.") for j in c["jobs"])

@@ -364,6 +364,17 @@ def main() -> None:
         settle(view)
         view.grab_image().save(str(OUT / "view3d_incident.png"))
         controller.view_window.grab().save(str(OUT / "view3d_incident_window.png"))
+        drawn_rects = [
+            (i.drawn_rect.x(), i.drawn_rect.y(), i.drawn_rect.width(), i.drawn_rect.height())
+            for i in view.overlays.get("incident", [])
+            if getattr(i, "drawn_rect", None) is not None
+        ]
+        minimum = controller.view_window.minimumSizeHint()
+        sizes = {}
+        for width, height in ((1280, 720), (1440, 900)):
+            controller.view_window.resize(width, height)
+            QTest.qWait(100)
+            sizes[f"{width}x{height}"] = [controller.view_window.width(), controller.view_window.height()]
         view.set_ground_opacity(0.55)
         result = service.plan_result(service.incident(inc.incident_id))
         return {
@@ -375,6 +386,9 @@ def main() -> None:
             "drawn": drawn["valves"],
             "steps": steps,
             "labels": labels,
+            "label_rects": drawn_rects,
+            "minimum_size": [minimum.width(), minimum.height()],
+            "sizes": sizes,
             "plan_valves": [s.feature_id for s in result.plan if s.layer == "valves"],
             "isolated": len(result.isolated_pipe_ids),
             "cut_off": len(result.cut_off_pipe_ids),

@@ -95,6 +95,10 @@ class ManualWindow(QDialog):
         self.chapters = QListWidget()
         self.chapters.setMinimumWidth(200)
         self.chapters.setSpacing(3)
+        # no horizontal scroll bar: the list is as wide as its titles (within limits), a longer one is elided and
+        # shown whole in its tooltip
+        self.chapters.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.chapters.setTextElideMode(Qt.TextElideMode.ElideRight)
         lang = manual_language()
         for ch in CHAPTERS:
             self._add(ch.key, ch.title(lang))
@@ -112,14 +116,20 @@ class ManualWindow(QDialog):
         split.addWidget(self.chapters)
         split.addWidget(self.text)
         split.setStretchFactor(1, 1)
-        split.setSizes([220, 760])
+        split.setSizes([self._chapters_width(), 760])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split, 1)
         self.chapters.setCurrentRow(0)
 
+    def _chapters_width(self) -> int:
+        """Wide enough for the longest chapter title and the vertical scroll bar, 200 to 320 px."""
+        frame = 2 * self.chapters.frameWidth() + self.chapters.verticalScrollBar().sizeHint().width()
+        return max(200, min(320, self.chapters.sizeHintForColumn(0) + 2 * self.chapters.spacing() + frame + 4))
+
     def _add(self, key: str, label: str) -> None:
         item = QListWidgetItem(label)
+        item.setToolTip(label)
         item.setData(Qt.ItemDataRole.UserRole, key)
         self.chapters.addItem(item)
 

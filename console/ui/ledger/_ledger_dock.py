@@ -379,7 +379,9 @@ class LedgerDock(QDockWidget):
         if bad is not None and bad.detail:
             extra = f"<br>{bad.detail}"
         else:
-            extra = translate("LedgerDock", " in {seconds} s").format(seconds=f"{report.seconds:.2f}")
+            # the duration never wraps inside ("in 0.02 / s"): the badge wraps in the text before it instead
+            took = translate("LedgerDock", " in {seconds} s").format(seconds=f"{report.seconds:.2f}")
+            extra = f"<span style='white-space:nowrap'>{html.escape(took)}</span>"
         self.badge.setText(f"<b style='color:{colour}; font-size:11pt'>{text}</b>{extra}")
 
     def badge_text(self) -> str:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph.opengl as gl
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QPointF, QRectF, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QVector3D
 from PySide6.QtWidgets import QMenu
 
 from console.network import Hit
@@ -62,13 +62,51 @@ def _hex(rgba) -> str:
     return "#" + "".join(f"{round(c * 255):02x}" for c in rgba[:3])
 
 
+class SceneLabel(gl.GLTextItem):
+    """A label in the scene that never covers another: drawn where a label drawn before it in the same frame already
+    is (labels anchored close together, or close on screen from this camera), it moves up a line at a time until it
+    is free. ``drawn_rect`` is where it was drawn last (widget px), for tests."""
+
+    MAX_LINES_UP = 8
+
+    drawn_rect: QRectF | None = None
+
+    def paint(self) -> None:
+        if not self.text:
+            return
+        view = self.view()
+        project = self.compute_projection()
+        # one placement record per frame, shared by the view's labels: a new camera or size, or a label painted a
+        # second time (the same camera drawn again), starts the next frame
+        key = (tuple(project.data()), view.width(), view.height())
+        frame = getattr(view, "_scene_label_frame", None)
+        if frame is None or frame["key"] != key or id(self) in frame["drawn"]:
+            frame = {"key": key, "drawn": set(), "rects": []}
+            view._scene_label_frame = frame
+        frame["drawn"].add(id(self))
+        anchor = project.map(QVector3D(*(float(c) for c in self.pos))).toPointF()
+        bounds = QFontMetricsF(self.font).boundingRect(self.text)  # around the baseline's start at (0, 0)
+        rect = bounds.translated(anchor)
+        for _ in range(self.MAX_LINES_UP):
+            if not any(rect.adjusted(-3, -1, 3, 1).intersects(other) for other in frame["rects"]):
+                break
+            rect.translate(0, -(rect.height() + 1))
+        frame["rects"].append(QRectF(rect))
+        self.drawn_rect = QRectF(rect)
+        self.setupGLState()
+        painter = QPainter(view)
+        painter.setPen(self.color)
+        painter.setFont(self.font)
+        painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        painter.drawText(QPointF(anchor.x(), rect.top() - bounds.top()), self.text)
+        painter.end()
+
+
 def _label(pos, text: str, color=(1.0, 1.0, 1.0, 1.0)) -> gl.GLTextItem:
     font = QFont()
     font.setPointSize(11)
     font.setBold(True)
-    return gl.GLTextItem(
-        pos=np.asarray(pos, dtype=float), text=text, color=tuple(int(c * 255) for c in color), font=font
-    )
+    return SceneLabel(pos=np.asarray(pos, dtype=float), text=text, color=tuple(int(c * 255) for c in color), font=font)
 
 
 class View3DController(QObject):
@@ -433,7 +471,7 @@ class View3DController(QObject):
                 p = xyz[where[fid]]
                 items.append(SymbolItem("bowtie", pos=p[None, :], color=INCIDENT_VALVE_RGBA["failed"], size=20.0))
                 label(p, translate("View3D", "failed {valve}").format(valve=fid), INCIDENT_VALVE_RGBA["failed"])
-        items += [_label(p + [0, 0, 4.0], " · ".join(texts), rgba) for p, texts, rgba in labels]
+        valve_labels = [_label(p + [0, 0, 4.0], " · ".join(texts), rgba) for p, texts, rgba in labels]
         for fid, bx, by in result.break_points:
             lx, ly = scene.local(bx, by)
             z = float(scene.ground.height_at(np.array([bx]), np.array([by]))[0])
@@ -442,7 +480,7 @@ class View3DController(QObject):
             items.append(
                 _label((lx, ly, z + 8.0), text.format(incident=inc.incident_id, kind=inc.kind, feature=fid), BREAK_RGBA)
             )
-        self.view.set_overlay("incident", items)
+        self.view.set_overlay("incident", items + valve_labels)
         self.view.set_overlay_legend(
             "incident",
             [

@@ -11,16 +11,19 @@ The geometry comes prepared from :mod:`console.scene` (Qt-free); picking is on t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 import pyqtgraph.opengl as gl
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMatrix4x4, QPainter, QPen, QVector3D
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
+    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
@@ -91,9 +94,72 @@ def prepare_view(scene: NetworkScene) -> PreparedView:
     return PreparedView(scene, picker, None, None)
 
 
+def _nobreak(text: str) -> str:
+    """``text`` as rich text that wraps nowhere (its spaces non-breaking)."""
+    return escape(text).replace(" ", "&nbsp;")
+
+
 def _rgba(hex_colour: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
     c = QColor(hex_colour)
     return (c.redF(), c.greenF(), c.blueF(), alpha)
+
+
+class FlowLayout(QLayout):
+    """Items left to right, wrapping to a new row when the width runs out (a legend that never widens its window)."""
+
+    def __init__(self, parent=None, spacing: int = 12) -> None:
+        super().__init__(parent)
+        self._items = []
+        self._spacing = spacing
+
+    def addItem(self, item) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int):
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int):
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self):
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._place(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._place(rect, move=True)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        m = self.contentsMargins()
+        return size + QSize(m.left() + m.right(), m.top() + m.bottom())
+
+    def _place(self, rect: QRect, move: bool) -> int:
+        m = self.contentsMargins()
+        area = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        x, y, row_height = area.x(), area.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            if x > area.x() and x + hint.width() > area.right() + 1:
+                x, y, row_height = area.x(), y + row_height + 2, 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self._spacing
+            row_height = max(row_height, hint.height())
+        return y + row_height - rect.y() + m.bottom()
 
 
 def qmatrix_to_numpy(m: QMatrix4x4) -> np.ndarray:
@@ -197,6 +263,8 @@ class View3D(QWidget):
         row = QHBoxLayout(bar)
         row.setContentsMargins(4, 2, 4, 2)
         self.colour_mode = QComboBox(bar)
+        # as wide as its longest mode, also when the simulation's modes arrive after the view was shown
+        self.colour_mode.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.colour_mode.setToolTip(translate("View3D", "Colour the pipes by …"))
         self.colour_mode.currentIndexChanged.connect(
             lambda _i: self.colourModeChanged.emit(self.colour_mode.currentData())
@@ -248,9 +316,14 @@ class View3D(QWidget):
         self.legend = QLabel(self)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
+        self.legend.setContentsMargins(4, 0, 4, 0)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.symbol_legend = QWidget(self)
-        self._symbol_legend_row = QHBoxLayout(self.symbol_legend)
+        self._symbol_legend_row = FlowLayout(self.symbol_legend)
         self._symbol_legend_row.setContentsMargins(4, 0, 4, 2)
+        policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.symbol_legend.setSizePolicy(policy)
         self.symbol_legend_entries: list[LegendEntry] = []
         self._overlay_legends: dict[str, list[LegendEntry]] = {}
 
@@ -276,7 +349,11 @@ class View3D(QWidget):
             entries += extra
         self.symbol_legend_entries = entries
         for e in entries:
-            icon = QLabel(self.symbol_legend)
+            entry = QWidget(self.symbol_legend)  # icon and label stay together on one row
+            pair = QHBoxLayout(entry)
+            pair.setContentsMargins(0, 0, 0, 0)
+            pair.setSpacing(4)
+            icon = QLabel(entry)
             if e.shape == "line":
                 pix = symbol_pixmap("square", _rgba(e.color), 16)
                 pix.fill(Qt.GlobalColor.transparent)
@@ -287,9 +364,10 @@ class View3D(QWidget):
             else:
                 pix = symbol_pixmap(e.shape or "square", _rgba(e.color), 16)
             icon.setPixmap(pix)
-            row.addWidget(icon)
-            row.addWidget(QLabel(e.label + "   ", self.symbol_legend))
-        row.addStretch(1)
+            pair.addWidget(icon)
+            pair.addWidget(QLabel(e.label, entry))
+            row.addWidget(entry)
+        self.symbol_legend.updateGeometry()
 
     def set_overlay_legend(self, key: str, entries: list[LegendEntry]) -> None:
         """Legend entries explaining overlay ``key`` (none: removed)."""
@@ -404,10 +482,11 @@ class View3D(QWidget):
         """Colour per pipe row ((n, 4) floats 0..1) and the legend that explains them."""
         self._pipe_colors = np.asarray(rgba, dtype=np.float32)
         self.legend_entries = list(legend)
-        swatches = " ".join(
-            f'<span style="color:{e.color}">■</span>&nbsp;{e.label}&nbsp;&nbsp;' for e in self.legend_entries
+        # an entry never breaks inside (non-breaking spaces); the legend wraps between entries
+        swatches = " &nbsp; ".join(
+            f'<span style="color:{e.color}">■</span>&nbsp;{_nobreak(e.label)}' for e in self.legend_entries
         )
-        self.legend.setText(f"<b>{title}</b>&nbsp;&nbsp;{swatches}" if title else swatches)
+        self.legend.setText(f"<b>{_nobreak(title)}</b> &nbsp; {swatches}" if title else swatches)
         self._apply_pipe_colors()
 
     def _apply_pipe_colors(self) -> None:
