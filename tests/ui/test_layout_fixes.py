@@ -37,7 +37,9 @@ def _lines(html: str, font, width: int) -> list[str]:
         layout = block.layout()
         for i in range(layout.lineCount()):
             line = layout.lineAt(i)
-            lines.append(block.text()[line.textStart() : line.textStart() + line.textLength()].replace("\xa0", " ").strip())
+            lines.append(
+                block.text()[line.textStart() : line.textStart() + line.textLength()].replace("\xa0", " ").strip()
+            )
         block = block.next()
     return lines
 
