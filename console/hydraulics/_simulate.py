@@ -23,6 +23,8 @@ How the network becomes equations (all vectorised over the topology arrays):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -125,10 +127,61 @@ def _simulate(network: GasNetwork, request: SimulationRequest, initial: Simulati
         q_all = initial.link_flow_nm3h[: a.n_pipes] / 3600.0
         wide_open = np.isin(initial.regulator_state.astype(str), ["pass_through", "bypassed"])
         mode = np.where(s.reg_req_closed, REQ_CLOSED, np.where(wide_open, OPEN, ACTIVE)).astype(np.int8)
+
+    def on_iteration(it: int, fr: float, history: list) -> None:
+        if feedback is not None:
+            fraction = min(0.9, 0.05 + 0.03 * len(history))
+            feedback.progress(fraction, _ITERATION.format(iteration=it, imbalance=f"{fr * 3600:.3g}"))
+
+    rounds_out = regulator_rounds(s, mode, pi_node, q_all, on_iteration)
+    if feedback is not None:
+        feedback.progress(0.95, _CHECKING)
+    result = rounds_out.result(network, s, seconds=time.perf_counter() - t0)
+    if feedback is not None:
+        feedback.progress(1.0, _DONE)
+    return result
+
+
+@dataclass
+class RegulatorRounds:
+    """What the regulator-state loop ends with (the last round's solution)."""
+
+    round: Round
+    mode: np.ndarray
+    pi_group: np.ndarray
+    flow: np.ndarray
+    supply: np.ndarray
+    conservation: np.ndarray
+    sol: object
+    iterations: int
+    rounds: int
+    history: list
+
+    def result(self, network, s: Setup, seconds: float) -> SimulationResult:
+        return build_result(network, s, self.round, self.mode, self.pi_group, self.flow, self.supply,
+                            self.conservation, self.sol, iterations=self.iterations, rounds=self.rounds,
+                            history=self.history, seconds=seconds)  # fmt: skip
+
+
+def regulator_rounds(
+    s: Setup,
+    mode: np.ndarray,
+    pi_node: np.ndarray | None,
+    q_all: np.ndarray,
+    on_iteration: Callable[[int, float, list], None] | None = None,
+) -> RegulatorRounds:
+    """Solve, update the regulators' states (EPANET-style PRV rules), solve again until they settle.
+
+    ``pi_node`` (squared absolute pressure per node) and ``q_all`` (Nm³/s per pipe, NaN where unknown) start the first
+    round; ``on_iteration(iteration, flow_residual, history)`` is told of every Newton iteration. Shared by
+    :func:`simulate` and the partial solves of what-ifs and reviews, so both follow the same rules.
+    """
+    a = s.arrays
+    q_all = q_all.copy()
     history: list[tuple[int, float, float]] = []
     iterations = 0
     seen: set[bytes] = set()
-    for rounds in range(1, max(1, request.solver.max_regulator_rounds) + 1):
+    for rounds in range(1, max(1, s.request.solver.max_regulator_rounds) + 1):
         seen.add(mode.tobytes())
         r = Round(s, mode)
         pi_start = r.start(s, pi_node)
@@ -139,9 +192,8 @@ def _simulate(network: GasNetwork, request: SimulationRequest, initial: Simulati
 
         def check(it: int, fr: float, pr: float, rounds: int = rounds) -> None:
             history.append((rounds, fr * 3600.0, pr))
-            if feedback is not None:
-                fraction = min(0.9, 0.05 + 0.03 * len(history))
-                feedback.progress(fraction, _ITERATION.format(iteration=it, imbalance=f"{fr * 3600:.3g}"))
+            if on_iteration is not None:
+                on_iteration(it, fr, history)
 
         pi_group, q, sol = r.solve(s, pi_start, q_start, check, cold=cold)
         iterations += sol.iterations
@@ -163,13 +215,7 @@ def _simulate(network: GasNetwork, request: SimulationRequest, initial: Simulati
         mode = new_mode
     else:
         s.warnings.append(f"regulator states still changing after {rounds} rounds; the last state is reported")
-    if feedback is not None:
-        feedback.progress(0.95, _CHECKING)
-    result = build_result(network, s, r, mode, pi_group, flow, supply, conservation, sol, iterations=iterations,
-                          rounds=rounds, history=history, seconds=time.perf_counter() - t0)  # fmt: skip
-    if feedback is not None:
-        feedback.progress(1.0, _DONE)
-    return result
+    return RegulatorRounds(r, mode, pi_group, flow, supply, conservation, sol, iterations, rounds, history)
 
 
 def _next_modes(s: Setup, r: Round, mode: np.ndarray, pi_node: np.ndarray, flow: np.ndarray) -> np.ndarray:

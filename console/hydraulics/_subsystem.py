@@ -34,9 +34,8 @@ from console.errors import UnknownFeatureError
 from console.hydraulics._diff import ResultDiff, diff_results
 from console.hydraulics._errors import HydraulicsError
 from console.hydraulics._model import ModelArrays, model_arrays
-from console.hydraulics._report import build_result
-from console.hydraulics._setup import ACTIVE, OPEN, REQ_CLOSED, Round, Setup
-from console.hydraulics._simulate import P_TOL_PA, _link_flows, _next_modes, _raise_failure, what_if
+from console.hydraulics._setup import ACTIVE, OPEN, REQ_CLOSED, Setup
+from console.hydraulics._simulate import P_TOL_PA, regulator_rounds, what_if
 from console.hydraulics._solver import single_threaded_blas
 from console.hydraulics._types import SimulationRequest, SimulationResult
 from console.network import LINK_LAYERS, GasNetwork
@@ -329,45 +328,8 @@ def _solve_part(network: GasNetwork, a: ModelArrays, base: SimulationResult, req
 
 def _run(part: _Part, s: Setup, mode: np.ndarray, pi_node: np.ndarray, q_all: np.ndarray) -> SimulationResult:
     """The regulator-state loop of :func:`simulate` on the part's Setup."""
-    a = s.arrays
-    request = s.request
-    history: list = []
-    iterations = 0
-    seen: set[bytes] = set()
     t0 = time.perf_counter()
-    for rounds in range(1, max(1, request.solver.max_regulator_rounds) + 1):
-        seen.add(mode.tobytes())
-        r = Round(s, mode)
-        pi_start = r.start(s, pi_node)
-        q_start = q_all[s.res_pipes][r.pipe_mask]
-        about_1_m_s = np.pi / 4 * a.pipe_diameter_m[s.res_pipes][r.pipe_mask] ** 2
-        q_start = np.where(np.isfinite(q_start), q_start, about_1_m_s)
-
-        def check(it: int, fr: float, pr: float, rounds: int = rounds) -> None:
-            history.append((rounds, fr * 3600.0, pr))
-
-        pi_group, q, sol = r.solve(s, pi_start, q_start, check)
-        iterations += sol.iterations
-        collapsed = r.free & ~(pi_group > 0)
-        if collapsed.any() or not sol.converged:
-            _raise_failure(s, r, pi_group, q, collapsed, sol)
-        pi_node = np.where(r.supplied[r.group], pi_group[r.group] * r.node_factor, np.nan)
-        q_res = np.zeros(len(s.res_pipes))
-        q_res[r.pipe_mask] = q
-        q_all = np.full(a.n_pipes, np.nan)
-        q_all[s.res_pipes] = q_res
-        flow, supply, conservation = _link_flows(s, r, q_res)
-        new_mode = _next_modes(s, r, mode, pi_node, flow)
-        if np.array_equal(new_mode, mode):
-            break
-        if new_mode.tobytes() in seen:
-            s.warnings.append("regulator states oscillate; the last consistent state is reported")
-            break
-        mode = new_mode
-    else:
-        s.warnings.append(f"regulator states still changing after {rounds} rounds; the last state is reported")
-    return build_result(part, s, r, mode, pi_group, flow, supply, conservation, sol, iterations=iterations,
-                        rounds=rounds, history=history, seconds=time.perf_counter() - t0)  # fmt: skip
+    return regulator_rounds(s, mode, pi_node, q_all).result(part, s, seconds=time.perf_counter() - t0)
 
 
 def _restrict(base: SimulationResult, idx: dict, part: _PartSolution) -> SimulationResult:
