@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -257,6 +258,10 @@ class EditingService:
         self.master_states_reused = Counter()  # where a master's steady state came from without a solve
         self.carried = Counter()  # derived structures an approval took over from the reviewed branch, per cache key
         self._digests: dict[tuple, str] = {}  # file state → SHA-256 of its bytes, hashed this session
+        # Reading a master, its steady state and what reviews read of it are prepared under this lock: a review asked
+        # while the background prefetch prepares the same master waits for it and finds it ready, instead of a
+        # second read and cold solve on the other job thread.
+        self._preparing = threading.RLock()
         self._store: Any = None
         # The last review's branch steady state: (change id, the master reviewed, its changes, the branch's topology,
         # the branch's whole SimulationResult). On approval of exactly that change set onto that master, it is the
@@ -452,17 +457,21 @@ class EditingService:
         while the window goes on; ``feedback`` (console.app.jobs.Feedback) gets progress and may cancel. The
         master's steady state (for ``request``, default design demand) comes from :meth:`steady_state` (``source``:
         where the master was read, for the persisted state)."""
+        from console.app.review import prepare_master
+
         cs = self.get(change_id)
         before = None
-        if hydraulics:
-            from console.hydraulics import HydraulicsError
+        with self._preparing:
+            if hydraulics:
+                from console.hydraulics import HydraulicsError
 
-            if feedback is not None:
-                feedback.progress(0.2, REVIEW_STEADY)
-            try:
-                before = self.steady_state(master, source, request=request)
-            except HydraulicsError:
-                before = None  # review_effect solves it again and says why the master does not solve
+                if feedback is not None:
+                    feedback.progress(0.2, REVIEW_STEADY)
+                try:
+                    before = self.steady_state(master, source, request=request)
+                except HydraulicsError:
+                    before = None  # review_effect solves it again and says why the master does not solve
+            prepare_master(master, hydraulics=hydraulics)  # before the branch is snapshotted: it shares what is built
         if feedback is not None:
             feedback.progress(0.3, REVIEW_BRANCH)
         branch = self.branch(cs, master)
@@ -573,9 +582,12 @@ class EditingService:
     def prefetch(self, source: Any, *, feedback: Any = None) -> GasNetwork:
         """Read the master at ``source`` and make its steady state ready (kept, reused or solved): what the console
         runs in the background when a network is opened for editing, so the first review finds it."""
-        master = self.master_at(source, feedback=feedback)
-        self.steady_state(master, source, feedback=feedback)
-        return master
+        from console.app.review import prepare_master
+
+        with self._preparing:
+            master = self.master_at(source, feedback=feedback)
+            self.steady_state(master, source, feedback=feedback)
+            return prepare_master(master)
 
     def master_at(self, source: Any, *, opener: Callable[[Any], GasNetwork] | None = None,
                   feedback: Any = None) -> GasNetwork:  # fmt: skip
@@ -590,22 +602,50 @@ class EditingService:
             if self.base is None:
                 raise ChangeSetStoreError("no network is open: nothing to review against")
             return self.base
-        key = _source_state(source)
-        held = self._master
-        if key is not None and held is not None and held[0] == key:
-            return held[1]
-        master = self._opened_master(key)
-        if master is not None:
-            self.masters_from_window += 1
-        else:
-            if feedback is not None:
-                feedback.progress(0.05, REVIEW_OPENING)
-            if opener is None:
-                from console.app.workspace import open_network as opener
-            master = opener(source)
-            self.masters_opened += 1
-        self._master = (key, master) if key is not None else None
-        return master
+        with self._preparing:
+            key = _source_state(source)
+            held = self._master
+            if key is not None and held is not None and held[0] == key:
+                return held[1]
+            master = self._opened_master(key)
+            if master is not None:
+                self.masters_from_window += 1
+            else:
+                if feedback is not None:
+                    feedback.progress(0.05, REVIEW_OPENING)
+                if opener is None:
+                    from console.app.workspace import open_network as opener
+                hashing = self._hash_meanwhile(key)
+                try:
+                    master = opener(source)
+                finally:
+                    if hashing is not None:
+                        hashing.join()
+                self.masters_opened += 1
+            self._master = (key, master) if key is not None else None
+            return master
+
+    def _hash_meanwhile(self, key: tuple | None) -> threading.Thread | None:
+        """Hash the master file (its steady state is kept under the SHA-256 of its bytes) on another thread while it is
+        read: hashlib and the reader both release the GIL, so the hash costs a review nothing. Kept only when the
+        file is still in the state ``key`` after hashing."""
+        if key is None or key in self._digests:
+            return None
+
+        def run() -> None:
+            from console.app.master_state import file_digest
+
+            try:
+                digest = file_digest(key[0])
+            except OSError as exc:
+                log.warning("%s: not hashed (%s)", key[0], exc)
+                return
+            if _source_state(key[0]) == key:
+                self._digests[key] = digest
+
+        thread = threading.Thread(target=run, name="gasops-master-digest", daemon=True)
+        thread.start()
+        return thread
 
     def _opened_master(self, key: tuple | None) -> GasNetwork | None:
         """The master from what the window has, when the file is still in the state the open network was read in:

@@ -38,6 +38,7 @@ __all__ = [
     "boundary_segments",
     "STEADY_STATE_KEY",
     "master_steady_state",
+    "prepare_master",
     "review_effect",
     "steady_state_key",
     "touched_segments",
@@ -140,6 +141,36 @@ def review_effect(
     if hydraulics:
         _hydraulics(master, branch, effect, changes, before=before)
     return effect
+
+
+def prepare_master(master: GasNetwork, *, hydraulics: bool = True) -> GasNetwork:
+    """Build what every review against ``master`` reads of it (cached on it per version): the layers' row lookups
+    (shared by the branches snapshotted afterwards), the topology and its id indexes, the valve segments, the
+    connectivity findings and the hydraulic model's arrays. What a console prepares in the background when the
+    review dock opens, so that a review costs the branch, not the city (its steady state is apart:
+    :meth:`console.app.editing.EditingService.steady_state`). Returns ``master``.
+
+    >>> from tests.builders import chain
+    >>> master = prepare_master(chain(2))
+    >>> master.topology.link_index(["P2", "P9"]).tolist()
+    [1, -1]
+    """
+    from console.isolation import valve_segments
+
+    topo = master.topology
+    topo.node_index([]), topo.link_index([])
+    master.index_rows()  # slices of the topology's id indexes
+    valve_segments(master)
+    _connectivity_findings(master)
+    if hydraulics:
+        from console.hydraulics import HydraulicsError
+        from console.hydraulics._model import model_arrays
+
+        try:
+            model_arrays(master)
+        except HydraulicsError:
+            pass  # the review says why the master does not solve
+    return master
 
 
 def _seed_ids(changes) -> set[str]:

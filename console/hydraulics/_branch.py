@@ -98,8 +98,9 @@ def simulate_branch(
     system = components(a.n_nodes, lf[sys_links], lt[sys_links]).astype(np.int64)
     n_sys = int(system.max()) + 1 if a.n_nodes else 0
     # The master's solution on the branch's nodes and links, by id.
-    m_node = master.topology.node_index(a.node_ids).astype(np.int64)
-    m_link = master.topology.link_index(a.link_ids).astype(np.int64)
+    # (integer maps when the branch's topology was derived from the master's: no million ids looked up)
+    m_node = branch.topology.positions_in(master.topology, "nodes")
+    m_link = branch.topology.positions_in(master.topology, "links")
     has_n, has_l = m_node >= 0, m_link >= 0
     mn, ml = np.maximum(m_node, 0), np.maximum(m_link, 0)
     factors = request.demand.factors(a.customer_category)

@@ -33,6 +33,7 @@ import shapely
 from console.errors import GasOpsError
 from console.network._edit import EditCommand, SetAttribute
 from console.network._edits import CompositeEdit, DeleteRows, InsertRows
+from console.network._model import take_rows
 from console.network._schema import LAYERS, LINK_LAYERS, NODE_LAYERS
 
 __all__ = [
@@ -126,9 +127,9 @@ def feature_values(
     cols = {}
     for name in names:
         if name == "geometry":
-            cols[name] = _json_column(np.asarray(frame.geometry.array, dtype=object)[rows], geometry=True)
+            cols[name] = _json_column(np.asarray(frame.geometry.array[rows], dtype=object), geometry=True)
         else:
-            cols[name] = _json_column(frame[name].iloc[rows])
+            cols[name] = _json_column(take_rows(frame[name], rows))
     return [{name: cols[name][i] for name in names} for i in range(len(rows))]
 
 
@@ -299,19 +300,23 @@ class ApplyChangeSet(CompositeEdit):
 
 
 def find_conflicts(network, changes: Sequence[FeatureChange]) -> list[tuple[FeatureChange, str, dict | None]]:
-    """(change, message, current values) for every change whose feature is not as the change set found it."""
+    """(change, message, current values) for every change whose feature is not as the change set found it.
+
+    Looks the features up through the network's row lookups (kept across edits and shared by snapshots): the cost
+    follows the change set, not the network."""
     out = []
     for layer in LAYERS:
         mine = [c for c in changes if c.layer == layer]
         if not mine:
             continue
         frame = network[layer]
-        index = pd.Index(frame["id"].to_numpy(dtype=object))
-        rows = index.get_indexer([c.feature_id for c in mine])
-        for c, row in zip(mine, rows, strict=True):
+        rows = network.rows_of(layer, np.asarray([c.feature_id for c in mine], dtype=object))
+        adds = [c for c in mine if c.op == "add"]
+        taken = dict(zip([c.feature_id for c in adds], network.has_ids([c.feature_id for c in adds]).tolist(),
+                         strict=True)) if adds else {}  # fmt: skip
+        for c, row in zip(mine, rows.tolist(), strict=True):
             if c.op == "add":
-                taken = row >= 0 or int(network.id_index.positions([c.feature_id])[0]) >= 0
-                if taken:
+                if taken[c.feature_id]:
                     out.append((c, f"{c.feature_id}: the id is already taken here (added concurrently?)", None))
                 continue
             if row < 0:
@@ -339,24 +344,25 @@ def _check_topology(network, changes: Sequence[FeatureChange]) -> None:
     removed_nodes = {c.feature_id for c in changes if c.op == "delete" and c.layer in NODE_LAYERS}
     added_nodes = {c.feature_id for c in changes if c.op == "add" and c.layer in NODE_LAYERS}
     removed_links = {c.feature_id for c in changes if c.op == "delete" and c.layer in LINK_LAYERS}
-
-    def exists(node: str) -> bool:
-        if node in added_nodes:
-            return True
-        if node in removed_nodes:
-            return False
-        try:
-            return network.locate(node)[0] in NODE_LAYERS
-        except KeyError:
-            return False
-
-    for c in changes:
-        if c.layer in LINK_LAYERS and c.op in ("add", "change"):
-            for end in ("from_node", "to_node"):
-                node = c.after.get(end)
-                if node is not None and not exists(str(node)):
-                    raise ChangeSetError(f"{c.feature_id}: {end} {node} is not a node of the network after the change "
-                                         f"set; the edit would break the topology", c.feature_id)  # fmt: skip
+    ends = [
+        (c, end, str(c.after[end]))
+        for c in changes
+        if c.layer in LINK_LAYERS and c.op in ("add", "change")
+        for end in ("from_node", "to_node")
+        if c.after.get(end) is not None
+    ]
+    # the ends that must already be nodes of the network, looked up once per node layer
+    wanted = np.asarray(sorted({n for _c, _e, n in ends} - added_nodes - removed_nodes), dtype=object)
+    present = np.zeros(len(wanted), dtype=bool)
+    for layer in NODE_LAYERS:
+        if len(wanted) and not present.all():
+            present |= network.rows_of(layer, wanted) >= 0
+    is_node = dict(zip(wanted.tolist(), present.tolist(), strict=True))
+    for c, end, node in ends:
+        if node in added_nodes or (node not in removed_nodes and is_node[node]):
+            continue
+        raise ChangeSetError(f"{c.feature_id}: {end} {node} is not a node of the network after the change set; the "
+                             f"edit would break the topology", c.feature_id)  # fmt: skip
     if removed_nodes:
         changed_ends = {
             c.feature_id for c in changes if c.layer in LINK_LAYERS and ({"from_node", "to_node"} & set(c.after))

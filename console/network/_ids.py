@@ -124,16 +124,28 @@ class IdIndex:
         out = np.full(len(text), -1, np.int32)
         if not len(self._order) or not len(text):
             return out
-        query = _packed(text)
+        # Packed to the index's own width: a query of another width would make numpy convert the whole sorted array
+        # to a common width on every call. An id longer than the width is none of the index's.
+        width = self._sorted.dtype.itemsize
+        fits = pc.fill_null(pc.less_equal(pc.binary_length(text), width), True).to_numpy(zero_copy_only=False)
+        asked = np.flatnonzero(fits)
+        if len(asked) < len(text):
+            text = text.filter(pa.array(fits))
+        query = _packed(text, width)
         pos = np.searchsorted(self._sorted, query)
         hit = pos < len(self._sorted)
         hit[hit] = self._sorted[pos[hit]] == query[hit]
         if text.null_count:
             hit &= pc.is_valid(text).to_numpy(zero_copy_only=False)
-        out[hit] = self._order[pos[hit]]
+        out[asked[hit]] = self._order[pos[hit]]
         return out
 
     get_indexer = positions  # the name pandas gives it, for code written against a pandas Index
+
+    def is_unique(self) -> bool:
+        """Whether no id occurs twice (a null counts as the empty id)."""
+        s = self._sorted
+        return bool(len(s) < 2 or not (s[1:] == s[:-1]).any())
 
     def derived(self, remap: np.ndarray, new_ids: object, new_positions: np.ndarray) -> IdIndex | None:
         """The index of an edited id list, from this one: ``remap`` gives each old position's new position (-1: the

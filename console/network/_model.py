@@ -206,6 +206,8 @@ class _RowLookup:
         else:  # duplicate ids (a finding of validation): the first row of each is the feature
             first = ~index.duplicated(keep="first")
             self.index, self.positions = index[first], np.flatnonzero(first)
+        if len(self.index):  # the hash table is filled on the first lookup: here, not in the first edit's time
+            self.index.get_indexer(self.index[:1])
         self.valid = len(ids)
 
     def rows(self, ids: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
@@ -224,6 +226,71 @@ class _RowLookup:
             )
             pos[missing] = np.where(hit >= 0, hit + self.valid, -1)
         return pos
+
+
+class _TopologyIds:
+    """One layer's part of a topology's id index (its nodes or links: a contiguous range), answering ``get_indexer``
+    as the pandas index of a :class:`_RowLookup` does — the row in the layer, -1 for ids elsewhere or nowhere — with
+    no index of its own (see :meth:`GasNetwork.index_rows`)."""
+
+    __slots__ = ("ids", "start", "stop")
+
+    def __init__(self, ids, start: int, stop: int) -> None:
+        self.ids, self.start, self.stop = ids, start, stop
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def get_indexer(self, wanted) -> np.ndarray:
+        p = self.ids.positions(wanted).astype(np.intp)
+        return np.where((p >= self.start) & (p < self.stop), p - self.start, -1)
+
+
+def _topology_lookups(topology) -> dict[str, _RowLookup]:
+    """Row lookups for every node and link layer from ``topology``'s id indexes (already built for it), when every id
+    is unique and none is null; else {} (the layers build their own)."""
+    out: dict[str, _RowLookup] = {}
+    for names, layer_of, text, index in (
+        (NODE_LAYERS, topology.node_layer, topology.node_id_text, topology.node_index),
+        (LINK_LAYERS, topology.link_layer, topology.link_id_text, topology.link_index),
+    ):
+        index([])  # built (the node index always is; the link index on first use)
+        ids = topology._lazy["node_index" if names is NODE_LAYERS else "link_index"]
+        if text.null_count or not ids.is_unique():
+            return {}
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(layer_of, minlength=len(names)))])
+        for i, name in enumerate(names):
+            lookup = object.__new__(_RowLookup)
+            lookup.index = _TopologyIds(ids, int(bounds[i]), int(bounds[i + 1]))
+            lookup.positions, lookup.valid = None, int(bounds[i + 1] - bounds[i])
+            out[name] = lookup
+    return out
+
+
+def take_rows(series: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``series.iloc[rows]`` (positional ``rows``), chunk by chunk for an Arrow column of several chunks: pyarrow's
+    take on a chunked array joins the chunks first — a copy of a million ids for every few rows looked at.
+
+    >>> s = pd.Series(pd.array(pa.chunked_array([["a", "b"], ["c"]]), dtype="string[pyarrow]"))
+    >>> take_rows(s, np.array([2, 0])).tolist()
+    ['c', 'a']
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    try:
+        chunked = series.array.__arrow_array__()
+    except (AttributeError, TypeError):
+        chunked = None
+    if not isinstance(chunked, pa.ChunkedArray) or chunked.num_chunks < 2 or not len(rows):
+        return series.iloc[rows]
+    starts = np.cumsum([0] + [len(c) for c in chunks]) if (chunks := chunked.chunks) else np.zeros(1, np.int64)
+    which = np.searchsorted(starts, rows, side="right") - 1
+    order = np.argsort(which, kind="stable")
+    pieces = []
+    for k in np.unique(which).tolist():
+        at = rows[order][which[order] == k] - starts[k]
+        pieces.append(chunks[k].take(pa.array(at)))
+    taken = pa.chunked_array(pieces, type=chunked.type).take(pa.array(np.argsort(order, kind="stable")))
+    return pd.Series(pd.array(taken, dtype=series.dtype), index=series.index[rows], name=series.name)
 
 
 def _patched_text(series: pd.Series, rows: np.ndarray, values: np.ndarray) -> pd.Series | None:
@@ -347,6 +414,11 @@ class GasNetwork:
             self._cache[key] = (version, value)
         return value
 
+    def cached_now(self, key: str) -> Any:
+        """The value cached under ``key`` for this version, or None when none is (nothing is built)."""
+        hit = self._cache.get(key)
+        return hit[1] if hit is not None and hit[0] == self._version else None
+
     TOPOLOGY_KEY = "topology"
 
     def adopt(self, key: str, value: object, version: int) -> bool:
@@ -437,6 +509,41 @@ class GasNetwork:
         if lookup is None or len(frame) - lookup.valid > _TAIL_ROWS:
             lookup = self._lookups[layer] = _RowLookup(frame["id"])
         return lookup.rows(wanted, frame)
+
+    def id_counts(self, layer: str, ids: np.ndarray) -> np.ndarray:
+        """How many rows of ``layer`` carry each of ``ids`` (object array): through the row lookup and a scan of the
+        rows past it while the layer's indexed ids are unique, else a scan of the layer."""
+        wanted = np.asarray(ids, dtype=object)
+        frame = self._layers[layer]
+        if not len(frame) or not len(wanted):
+            return np.zeros(len(wanted), dtype=np.int64)
+        self.rows_of(layer, wanted[:1])  # the lookup, built or brought up to date
+        lookup = self._lookups[layer]
+        if lookup.positions is not None:
+            hit = frame["id"][frame["id"].isin(wanted)].to_numpy(dtype=object)
+            return pd.Index(hit).value_counts().reindex(wanted, fill_value=0).to_numpy().astype(np.int64)
+        pos = lookup.index.get_indexer(wanted)
+        counts = ((pos >= 0) & (pos < lookup.valid)).astype(np.int64)
+        if len(frame) > lookup.valid:
+            tail = frame["id"].iloc[lookup.valid :]
+            hit = tail[tail.isin(wanted)].to_numpy(dtype=object)
+            if len(hit):
+                counts += pd.Index(hit).value_counts().reindex(wanted, fill_value=0).to_numpy().astype(np.int64)
+        return counts
+
+    def index_rows(self) -> None:
+        """Build every layer's row lookup now (:meth:`rows_of` builds one on first use): snapshots taken afterwards
+        share them, so a branch and its master do not each index the same million ids. With the topology of this
+        version built and its ids unique, the node and link layers' lookups are slices of its id indexes (no second
+        index of the same ids)."""
+        stale = [layer for layer, frame in self._layers.items()
+                 if len(frame) and ((lk := self._lookups.get(layer)) is None or len(frame) - lk.valid > _TAIL_ROWS)]  # fmt: skip
+        topology = self.cached_now(self.TOPOLOGY_KEY)
+        shared = _topology_lookups(topology) if stale and topology is not None else {}
+        for layer in stale:
+            frame = self._layers[layer]
+            got = shared.get(layer)
+            self._lookups[layer] = got if got is not None and got.valid == len(frame) else _RowLookup(frame["id"])
 
     def has_ids(self, ids: Iterable[str]) -> np.ndarray:
         """For each id, whether any layer has it."""

@@ -6,6 +6,7 @@ segments, hydraulics) starts from these arrays instead of walking features.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,6 +96,26 @@ class Topology:
         """Link indices of ``ids`` (vectorised); ``-1`` for unknown ids, the first link of a repeated id."""
         return self._once("link_index", lambda: IdIndex(self.link_id_text)).positions(ids)
 
+    def positions_in(self, other: Topology, what: str = "nodes") -> np.ndarray:
+        """Index in ``other`` of each of this topology's nodes (``what="nodes"``) or links (``"links"``), -1 where
+        ``other`` has no such id. When this topology was derived from ``other`` (a branch's from its master's, see
+        :func:`derive_topology`) the kept rows map by integers and only the rows the edits added are looked up by id;
+        else every id is looked up. The same answer either way for ids that are unique (validation reports
+        duplicates); the first of a repeated id by lookup."""
+        nodes = what == "nodes"
+        if other is self:
+            return np.arange(self.n_nodes if nodes else self.n_links, dtype=np.int64)
+        derived = self._lazy.get("derived_from")
+        if derived is not None and derived[0]() is other:
+            back = (derived[1] if nodes else derived[2]).astype(np.int64)
+            todo = np.flatnonzero(back < 0)
+            if len(todo):
+                text = (self.node_id_text if nodes else self.link_id_text).take(todo)
+                back[todo] = (other.node_index if nodes else other.link_index)(text)
+            return back
+        text = self.node_id_text if nodes else self.link_id_text
+        return (other.node_index if nodes else other.link_index)(text).astype(np.int64)
+
     def _once(self, key: str, build):
         value = self._lazy.get(key)
         if value is None:
@@ -107,6 +128,26 @@ class Topology:
 
     def layer_links(self, layer: str) -> np.ndarray:
         return np.flatnonzero(self.link_layer == LINK_LAYERS.index(layer)).astype(np.int32)
+
+    def links_at_nodes(self, nodes: np.ndarray) -> np.ndarray:
+        """Sorted link indices with an end at any of ``nodes``, among the links whose both ends are known (the
+        adjacency's; :attr:`loose_links` are the others).
+
+        >>> from tests.builders import chain
+        >>> topo = chain(3).topology
+        >>> topo.link_ids_at(topo.links_at_nodes(topo.node_index(["J1"]))).tolist()
+        ['P1', 'P2']
+        """
+        nodes = np.asarray(nodes, dtype=np.int64)
+        starts = self.indptr[nodes].astype(np.int64)
+        counts = self.indptr[nodes + 1].astype(np.int64) - starts
+        offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        return np.unique(self.adj_link[offsets + np.arange(int(counts.sum()))])
+
+    @property
+    def loose_links(self) -> np.ndarray:
+        """Indices of the links with an end whose id is not a node (not in the adjacency; validation reports them)."""
+        return self._once("loose_links", lambda: np.flatnonzero((self.link_from < 0) | (self.link_to < 0)))
 
     def links_at(self, node: int) -> np.ndarray:
         return self.adj_link[self.indptr[node] : self.indptr[node + 1]]
@@ -223,11 +264,13 @@ def derive_topology(prev: Topology, network, edits) -> Topology | None:
     new_start = np.concatenate([[0], np.cumsum([len(f) for f in node_frames])])
     node_xy = np.empty((n, 2), dtype=np.float64)
     node_map = np.full(prev.n_nodes, -1, dtype=np.int64)
+    node_back = np.full(n, -1, dtype=np.int32)  # the previous index of every kept node (see positions_in)
     new_ids, new_pos = [], []
     for i, (name, frame) in enumerate(zip(NODE_LAYERS, node_frames, strict=True)):
         k, o, s = keep[name], int(old_start[i]), int(new_start[i])
         node_xy[s : s + k] = prev.node_xy[o : o + k]
         node_map[o : o + k] = s + np.arange(k)
+        node_back[s : s + k] = o + np.arange(k, dtype=np.int32)
         if len(frame) > k:
             node_xy[s + k : s + len(frame)] = _point_xy(frame.geometry.array[k:])
             new_ids.append(id_text(frame["id"].array[k:]))
@@ -251,8 +294,10 @@ def derive_topology(prev: Topology, network, edits) -> Topology | None:
     new_lstart = np.concatenate([[0], np.cumsum([len(f) for f in link_frames])])
     link_from = np.full(m, -1, dtype=np.int32)
     link_to = np.full(m, -1, dtype=np.int32)
+    link_back = np.full(m, -1, dtype=np.int32)
     for i, (name, frame) in enumerate(zip(LINK_LAYERS, link_frames, strict=True)):
         k, o, s = keep[name], int(old_lstart[i]), int(new_lstart[i])
+        link_back[s : s + k] = o + np.arange(k, dtype=np.int32)
         for old_ends, new_ends, column in (
             (prev.link_from, link_from, "from_node"),
             (prev.link_to, link_to, "to_node"),
@@ -267,6 +312,17 @@ def derive_topology(prev: Topology, network, edits) -> Topology | None:
             again = np.concatenate([again, np.arange(k, len(frame))]).astype(np.int64)
             if len(again):
                 new_ends[s + again] = node_index.positions(id_text(frame[column].array).take(again))
+
+    lazy = {"node_index": node_index, "derived_from": (weakref.ref(prev), node_back, link_back)}
+    prev_links = prev._lazy.get("link_index")
+    if prev_links is not None:  # patched like the node index (else built on first use)
+        link_map = np.full(prev.n_links, -1, dtype=np.int64)
+        kept_links = np.flatnonzero(link_back >= 0)
+        link_map[link_back[kept_links]] = kept_links
+        new_links = np.flatnonzero(link_back < 0)
+        link_index = prev_links.derived(link_map, link_id_text.take(new_links), new_links)
+        if link_index is not None:
+            lazy["link_index"] = link_index
 
     indptr, adj_node, adj_link, component, n_components = _adjacency(n, link_from, link_to)
     return Topology(
@@ -284,7 +340,7 @@ def derive_topology(prev: Topology, network, edits) -> Topology | None:
         adj_link=adj_link,
         component=component,
         n_components=n_components,
-        _lazy={"node_index": node_index},
+        _lazy=lazy,
     )
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 
 from console.network._crs import outside_area_of_use
+from console.network._model import take_rows
 from console.network._schema import LAYERS, LINK_LAYERS, NODE_LAYERS
 from console.network._topology import line_endpoints
 
@@ -185,6 +186,25 @@ def _link_rows(network, node_ids: np.ndarray) -> dict[str, np.ndarray]:
     out = {}
     if not len(node_ids):
         return out
+    topo = network.cached_now(network.TOPOLOGY_KEY)
+    if topo is not None:  # the adjacency, and the few links with an unknown end by their end ids
+        nodes = topo.node_index(node_ids)
+        links = topo.links_at_nodes(nodes[nodes >= 0])
+        loose = topo.loose_links
+        if len(loose):
+            layer_of, row_of = topo.link_layer[loose], topo.link_row[loose]
+            hit = np.zeros(len(loose), dtype=bool)
+            for i, layer in enumerate(LINK_LAYERS):
+                at = np.flatnonzero(layer_of == i)
+                if len(at):
+                    frame = network[layer].iloc[row_of[at]]
+                    hit[at] = (frame["from_node"].isin(node_ids) | frame["to_node"].isin(node_ids)).to_numpy()
+            links = np.union1d(links, loose[hit])
+        for i, layer in enumerate(LINK_LAYERS):
+            rows = np.sort(topo.link_row[links[topo.link_layer[links] == i]]).astype(np.int64)
+            if len(rows):
+                out[layer] = rows
+        return out
     for layer in LINK_LAYERS:
         links = network[layer]
         if len(links):
@@ -207,7 +227,7 @@ def _where(network, ids: np.ndarray, layers) -> dict[str, tuple[np.ndarray, np.n
 
 def _take(column: pd.Series, rows: np.ndarray) -> np.ndarray:
     """Values of ``column`` at positional ``rows`` as objects (only those rows converted)."""
-    return column.iloc[rows].to_numpy(dtype=object)
+    return take_rows(column, rows).to_numpy(dtype=object)
 
 
 def neighbourhood(network, feature_ids) -> set[str]:
@@ -249,11 +269,8 @@ def validate_features(network, feature_ids, *, snap_tolerance: float | None = No
 
     # duplicate ids: counted in every layer (within a layer too)
     counts = np.zeros(len(ids), dtype=np.int64)
-    for frame in network.layers.values():
-        if len(frame):
-            hit = frame["id"][frame["id"].isin(ids)].to_numpy(dtype=object)
-            if len(hit):
-                counts += pd.Index(hit).value_counts().reindex(ids, fill_value=0).to_numpy()
+    for layer in network.layers:
+        counts += network.id_counts(layer, ids)
     add("duplicate_id", "this id is used by more than one feature", ids[counts > 1])
 
     node_at = _where(network, ids, NODE_LAYERS)

@@ -90,3 +90,34 @@ def test_the_review_runs_as_a_job_with_progress_and_the_approved_master_is_kept(
     service.approve(cs.change_id, master, commit=commit)
     service.committed(path, master)
     assert service.master_at(path, opener=opener) is master and calls["open"] == 1
+
+
+def test_a_review_asked_while_the_prefetch_prepares_the_master_waits_for_it(tmp_path, monkeypatch):
+    """The console prefetches the master in the background when the review dock opens; a review asked meanwhile runs
+    on the other job thread. It waits for the prefetch and finds the master read, solved and prepared: one read and
+    one cold solve between them, and the effect of a review on its own."""
+    import threading
+
+    path, service, cs = _setup(tmp_path)
+    calls, opener = _counting(monkeypatch)
+    reading, release = threading.Event(), threading.Event()
+
+    def slow_opener(source):
+        reading.set()
+        release.wait(10)
+        return opener(source)
+
+    monkeypatch.setattr("console.app.workspace.open_network", slow_opener)
+    prefetch = threading.Thread(target=service.prefetch, args=(path,))
+    prefetch.start()
+    assert reading.wait(10)
+    got = []
+    review = threading.Thread(target=lambda: got.append(service.review_at(cs.change_id, path, opener=opener)))
+    review.start()
+    review.join(0.3)
+    assert review.is_alive() and not got  # waiting for the prefetch, not reading the file a second time
+    release.set()
+    prefetch.join(30), review.join(30)
+    assert got and calls["open"] == 1 and service.masters_opened == 1 and service.master_solves == 1
+    alone = EditingService(tmp_path / "changes").review_at(cs.change_id, path)
+    assert got[0].to_dict() == alone.to_dict()

@@ -85,3 +85,35 @@ def test_next_id_scans_a_layer_once_and_never_hands_out_an_id_again():
     assert edit.created["pipes"] == ["P5"] and next_id(net, "pipes") == "P6"
     edit.undo()
     assert next_id(net, "pipes") == "P6"  # P5 was used by an edit on the redo side: not reused
+
+
+def test_lookups_from_the_topology_only_when_every_id_is_unique():
+    """``index_rows`` takes the node and link layers' lookups from the topology's id indexes, whose positions run
+    through the node (link) layers: an id used by two node layers would be found in one only, so then each layer
+    indexes its own ids."""
+    from tests.builders import chain, make_network
+
+    net = chain(3)
+    net.topology  # noqa: B018
+    net.index_rows()
+    assert type(net._lookups["pipes"].index).__name__ == "_TopologyIds"
+    assert net.rows_of("pipes", ["P2", "J1", "nope"]).tolist() == [1, -1, -1]
+    assert net.rows_of("junctions", ["P2", "J1"]).tolist() == [-1, 0]
+    # a node id and a link id alike are in different indexes: both found
+    alike = make_network(
+        [("G", "gate_stations", 0, 0), ("X", "junctions", 100, 0), ("E", "end_caps", 200, 0)],
+        [("P1", "pipes", "G", "X"), ("X", "pipes", "X", "E")],
+    )  # fmt: skip
+    alike.topology  # noqa: B018
+    alike.index_rows()
+    assert type(alike._lookups["pipes"].index).__name__ == "_TopologyIds"
+    assert alike.rows_of("pipes", ["X"]).tolist() == [1] and alike.rows_of("junctions", ["X"]).tolist() == [0]
+    # a junction and an end cap with one id: the node index finds one of them, so each layer indexes its own
+    twice = make_network(
+        [("G", "gate_stations", 0, 0), ("X", "junctions", 100, 0), ("X", "end_caps", 200, 0)],
+        [("P1", "pipes", "G", "X")],
+    )  # fmt: skip
+    twice.topology  # noqa: B018
+    twice.index_rows()
+    assert type(twice._lookups["end_caps"].index).__name__ != "_TopologyIds"
+    assert twice.rows_of("junctions", ["X"]).tolist() == [0] and twice.rows_of("end_caps", ["X"]).tolist() == [0]

@@ -29,8 +29,10 @@ def assert_same_topology(derived, full) -> None:
 
 
 def _check(net) -> None:
-    """The network's own topology (derived when its cache holds an earlier one) against a fresh build."""
+    """The network's own topology (derived when its cache holds an earlier one) against a fresh build. Its link id
+    index is built, so that the next derivation patches it (the node index is always patched)."""
     assert_same_topology(net.topology, build_topology(net))
+    assert "link_index" in net.topology._lazy
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -75,6 +77,14 @@ def test_a_change_set_applied_to_a_snapshot_derives_from_the_masters_topology(da
     branch = master.snapshot()
     ApplyChangeSet(branch, diff_networks(master, edited)).redo()
     _check(branch)
+    # the branch's nodes and links in the master's numbering: by the derivation's integer maps, as by their ids
+    if branch.version > master.version:
+        assert branch.topology._lazy.get("derived_from") is not None
+    fresh = build_topology(branch)
+    for what in ("nodes", "links"):
+        by_map = branch.topology.positions_in(master.topology, what)
+        by_id = fresh.positions_in(master.topology, what)
+        assert by_map.tolist() == by_id.tolist(), what
 
 
 def test_values_edits_that_do_not_move_ends_or_nodes_and_a_moved_end():

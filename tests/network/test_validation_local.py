@@ -122,3 +122,28 @@ def _ids_of(described):
 def test_numpy_ids_accepted():
     net = chain(3)
     assert _local(net, np.asarray(["P1", "J1"], dtype=object)) == set()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_links_at_nodes_through_the_topology_equal_the_column_scan(data):
+    """``_link_rows`` answers from the topology's adjacency (plus its links with an unknown end) when the topology is
+    built, else by scanning the link layers' end columns: the same rows either way, after any edits."""
+    from console.network._validation import _link_rows
+
+    net = _grid()
+    for _ in range(data.draw(st.integers(0, 6))):
+        try:
+            (_breakage(net, data.draw) if data.draw(st.booleans()) else _random_edit(net, data.draw)).redo()
+        except Exception:
+            continue
+    ends = {str(v) for layer in ("pipes", "valves", "regulators") for c in ("from_node", "to_node")
+            for v in net[layer][c].tolist() if v}  # fmt: skip
+    pool = sorted(ends | {i for f in net.layers.values() for i in f["id"].astype(str).tolist()} | {"NOPE", "X"})
+    ids = np.asarray(sorted(set(data.draw(st.lists(st.sampled_from(pool), min_size=1, max_size=12)))), dtype=object)
+    scanned = net.snapshot()
+    scanned._cache.clear()
+    expected = _link_rows(scanned, ids)
+    net.topology  # noqa: B018 - built: the adjacency answers
+    got = _link_rows(net, ids)
+    assert {k: v.tolist() for k, v in got.items()} == {k: v.tolist() for k, v in expected.items()}

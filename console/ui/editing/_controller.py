@@ -425,12 +425,14 @@ class EditingController(QObject):
 
     def prefetch_master(self) -> None:
         """Read the master and make its steady state ready in the background (kept from a session before, the
-        simulator's, or solved and kept), once per network and file state, so the first review finds it. It runs on
-        the review channel: a review asked meanwhile supersedes it (and does the same work itself)."""
+        simulator's, or solved and kept) and what a review reads of it, once per network and file state, so the first
+        review finds it. A review asked meanwhile waits for it (the service prepares a master once) instead of doing
+        the same work again on the other job thread."""
         from console.io import is_database_url
 
         source = self.window.network_source
-        if source is None or is_database_url(source) or self.window.jobs.busy("editing.review"):
+        jobs = self.window.jobs
+        if source is None or is_database_url(source) or jobs.busy("editing.review") or jobs.busy("editing.prefetch"):
             return
         state = source_state(source)
         if state is None or self._prefetched == state:
@@ -446,8 +448,7 @@ class EditingController(QObject):
             if not isinstance(exc, GasOpsError | OSError | ValueError):
                 raise exc
 
-        self.window.jobs.submit("editing.review", work, on_error=failed,
-                                on_cancel=lambda: setattr(self, "_prefetched", None))  # fmt: skip
+        jobs.submit("editing.prefetch", work, on_error=failed, on_cancel=lambda: setattr(self, "_prefetched", None))
         self.window.statusBar().showMessage(
             translate("EditingController", "Preparing the master's steady state for review…"), 5000
         )
