@@ -16,6 +16,9 @@ Four screens, each saved as ``<screen>_<lang>.png``:
     the alarm list and the trend of that sensor beside a nearby regulator's outlet pressure.
 ``incident``
     The dispatch board: an incident opened from a call, graded, its valves planned and a valve crew dispatched.
+``review``
+    审核入库: a planner's change set (a valve inserted on P-000292, a main upsized) in review, its diff on the map and
+    its engineering effect (valve segments split, customers whose isolation changes, pressures before and after).
 
 The README's Screens section (English only, each saved under its own name ``<screen>.png`` so the README's links
 stay): ``main_window_dark`` (its top picture), ``isolation_dark``, ``simulation_dark``, ``ledger_dark``,
@@ -43,7 +46,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LANGUAGE_SCREENS = ("main_window", "isolation", "live", "incident")
+LANGUAGE_SCREENS = ("main_window", "isolation", "live", "incident", "review")
 # The README's Screens section: in English only, saved under their own names (``<screen>.png``), so its links stay.
 README_SCREENS = (
     "main_window_dark", "isolation_dark", "simulation_dark", "ledger_dark", "live_dark", "basemap_street_dark",
@@ -321,8 +324,11 @@ def around(s: Screen, feature_id: str, width_m: float) -> None:
 
 
 def point_of(network, feature_id: str) -> tuple[float, float]:
+    """A node's position, a link's middle."""
     layer, row = network.locate(feature_id)
     g = network[layer].geometry.array[row]
+    if g.geom_type != "Point":
+        g = g.interpolate(0.5, normalized=True)
     return float(g.x), float(g.y)
 
 
@@ -362,6 +368,49 @@ def incident(s: Screen) -> None:
     ctrl.show_board()
     ctrl.show_incident(inc.incident_id, zoom=True)
     dock.show_tab("plan")
+    s.pause(1.0)
+
+
+REVIEW_VALVE_PIPE = "P-000292"  # a valve inserted mid-pipe: the valve segment it lies in is split
+REVIEWER = ("R-5", "赵审核", ["reviewer"], "review passphrase")
+
+
+def review(s: Screen) -> None:
+    """Planner layout; the planner inserts a valve on P-000292 and upsizes the pipe beside it, submits the change set;
+    a reviewer logs in, opens it (diff on the map) and computes its effect."""
+    s.layout("planner")
+    ops = operators(s)
+    ops.service.login("A-1", "admin passphrase")
+    ops.service.enrol(*REVIEWER)
+    ops.service.login("P-3", "planner passphrase")
+    ed = s.window.extensions["editing"]
+    network = s.window.network
+    s.window.zoom_to_feature(REVIEW_VALVE_PIPE)
+    pipes = network["pipes"]
+    end = str(pipes["to_node"].iat[network.rows_of("pipes", [REVIEW_VALVE_PIPE])[0]])
+    beside = [str(p) for p, a, b in zip(pipes["id"], pipes["from_node"].astype(str), pipes["to_node"].astype(str),
+                                        strict=True) if end in (a, b) and str(p) != REVIEW_VALVE_PIPE]  # fmt: skip
+    ed.tool_actions["valves"].trigger()
+    ed.tool.click(*point_on(network, REVIEW_VALVE_PIPE, 0.5))
+    ed.set_mode(None)
+    if not beside:
+        raise SystemExit(f"no pipe meets {REVIEW_VALVE_PIPE} at {end}")
+    pipes = network["pipes"]
+    dn = int(pipes["dn"].iat[network.rows_of("pipes", [beside[0]])[0]])
+    ed.edit_attribute("pipes", [beside[0]], "dn", {63: 90, 90: 110, 110: 160, 160: 200, 200: 250}.get(dn, dn + 50))
+    zh = s.lang == "zh_CN"
+    cs = ed.submit("东大街加装分段阀，相邻干管扩径" if zh else "Section valve on the east main; next main upsized")
+    if cs is None:
+        raise SystemExit("the change set was not submitted")
+    ops.service.login("R-5", "review passphrase")
+    ed.show_review()
+    dock = ed.review
+    dock.list.setCurrentRow(0)
+    ed.show_changeset(cs.change_id)
+    ed.review_effect(cs.change_id)
+    s.wait(lambda: getattr(ed, "last_effect", None) is not None and not s.window.jobs.busy("editing.review"), 300,
+           "the review effect")  # fmt: skip
+    around(s, REVIEW_VALVE_PIPE, 420.0)
     s.pause(1.0)
 
 
@@ -668,7 +717,7 @@ def view3d_contours_dark(s: Screen) -> None:
 
 
 SCREEN_FUNCTIONS = {
-    "main_window": main_window, "isolation": isolation, "live": live, "incident": incident,
+    "main_window": main_window, "isolation": isolation, "live": live, "incident": incident, "review": review,
     "main_window_dark": main_window_dark, "isolation_dark": isolation_dark, "simulation_dark": simulation_dark,
     "ledger_dark": ledger_dark, "live_dark": live, "basemap_street_dark": basemap_street_dark,
     "manual_dark": manual_dark, "main_window_light": main_window_light, "first_launch_dark": first_launch_dark,

@@ -54,6 +54,7 @@ class SystemPressure:
     min_before_kpa: float | None
     min_after_kpa: float | None
     node_after: str = ""
+    reached: bool = False  # solved again on the branch because the change set reaches it (not when all were solved)
 
 
 @dataclass
@@ -450,6 +451,7 @@ def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect, ch
         return out
 
     a, b = by_system(before), by_system(after)
+    solved = getattr(after, "solved", frozenset()) if not getattr(after, "full", True) else frozenset()
     for key in sorted(set(a) | set(b), key=str):
         sa, sb = a.get(key), b.get(key)
         effect.pressures.append(
@@ -459,6 +461,7 @@ def _hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect, ch
                 None if sa is None or not sa.supplied else round(sa.min_pressure_pa / 1000, 3),
                 None if sb is None or not sb.supplied else round(sb.min_pressure_pa / 1000, 3),
                 sb.min_node_id if sb is not None else "",
+                sb is not None and sb.system_id in solved,
             )
         )
     seen = {(v.kind, v.feature_id) for v in before.violations}

@@ -53,6 +53,8 @@ class BranchSteadyState:
     # The branch's whole steady state: the full solve when ``full``; else, with ``assemble``, the master's solution
     # mapped by id with the re-solved part's written over it (what the branch's own next review starts from).
     result: SimulationResult | None = field(default=None, repr=False)
+    # The branch systems (``system_id`` of ``systems``) solved again: every one when ``full``.
+    solved: frozenset[int] = frozenset()
 
 
 def simulate_branch(
@@ -82,7 +84,7 @@ def simulate_branch(
         result = simulate(branch, request)
         n = int(result.node_system.max()) + 1 if len(result.node_system) else 0
         return BranchSteadyState(list(result.systems), list(result.violations), n, n, True, reason,
-                                 time.perf_counter() - t0, result)  # fmt: skip
+                                 time.perf_counter() - t0, result, frozenset(range(n)))  # fmt: skip
 
     if base.network_version != master.version or base.network_name != master.name:
         return full("the master's steady state is of another version")
@@ -206,7 +208,7 @@ def _assemble(branch, base, a, system, n_sys, insys, part, m_node, t0, ctx=None)
     if ctx is not None:
         whole = _whole(branch, base, a, system, insys, part, systems, violations, ctx)
     return BranchSteadyState(systems, violations, int(insys.sum()), n_sys, False, "", time.perf_counter() - t0,
-                             whole)  # fmt: skip
+                             whole, frozenset(np.flatnonzero(insys).tolist()))  # fmt: skip
 
 
 def _whole(branch, base, a, system, insys, part, systems, violations, ctx) -> SimulationResult:

@@ -76,6 +76,7 @@ PRESSURE_CLASS_NAMES: dict[str, str] = {
 ATTRIBUTE_TITLES: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("NetworkAttributes", "Layer"),
     QT_TRANSLATE_NOOP("NetworkAttributes", "Id"),
+    QT_TRANSLATE_NOOP("NetworkAttributes", "Geometry"),
     QT_TRANSLATE_NOOP("NetworkAttributes", "Address"),
     QT_TRANSLATE_NOOP("NetworkAttributes", "Name"),
     QT_TRANSLATE_NOOP("NetworkAttributes", "Elevation"),

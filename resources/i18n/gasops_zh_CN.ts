@@ -5081,6 +5081,10 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>编号</translation>
         </message>
         <message>
+            <source>Geometry</source>
+            <translation>几何形状</translation>
+        </message>
+        <message>
             <source>Address</source>
             <translation>地址</translation>
         </message>
@@ -5782,7 +5786,7 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>已驳回</translation>
         </message>
         <message>
-            <source>Review &amp; commit</source>
+            <source>Review and commit</source>
             <translation>审核入库</translation>
         </message>
         <message>
@@ -5864,6 +5868,14 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         <message>
             <source>hydraulics: {note}</source>
             <translation>水力计算：{note}</translation>
+        </message>
+        <message>
+            <source>minimum pressure per pressure system: {changed} changed, {same} unchanged</source>
+            <translation>各压力系统最低压力：{changed} 个变化，{same} 个不变</translation>
+        </message>
+        <message>
+            <source>(the systems the change set reaches are listed even when unchanged)</source>
+            <translation>（变更集涉及的压力系统即使不变也列出）</translation>
         </message>
         <message>
             <source>{system} ({pressure_class}): min {before} → {after} kPa</source>

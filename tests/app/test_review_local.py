@@ -151,3 +151,31 @@ def test_customers_added_and_deleted():
     assert local == full
     assert "CN" in local["customers_isolation_changed"] and "C8" in local["customers_isolation_changed"]
     assert "C3" not in local["customers_isolation_changed"]
+
+
+def test_the_pressure_systems_a_change_set_reaches_are_marked():
+    """A change set in one low-pressure system: that system is re-solved on the branch (``reached``), the others are
+    the master's; the UI lists the reached and the changed systems and counts the rest."""
+    from console.app.review import review_effect
+    from console.hydraulics import simulate
+    from console.ui.editing._review import effect_text
+
+    master = generate_demo(n_pipes=3000, seed=7)
+    base = simulate(master)
+    pipes = master["pipes"]
+    lp = np.flatnonzero(pipes["pressure_class"].astype(str).to_numpy() == "LP")
+    row = int(lp[len(lp) // 2])
+    pid = str(pipes["id"].iat[row])
+    branch = master.snapshot()
+    SetAttribute(branch, "pipes", [pid], "dn", int(pipes["dn"].iat[row]) + 50).redo()
+    effect = review_effect(master, branch)
+    system = int(base.node_system[master.topology.node_index([str(pipes["from_node"].iat[row])])[0]])
+    name = next(s for s in base.systems if s.system_id == system)
+    reached = [p for p in effect.pressures if p.reached]
+    assert 1 <= len(reached) < len(effect.pressures)
+    assert any(p.system in ", ".join(name.fed_by) or name.fed_by[0] in p.system for p in reached)
+    text = effect_text(effect)
+    listed = [line for line in text.splitlines() if line.startswith("  ") and "kPa" in line]
+    changed = [p for p in effect.pressures if f"{p.min_before_kpa:.2f}" != f"{p.min_after_kpa:.2f}"]
+    assert len(listed) == len({p.system for p in reached} | {p.system for p in changed})
+    assert f"{len(changed)} changed, {len(effect.pressures) - len(changed)} unchanged" in text

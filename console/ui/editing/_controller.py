@@ -448,10 +448,16 @@ class EditingController(QObject):
             if not isinstance(exc, GasOpsError | OSError | ValueError):
                 raise exc
 
-        jobs.submit("editing.prefetch", work, on_error=failed, on_cancel=lambda: setattr(self, "_prefetched", None))
-        self.window.statusBar().showMessage(
-            translate("EditingController", "Preparing the master's steady state for review…"), 5000
-        )
+        message = translate("EditingController", "Preparing the master's steady state for review…")
+
+        def done(_result) -> None:
+            bar = self.window.statusBar()
+            if bar.currentMessage() == message:
+                bar.clearMessage()
+
+        jobs.submit("editing.prefetch", work, on_done=done, on_error=failed,
+                    on_cancel=lambda: setattr(self, "_prefetched", None))  # fmt: skip
+        self.window.statusBar().showMessage(message, 5000)
 
     def _give_room(self, dock, width: int) -> None:
         """Show ``dock`` on the right with room to read it: most of the column's height (the docks it shares the

@@ -22,9 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from console.ui.editing._table import column_title
 from console.ui.i18n import translate
 from console.ui.map._items import SegmentsItem, make_pen
-from console.ui.names import layer_name
+from console.ui.names import attribute_title, layer_name
 
 __all__ = ["DIFF_COLORS", "DiffOverlay", "ReviewDock", "effect_text"]
 
@@ -102,7 +103,7 @@ class ReviewDock(QDockWidget):
     historyRequested = Signal()
 
     def __init__(self, parent=None) -> None:
-        super().__init__(translate("ReviewDock", "Review & commit"), parent)
+        super().__init__(translate("ReviewDock", "Review and commit"), parent)
         self.setObjectName("reviewDock")
         body = QWidget()
         layout = QVBoxLayout(body)
@@ -181,12 +182,17 @@ class ReviewDock(QDockWidget):
                 rows.append((c.op, c.layer, c.feature_id, "", "", ""))
         self.table.setRowCount(len(rows))
         for r, (op, layer, fid, col, before, after) in enumerate(rows):
-            cells = ["+" if op == "add" else "−" if op == "delete" else "~", layer_name(layer), fid, col,
+            title = (attribute_title("Geometry") if col == "geometry" else column_title(layer, col)) if col else ""
+            cells = ["+" if op == "add" else "−" if op == "delete" else "~", layer_name(layer), fid, title,
                      _shown(col, before), _shown(col, after)]  # fmt: skip
             for k, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if k == 0:
                     item.setForeground(pg.mkColor(DIFF_COLORS[op]))
+                elif k == 3 and col:
+                    item.setToolTip(col)  # the column as stored
+                elif k in (4, 5) and (before, after)[k - 4] not in (None, ""):
+                    item.setToolTip(str((before, after)[k - 4])[:200])  # the value as stored
                 self.table.setItem(r, k, item)
         self.table.resizeColumnsToContents()
         self.approve_button.setEnabled(cs.status == "submitted")
@@ -203,6 +209,8 @@ def _shown(column: str, value) -> str:
         return (
             f"{g.geom_type} {g.length:.1f} m" if g.geom_type == "LineString" else f"{g.geom_type} {g.x:.1f}, {g.y:.1f}"
         )
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else "NaN"
     return "" if value is None else str(value)
 
 
@@ -225,11 +233,26 @@ def effect_text(effect) -> str:
         n=len(effect.customers_isolation_changed)))  # fmt: skip
     if effect.hydraulics_note:
         lines.append(translate("ReviewDock", "hydraulics: {note}").format(note=effect.hydraulics_note))
-    for p in effect.pressures:
-        before = "—" if p.min_before_kpa is None else f"{p.min_before_kpa:.2f}"
-        after = "—" if p.min_after_kpa is None else f"{p.min_after_kpa:.2f}"
+
+    # The pressure systems whose minimum pressure moves (as shown, to 0.01 kPa), the largest drop first; the others
+    # counted: a district has thousands of systems and a change set reaches a few.
+    def kpa(value) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    changed = [p for p in effect.pressures if kpa(p.min_before_kpa) != kpa(p.min_after_kpa)]
+    shown = changed + [p for p in effect.pressures if p.reached and p not in changed]
+    shown.sort(key=lambda p: (p.min_before_kpa is not None and p.min_after_kpa is not None,
+                              (p.min_after_kpa or 0.0) - (p.min_before_kpa or 0.0), p.system))  # fmt: skip
+    if effect.pressures:
+        lines.append(translate("ReviewDock", "minimum pressure per pressure system: {changed} changed, {same} "
+                               "unchanged").format(changed=len(changed), same=len(effect.pressures) - len(changed)))  # fmt: skip
+        if len(shown) > len(changed):
+            lines.append("  " + translate("ReviewDock", "(the systems the change set reaches are listed even when "
+                                                        "unchanged)"))  # fmt: skip
+    for p in shown:
         lines.append("  " + translate("ReviewDock", "{system} ({pressure_class}): min {before} → {after} kPa").format(
-            system=p.system, pressure_class=p.pressure_class, before=before, after=after))  # fmt: skip
+            system=p.system, pressure_class=p.pressure_class, before=kpa(p.min_before_kpa),
+            after=kpa(p.min_after_kpa)))  # fmt: skip
     for v in effect.new_violations[:10]:
         lines.append("  " + translate("ReviewDock", "new {severity} {kind} at {feature}").format(
             severity=v["severity"], kind=v["kind"], feature=v["feature_id"]))  # fmt: skip
