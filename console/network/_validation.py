@@ -7,6 +7,7 @@ names the features involved; the report serialises to JSON for the CLI (``gasops
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -16,10 +17,13 @@ from console.network._crs import outside_area_of_use
 from console.network._model import take_rows
 from console.network._schema import LAYERS, LINK_LAYERS, NODE_LAYERS
 from console.network._topology import line_endpoints
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = [
     "CHECKS",
+    "CHECK_TITLES",
     "GLOBAL_CHECKS",
+    "MESSAGE_TEMPLATES",
     "Finding",
     "ValidationReport",
     "neighbourhood",
@@ -28,22 +32,104 @@ __all__ = [
     "validate_features",
 ]
 
-#: check name → (severity, what it means)
+#: check name → (severity, what it means); the meanings are marked (context "ValidationFindings") for the UI.
 CHECKS: dict[str, tuple[str, str]] = {
-    "duplicate_id": ("error", "the same id is used by more than one feature"),
-    "unknown_node": ("error", "a link refers to a node id that does not exist"),
-    "unsnapped_endpoint": ("error", "a pipe's geometry does not start/end at its from/to node"),
-    "zero_length": ("error", "a pipe has zero length"),
-    "class_change_without_regulator": ("error", "pipes of different pressure classes meet without a regulator"),
-    "regulator_class_mismatch": ("warning", "a regulator's inlet/outlet class differs from the pipes at that side"),
-    "disconnected_component": ("warning", "part of the network is not connected to the rest"),
-    "dangling_end": ("warning", "a pipe ends at a junction with nothing else attached (no end cap, customer, …)"),
-    "isolated_node": ("warning", "a node with no link at all"),
-    "length_mismatch": ("warning", "length_m differs from the geometry's length by more than 5 % and 1 m"),
-    "unknown_sensor_feature": ("warning", "a sensor sits on a feature id that does not exist"),
-    "outside_area_of_use": ("error", "a feature lies outside the area of use of the network's CRS"),
-    "impossible_value": ("error", "a value no real feature can have (zero or negative diameter, non-finite number)"),
+    "duplicate_id": ("error", QT_TRANSLATE_NOOP("ValidationFindings", "the same id is used by more than one feature")),
+    "unknown_node": ("error", QT_TRANSLATE_NOOP("ValidationFindings", "a link refers to a node id that does not exist")),
+    "unsnapped_endpoint": ("error", QT_TRANSLATE_NOOP(
+        "ValidationFindings", "a pipe's geometry does not start/end at its from/to node")),
+    "zero_length": ("error", QT_TRANSLATE_NOOP("ValidationFindings", "a pipe has zero length")),
+    "class_change_without_regulator": ("error", QT_TRANSLATE_NOOP(
+        "ValidationFindings", "pipes of different pressure classes meet without a regulator")),
+    "regulator_class_mismatch": ("warning", QT_TRANSLATE_NOOP(
+        "ValidationFindings", "a regulator's inlet/outlet class differs from the pipes at that side")),
+    "disconnected_component": ("warning", QT_TRANSLATE_NOOP(
+        "ValidationFindings", "part of the network is not connected to the rest")),
+    "dangling_end": ("warning", QT_TRANSLATE_NOOP(
+        "ValidationFindings", "a pipe ends at a junction with nothing else attached (no end cap, customer, …)")),
+    "isolated_node": ("warning", QT_TRANSLATE_NOOP("ValidationFindings", "a node with no link at all")),
+    "length_mismatch": ("warning", QT_TRANSLATE_NOOP(
+        "ValidationFindings", "length_m differs from the geometry's length by more than 5 % and 1 m")),
+    "unknown_sensor_feature": ("warning", QT_TRANSLATE_NOOP(
+        "ValidationFindings", "a sensor sits on a feature id that does not exist")),
+    "outside_area_of_use": ("error", QT_TRANSLATE_NOOP(
+        "ValidationFindings", "a feature lies outside the area of use of the network's CRS")),
+    "impossible_value": ("error", QT_TRANSLATE_NOOP(
+        "ValidationFindings", "a value no real feature can have (zero or negative diameter, non-finite number)")),
+}  # fmt: skip
+#: check name → short title for lists (marked, context "ValidationFindings"; the UI shows it translated).
+CHECK_TITLES: dict[str, str] = {
+    "duplicate_id": QT_TRANSLATE_NOOP("ValidationFindings", "duplicate id"),
+    "unknown_node": QT_TRANSLATE_NOOP("ValidationFindings", "unknown node"),
+    "unsnapped_endpoint": QT_TRANSLATE_NOOP("ValidationFindings", "unsnapped endpoint"),
+    "zero_length": QT_TRANSLATE_NOOP("ValidationFindings", "zero length"),
+    "class_change_without_regulator": QT_TRANSLATE_NOOP("ValidationFindings", "class change without regulator"),
+    "regulator_class_mismatch": QT_TRANSLATE_NOOP("ValidationFindings", "regulator class mismatch"),
+    "disconnected_component": QT_TRANSLATE_NOOP("ValidationFindings", "disconnected component"),
+    "dangling_end": QT_TRANSLATE_NOOP("ValidationFindings", "dangling end"),
+    "isolated_node": QT_TRANSLATE_NOOP("ValidationFindings", "isolated node"),
+    "length_mismatch": QT_TRANSLATE_NOOP("ValidationFindings", "length mismatch"),
+    "unknown_sensor_feature": QT_TRANSLATE_NOOP("ValidationFindings", "unknown sensor feature"),
+    "outside_area_of_use": QT_TRANSLATE_NOOP("ValidationFindings", "outside area of use"),
+    "impossible_value": QT_TRANSLATE_NOOP("ValidationFindings", "impossible value"),
 }
+
+# Finding messages: English templates (context "ValidationFindings") filled with .format(); the UI translates a
+# finished message back through ``console.ui.i18n_messages`` (the CLI and JSON reports keep the English).
+_IMPOSSIBLE_N = QT_TRANSLATE_NOOP("ValidationFindings", "{n} features hold impossible values")
+_DUPLICATE_ONE = QT_TRANSLATE_NOOP("ValidationFindings", "this id is used by more than one feature")
+_CLASS_MEET_HERE = QT_TRANSLATE_NOOP("ValidationFindings", "pipes of different pressure classes meet here")
+_NO_LINK_HERE = QT_TRANSLATE_NOOP("ValidationFindings", "this node has no link")
+_BARE_JUNCTION = QT_TRANSLATE_NOOP("ValidationFindings", "a pipe end stops at this bare junction")
+_UNKNOWN_NODE_ONE = QT_TRANSLATE_NOOP("ValidationFindings", "refers to a node id that does not exist")
+_ZERO_ONE = QT_TRANSLATE_NOOP("ValidationFindings", "this pipe has zero length")
+_LENGTH_ONE = QT_TRANSLATE_NOOP("ValidationFindings", "length_m disagrees with the geometry")
+_GAP_ONE = QT_TRANSLATE_NOOP("ValidationFindings", "does not start/end at its nodes (gap {gap} map units)")
+_VALVE_CLASSES = QT_TRANSLATE_NOOP("ValidationFindings", "this valve joins different pressure classes")
+_LINK_CLASSES = QT_TRANSLATE_NOOP("ValidationFindings", "this link joins different pressure classes")
+_REGULATOR_ONE = QT_TRANSLATE_NOOP("ValidationFindings", "inlet/outlet class differs from the pipes it connects")
+_SENSOR_ONE = QT_TRANSLATE_NOOP("ValidationFindings", "this sensor sits on an unknown feature")
+_OUTSIDE_ONE = QT_TRANSLATE_NOOP("ValidationFindings", "lies outside {crs}'s area of use")
+_IMPOSSIBLE_ONE = QT_TRANSLATE_NOOP("ValidationFindings", "holds an impossible value")
+_DUPLICATE_N = QT_TRANSLATE_NOOP("ValidationFindings", "{n} ids are used by more than one feature")
+_UNKNOWN_NODE_N = QT_TRANSLATE_NOOP("ValidationFindings", "{n} links refer to node ids that do not exist")
+_ZERO_N = QT_TRANSLATE_NOOP("ValidationFindings", "{n} pipes have zero length")
+_LENGTH_N = QT_TRANSLATE_NOOP("ValidationFindings", "{n} pipes' length_m disagrees with their geometry")
+_GAP_N = QT_TRANSLATE_NOOP(
+    "ValidationFindings", "{n} pipes do not start/end at their nodes (worst gap {gap} map units)"
+)
+_CLASS_NODES_N = QT_TRANSLATE_NOOP(
+    "ValidationFindings", "{n} nodes join pipes of different pressure classes without a regulator"
+)
+_VALVES_CLASSES_N = QT_TRANSLATE_NOOP(
+    "ValidationFindings", "{n} valves join different pressure classes without a regulator"
+)
+_LINKS_CLASSES_N = QT_TRANSLATE_NOOP(
+    "ValidationFindings", "{n} links join different pressure classes without a regulator"
+)
+_REGULATORS_N = QT_TRANSLATE_NOOP(
+    "ValidationFindings", "{n} regulators' inlet/outlet classes differ from the pipes they connect"
+)
+_DANGLING_N = QT_TRANSLATE_NOOP("ValidationFindings", "{n} pipe ends stop at a bare junction")
+_ISOLATED_N = QT_TRANSLATE_NOOP("ValidationFindings", "{n} nodes have no link")
+_CUT_OFF_FED = QT_TRANSLATE_NOOP(
+    "ValidationFindings",
+    "{nodes} nodes and {links} links are cut off from the main network (with its own gate station)",
+)
+_CUT_OFF_UNFED = QT_TRANSLATE_NOOP(
+    "ValidationFindings", "{nodes} nodes and {links} links are cut off from the main network (with no gate station)"
+)
+_SENSORS_N = QT_TRANSLATE_NOOP("ValidationFindings", "{n} sensors sit on unknown features")
+_OUTSIDE_N = QT_TRANSLATE_NOOP(
+    "ValidationFindings",
+    "{n} features lie outside {crs}'s area of use ({area}: {west}–{east}°E, {south}–{north}°N)")  # fmt: skip
+#: Every finding message template (context "ValidationFindings").
+MESSAGE_TEMPLATES = (
+    _IMPOSSIBLE_N, _DUPLICATE_ONE, _CLASS_MEET_HERE, _NO_LINK_HERE, _BARE_JUNCTION, _UNKNOWN_NODE_ONE, _ZERO_ONE,
+    _LENGTH_ONE, _GAP_ONE, _VALVE_CLASSES, _LINK_CLASSES, _REGULATOR_ONE, _SENSOR_ONE, _OUTSIDE_ONE, _IMPOSSIBLE_ONE,
+    _DUPLICATE_N, _UNKNOWN_NODE_N, _ZERO_N, _LENGTH_N, _GAP_N, _CLASS_NODES_N, _VALVES_CLASSES_N, _LINKS_CLASSES_N,
+    _REGULATORS_N, _DANGLING_N, _ISOLATED_N, _CUT_OFF_FED, _CUT_OFF_UNFED, _SENSORS_N, _OUTSIDE_N,
+)  # fmt: skip
 #: Checks that depend on the whole network (the rest are decided by a feature and its neighbours).
 GLOBAL_CHECKS = ("disconnected_component",)
 
@@ -68,6 +154,10 @@ class Finding:
 
 @dataclass(frozen=True)
 class ValidationReport:
+    #: For front ends (``console.network`` exports the report): the check titles and the finding templates.
+    CHECK_TITLES: ClassVar[dict[str, str]] = CHECK_TITLES
+    MESSAGE_TEMPLATES: ClassVar[tuple[str, ...]] = MESSAGE_TEMPLATES
+
     network: str
     version: int
     findings: tuple[Finding, ...]
@@ -168,7 +258,7 @@ def _impossible_values(network) -> list[Finding]:
     if not ids:
         return []
     ids = np.concatenate(ids)
-    return [_finding("impossible_value", f"{len(ids)} features hold impossible values", ids)]
+    return [_finding("impossible_value", _IMPOSSIBLE_N.format(n=len(ids)), ids)]
 
 
 # -- per feature (incremental) ------------------------------------------------------------------------------------------
@@ -271,7 +361,7 @@ def validate_features(network, feature_ids, *, snap_tolerance: float | None = No
     counts = np.zeros(len(ids), dtype=np.int64)
     for layer in network.layers:
         counts += network.id_counts(layer, ids)
-    add("duplicate_id", "this id is used by more than one feature", ids[counts > 1])
+    add("duplicate_id", _DUPLICATE_ONE, ids[counts > 1])
 
     node_at = _where(network, ids, NODE_LAYERS)
     link_at = _where(network, ids, LINK_LAYERS)
@@ -342,12 +432,12 @@ def validate_features(network, feature_ids, *, snap_tolerance: float | None = No
         junctions = set(node_ids.get("junctions", np.empty(0, dtype=object)).tolist())
         for node in asked_nodes.tolist():
             if len(classes.get(node, ())) > 1:
-                add("class_change_without_regulator", "pipes of different pressure classes meet here", [node])
+                add("class_change_without_regulator", _CLASS_MEET_HERE, [node])
             d = degree.get(node, 0)
             if d == 0:
-                add("isolated_node", "this node has no link", [node])
+                add("isolated_node", _NO_LINK_HERE, [node])
             elif d == 1 and node in junctions:
-                add("dangling_end", "a pipe end stops at this bare junction", [node])
+                add("dangling_end", _BARE_JUNCTION, [node])
 
     # per link
     for layer, (_pos, rows) in link_at.items():
@@ -356,18 +446,18 @@ def validate_features(network, feature_ids, *, snap_tolerance: float | None = No
         frm = _take(frame["from_node"], rows)
         to = _take(frame["to_node"], rows)
         unknown = ~exists(frm) | ~exists(to)
-        add("unknown_node", "refers to a node id that does not exist", lids[unknown])
+        add("unknown_node", _UNKNOWN_NODE_ONE, lids[unknown])
         if layer == "pipes":
             geoms = np.asarray(frame.geometry.array[rows], dtype=object)
             geom_len = shapely.length(geoms)
             length_attr = frame["length_m"].to_numpy()[rows]
             zero = (geom_len <= 1e-3) | (length_attr <= 1e-3)
-            add("zero_length", "this pipe has zero length", lids[zero])
+            add("zero_length", _ZERO_ONE, lids[zero])
             if network.crs is None or not network.crs.is_geographic:
                 diff = np.abs(geom_len - length_attr)
                 add(
                     "length_mismatch",
-                    "length_m disagrees with the geometry",
+                    _LENGTH_ONE,
                     lids[(diff > 1.0) & (diff > 0.05 * np.maximum(geom_len, length_attr)) & ~zero],
                 )
             start, end = line_endpoints(geoms)
@@ -375,12 +465,12 @@ def validate_features(network, feature_ids, *, snap_tolerance: float | None = No
                 a, b = node_xy[frm[k]], node_xy[to[k]]
                 gap = max(np.hypot(*(start[k] - a)), np.hypot(*(end[k] - b)))
                 if gap > snap_tolerance:
-                    add("unsnapped_endpoint", f"does not start/end at its nodes (gap {gap:.3g} map units)", [lids[k]])
+                    add("unsnapped_endpoint", _GAP_ONE.format(gap=f"{gap:.3g}"), [lids[k]])
         elif layer in ("valves", "links"):
             for k in np.flatnonzero(~unknown):
                 ca, cb = node_class(frm[k]), node_class(to[k])
                 if ca >= 0 and cb >= 0 and ca != cb:
-                    add("class_change_without_regulator", f"this {layer[:-1]} joins different pressure classes",
+                    add("class_change_without_regulator", _VALVE_CLASSES if layer == "valves" else _LINK_CLASSES,
                         [lids[k]])  # fmt: skip
         elif layer == "regulators":
             categories = list(pipes["pressure_class"].cat.categories)
@@ -391,7 +481,7 @@ def validate_features(network, feature_ids, *, snap_tolerance: float | None = No
                 ca = node_class(frm[k]) if frm[k] in node_xy else -1
                 cb = node_class(to[k]) if to[k] in node_xy else -1
                 if (ca >= 0 and ca != code_of.get(inlet[k], -9)) or (cb >= 0 and cb != code_of.get(outlet[k], -9)):
-                    add("regulator_class_mismatch", "inlet/outlet class differs from the pipes it connects", [lids[k]])
+                    add("regulator_class_mismatch", _REGULATOR_ONE, [lids[k]])
 
     # sensors, area of use, impossible values: per asked feature of every layer
     for layer, (_pos, rows) in _where(network, ids, list(network.layers)).items():
@@ -401,7 +491,7 @@ def validate_features(network, feature_ids, *, snap_tolerance: float | None = No
             fid = frame["feature_id"].to_numpy(dtype=object)
             has = fid != ""
             unknown = has & ~network.has_ids(fid)
-            add("unknown_sensor_feature", "this sensor sits on an unknown feature", lids[unknown])
+            add("unknown_sensor_feature", _SENSOR_ONE, lids[unknown])
         if network.crs is not None and network.crs.area_of_use is not None:
             geoms = np.asarray(frame.geometry.array, dtype=object)
             if LAYERS[layer].geometry == "LineString":
@@ -412,8 +502,8 @@ def validate_features(network, feature_ids, *, snap_tolerance: float | None = No
             else:
                 xy = shapely.get_coordinates(geoms)
                 bad = outside_area_of_use(network.crs, xy[:, 0], xy[:, 1])
-            add("outside_area_of_use", f"lies outside {network.crs.name}'s area of use", lids[bad])
-        add("impossible_value", "holds an impossible value", lids[_bad_values(frame, layer)])
+            add("outside_area_of_use", _OUTSIDE_ONE.format(crs=network.crs.name), lids[bad])
+        add("impossible_value", _IMPOSSIBLE_ONE, lids[_bad_values(frame, layer)])
     return out
 
 
@@ -423,14 +513,14 @@ def _duplicate_ids(network) -> list[Finding]:
     if dup.empty:
         return []
     unique = pd.unique(dup)
-    return [_finding("duplicate_id", f"{len(unique)} ids are used by more than one feature", unique)]
+    return [_finding("duplicate_id", _DUPLICATE_N.format(n=len(unique)), unique)]
 
 
 def _unknown_nodes(network, topo) -> list[Finding]:
     bad = (topo.link_from < 0) | (topo.link_to < 0)
     if not bad.any():
         return []
-    return [_finding("unknown_node", f"{int(bad.sum())} links refer to node ids that do not exist", topo.link_ids[bad])]
+    return [_finding("unknown_node", _UNKNOWN_NODE_N.format(n=int(bad.sum())), topo.link_ids[bad])]
 
 
 def _pipe_geometry(network, topo, tolerance: float) -> list[Finding]:
@@ -444,7 +534,7 @@ def _pipe_geometry(network, topo, tolerance: float) -> list[Finding]:
     length_attr = pipes["length_m"].to_numpy()
     zero = (geom_len <= 1e-3) | (length_attr <= 1e-3)
     if zero.any():
-        out.append(_finding("zero_length", f"{int(zero.sum())} pipes have zero length", ids[zero]))
+        out.append(_finding("zero_length", _ZERO_N.format(n=int(zero.sum())), ids[zero]))
     if network.crs is None or not network.crs.is_geographic:
         diff = np.abs(geom_len - length_attr)
         mismatch = (diff > 1.0) & (diff > 0.05 * np.maximum(geom_len, length_attr)) & ~zero
@@ -452,7 +542,7 @@ def _pipe_geometry(network, topo, tolerance: float) -> list[Finding]:
             out.append(
                 _finding(
                     "length_mismatch",
-                    f"{int(mismatch.sum())} pipes' length_m disagrees with their geometry",
+                    _LENGTH_N.format(n=int(mismatch.sum())),
                     ids[mismatch],
                 )
             )
@@ -470,7 +560,7 @@ def _pipe_geometry(network, topo, tolerance: float) -> list[Finding]:
         out.append(
             _finding(
                 "unsnapped_endpoint",
-                f"{int(unsnapped.sum())} pipes do not start/end at their nodes (worst gap {worst:.3g} map units)",
+                _GAP_N.format(n=int(unsnapped.sum()), gap=f"{worst:.3g}"),
                 ids[unsnapped],
             )
         )
@@ -499,7 +589,7 @@ def _pressure_classes(network, topo) -> list[Finding]:
         out.append(
             _finding(
                 "class_change_without_regulator",
-                f"{len(mixed)} nodes join pipes of different pressure classes without a regulator",
+                _CLASS_NODES_N.format(n=len(mixed)),
                 topo.node_ids[mixed],
             )
         )
@@ -521,7 +611,7 @@ def _pressure_classes(network, topo) -> list[Finding]:
             out.append(
                 _finding(
                     "class_change_without_regulator",
-                    f"{int(bad.sum())} {layer} join different pressure classes without a regulator",
+                    (_VALVES_CLASSES_N if layer == "valves" else _LINKS_CLASSES_N).format(n=int(bad.sum())),
                     topo.link_ids[lrows][bad],
                 )
             )
@@ -539,7 +629,7 @@ def _pressure_classes(network, topo) -> list[Finding]:
             out.append(
                 _finding(
                     "regulator_class_mismatch",
-                    f"{int(bad.sum())} regulators' inlet/outlet classes differ from the pipes they connect",
+                    _REGULATORS_N.format(n=int(bad.sum())),
                     regs["id"].to_numpy(dtype=object)[bad],
                 )
             )
@@ -552,14 +642,10 @@ def _connectivity(network, topo) -> list[Finding]:
     junction = topo.node_layer == NODE_LAYERS.index("junctions")
     dangling = junction & (degree == 1)
     if dangling.any():
-        out.append(
-            _finding(
-                "dangling_end", f"{int(dangling.sum())} pipe ends stop at a bare junction", topo.node_ids[dangling]
-            )
-        )
+        out.append(_finding("dangling_end", _DANGLING_N.format(n=int(dangling.sum())), topo.node_ids[dangling]))
     isolated = degree == 0
     if isolated.any():
-        out.append(_finding("isolated_node", f"{int(isolated.sum())} nodes have no link", topo.node_ids[isolated]))
+        out.append(_finding("isolated_node", _ISOLATED_N.format(n=int(isolated.sum())), topo.node_ids[isolated]))
     if topo.n_components > 1:
         sizes = np.bincount(topo.component, minlength=topo.n_components)
         main = int(np.argmax(sizes))
@@ -579,11 +665,11 @@ def _connectivity(network, topo) -> list[Finding]:
             links = link_order[link_starts[comp] : link_starts[comp + 1]]
             if comp == main or (len(members) == 1 and isolated[members[0]]):
                 continue
-            supply = "with its own gate station" if fed[comp] else "with no gate station"
+            cut_off = _CUT_OFF_FED if fed[comp] else _CUT_OFF_UNFED
             out.append(
                 _finding(
                     "disconnected_component",
-                    f"{len(members)} nodes and {len(links)} links are cut off from the main network ({supply})",
+                    cut_off.format(nodes=len(members), links=len(links)),
                     np.concatenate([topo.node_ids[members], topo.link_ids[links]]),
                 )
             )
@@ -602,7 +688,7 @@ def _sensors(network) -> list[Finding]:
     return [
         _finding(
             "unknown_sensor_feature",
-            f"{int(unknown.sum())} sensors sit on unknown features",
+            _SENSORS_N.format(n=int(unknown.sum())),
             sensors["id"].to_numpy(dtype=object)[unknown],
         )
     ]
@@ -634,8 +720,15 @@ def _area_of_use(network) -> list[Finding]:
     return [
         _finding(
             "outside_area_of_use",
-            f"{len(ids)} features lie outside {network.crs.name}'s area of use ({aou.name}: "
-            f"{aou.west:.1f}–{aou.east:.1f}°E, {aou.south:.1f}–{aou.north:.1f}°N)",
+            _OUTSIDE_N.format(
+                n=len(ids),
+                crs=network.crs.name,
+                area=aou.name,
+                west=f"{aou.west:.1f}",
+                east=f"{aou.east:.1f}",
+                south=f"{aou.south:.1f}",
+                north=f"{aou.north:.1f}",
+            ),
             ids,
         )
     ]

@@ -6800,6 +6800,235 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         </message>
     </context>
     <context>
+        <name>ValidationFindings</name>
+        <message>
+            <source>the same id is used by more than one feature</source>
+            <extracomment>check name → (severity, what it means); the meanings are marked (context "ValidationFindings") for the UI.</extracomment>
+            <translation>同一编号被多个设施使用</translation>
+        </message>
+        <message>
+            <source>a link refers to a node id that does not exist</source>
+            <translation>连接件引用了不存在的节点编号</translation>
+        </message>
+        <message>
+            <source>a pipe's geometry does not start/end at its from/to node</source>
+            <translation>管段几何的起点/终点不在其起止节点上</translation>
+        </message>
+        <message>
+            <source>a pipe has zero length</source>
+            <translation>管段长度为零</translation>
+        </message>
+        <message>
+            <source>pipes of different pressure classes meet without a regulator</source>
+            <translation>不同压力级制的管段未经调压器直接相连</translation>
+        </message>
+        <message>
+            <source>a regulator's inlet/outlet class differs from the pipes at that side</source>
+            <translation>调压器进口/出口压力级制与该侧管段不一致</translation>
+        </message>
+        <message>
+            <source>part of the network is not connected to the rest</source>
+            <translation>部分管网与其余管网不连通</translation>
+        </message>
+        <message>
+            <source>a pipe ends at a junction with nothing else attached (no end cap, customer, …)</source>
+            <translation>管段止于未连接其他设施的节点（无封堵、用户等）</translation>
+        </message>
+        <message>
+            <source>a node with no link at all</source>
+            <translation>节点未连接任何管段或设备</translation>
+        </message>
+        <message>
+            <source>length_m differs from the geometry's length by more than 5 % and 1 m</source>
+            <translation>长度属性 length_m 与几何长度相差超过 5 % 且超过 1 m</translation>
+        </message>
+        <message>
+            <source>a sensor sits on a feature id that does not exist</source>
+            <translation>监测点所在设施编号不存在</translation>
+        </message>
+        <message>
+            <source>a feature lies outside the area of use of the network's CRS</source>
+            <translation>设施位于管网坐标系适用范围之外</translation>
+        </message>
+        <message>
+            <source>a value no real feature can have (zero or negative diameter, non-finite number)</source>
+            <translation>属性值不可能存在（管径为零或负、数值非有限）</translation>
+        </message>
+        <message>
+            <source>duplicate id</source>
+            <extracomment>check name → short title for lists (marked, context "ValidationFindings"; the UI shows it translated).</extracomment>
+            <translation>重复编号</translation>
+        </message>
+        <message>
+            <source>unknown node</source>
+            <translation>未知节点</translation>
+        </message>
+        <message>
+            <source>unsnapped endpoint</source>
+            <translation>端点未捕捉</translation>
+        </message>
+        <message>
+            <source>zero length</source>
+            <translation>零长度</translation>
+        </message>
+        <message>
+            <source>class change without regulator</source>
+            <translation>压力级制变化处无调压器</translation>
+        </message>
+        <message>
+            <source>regulator class mismatch</source>
+            <translation>调压器级制不符</translation>
+        </message>
+        <message>
+            <source>disconnected component</source>
+            <translation>不连通管网</translation>
+        </message>
+        <message>
+            <source>dangling end</source>
+            <translation>悬空端点</translation>
+        </message>
+        <message>
+            <source>isolated node</source>
+            <translation>孤立节点</translation>
+        </message>
+        <message>
+            <source>length mismatch</source>
+            <translation>长度不符</translation>
+        </message>
+        <message>
+            <source>unknown sensor feature</source>
+            <translation>监测点所在设施未知</translation>
+        </message>
+        <message>
+            <source>outside area of use</source>
+            <translation>超出坐标系适用范围</translation>
+        </message>
+        <message>
+            <source>impossible value</source>
+            <translation>不可能的属性值</translation>
+        </message>
+        <message>
+            <source>{n} features hold impossible values</source>
+            <translation>{n} 个设施含不可能的属性值</translation>
+        </message>
+        <message>
+            <source>this id is used by more than one feature</source>
+            <translation>此编号被多个设施使用</translation>
+        </message>
+        <message>
+            <source>pipes of different pressure classes meet here</source>
+            <translation>不同压力级制的管段在此相连</translation>
+        </message>
+        <message>
+            <source>this node has no link</source>
+            <translation>此节点未连接任何管段或设备</translation>
+        </message>
+        <message>
+            <source>a pipe end stops at this bare junction</source>
+            <translation>管段止于此空置节点</translation>
+        </message>
+        <message>
+            <source>refers to a node id that does not exist</source>
+            <translation>引用了不存在的节点编号</translation>
+        </message>
+        <message>
+            <source>this pipe has zero length</source>
+            <translation>此管段长度为零</translation>
+        </message>
+        <message>
+            <source>length_m disagrees with the geometry</source>
+            <translation>长度属性 length_m 与几何长度不符</translation>
+        </message>
+        <message>
+            <source>does not start/end at its nodes (gap {gap} map units)</source>
+            <translation>起点/终点不在其节点上（间距 {gap} 个地图单位）</translation>
+        </message>
+        <message>
+            <source>this valve joins different pressure classes</source>
+            <translation>此阀门连接了不同压力级制</translation>
+        </message>
+        <message>
+            <source>this link joins different pressure classes</source>
+            <translation>此连接件连接了不同压力级制</translation>
+        </message>
+        <message>
+            <source>inlet/outlet class differs from the pipes it connects</source>
+            <translation>进口/出口压力级制与所连管段不一致</translation>
+        </message>
+        <message>
+            <source>this sensor sits on an unknown feature</source>
+            <translation>此监测点所在设施不存在</translation>
+        </message>
+        <message>
+            <source>lies outside {crs}'s area of use</source>
+            <translation>位于 {crs} 适用范围之外</translation>
+        </message>
+        <message>
+            <source>holds an impossible value</source>
+            <translation>含不可能的属性值</translation>
+        </message>
+        <message>
+            <source>{n} ids are used by more than one feature</source>
+            <translation>{n} 个编号被多个设施重复使用</translation>
+        </message>
+        <message>
+            <source>{n} links refer to node ids that do not exist</source>
+            <translation>{n} 个连接件引用了不存在的节点编号</translation>
+        </message>
+        <message>
+            <source>{n} pipes have zero length</source>
+            <translation>{n} 条管段长度为零</translation>
+        </message>
+        <message>
+            <source>{n} pipes' length_m disagrees with their geometry</source>
+            <translation>{n} 条管段的长度属性 length_m 与几何长度不符</translation>
+        </message>
+        <message>
+            <source>{n} pipes do not start/end at their nodes (worst gap {gap} map units)</source>
+            <translation>{n} 条管段的起点/终点不在其节点上（最大间距 {gap} 个地图单位）</translation>
+        </message>
+        <message>
+            <source>{n} nodes join pipes of different pressure classes without a regulator</source>
+            <translation>{n} 个节点连接了不同压力级制的管段且无调压器</translation>
+        </message>
+        <message>
+            <source>{n} valves join different pressure classes without a regulator</source>
+            <translation>{n} 个阀门连接了不同压力级制且无调压器</translation>
+        </message>
+        <message>
+            <source>{n} links join different pressure classes without a regulator</source>
+            <translation>{n} 个连接件连接了不同压力级制且无调压器</translation>
+        </message>
+        <message>
+            <source>{n} regulators' inlet/outlet classes differ from the pipes they connect</source>
+            <translation>{n} 台调压器的进口/出口压力级制与所连管段不一致</translation>
+        </message>
+        <message>
+            <source>{n} pipe ends stop at a bare junction</source>
+            <translation>{n} 个管段端点止于空置节点</translation>
+        </message>
+        <message>
+            <source>{n} nodes have no link</source>
+            <translation>{n} 个节点未连接任何管段或设备</translation>
+        </message>
+        <message>
+            <source>{nodes} nodes and {links} links are cut off from the main network (with its own gate station)</source>
+            <translation>{nodes} 个节点和 {links} 条管段/设备与主管网不连通（有自己的门站）</translation>
+        </message>
+        <message>
+            <source>{nodes} nodes and {links} links are cut off from the main network (with no gate station)</source>
+            <translation>{nodes} 个节点和 {links} 条管段/设备与主管网不连通（无门站）</translation>
+        </message>
+        <message>
+            <source>{n} sensors sit on unknown features</source>
+            <translation>{n} 个监测点所在设施不存在</translation>
+        </message>
+        <message>
+            <source>{n} features lie outside {crs}'s area of use ({area}: {west}–{east}°E, {south}–{north}°N)</source>
+            <translation>{n} 个设施位于 {crs} 适用范围之外（{area}：东经 {west}–{east}°，北纬 {south}–{north}°）</translation>
+        </message>
+    </context>
+    <context>
         <name>View3D</name>
         <message>
             <source>Pressure class</source>

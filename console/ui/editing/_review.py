@@ -222,8 +222,10 @@ def effect_text(effect) -> str:
     """A change set's engineering effect (:class:`console.app.review.ReviewEffect`) in the UI's language."""
     lines = [translate("ReviewDock", "validation: {introduced} findings introduced, {resolved} resolved").format(
         introduced=len(effect.findings_introduced), resolved=len(effect.findings_resolved))]  # fmt: skip
+    from console.ui.editing._validation import check_title, severity_word  # the findings' words (dock's tables)
+
     for f in effect.findings_introduced[:10]:
-        lines.append(f"  + {f['severity']:7} {f['check']}: {', '.join(f['feature_ids'][:5])}")
+        lines.append(f"  + {severity_word(f['severity'])} {check_title(f['check'])}: {', '.join(f['feature_ids'][:5])}")
     lines.append(translate("ReviewDock", "valve segments: {before} → {after} ({split} split, {merged} merged); valves "
                            "made useless: {valves}").format(
         before=effect.segments_before, after=effect.segments_after, split=effect.segments_split,

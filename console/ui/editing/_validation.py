@@ -20,10 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.network import CHECKS
+from console.network import CHECKS, ValidationReport
 from console.ui.i18n import translate
+from console.ui.i18n_messages import register, translate_message
 
-__all__ = ["ValidationDock"]
+__all__ = ["ValidationDock", "check_title"]
+
+register("ValidationFindings", ValidationReport.MESSAGE_TEMPLATES)
 
 #: Feature rows listed per check (the count says how many more there are).
 MAX_ROWS_PER_CHECK = 500
@@ -93,13 +96,16 @@ class ValidationDock(QDockWidget):
             top.setFont(0, font)
             self.tree.addTopLevelItem(top)
             for check, findings in checks.items():
-                group = QTreeWidgetItem([f"{check.replace('_', ' ')} ({len(findings)})", ""])
-                group.setToolTip(0, CHECKS.get(check, ("", ""))[1])
+                group = QTreeWidgetItem([f"{check_title(check)} ({len(findings)})", ""])
+                if check in CHECKS:
+                    group.setToolTip(0, translate("ValidationFindings", CHECKS[check][1]))
                 top.addChild(group)
                 for f in findings[:MAX_ROWS_PER_CHECK]:
-                    row = QTreeWidgetItem([f.feature_ids[0], f.message])
+                    message = translate_message(f.message)
+                    row = QTreeWidgetItem([f.feature_ids[0], message])
                     row.setData(0, Qt.ItemDataRole.UserRole, f.feature_ids[0])
-                    row.setToolTip(0, f.message)
+                    row.setToolTip(0, message)
+                    row.setToolTip(1, message)
                     group.addChild(row)
                 if len(findings) > MAX_ROWS_PER_CHECK:
                     more = translate("ValidationDock", "… {n} more").format(n=len(findings) - MAX_ROWS_PER_CHECK)
@@ -126,6 +132,17 @@ class ValidationDock(QDockWidget):
         fid = item.data(0, Qt.ItemDataRole.UserRole)
         if fid:
             self.featureSelected.emit(str(fid))
+
+
+def check_title(check: str) -> str:
+    """A validation check's short title in the UI's language (``zero_length``: "zero length")."""
+    titles = ValidationReport.CHECK_TITLES
+    return translate("ValidationFindings", titles[check]) if check in titles else check.replace("_", " ")
+
+
+def severity_word(severity: str) -> str:
+    """One finding's severity in the UI's language (``error``, ``warning``, ``note``)."""
+    return translate("ValidationDock", _SEVERITIES[severity]) if severity in _SEVERITIES else severity
 
 
 def _severity(severity: str, n: int) -> str:

@@ -1,0 +1,145 @@
+"""Messages composed in the Qt-free domain code shown in Chinese: validation findings, edit refusals, incident errors.
+
+The validation checks, the edit commands and the incident rules build their messages in English from templates
+marked with ``QT_TRANSLATE_NOOP`` (the CLI, logs and ledger keep the English); the UI registers the templates and shows
+a finished message in the user's language through ``console.ui.i18n_messages``. These tests install the product's
+catalog (resources/i18n/gasops_zh_CN.ts), so they fail when a template has no Chinese, when a message no longer
+matches its template, or when a dock stops passing a message through the translator.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import shapely
+
+from console.app.editing import LiveValidation
+from console.network import CHECKS, ValidationReport, validate
+from console.ui.i18n import translate
+from console.ui.i18n_messages import translate_message
+from tests.builders import make_network
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+FIELD = re.compile(r"\{(\w+)(?:[:!][^{}]*)?\}")
+ORIGIN = (41_405_000.0, 3_320_000.0)
+
+
+@pytest.fixture
+def chinese(qapp, tmp_path, monkeypatch):
+    """The product's Chinese catalog installed (compiled from the .ts into a temporary cache); English after."""
+    from console.ui import i18n
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert len(i18n.install_translators(qapp, "zh_CN")) >= 1
+    assert translate("ValidationDock", "Validation") != "Validation"  # the catalog is loaded
+    yield
+    i18n.install_translators(qapp, "en")
+
+
+def families() -> dict[str, tuple[str, ...]]:
+    """Context → the templates registered for it (the UI modules register them on import)."""
+    import console.ui.editing._validation  # noqa: F401  (registers the validation templates)
+
+    return {
+        "ValidationFindings": (
+            *ValidationReport.MESSAGE_TEMPLATES,
+            *ValidationReport.CHECK_TITLES.values(),
+            *(meaning for _severity, meaning in CHECKS.values()),
+        ),
+    }
+
+
+def faulty_network():
+    """A few real findings: a zero-length pipe, a class change without a regulator, a link to a missing node, an
+    isolated node and a pipe that stops short of its node."""
+    o = ORIGIN
+    return make_network(
+        [
+            ("G", "gate_stations", 0, 0),
+            ("J1", "junctions", 100, 0),
+            ("J2", "junctions", 100, 0),
+            ("E", "end_caps", 200, 0),
+            ("J3", "junctions", 400, 400),
+        ],
+        [
+            ("P1", "pipes", "G", "J1"),
+            ("P2", "pipes", "J1", "J2"),
+            ("P3", "pipes", "J2", "E", {"pressure_class": "LP",
+                                        "geometry": shapely.LineString([(o[0] + 100, o[1]), (o[0] + 199.5, o[1])])}),
+            ("P4", "pipes", "E", "NOPE"),
+        ],
+        origin=o,
+    )  # fmt: skip
+
+
+def test_every_domain_template_has_chinese_with_the_same_placeholders(chinese):
+    for context, templates in families().items():
+        assert templates, context
+        for template in templates:
+            text = translate(context, template)
+            assert text != template and CJK.search(text), f"{context}: no Chinese for {template!r}"
+            assert sorted(FIELD.findall(text)) == sorted(FIELD.findall(template)), (context, template, text)
+
+
+def test_validation_dock_shows_findings_in_chinese(qtbot, chinese):
+    from console.ui.editing._validation import ValidationDock
+
+    net = faulty_network()
+    live = LiveValidation()
+    live.full(net)
+    checks = {check for check, _fid in live.findings}
+    assert {"zero_length", "class_change_without_regulator", "unknown_node", "isolated_node"} <= checks
+    dock = ValidationDock()
+    qtbot.addWidget(dock)
+    dock.resize(620, 560)
+    dock.show_report(live.by_severity(), net.name)
+    # and the local re-check's own (per feature) messages
+    live.recheck(net, live.scope(net, ["P2", "P3", "J3"]))
+    dock.show_report(live.by_severity(), net.name)
+    dock.show()
+    ids = {fid for _check, fid in live.findings}
+    shown = 0
+    for i in range(dock.tree.topLevelItemCount()):
+        top = dock.tree.topLevelItem(i)
+        assert CJK.search(top.text(0)), top.text(0)
+        for j in range(top.childCount()):
+            group = top.child(j)
+            title = group.text(0)
+            assert CJK.search(title) and not re.search(r"[A-Za-z]", title), title
+            assert CJK.search(group.toolTip(0)), group.toolTip(0)
+            for k in range(group.childCount()):
+                row = group.child(k)
+                message = row.text(1)
+                assert CJK.search(message), message
+                # no English left: only ids, units and data (the CRS name, column names) may be Latin
+                rest = message
+                for fid in ids:
+                    rest = rest.replace(fid, "")
+                assert not re.search(r"[A-Za-z]", rest), message
+                shown += 1
+    assert shown == len(live.findings)
+    qtbot.wait(50)
+    dock.grab().save("/tmp/i18n_domain_validation_zh.png")
+
+
+def test_validation_messages_stay_english_without_a_translator():
+    net = faulty_network()
+    report = validate(net)
+    messages = {f.check: f.message for f in report.findings}
+    assert messages["zero_length"] == "1 pipes have zero length"
+    assert messages["unknown_node"] == "1 links refer to node ids that do not exist"
+    assert messages["isolated_node"] == "1 nodes have no link"
+    assert messages["class_change_without_regulator"] == (
+        "2 nodes join pipes of different pressure classes without a regulator"
+    )
+    assert messages["unsnapped_endpoint"] == "1 pipes do not start/end at their nodes (worst gap 0.5 map units)"
+    from console.network._validation import validate_features
+
+    local = {(f.check, f.feature_ids[0]): f.message for f in validate_features(net, ["P2", "P3", "J3", "P4"])}
+    assert local[("zero_length", "P2")] == "this pipe has zero length"
+    assert local[("unsnapped_endpoint", "P3")] == "does not start/end at its nodes (gap 0.5 map units)"
+    assert local[("isolated_node", "J3")] == "this node has no link"
+    assert local[("unknown_node", "P4")] == "refers to a node id that does not exist"
+    for message in (*messages.values(), *local.values()):
+        assert translate_message(message) == message  # English UI: unchanged
