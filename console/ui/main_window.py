@@ -477,8 +477,13 @@ class MainWindow(QMainWindow):
         mono = self.xy_label.font()
         mono.setStyleHint(mono.StyleHint.Monospace)
         mono.setFamily("DejaVu Sans Mono")
-        for w in (self.xy_label, self.lonlat_label):
+        for w, widest in (
+            (self.xy_label, "X 41,405,000.0  Y 3,320,000.0 m"),
+            (self.lonlat_label, "122.000000°E  30.000000°N"),
+        ):
             w.setFont(mono)
+            # room for a Gauss-Krüger easting with its zone number, so the readout does not clip as the cursor moves
+            w.setMinimumWidth(w.fontMetrics().horizontalAdvance(widest) + 6)
         # Temporary messages are shown in a label of their own that takes the free width first: elided with "…"
         # (the full text in its tooltip), while the least useful permanent readouts step aside when space is short.
         self.message_label = ElidedLabel(min_chars=24)
@@ -493,6 +498,7 @@ class MainWindow(QMainWindow):
     # The permanent readouts that give way to a message, least useful first.
     STATUS_YIELD_ORDER = ("lonlat_label", "xy_label", "counts_label", "crs_label")
     STATUS_MESSAGE_ROOM = 460  # px a message gets before the readouts step aside
+    STATUS_ELIDED_ROOM = 180  # px counted for a readout that elides (the CRS, the feature counts)
 
     def _on_status_message(self, text: str) -> None:
         self.message_label.setText(text)
@@ -509,14 +515,25 @@ class MainWindow(QMainWindow):
         others = [w for w in sb.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly)
                   if not w.isHidden() and w not in widgets and w is not self.message_label]  # fmt: skip
         spacing = 8
-        used = sum(w.sizeHint().width() + spacing for w in others) + 24
-        budget = sb.width() - used - (need if text else 0)
-        widths = [w.sizeHint().width() + spacing for w in widgets]
+
+        def room(w: QWidget) -> int:  # an elided readout does with part of its text (all of it in the tooltip)
+            width = max(w.sizeHint().width(), w.minimumWidth())
+            return min(width, self.STATUS_ELIDED_ROOM) if isinstance(w, _ElidedLabel) else width
+
+        used = sum(room(w) + spacing for w in others) + 24
+        budget = sb.width() - used - (need if text else self.message_label.minimumSizeHint().width())
+        widths = [room(w) + spacing for w in widgets]
         hide = 0  # the first ``hide`` in the yield order step aside until the rest fit
         while hide < len(widgets) and sum(widths[hide:]) > budget:
             hide += 1
         for k, w in enumerate(widgets):
             w.setVisible(k >= hide)
+        # The elided readouts shown share what the others leave (never less than their minimum), so the layout does
+        # not give them their whole text at the message's expense.
+        elided = [w for k, w in enumerate(widgets) if k >= hide and isinstance(w, _ElidedLabel)]
+        spare = budget - sum(widths[k] for k in range(hide, len(widgets)) if not isinstance(widgets[k], _ElidedLabel))
+        for w in elided:
+            w.setMaximumWidth(max(w.minimumSizeHint().width(), spare // len(elided) - spacing))
 
     def eventFilter(self, obj, event) -> bool:
         if obj is self.statusBar() and event.type() == QEvent.Type.Resize:
