@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -155,7 +156,14 @@ def problems(code: dict[Key, Message], catalog: dict[Key, Message]) -> list[str]
 def release(lang: str) -> Path:
     QM_DIR.mkdir(parents=True, exist_ok=True)
     target = QM_DIR / f"{CATALOG}_{lang}.qm"
-    subprocess.run([tool("pyside6-lrelease"), "-silent", str(ts_path(lang)), "-qm", str(target)], check=True)
+    # Compiled beside the target and moved over it: a console starting meanwhile maps either the old catalog or the
+    # new one, never a half-written file (Qt maps the .qm into memory; a file truncated under it is a crash).
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        subprocess.run([tool("pyside6-lrelease"), "-silent", str(ts_path(lang)), "-qm", str(partial)], check=True)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target
 
 
