@@ -79,8 +79,9 @@ RESOLUTIONS = ("branch", "master")
 REVIEW_OPENING = QT_TRANSLATE_NOOP("EditingService", "opening the master network")
 REVIEW_STEADY = QT_TRANSLATE_NOOP("EditingService", "the master's steady state")
 REVIEW_BRANCH = QT_TRANSLATE_NOOP("EditingService", "applying the change set to a branch")
-REVIEW_EFFECT = QT_TRANSLATE_NOOP("EditingService", "validation, valve segments and hydraulics")
-REVIEW_PROGRESS = (REVIEW_OPENING, REVIEW_STEADY, REVIEW_BRANCH, REVIEW_EFFECT)
+REVIEW_EFFECT = QT_TRANSLATE_NOOP("EditingService", "validation and valve segments")
+REVIEW_HYDRAULICS = QT_TRANSLATE_NOOP("EditingService", "the branch's steady state where the change set reaches")
+REVIEW_PROGRESS = (REVIEW_OPENING, REVIEW_STEADY, REVIEW_BRANCH, REVIEW_EFFECT, REVIEW_HYDRAULICS)
 
 
 class ChangeSetStoreError(GasOpsError):
@@ -262,6 +263,7 @@ class EditingService:
         # while the background prefetch prepares the same master waits for it and finds it ready, instead of a
         # second read and cold solve on the other job thread.
         self._preparing = threading.RLock()
+        self._solving = threading.RLock()  # a master's steady state is solved (or read) once, see steady_state
         self._store: Any = None
         # The last review's branch steady state: (change id, the master reviewed, its changes, the branch's topology,
         # the branch's whole SimulationResult). On approval of exactly that change set onto that master, it is the
@@ -457,28 +459,31 @@ class EditingService:
         while the window goes on; ``feedback`` (console.app.jobs.Feedback) gets progress and may cancel. The
         master's steady state (for ``request``, default design demand) comes from :meth:`steady_state` (``source``:
         where the master was read, for the persisted state)."""
-        from console.app.review import prepare_master
+        from console.app.review import add_hydraulics, prepare_master
 
         cs = self.get(change_id)
-        before = None
         with self._preparing:
-            if hydraulics:
-                from console.hydraulics import HydraulicsError
-
-                if feedback is not None:
-                    feedback.progress(0.2, REVIEW_STEADY)
-                try:
-                    before = self.steady_state(master, source, request=request)
-                except HydraulicsError:
-                    before = None  # review_effect solves it again and says why the master does not solve
             prepare_master(master, hydraulics=hydraulics)  # before the branch is snapshotted: it shares what is built
         if feedback is not None:
-            feedback.progress(0.3, REVIEW_BRANCH)
+            feedback.progress(0.2, REVIEW_BRANCH)
         branch = self.branch(cs, master)
         if feedback is not None:
-            feedback.progress(0.4, REVIEW_EFFECT)
-        effect = review_effect(master, branch, hydraulics=hydraulics, changes=cs.changes, before=before)
+            feedback.progress(0.3, REVIEW_EFFECT)
+        effect = review_effect(master, branch, hydraulics=False, changes=cs.changes)
         effect.overlapping_changesets = self.overlapping(cs, master)
+        if hydraulics:
+            from console.hydraulics import HydraulicsError
+
+            if feedback is not None:  # validation and valve segments shown while the steady states are solved
+                feedback.share(replace(effect, pressures=[], new_violations=[]))
+                feedback.progress(0.5, REVIEW_STEADY)
+            try:
+                before = self.steady_state(master, source, request=request)
+            except HydraulicsError:
+                before = None  # the effect solves it again and says why the master does not solve
+            if feedback is not None:
+                feedback.progress(0.8, REVIEW_HYDRAULICS)
+            add_hydraulics(master, branch, effect, cs.changes, before=before)
         # what approving this change set onto this master makes: the branch, whose derived structures become the
         # new master's (see _carry_over)
         self._reviewed = (cs.change_id, master, cs.changes, branch, effect.branch_steady_state)
@@ -546,8 +551,7 @@ class EditingService:
         an approval that carried the reviewed branch's over), else the simulator's solution of the same network
         (:attr:`solution_provider`), else solved (counted in :attr:`master_solves`) and kept on disk for the next
         session. Raises the solver's errors when the master does not solve."""
-        from console.app.master_state import request_digest
-        from console.app.review import master_steady_state, steady_state_key
+        from console.app.review import steady_state_key
         from console.hydraulics import SimulationRequest
 
         request = request or SimulationRequest()
@@ -555,6 +559,16 @@ class EditingService:
         hit = master._cache.get(key)
         if hit is not None and hit[0] == master.version:
             return hit[1]
+        with self._solving:  # one solve of a master at a time: a second caller waits and finds it kept
+            hit = master._cache.get(key)
+            if hit is not None and hit[0] == master.version:
+                return hit[1]
+            return self._steady_state(master, source, request, key, feedback)
+
+    def _steady_state(self, master: GasNetwork, source: Any, request: Any, key: str, feedback: Any):
+        from console.app.master_state import request_digest
+        from console.app.review import master_steady_state
+
         digest = self._master_digest(source, master)
         if digest is not None:
             got = self.store.load(master, request, digest)
@@ -585,9 +599,9 @@ class EditingService:
         from console.app.review import prepare_master
 
         with self._preparing:
-            master = self.master_at(source, feedback=feedback)
-            self.steady_state(master, source, feedback=feedback)
-            return prepare_master(master)
+            master = prepare_master(self.master_at(source, feedback=feedback))
+        self.steady_state(master, source, feedback=feedback)
+        return master
 
     def master_at(self, source: Any, *, opener: Callable[[Any], GasNetwork] | None = None,
                   feedback: Any = None) -> GasNetwork:  # fmt: skip

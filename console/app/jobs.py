@@ -31,6 +31,7 @@ class Feedback:
     """
 
     progressed = Signal(float, str)
+    shared = Signal(object)
 
     def __init__(self) -> None:
         self._cancel = threading.Event()
@@ -43,6 +44,12 @@ class Feedback:
         self.fraction = float(min(max(fraction, 0.0), 1.0))
         self.message = message
         self.progressed.emit(self.fraction, message)
+
+    def share(self, value: Any) -> None:
+        """Hand the owner a partial result it may show before the job is done (the job goes on); raises
+        :class:`Cancelled` if the job was cancelled meanwhile."""
+        self.check()
+        self.shared.emit(value)
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -147,9 +154,11 @@ class Jobs:
         on_error: Callable[[BaseException], Any] | None = None,
         on_cancel: Callable[[], Any] | None = None,
         on_progress: Callable[[float, str], Any] | None = None,
+        on_partial: Callable[[Any], Any] | None = None,
         **kwargs: Any,
     ) -> JobHandle:
-        """Run ``fn(*args, feedback=..., **kwargs)``; the newest job on ``channel`` is the only one delivered."""
+        """Run ``fn(*args, feedback=..., **kwargs)``; the newest job on ``channel`` is the only one delivered.
+        ``on_partial(value)`` gets what the job shares before it is done (:meth:`Feedback.share`)."""
         if channel is not None:
             running = self._current.get(channel)
             if running is not None:
@@ -163,6 +172,8 @@ class Jobs:
             self._current[channel] = handle
         if on_progress is not None:
             feedback.progressed.connect(lambda f, m: self._post(lambda: handle.current and on_progress(f, m)))
+        if on_partial is not None:
+            feedback.shared.connect(lambda v: self._post(lambda: handle.current and not handle.done and on_partial(v)))
 
         def deliver(outcome: Future) -> None:  # on the owner's thread (through post)
             handle.done = True

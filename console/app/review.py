@@ -37,6 +37,7 @@ __all__ = [
     "SystemPressure",
     "boundary_segments",
     "STEADY_STATE_KEY",
+    "add_hydraulics",
     "master_steady_state",
     "prepare_master",
     "review_effect",
@@ -172,6 +173,15 @@ def prepare_master(master: GasNetwork, *, hydraulics: bool = True) -> GasNetwork
         except HydraulicsError:
             pass  # the review says why the master does not solve
     return master
+
+
+def add_hydraulics(master: GasNetwork, branch: GasNetwork, effect: ReviewEffect, changes=None, *,
+                   before: Any = None) -> ReviewEffect:  # fmt: skip
+    """Complete ``effect`` (validation and valve segments, from ``review_effect(..., hydraulics=False)``) with the
+    hydraulic effect: what ``review_effect`` with hydraulics adds, computed apart so that a console can show the rest
+    while the steady states are solved. Returns ``effect``."""
+    _hydraulics(master, branch, effect, changes, before=before)
+    return effect
 
 
 def _seed_ids(changes) -> set[str]:

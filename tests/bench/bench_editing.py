@@ -49,7 +49,7 @@ def session(mode: str, path: str, changes: str, change_id: str) -> dict[str, flo
     from pathlib import Path
 
     # what a console has loaded once its features are installed (isolation and simulation are, at start)
-    import console.hydraulics  # noqa: F401
+    import console.hydraulics
     import console.isolation  # noqa: F401
     from console.app.editing import EditingService
     from console.app.review import prepare_master

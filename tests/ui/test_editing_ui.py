@@ -362,3 +362,33 @@ def test_box_selection_deletes_with_dependants_or_refuses(qtbot, edit_window):
         QMessageBox.information = original
     assert w.network.version == version and shown and "G" in shown[0]
     ed.set_mode(None)
+
+
+def test_the_review_shows_validation_and_segments_while_the_hydraulics_are_solved(qtbot, edit_window, monkeypatch):
+    """The first review of a master never solved waits for its steady state; validation and valve segments are shown
+    meanwhile, with the hydraulics' progress, and the pressures follow when the steady states are solved."""
+    import threading
+
+    w, _path = edit_window
+    ed = w.extensions["editing"]
+    ed.tool_actions["valves"].trigger()
+    ed.tool.click(OX + 150, OY + 75)
+    ed.set_mode(None)
+    cs = ed.submit("valve on the east main")
+    qtbot.waitUntil(lambda: not w.jobs.busy("editing.prefetch"), timeout=SETTLE_TIMEOUT_MS)
+    release, real = threading.Event(), ed.service.steady_state
+
+    def slow(*args, **kwargs):
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ed.service, "steady_state", slow)
+    ed.review_effect(cs.change_id)
+    dock = ed.review
+    qtbot.waitUntil(lambda: "hydraulics:" in dock.effect.toPlainText(), timeout=SETTLE_TIMEOUT_MS)
+    text = dock.effect.toPlainText()
+    assert "valve segments: 1 → 1" in text and "minimum pressure" not in text
+    release.set()
+    qtbot.waitUntil(lambda: "minimum pressure per pressure system" in dock.effect.toPlainText(),
+                    timeout=SETTLE_TIMEOUT_MS)  # fmt: skip
+    assert "hydraulics:" not in dock.effect.toPlainText()

@@ -495,11 +495,22 @@ class EditingController(QObject):
         def work(feedback=None):
             return service.review_at(change_id, source, feedback=feedback)
 
+        shown: list = []  # the partial effect (validation and valve segments) once it came
+
         def progress(fraction: float, message: str) -> None:
             text = translate("EditingService", message) if message else ""
+            if shown:  # the rest stays readable while the hydraulics are computed
+                self.review.show_effect(effect_text(shown[-1]) + "\n" + translate(
+                    "EditingController", "hydraulics: {step} ({percent} %)…").format(
+                    step=text, percent=int(fraction * 100)))  # fmt: skip
+                return
             self.review.show_effect(translate("EditingController", "Computing the effect of {change}: {step} "
                                               "({percent} %)").format(change=change_id, step=text,
                                                                       percent=int(fraction * 100)))  # fmt: skip
+
+        def partial(effect) -> None:  # validation and valve segments while the steady states are solved
+            shown.append(effect)
+            progress(0.5, "")
 
         def done(effect) -> None:
             self.last_effect = effect
@@ -511,7 +522,7 @@ class EditingController(QObject):
             self.review.show_effect(translate("EditingController", "Cannot be reviewed: {error}").format(error=exc))
 
         self.review_job = self.window.jobs.submit("editing.review", work, on_done=done, on_error=failed,
-                                                  on_progress=progress)  # fmt: skip
+                                                  on_progress=progress, on_partial=partial)  # fmt: skip
 
     def approve(self, change_id: str, resolutions: dict[str, str] | None = None) -> None:
         """Approve a change set; when the master changed some of its features since, the conflict dialog shows the
