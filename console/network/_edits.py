@@ -792,6 +792,7 @@ class DeleteFeatures(CompositeEdit):
                 raise EditRefused(reg, f"regulator {reg} still feeds {len(fed)} {cls} pipe{'s' if len(fed) > 1 else ''} "
                                        f"({', '.join(fed[:3])}{' …' if len(fed) > 3 else ''}); delete or re-feed them first")  # fmt: skip
         healed: list[str] = []
+        received: set[str] = set()  # inlet nodes the healed pipes now end at: in use, whatever else goes
         for valve in by_layer.get("valves", []):
             row = _row(network, valve)[1]
             a = str(network["valves"]["from_node"].iat[row])
@@ -819,6 +820,7 @@ class DeleteFeatures(CompositeEdit):
                     c[-1] = (ax, ay)
                     steps.append(SetAttribute(network, "pipes", [pid], "to_node", a))
                 steps.append(SetAttribute(network, "pipes", [pid], "geometry", [shapely.LineString(c)]))
+                received.add(a)
             healed.append(b)
         gone.update(healed)
         # Junctions left bare by deleted links go along.
@@ -830,7 +832,7 @@ class DeleteFeatures(CompositeEdit):
                 ends |= set(frame.loc[by_layer[layer], "from_node"].astype(str)) | set(
                     frame.loc[by_layer[layer], "to_node"].astype(str)
                 )
-        for node in sorted(ends - gone):
+        for node in sorted(ends - gone - received):
             try:
                 layer = _row(network, node)[0]
             except UnknownFeatureError:

@@ -193,6 +193,22 @@ def test_delete_inserted_valve_heals_the_pipe_run():
     assert _errors(net) == set()
 
 
+def test_deleting_a_valve_whose_inlet_pipe_is_gone_keeps_its_inlet_node_for_the_healed_pipe():
+    """The valve's inlet pipe was deleted before: its inlet node has only the valve left. Deleting the valve heals the
+    gap (the outlet pipe moves onto the inlet node), so that node stays — it is not a bare junction any more (found by
+    hypothesis: the node went along and the healed pipe pointed at nothing)."""
+    net = chain(2)
+    ins = InsertDevice(net, "P1", shapely.Point(OX + 50, OY), "valves")
+    ins.redo()
+    inlet = net.feature(ins.device_id)["from_node"]
+    DeleteFeatures(net, ["P1"]).redo()
+    assert net.has_ids([inlet]).all()  # the valve still hangs on it
+    DeleteFeatures(net, [ins.device_id]).redo()
+    assert net.has_ids([inlet]).all()
+    assert [p for p in net["pipes"]["id"] if net.feature(p)["from_node"] == inlet]  # the healed pipe starts there
+    assert "unknown_node" not in _errors(net)
+
+
 def test_snap_prefers_nodes_then_vertices_then_pipes():
     net = chain(2)
     assert snap(net, OX + 100.5, OY + 0.5, 2.0).feature_id == "J1"
