@@ -25,7 +25,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from console.dispatch._errors import IncidentError
+from console.dispatch._errors import (
+    CREW_KIND_ONE_OF,
+    CREW_NOT_ON_ROSTER,
+    NONE,
+    POSITION_FINITE,
+    IncidentError,
+)
 from console.dispatch._language import phrase, term
 
 __all__ = ["CREW_KINDS", "Crew", "CrewRoster", "STEP_CREW_KIND"]
@@ -108,12 +114,14 @@ class CrewRoster:
         try:
             return self.crews[crew_id]
         except KeyError:
-            raise IncidentError(f"crew {crew_id} is not on the roster (crews: {', '.join(self.crews) or 'none'})",
+            raise IncidentError(CREW_NOT_ON_ROSTER.format(crew=crew_id, crews=", ".join(self.crews) or NONE),
                                 code="unknown-crew") from None  # fmt: skip
 
     def add(self, crew: Crew) -> None:
         if crew.kind not in CREW_KINDS:
-            raise IncidentError(f"crew {crew.crew_id}: kind {crew.kind!r} is not one of {list(CREW_KINDS)}")
+            raise IncidentError(
+                CREW_KIND_ONE_OF.format(crew=crew.crew_id, kind=repr(crew.kind), allowed=list(CREW_KINDS))
+            )
         self.crews[crew.crew_id] = crew
 
     def update_position(self, message: dict, at: str = "") -> Crew:
@@ -123,7 +131,7 @@ class CrewRoster:
         except (KeyError, TypeError, ValueError):
             raise IncidentError(f"crew position message {message!r}: want {{crew_id, x, y}}") from None
         if not (math.isfinite(x) and math.isfinite(y)):
-            raise IncidentError(f"crew {cid}: position must be finite")
+            raise IncidentError(POSITION_FINITE.format(crew=cid))
         crew = replace(self.crew(cid), x=x, y=y, position_at=str(message.get("time", at)))
         self.crews[cid] = crew
         return crew

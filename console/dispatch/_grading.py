@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.dispatch._errors import IncidentError
+from console.dispatch._errors import HOUSEHOLDS_NEGATIVE, UNKNOWN_SYMPTOMS, IncidentError
 from console.dispatch._language import grade_label
 
 __all__ = ["GRADES", "SYMPTOMS", "CLOCKS", "Grade", "GradeLevel", "GradingTable"]
@@ -166,11 +166,11 @@ class GradingTable:
     def grade(self, households: int, symptoms: Iterable[str] = (), duration_h: float | None = None) -> Grade:
         """The grade for ``households`` cut off (for ``duration_h``; None: assume it lasts) and the symptoms seen."""
         if households < 0:
-            raise IncidentError(f"households cut off must be ≥ 0, got {households}")
+            raise IncidentError(HOUSEHOLDS_NEGATIVE.format(households=households))
         symptoms = tuple(dict.fromkeys(symptoms))
         unknown = [s for s in symptoms if s not in SYMPTOMS]
         if unknown:
-            raise IncidentError(f"unknown symptom(s) {unknown}; known: {', '.join(SYMPTOMS)}")
+            raise IncidentError(UNKNOWN_SYMPTOMS.format(unknown=unknown, known=", ".join(SYMPTOMS)))
         reasons = []
         chosen = self.levels[-1]
         for lv in self.levels:

@@ -29,7 +29,48 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.dispatch._errors import IncidentError
+from console.dispatch._errors import (  # the refusals' templates
+    ALL_OF_THEM,
+    ALREADY_CLOSED,
+    ALREADY_REOPENED,
+    CREW_ASSIGNED_ELSEWHERE,
+    CREW_ASSIGNED_HERE,
+    CREW_GOES_BACK,
+    CREW_NOT_DISPATCHED,
+    CREW_STATUS_ONE_OF,
+    IS_CLOSED,
+    METER_STEP_ONE_OF,
+    METERS_ALREADY,
+    METERS_BEFORE_REOPEN,
+    METERS_HAD_STEP,
+    METERS_NEVER_SHUT,
+    METERS_NOT_AFFECTED,
+    METERS_NOT_SHUT,
+    METERS_PENDING,
+    NAME_A_METER,
+    NEVER_CLOSED,
+    NEVER_OPENED,
+    NO_MORE_CLOSING,
+    NONE,
+    NOT_IN_PLAN_NO_PLAN,
+    NOT_IN_PLAN_VALVES,
+    NOT_PURGED,
+    NOT_REPORTED_CLOSED,
+    NOTICE_KIND_ONE_OF,
+    NOTICE_PREMATURE,
+    PLAN_FIRST_DISPATCH,
+    PLAN_FIRST_NOTICE,
+    PLAN_FIXED,
+    PURGE_AFTER_REOPEN,
+    PURGE_BEFORE_RELIGHT,
+    REOPEN_WHEN_ISOLATED,
+    SHUT_OFF_DURING_OUTAGE,
+    STEPS_NOT_IN_PLAN,
+    STILL_CLOSED,
+    STILL_CLOSED_PURGE,
+    VALVE_ACTION_ONE_OF,
+    IncidentError,
+)
 
 __all__ = [
     "CREW_STATUSES",
@@ -197,36 +238,39 @@ class Incident:
             self.state = "isolated"
 
     # -- checking a step before it is recorded -------------------------------------------------------------------------
-    def _refuse(self, message: str, code: str = "out-of-order") -> None:
-        raise IncidentError(f"{self.incident_id}: {message}", incident_id=self.incident_id, code=code)
+    def _refuse(self, template: str, code: str = "out-of-order", **values: Any) -> None:
+        """Raise the refusal ``template`` (one of ``_errors``' marked templates) filled with this incident and
+        ``values``."""
+        raise IncidentError(template.format(incident=self.incident_id, **values), incident_id=self.incident_id,
+                            code=code)  # fmt: skip
 
     def check(self, entry_type: str, body: dict, *, busy_crews: dict[str, str] | None = None) -> None:
         """Raise :class:`IncidentError` unless the step ``entry_type`` with ``body`` may follow now.
 
         ``busy_crews`` maps crews assigned to other open incidents to those incidents."""
         if self.state == "new":
-            self._refuse("was never opened", "unknown-incident")
+            self._refuse(NEVER_OPENED, "unknown-incident")
         if self.state == "closed":
-            self._refuse(f"is closed ({self.closed_at}); a closed incident cannot be changed", "closed")
+            self._refuse(IS_CLOSED, "closed", at=self.closed_at)
         name = entry_type.split(".", 1)[1]
         getattr(self, f"_check_{name}", lambda _b, **_k: None)(body, busy_crews=busy_crews or {})
 
     def _check_planned(self, body: dict, **_: Any) -> None:
         if self.state in ("restoring",):
-            self._refuse("restoration has begun: the plan can no longer change")
+            self._refuse(PLAN_FIXED)
 
     def _check_dispatched(self, body: dict, busy_crews: dict[str, str]) -> None:
         crew = body["crew"]
         if self.plan is None:
-            self._refuse("make the plan before dispatching crews")
+            self._refuse(PLAN_FIRST_DISPATCH)
         if crew in self.crews and self.crews[crew]["status"] != "done":
-            self._refuse(f"crew {crew} is already assigned to this incident", "crew-busy")
+            self._refuse(CREW_ASSIGNED_HERE, "crew-busy", crew=crew)
         if crew in busy_crews:
-            self._refuse(f"crew {crew} is assigned to incident {busy_crews[crew]}", "crew-busy")
+            self._refuse(CREW_ASSIGNED_ELSEWHERE, "crew-busy", crew=crew, other=busy_crews[crew])
         plan_ids = set(self.valves) | set(self.optional_valves) | set(self._plan_extra())
         unknown = [s for s in body["steps"] if s not in plan_ids and s != "site"]
         if unknown:
-            self._refuse(f"step(s) {', '.join(unknown)} are not in the plan", "not-in-plan")
+            self._refuse(STEPS_NOT_IN_PLAN, "not-in-plan", steps=", ".join(unknown))
 
     def _plan_extra(self) -> list[str]:
         return list(self.plan.body.get("regulators", ())) if self.plan else []
@@ -234,99 +278,98 @@ class Incident:
     def _check_crew(self, body: dict, **_: Any) -> None:
         crew = self.crews.get(body["crew"])
         if crew is None:
-            self._refuse(f"crew {body['crew']} was not dispatched to this incident", "unknown-crew")
+            self._refuse(CREW_NOT_DISPATCHED, "unknown-crew", crew=body["crew"])
         if body["status"] not in CREW_STATUSES:
-            self._refuse(f"crew status must be one of {CREW_STATUSES}", "bad-input")
+            self._refuse(CREW_STATUS_ONE_OF, "bad-input", allowed=CREW_STATUSES)
         order = ("dispatched", *CREW_STATUSES)
         if order.index(body["status"]) <= order.index(crew["status"]):
-            self._refuse(f"crew {body['crew']} is {crew['status']}: it cannot go back to {body['status']}")
+            self._refuse(CREW_GOES_BACK, crew=body["crew"], status=crew["status"],
+                         new=body["status"])  # fmt: skip
 
     def _check_valve(self, body: dict, **_: Any) -> None:
         fid, action = body["feature_id"], body["action"]
         if action not in VALVE_ACTIONS:
-            self._refuse(f"valve action must be one of {VALVE_ACTIONS}", "bad-input")
+            self._refuse(VALVE_ACTION_ONE_OF, "bad-input", allowed=VALVE_ACTIONS)
         if action in ("closed", "failed"):
             if self.plan is None:
-                self._refuse(f"{fid} is not in the plan (no plan yet)", "not-in-plan")
+                self._refuse(NOT_IN_PLAN_NO_PLAN, "not-in-plan", feature=fid)
             if fid not in self.valves and fid not in self.optional_valves:
-                self._refuse(f"{fid} is not in the plan (valves to close: {', '.join(self.valves) or 'none'})",
-                             "not-in-plan")  # fmt: skip
+                self._refuse(NOT_IN_PLAN_VALVES, "not-in-plan", feature=fid, valves=", ".join(self.valves) or NONE)
             if fid in self.closed_valves:
-                self._refuse(f"{fid} was already reported closed at {self.closed_valves[fid]}")
+                self._refuse(ALREADY_CLOSED, feature=fid, at=self.closed_valves[fid])
             if self.reopened_valves:
-                self._refuse("restoration has begun: no more valves are closed")
+                self._refuse(NO_MORE_CLOSING)
         else:
             if fid not in self.closed_valves:
-                self._refuse(f"{fid} was never closed in this incident", "not-in-plan")
+                self._refuse(NEVER_CLOSED, "not-in-plan", feature=fid)
             if fid in self.reopened_valves:
-                self._refuse(f"{fid} was already reopened at {self.reopened_valves[fid]}")
+                self._refuse(ALREADY_REOPENED, feature=fid, at=self.reopened_valves[fid])
             if self.state not in ("isolated", "restoring"):
-                self._refuse(f"the incident is {self.state}: reopen valves only once it is isolated "
-                             f"(still to close: {', '.join(self.required_open)})")  # fmt: skip
+                self._refuse(REOPEN_WHEN_ISOLATED,
+                             state=self.state, valves=", ".join(self.required_open))  # fmt: skip
             unshut = [m for m in self.affected if m not in self.meters]
             if unshut and not self.reopened_valves:
-                self._refuse(f"{len(unshut)} meter(s) of the outage are not yet shut off (first pass), e.g. "
-                             f"{', '.join(unshut[:3])}; shut them off or hand them over before gas returns")  # fmt: skip
+                self._refuse(METERS_NOT_SHUT,
+                             n=len(unshut), meters=", ".join(unshut[:3]))  # fmt: skip
 
     def _check_confirmed(self, body: dict, **_: Any) -> None:
         if body["feature_id"] not in self.closed_valves:
-            self._refuse(f"{body['feature_id']} was not reported closed", "not-in-plan")
+            self._refuse(NOT_REPORTED_CLOSED, "not-in-plan", feature=body["feature_id"])
 
     def _check_notice(self, body: dict, **_: Any) -> None:
         if body["kind"] not in NOTICE_KINDS:
-            self._refuse(f"notice kind must be one of {NOTICE_KINDS}", "bad-input")
+            self._refuse(NOTICE_KIND_ONE_OF, "bad-input", allowed=NOTICE_KINDS)
         if self.plan is None:
-            self._refuse("make the plan first: notices go to the customers it cuts off")
+            self._refuse(PLAN_FIRST_NOTICE)
         if body["kind"] == "restoration" and not self.reopened_valves:
-            self._refuse("no valve has been reopened: a restoration notice would be premature")
+            self._refuse(NOTICE_PREMATURE)
 
     def _check_purged(self, body: dict, **_: Any) -> None:
         if self.state != "restoring":
-            self._refuse(f"the incident is {self.state}: purge after the valves are reopened")
+            self._refuse(PURGE_AFTER_REOPEN, state=self.state)
         if self.still_closed:
-            self._refuse(f"valve(s) {', '.join(self.still_closed)} are still closed: reopen them before purging")
+            self._refuse(STILL_CLOSED_PURGE, valves=", ".join(self.still_closed))
 
     def _check_meter(self, body: dict, **_: Any) -> None:
         step, meters = body["step"], body["meters"]
         if step not in METER_STEPS:
-            self._refuse(f"meter step must be one of {METER_STEPS}", "bad-input")
+            self._refuse(METER_STEP_ONE_OF, "bad-input", allowed=METER_STEPS)
         if not meters:
-            self._refuse("name at least one meter", "bad-input")
+            self._refuse(NAME_A_METER, "bad-input")
         unknown = [m for m in meters if m not in self.affected]
         if unknown:
-            self._refuse(f"meter(s) {', '.join(unknown[:5])} are not among the customers of this outage", "not-in-plan")
+            self._refuse(METERS_NOT_AFFECTED, "not-in-plan",
+                         meters=", ".join(unknown[:5]))  # fmt: skip
         if step == "shut_off":
             if self.state not in ("planned", "isolating", "isolated"):
-                self._refuse(f"the incident is {self.state}: meters are shut off while the outage lasts")
+                self._refuse(SHUT_OFF_DURING_OUTAGE, state=self.state)
             done = [m for m in meters if m in self.meters]
             if done:
-                self._refuse(f"meter(s) {', '.join(done[:5])} already had step {self.meters[done[0]]}")
+                self._refuse(METERS_HAD_STEP, meters=", ".join(done[:5]), step=self.meters[done[0]])
             return
         if step == "handed_over":
             return
         if not self.reopened_valves or self.still_closed:
-            self._refuse(f"cannot {step.replace('_', ' ')} meters before the valves reopened "
-                         f"(still closed: {', '.join(self.still_closed) or 'all of them'})")  # fmt: skip
+            self._refuse(METERS_BEFORE_REOPEN, step=step.replace("_", " "),
+                         valves=", ".join(self.still_closed) or ALL_OF_THEM)  # fmt: skip
         if not self.purged:
-            self._refuse("purge the isolated section before relighting meters")
+            self._refuse(PURGE_BEFORE_RELIGHT)
         not_off = [m for m in meters if m not in self.meters]
         if not_off:
-            self._refuse(f"meter(s) {', '.join(not_off[:5])} were never shut off (first pass)")
+            self._refuse(METERS_NEVER_SHUT, meters=", ".join(not_off[:5]))
         relit = [m for m in meters if self.meters.get(m) in ("relit", "handed_over")]
         if relit:
-            self._refuse(f"meter(s) {', '.join(relit[:5])} are already {self.meters[relit[0]]}")
+            self._refuse(METERS_ALREADY, meters=", ".join(relit[:5]), step=self.meters[relit[0]])
 
     def _check_closed(self, body: dict, **_: Any) -> None:
         if self.still_closed:
-            self._refuse(f"valve(s) {', '.join(self.still_closed)} are still closed")
+            self._refuse(STILL_CLOSED, valves=", ".join(self.still_closed))
         if self.closed_valves:
             if not self.purged:
-                self._refuse("the isolated section has not been purged")
+                self._refuse(NOT_PURGED)
             pending = [m for m in self.affected if self.meters.get(m) not in ("relit", "handed_over")]
             if pending:
-                self._refuse(
-                    f"{len(pending)} meter(s) are neither relit nor handed over, e.g. {', '.join(pending[:3])}"
-                )
+                self._refuse(METERS_PENDING, n=len(pending), meters=", ".join(pending[:3]))
 
     # -- summary --------------------------------------------------------------------------------------------------------
     def restoration_counts(self) -> dict[str, int]:

@@ -23,7 +23,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from console.dispatch._errors import IncidentError
+from console.dispatch._errors import NO_ROUTE, IncidentError
 
 __all__ = ["Route", "StreetGraph", "street_graph"]
 
@@ -82,7 +82,7 @@ class StreetGraph:
         dist, pred = dijkstra(self.matrix, directed=False, indices=s, return_predecessors=True)
         if not np.isfinite(dist[e]):
             raise IncidentError(
-                f"no street route from ({start[0]:.0f}, {start[1]:.0f}) to ({end[0]:.0f}, {end[1]:.0f})"
+                NO_ROUTE.format(x0=f"{start[0]:.0f}", y0=f"{start[1]:.0f}", x1=f"{end[0]:.0f}", y1=f"{end[1]:.0f}")
             )
         path = [e]
         while path[-1] != s:

@@ -42,6 +42,7 @@ from shapely.ops import substring
 from console.errors import GasOpsError, UnknownFeatureError
 from console.network._edit import EditCommand, SetAttribute
 from console.network._schema import LAYERS, LINK_LAYERS, NODE_LAYERS
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = [
     "DN_LIST",
@@ -49,6 +50,7 @@ __all__ = [
     "CompositeEdit",
     "DeleteFeatures",
     "EditRefused",
+    "PROBLEMS_JOINED",
     "InsertDevice",
     "MoveFeature",
     "ReshapePipe",
@@ -79,8 +81,90 @@ ID_PREFIX = {
 CO_LOCATED_M = 1.0  # a device's two end nodes within this distance move (and heal) together
 
 
+# Refusals: English templates (context "EditRefusals") filled with .format(); the UI shows them translated through
+# ``console.ui.i18n_messages`` (EditRefused.MESSAGE_TEMPLATES). Layer words are templates too, for nested values.
+_NOT_A_PIPE_SPLIT = QT_TRANSLATE_NOOP("EditRefusals", "{feature} is a {layer} feature, not a pipe: nothing to split")
+_CUT_AT_END = QT_TRANSLATE_NOOP("EditRefusals", "{feature}: the cut is at an end of the pipe; snap to its node instead")
+_TWO_VERTICES = QT_TRANSLATE_NOOP("EditRefusals", "a pipe needs at least two vertices with finite coordinates")
+_BOTH_ENDS_ON = QT_TRANSLATE_NOOP("EditRefusals", "both ends of the new pipe lie on {feature}")
+_SAME_ENDS = QT_TRANSLATE_NOOP("EditRefusals", "the new pipe would start and end at {feature}")
+_ZERO_PIPE = QT_TRANSLATE_NOOP("EditRefusals", "the new pipe has zero length")
+_NOT_ON_PIPE = QT_TRANSLATE_NOOP(
+    "EditRefusals", "cannot insert a {layer} feature on a pipe (valves, regulators, end caps, sensors)"
+)
+_NOT_FINITE_POSITION = QT_TRANSLATE_NOOP(
+    "EditRefusals", "{feature}: the new position ({x}, {y}) is not a finite coordinate"
+)
+_NOT_MOVABLE = QT_TRANSLATE_NOOP(
+    "EditRefusals", "{feature} is a {layer} feature; move nodes, valves or regulators (reshape pipes)"
+)
+_NOT_A_PIPE_RESHAPE = QT_TRANSLATE_NOOP("EditRefusals", "{feature} is not a pipe: only pipes are reshaped")
+_RESHAPE_VERTICES = QT_TRANSLATE_NOOP(
+    "EditRefusals", "{feature}: a pipe needs at least two vertices with finite coordinates"
+)
+_RESHAPE_ENDS = QT_TRANSLATE_NOOP(
+    "EditRefusals", "{feature}: reshaping keeps the ends on nodes {start} and {end}; move a node to move an end"
+)
+_NOTHING_SELECTED = QT_TRANSLATE_NOOP("EditRefusals", "nothing selected to delete")
+_FEEDS_ONE = QT_TRANSLATE_NOOP(
+    "EditRefusals", "regulator {feature} still feeds 1 {cls} pipe ({pipes}); delete or re-feed them first"
+)
+_FEEDS_MANY = QT_TRANSLATE_NOOP(
+    "EditRefusals", "regulator {feature} still feeds {n} {cls} pipes ({pipes}); delete or re-feed them first"
+)
+_END_OF_ONE = QT_TRANSLATE_NOOP(
+    "EditRefusals", "{kind} {feature} is still the end of 1 link ({links}); delete those first"
+)
+_END_OF_MANY = QT_TRANSLATE_NOOP(
+    "EditRefusals", "{kind} {feature} is still the end of {n} links ({links}); delete those first"
+)
+_NOT_YES_NO = QT_TRANSLATE_NOOP("EditRefusals", "{column}: {value} is not yes/no")
+_REQUIRED = QT_TRANSLATE_NOOP("EditRefusals", "{column} is required")
+_NOT_A_NUMBER = QT_TRANSLATE_NOOP("EditRefusals", "{column}: {value} is not a number")
+_NOT_FINITE = QT_TRANSLATE_NOOP("EditRefusals", "{column}: {value} is not a finite number")
+_NOT_WHOLE = QT_TRANSLATE_NOOP("EditRefusals", "{column}: {value} is not a whole number")
+_NOT_ONE_OF = QT_TRANSLATE_NOOP("EditRefusals", "{column}: {value} is not one of {allowed}")
+_DIAMETERS_POSITIVE = QT_TRANSLATE_NOOP(
+    "EditRefusals", "{feature}: DN and inner diameter must be positive (DN {dn}, inner {inner} mm)"
+)
+_DIAMETERS_DISAGREE = QT_TRANSLATE_NOOP(
+    "EditRefusals", "{feature}: inner diameter {inner} mm does not agree with DN {dn}"
+)
+_LENGTH_POSITIVE = QT_TRANSLATE_NOOP("EditRefusals", "{feature}: length must be positive")
+_CLASS_NEEDS_REGULATOR = QT_TRANSLATE_NOOP(
+    "EditRefusals",
+    "a class change needs a regulator: {pipe} at {node} stays {cls} (insert a regulator between them first)",
+)
+_DN_NEGATIVE = QT_TRANSLATE_NOOP("EditRefusals", "{feature}: DN must not be negative")
+#: Several problems of one entry, joined (``attribute_problems``' list as one refusal).
+PROBLEMS_JOINED = QT_TRANSLATE_NOOP("EditRefusals", "{problem}; {more}")
+#: The layer words refusals name (``LAYERS[layer].label.lower()`` and its singular), translated as nested values.
+_LAYER_WORDS = (
+    QT_TRANSLATE_NOOP("EditRefusals", "junctions"), QT_TRANSLATE_NOOP("EditRefusals", "gate stations"),
+    QT_TRANSLATE_NOOP("EditRefusals", "customers / meters"), QT_TRANSLATE_NOOP("EditRefusals", "risers"),
+    QT_TRANSLATE_NOOP("EditRefusals", "end caps"), QT_TRANSLATE_NOOP("EditRefusals", "pipes"),
+    QT_TRANSLATE_NOOP("EditRefusals", "valves"), QT_TRANSLATE_NOOP("EditRefusals", "regulators"),
+    QT_TRANSLATE_NOOP("EditRefusals", "other links"), QT_TRANSLATE_NOOP("EditRefusals", "sensors"),
+    QT_TRANSLATE_NOOP("EditRefusals", "junction"), QT_TRANSLATE_NOOP("EditRefusals", "gate station"),
+    QT_TRANSLATE_NOOP("EditRefusals", "customers / meter"), QT_TRANSLATE_NOOP("EditRefusals", "riser"),
+    QT_TRANSLATE_NOOP("EditRefusals", "end cap"),
+)  # fmt: skip
+MESSAGE_TEMPLATES = (
+    _NOT_A_PIPE_SPLIT, _CUT_AT_END, _TWO_VERTICES, _BOTH_ENDS_ON, _SAME_ENDS, _ZERO_PIPE, _NOT_ON_PIPE,
+    _NOT_FINITE_POSITION, _NOT_MOVABLE, _NOT_A_PIPE_RESHAPE, _RESHAPE_VERTICES, _RESHAPE_ENDS, _NOTHING_SELECTED,
+    _FEEDS_ONE, _FEEDS_MANY, _END_OF_ONE, _END_OF_MANY, _NOT_YES_NO, _REQUIRED, _NOT_A_NUMBER, _NOT_FINITE,
+    _NOT_WHOLE, _NOT_ONE_OF, _DIAMETERS_POSITIVE, _DIAMETERS_DISAGREE, _LENGTH_POSITIVE, _CLASS_NEEDS_REGULATOR,
+    _DN_NEGATIVE, PROBLEMS_JOINED, *_LAYER_WORDS,
+)  # fmt: skip
+
+
 class EditRefused(GasOpsError):
-    """An edit that would break the network: names the feature and why (nothing was changed)."""
+    """An edit that would break the network: names the feature and why (nothing was changed).
+
+    ``MESSAGE_TEMPLATES``: the marked English templates (context "EditRefusals") the messages are built from.
+    """
+
+    MESSAGE_TEMPLATES = MESSAGE_TEMPLATES
 
     def __init__(self, feature_id: str, message: str) -> None:
         self.feature_id = feature_id
@@ -397,14 +481,12 @@ def _split_steps(network, pipe_id: str, point, ids: _Ids, *, tolerance: float = 
     """
     layer, row = _row(network, pipe_id)
     if layer != "pipes":
-        raise EditRefused(
-            pipe_id, f"{pipe_id} is a {LAYERS[layer].label.lower()} feature, not a pipe: nothing to split"
-        )
+        raise EditRefused(pipe_id, _NOT_A_PIPE_SPLIT.format(feature=pipe_id, layer=LAYERS[layer].label.lower()))
     line = network["pipes"].geometry.iat[row]
     at = float(line.project(point if isinstance(point, shapely.Point) else shapely.Point(*point)))
     total = float(line.length)
     if at <= tolerance or at >= total - tolerance:
-        raise EditRefused(pipe_id, f"{pipe_id}: the cut is at an end of the pipe; snap to its node instead")
+        raise EditRefused(pipe_id, _CUT_AT_END.format(feature=pipe_id))
     cut = line.interpolate(at)
     first = substring(line, 0.0, at)
     second = substring(line, at, total)
@@ -470,7 +552,7 @@ class AddPipe(CompositeEdit):
     def __init__(self, network, vertices, attrs: Mapping[str, Any] | None = None, *, tolerance: float = 0.01) -> None:
         coords = np.asarray(vertices, dtype=float).reshape(-1, 2)
         if len(coords) < 2 or not np.isfinite(coords).all():
-            raise EditRefused("", "a pipe needs at least two vertices with finite coordinates")
+            raise EditRefused("", _TWO_VERTICES)
         super().__init__("add pipe")
         ids = _Ids(network)
         ends: list[str] = []
@@ -491,7 +573,7 @@ class AddPipe(CompositeEdit):
                     and ends
                     and target.feature_id in [s.feature_ids[0] for s in steps if isinstance(s, SetAttribute)]
                 ):
-                    raise EditRefused(target.feature_id, f"both ends of the new pipe lie on {target.feature_id}")
+                    raise EditRefused(target.feature_id, _BOTH_ENDS_ON.format(feature=target.feature_id))
                 split, new_pipe, cut, second = _split_steps(
                     network, target.feature_id, shapely.Point(target.x, target.y), ids
                 )
@@ -512,10 +594,10 @@ class AddPipe(CompositeEdit):
                 ends.append(junction)
                 self.created.setdefault("junctions", []).append(junction)
         if ends[0] == ends[1]:
-            raise EditRefused(ends[0], f"the new pipe would start and end at {ends[0]}")
+            raise EditRefused(ends[0], _SAME_ENDS.format(feature=ends[0]))
         line = shapely.LineString(coords)
         if line.length <= 0:
-            raise EditRefused("", "the new pipe has zero length")
+            raise EditRefused("", _ZERO_PIPE)
         attrs = dict(attrs or {})
         pipe_id = attrs.pop("id", None) or ids("pipes")
         row = {c: inherited[c] for c in INHERITED if c in inherited}
@@ -554,9 +636,7 @@ class InsertDevice(CompositeEdit):
 
     def __init__(self, network, pipe_id: str, point, layer: str, attrs: Mapping[str, Any] | None = None) -> None:
         if layer not in ("valves", "regulators", "end_caps", "sensors"):
-            raise EditRefused(
-                pipe_id, f"cannot insert a {layer} feature on a pipe (valves, regulators, end caps, sensors)"
-            )
+            raise EditRefused(pipe_id, _NOT_ON_PIPE.format(layer=LAYERS[layer].label.lower()))
         super().__init__(f"insert {layer[:-1].replace('_', ' ')} on {pipe_id}")
         ids = _Ids(network)
         steps, new_pipe, cut, second = _split_steps(network, pipe_id, point, ids)
@@ -640,7 +720,7 @@ class MoveFeature(CompositeEdit):
 
     def __init__(self, network, feature_id: str, x: float, y: float) -> None:
         if not (np.isfinite(x) and np.isfinite(y)):
-            raise EditRefused(feature_id, f"{feature_id}: the new position ({x}, {y}) is not a finite coordinate")
+            raise EditRefused(feature_id, _NOT_FINITE_POSITION.format(feature=feature_id, x=x, y=y))
         super().__init__(f"move {feature_id}")
         self.network, self.feature_id, self.x, self.y = network, feature_id, float(x), float(y)
         self.steps = self._plan()
@@ -655,7 +735,7 @@ class MoveFeature(CompositeEdit):
         else:
             raise EditRefused(
                 feature_id,
-                f"{feature_id} is a {LAYERS[layer].label.lower()} feature; move nodes, valves or regulators (reshape pipes)",
+                _NOT_MOVABLE.format(feature=feature_id, layer=LAYERS[layer].label.lower()),
             )
         ax, ay = (network[layer].geometry.iat[row].x, network[layer].geometry.iat[row].y)
         dx, dy = self.x - ax, self.y - ay
@@ -715,17 +795,17 @@ class ReshapePipe(CompositeEdit):
     def __init__(self, network, pipe_id: str, vertices, *, tolerance: float = 0.01) -> None:
         layer, row = _row(network, pipe_id)
         if layer != "pipes":
-            raise EditRefused(pipe_id, f"{pipe_id} is not a pipe: only pipes are reshaped")
+            raise EditRefused(pipe_id, _NOT_A_PIPE_RESHAPE.format(feature=pipe_id))
         coords = np.asarray(vertices, dtype=float).reshape(-1, 2)
         if len(coords) < 2 or not np.isfinite(coords).all():
-            raise EditRefused(pipe_id, f"{pipe_id}: a pipe needs at least two vertices with finite coordinates")
+            raise EditRefused(pipe_id, _RESHAPE_VERTICES.format(feature=pipe_id))
         pipes = network["pipes"]
         old = pipes.geometry.iat[row]
         ends = np.asarray(old.coords)[[0, -1]]
         if np.hypot(*(coords[0] - ends[0])) > tolerance or np.hypot(*(coords[-1] - ends[1])) > tolerance:
             raise EditRefused(
                 pipe_id,
-                f"{pipe_id}: reshaping keeps the ends on nodes {pipes['from_node'].iat[row]} and {pipes['to_node'].iat[row]}; move a node to move an end",
+                _RESHAPE_ENDS.format(feature=pipe_id, start=pipes["from_node"].iat[row], end=pipes["to_node"].iat[row]),
             )
         coords[0], coords[-1] = ends[0], ends[1]
         new = shapely.LineString(coords)
@@ -776,7 +856,7 @@ class DeleteFeatures(CompositeEdit):
     def __init__(self, network, feature_ids: Iterable[str]) -> None:
         wanted = list(dict.fromkeys(feature_ids))
         if not wanted:
-            raise EditRefused("", "nothing selected to delete")
+            raise EditRefused("", _NOTHING_SELECTED)
         super().__init__(f"delete {', '.join(wanted[:3])}{' …' if len(wanted) > 3 else ''}")
         by_layer: dict[str, list[str]] = {}
         for fid in wanted:
@@ -789,8 +869,9 @@ class DeleteFeatures(CompositeEdit):
             if fed:
                 classes = network["pipes"].set_index("id").loc[fed, "pressure_class"].astype(str)
                 cls = classes.mode().iat[0]
-                raise EditRefused(reg, f"regulator {reg} still feeds {len(fed)} {cls} pipe{'s' if len(fed) > 1 else ''} "
-                                       f"({', '.join(fed[:3])}{' …' if len(fed) > 3 else ''}); delete or re-feed them first")  # fmt: skip
+                listed = f"{', '.join(fed[:3])}{' …' if len(fed) > 3 else ''}"
+                raise EditRefused(reg, (_FEEDS_MANY if len(fed) > 1 else _FEEDS_ONE).format(
+                    feature=reg, n=len(fed), cls=cls, pipes=listed))  # fmt: skip
         healed: list[str] = []
         received: set[str] = set()  # inlet nodes the healed pipes now end at: in use, whatever else goes
         for valve in by_layer.get("valves", []):
@@ -849,8 +930,9 @@ class DeleteFeatures(CompositeEdit):
                 users = [i for ids_ in _links_at(network, [node]).values() for i in ids_ if i not in gone]
                 if users:
                     kind = LAYERS[layer].label.lower().rstrip("s")
-                    raise EditRefused(node, f"{kind} {node} is still the end of {len(users)} link{'s' if len(users) > 1 else ''} "
-                                            f"({', '.join(users[:3])}{' …' if len(users) > 3 else ''}); delete those first")  # fmt: skip
+                    listed = f"{', '.join(users[:3])}{' …' if len(users) > 3 else ''}"
+                    raise EditRefused(node, (_END_OF_MANY if len(users) > 1 else _END_OF_ONE).format(
+                        kind=kind, feature=node, n=len(users), links=listed))  # fmt: skip
         # Sensors on anything that goes, go too.
         sensors = network["sensors"]
         if len(sensors):
@@ -896,26 +978,26 @@ def parse_value(layer: str, column: str, text: object) -> Any:
             return True
         if value in ("false", "no", "0", "f", "n"):
             return False
-        raise EditRefused("", f"{column}: {text!r} is not yes/no")
+        raise EditRefused("", _NOT_YES_NO.format(column=column, value=repr(text)))
     if col.kind in (int, float):
         if text in ("", None):
             if col.required:
-                raise EditRefused("", f"{column} is required")
+                raise EditRefused("", _REQUIRED.format(column=column))
             return np.nan if col.kind is float else 0
         try:
             value = float(text) if not isinstance(text, (int, float)) else text
         except ValueError:
-            raise EditRefused("", f"{column}: {text!r} is not a number") from None
+            raise EditRefused("", _NOT_A_NUMBER.format(column=column, value=repr(text))) from None
         if not np.isfinite(value):
-            raise EditRefused("", f"{column}: {text!r} is not a finite number")
+            raise EditRefused("", _NOT_FINITE.format(column=column, value=repr(text)))
         if col.kind is int:
             if float(value) != int(value):
-                raise EditRefused("", f"{column}: {text!r} is not a whole number")
+                raise EditRefused("", _NOT_WHOLE.format(column=column, value=repr(text)))
             return int(value)
         return float(value)
     allowed = [m.value for m in col.kind]
     if str(text) not in allowed:
-        raise EditRefused("", f"{column}: {text!r} is not one of {', '.join(allowed)}")
+        raise EditRefused("", _NOT_ONE_OF.format(column=column, value=repr(text), allowed=", ".join(allowed)))
     return str(text)
 
 
@@ -932,11 +1014,11 @@ def attribute_problems(network, layer: str, feature_id: str, values: Mapping[str
     if layer == "pipes":
         dn, inner = float(merged["dn"]), float(merged["inner_diameter_mm"])
         if dn <= 0 or inner <= 0:
-            problems.append(f"{feature_id}: DN and inner diameter must be positive (DN {dn:g}, inner {inner:g} mm)")
+            problems.append(_DIAMETERS_POSITIVE.format(feature=feature_id, dn=f"{dn:g}", inner=f"{inner:g}"))
         elif not (0.5 * dn < inner < dn * 1.05):
-            problems.append(f"{feature_id}: inner diameter {inner:g} mm does not agree with DN {dn:g}")
+            problems.append(_DIAMETERS_DISAGREE.format(feature=feature_id, inner=f"{inner:g}", dn=f"{dn:g}"))
         if float(merged["length_m"]) <= 0:
-            problems.append(f"{feature_id}: length must be positive")
+            problems.append(_LENGTH_POSITIVE.format(feature=feature_id))
         new_class = str(merged["pressure_class"])
         if "pressure_class" in values and new_class != str(current["pressure_class"]):
             pipes = network["pipes"]
@@ -947,10 +1029,11 @@ def attribute_problems(network, layer: str, feature_id: str, values: Mapping[str
                 ]
                 if len(other):
                     problems.append(
-                        f"a class change needs a regulator: {other['id'].iat[0]} at {end} stays "
-                        f"{other['pressure_class'].iat[0]} (insert a regulator between them first)"
+                        _CLASS_NEEDS_REGULATOR.format(
+                            pipe=other["id"].iat[0], node=end, cls=other["pressure_class"].iat[0]
+                        )
                     )
                     break
     elif layer == "valves" and "dn" in values and int(merged["dn"]) < 0:
-        problems.append(f"{feature_id}: DN must not be negative")
+        problems.append(_DN_NEGATIVE.format(feature=feature_id))
     return problems

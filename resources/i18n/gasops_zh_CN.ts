@@ -1584,6 +1584,188 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         </message>
     </context>
     <context>
+        <name>EditRefusals</name>
+        <message>
+            <source>{feature} is a {layer} feature, not a pipe: nothing to split</source>
+            <extracomment>Pipe attributes a new pipe takes from the pipe it starts on (unless set before drawing).</extracomment>
+            <translation>{feature} 属于{layer}，不是管段：无法打断</translation>
+        </message>
+        <message>
+            <source>{feature}: the cut is at an end of the pipe; snap to its node instead</source>
+            <translation>{feature}：打断点在管段端点上；请改为捕捉到其节点</translation>
+        </message>
+        <message>
+            <source>a pipe needs at least two vertices with finite coordinates</source>
+            <translation>管段至少需要两个坐标有效的顶点</translation>
+        </message>
+        <message>
+            <source>both ends of the new pipe lie on {feature}</source>
+            <translation>新管段的两端都在 {feature} 上</translation>
+        </message>
+        <message>
+            <source>the new pipe would start and end at {feature}</source>
+            <translation>新管段的起点和终点都将是 {feature}</translation>
+        </message>
+        <message>
+            <source>the new pipe has zero length</source>
+            <translation>新管段长度为零</translation>
+        </message>
+        <message>
+            <source>cannot insert a {layer} feature on a pipe (valves, regulators, end caps, sensors)</source>
+            <translation>不能在管段上插入{layer}（可插入阀门、调压器、封堵、监测点）</translation>
+        </message>
+        <message>
+            <source>{feature}: the new position ({x}, {y}) is not a finite coordinate</source>
+            <translation>{feature}：新位置 ({x}, {y}) 不是有效坐标</translation>
+        </message>
+        <message>
+            <source>{feature} is a {layer} feature; move nodes, valves or regulators (reshape pipes)</source>
+            <translation>{feature} 属于{layer}；可移动节点、阀门或调压器（管段请改线）</translation>
+        </message>
+        <message>
+            <source>{feature} is not a pipe: only pipes are reshaped</source>
+            <translation>{feature} 不是管段：只有管段可以改线</translation>
+        </message>
+        <message>
+            <source>{feature}: a pipe needs at least two vertices with finite coordinates</source>
+            <translation>{feature}：管段至少需要两个坐标有效的顶点</translation>
+        </message>
+        <message>
+            <source>{feature}: reshaping keeps the ends on nodes {start} and {end}; move a node to move an end</source>
+            <translation>{feature}：改线时两端保持在节点 {start} 和 {end} 上；如需移动端点，请移动节点</translation>
+        </message>
+        <message>
+            <source>nothing selected to delete</source>
+            <translation>未选择要删除的设施</translation>
+        </message>
+        <message>
+            <source>regulator {feature} still feeds 1 {cls} pipe ({pipes}); delete or re-feed them first</source>
+            <translation>调压器 {feature} 仍向 1 条 {cls} 管段（{pipes}）供气；请先删除该管段或改由其他气源供气</translation>
+        </message>
+        <message>
+            <source>regulator {feature} still feeds {n} {cls} pipes ({pipes}); delete or re-feed them first</source>
+            <translation>调压器 {feature} 仍向 {n} 条 {cls} 管段（{pipes}）供气；请先删除这些管段或改由其他气源供气</translation>
+        </message>
+        <message>
+            <source>{kind} {feature} is still the end of 1 link ({links}); delete those first</source>
+            <translation>{kind} {feature} 仍是 1 条管段/设备（{links}）的端点；请先删除它</translation>
+        </message>
+        <message>
+            <source>{kind} {feature} is still the end of {n} links ({links}); delete those first</source>
+            <translation>{kind} {feature} 仍是 {n} 条管段/设备（{links}）的端点；请先删除它们</translation>
+        </message>
+        <message>
+            <source>{column}: {value} is not yes/no</source>
+            <translation>{column}：{value} 不是“是/否”</translation>
+        </message>
+        <message>
+            <source>{column} is required</source>
+            <translation>{column} 为必填项</translation>
+        </message>
+        <message>
+            <source>{column}: {value} is not a number</source>
+            <translation>{column}：{value} 不是数字</translation>
+        </message>
+        <message>
+            <source>{column}: {value} is not a finite number</source>
+            <translation>{column}：{value} 不是有效数值</translation>
+        </message>
+        <message>
+            <source>{column}: {value} is not a whole number</source>
+            <translation>{column}：{value} 不是整数</translation>
+        </message>
+        <message>
+            <source>{column}: {value} is not one of {allowed}</source>
+            <translation>{column}：{value} 不在可选值 {allowed} 之中</translation>
+        </message>
+        <message>
+            <source>{feature}: DN and inner diameter must be positive (DN {dn}, inner {inner} mm)</source>
+            <translation>{feature}：公称直径 DN 和内径必须为正（DN {dn}，内径 {inner} mm）</translation>
+        </message>
+        <message>
+            <source>{feature}: inner diameter {inner} mm does not agree with DN {dn}</source>
+            <translation>{feature}：内径 {inner} mm 与 DN {dn} 不符</translation>
+        </message>
+        <message>
+            <source>{feature}: length must be positive</source>
+            <translation>{feature}：长度必须为正</translation>
+        </message>
+        <message>
+            <source>a class change needs a regulator: {pipe} at {node} stays {cls} (insert a regulator between them first)</source>
+            <translation>压力级制变化处须设调压器：{node} 处的 {pipe} 仍为 {cls}（请先在两者之间插入调压器）</translation>
+        </message>
+        <message>
+            <source>{feature}: DN must not be negative</source>
+            <translation>{feature}：DN 不能为负</translation>
+        </message>
+        <message>
+            <source>{problem}; {more}</source>
+            <extracomment>Several problems of one entry, joined (``attribute_problems``' list as one refusal).</extracomment>
+            <translation>{problem}；{more}</translation>
+        </message>
+        <message>
+            <source>junctions</source>
+            <extracomment>The layer words refusals name (``LAYERS[layer].label.lower()`` and its singular), translated as nested values.</extracomment>
+            <translation>节点</translation>
+        </message>
+        <message>
+            <source>gate stations</source>
+            <translation>门站</translation>
+        </message>
+        <message>
+            <source>customers / meters</source>
+            <translation>用户/表具</translation>
+        </message>
+        <message>
+            <source>risers</source>
+            <translation>立管</translation>
+        </message>
+        <message>
+            <source>end caps</source>
+            <translation>封堵</translation>
+        </message>
+        <message>
+            <source>pipes</source>
+            <translation>管段</translation>
+        </message>
+        <message>
+            <source>valves</source>
+            <translation>阀门</translation>
+        </message>
+        <message>
+            <source>regulators</source>
+            <translation>调压器</translation>
+        </message>
+        <message>
+            <source>other links</source>
+            <translation>其他连接件</translation>
+        </message>
+        <message>
+            <source>sensors</source>
+            <translation>监测点</translation>
+        </message>
+        <message>
+            <source>junction</source>
+            <translation>节点</translation>
+        </message>
+        <message>
+            <source>gate station</source>
+            <translation>门站</translation>
+        </message>
+        <message>
+            <source>customers / meter</source>
+            <translation>用户/表具</translation>
+        </message>
+        <message>
+            <source>riser</source>
+            <translation>立管</translation>
+        </message>
+        <message>
+            <source>end cap</source>
+            <translation>封堵</translation>
+        </message>
+    </context>
+    <context>
         <name>EditTool</name>
         <message>
             <source>click on a pipe to put it there</source>
@@ -2503,6 +2685,262 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         <message>
             <source>Reopen {valve}</source>
             <translation>开启 {valve}</translation>
+        </message>
+    </context>
+    <context>
+        <name>IncidentErrors</name>
+        <message>
+            <source>{incident}: was never opened</source>
+            <translation>{incident}：该事件从未立案</translation>
+        </message>
+        <message>
+            <source>{incident}: is closed ({at}); a closed incident cannot be changed</source>
+            <translation>{incident}：已于 {at} 结案；已结案的事件不能再更改</translation>
+        </message>
+        <message>
+            <source>{incident}: restoration has begun: the plan can no longer change</source>
+            <translation>{incident}：已开始恢复供气，处置方案不能再更改</translation>
+        </message>
+        <message>
+            <source>{incident}: make the plan before dispatching crews</source>
+            <translation>{incident}：请先制定处置方案，再派遣抢修队</translation>
+        </message>
+        <message>
+            <source>{incident}: crew {crew} is already assigned to this incident</source>
+            <translation>{incident}：抢修队 {crew} 已派往本事件</translation>
+        </message>
+        <message>
+            <source>{incident}: crew {crew} is assigned to incident {other}</source>
+            <translation>{incident}：抢修队 {crew} 已派往事件 {other}</translation>
+        </message>
+        <message>
+            <source>{incident}: step(s) {steps} are not in the plan</source>
+            <translation>{incident}：任务 {steps} 不在处置方案中</translation>
+        </message>
+        <message>
+            <source>{incident}: crew {crew} was not dispatched to this incident</source>
+            <translation>{incident}：抢修队 {crew} 未派往本事件</translation>
+        </message>
+        <message>
+            <source>{incident}: crew status must be one of {allowed}</source>
+            <translation>{incident}：抢修队状态须为 {allowed} 之一</translation>
+        </message>
+        <message>
+            <source>{incident}: crew {crew} is {status}: it cannot go back to {new}</source>
+            <translation>{incident}：抢修队 {crew} 当前为“{status}”，不能退回“{new}”</translation>
+        </message>
+        <message>
+            <source>{incident}: valve action must be one of {allowed}</source>
+            <translation>{incident}：阀门操作须为 {allowed} 之一</translation>
+        </message>
+        <message>
+            <source>{incident}: {feature} is not in the plan (no plan yet)</source>
+            <translation>{incident}：{feature} 不在处置方案中（尚未制定方案）</translation>
+        </message>
+        <message>
+            <source>{incident}: {feature} is not in the plan (valves to close: {valves})</source>
+            <translation>{incident}：{feature} 不在处置方案中（待关阀门：{valves}）</translation>
+        </message>
+        <message>
+            <source>{incident}: {feature} was already reported closed at {at}</source>
+            <translation>{incident}：{feature} 已于 {at} 报告关闭</translation>
+        </message>
+        <message>
+            <source>{incident}: restoration has begun: no more valves are closed</source>
+            <translation>{incident}：已开始恢复供气，不再关闭阀门</translation>
+        </message>
+        <message>
+            <source>{incident}: {feature} was never closed in this incident</source>
+            <translation>{incident}：{feature} 在本事件中从未关闭</translation>
+        </message>
+        <message>
+            <source>{incident}: {feature} was already reopened at {at}</source>
+            <translation>{incident}：{feature} 已于 {at} 重新开启</translation>
+        </message>
+        <message>
+            <source>{incident}: the incident is {state}: reopen valves only once it is isolated (still to close: {valves})</source>
+            <translation>{incident}：事件当前为“{state}”，须隔离完成后才能开阀（尚待关闭：{valves}）</translation>
+        </message>
+        <message>
+            <source>{incident}: {n} meter(s) of the outage are not yet shut off (first pass), e.g. {meters}; shut them off or hand them over before gas returns</source>
+            <translation>{incident}：停气范围内尚有 {n} 块表具未关闭（首轮），例如 {meters}；恢复供气前请关表或移交</translation>
+        </message>
+        <message>
+            <source>{incident}: {feature} was not reported closed</source>
+            <translation>{incident}：{feature} 未报告关闭</translation>
+        </message>
+        <message>
+            <source>{incident}: notice kind must be one of {allowed}</source>
+            <translation>{incident}：通知类型须为 {allowed} 之一</translation>
+        </message>
+        <message>
+            <source>{incident}: make the plan first: notices go to the customers it cuts off</source>
+            <translation>{incident}：请先制定处置方案：通知发给方案中停气的用户</translation>
+        </message>
+        <message>
+            <source>{incident}: no valve has been reopened: a restoration notice would be premature</source>
+            <translation>{incident}：尚无阀门重新开启，现在发送恢复供气通知为时过早</translation>
+        </message>
+        <message>
+            <source>{incident}: the incident is {state}: purge after the valves are reopened</source>
+            <translation>{incident}：事件当前为“{state}”，须在阀门重新开启后置换</translation>
+        </message>
+        <message>
+            <source>{incident}: valve(s) {valves} are still closed: reopen them before purging</source>
+            <translation>{incident}：阀门 {valves} 仍处于关闭状态，置换前请先开启</translation>
+        </message>
+        <message>
+            <source>{incident}: meter step must be one of {allowed}</source>
+            <translation>{incident}：表具操作须为 {allowed} 之一</translation>
+        </message>
+        <message>
+            <source>{incident}: name at least one meter</source>
+            <translation>{incident}：请至少指定一块表具</translation>
+        </message>
+        <message>
+            <source>{incident}: meter(s) {meters} are not among the customers of this outage</source>
+            <translation>{incident}：表具 {meters} 不属于本次停气用户</translation>
+        </message>
+        <message>
+            <source>{incident}: the incident is {state}: meters are shut off while the outage lasts</source>
+            <translation>{incident}：事件当前为“{state}”，关表须在停气期间进行</translation>
+        </message>
+        <message>
+            <source>{incident}: meter(s) {meters} already had step {step}</source>
+            <translation>{incident}：表具 {meters} 已执行“{step}”</translation>
+        </message>
+        <message>
+            <source>{incident}: cannot {step} meters before the valves reopened (still closed: {valves})</source>
+            <translation>{incident}：阀门重新开启前不能对表具执行“{step}”（仍关闭：{valves}）</translation>
+        </message>
+        <message>
+            <source>{incident}: purge the isolated section before relighting meters</source>
+            <translation>{incident}：点火前请先对隔离管段进行置换</translation>
+        </message>
+        <message>
+            <source>{incident}: meter(s) {meters} were never shut off (first pass)</source>
+            <translation>{incident}：表具 {meters} 从未关闭（首轮）</translation>
+        </message>
+        <message>
+            <source>{incident}: meter(s) {meters} are already {step}</source>
+            <translation>{incident}：表具 {meters} 已是“{step}”</translation>
+        </message>
+        <message>
+            <source>{incident}: valve(s) {valves} are still closed</source>
+            <translation>{incident}：阀门 {valves} 仍处于关闭状态</translation>
+        </message>
+        <message>
+            <source>{incident}: the isolated section has not been purged</source>
+            <translation>{incident}：隔离管段尚未置换</translation>
+        </message>
+        <message>
+            <source>{incident}: {n} meter(s) are neither relit nor handed over, e.g. {meters}</source>
+            <translation>{incident}：尚有 {n} 块表具既未点火也未移交，例如 {meters}</translation>
+        </message>
+        <message>
+            <source>crew {crew} is not on the roster (crews: {crews})</source>
+            <translation>抢修队 {crew} 不在名册中（名册：{crews}）</translation>
+        </message>
+        <message>
+            <source>crew {crew}: kind {kind} is not one of {allowed}</source>
+            <translation>抢修队 {crew}：类型 {kind} 不在 {allowed} 之中</translation>
+        </message>
+        <message>
+            <source>crew {crew}: position must be finite</source>
+            <translation>抢修队 {crew}：位置坐标无效</translation>
+        </message>
+        <message>
+            <source>households cut off must be ≥ 0, got {households}</source>
+            <translation>停气户数须 ≥ 0，实为 {households}</translation>
+        </message>
+        <message>
+            <source>unknown symptom(s) {unknown}; known: {known}</source>
+            <translation>未知现象 {unknown}；可选：{known}</translation>
+        </message>
+        <message>
+            <source>no street route from ({x0}, {y0}) to ({x1}, {y1})</source>
+            <translation>从 ({x0}, {y0}) 到 ({x1}, {y1}) 没有可通行的道路路线</translation>
+        </message>
+        <message>
+            <source>none</source>
+            <extracomment>Words the refusals fill in (states, statuses, steps; "none"), translated as nested values.</extracomment>
+            <translation>无</translation>
+        </message>
+        <message>
+            <source>all of them</source>
+            <translation>全部</translation>
+        </message>
+        <message>
+            <source>new</source>
+            <translation>新建</translation>
+        </message>
+        <message>
+            <source>open</source>
+            <translation>已立案</translation>
+        </message>
+        <message>
+            <source>planned</source>
+            <translation>已制定方案</translation>
+        </message>
+        <message>
+            <source>isolating</source>
+            <translation>关阀中</translation>
+        </message>
+        <message>
+            <source>isolated</source>
+            <translation>已隔离</translation>
+        </message>
+        <message>
+            <source>restoring</source>
+            <translation>恢复供气中</translation>
+        </message>
+        <message>
+            <source>dispatched</source>
+            <translation>已派单</translation>
+        </message>
+        <message>
+            <source>acknowledged</source>
+            <translation>已接单</translation>
+        </message>
+        <message>
+            <source>en_route</source>
+            <translation>在途</translation>
+        </message>
+        <message>
+            <source>on_site</source>
+            <translation>已到场</translation>
+        </message>
+        <message>
+            <source>done</source>
+            <translation>已完成</translation>
+        </message>
+        <message>
+            <source>shut_off</source>
+            <translation>已关表</translation>
+        </message>
+        <message>
+            <source>relit</source>
+            <translation>已点火</translation>
+        </message>
+        <message>
+            <source>not_home</source>
+            <translation>未在家</translation>
+        </message>
+        <message>
+            <source>handed_over</source>
+            <translation>已移交</translation>
+        </message>
+        <message>
+            <source>shut off</source>
+            <translation>关表</translation>
+        </message>
+        <message>
+            <source>not home</source>
+            <translation>标记未在家</translation>
+        </message>
+        <message>
+            <source>handed over</source>
+            <translation>移交</translation>
         </message>
     </context>
     <context>

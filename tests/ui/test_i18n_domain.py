@@ -15,7 +15,8 @@ import pytest
 import shapely
 
 from console.app.editing import LiveValidation
-from console.network import CHECKS, ValidationReport, validate
+from console.dispatch import IncidentError
+from console.network import CHECKS, DeleteFeatures, EditRefused, ReshapePipe, SplitPipe, ValidationReport, validate
 from console.ui.i18n import translate
 from console.ui.i18n_messages import translate_message
 from tests.builders import make_network
@@ -39,9 +40,13 @@ def chinese(qapp, tmp_path, monkeypatch):
 
 def families() -> dict[str, tuple[str, ...]]:
     """Context → the templates registered for it (the UI modules register them on import)."""
+    import console.ui.dispatch._controller
+    import console.ui.editing._controller
     import console.ui.editing._validation  # noqa: F401  (registers the validation templates)
 
     return {
+        "EditRefusals": EditRefused.MESSAGE_TEMPLATES,
+        "IncidentErrors": IncidentError.MESSAGE_TEMPLATES,
         "ValidationFindings": (
             *ValidationReport.MESSAGE_TEMPLATES,
             *ValidationReport.CHECK_TITLES.values(),
@@ -78,7 +83,8 @@ def test_every_domain_template_has_chinese_with_the_same_placeholders(chinese):
         assert templates, context
         for template in templates:
             text = translate(context, template)
-            assert text != template and CJK.search(text), f"{context}: no Chinese for {template!r}"
+            words = re.search(r"[A-Za-z]", FIELD.sub("", template))  # "{problem}; {more}" has only punctuation
+            assert text != template and (CJK.search(text) or not words), f"{context}: no Chinese for {template!r}"
             assert sorted(FIELD.findall(text)) == sorted(FIELD.findall(template)), (context, template, text)
 
 
@@ -143,3 +149,68 @@ def test_validation_messages_stay_english_without_a_translator():
     assert local[("unknown_node", "P4")] == "refers to a node id that does not exist"
     for message in (*messages.values(), *local.values()):
         assert translate_message(message) == message  # English UI: unchanged
+
+
+def refusals(tmp_path):
+    """Real refusals: edit commands on the faulty network, incident steps out of order on the demo drill."""
+    from tests.dispatch.drill import BREAK_PIPE, make_service
+
+    net = make_network(
+        [("G", "gate_stations", 0, 0), ("J1", "junctions", 100, 0), ("J2", "junctions", 102, 0),
+         ("E", "end_caps", 200, 0)],
+        [("P1", "pipes", "G", "J1"), ("V1", "valves", "J1", "J2"), ("P2", "pipes", "J2", "E")],
+    )  # fmt: skip
+    edits = []
+    for make in (
+        lambda: SplitPipe(net, "V1", shapely.Point(ORIGIN[0] + 101, ORIGIN[1])),
+        lambda: DeleteFeatures(net, ["J1"]),
+        lambda: ReshapePipe(net, "P1", [(ORIGIN[0] + 1, ORIGIN[1] + 5), (ORIGIN[0] + 100, ORIGIN[1])]),
+    ):
+        with pytest.raises(EditRefused) as err:
+            make()
+        edits.append(str(err.value))
+    service, _clock = make_service(tmp_path / "ws")
+    try:
+        inc = service.open("leak", source="call", pipe=BREAK_PIPE, fraction=0.3)
+        incidents = []
+        for step in (
+            lambda: service.valve(inc.incident_id, inc.valves[0], "opened"),
+            lambda: service.purge(inc.incident_id),
+        ):
+            with pytest.raises(IncidentError) as err:
+                step()
+            incidents.append(str(err.value))
+    finally:
+        service.ledger.close()
+    return edits, incidents, inc
+
+
+def test_real_refusals_come_out_in_chinese(qapp, tmp_path, chinese):
+    families()  # the UI modules registered
+    edits, incidents, inc = refusals(tmp_path)
+    iid = inc.incident_id
+    shown = [translate_message(m) for m in (*edits, *incidents)]
+    for english, text in zip((*edits, *incidents), shown, strict=True):
+        assert CJK.search(text), english
+    assert shown[0] == "V1 属于阀门，不是管段：无法打断"
+    assert shown[1].startswith("节点 J1 仍是 2 条管段/设备（") and shown[1].endswith("）的端点；请先删除它们")
+    assert shown[3] == f"{iid}：{inc.valves[0]} 在本事件中从未关闭"
+    assert shown[4] == f"{iid}：事件当前为“已制定方案”，须在阀门重新开启后置换"
+    # several problems of one table entry, each translated
+    joined = "P1: length must be positive; P1: DN must not be negative"
+    assert translate_message(joined) == "P1：长度必须为正；P1：DN 不能为负"
+
+
+def test_refusals_stay_english_without_a_translator(qapp, tmp_path):
+    families()
+    edits, incidents, inc = refusals(tmp_path)
+    iid = inc.incident_id
+    assert edits[0] == "V1 is a valves feature, not a pipe: nothing to split"
+    assert edits[1] == "junction J1 is still the end of 2 links (P1, V1); delete those first"
+    assert edits[2].startswith("P1: reshaping keeps the ends on nodes G and J1; move a node to move an end")
+    assert incidents == [
+        f"{iid}: {inc.valves[0]} was never closed in this incident",
+        f"{iid}: the incident is planned: purge after the valves are reopened",
+    ]
+    for message in (*edits, *incidents):
+        assert translate_message(message) == message

@@ -37,11 +37,13 @@ from console.ui.dispatch._intake import CallIntakeDialog
 from console.ui.dispatch._overlay import IncidentOverlay
 from console.ui.dispatch._pdf import html_to_pdf
 from console.ui.i18n import current_language, translate
+from console.ui.i18n_messages import register, translate_message
 from console.ui.isolation._tool import MapClickFilter, break_at, pick_break
 
 __all__ = ["DispatchController", "NEW_CALL_SHORTCUT", "OFFERED_ALARMS"]
 
 log = logging.getLogger(__name__)
+register("IncidentErrors", IncidentError.MESSAGE_TEMPLATES)  # refusals shown in the UI's language
 
 NEW_CALL_SHORTCUT = "Ctrl+Shift+E"
 TICK_MS = 5000  # live clocks, crew positions, confirmations by telemetry, alarm offers
@@ -372,9 +374,9 @@ class DispatchController(QObject):
                     "new incident anyway").format(incident=exc.incident_id))  # fmt: skip
                 return translate("DispatchController", "Near open incident {incident}: join it, or Open anyway").format(
                     incident=exc.incident_id)  # fmt: skip
-            return str(exc)
+            return translate_message(str(exc))
         except PermissionDenied as exc:
-            return str(exc)
+            return translate_message(str(exc))
         finally:
             dlg.open_anyway = False
         self.show_incident(inc.incident_id, zoom=True)
@@ -862,6 +864,7 @@ class DispatchController(QObject):
         return out
 
     def _fail(self, text: str) -> None:
+        text = translate_message(text)  # an incident refusal in the UI's language
         self.window.statusBar().showMessage(text, 12000)
         self.dock.show_message(text, "error")
         self.errorShown.emit(text)
@@ -888,4 +891,4 @@ def _preview(kind: str, language: str, incident_id: str, start: str, expected: s
     try:
         return notice_text(kind, language, incident_id=incident_id, start=start, expected=expected.strip(), area=area)
     except IncidentError as exc:
-        return str(exc)
+        return translate_message(str(exc))

@@ -20,7 +20,7 @@ from console.app.editing import CHANGES_DIR, EditingService, LiveValidation, edi
 from console.app.settings import declare
 from console.app.workspace import Workspace
 from console.errors import GasOpsError
-from console.network import DeleteFeatures, EditCommand, MoveFeature, SetAttribute
+from console.network import DeleteFeatures, EditCommand, EditRefused, MoveFeature, SetAttribute
 from console.ui.actions import ActionSpec
 from console.ui.editing._conflicts import ConflictDialog
 from console.ui.editing._form import AttributeForm, PipeDefaultsForm
@@ -29,8 +29,11 @@ from console.ui.editing._table import AttributeTableDock, table_edit
 from console.ui.editing._tool import EDIT_TOOLS, EditTool
 from console.ui.editing._validation import ValidationDock
 from console.ui.i18n import translate
+from console.ui.i18n_messages import register, translate_message
 
 __all__ = ["EditingController", "QtEdit"]
+
+register("EditRefusals", EditRefused.MESSAGE_TEMPLATES)  # refusals are shown in the UI's language
 
 declare("editing/snap_px", 12, int, "snapping tolerance of the edit tools, in screen pixels")
 
@@ -255,6 +258,7 @@ class EditingController(QObject):
             self.window.statusBar().showMessage(translate("Actions", EDIT_TOOLS[mode]), 8000)
 
     def _show_refusal(self, text: str) -> None:
+        text = translate_message(text)
         self.last_refusal = text
         self.window.statusBar().showMessage(translate("EditingController", "Not done: {reason}").format(reason=text),
                                             10000)  # fmt: skip
@@ -279,7 +283,8 @@ class EditingController(QObject):
             self.push(DeleteFeatures(self.window.network, ids))
         except GasOpsError as exc:
             self._show_refusal(str(exc))
-            QMessageBox.information(self.window, translate("EditingController", "Not deleted"), str(exc))
+            QMessageBox.information(self.window, translate("EditingController", "Not deleted"),
+                                    translate_message(str(exc)))  # fmt: skip
             return
         if self.tool.selection:
             self.tool.set_selection([])
