@@ -1808,6 +1808,10 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>正在计算 {change} 的影响…</translation>
         </message>
         <message>
+            <source>hydraulics: {step} ({percent} %)…</source>
+            <translation>水力影响：{step}（{percent} %）…</translation>
+        </message>
+        <message>
             <source>Computing the effect of {change}: {step} ({percent} %)</source>
             <translation>正在计算 {change} 的影响：{step}（{percent} %）</translation>
         </message>
@@ -1876,8 +1880,12 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>正在将变更集应用到分支</translation>
         </message>
         <message>
-            <source>validation, valve segments and hydraulics</source>
-            <translation>校验、阀门分段与水力计算</translation>
+            <source>validation and valve segments</source>
+            <translation>数据检查与阀门分段</translation>
+        </message>
+        <message>
+            <source>the branch's steady state where the change set reaches</source>
+            <translation>变更集涉及范围内的分支稳态工况</translation>
         </message>
     </context>
     <context>
