@@ -5126,6 +5126,22 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>读数证明 (*.json)</translation>
         </message>
         <message>
+            <source>in service</source>
+            <translation>在用</translation>
+        </message>
+        <message>
+            <source>replaced at entry {entry}</source>
+            <translation>已于第 {entry} 条更换</translation>
+        </message>
+        <message>
+            <source>{device} — {state}; readings {start}–{end} (batch entry {batch})</source>
+            <translation>{device} — {state}；读数 {start}–{end}（批次条目 {batch}）</translation>
+        </message>
+        <message>
+            <source>Meter {meter} was swapped: more than one of its devices anchored a reading {counter}. Which device's reading?</source>
+            <translation>表具 {meter} 曾换表：其多个设备都锚定了第 {counter} 号读数。证明哪个设备的读数？</translation>
+        </message>
+        <message>
             <source>Proof of {meter} reading {counter} saved to {path}</source>
             <translation>{meter} 第 {counter} 条读数的证明已保存至 {path}</translation>
         </message>

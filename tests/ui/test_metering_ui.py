@@ -227,3 +227,39 @@ def test_a_peer_share_written_from_the_dock_holds_its_station_only(window, meter
         assert verify_share(doc, log_keys=[svc.node.org_vkey], witness_keys=[], quorum=1).failure[0] == "witnessed"
     finally:
         supplier.close()
+
+
+def test_a_swapped_meters_reading_is_proved_for_the_device_the_operator_picks(window, metering, tmp_path, monkeypatch):
+    """A meter swapped mid-period: both devices anchored a reading 3. Prove in the dock asks which device (newest
+    first, each with its state and readings); the proof written is of the device picked, and it verifies."""
+    import json
+
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    from tests.metering.test_swap import swapped_meter
+
+    ctl = metering
+    old, new = swapped_meter(ctl.service)
+    asked = {}
+
+    def pick(parent, title, label, items, current=0, editable=False):
+        asked["items"], asked["label"] = list(items), label
+        return next(i for i in items if old.did in i), True  # the old device's reading
+
+    out = tmp_path / "gs7-3.json"
+    monkeypatch.setattr(QInputDialog, "getInt", staticmethod(lambda *a, **k: (3, True)))
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(pick))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), "")))
+    ctl.request_prove("GS-7")
+    assert "GS-7 was swapped" in asked["label"]
+    assert [new.did in asked["items"][0], old.did in asked["items"][1]] == [True, True]  # the device in service first
+    assert "in service" in asked["items"][0] and "replaced at entry" in asked["items"][1]
+    doc = json.loads(out.read_text())
+    assert doc["reading"]["counter"] == 3 and old.did in json.dumps(doc)
+    report = ctl.verify(str(out))
+    assert report.ok and report.pinned and report.reading["value"] == 5000 + 12.5 * 3
+    # cancelled: nothing written
+    out.unlink()
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: ("", False)))
+    ctl.request_prove("GS-7")
+    assert not out.exists()

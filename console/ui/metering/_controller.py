@@ -657,15 +657,47 @@ class MeteringController(QObject):
                                           1, 0)  # fmt: skip
         if not ok:
             return
+        device = None
+        try:
+            candidates = self.service.reading_candidates(meter_id, counter)
+        except GasOpsError as exc:
+            self._fail(str(exc))
+            return
+        if len(candidates) > 1:  # a swapped meter: each device numbered its readings from 0
+            device = self.ask_device(meter_id, counter, candidates)
+            if device is None:
+                return
         path, _ = QFileDialog.getSaveFileName(self.window, translate("Metering", "Save reading proof"),
                                               f"{meter_id}-{counter}.json",
                                               translate("Metering", "Reading proof (*.json)"))  # fmt: skip
         if path:
-            self.prove(meter_id, counter, path)
+            self.prove(meter_id, counter, path, device=device)
 
-    def prove(self, meter_id: str, counter: int, path: str):
+    def device_choices(self, candidates: list[dict]) -> list[str]:
+        """One line per device that anchored the reading (newest first), as the device dialog lists them."""
+        out = []
+        for c in sorted(candidates, key=lambda c: -(c["registered"] or 0)):
+            state = (translate("Metering", "in service") if c["revoked"] is None else
+                     translate("Metering", "replaced at entry {entry}").format(entry=c["revoked"]))  # fmt: skip
+            out.append(translate("Metering", "{device} — {state}; readings {start}–{end} (batch entry {batch})").format(
+                device=c["device"], state=state, start=c["start"], end=c["end"], batch=c["batch"]))  # fmt: skip
+        return out
+
+    def ask_device(self, meter_id: str, counter: int, candidates: list[dict]) -> str | None:
+        """Which of a swapped meter's devices signed the reading to prove (None: cancelled)."""
+        ordered = sorted(candidates, key=lambda c: -(c["registered"] or 0))
+        items = self.device_choices(candidates)
+        item, ok = QInputDialog.getItem(
+            self.window, translate("Metering", "Prove a reading"),
+            translate("Metering", "Meter {meter} was swapped: more than one of its devices anchored a reading "
+                      "{counter}. Which device's reading?").format(meter=meter_id, counter=counter),
+            items, 0, False,
+        )  # fmt: skip
+        return ordered[items.index(item)]["device"] if ok and item in items else None
+
+    def prove(self, meter_id: str, counter: int, path: str, *, device: str | None = None):
         try:
-            out = self.service.prove(meter_id, counter, path)
+            out = self.service.prove(meter_id, counter, path, device=device)
         except GasOpsError as exc:
             self._fail(str(exc))
             return None
