@@ -67,6 +67,7 @@ from console.dispatch import (
 from console.errors import GasOpsError
 from console.isolation import IsolationRequest, IsolationResult, isolate, reanalyse
 from console.network import GasNetwork
+from console.texts import QT_TRANSLATE_NOOP
 
 __all__ = ["IncidentService", "utc_now"]
 
@@ -94,6 +95,51 @@ def utc_now() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# The service's refusals: English templates (context "IncidentErrors", the family of ``IncidentError``'s own) filled
+# with .format(); the UI registers IncidentService.MESSAGE_TEMPLATES and shows them translated. CLI and logs keep them.
+PLAN_FIRST_DISPATCH = QT_TRANSLATE_NOOP("IncidentErrors", "{incident}: make the plan before dispatching crews")
+PLAN_FIRST_NOTICE = QT_TRANSLATE_NOOP(
+    "IncidentErrors", "{incident}: make the plan first: notices go to the customers it cuts off"
+)
+NO_NETWORK = QT_TRANSLATE_NOOP("IncidentErrors", "no network is open: incidents are planned on the network")
+NONE_YET = QT_TRANSLATE_NOOP("IncidentErrors", "none yet")
+NO_SUCH_INCIDENT = QT_TRANSLATE_NOOP("IncidentErrors", "incident {incident!r} does not exist (incidents: {known})")
+NO_PLAN_YET = QT_TRANSLATE_NOOP("IncidentErrors", "{incident}: no plan yet")
+NOT_RECORDED = QT_TRANSLATE_NOOP("IncidentErrors", "{incident}: {entry_type} not recorded: {detail}")
+NO_PLACE = QT_TRANSLATE_NOOP("IncidentErrors", "no place named like {place!r} in {network}")
+NOT_IN_NETWORK = QT_TRANSLATE_NOOP("IncidentErrors", "feature {feature!r} is not in the network {network}")
+NOT_A_PIPE = QT_TRANSLATE_NOOP("IncidentErrors", "{feature} is a {kind}, not a pipe: use --node for a point feature")
+POSITION_RANGE = QT_TRANSLATE_NOOP("IncidentErrors", "position along {feature} must be between 0 and 1, got {fraction}")
+GIVE_WHERE = QT_TRANSLATE_NOOP("IncidentErrors", "give where: a pipe, a node, a map point (x, y) or a place name")
+NO_PIPES = QT_TRANSLATE_NOOP("IncidentErrors", "{network} has no pipes")
+KIND_CHOOSE = QT_TRANSLATE_NOOP("IncidentErrors", "incident kind {kind!r}: choose {allowed}")
+SOURCE_CHOOSE = QT_TRANSLATE_NOOP("IncidentErrors", "incident source {source!r}: choose {allowed}")
+SYMPTOMS_CHOOSE = QT_TRANSLATE_NOOP("IncidentErrors", "unknown symptom(s) {bad}: choose from {allowed}")
+SYMPTOMS_IN_CHOOSE = QT_TRANSLATE_NOOP("IncidentErrors", "unknown symptom(s) in {symptoms}: choose from {allowed}")
+DUPLICATE = QT_TRANSLATE_NOOP(
+    "IncidentErrors",
+    "a call near open incident {incident} ({n} within 300 m / 2 h): join it instead of opening a duplicate (or open "
+    "anyway)",
+)
+HAZARD_UNKNOWN = QT_TRANSLATE_NOOP("IncidentErrors", "hazard {hazard!r} is not in the register")
+HAZARD_NO_PLACE = QT_TRANSLATE_NOOP("IncidentErrors", "hazard {hazard} names no asset of the network and no location")
+SENSOR_UNKNOWN = QT_TRANSLATE_NOOP("IncidentErrors", "sensor {sensor!r} is not in the network")
+NO_PLAN = QT_TRANSLATE_NOOP("IncidentErrors", "{incident}: no plan: {reason}")
+NAME_STEPS = QT_TRANSLATE_NOOP("IncidentErrors", "{incident}: name the plan steps for crew {crew}")
+STEPS_NOT_IN_PLAN_OF = QT_TRANSLATE_NOOP(
+    "IncidentErrors", "{incident}: step(s) {steps} are not in the plan (plan: {plan})"
+)
+POSITION_MESSAGE = QT_TRANSLATE_NOOP("IncidentErrors", "crew position message {message!r}: want lat and lon in degrees")
+READING_FINITE = QT_TRANSLATE_NOOP("IncidentErrors", "{incident}: reading must be a finite number")
+NO_METER_WAITING = QT_TRANSLATE_NOOP("IncidentErrors", "{incident}: no meter of the outage is waiting to be {step}")
+MESSAGE_TEMPLATES = (
+    NONE_YET, PLAN_FIRST_DISPATCH, PLAN_FIRST_NOTICE, NO_NETWORK, NO_SUCH_INCIDENT, NO_PLAN_YET, NOT_RECORDED,
+    NO_PLACE, NOT_IN_NETWORK, NOT_A_PIPE, POSITION_RANGE, GIVE_WHERE, NO_PIPES, KIND_CHOOSE, SOURCE_CHOOSE,
+    SYMPTOMS_CHOOSE, SYMPTOMS_IN_CHOOSE, DUPLICATE, HAZARD_UNKNOWN, HAZARD_NO_PLACE, SENSOR_UNKNOWN, NO_PLAN,
+    NAME_STEPS, STEPS_NOT_IN_PLAN_OF, POSITION_MESSAGE, READING_FINITE, NO_METER_WAITING,
+)  # fmt: skip
+
+
 class IncidentService:
     """The incidents of one ledger, on one network.
 
@@ -118,6 +164,8 @@ class IncidentService:
     error(str)
         A one-line message for a refused GUI action (verbs raise instead).
     """
+
+    MESSAGE_TEMPLATES = MESSAGE_TEMPLATES  # the refusals' templates, for the UI's translation
 
     changed = Signal(str)
     error = Signal(str)
@@ -191,7 +239,7 @@ class IncidentService:
 
     def _network(self) -> GasNetwork:
         if self.network is None:
-            raise IncidentError("no network is open: incidents are planned on the network")
+            raise IncidentError(NO_NETWORK)
         return self.network
 
     def _node(self):
@@ -217,8 +265,8 @@ class IncidentService:
         try:
             return self._all()[incident_id]
         except KeyError:
-            known = ", ".join(self._all()) or "none yet"
-            raise IncidentError(f"incident {incident_id!r} does not exist (incidents: {known})",
+            known = ", ".join(self._all()) or NONE_YET
+            raise IncidentError(NO_SUCH_INCIDENT.format(incident=incident_id, known=known),
                                 incident_id=incident_id, code="unknown-incident") from None  # fmt: skip
 
     def _all(self) -> dict[str, Incident]:
@@ -248,7 +296,7 @@ class IncidentService:
     def plan_document(self, incident: Incident) -> dict:
         """The plan file the incident's latest ``incident.planned`` step signed (isolation result, pressure effect)."""
         if incident.plan is None:
-            raise IncidentError(f"{incident.incident_id}: no plan yet", incident_id=incident.incident_id)
+            raise IncidentError(NO_PLAN_YET.format(incident=incident.incident_id), incident_id=incident.incident_id)
         sha = incident.plan.body["plan_sha256"]
         if sha not in self._plans:
             self._plans[sha] = json.loads(self._node().get_evidence(sha))
@@ -269,7 +317,8 @@ class IncidentService:
             result = node.append(entry_type, body, time=self._now())
         except GasOpsError as exc:
             iid = body.get("incident_id", "")
-            raise IncidentError(f"{iid}: {entry_type} not recorded: {getattr(exc, 'detail', exc)}",
+            raise IncidentError(NOT_RECORDED.format(incident=iid, entry_type=entry_type,
+                                                    detail=getattr(exc, "detail", exc)),
                                 incident_id=iid, code="rejected") from exc  # fmt: skip
         self.changed.emit(body["incident_id"])
         return result
@@ -288,7 +337,7 @@ class IncidentService:
         if place:
             hits = search_places(network, place, limit=5)
             if not hits:
-                raise IncidentError(f"no place named like {place!r} in {network.name}")
+                raise IncidentError(NO_PLACE.format(place=place, network=network.name))
             x, y = hits[0][3], hits[0][4]
         fid = pipe or node
         if fid:
@@ -296,24 +345,24 @@ class IncidentService:
                 layer, row = network.locate(fid)
             except (KeyError, GasOpsError):
                 raise IncidentError(
-                    f"feature {fid!r} is not in the network {network.name}", code="unknown-feature"
+                    NOT_IN_NETWORK.format(feature=fid, network=network.name), code="unknown-feature"
                 ) from None
             geom = network[layer].geometry.iloc[row]
             if pipe:
                 if layer != "pipes":
-                    raise IncidentError(f"{fid} is a {layer[:-1]}, not a pipe: use --node for a point feature")
+                    raise IncidentError(NOT_A_PIPE.format(feature=fid, kind=layer[:-1]))
                 frac = 0.5 if fraction is None else float(fraction)
                 if not 0.0 <= frac <= 1.0:
-                    raise IncidentError(f"position along {fid} must be between 0 and 1, got {frac}")
+                    raise IncidentError(POSITION_RANGE.format(feature=fid, fraction=frac))
                 pt = geom.interpolate(frac, normalized=True)
                 return fid, frac, float(pt.x), float(pt.y)
             c = geom.centroid
             return fid, None, float(c.x), float(c.y)
         if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
-            raise IncidentError("give where: a pipe, a node, a map point (x, y) or a place name")
+            raise IncidentError(GIVE_WHERE)
         pipes = network["pipes"]
         if not len(pipes):
-            raise IncidentError(f"{network.name} has no pipes")
+            raise IncidentError(NO_PIPES.format(network=network.name))
         import shapely
 
         geoms = pipes.geometry.to_numpy()
@@ -359,21 +408,20 @@ class IncidentService:
         ``allow_duplicate``."""
         self._guard("incident.open", "open an incident")
         if kind not in INCIDENT_KINDS:
-            raise IncidentError(f"incident kind {kind!r}: choose {', '.join(INCIDENT_KINDS)}")
+            raise IncidentError(KIND_CHOOSE.format(kind=kind, allowed=", ".join(INCIDENT_KINDS)))
         if source not in INCIDENT_SOURCES:
-            raise IncidentError(f"incident source {source!r}: choose {', '.join(INCIDENT_SOURCES)}")
+            raise IncidentError(SOURCE_CHOOSE.format(source=source, allowed=", ".join(INCIDENT_SOURCES)))
         symptoms = list(dict.fromkeys(symptoms))
         bad = [s for s in symptoms if s not in SYMPTOMS]
         if bad:
-            raise IncidentError(f"unknown symptom(s) {bad}: choose from {', '.join(SYMPTOMS)}")
+            raise IncidentError(SYMPTOMS_CHOOSE.format(bad=bad, allowed=", ".join(SYMPTOMS)))
         if kind == "fire" and "fire_explosion" not in symptoms:
             symptoms.append("fire_explosion")
         fid, frac, px, py = self.locate(pipe=pipe, node=node, x=x, y=y, place=place, fraction=fraction)
         if source in ("call", "alarm") and not allow_duplicate:
             near = self.nearby(px, py)
             if near:
-                raise IncidentError(f"a call near open incident {near[0]} ({len(near)} within 300 m / 2 h): join it "
-                                    "instead of opening a duplicate (or open anyway)", incident_id=near[0],
+                raise IncidentError(DUPLICATE.format(incident=near[0], n=len(near)), incident_id=near[0],
                                     code="duplicate")  # fmt: skip
         node_ = self._node()
         iid = self._new_id()
@@ -424,7 +472,7 @@ class IncidentService:
             body["phone_digest"] = node.personal_digest(phone)
         symptoms = list(symptoms)
         if [s for s in symptoms if s not in SYMPTOMS]:
-            raise IncidentError(f"unknown symptom(s) in {symptoms}: choose from {', '.join(SYMPTOMS)}")
+            raise IncidentError(SYMPTOMS_IN_CHOOSE.format(symptoms=symptoms, allowed=", ".join(SYMPTOMS)))
         if symptoms:
             body["symptoms"] = symptoms
         self._append(inc, "incident.report", body)
@@ -438,7 +486,7 @@ class IncidentService:
         row = self.ledger.hazard(hazard_id) if hasattr(self.ledger, "hazard") else None
         record = self._node().state().hazards.get(hazard_id)
         if row is None and record is None:
-            raise IncidentError(f"hazard {hazard_id!r} is not in the register")
+            raise IncidentError(HAZARD_UNKNOWN.format(hazard=hazard_id))
         entry = self._node().entry(record.first_index) if record is not None else None
         body = entry.body if entry is not None else {}
         asset = str(body.get("asset_id", "") or "")
@@ -462,7 +510,7 @@ class IncidentService:
         elif loc.get("x") is not None and loc.get("y") is not None:
             where = {"x": float(loc["x"]), "y": float(loc["y"])}
         else:
-            raise IncidentError(f"hazard {hazard_id} names no asset of the network and no location")
+            raise IncidentError(HAZARD_NO_PLACE.format(hazard=hazard_id))
         kind = kind or ("rupture" if body.get("category") == "third_party" else "leak")
         return self.open(kind, source="hazard", hazard_id=hazard_id, description=body.get("description", ""),
                          **where, **kwargs)  # fmt: skip
@@ -473,7 +521,7 @@ class IncidentService:
         try:
             layer, row = network.locate(sensor_id)
         except (KeyError, GasOpsError):
-            raise IncidentError(f"sensor {sensor_id!r} is not in the network") from None
+            raise IncidentError(SENSOR_UNKNOWN.format(sensor=sensor_id)) from None
         pt = network[layer].geometry.iloc[row]
         kind = "pressure" if kind == "leak" and "LO" in alarm.upper() else kind
         return self.open(kind, source="alarm", alarm=f"{sensor_id}:{alarm}", x=float(pt.x), y=float(pt.y), **kwargs)
@@ -496,7 +544,7 @@ class IncidentService:
             else:
                 result = isolate(network, IsolationRequest.at_node(inc.feature_id, inoperable=tuple(failed)))
         except GasOpsError as exc:
-            raise IncidentError(f"{incident_id}: no plan: {exc}", incident_id=incident_id) from exc
+            raise IncidentError(NO_PLAN.format(incident=incident_id, reason=exc), incident_id=incident_id) from exc
         effect = self.pressure_effect(result) if self.what_if else None
         doc = {"isolation": result.to_dict(), "effect": effect.to_dict() if effect else None}
         data = json.dumps(doc, ensure_ascii=False, sort_keys=True).encode()
@@ -637,7 +685,7 @@ class IncidentService:
         inc = self.incident(incident_id)
         crew = self.roster.crew(crew_id)
         if inc.plan is None:
-            raise IncidentError(f"{incident_id}: make the plan before dispatching crews", incident_id=incident_id)
+            raise IncidentError(PLAN_FIRST_DISPATCH.format(incident=incident_id), incident_id=incident_id)
         targets = self.plan_targets(inc)
         if steps is None:
             taken = {s for c in inc.crews.values() for s in c["steps"]}
@@ -647,11 +695,12 @@ class IncidentService:
                 steps = ["site"]
         steps = list(steps)
         if not steps:
-            raise IncidentError(f"{incident_id}: name the plan steps for crew {crew_id}")
+            raise IncidentError(NAME_STEPS.format(incident=incident_id, crew=crew_id))
         unknown = [s for s in steps if s not in targets]
         if unknown:
-            raise IncidentError(f"{incident_id}: step(s) {', '.join(unknown)} are not in the plan "
-                                f"(plan: {', '.join(targets)})", incident_id=incident_id, code="not-in-plan")  # fmt: skip
+            raise IncidentError(STEPS_NOT_IN_PLAN_OF.format(incident=incident_id, steps=", ".join(unknown),
+                                                            plan=", ".join(targets)),
+                                incident_id=incident_id, code="not-in-plan")  # fmt: skip
         route = None
         start = (crew.x, crew.y)
         if math.isfinite(crew.x) and math.isfinite(crew.y):
@@ -681,7 +730,7 @@ class IncidentService:
             try:
                 lat, lon = float(message["lat"]), float(message["lon"])
             except (KeyError, TypeError, ValueError):
-                raise IncidentError(f"crew position message {message!r}: want lat and lon in degrees") from None
+                raise IncidentError(POSITION_MESSAGE.format(message=message)) from None
             x, y = _wgs84_to(network.crs, lon, lat)
             message |= {"x": x, "y": y}
         return self.roster.update_position(message, self._now())
@@ -832,7 +881,7 @@ class IncidentService:
         """A concentration or pressure reading taken on site (methane %LEL, CO ppm, pressure kPa …)."""
         self._guard("incident.open", "log incident steps")
         if not math.isfinite(value):
-            raise IncidentError(f"{incident_id}: reading must be a finite number")
+            raise IncidentError(READING_FINITE.format(incident=incident_id))
         body = {
             "quantity": quantity,
             "value": float(value),
@@ -850,8 +899,7 @@ class IncidentService:
         self._guard("incident.open", "send notices")
         inc = self.incident(incident_id)
         if inc.plan is None:
-            raise IncidentError(f"{incident_id}: make the plan first: notices go to the customers it cuts off",
-                                incident_id=incident_id)  # fmt: skip
+            raise IncidentError(PLAN_FIRST_NOTICE.format(incident=incident_id), incident_id=incident_id)
         inc.check("incident.notice", {"kind": kind})
         doc = self.plan_document(inc)["isolation"]
         customers = [dict(c) for c in doc["impact"]["customers"]]
@@ -914,7 +962,7 @@ class IncidentService:
         meters = list(dict.fromkeys(meters))
         if not meters and inc.affected:  # "every meter waiting", and none is: say why (out of order, or all done)
             inc.check("incident.meter", {"step": step, "meters": [inc.affected[0]]}) if step != "shut_off" else None
-            raise IncidentError(f"{incident_id}: no meter of the outage is waiting to be {step.replace('_', ' ')}",
+            raise IncidentError(NO_METER_WAITING.format(incident=incident_id, step=step.replace("_", " ")),
                                 incident_id=incident_id)  # fmt: skip
         for k in range(0, max(len(meters), 1), 500):  # long outages: batches of 500 meters per entry
             inc = self.incident(incident_id)

@@ -2714,6 +2714,106 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>{incident}：请先制定处置方案，再派遣抢修队</translation>
         </message>
         <message>
+            <source>no network is open: incidents are planned on the network</source>
+            <translation>未打开管网：事件处置方案须基于管网制定</translation>
+        </message>
+        <message>
+            <source>none yet</source>
+            <translation>暂无</translation>
+        </message>
+        <message>
+            <source>incident {incident!r} does not exist (incidents: {known})</source>
+            <translation>事件 {incident!r} 不存在（现有事件：{known}）</translation>
+        </message>
+        <message>
+            <source>{incident}: no plan yet</source>
+            <translation>{incident}：尚未制定处置方案</translation>
+        </message>
+        <message>
+            <source>{incident}: {entry_type} not recorded: {detail}</source>
+            <translation>{incident}：{entry_type} 未记录：{detail}</translation>
+        </message>
+        <message>
+            <source>no place named like {place!r} in {network}</source>
+            <translation>管网 {network} 中没有名称类似 {place!r} 的地点</translation>
+        </message>
+        <message>
+            <source>feature {feature!r} is not in the network {network}</source>
+            <translation>要素 {feature!r} 不在管网 {network} 中</translation>
+        </message>
+        <message>
+            <source>{feature} is a {kind}, not a pipe: use --node for a point feature</source>
+            <translation>{feature} 是 {kind}，不是管段：点要素请使用 --node</translation>
+        </message>
+        <message>
+            <source>position along {feature} must be between 0 and 1, got {fraction}</source>
+            <translation>沿 {feature} 的位置须在 0 到 1 之间，实为 {fraction}</translation>
+        </message>
+        <message>
+            <source>give where: a pipe, a node, a map point (x, y) or a place name</source>
+            <translation>请给出位置：管段、节点、地图坐标 (x, y) 或地名</translation>
+        </message>
+        <message>
+            <source>{network} has no pipes</source>
+            <translation>管网 {network} 中没有管段</translation>
+        </message>
+        <message>
+            <source>incident kind {kind!r}: choose {allowed}</source>
+            <translation>事件类型 {kind!r} 无效：请从 {allowed} 中选择</translation>
+        </message>
+        <message>
+            <source>incident source {source!r}: choose {allowed}</source>
+            <translation>事件来源 {source!r} 无效：请从 {allowed} 中选择</translation>
+        </message>
+        <message>
+            <source>unknown symptom(s) {bad}: choose from {allowed}</source>
+            <translation>未知现象 {bad}：请从 {allowed} 中选择</translation>
+        </message>
+        <message>
+            <source>unknown symptom(s) in {symptoms}: choose from {allowed}</source>
+            <translation>{symptoms} 中含未知现象：请从 {allowed} 中选择</translation>
+        </message>
+        <message>
+            <source>a call near open incident {incident} ({n} within 300 m / 2 h): join it instead of opening a duplicate (or open anyway)</source>
+            <translation>附近有未结事件 {incident}（300 m / 2 小时内共 {n} 起）：请并入该事件，不要重复立案（或仍然立案）</translation>
+        </message>
+        <message>
+            <source>hazard {hazard!r} is not in the register</source>
+            <translation>隐患 {hazard!r} 不在隐患台账中</translation>
+        </message>
+        <message>
+            <source>hazard {hazard} names no asset of the network and no location</source>
+            <translation>隐患 {hazard} 未指明管网设施，也没有位置</translation>
+        </message>
+        <message>
+            <source>sensor {sensor!r} is not in the network</source>
+            <translation>监测点 {sensor!r} 不在管网中</translation>
+        </message>
+        <message>
+            <source>{incident}: no plan: {reason}</source>
+            <translation>{incident}：无法制定处置方案：{reason}</translation>
+        </message>
+        <message>
+            <source>{incident}: name the plan steps for crew {crew}</source>
+            <translation>{incident}：请为抢修队 {crew} 指定处置方案中的任务</translation>
+        </message>
+        <message>
+            <source>{incident}: step(s) {steps} are not in the plan (plan: {plan})</source>
+            <translation>{incident}：任务 {steps} 不在处置方案中（方案：{plan}）</translation>
+        </message>
+        <message>
+            <source>crew position message {message!r}: want lat and lon in degrees</source>
+            <translation>抢修队位置消息 {message!r}：需要以度为单位的 lat 和 lon</translation>
+        </message>
+        <message>
+            <source>{incident}: reading must be a finite number</source>
+            <translation>{incident}：读数须为有效数值</translation>
+        </message>
+        <message>
+            <source>{incident}: no meter of the outage is waiting to be {step}</source>
+            <translation>{incident}：停气范围内没有等待{step}的表具</translation>
+        </message>
+        <message>
             <source>{incident}: crew {crew} is already assigned to this incident</source>
             <translation>{incident}：抢修队 {crew} 已派往本事件</translation>
         </message>
@@ -7255,6 +7355,14 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
         <message>
             <source>No problems found</source>
             <translation>未发现问题</translation>
+        </message>
+        <message>
+            <source>{n} {severity}</source>
+            <translation>{n} 个{severity}</translation>
+        </message>
+        <message>
+            <source>{summary}, {more}</source>
+            <translation>{summary}，{more}</translation>
         </message>
         <message>
             <source>… {n} more</source>

@@ -15,6 +15,7 @@ import pytest
 import shapely
 
 from console.app.editing import LiveValidation
+from console.app.incidents import IncidentService
 from console.dispatch import IncidentError
 from console.network import CHECKS, DeleteFeatures, EditRefused, ReshapePipe, SplitPipe, ValidationReport, validate
 from console.ui.i18n import translate
@@ -46,7 +47,8 @@ def families() -> dict[str, tuple[str, ...]]:
 
     return {
         "EditRefusals": EditRefused.MESSAGE_TEMPLATES,
-        "IncidentErrors": IncidentError.MESSAGE_TEMPLATES,
+        "IncidentErrors": (*IncidentError.MESSAGE_TEMPLATES, *IncidentService.MESSAGE_TEMPLATES),
+        "ValidationDock": ("{n} {severity}", "{summary}, {more}"),
         "ValidationFindings": (
             *ValidationReport.MESSAGE_TEMPLATES,
             *ValidationReport.CHECK_TITLES.values(),
@@ -214,3 +216,106 @@ def test_refusals_stay_english_without_a_translator(qapp, tmp_path):
     ]
     for message in (*edits, *incidents):
         assert translate_message(message) == message
+
+
+def service_errors(tmp_path):
+    """Real refusals of the incident service itself (not the incident rules): unknown incident, bad kind, steps
+    outside the plan, a reading that is no number."""
+    from tests.dispatch.drill import BREAK_PIPE, make_service
+
+    service, _clock = make_service(tmp_path / "ws")
+    out = []
+    try:
+        inc = service.open("leak", source="call", pipe=BREAK_PIPE, fraction=0.3)
+        for step in (
+            lambda: service.incident("INC-NOPE"),
+            lambda: service.open("meteor", source="call", pipe=BREAK_PIPE),
+            lambda: service.dispatch(inc.incident_id, "VT-1", steps=["V-NOPE"]),
+            lambda: service.reading(inc.incident_id, "methane", float("nan"), "%LEL"),
+        ):
+            with pytest.raises(IncidentError) as err:
+                step()
+            out.append(str(err.value))
+    finally:
+        service.ledger.close()
+    return out, inc
+
+
+def test_incident_service_errors_come_out_in_chinese(qapp, tmp_path, chinese):
+    families()
+    errors, inc = service_errors(tmp_path)
+    iid = inc.incident_id
+    assert errors[0].startswith("incident 'INC-NOPE' does not exist (incidents: ")
+    assert errors[1].startswith("incident kind 'meteor': choose ")
+    assert errors[2].startswith(f"{iid}: step(s) V-NOPE are not in the plan (plan: ")
+    assert errors[3] == f"{iid}: reading must be a finite number"
+    shown = [translate_message(m) for m in errors]
+    assert shown[0] == f"事件 'INC-NOPE' 不存在（现有事件：{iid}）"
+    assert shown[1].startswith("事件类型 'meteor' 无效：请从 ") and shown[1].endswith(" 中选择")
+    assert shown[2].startswith(f"{iid}：任务 V-NOPE 不在处置方案中（方案：")
+    assert shown[3] == f"{iid}：读数须为有效数值"
+    # nested words: "none yet" when there is no incident at all
+    assert translate_message("incident 'X' does not exist (incidents: none yet)") == "事件 'X' 不存在（现有事件：暂无）"
+
+
+def test_incident_service_errors_stay_english_without_a_translator(qapp, tmp_path):
+    families()
+    errors, _inc = service_errors(tmp_path)
+    for message in errors:
+        assert translate_message(message) == message
+
+
+def attribute_form_errors(qtbot):
+    """The attribute form's own checks: a value that does not parse, and several attribute problems at once."""
+    from console.ui.editing._form import AttributeForm
+
+    net = make_network(
+        [("G", "gate_stations", 0, 0), ("J1", "junctions", 100, 0)],
+        [("P1", "pipes", "G", "J1")],
+    )
+    form = AttributeForm(net, "P1")
+    qtbot.addWidget(form)
+    form.set_value("length_m", "12,5")
+    not_a_number = form.validate()
+    form.set_value("length_m", "0")
+    form.set_value("dn", "-1")
+    several = form.validate()
+    return not_a_number, several
+
+
+def test_attribute_form_problems_come_out_in_chinese(qtbot, chinese):
+    not_a_number, several = attribute_form_errors(qtbot)
+    assert CJK.search(not_a_number) and "length_m" in not_a_number and "'12,5'" in not_a_number, not_a_number
+    assert several == "P1：公称直径 DN 和内径必须为正（DN -1，内径 90 mm）；P1：长度必须为正"
+
+
+def test_attribute_form_problems_stay_english(qtbot):
+    not_a_number, several = attribute_form_errors(qtbot)
+    assert not_a_number == "length_m: '12,5' is not a number"
+    assert several.endswith("; P1: length must be positive"), several
+
+
+def test_validation_summary_in_each_language(qtbot, qapp, tmp_path, monkeypatch):
+    from console.ui import i18n
+    from console.ui.editing._validation import ValidationDock
+
+    net = faulty_network()
+    live = LiveValidation()
+    live.full(net)
+    grouped = live.by_severity()
+    assert len(grouped) >= 2  # errors and warnings: the summary joins two counts
+    dock = ValidationDock()
+    qtbot.addWidget(dock)
+    dock.show_report(grouped, net.name)
+    english = dock.summary.text()
+    assert ", " in english and not CJK.search(english), english
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    i18n.install_translators(qapp, "zh_CN")
+    try:
+        dock.show_report(grouped, net.name)
+        chinese = dock.summary.text()
+    finally:
+        i18n.install_translators(qapp, "en")
+    assert CJK.search(chinese) and "，" in chinese and "," not in chinese and " " not in chinese.replace(" 个", ""), (
+        chinese
+    )

@@ -44,6 +44,7 @@ __all__ = ["DispatchController", "NEW_CALL_SHORTCUT", "OFFERED_ALARMS"]
 
 log = logging.getLogger(__name__)
 register("IncidentErrors", IncidentError.MESSAGE_TEMPLATES)  # refusals shown in the UI's language
+register("IncidentErrors", IncidentService.MESSAGE_TEMPLATES)  # and the service's own
 
 NEW_CALL_SHORTCUT = "Ctrl+Shift+E"
 TICK_MS = 5000  # live clocks, crew positions, confirmations by telemetry, alarm offers

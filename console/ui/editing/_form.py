@@ -12,11 +12,14 @@ from console.network import DN_LIST, LAYERS, EditRefused, attribute_problems, pa
 from console.ui.editing._table import column_title
 from console.ui.forms import FormDialog
 from console.ui.i18n import translate
+from console.ui.i18n_messages import register, translate_message
 from console.ui.names import feature_name, layer_name
 
 __all__ = ["AttributeForm", "PipeDefaultsForm"]
 
 _READ_ONLY = {"from_node", "to_node"}
+
+register("EditRefusals", EditRefused.MESSAGE_TEMPLATES)  # parse and attribute problems in the UI's language
 
 
 def _text(value: Any) -> str:
@@ -25,6 +28,14 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}" if abs(value) < 1e6 else repr(value)
     return str(value)
+
+
+def _joined(problems: list[str]) -> str:
+    """Several problems of one entry, each in the UI's language, joined with the language's separator."""
+    text = translate_message(problems[0])
+    for problem in problems[1:]:
+        text = translate("EditRefusals", "{problem}; {more}").format(problem=text, more=translate_message(problem))
+    return text
 
 
 class AttributeForm(FormDialog):
@@ -93,7 +104,7 @@ class AttributeForm(FormDialog):
             for name in self.fields:
                 values[name] = parse_value(self.layer, name, self._raw(name))
         except EditRefused as exc:
-            return str(exc)
+            return translate_message(str(exc))
         changed = {}
         for name, value in values.items():
             old = self.current.get(name)
@@ -104,7 +115,7 @@ class AttributeForm(FormDialog):
                 changed[name] = value
         problems = attribute_problems(self.network, self.layer, self.feature_id, changed) if changed else []
         if problems:
-            return "; ".join(problems)
+            return _joined(problems)
         self._changes = list(changed.items())
         return None
 

@@ -85,7 +85,12 @@ class ValidationDock(QDockWidget):
             self.summary.setText(translate("ValidationDock", "No problems found in {network}").format(
                 network=network_name) if network_name else translate("ValidationDock", "No problems found"))  # fmt: skip
             return
-        self.summary.setText(", ".join(f"{n} {_severity(sev, n)}" for sev, n in counts.items()))
+        parts = [translate("ValidationDock", "{n} {severity}").format(n=n, severity=_severity(sev, n))
+                 for sev, n in counts.items()]  # fmt: skip
+        summary = parts[0]
+        for part in parts[1:]:  # "2 errors, 1 warning": the comma is the language's
+            summary = translate("ValidationDock", "{summary}, {more}").format(summary=summary, more=part)
+        self.summary.setText(summary)
         for severity, checks in grouped.items():
             title = translate("ValidationDock", _TITLES[severity]) if severity in _TITLES else severity
             top = QTreeWidgetItem([f"{title} ({counts[severity]})", ""])
