@@ -29,7 +29,13 @@ from console.dispatch._errors import (
     CREW_KIND_ONE_OF,
     CREW_NOT_ON_ROSTER,
     NONE,
+    NOT_A_ROSTER,
+    POSITION_FIELDS,
     POSITION_FINITE,
+    ROSTER_BAD_KIND,
+    ROSTER_NO_ID,
+    ROSTER_TWICE,
+    ROSTER_UNREADABLE,
     IncidentError,
 )
 from console.dispatch._language import phrase, term
@@ -79,11 +85,13 @@ class CrewRoster:
                 cid = str(row["crew_id"]).strip()
                 kind = str(row["kind"])
                 if not cid:
-                    raise IncidentError(f"{source}: a crew without crew_id")
+                    raise IncidentError(ROSTER_NO_ID.format(source=source))
                 if kind not in CREW_KINDS:
-                    raise IncidentError(f"{source}: crew {cid}: kind {kind!r} is not one of {list(CREW_KINDS)}")
+                    raise IncidentError(
+                        ROSTER_BAD_KIND.format(source=source, crew=cid, kind=kind, allowed=list(CREW_KINDS))
+                    )
                 if cid in out:
-                    raise IncidentError(f"{source}: crew {cid} is listed twice")
+                    raise IncidentError(ROSTER_TWICE.format(source=source, crew=cid))
                 out[cid] = Crew(cid, kind, tuple(map(str, row.get("members", ()))), str(row.get("vehicle", "")),
                                 tuple(map(str, row.get("skills", ()))), float(row.get("x", math.nan)),
                                 float(row.get("y", math.nan)), str(row.get("position_at", "")))  # fmt: skip
@@ -91,7 +99,7 @@ class CrewRoster:
         except IncidentError:
             raise
         except (KeyError, TypeError, ValueError) as exc:
-            raise IncidentError(f"{source}: not a crew roster ({type(exc).__name__}: {exc})") from None
+            raise IncidentError(NOT_A_ROSTER.format(source=source, error=f"{type(exc).__name__}: {exc}")) from None
 
     @classmethod
     def load(cls, path: str | Path) -> CrewRoster:
@@ -101,7 +109,7 @@ class CrewRoster:
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise IncidentError(f"{path}: crew roster not readable ({exc})") from None
+            raise IncidentError(ROSTER_UNREADABLE.format(path=path, error=exc)) from None
         return cls.from_dict(doc, str(path))
 
     def save(self, path: str | Path) -> None:
@@ -129,7 +137,7 @@ class CrewRoster:
         try:
             cid, x, y = str(message["crew_id"]), float(message["x"]), float(message["y"])
         except (KeyError, TypeError, ValueError):
-            raise IncidentError(f"crew position message {message!r}: want {{crew_id, x, y}}") from None
+            raise IncidentError(POSITION_FIELDS.format(message=message, fields="{crew_id, x, y}")) from None
         if not (math.isfinite(x) and math.isfinite(y)):
             raise IncidentError(POSITION_FINITE.format(crew=cid))
         crew = replace(self.crew(cid), x=x, y=y, position_at=str(message.get("time", at)))

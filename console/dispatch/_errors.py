@@ -80,6 +80,41 @@ POSITION_FINITE = QT_TRANSLATE_NOOP("IncidentErrors", "crew {crew}: position mus
 HOUSEHOLDS_NEGATIVE = QT_TRANSLATE_NOOP("IncidentErrors", "households cut off must be ≥ 0, got {households}")
 UNKNOWN_SYMPTOMS = QT_TRANSLATE_NOOP("IncidentErrors", "unknown symptom(s) {unknown}; known: {known}")
 NO_ROUTE = QT_TRANSLATE_NOOP("IncidentErrors", "no street route from ({x0}, {y0}) to ({x1}, {y1})")
+# Files and messages from outside: the crew roster, the grading table, a crew's position message; report languages
+# and notice kinds.
+ROSTER_NO_ID = QT_TRANSLATE_NOOP("IncidentErrors", "{source}: a crew without crew_id")
+ROSTER_BAD_KIND = QT_TRANSLATE_NOOP("IncidentErrors", "{source}: crew {crew}: kind {kind!r} is not one of {allowed}")
+ROSTER_TWICE = QT_TRANSLATE_NOOP("IncidentErrors", "{source}: crew {crew} is listed twice")
+NOT_A_ROSTER = QT_TRANSLATE_NOOP("IncidentErrors", "{source}: not a crew roster ({error})")
+ROSTER_UNREADABLE = QT_TRANSLATE_NOOP("IncidentErrors", "{path}: crew roster not readable ({error})")
+POSITION_FIELDS = QT_TRANSLATE_NOOP("IncidentErrors", "crew position message {message!r}: want {fields}")
+GRADING_TABLE = QT_TRANSLATE_NOOP("IncidentErrors", "grading table")
+TABLE_LEAST_ZERO = QT_TRANSLATE_NOOP(
+    "IncidentErrors", "grading table: the least severe level must start at 0 households"
+)
+TABLE_ORDER = QT_TRANSLATE_NOOP(
+    "IncidentErrors", "grading table: grade {grade} starts below grade {lower} ({households})"
+)
+TABLE_UNKNOWN_SYMPTOMS = QT_TRANSLATE_NOOP(
+    "IncidentErrors", "grading table: unknown symptom(s) {unknown}; known: {known}"
+)
+TABLE_SYMPTOM_GRADE = QT_TRANSLATE_NOOP(
+    "IncidentErrors", "grading table: symptom {symptom} names grade {grade!r}, not one of {allowed}"
+)
+TABLE_BAD_GRADE = QT_TRANSLATE_NOOP("IncidentErrors", "{source}: grade {grade!r} is not one of {allowed}")
+TABLE_CLOCKS = QT_TRANSLATE_NOOP(
+    "IncidentErrors", "{source}: grade {grade}: clocks are {clocks} in minutes > 0 (got {got})"
+)
+NOT_A_TABLE = QT_TRANSLATE_NOOP("IncidentErrors", "{source}: not a grading table ({error})")
+TABLE_UNREADABLE = QT_TRANSLATE_NOOP("IncidentErrors", "{path}: grading table not readable ({error})")
+LANGUAGE_CHOOSE = QT_TRANSLATE_NOOP("IncidentErrors", "report language {lang!r}: choose {allowed}")
+NOTICE_KIND_CHOOSE = QT_TRANSLATE_NOOP("IncidentErrors", "notice kind {kind!r}: choose {allowed}")
+NOTICE_LANGUAGE_CHOOSE = QT_TRANSLATE_NOOP("IncidentErrors", "notice language {language!r}: choose zh or en")
+_OUTSIDE = (
+    ROSTER_NO_ID, ROSTER_BAD_KIND, ROSTER_TWICE, NOT_A_ROSTER, ROSTER_UNREADABLE, POSITION_FIELDS, GRADING_TABLE,
+    TABLE_LEAST_ZERO, TABLE_ORDER, TABLE_UNKNOWN_SYMPTOMS, TABLE_SYMPTOM_GRADE, TABLE_BAD_GRADE, TABLE_CLOCKS,
+    NOT_A_TABLE, TABLE_UNREADABLE, LANGUAGE_CHOOSE, NOTICE_KIND_CHOOSE, NOTICE_LANGUAGE_CHOOSE,
+)  # fmt: skip
 #: Words the refusals fill in (states, statuses, steps; "none"), translated as nested values.
 NONE = QT_TRANSLATE_NOOP("IncidentErrors", "none")
 ALL_OF_THEM = QT_TRANSLATE_NOOP("IncidentErrors", "all of them")
@@ -141,6 +176,7 @@ MESSAGE_TEMPLATES = (
     HOUSEHOLDS_NEGATIVE,
     UNKNOWN_SYMPTOMS,
     NO_ROUTE,
+    *_OUTSIDE,
 )
 
 

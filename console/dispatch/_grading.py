@@ -25,7 +25,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.dispatch._errors import HOUSEHOLDS_NEGATIVE, UNKNOWN_SYMPTOMS, IncidentError
+from console.dispatch._errors import (
+    GRADING_TABLE,
+    HOUSEHOLDS_NEGATIVE,
+    NOT_A_TABLE,
+    TABLE_BAD_GRADE,
+    TABLE_CLOCKS,
+    TABLE_LEAST_ZERO,
+    TABLE_ORDER,
+    TABLE_SYMPTOM_GRADE,
+    TABLE_UNKNOWN_SYMPTOMS,
+    TABLE_UNREADABLE,
+    UNKNOWN_SYMPTOMS,
+    IncidentError,
+)
 from console.dispatch._language import grade_label
 
 __all__ = ["GRADES", "SYMPTOMS", "CLOCKS", "Grade", "GradeLevel", "GradingTable"]
@@ -103,16 +116,16 @@ class GradingTable:
     def __init__(self, levels: Iterable[GradeLevel], symptoms: Mapping[str, str]) -> None:
         levels = sorted(levels, key=lambda lv: _rank(lv.grade))
         if not levels or levels[-1].min_households != 0:
-            raise IncidentError("grading table: the least severe level must start at 0 households")
+            raise IncidentError(TABLE_LEAST_ZERO)
         for a, b in zip(levels, levels[1:], strict=False):
             if a.min_households < b.min_households:
-                raise IncidentError(f"grading table: grade {a.grade} starts below grade {b.grade} ({a.min_households})")
+                raise IncidentError(TABLE_ORDER.format(grade=a.grade, lower=b.grade, households=a.min_households))
         unknown = sorted(set(symptoms) - set(SYMPTOMS))
         if unknown:
-            raise IncidentError(f"grading table: unknown symptom(s) {unknown}; known: {sorted(SYMPTOMS)}")
+            raise IncidentError(TABLE_UNKNOWN_SYMPTOMS.format(unknown=unknown, known=sorted(SYMPTOMS)))
         for s, g in symptoms.items():
             if g not in GRADES:
-                raise IncidentError(f"grading table: symptom {s} names grade {g!r}, not one of {GRADES}")
+                raise IncidentError(TABLE_SYMPTOM_GRADE.format(symptom=s, grade=g, allowed=GRADES))
         self.levels = tuple(levels)
         self.symptoms = dict(symptoms)
 
@@ -121,24 +134,24 @@ class GradingTable:
         return cls.from_dict(_DEFAULT)
 
     @classmethod
-    def from_dict(cls, doc: Any, source: str = "grading table") -> GradingTable:
+    def from_dict(cls, doc: Any, source: str = GRADING_TABLE) -> GradingTable:
         try:
             levels = []
             for row in doc["levels"]:
                 grade = str(row["grade"])
                 if grade not in GRADES:
-                    raise IncidentError(f"{source}: grade {grade!r} is not one of {GRADES}")
+                    raise IncidentError(TABLE_BAD_GRADE.format(source=source, grade=grade, allowed=GRADES))
                 clocks = {k: float(v) for k, v in dict(row.get("clocks_min", {})).items()}
                 bad = sorted(set(clocks) - set(CLOCKS))
                 if bad or any(not (0 < v < 1e6) for v in clocks.values()):
-                    raise IncidentError(f"{source}: grade {grade}: clocks are {CLOCKS} in minutes > 0 (got {clocks})")
+                    raise IncidentError(TABLE_CLOCKS.format(source=source, grade=grade, clocks=CLOCKS, got=clocks))
                 levels.append(GradeLevel(grade, int(row["min_households"]), float(row.get("min_duration_h", 0)),
                                          tuple(str(n) for n in row.get("notify", ())), clocks))  # fmt: skip
             return cls(levels, dict(doc.get("symptoms", {})))
         except IncidentError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise IncidentError(f"{source}: not a grading table ({type(exc).__name__}: {exc})") from None
+            raise IncidentError(NOT_A_TABLE.format(source=source, error=f"{type(exc).__name__}: {exc}")) from None
 
     @classmethod
     def from_json(cls, path: Any) -> GradingTable:
@@ -147,7 +160,7 @@ class GradingTable:
         try:
             doc = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise IncidentError(f"{path}: grading table not readable ({exc})") from None
+            raise IncidentError(TABLE_UNREADABLE.format(path=path, error=exc)) from None
         return cls.from_dict(doc, str(path))
 
     def to_dict(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ console.dispatch._errors.IncidentError: report language 'fr': choose en or zh_CN
 
 from __future__ import annotations
 
-from console.dispatch._errors import IncidentError
+from console.dispatch._errors import LANGUAGE_CHOOSE, IncidentError
 
 __all__ = ["REPORT_LANGUAGES", "check_language", "grade_label", "phrase", "step_name", "term"]
 
@@ -137,7 +137,7 @@ _STEP_NAMES_ZH = {
 def check_language(lang: str) -> str:
     """``lang`` when it is a report language, else an :class:`IncidentError` naming the choices."""
     if lang not in REPORT_LANGUAGES:
-        raise IncidentError(f"report language {lang!r}: choose {' or '.join(REPORT_LANGUAGES)}")
+        raise IncidentError(LANGUAGE_CHOOSE.format(lang=lang, allowed=" or ".join(REPORT_LANGUAGES)))
     return lang
 
 

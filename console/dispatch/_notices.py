@@ -20,7 +20,7 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from console.dispatch._errors import IncidentError
+from console.dispatch._errors import NOTICE_KIND_CHOOSE, NOTICE_LANGUAGE_CHOOSE, IncidentError
 
 __all__ = ["TEMPLATES", "call_list_csv", "notice_text", "sms_batch_csv"]
 
@@ -48,9 +48,9 @@ TEMPLATES: dict[str, dict[str, str]] = {
 def notice_text(kind: str, language: str, **fields: Any) -> str:
     """The notice text of ``kind`` in ``language`` (zh or en) with ``fields`` filled in."""
     if kind not in TEMPLATES:
-        raise IncidentError(f"notice kind {kind!r}: choose {', '.join(TEMPLATES)}")
+        raise IncidentError(NOTICE_KIND_CHOOSE.format(kind=kind, allowed=", ".join(TEMPLATES)))
     if language not in ("zh", "en"):
-        raise IncidentError(f"notice language {language!r}: choose zh or en")
+        raise IncidentError(NOTICE_LANGUAGE_CHOOSE.format(language=language))
     values = {"incident_id": "", "area": "the affected area" if language == "en" else "受影响区域", "start": "now",
               "expected": "further notice" if language == "en" else "另行通知", "hotline": "96777"}  # fmt: skip
     values.update({k: v for k, v in fields.items() if v not in (None, "")})

@@ -2970,6 +2970,78 @@ add #EPSG:4490 to a folder or URL in that grid). Empty turns raster tiles off:</
             <translation>从 ({x0}, {y0}) 到 ({x1}, {y1}) 没有可通行的道路路线</translation>
         </message>
         <message>
+            <source>{source}: a crew without crew_id</source>
+            <translation>{source}：有一支抢修队缺少 crew_id</translation>
+        </message>
+        <message>
+            <source>{source}: crew {crew}: kind {kind!r} is not one of {allowed}</source>
+            <translation>{source}：抢修队 {crew}：类型 {kind!r} 不在 {allowed} 之中</translation>
+        </message>
+        <message>
+            <source>{source}: crew {crew} is listed twice</source>
+            <translation>{source}：抢修队 {crew} 重复列出</translation>
+        </message>
+        <message>
+            <source>{source}: not a crew roster ({error})</source>
+            <translation>{source}：不是抢修队名册（{error}）</translation>
+        </message>
+        <message>
+            <source>{path}: crew roster not readable ({error})</source>
+            <translation>{path}：无法读取抢修队名册（{error}）</translation>
+        </message>
+        <message>
+            <source>crew position message {message!r}: want {fields}</source>
+            <translation>抢修队位置消息 {message!r}：需要 {fields}</translation>
+        </message>
+        <message>
+            <source>grading table</source>
+            <translation>分级标准表</translation>
+        </message>
+        <message>
+            <source>grading table: the least severe level must start at 0 households</source>
+            <translation>分级标准表：最低等级须从 0 户起算</translation>
+        </message>
+        <message>
+            <source>grading table: grade {grade} starts below grade {lower} ({households})</source>
+            <translation>分级标准表：等级 {grade} 的起点低于等级 {lower}（{households}）</translation>
+        </message>
+        <message>
+            <source>grading table: unknown symptom(s) {unknown}; known: {known}</source>
+            <translation>分级标准表：未知现象 {unknown}；已知现象：{known}</translation>
+        </message>
+        <message>
+            <source>grading table: symptom {symptom} names grade {grade!r}, not one of {allowed}</source>
+            <translation>分级标准表：现象 {symptom} 指定的等级 {grade!r} 不在 {allowed} 之中</translation>
+        </message>
+        <message>
+            <source>{source}: grade {grade!r} is not one of {allowed}</source>
+            <translation>{source}：等级 {grade!r} 不在 {allowed} 之中</translation>
+        </message>
+        <message>
+            <source>{source}: grade {grade}: clocks are {clocks} in minutes &gt; 0 (got {got})</source>
+            <translation>{source}：等级 {grade}：时限须为 {clocks}，单位分钟且 &gt; 0（实为 {got}）</translation>
+        </message>
+        <message>
+            <source>{source}: not a grading table ({error})</source>
+            <translation>{source}：不是分级标准表（{error}）</translation>
+        </message>
+        <message>
+            <source>{path}: grading table not readable ({error})</source>
+            <translation>{path}：无法读取分级标准表（{error}）</translation>
+        </message>
+        <message>
+            <source>report language {lang!r}: choose {allowed}</source>
+            <translation>报告语言 {lang!r} 无效：请选择 {allowed}</translation>
+        </message>
+        <message>
+            <source>notice kind {kind!r}: choose {allowed}</source>
+            <translation>通知类型 {kind!r} 无效：请从 {allowed} 中选择</translation>
+        </message>
+        <message>
+            <source>notice language {language!r}: choose zh or en</source>
+            <translation>通知语言 {language!r} 无效：请选择 zh 或 en</translation>
+        </message>
+        <message>
             <source>none</source>
             <extracomment>Words the refusals fill in (states, statuses, steps; "none"), translated as nested values.</extracomment>
             <translation>无</translation>

@@ -319,3 +319,46 @@ def test_validation_summary_in_each_language(qtbot, qapp, tmp_path, monkeypatch)
     assert CJK.search(chinese) and "，" in chinese and "," not in chinese and " " not in chinese.replace(" 个", ""), (
         chinese
     )
+
+
+def outside_errors(tmp_path):
+    """Files and messages from outside: a roster listing a crew twice, an unreadable grading table, a position
+    message without coordinates, an unknown report language and notice kind."""
+    from console.dispatch import CrewRoster, GradingTable, check_language, notice_text
+
+    bad = tmp_path / "grading.json"
+    bad.write_text("{not json", encoding="utf-8")
+    out = []
+    for step in (
+        lambda: CrewRoster.from_dict({"crews": [{"crew_id": "VT-1", "kind": "valve"}] * 2}, "crews.json"),
+        lambda: GradingTable.from_dict({"levels": [{"grade": "V", "min_households": 0}]}),
+        lambda: GradingTable.from_json(bad),
+        lambda: CrewRoster().update_position({"crew_id": "VT-1"}),
+        lambda: check_language("fr"),
+        lambda: notice_text("party", "zh"),
+    ):
+        with pytest.raises(IncidentError) as err:
+            step()
+        out.append(str(err.value))
+    return out
+
+
+def test_roster_table_and_language_errors_in_each_language(qapp, tmp_path, chinese):
+    families()
+    with_translator = [translate_message(m) for m in outside_errors(tmp_path)]
+    assert with_translator[0] == "crews.json：抢修队 VT-1 重复列出"
+    assert with_translator[1].startswith("分级标准表：等级 'V' 不在 ")
+    assert with_translator[2].startswith(f"{tmp_path / 'grading.json'}：无法读取分级标准表（")
+    assert with_translator[3] == "抢修队位置消息 {'crew_id': 'VT-1'}：需要 {crew_id, x, y}"
+    assert with_translator[4].startswith("报告语言 'fr' 无效：请选择 ")
+    assert with_translator[5].startswith("通知类型 'party' 无效：请从 ")
+    from console.ui import i18n
+
+    i18n.install_translators(qapp, "en")
+    english = outside_errors(tmp_path)
+    assert english[0] == "crews.json: crew VT-1 is listed twice"
+    assert english[1].startswith("grading table: grade 'V' is not one of ")
+    assert english[3] == "crew position message {'crew_id': 'VT-1'}: want {crew_id, x, y}"
+    assert english[4] == "report language 'fr': choose en or zh_CN"
+    for message in english:
+        assert translate_message(message) == message
