@@ -408,8 +408,7 @@ def review(s: Screen) -> None:
     dock.list.setCurrentRow(0)
     ed.show_changeset(cs.change_id)
     ed.review_effect(cs.change_id)
-    s.wait(lambda: getattr(ed, "last_effect", None) is not None and not s.window.jobs.busy("editing.review"), 300,
-           "the review effect")  # fmt: skip
+    s.wait(lambda: ed.last_effect is not None and not s.window.jobs.busy("editing.review"), 300, "the review effect")
     around(s, REVIEW_VALVE_PIPE, 420.0)
     s.pause(1.0)
 

@@ -203,7 +203,15 @@ class Jobs:
             handle.future = future
             deliver(future)
             return handle
-        future, _ = self.runner.submit(fn, *args, feedback=feedback, **kwargs)
+        try:
+            future, _ = self.runner.submit(fn, *args, feedback=feedback, **kwargs)
+        except RuntimeError:  # the runner was shut down (the window is closing): the job is not run
+            feedback.cancel()
+            cancelled: Future = Future()
+            cancelled.cancel()
+            handle.future = cancelled
+            deliver(cancelled)
+            return handle
         handle.future = future
         future.add_done_callback(lambda f: self._post(lambda: deliver(f)))
         return handle

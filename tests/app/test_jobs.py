@@ -179,3 +179,16 @@ def test_inline_jobs_deliver_synchronously():
     with pytest.raises(ZeroDivisionError):  # no on_error: the caller (a test, the CLI) sees the exception
         jobs.submit("a", lambda *, feedback: 1 / 0)
     assert not jobs.busy("a")
+
+
+def test_a_job_submitted_after_the_runner_shut_down_is_cancelled_not_raised():
+    """A window closing shuts its runner down; a signal handled after that (a network shown late) may still submit a
+    job: it is not run, and its owner hears it was cancelled instead of an exception in the event loop."""
+    runner = JobRunner(max_workers=1)
+    jobs = Jobs(runner)
+    runner.shutdown(wait=True)
+    ran, cancelled, done = [], [], []
+    handle = jobs.submit(
+        "late", lambda feedback: ran.append(1), on_done=done.append, on_cancel=lambda: cancelled.append(1)
+    )
+    assert handle.done and not jobs.busy("late") and cancelled == [1] and not ran and not done

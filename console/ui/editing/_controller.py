@@ -82,6 +82,7 @@ class EditingController(QObject):
         self.defaults: dict[str, Any] = {}
         self._drag = 0
         self._prefetched: tuple | None = None  # the master file state whose steady state a job made ready
+        self.last_effect = None  # the last review's whole effect (validation, valve segments and hydraulics)
         self.tool = EditTool(window.canvas, self.push, lambda: dict(self.defaults), self._snap_px)
         self.tool.on_error = self._show_refusal
         self.tool.dragFinished = self._end_drag
