@@ -5,7 +5,7 @@ Usage (from the repository root, under Xvfb so the window is drawn as on a deskt
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python packaging/screens.py --lang zh_CN --out resources/screenshots
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python packaging/screens.py            # both languages
 
-Four screens, each saved as ``<screen>_<lang>.png``:
+Five screens, each saved as ``<screen>_<lang>.png``:
 
 ``main_window``
     The demo district in the Dispatcher layout with its training simulator running, a regulator identified.
